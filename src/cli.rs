@@ -1,0 +1,46 @@
+//! Every command and flag. Each subcommand's arguments live beside its code in `cmd/`.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+use crate::cmd;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "reminders",
+    version,
+    about = "Appointment reminders by phone call and SMS through Twilio, driven by cron.",
+    long_about = "Imports the clinic's daily appointment CSV, reaches every patient once by call or SMS \
+through Twilio at 19:00, retries the unreached at 19:45 and 09:00, and records how each attempt went.\n\n\
+Configuration: --config FILE, else $REMINDERS_CONFIG, else ./reminders.toml; the environment \
+overrides the file and flags override both (see README.md).\n\n\
+Exit codes: 0 done; 1 runtime failure; 2 bad usage or configuration; 3 another dispatching run \
+holds the lock."
+)]
+pub struct Cli {
+    /// Configuration file (TOML); default $REMINDERS_CONFIG, else ./reminders.toml if present.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// SQLite database file; overrides REMINDERS_DB and the config file's `db`.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub db: Option<PathBuf>,
+
+    /// More log output on stderr (-v info, -vv debug); RUST_LOG overrides.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+
+    /// Only errors on stderr.
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    Import(cmd::import::Args),
+    Status(cmd::status::Args),
+}

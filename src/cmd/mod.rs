@@ -1,0 +1,4 @@
+//! One file per subcommand: its arguments, its help text and its `run`.
+
+pub mod import;
+pub mod status;

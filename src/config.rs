@@ -1,0 +1,726 @@
+//! Settings from the TOML file, then the environment, then flags (each wins over the one before),
+//! every key with its SPEC §3 default. A bad value is a usage error (exit 2) naming the key and
+//! where the value came from. Secrets are kept out of `Debug`.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use chrono::{DateTime, NaiveTime, Utc};
+use chrono_tz::Tz;
+
+use crate::clock::Clock;
+use crate::exit::usage;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SlashOrder {
+    MonthFirst,
+    DayFirst,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DefaultChannel {
+    Call,
+    Sms,
+    None,
+}
+
+/// A string that never prints.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(s: impl Into<String>) -> Self {
+        Secret(s.into())
+    }
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.0.is_empty() {
+            f.write_str("\"\"")
+        } else {
+            f.write_str("\"[redacted]\"")
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Twilio {
+    pub account_sid: String,
+    pub auth_token: Secret,
+    pub phone_number: String,
+    pub messaging_service_sid: Option<String>,
+    pub api_base: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct QuietHours {
+    /// Contact is allowed from `start` (inclusive) to `end` (exclusive), local time.
+    pub start: NaiveTime,
+    pub end: NaiveTime,
+}
+
+impl QuietHours {
+    pub fn allows(&self, local: NaiveTime) -> bool {
+        if self.start <= self.end {
+            local >= self.start && local < self.end
+        } else {
+            local >= self.start || local < self.end
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Sending {
+    pub max_attempts: u32,
+    pub min_retry_gap_minutes: i64,
+    pub quiet_hours: QuietHours,
+    pub calls_per_second: f64,
+    pub sms_per_second: f64,
+    pub max_in_flight: usize,
+    pub default_channel: DefaultChannel,
+    pub voicemail_counts_as_reached: bool,
+    pub sms_validity_minutes: u32,
+    pub say_voice_en: Option<String>,
+    pub say_voice_fr: Option<String>,
+    pub lock_wait_seconds: u64,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct Templates {
+    pub sms_en: Option<PathBuf>,
+    pub sms_fr: Option<PathBuf>,
+    pub voice_en: Option<PathBuf>,
+    pub voice_fr: Option<PathBuf>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Webhook {
+    pub listen: String,
+    pub public_url: Option<String>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub db: PathBuf,
+    pub csv_dir: PathBuf,
+    pub archive_dir: PathBuf,
+    pub timezone: Tz,
+    pub region: phonenumber::country::Id,
+    pub slash_dates: SlashOrder,
+    pub twilio: Twilio,
+    pub sending: Sending,
+    pub templates: Templates,
+    pub webhook: Webhook,
+    pub clock: Clock,
+}
+
+/// What is needed to talk to Twilio; only `send`-like commands ask for it.
+#[derive(Clone, Debug)]
+pub struct Credentials {
+    pub account_sid: String,
+    pub auth_token: Secret,
+    pub phone_number: String,
+    pub messaging_service_sid: Option<String>,
+    pub api_base: String,
+    pub public_url: String,
+}
+
+/// Flags that override both file and environment.
+#[derive(Clone, Debug, Default)]
+pub struct Overrides {
+    pub config: Option<PathBuf>,
+    pub db: Option<PathBuf>,
+    pub listen: Option<String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Source<'a> {
+    Default,
+    File(&'a Path),
+    Env(&'static str),
+    Flag(&'static str),
+}
+
+impl fmt::Display for Source<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Source::Default => f.write_str("the default"),
+            Source::File(p) => write!(f, "config file {}", p.display()),
+            Source::Env(name) => write!(f, "environment variable {name}"),
+            Source::Flag(name) => write!(f, "flag {name}"),
+        }
+    }
+}
+
+/// Every key the file may hold, with the environment variable that overrides it.
+const KEYS: &[(&str, Option<&str>)] = &[
+    ("db", Some("REMINDERS_DB")),
+    ("csv_dir", Some("REMINDERS_CSV_DIR")),
+    ("archive_dir", Some("REMINDERS_ARCHIVE_DIR")),
+    ("timezone", Some("REMINDERS_TZ")),
+    ("region", Some("REMINDERS_REGION")),
+    ("slash_dates", None),
+    ("twilio.account_sid", Some("TWILIO_ACCOUNT_SID")),
+    ("twilio.auth_token", Some("TWILIO_AUTH_TOKEN")),
+    ("twilio.phone_number", Some("TWILIO_PHONE_NUMBER")),
+    (
+        "twilio.messaging_service_sid",
+        Some("TWILIO_MESSAGING_SERVICE_SID"),
+    ),
+    ("twilio.api_base", Some("TWILIO_API_BASE")),
+    ("sending.max_attempts", None),
+    ("sending.min_retry_gap_minutes", None),
+    ("sending.quiet_hours", None),
+    ("sending.calls_per_second", None),
+    ("sending.sms_per_second", None),
+    ("sending.max_in_flight", None),
+    ("sending.default_channel", None),
+    ("sending.voicemail_counts_as_reached", None),
+    ("sending.sms_validity_minutes", None),
+    ("sending.say_voice_en", None),
+    ("sending.say_voice_fr", None),
+    ("sending.lock_wait_seconds", None),
+    ("templates.sms_en", None),
+    ("templates.sms_fr", None),
+    ("templates.voice_en", None),
+    ("templates.voice_fr", None),
+    ("webhook.listen", None),
+    ("webhook.public_url", Some("REMINDERS_PUBLIC_URL")),
+];
+
+/// The raw layers, before any value is interpreted.
+struct Layers<'a> {
+    file_path: Option<&'a Path>,
+    file: toml::Table,
+    env: &'a dyn Fn(&str) -> Option<String>,
+}
+
+impl<'a> Layers<'a> {
+    /// The winning raw value of a key, as text, and where it came from.
+    fn raw(&self, key: &str) -> Option<(String, Source<'a>)> {
+        let env_name = KEYS.iter().find(|(k, _)| *k == key).and_then(|(_, e)| *e);
+        if let Some(name) = env_name
+            && let Some(v) = (self.env)(name)
+        {
+            return Some((v, Source::Env(name)));
+        }
+        let path = self.file_path?;
+        let value = match key.split_once('.') {
+            Some((section, name)) => self.file.get(section)?.as_table()?.get(name)?,
+            None => self.file.get(key)?,
+        };
+        let text = match value {
+            toml::Value::String(s) => s.clone(),
+            toml::Value::Integer(i) => i.to_string(),
+            toml::Value::Float(f) => f.to_string(),
+            toml::Value::Boolean(b) => b.to_string(),
+            other => other.to_string(),
+        };
+        Some((text, Source::File(path)))
+    }
+
+    fn get<T>(
+        &self,
+        key: &str,
+        default: T,
+        parse: impl Fn(&str) -> std::result::Result<T, String>,
+    ) -> Result<T> {
+        match self.raw(key) {
+            None => Ok(default),
+            Some((text, source)) => parse(text.trim()).map_err(|why| {
+                usage(format!(
+                    "configuration key `{key}` from {source}: {why} (got {})",
+                    shown_value(key, &text)
+                ))
+            }),
+        }
+    }
+
+    /// Empty strings mean "not set", as in the SPEC's file template.
+    fn optional_string(&self, key: &str) -> Option<String> {
+        self.raw(key)
+            .map(|(v, _)| v.trim().to_string())
+            .filter(|v| !v.is_empty())
+    }
+}
+
+fn shown_value(key: &str, text: &str) -> String {
+    if key.ends_with("auth_token") {
+        "[redacted]".to_string()
+    } else {
+        format!("{text:?}")
+    }
+}
+
+fn check_known_keys(file: &toml::Table, path: &Path) -> Result<()> {
+    for (name, value) in file {
+        match value.as_table() {
+            Some(section)
+                if ["twilio", "sending", "templates", "webhook"].contains(&name.as_str()) =>
+            {
+                for inner in section.keys() {
+                    let dotted = format!("{name}.{inner}");
+                    if !KEYS.iter().any(|(k, _)| *k == dotted) {
+                        return Err(usage(format!(
+                            "config file {}: unknown key `{dotted}`",
+                            path.display()
+                        )));
+                    }
+                }
+            }
+            _ => {
+                if !KEYS.iter().any(|(k, _)| *k == name) {
+                    return Err(usage(format!(
+                        "config file {}: unknown key `{name}`",
+                        path.display()
+                    )));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+fn positive_f64(s: &str) -> std::result::Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(v) if v.is_finite() && v > 0.0 => Ok(v),
+        _ => Err("must be a number above 0".into()),
+    }
+}
+
+fn whole<T: std::str::FromStr + PartialOrd + Copy + fmt::Display>(
+    min: T,
+    max: T,
+) -> impl Fn(&str) -> std::result::Result<T, String> {
+    move |s| match s.parse::<T>() {
+        Ok(v) if v >= min && v <= max => Ok(v),
+        _ => Err(format!("must be a whole number from {min} to {max}")),
+    }
+}
+
+fn boolean(s: &str) -> std::result::Result<bool, String> {
+    match s.to_ascii_lowercase().as_str() {
+        "true" | "yes" | "1" => Ok(true),
+        "false" | "no" | "0" => Ok(false),
+        _ => Err("must be true or false".into()),
+    }
+}
+
+pub fn parse_quiet_hours(s: &str) -> std::result::Result<QuietHours, String> {
+    let bad = || "must look like 08:00-21:00 (local time)".to_string();
+    let (a, b) = s.split_once('-').ok_or_else(bad)?;
+    let start = NaiveTime::parse_from_str(a.trim(), "%H:%M").map_err(|_| bad())?;
+    let end = NaiveTime::parse_from_str(b.trim(), "%H:%M").map_err(|_| bad())?;
+    if start == end {
+        return Err("start and end are equal: no time would be allowed".into());
+    }
+    Ok(QuietHours { start, end })
+}
+
+fn path(s: &str) -> std::result::Result<PathBuf, String> {
+    if s.is_empty() {
+        Err("must not be empty".into())
+    } else {
+        Ok(PathBuf::from(s))
+    }
+}
+
+fn parse_now(raw: &str) -> Result<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(raw.trim())
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|e| {
+            usage(format!(
+                "environment variable REMINDERS_NOW: {e} (got {raw:?}; expected RFC 3339, e.g. 2026-11-24T19:00:00-05:00)"
+            ))
+        })
+}
+
+impl Config {
+    /// Loads the configuration the way every command does: `--config`, else `$REMINDERS_CONFIG`,
+    /// else `./reminders.toml` if it exists; then the process environment; then flags.
+    pub fn load(overrides: &Overrides) -> Result<Config> {
+        let env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+        Config::load_with(overrides, &env)
+    }
+
+    pub fn load_with(
+        overrides: &Overrides,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<Config> {
+        let (file_path, must_exist) = match (&overrides.config, env("REMINDERS_CONFIG")) {
+            (Some(p), _) => (Some(p.clone()), true),
+            (None, Some(p)) => (Some(PathBuf::from(p)), true),
+            (None, None) => {
+                let p = PathBuf::from("reminders.toml");
+                (p.exists().then_some(p), false)
+            }
+        };
+        let file = match &file_path {
+            Some(p) => {
+                let text = match std::fs::read_to_string(p) {
+                    Ok(t) => t,
+                    Err(e) if !must_exist && e.kind() == std::io::ErrorKind::NotFound => {
+                        String::new()
+                    }
+                    Err(e) => {
+                        return Err(usage(format!(
+                            "cannot read config file {}: {e}",
+                            p.display()
+                        )));
+                    }
+                };
+                let table: toml::Table = text.parse().map_err(|e| {
+                    usage(format!(
+                        "config file {} is not valid TOML: {e}",
+                        p.display()
+                    ))
+                })?;
+                check_known_keys(&table, p)?;
+                table
+            }
+            None => toml::Table::new(),
+        };
+        let layers = Layers {
+            file_path: file_path.as_deref(),
+            file,
+            env,
+        };
+        let l = &layers;
+
+        let mut db = l.get("db", PathBuf::from("reminders.db"), path)?;
+        if let Some(flag) = &overrides.db {
+            db = path(&flag.to_string_lossy())
+                .map_err(|why| usage(format!("{} --db: {why}", Source::Flag("--db"))))?;
+        }
+        let sending = Sending {
+            max_attempts: l.get("sending.max_attempts", 3, whole(1u32, 10))?,
+            min_retry_gap_minutes: l.get("sending.min_retry_gap_minutes", 30, whole(0i64, 1440))?,
+            quiet_hours: l.get(
+                "sending.quiet_hours",
+                parse_quiet_hours("08:00-21:00").map_err(anyhow::Error::msg)?,
+                parse_quiet_hours,
+            )?,
+            calls_per_second: l.get("sending.calls_per_second", 1.0, positive_f64)?,
+            sms_per_second: l.get("sending.sms_per_second", 1.0, positive_f64)?,
+            max_in_flight: l.get("sending.max_in_flight", 16, whole(1usize, 256))?,
+            default_channel: l.get("sending.default_channel", DefaultChannel::Call, |s| match s
+                .to_ascii_lowercase()
+                .as_str()
+            {
+                "call" => Ok(DefaultChannel::Call),
+                "sms" => Ok(DefaultChannel::Sms),
+                "none" => Ok(DefaultChannel::None),
+                _ => Err("must be \"call\", \"sms\" or \"none\"".into()),
+            })?,
+            voicemail_counts_as_reached: l.get(
+                "sending.voicemail_counts_as_reached",
+                true,
+                boolean,
+            )?,
+            sms_validity_minutes: l.get("sending.sms_validity_minutes", 120, whole(1u32, 600))?,
+            say_voice_en: l.optional_string("sending.say_voice_en"),
+            say_voice_fr: l.optional_string("sending.say_voice_fr"),
+            lock_wait_seconds: l.get("sending.lock_wait_seconds", 900, whole(0u64, 86_400))?,
+        };
+        let template = |key: &str| l.optional_string(key).map(PathBuf::from);
+        let mut listen = l.get("webhook.listen", "127.0.0.1:8080".to_string(), |s| {
+            s.parse::<std::net::SocketAddr>()
+                .map(|_| s.to_string())
+                .map_err(|_| "must be an address like 127.0.0.1:8080".into())
+        })?;
+        if let Some(flag) = &overrides.listen {
+            flag.parse::<std::net::SocketAddr>().map_err(|_| {
+                usage(format!(
+                    "flag --listen: must be an address like 127.0.0.1:8080 (got {flag:?})"
+                ))
+            })?;
+            listen = flag.clone();
+        }
+        let public_url = match l.raw("webhook.public_url") {
+            Some((v, source)) if !v.trim().is_empty() => {
+                Some(parse_public_url(v.trim()).map_err(|why| {
+                    usage(format!(
+                        "configuration key `webhook.public_url` from {source}: {why} (got {v:?})"
+                    ))
+                })?)
+            }
+            _ => None,
+        };
+        let clock = match env("REMINDERS_NOW") {
+            Some(raw) => Clock::fixed(parse_now(&raw)?),
+            None => Clock::real(),
+        };
+        Ok(Config {
+            db,
+            csv_dir: l.get("csv_dir", PathBuf::from("csv"), path)?,
+            archive_dir: l.get("archive_dir", PathBuf::from("archive"), path)?,
+            timezone: l.get("timezone", chrono_tz::America::Toronto, |s| {
+                s.parse::<Tz>()
+                    .map_err(|_| "must be an IANA time zone such as America/Toronto".into())
+            })?,
+            region: l.get("region", phonenumber::country::Id::CA, |s| {
+                s.to_ascii_uppercase()
+                    .parse()
+                    .map_err(|_| "must be a two-letter country code such as CA".into())
+            })?,
+            slash_dates: l.get("slash_dates", SlashOrder::MonthFirst, |s| {
+                match s.to_ascii_lowercase().as_str() {
+                    "mdy" => Ok(SlashOrder::MonthFirst),
+                    "dmy" => Ok(SlashOrder::DayFirst),
+                    _ => Err("must be \"mdy\" or \"dmy\"".into()),
+                }
+            })?,
+            twilio: Twilio {
+                account_sid: l.optional_string("twilio.account_sid").unwrap_or_default(),
+                auth_token: Secret::new(l.optional_string("twilio.auth_token").unwrap_or_default()),
+                phone_number: l.optional_string("twilio.phone_number").unwrap_or_default(),
+                messaging_service_sid: l.optional_string("twilio.messaging_service_sid"),
+                api_base: l
+                    .optional_string("twilio.api_base")
+                    .unwrap_or_else(|| "https://api.twilio.com".to_string())
+                    .trim_end_matches('/')
+                    .to_string(),
+            },
+            sending,
+            templates: Templates {
+                sms_en: template("templates.sms_en"),
+                sms_fr: template("templates.sms_fr"),
+                voice_en: template("templates.voice_en"),
+                voice_fr: template("templates.voice_fr"),
+            },
+            webhook: Webhook { listen, public_url },
+            clock,
+        })
+    }
+
+    /// The Twilio settings every contacting command needs, or a usage error naming what is missing.
+    pub fn credentials(&self) -> Result<Credentials> {
+        let mut missing = Vec::new();
+        if self.twilio.account_sid.is_empty() {
+            missing.push("TWILIO_ACCOUNT_SID (twilio.account_sid)");
+        }
+        if self.twilio.auth_token.is_empty() {
+            missing.push("TWILIO_AUTH_TOKEN (twilio.auth_token)");
+        }
+        if self.twilio.phone_number.is_empty() {
+            missing.push("TWILIO_PHONE_NUMBER (twilio.phone_number)");
+        }
+        if self.webhook.public_url.is_none() {
+            missing.push("REMINDERS_PUBLIC_URL (webhook.public_url)");
+        }
+        if !missing.is_empty() {
+            return Err(usage(format!(
+                "cannot contact Twilio: missing {}",
+                missing.join(", ")
+            )));
+        }
+        let phone = crate::domain::phone::parse_e164(&self.twilio.phone_number, self.region)
+            .map_err(|why| usage(format!("TWILIO_PHONE_NUMBER (twilio.phone_number): {why}")))?;
+        Ok(Credentials {
+            account_sid: self.twilio.account_sid.clone(),
+            auth_token: self.twilio.auth_token.clone(),
+            phone_number: phone,
+            messaging_service_sid: self.twilio.messaging_service_sid.clone(),
+            api_base: self.twilio.api_base.clone(),
+            public_url: self.webhook.public_url.clone().unwrap_or_default(),
+        })
+    }
+
+    pub fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
+    }
+
+    /// The lock file that serialises dispatching runs sits beside the database.
+    pub fn lock_path(&self) -> PathBuf {
+        let mut name = self.db.as_os_str().to_owned();
+        name.push(".lock");
+        PathBuf::from(name)
+    }
+
+    pub fn with_db(mut self, db: &Path) -> Self {
+        self.db = db.to_path_buf();
+        self
+    }
+}
+
+/// The public base URL Twilio reaches the listener at: signatures are computed over it, so it is
+/// normalised once here (lower-case scheme and host, no trailing slash).
+pub fn parse_public_url(raw: &str) -> std::result::Result<String, String> {
+    let (scheme, rest) = raw
+        .split_once("://")
+        .ok_or("must start with https:// or http://")?;
+    let scheme = scheme.to_ascii_lowercase();
+    if scheme != "https" && scheme != "http" {
+        return Err("must start with https:// or http://".into());
+    }
+    let (host, path) = match rest.find('/') {
+        Some(i) => (&rest[..i], &rest[i..]),
+        None => (rest, ""),
+    };
+    if host.is_empty() {
+        return Err("has no host".into());
+    }
+    if path.contains('?') || path.contains('#') {
+        return Err("must not carry a query or fragment".into());
+    }
+    Ok(format!(
+        "{scheme}://{}{}",
+        host.to_ascii_lowercase(),
+        path.trim_end_matches('/')
+    ))
+}
+
+pub fn read_template(path: &Option<PathBuf>) -> Result<Option<String>> {
+    match path {
+        None => Ok(None),
+        Some(p) => std::fs::read_to_string(p)
+            .map(Some)
+            .with_context(|| format!("reading template {}", p.display())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn load(file: Option<&str>, env: &[(&str, &str)], flags: Overrides) -> Result<Config> {
+        let dir = tempfile::tempdir().unwrap();
+        let mut flags = flags;
+        if let Some(text) = file {
+            let p = dir.path().join("reminders.toml");
+            std::fs::write(&p, text).unwrap();
+            flags.config = Some(p);
+        }
+        let map: HashMap<String, String> = env
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Config::load_with(&flags, &|k| map.get(k).cloned())
+    }
+
+    #[test]
+    fn defaults_follow_the_spec() {
+        let c = load(None, &[], Overrides::default()).unwrap();
+        assert_eq!(c.db, PathBuf::from("reminders.db"));
+        assert_eq!(c.csv_dir, PathBuf::from("csv"));
+        assert_eq!(c.timezone, chrono_tz::America::Toronto);
+        assert_eq!(c.region, phonenumber::country::Id::CA);
+        assert_eq!(c.sending.max_attempts, 3);
+        assert_eq!(c.sending.min_retry_gap_minutes, 30);
+        assert_eq!(c.sending.max_in_flight, 16);
+        assert_eq!(c.sending.sms_validity_minutes, 120);
+        assert_eq!(c.sending.lock_wait_seconds, 900);
+        assert_eq!(c.sending.default_channel, DefaultChannel::Call);
+        assert_eq!(c.twilio.api_base, "https://api.twilio.com");
+        assert_eq!(c.webhook.listen, "127.0.0.1:8080");
+        assert!(!c.clock.is_simulated());
+    }
+
+    #[test]
+    fn env_beats_file_and_flag_beats_both() {
+        let file =
+            "db = \"file.db\"\ntimezone = \"America/Vancouver\"\n[sending]\nmax_attempts = 5\n";
+        let c = load(
+            Some(file),
+            &[("REMINDERS_DB", "env.db")],
+            Overrides::default(),
+        )
+        .unwrap();
+        assert_eq!(c.db, PathBuf::from("env.db"));
+        assert_eq!(c.timezone, chrono_tz::America::Vancouver);
+        assert_eq!(c.sending.max_attempts, 5);
+        let flags = Overrides {
+            db: Some("flag.db".into()),
+            ..Default::default()
+        };
+        let c = load(Some(file), &[("REMINDERS_DB", "env.db")], flags).unwrap();
+        assert_eq!(c.db, PathBuf::from("flag.db"));
+    }
+
+    #[test]
+    fn bad_values_name_key_and_source() {
+        let err = load(
+            Some("[sending]\ncalls_per_second = -1\n"),
+            &[],
+            Overrides::default(),
+        )
+        .unwrap_err();
+        let msg = format!("{err:#}");
+        assert!(msg.contains("sending.calls_per_second"), "{msg}");
+        assert!(msg.contains("config file"), "{msg}");
+        assert_eq!(crate::exit::code_for(&err), 2);
+
+        let err = load(
+            None,
+            &[("REMINDERS_TZ", "Mars/Olympus")],
+            Overrides::default(),
+        )
+        .unwrap_err();
+        let msg = format!("{err:#}");
+        assert!(
+            msg.contains("`timezone`") && msg.contains("REMINDERS_TZ"),
+            "{msg}"
+        );
+
+        let err = load(Some("colour = \"blue\"\n"), &[], Overrides::default()).unwrap_err();
+        assert!(format!("{err:#}").contains("unknown key `colour`"));
+
+        let err = load(
+            None,
+            &[("REMINDERS_NOW", "yesterday")],
+            Overrides::default(),
+        )
+        .unwrap_err();
+        assert!(format!("{err:#}").contains("REMINDERS_NOW"));
+    }
+
+    #[test]
+    fn debug_never_shows_the_token() {
+        let c = load(
+            Some("[twilio]\nauth_token = \"supersecret-token\"\n"),
+            &[],
+            Overrides::default(),
+        )
+        .unwrap();
+        let dbg = format!("{c:?}");
+        assert!(!dbg.contains("supersecret-token"), "{dbg}");
+        assert!(dbg.contains("[redacted]"));
+    }
+
+    #[test]
+    fn credentials_name_what_is_missing() {
+        let c = load(None, &[("TWILIO_ACCOUNT_SID", "AC1")], Overrides::default()).unwrap();
+        let msg = format!("{:#}", c.credentials().unwrap_err());
+        assert!(msg.contains("TWILIO_AUTH_TOKEN") && msg.contains("REMINDERS_PUBLIC_URL"));
+        assert!(!msg.contains("TWILIO_ACCOUNT_SID"));
+    }
+
+    #[test]
+    fn quiet_hours_window() {
+        let q = parse_quiet_hours("08:00-21:00").unwrap();
+        let t = |h, m| NaiveTime::from_hms_opt(h, m, 0).unwrap();
+        assert!(q.allows(t(8, 0)) && q.allows(t(20, 59)));
+        assert!(!q.allows(t(21, 0)) && !q.allows(t(7, 59)));
+        let night = parse_quiet_hours("22:00-02:00").unwrap();
+        assert!(night.allows(t(23, 0)) && night.allows(t(1, 0)) && !night.allows(t(3, 0)));
+        assert!(parse_quiet_hours("8-21").is_err());
+    }
+
+    #[test]
+    fn public_url_is_normalised() {
+        assert_eq!(
+            parse_public_url("HTTPS://Rem.Example.ca/").unwrap(),
+            "https://rem.example.ca"
+        );
+        assert!(parse_public_url("rem.example.ca").is_err());
+    }
+}

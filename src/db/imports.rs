@@ -1,0 +1,167 @@
+//! The `imports` and `failed_import_rows` tables.
+
+use anyhow::Result;
+use rusqlite::{Connection, OptionalExtension, named_params};
+use serde::Serialize;
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Counts {
+    pub total: i64,
+    pub successful: i64,
+    pub duplicates: i64,
+    pub failed: i64,
+}
+
+impl Counts {
+    pub fn processed(&self) -> i64 {
+        self.successful + self.duplicates + self.failed
+    }
+}
+
+pub struct NewImport<'a> {
+    pub file_name: &'a str,
+    pub sha256: &'a str,
+    pub user_id: &'a str,
+    pub started_at: &'a str,
+}
+
+/// Starts an import record (inside the caller's transaction); `finish` completes it.
+pub fn insert(conn: &Connection, new: &NewImport<'_>, status: &str) -> Result<i64> {
+    conn.execute(
+        "INSERT INTO imports (file_name, sha256, status, user_id, started_at)
+         VALUES (:file_name, :sha256, :status, :user_id, :started_at)",
+        named_params! {
+            ":file_name": new.file_name, ":sha256": new.sha256, ":status": status,
+            ":user_id": new.user_id, ":started_at": new.started_at,
+        },
+    )?;
+    Ok(conn.last_insert_rowid())
+}
+
+pub struct Finish<'a> {
+    pub status: &'a str,
+    pub counts: &'a Counts,
+    pub file_path: Option<&'a str>,
+    pub finished_at: &'a str,
+    pub error: Option<&'a str>,
+}
+
+pub fn finish(conn: &Connection, id: i64, f: &Finish<'_>) -> Result<()> {
+    conn.execute(
+        "UPDATE imports SET status = :status, total_rows = :total, processed_rows = :processed,
+             successful_rows = :ok, duplicate_rows = :dup, failed_rows = :failed,
+             file_path = :path, finished_at = :finished, error = :error
+         WHERE id = :id",
+        named_params! {
+            ":status": f.status, ":total": f.counts.total, ":processed": f.counts.processed(),
+            ":ok": f.counts.successful, ":dup": f.counts.duplicates, ":failed": f.counts.failed,
+            ":path": f.file_path, ":finished": f.finished_at, ":error": f.error, ":id": id,
+        },
+    )?;
+    Ok(())
+}
+
+/// The completed import that already holds a file with this content, if any.
+pub fn completed_with_sha(conn: &Connection, sha256: &str) -> Result<Option<(i64, String)>> {
+    Ok(conn
+        .query_row(
+            "SELECT id, file_name FROM imports WHERE sha256 = ?1 AND status = 'completed'
+             ORDER BY id LIMIT 1",
+            [sha256],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?)
+}
+
+pub fn insert_failed_row(
+    conn: &Connection,
+    import_id: i64,
+    row_number: u64,
+    data: &str,
+    error: &str,
+) -> Result<()> {
+    let mut stmt = conn.prepare_cached(
+        "INSERT INTO failed_import_rows (import_id, row_number, data, validation_error)
+         VALUES (?1, ?2, ?3, ?4)",
+    )?;
+    stmt.execute(rusqlite::params![import_id, row_number as i64, data, error])?;
+    Ok(())
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct ImportRow {
+    pub id: i64,
+    pub file_name: String,
+    pub file_path: Option<String>,
+    pub sha256: String,
+    pub status: String,
+    pub total_rows: i64,
+    pub processed_rows: i64,
+    pub successful_rows: i64,
+    pub duplicate_rows: i64,
+    pub failed_rows: i64,
+    pub user_id: String,
+    pub started_at: String,
+    pub finished_at: Option<String>,
+    pub error: Option<String>,
+}
+
+/// Imports, newest first.
+pub fn list(conn: &Connection, limit: Option<i64>, only: Option<i64>) -> Result<Vec<ImportRow>> {
+    let mut stmt = conn.prepare(
+        "SELECT id, file_name, file_path, sha256, status, total_rows, processed_rows,
+                successful_rows, duplicate_rows, failed_rows, user_id, started_at, finished_at, error
+         FROM imports WHERE (:only IS NULL OR id = :only) ORDER BY id DESC LIMIT :limit",
+    )?;
+    let rows = stmt.query_map(
+        named_params! {":only": only, ":limit": limit.unwrap_or(-1)},
+        |r| {
+            Ok(ImportRow {
+                id: r.get(0)?,
+                file_name: r.get(1)?,
+                file_path: r.get(2)?,
+                sha256: r.get(3)?,
+                status: r.get(4)?,
+                total_rows: r.get(5)?,
+                processed_rows: r.get(6)?,
+                successful_rows: r.get(7)?,
+                duplicate_rows: r.get(8)?,
+                failed_rows: r.get(9)?,
+                user_id: r.get(10)?,
+                started_at: r.get(11)?,
+                finished_at: r.get(12)?,
+                error: r.get(13)?,
+            })
+        },
+    )?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct FailedRow {
+    pub import_id: i64,
+    pub file_name: String,
+    pub row_number: i64,
+    pub data: serde_json::Value,
+    pub validation_error: String,
+}
+
+pub fn failed_rows(conn: &Connection, import: Option<i64>) -> Result<Vec<FailedRow>> {
+    let mut stmt = conn.prepare(
+        "SELECT f.import_id, i.file_name, f.row_number, f.data, f.validation_error
+         FROM failed_import_rows f JOIN imports i ON i.id = f.import_id
+         WHERE (:import IS NULL OR f.import_id = :import)
+         ORDER BY f.import_id DESC, f.row_number",
+    )?;
+    let rows = stmt.query_map(named_params! {":import": import}, |r| {
+        let data: String = r.get(3)?;
+        Ok(FailedRow {
+            import_id: r.get(0)?,
+            file_name: r.get(1)?,
+            row_number: r.get(2)?,
+            data: serde_json::from_str(&data).unwrap_or(serde_json::Value::String(data)),
+            validation_error: r.get(4)?,
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}

@@ -1,0 +1,101 @@
+//! The SQLite store: one file, WAL, foreign keys, a busy timeout, and migrations run in order
+//! under `PRAGMA user_version`. The file holds patient phone numbers, so it is created 0600.
+
+pub mod appointments;
+pub mod imports;
+
+use std::fs::OpenOptions;
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::Path;
+use std::time::Duration;
+
+use anyhow::{Context, Result, bail};
+use rusqlite::Connection;
+
+/// Migrations, in order; the database's `user_version` says how many have run.
+const MIGRATIONS: &[&str] = &[include_str!("migrations/001_init.sql")];
+
+/// How long a write waits for another process (the listener, a run) to finish its own.
+pub const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Opens (creating if needed, mode 0600) and migrates the database.
+pub fn open(path: &Path) -> Result<Connection> {
+    open_with_timeout(path, BUSY_TIMEOUT)
+}
+
+pub fn open_with_timeout(path: &Path, busy: Duration) -> Result<Connection> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)
+            .with_context(|| format!("creating the database folder {}", dir.display()))?;
+    }
+    // Create the file ourselves so it is owner-only from its first byte; SQLite gives the WAL
+    // and shared-memory files the same mode as the database.
+    OpenOptions::new()
+        .create(true)
+        .append(true)
+        .mode(0o600)
+        .open(path)
+        .with_context(|| format!("creating the database {}", path.display()))?;
+    let mut conn = Connection::open(path)
+        .with_context(|| format!("opening the database {}", path.display()))?;
+    conn.busy_timeout(busy)?;
+    conn.pragma_update(None, "journal_mode", "WAL")
+        .with_context(|| format!("switching {} to WAL mode", path.display()))?;
+    conn.pragma_update(None, "synchronous", "NORMAL")?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    migrate(&mut conn).with_context(|| format!("migrating the database {}", path.display()))?;
+    Ok(conn)
+}
+
+fn migrate(conn: &mut Connection) -> Result<()> {
+    let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+    let version = usize::try_from(version).unwrap_or(0);
+    if version > MIGRATIONS.len() {
+        bail!(
+            "the database is at schema version {version}, newer than this program knows ({}); upgrade reminders",
+            MIGRATIONS.len()
+        );
+    }
+    for (i, sql) in MIGRATIONS.iter().enumerate().skip(version) {
+        let tx = conn.transaction()?;
+        tx.execute_batch(sql)
+            .with_context(|| format!("running migration {}", i + 1))?;
+        tx.pragma_update(None, "user_version", (i + 1) as i64)?;
+        tx.commit()?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+pub fn open_memory() -> Connection {
+    let mut conn = Connection::open_in_memory().expect("in-memory database");
+    conn.pragma_update(None, "foreign_keys", "ON")
+        .expect("pragma");
+    migrate(&mut conn).expect("migrations");
+    conn
+}
+
+#[cfg(test)]
+mod tests {
+    use std::os::unix::fs::PermissionsExt;
+
+    #[test]
+    fn creates_owner_only_file_with_the_schema() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("sub/reminders.db");
+        let conn = super::open(&path).unwrap();
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+        let v: i64 = conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .unwrap();
+        assert_eq!(v, super::MIGRATIONS.len() as i64);
+        let mode: String = conn
+            .pragma_query_value(None, "journal_mode", |r| r.get(0))
+            .unwrap();
+        assert_eq!(mode, "wal");
+        drop(conn);
+        // Reopening does not re-run migrations.
+        super::open(&path).unwrap();
+    }
+}

@@ -1,0 +1,6 @@
+//! Pure decisions, no I/O: every function takes the facts (including "now") and returns a verdict.
+
+pub mod channel;
+pub mod datetime;
+pub mod phone;
+pub mod row;

@@ -1,0 +1,453 @@
+//! One CSV file into the store: validated row by row, de-duplicated, stored in one transaction
+//! (killed half-way, nothing of it remains and a rerun imports it whole), then archived under a
+//! name that never overwrites an earlier file.
+
+use std::fs;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use rusqlite::Connection;
+
+use crate::clock::db_time;
+use crate::config::Config;
+use crate::csv_input;
+use crate::db::{appointments, imports};
+use crate::domain::channel;
+use crate::domain::row::{Columns, Rules};
+
+#[derive(Clone, Debug)]
+pub struct Outcome {
+    pub import_id: i64,
+    pub file_name: String,
+    pub status: &'static str,
+    pub counts: imports::Counts,
+    pub archived_to: Option<PathBuf>,
+    /// Why the file was skipped or failed.
+    pub note: Option<String>,
+    /// The first failed rows' reasons, for the operator's screen.
+    pub failures: Vec<(u64, String)>,
+}
+
+/// How many failed-row reasons an import keeps for printing (all are stored).
+const SHOWN_FAILURES: usize = 10;
+
+pub fn import_file(
+    conn: &mut Connection,
+    cfg: &Config,
+    path: &Path,
+    user: &str,
+) -> Result<Outcome> {
+    let survey = csv_input::survey(path)?;
+    let file_name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| path.display().to_string());
+    let started = db_time(cfg.now());
+    let new = imports::NewImport {
+        file_name: &file_name,
+        sha256: &survey.sha256,
+        user_id: user,
+        started_at: &started,
+    };
+
+    if let Some((earlier, earlier_name)) = imports::completed_with_sha(conn, &survey.sha256)? {
+        let note =
+            format!("same content as import #{earlier} ({earlier_name}): not imported again");
+        let id = imports::insert(conn, &new, "skipped")?;
+        let counts = imports::Counts::default();
+        imports::finish(
+            conn,
+            id,
+            &imports::Finish {
+                status: "skipped",
+                counts: &counts,
+                file_path: None,
+                finished_at: &db_time(cfg.now()),
+                error: Some(&note),
+            },
+        )?;
+        let archived = archive(conn, cfg, path, id)?;
+        return Ok(Outcome {
+            import_id: id,
+            file_name,
+            status: "skipped",
+            counts,
+            archived_to: Some(archived),
+            note: Some(note),
+            failures: Vec::new(),
+        });
+    }
+
+    let rows = csv_input::open_rows(path, &survey)?;
+    let tx = conn.transaction()?;
+    let id = imports::insert(&tx, &new, "completed")?;
+    let (status, counts, note, failures) = match store_rows(&tx, cfg, id, rows) {
+        Ok((counts, failures)) => ("completed", counts, None, failures),
+        // Only the header can make a whole file unreadable, so no row has been stored yet.
+        Err(StoreError::Unreadable(why)) => {
+            ("failed", imports::Counts::default(), Some(why), Vec::new())
+        }
+        Err(StoreError::Other(e)) => {
+            return Err(e.context(format!("importing {}", path.display())));
+        }
+    };
+    imports::finish(
+        &tx,
+        id,
+        &imports::Finish {
+            status,
+            counts: &counts,
+            file_path: None,
+            finished_at: &db_time(cfg.now()),
+            error: note.as_deref(),
+        },
+    )?;
+    tx.commit()
+        .with_context(|| format!("saving the import of {}", path.display()))?;
+    let archived = archive(conn, cfg, path, id)?;
+    Ok(Outcome {
+        import_id: id,
+        file_name,
+        status,
+        counts,
+        archived_to: Some(archived),
+        note,
+        failures,
+    })
+}
+
+enum StoreError {
+    /// The file as a whole cannot be read as an appointment list (no header, missing columns).
+    Unreadable(String),
+    /// Anything else (I/O, the database): the transaction is abandoned and a rerun repeats it.
+    Other(anyhow::Error),
+}
+
+impl<E: Into<anyhow::Error>> From<E> for StoreError {
+    fn from(e: E) -> Self {
+        StoreError::Other(e.into())
+    }
+}
+
+type Stored = (imports::Counts, Vec<(u64, String)>);
+
+fn store_rows(
+    conn: &Connection,
+    cfg: &Config,
+    import_id: i64,
+    mut rdr: csv::Reader<Box<dyn std::io::Read>>,
+) -> std::result::Result<Stored, StoreError> {
+    let mut record = csv::StringRecord::new();
+    let has_header = rdr.read_record(&mut record).map_err(csv_error)?;
+    if !has_header {
+        return Err(StoreError::Unreadable(
+            "the file is empty: no header row".into(),
+        ));
+    }
+    let header: Vec<String> = record
+        .iter()
+        .map(|h| h.trim_start_matches('\u{feff}').to_string())
+        .collect();
+    let cols =
+        Columns::from_header(header.iter().map(String::as_str)).map_err(StoreError::Unreadable)?;
+    let rules = Rules {
+        tz: cfg.timezone,
+        region: cfg.region,
+        slash: cfg.slash_dates,
+        now: cfg.now(),
+    };
+    let now = db_time(cfg.now());
+    let mut counts = imports::Counts::default();
+    let mut failures = Vec::new();
+    loop {
+        let row_number;
+        match rdr.read_record(&mut record) {
+            Ok(false) => break,
+            Ok(true) => {
+                row_number = record.position().map(|p| p.line()).unwrap_or(0);
+                // Spreadsheets pad exports with empty lines (",,,,"): they carry no data.
+                if record.iter().all(|f| f.trim().is_empty()) {
+                    continue;
+                }
+                counts.total += 1;
+                match rules.check(&cols, |i| record.get(i).map(str::to_string)) {
+                    Ok(appt) => {
+                        let ch = channel::choose(
+                            appt.text_preference,
+                            appt.phone_preference,
+                            cfg.sending.default_channel,
+                        );
+                        if appointments::insert_new(conn, &appt, ch, import_id, &now)? {
+                            counts.successful += 1;
+                        } else {
+                            counts.duplicates += 1;
+                        }
+                        continue;
+                    }
+                    Err(reason) => {
+                        let reason = if record.len() != header.len() {
+                            format!(
+                                "the row has {} fields but the header has {}; {reason}",
+                                record.len(),
+                                header.len()
+                            )
+                        } else {
+                            reason
+                        };
+                        fail_row(
+                            conn,
+                            import_id,
+                            row_number,
+                            &row_json(&header, &record),
+                            &reason,
+                            &mut counts,
+                            &mut failures,
+                        )?;
+                    }
+                }
+            }
+            Err(e) if matches!(e.kind(), csv::ErrorKind::Io(_)) => {
+                return Err(StoreError::Other(e.into()));
+            }
+            Err(e) => {
+                // A malformed row (bad quoting, undecodable bytes) is a failed row, not a failed file.
+                row_number = e.position().map(|p| p.line()).unwrap_or(0);
+                counts.total += 1;
+                let reason = format!("the row cannot be read as CSV: {e}");
+                fail_row(
+                    conn,
+                    import_id,
+                    row_number,
+                    "{}",
+                    &reason,
+                    &mut counts,
+                    &mut failures,
+                )?;
+            }
+        }
+    }
+    Ok((counts, failures))
+}
+
+fn fail_row(
+    conn: &Connection,
+    import_id: i64,
+    row_number: u64,
+    data: &str,
+    reason: &str,
+    counts: &mut imports::Counts,
+    failures: &mut Vec<(u64, String)>,
+) -> Result<()> {
+    imports::insert_failed_row(conn, import_id, row_number, data, reason)?;
+    counts.failed += 1;
+    if failures.len() < SHOWN_FAILURES {
+        failures.push((row_number, reason.to_string()));
+    }
+    Ok(())
+}
+
+fn csv_error(e: csv::Error) -> StoreError {
+    match e.kind() {
+        csv::ErrorKind::Io(_) => StoreError::Other(e.into()),
+        _ => StoreError::Unreadable(format!("the header row cannot be read: {e}")),
+    }
+}
+
+/// The row as stored for a person to fix: every column under its header name, extras included.
+fn row_json(header: &[String], record: &csv::StringRecord) -> String {
+    let mut map = serde_json::Map::new();
+    for (i, value) in record.iter().enumerate() {
+        let mut key = header
+            .get(i)
+            .filter(|h| !h.trim().is_empty())
+            .cloned()
+            .unwrap_or_else(|| format!("column_{}", i + 1));
+        if map.contains_key(&key) {
+            key = format!("{key}_{}", i + 1);
+        }
+        map.insert(key, serde_json::Value::String(value.to_string()));
+    }
+    serde_json::Value::Object(map).to_string()
+}
+
+/// Moves the file into the archive folder, owner-only, under a name no earlier file has, and
+/// records where it went.
+fn archive(conn: &Connection, cfg: &Config, path: &Path, import_id: i64) -> Result<PathBuf> {
+    fs::create_dir_all(&cfg.archive_dir)
+        .with_context(|| format!("creating the archive folder {}", cfg.archive_dir.display()))?;
+    let dest = move_without_overwrite(path, &cfg.archive_dir, import_id).with_context(|| {
+        format!(
+            "archiving {} into {}",
+            path.display(),
+            cfg.archive_dir.display()
+        )
+    })?;
+    fs::set_permissions(&dest, fs::Permissions::from_mode(0o600))
+        .with_context(|| format!("making {} owner-only", dest.display()))?;
+    conn.execute(
+        "UPDATE imports SET file_path = ?1 WHERE id = ?2",
+        rusqlite::params![dest.to_string_lossy(), import_id],
+    )?;
+    Ok(dest)
+}
+
+fn move_without_overwrite(src: &Path, dir: &Path, import_id: i64) -> Result<PathBuf> {
+    let name = src
+        .file_name()
+        .context("the file has no name")?
+        .to_string_lossy()
+        .into_owned();
+    let (stem, ext) = match name.rsplit_once('.') {
+        Some((s, e)) if !s.is_empty() => (s.to_string(), format!(".{e}")),
+        _ => (name.clone(), String::new()),
+    };
+    let mut candidates = vec![name.clone(), format!("{stem}.import-{import_id}{ext}")];
+    candidates.extend((2..1000).map(|n| format!("{stem}.import-{import_id}-{n}{ext}")));
+    for candidate in candidates {
+        let dest = dir.join(&candidate);
+        // A hard link fails if the name is taken, so a concurrent archive never overwrites.
+        match fs::hard_link(src, &dest) {
+            Ok(()) => {
+                fs::remove_file(src)?;
+                return Ok(dest);
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(_) => {
+                // Another filesystem: copy into a new file, then remove the original.
+                match fs::OpenOptions::new()
+                    .write(true)
+                    .create_new(true)
+                    .open(&dest)
+                {
+                    Ok(mut out) => {
+                        let mut input = fs::File::open(src)?;
+                        std::io::copy(&mut input, &mut out)?;
+                        out.sync_all()?;
+                        fs::remove_file(src)?;
+                        return Ok(dest);
+                    }
+                    Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+                    Err(e) => return Err(e.into()),
+                }
+            }
+        }
+    }
+    anyhow::bail!("no free name for {name} in the archive folder")
+}
+
+/// Files waiting in the drop folder, oldest name first.
+pub fn drop_folder_files(dir: &Path) -> Result<Vec<PathBuf>> {
+    let entries = match fs::read_dir(dir) {
+        Ok(e) => e,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => {
+            return Err(e).with_context(|| format!("listing the drop folder {}", dir.display()));
+        }
+    };
+    let mut files = Vec::new();
+    for entry in entries {
+        let path = entry?.path();
+        let is_csv = path
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("csv"));
+        if is_csv && path.is_file() {
+            files.push(path);
+        }
+    }
+    files.sort();
+    Ok(files)
+}
+
+/// Used by tests to check a reader failing half-way through leaves nothing behind.
+#[cfg(test)]
+pub fn store_from_reader(
+    conn: &mut Connection,
+    cfg: &Config,
+    reader: Box<dyn std::io::Read>,
+    survey: &csv_input::Survey,
+) -> Result<imports::Counts> {
+    let tx = conn.transaction()?;
+    let id = imports::insert(
+        &tx,
+        &imports::NewImport {
+            file_name: "test.csv",
+            sha256: &survey.sha256,
+            user_id: "test",
+            started_at: "2026-11-24T00:00:00Z",
+        },
+        "completed",
+    )?;
+    let counts = match store_rows(&tx, cfg, id, csv_input::rows_from(reader, survey)) {
+        Ok((c, _)) => c,
+        Err(StoreError::Unreadable(w)) => anyhow::bail!(w),
+        Err(StoreError::Other(e)) => return Err(e),
+    };
+    tx.commit()?;
+    Ok(counts)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Read;
+
+    struct FailsAfter(Vec<u8>, usize);
+    impl Read for FailsAfter {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            if self.1 >= self.0.len() / 2 {
+                return Err(std::io::Error::other("disk went away"));
+            }
+            let n = buf.len().min(16).min(self.0.len() - self.1);
+            buf[..n].copy_from_slice(&self.0[self.1..self.1 + n]);
+            self.1 += n;
+            Ok(n)
+        }
+    }
+
+    #[test]
+    fn a_read_failing_half_way_leaves_nothing_and_a_rerun_imports_everything() {
+        let mut conn = crate::db::open_memory();
+        let cfg = Config::load_with(&Default::default(), &|k| {
+            (k == "REMINDERS_NOW").then(|| "2026-11-24T19:00:00-05:00".to_string())
+        })
+        .unwrap();
+        let mut csv = String::from(
+            "appointment_id,patient_id,phone_number,phone_preference,text_preference,appt_date_time\n",
+        );
+        for i in 0..50 {
+            csv.push_str(&format!(
+                "A{i},P{i},416-555-01{:02},y,n,2026-11-25 10:{:02}\n",
+                i, i
+            ));
+        }
+        let bytes = csv.into_bytes();
+        let survey = csv_input::survey_reader(&mut &bytes[..]).unwrap();
+        let err = store_from_reader(
+            &mut conn,
+            &cfg,
+            Box::new(FailsAfter(bytes.clone(), 0)),
+            &survey,
+        )
+        .unwrap_err();
+        assert!(format!("{err:#}").contains("disk went away"));
+        fn count(conn: &Connection, t: &str) -> i64 {
+            conn.query_row(&format!("SELECT count(*) FROM {t}"), [], |r| r.get(0))
+                .unwrap()
+        }
+        assert_eq!(
+            (count(&conn, "appointments"), count(&conn, "imports")),
+            (0, 0)
+        );
+
+        let counts = store_from_reader(
+            &mut conn,
+            &cfg,
+            Box::new(std::io::Cursor::new(bytes)),
+            &survey,
+        )
+        .unwrap();
+        assert_eq!((counts.successful, counts.failed), (50, 0));
+        assert_eq!(count(&conn, "appointments"), 50);
+    }
+}
