@@ -9,6 +9,7 @@ mod exit;
 mod importer;
 mod mask;
 mod output;
+mod track;
 
 use clap::Parser;
 

@@ -6,6 +6,7 @@ use rusqlite::{Connection, named_params};
 use crate::clock::db_time;
 use crate::domain::channel::Channel;
 use crate::domain::row::Appointment;
+use crate::domain::state::State;
 
 /// Stores a new appointment; `false` when the same (appointment, patient, instant) is already
 /// there — from this file or any earlier one — which makes the row a duplicate.
@@ -31,4 +32,124 @@ pub fn insert_new(
         ":import": import_id, ":now": now,
     })?;
     Ok(n == 1)
+}
+
+/// An appointment as the dispatcher and the listener need it.
+#[derive(Clone, Debug)]
+pub struct Stored {
+    pub id: i64,
+    pub appointment_id: String,
+    pub patient_id: String,
+    pub phone_number: String,
+    pub at: String,
+    pub message: String,
+    pub language: String,
+    pub channel: Channel,
+    pub state: State,
+    pub attempt_count: i64,
+    pub last_attempt_at: Option<String>,
+}
+
+const COLUMNS: &str = "id, appointment_id, patient_id, phone_number, appt_date_time, appointment_msg,
+    language, channel, status, attempt_count, last_attempt_at";
+
+fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Stored> {
+    let channel: String = r.get(7)?;
+    let state: String = r.get(8)?;
+    Ok(Stored {
+        id: r.get(0)?,
+        appointment_id: r.get(1)?,
+        patient_id: r.get(2)?,
+        phone_number: r.get(3)?,
+        at: r.get(4)?,
+        message: r.get(5)?,
+        language: r.get(6)?,
+        channel: Channel::parse(&channel).unwrap_or(Channel::Call),
+        state: State::parse(&state).unwrap_or(State::Failed),
+        attempt_count: r.get(9)?,
+        last_attempt_at: r.get(10)?,
+    })
+}
+
+pub fn get(conn: &Connection, id: i64) -> Result<Option<Stored>> {
+    use rusqlite::OptionalExtension;
+    Ok(conn
+        .query_row(
+            &format!("SELECT {COLUMNS} FROM appointments WHERE id = ?1 AND deleted_at IS NULL"),
+            [id],
+            from_row,
+        )
+        .optional()?)
+}
+
+/// Appointments in any of `states`, soonest first.
+pub fn in_states(conn: &Connection, states: &[State]) -> Result<Vec<Stored>> {
+    let list = states
+        .iter()
+        .map(|s| format!("'{}'", s.as_str()))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let mut stmt = conn.prepare(&format!(
+        "SELECT {COLUMNS} FROM appointments WHERE status IN ({list}) AND deleted_at IS NULL
+         ORDER BY appt_date_time, id"
+    ))?;
+    let rows = stmt.query_map([], from_row)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// The soonest upcoming appointment of a number that has been contacted: where a text reply goes.
+pub fn soonest_contacted_for_phone(conn: &Connection, phone: &str, now: &str) -> Result<Option<Stored>> {
+    use rusqlite::OptionalExtension;
+    Ok(conn
+        .query_row(
+            &format!(
+                "SELECT {COLUMNS} FROM appointments
+                 WHERE phone_number = ?1 AND attempt_count > 0 AND appt_date_time > ?2
+                   AND deleted_at IS NULL
+                 ORDER BY appt_date_time, id LIMIT 1"
+            ),
+            rusqlite::params![phone, now],
+            from_row,
+        )
+        .optional()?)
+}
+
+/// Moves an appointment to `to`. `success_at` is stamped on reaching and again on confirming.
+pub fn set_state(conn: &Connection, id: i64, to: State, now: &str) -> Result<()> {
+    let success = matches!(to, State::Reached | State::Confirmed);
+    conn.execute(
+        "UPDATE appointments SET status = :to, updated_at = :now,
+             success_at = CASE WHEN :success THEN :now ELSE success_at END
+         WHERE id = :id",
+        named_params! {":to": to.as_str(), ":now": now, ":success": success, ":id": id},
+    )?;
+    Ok(())
+}
+
+/// Counts the attempt that is about to go out and marks the appointment in flight.
+pub fn start_attempt(conn: &Connection, id: i64, now: &str) -> Result<i64> {
+    conn.execute(
+        "UPDATE appointments SET status = 'in_flight', attempt_count = attempt_count + 1,
+             last_attempt_at = :now, updated_at = :now WHERE id = :id",
+        named_params! {":now": now, ":id": id},
+    )?;
+    Ok(conn.query_row("SELECT attempt_count FROM appointments WHERE id = ?1", [id], |r| r.get(0))?)
+}
+
+/// Undoes `start_attempt` for an attempt that never reached Twilio.
+pub fn forget_attempt(conn: &Connection, id: i64, to: State, now: &str) -> Result<()> {
+    conn.execute(
+        "UPDATE appointments SET status = :to, attempt_count = max(attempt_count - 1, 0),
+             updated_at = :now WHERE id = :id",
+        named_params! {":to": to.as_str(), ":now": now, ":id": id},
+    )?;
+    Ok(())
+}
+
+pub fn set_channel(conn: &Connection, id: i64, channel: Channel, now: &str) -> Result<()> {
+    conn.execute(
+        "UPDATE appointments SET channel = ?1, updated_at = ?2 WHERE id = ?3",
+        rusqlite::params![channel.as_str(), now, id],
+    )?;
+    Ok(())
 }

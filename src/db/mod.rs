@@ -2,7 +2,9 @@
 //! under `PRAGMA user_version`. The file holds patient phone numbers, so it is created 0600.
 
 pub mod appointments;
+pub mod attempts;
 pub mod imports;
+pub mod opt_outs;
 
 use std::fs::OpenOptions;
 use std::os::unix::fs::OpenOptionsExt;

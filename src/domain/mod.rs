@@ -4,3 +4,5 @@ pub mod channel;
 pub mod datetime;
 pub mod phone;
 pub mod row;
+pub mod outcome;
+pub mod state;

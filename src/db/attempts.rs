@@ -1,0 +1,171 @@
+//! The `appointment_logs` table: one row per attempt to reach a patient.
+
+use anyhow::Result;
+use rusqlite::{Connection, OptionalExtension, named_params};
+
+use crate::domain::channel::Channel;
+
+/// An attempt as stored.
+#[derive(Clone, Debug)]
+pub struct Attempt {
+    pub id: i64,
+    pub appointment: i64,
+    pub attempt: i64,
+    pub channel: Channel,
+    pub sid: Option<String>,
+    pub to: String,
+    pub status: String,
+    pub sequence_number: Option<i64>,
+    pub created_at: String,
+}
+
+const COLUMNS: &str =
+    "id, appointment_id, attempt, channel, sid, \"to\", status, sequence_number, created_at";
+
+fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Attempt> {
+    let channel: String = r.get(3)?;
+    Ok(Attempt {
+        id: r.get(0)?,
+        appointment: r.get(1)?,
+        attempt: r.get(2)?,
+        channel: Channel::parse(&channel).unwrap_or(Channel::Call),
+        sid: r.get(4)?,
+        to: r.get(5)?,
+        status: r.get(6)?,
+        sequence_number: r.get(7)?,
+        created_at: r.get(8)?,
+    })
+}
+
+pub struct NewAttempt<'a> {
+    pub appointment: i64,
+    pub attempt: i64,
+    pub channel: Channel,
+    pub to: &'a str,
+    pub from: &'a str,
+    pub run_id: Option<i64>,
+    pub now: &'a str,
+}
+
+/// Records an attempt before its request goes out: status `dispatching`, no SID yet.
+pub fn insert(conn: &Connection, a: &NewAttempt<'_>) -> Result<i64> {
+    conn.execute(
+        "INSERT INTO appointment_logs (appointment_id, attempt, channel, \"to\", \"from\", status,
+             run_id, created_at, updated_at)
+         VALUES (:appt, :attempt, :channel, :to, :from, 'dispatching', :run, :now, :now)",
+        named_params! {
+            ":appt": a.appointment, ":attempt": a.attempt, ":channel": a.channel.as_str(),
+            ":to": a.to, ":from": a.from, ":run": a.run_id, ":now": a.now,
+        },
+    )?;
+    Ok(conn.last_insert_rowid())
+}
+
+pub fn by_sid(conn: &Connection, sid: &str) -> Result<Option<Attempt>> {
+    Ok(conn
+        .query_row(
+            &format!("SELECT {COLUMNS} FROM appointment_logs WHERE sid = ?1"),
+            [sid],
+            from_row,
+        )
+        .optional()?)
+}
+
+pub fn by_id(conn: &Connection, id: i64) -> Result<Option<Attempt>> {
+    Ok(conn
+        .query_row(
+            &format!("SELECT {COLUMNS} FROM appointment_logs WHERE id = ?1"),
+            [id],
+            from_row,
+        )
+        .optional()?)
+}
+
+/// Attempts a dead run left between "recorded" and "Twilio answered".
+pub fn unfinished_without_sid(conn: &Connection) -> Result<Vec<Attempt>> {
+    let mut stmt = conn.prepare(&format!(
+        "SELECT {COLUMNS} FROM appointment_logs WHERE sid IS NULL AND status = 'dispatching' ORDER BY id"
+    ))?;
+    let rows = stmt.query_map([], from_row)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Attempts Twilio has accepted but whose final outcome has not reached us.
+pub fn awaiting_outcome(conn: &Connection) -> Result<Vec<Attempt>> {
+    let mut stmt = conn.prepare(&format!(
+        "SELECT {COLUMNS} FROM appointment_logs
+         WHERE sid IS NOT NULL AND status IN
+             ('queued', 'accepted', 'scheduled', 'sending', 'sent', 'initiated', 'ringing', 'in-progress')
+         ORDER BY id"
+    ))?;
+    let rows = stmt.query_map([], from_row)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+pub fn known_sids_to(conn: &Connection, to: &str) -> Result<Vec<String>> {
+    let mut stmt =
+        conn.prepare("SELECT sid FROM appointment_logs WHERE \"to\" = ?1 AND sid IS NOT NULL")?;
+    let rows = stmt.query_map([to], |r| r.get(0))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Twilio accepted the request: the attempt now has its SID and first status.
+pub fn set_sid(conn: &Connection, id: i64, sid: &str, status: &str, now: &str) -> Result<()> {
+    conn.execute(
+        "UPDATE appointment_logs SET sid = :sid, status = :status, updated_at = :now WHERE id = :id",
+        named_params! {":sid": sid, ":status": status, ":now": now, ":id": id},
+    )?;
+    Ok(())
+}
+
+/// The request ended without a SID: Twilio refused it, or it never reached Twilio.
+pub fn set_unsent(
+    conn: &Connection,
+    id: i64,
+    status: &str,
+    error_code: Option<i64>,
+    error_message: Option<&str>,
+    now: &str,
+) -> Result<()> {
+    conn.execute(
+        "UPDATE appointment_logs SET status = :status, error_code = :code, error_message = :msg,
+             updated_at = :now WHERE id = :id",
+        named_params! {":status": status, ":code": error_code, ":msg": error_message, ":now": now, ":id": id},
+    )?;
+    Ok(())
+}
+
+/// What a status callback or a fetch says about an attempt; `None` keeps what is stored.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct StatusReport {
+    pub sid: String,
+    pub status: String,
+    pub sequence_number: Option<i64>,
+    pub duration: Option<i64>,
+    pub start_time: Option<String>,
+    pub end_time: Option<String>,
+    pub answered_by: Option<String>,
+    pub error_code: Option<i64>,
+    pub error_message: Option<String>,
+}
+
+pub fn record_status(conn: &Connection, id: i64, r: &StatusReport, now: &str) -> Result<()> {
+    conn.execute(
+        "UPDATE appointment_logs SET status = :status,
+             sequence_number = coalesce(:seq, sequence_number),
+             duration = coalesce(:duration, duration),
+             start_time = coalesce(:start, start_time),
+             end_time = coalesce(:end, end_time),
+             answered_by = coalesce(:answered_by, answered_by),
+             error_code = coalesce(:code, error_code),
+             error_message = coalesce(:msg, error_message),
+             updated_at = :now
+         WHERE id = :id",
+        named_params! {
+            ":status": r.status, ":seq": r.sequence_number, ":duration": r.duration,
+            ":start": r.start_time, ":end": r.end_time, ":answered_by": r.answered_by,
+            ":code": r.error_code, ":msg": r.error_message, ":now": now, ":id": id,
+        },
+    )?;
+    Ok(())
+}

@@ -1,0 +1,175 @@
+//! What Twilio's words mean for us: the order of call and message statuses (so a late callback
+//! never moves an attempt backwards), which statuses are final and how they end an attempt, and
+//! the one table from Twilio error codes to actions (`../shared/twilio.md`, "Errors").
+
+use crate::domain::channel::Channel;
+
+/// How an attempt ended, as far as the appointment is concerned.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Ending {
+    Reached,
+    /// Failed; another attempt may help.
+    Retryable,
+    /// Failed in a way no further attempt will fix (invalid number).
+    Permanent,
+    /// The number cannot take texts: the remaining attempts are calls.
+    SwitchToCall,
+    /// The number is unsubscribed: never contact it again.
+    OptedOut,
+}
+
+/// Position of a status in Twilio's lifecycle; a status only replaces one with a lower rank.
+pub fn rank(channel: Channel, status: &str) -> u8 {
+    match channel {
+        Channel::Call => match status {
+            "dispatching" => 0,
+            "queued" => 1,
+            "initiated" => 2,
+            "ringing" => 3,
+            "in-progress" => 4,
+            "completed" | "busy" | "no-answer" | "failed" | "canceled" => 5,
+            _ => 0,
+        },
+        _ => match status {
+            "dispatching" => 0,
+            "queued" | "accepted" | "scheduled" => 1,
+            "sending" => 2,
+            "sent" => 3,
+            "delivered" | "undelivered" | "failed" | "canceled" => 4,
+            "read" => 5,
+            _ => 0,
+        },
+    }
+}
+
+pub fn is_final(channel: Channel, status: &str) -> bool {
+    match channel {
+        Channel::Call => rank(channel, status) == 5,
+        _ => rank(channel, status) >= 4,
+    }
+}
+
+/// Twilio's answering-machine verdicts that mean a voicemail got the message after the beep.
+fn is_machine(answered_by: &str) -> bool {
+    answered_by.starts_with("machine")
+}
+
+/// The ending of a call whose final status is `status`.
+pub fn call_ending(status: &str, answered_by: Option<&str>, voicemail_counts: bool) -> Ending {
+    match status {
+        "completed" => match answered_by {
+            Some("fax") => Ending::Retryable,
+            Some(a) if is_machine(a) && !voicemail_counts => Ending::Retryable,
+            _ => Ending::Reached,
+        },
+        _ => Ending::Retryable,
+    }
+}
+
+/// The ending of a message whose final status is `status` (with the delivery error, if any).
+pub fn sms_ending(status: &str, error_code: Option<i64>) -> Ending {
+    match status {
+        "delivered" | "read" => Ending::Reached,
+        // Carriers that give no delivery receipt leave a delivered message at `sent`.
+        "sent" => Ending::Reached,
+        _ => error_code.map(delivery_error).unwrap_or(Ending::Retryable),
+    }
+}
+
+/// Delivery errors from the message status callback.
+pub fn delivery_error(code: i64) -> Ending {
+    match code {
+        // Landline or a carrier that cannot take texts: a call will work.
+        30006 => Ending::SwitchToCall,
+        // Unknown or inactive number: neither texts nor calls will reach it.
+        30005 => Ending::Permanent,
+        // Unreachable handset, blocked, carrier filtering, unknown: Twilio says these may pass
+        // later, and codes are refined over time, so unknown codes are retried too.
+        _ => Ending::Retryable,
+    }
+}
+
+/// What a dispatching run does with an error answer to a create request.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ApiAction {
+    /// Too many requests or Twilio trouble: wait and try the same request again in this run.
+    Backoff,
+    /// The account or sender is misconfigured: every other request would fail the same way.
+    StopRun,
+    /// This attempt is over.
+    Attempt(Ending),
+}
+
+pub fn api_error_action(http_status: u16, code: Option<i64>) -> ApiAction {
+    match (http_status, code) {
+        (429, _) | (500..=599, _) | (_, Some(20429)) => ApiAction::Backoff,
+        // More than 10 hours of messages queued on the sender: the rate is set too high.
+        (_, Some(21611)) => ApiAction::Backoff,
+        (401, _) | (_, Some(20003)) => ApiAction::StopRun,
+        // `From` is not a valid caller ID or cannot send texts: configuration.
+        (_, Some(21606 | 13214)) => ApiAction::StopRun,
+        (_, Some(21610)) => ApiAction::Attempt(Ending::OptedOut),
+        (_, Some(21614 | 21635)) => ApiAction::Attempt(Ending::SwitchToCall),
+        (_, Some(21211 | 13224)) => ApiAction::Attempt(Ending::Permanent),
+        // No permission to reach that region: retrying will not help until an admin acts.
+        (_, Some(21408)) => ApiAction::Attempt(Ending::Permanent),
+        _ => ApiAction::Attempt(Ending::Retryable),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statuses_only_move_forward() {
+        let call = ["dispatching", "queued", "initiated", "ringing", "in-progress", "completed"];
+        for pair in call.windows(2) {
+            assert!(rank(Channel::Call, pair[0]) < rank(Channel::Call, pair[1]), "{pair:?}");
+        }
+        assert_eq!(rank(Channel::Call, "busy"), rank(Channel::Call, "completed"));
+        let sms = ["dispatching", "queued", "sending", "sent", "delivered"];
+        for pair in sms.windows(2) {
+            assert!(rank(Channel::Sms, pair[0]) < rank(Channel::Sms, pair[1]), "{pair:?}");
+        }
+        assert!(rank(Channel::Sms, "sent") < rank(Channel::Sms, "undelivered"));
+        assert!(is_final(Channel::Call, "no-answer") && !is_final(Channel::Call, "ringing"));
+        assert!(is_final(Channel::Sms, "failed") && !is_final(Channel::Sms, "sent"));
+    }
+
+    #[test]
+    fn call_endings() {
+        assert_eq!(call_ending("completed", Some("human"), true), Ending::Reached);
+        assert_eq!(call_ending("completed", None, false), Ending::Reached);
+        assert_eq!(call_ending("completed", Some("machine_end_beep"), true), Ending::Reached);
+        assert_eq!(call_ending("completed", Some("machine_end_beep"), false), Ending::Retryable);
+        assert_eq!(call_ending("completed", Some("fax"), true), Ending::Retryable);
+        for s in ["busy", "no-answer", "failed", "canceled"] {
+            assert_eq!(call_ending(s, None, true), Ending::Retryable, "{s}");
+        }
+    }
+
+    #[test]
+    fn sms_endings() {
+        assert_eq!(sms_ending("delivered", None), Ending::Reached);
+        assert_eq!(sms_ending("sent", None), Ending::Reached);
+        assert_eq!(sms_ending("undelivered", Some(30006)), Ending::SwitchToCall);
+        assert_eq!(sms_ending("undelivered", Some(30005)), Ending::Permanent);
+        assert_eq!(sms_ending("undelivered", Some(30003)), Ending::Retryable);
+        assert_eq!(sms_ending("failed", Some(39999)), Ending::Retryable);
+        assert_eq!(sms_ending("failed", None), Ending::Retryable);
+    }
+
+    #[test]
+    fn api_errors() {
+        assert_eq!(api_error_action(429, Some(20429)), ApiAction::Backoff);
+        assert_eq!(api_error_action(503, None), ApiAction::Backoff);
+        assert_eq!(api_error_action(401, Some(20003)), ApiAction::StopRun);
+        assert_eq!(api_error_action(400, Some(21610)), ApiAction::Attempt(Ending::OptedOut));
+        assert_eq!(api_error_action(400, Some(21614)), ApiAction::Attempt(Ending::SwitchToCall));
+        assert_eq!(api_error_action(400, Some(21635)), ApiAction::Attempt(Ending::SwitchToCall));
+        assert_eq!(api_error_action(400, Some(21211)), ApiAction::Attempt(Ending::Permanent));
+        assert_eq!(api_error_action(400, Some(21214)), ApiAction::Attempt(Ending::Retryable));
+        assert_eq!(api_error_action(400, Some(12345)), ApiAction::Attempt(Ending::Retryable));
+    }
+}

@@ -1,0 +1,180 @@
+//! The appointment state machine of SPEC §4.3. `send`, `retry`, `reconcile` and the webhook
+//! listener all move appointments through `next`, so a state changes the same way whichever
+//! path brought the news.
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum State {
+    Pending,
+    InFlight,
+    Reached,
+    Confirmed,
+    CancelRequested,
+    RetryWait,
+    Failed,
+    OptedOut,
+    Expired,
+}
+
+pub const ALL: [State; 9] = [
+    State::Pending,
+    State::InFlight,
+    State::Reached,
+    State::Confirmed,
+    State::CancelRequested,
+    State::RetryWait,
+    State::Failed,
+    State::OptedOut,
+    State::Expired,
+];
+
+impl State {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            State::Pending => "pending",
+            State::InFlight => "in_flight",
+            State::Reached => "reached",
+            State::Confirmed => "confirmed",
+            State::CancelRequested => "cancel_requested",
+            State::RetryWait => "retry_wait",
+            State::Failed => "failed",
+            State::OptedOut => "opted_out",
+            State::Expired => "expired",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<State> {
+        ALL.into_iter().find(|st| st.as_str() == s)
+    }
+
+    /// The patient got the reminder (and may have answered it).
+    pub fn is_reached(self) -> bool {
+        matches!(self, State::Reached | State::Confirmed | State::CancelRequested)
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Event {
+    /// A call or SMS is about to go out.
+    AttemptStarted,
+    /// The attempt's final outcome: delivered, answered, or a voicemail that counts.
+    Reached,
+    /// The attempt's final outcome was a failure; `retry` says whether another attempt may follow.
+    AttemptFailed { retry: bool },
+    /// The patient confirmed (SMS reply or keypress 1).
+    Confirmed,
+    /// The patient asked to cancel or reschedule (SMS reply or keypress 2).
+    CancelRequested,
+    /// The number opted out (STOP, or Twilio's 21610).
+    OptedOut,
+    /// The opt-out was lifted (START); contact resumes where it stopped.
+    OptedIn { resume: State },
+    /// A dead run's attempt turned out never to have reached Twilio: it did not happen.
+    NotSent { resume: State },
+    /// The appointment's time came before the patient was reached.
+    Expired,
+}
+
+/// The state after `event`, or `None` when the event does not change this state (repeats,
+/// late news about a finished appointment, or events that make no sense here).
+pub fn next(state: State, event: Event) -> Option<State> {
+    use Event as E;
+    use State as S;
+    let to = match (state, event) {
+        (S::Pending | S::RetryWait, E::AttemptStarted) => S::InFlight,
+
+        (S::InFlight | S::RetryWait | S::Failed, E::Reached) => S::Reached,
+        (S::InFlight, E::AttemptFailed { retry: true }) => S::RetryWait,
+        (S::InFlight, E::AttemptFailed { retry: false }) => S::Failed,
+        (S::InFlight, E::NotSent { resume }) => resume,
+
+        // A reply proves the reminder arrived, whatever the status callbacks said.
+        (
+            S::InFlight | S::Reached | S::RetryWait | S::Failed | S::CancelRequested,
+            E::Confirmed,
+        ) => S::Confirmed,
+        (S::InFlight | S::Reached | S::RetryWait | S::Failed | S::Confirmed, E::CancelRequested) => {
+            S::CancelRequested
+        }
+
+        // Once reached, the appointment keeps what the patient told us; the opt-out itself is
+        // kept in `opt_outs` and stops every later contact.
+        (S::Pending | S::InFlight | S::RetryWait | S::Failed, E::OptedOut) => S::OptedOut,
+        (S::OptedOut, E::OptedIn { resume }) => resume,
+
+        (S::Pending | S::RetryWait, E::Expired) => S::Expired,
+        _ => return None,
+    };
+    (to != state).then_some(to)
+}
+
+/// Where an appointment goes back to when contact may resume after `attempts` real attempts.
+pub fn resume_state(attempts: u32, max_attempts: u32) -> State {
+    if attempts == 0 {
+        State::Pending
+    } else if attempts < max_attempts {
+        State::RetryWait
+    } else {
+        State::Failed
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use Event as E;
+    use State as S;
+
+    const EVENTS: [Event; 11] = [
+        E::AttemptStarted,
+        E::Reached,
+        E::AttemptFailed { retry: true },
+        E::AttemptFailed { retry: false },
+        E::Confirmed,
+        E::CancelRequested,
+        E::OptedOut,
+        E::OptedIn { resume: S::RetryWait },
+        E::NotSent { resume: S::Pending },
+        E::Expired,
+        E::NotSent { resume: S::RetryWait },
+    ];
+
+    /// Every (state, event) pair, written out: `-` means the event is ignored in that state.
+    /// Columns follow EVENTS.
+    const TABLE: [(State, [&str; 11]); 9] = [
+        (S::Pending, ["in_flight", "-", "-", "-", "-", "-", "opted_out", "-", "-", "expired", "-"]),
+        (S::InFlight, ["-", "reached", "retry_wait", "failed", "confirmed", "cancel_requested", "opted_out", "-", "pending", "-", "retry_wait"]),
+        (S::Reached, ["-", "-", "-", "-", "confirmed", "cancel_requested", "-", "-", "-", "-", "-"]),
+        (S::Confirmed, ["-", "-", "-", "-", "-", "cancel_requested", "-", "-", "-", "-", "-"]),
+        (S::CancelRequested, ["-", "-", "-", "-", "confirmed", "-", "-", "-", "-", "-", "-"]),
+        (S::RetryWait, ["in_flight", "reached", "-", "-", "confirmed", "cancel_requested", "opted_out", "-", "-", "expired", "-"]),
+        (S::Failed, ["-", "reached", "-", "-", "confirmed", "cancel_requested", "opted_out", "-", "-", "-", "-"]),
+        (S::OptedOut, ["-", "-", "-", "-", "-", "-", "-", "retry_wait", "-", "-", "-"]),
+        (S::Expired, ["-", "-", "-", "-", "-", "-", "-", "-", "-", "-", "-"]),
+    ];
+
+    #[test]
+    fn every_state_and_event() {
+        assert_eq!(TABLE.len(), ALL.len());
+        for (state, row) in TABLE {
+            for (event, want) in EVENTS.iter().zip(row) {
+                let got = next(state, *event).map(State::as_str).unwrap_or("-");
+                assert_eq!(got, want, "{state:?} + {event:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn names_round_trip() {
+        for s in ALL {
+            assert_eq!(State::parse(s.as_str()), Some(s));
+        }
+        assert_eq!(State::parse("scheduled"), None);
+    }
+
+    #[test]
+    fn resume_depends_on_attempts_left() {
+        assert_eq!(resume_state(0, 3), S::Pending);
+        assert_eq!(resume_state(2, 3), S::RetryWait);
+        assert_eq!(resume_state(3, 3), S::Failed);
+    }
+}

@@ -1,0 +1,313 @@
+//! Applying news to the store: a status report about an attempt (from a callback, a fetch or
+//! crash recovery) and what patients tell us. Webhook handlers, `send`, `retry` and `reconcile`
+//! all come through here, so an appointment moves the same way whichever path brought the news.
+//! Callers run these inside their own transaction.
+
+use anyhow::Result;
+use rusqlite::Connection;
+
+use crate::db::attempts::{self, StatusReport};
+use crate::db::{appointments, opt_outs};
+use crate::domain::channel::Channel;
+use crate::domain::outcome::{self, Ending};
+use crate::domain::state::{self, Event, State};
+
+/// The settings that decide how an outcome counts.
+#[derive(Clone, Copy, Debug)]
+pub struct Rules {
+    pub max_attempts: u32,
+    pub voicemail_counts_as_reached: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Applied {
+    /// No attempt has this SID (recorded by the caller, answered 200 so Twilio stops).
+    UnknownSid,
+    /// Older than or the same as what is stored: nothing changed.
+    Stale,
+    /// The attempt row took the report; the appointment moved if `moved` says so.
+    Recorded {
+        appointment: i64,
+        moved: Option<(State, State)>,
+    },
+}
+
+/// Records a status report for the attempt with `report.sid`. `sent_is_final` is for
+/// reconciliation: a message still `sent` long after sending will get no delivery receipt.
+pub fn apply_status(
+    conn: &Connection,
+    rules: Rules,
+    report: &StatusReport,
+    sent_is_final: bool,
+    now: &str,
+) -> Result<Applied> {
+    let Some(attempt) = attempts::by_sid(conn, &report.sid)? else {
+        return Ok(Applied::UnknownSid);
+    };
+    let ch = attempt.channel;
+    let (old, new) = (
+        outcome::rank(ch, &attempt.status),
+        outcome::rank(ch, &report.status),
+    );
+    let older_sequence = matches!(
+        (report.sequence_number, attempt.sequence_number),
+        (Some(incoming), Some(stored)) if incoming <= stored
+    );
+    let newly_final_sent = sent_is_final && report.status == "sent";
+    if new < old || older_sequence || (new == old && !newly_final_sent) {
+        return Ok(Applied::Stale);
+    }
+    attempts::record_status(conn, attempt.id, report, now)?;
+
+    let ending = if outcome::is_final(ch, &report.status) || newly_final_sent {
+        Some(match ch {
+            Channel::Call => outcome::call_ending(
+                &report.status,
+                report.answered_by.as_deref(),
+                rules.voicemail_counts_as_reached,
+            ),
+            _ => outcome::sms_ending(&report.status, report.error_code),
+        })
+    } else {
+        None
+    };
+    let moved = match ending {
+        Some(ending) => end_attempt(conn, rules, &attempt, ending, now)?,
+        None => None,
+    };
+    Ok(Applied::Recorded {
+        appointment: attempt.appointment,
+        moved,
+    })
+}
+
+/// An attempt is over: move its appointment accordingly. Only the latest attempt decides, so a
+/// late outcome of an earlier attempt cannot disturb one in flight.
+pub fn end_attempt(
+    conn: &Connection,
+    rules: Rules,
+    attempt: &attempts::Attempt,
+    ending: Ending,
+    now: &str,
+) -> Result<Option<(State, State)>> {
+    let Some(appt) = appointments::get(conn, attempt.appointment)? else {
+        return Ok(None);
+    };
+    if appt.attempt_count != attempt.attempt {
+        return Ok(None);
+    }
+    let attempts_left = (appt.attempt_count as u32) < rules.max_attempts;
+    let event = match ending {
+        Ending::Reached => Event::Reached,
+        Ending::Retryable => Event::AttemptFailed {
+            retry: attempts_left,
+        },
+        Ending::Permanent => Event::AttemptFailed { retry: false },
+        Ending::SwitchToCall => {
+            appointments::set_channel(conn, appt.id, Channel::Call, now)?;
+            Event::AttemptFailed {
+                retry: attempts_left,
+            }
+        }
+        Ending::OptedOut => {
+            opt_outs::add(conn, &appt.phone_number, "twilio-21610", now)?;
+            Event::OptedOut
+        }
+    };
+    move_appointment(conn, &appt, event, now)
+}
+
+/// Applies `event` to an appointment through the state machine; the new state if it changed.
+pub fn move_appointment(
+    conn: &Connection,
+    appt: &appointments::Stored,
+    event: Event,
+    now: &str,
+) -> Result<Option<(State, State)>> {
+    match state::next(appt.state, event) {
+        Some(to) => {
+            appointments::set_state(conn, appt.id, to, now)?;
+            Ok(Some((appt.state, to)))
+        }
+        None => Ok(None),
+    }
+}
+
+/// A number opted out by text (STOP and Twilio's other opt-out words): recorded, and every
+/// appointment of the number still waiting for contact stops.
+pub fn opt_out(conn: &Connection, phone: &str, source: &str, now: &str) -> Result<usize> {
+    opt_outs::add(conn, phone, source, now)?;
+    let mut moved = 0;
+    for appt in waiting_for(conn, phone)? {
+        if move_appointment(conn, &appt, Event::OptedOut, now)?.is_some() {
+            moved += 1;
+        }
+    }
+    Ok(moved)
+}
+
+/// START/UNSTOP: the opt-out is lifted and contact resumes where it stopped.
+pub fn opt_in(conn: &Connection, rules: Rules, phone: &str, now: &str) -> Result<bool> {
+    let lifted = opt_outs::remove(conn, phone)?;
+    for appt in appointments::in_states(conn, &[State::OptedOut])? {
+        if appt.phone_number == phone && appt.at.as_str() > now {
+            let resume = state::resume_state(appt.attempt_count as u32, rules.max_attempts);
+            move_appointment(conn, &appt, Event::OptedIn { resume }, now)?;
+        }
+    }
+    Ok(lifted)
+}
+
+fn waiting_for(conn: &Connection, phone: &str) -> Result<Vec<appointments::Stored>> {
+    Ok(appointments::in_states(
+        conn,
+        &[
+            State::Pending,
+            State::InFlight,
+            State::RetryWait,
+            State::Failed,
+        ],
+    )?
+    .into_iter()
+    .filter(|a| a.phone_number == phone)
+    .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::db;
+
+    const NOW: &str = "2026-11-25T00:00:00Z";
+    const RULES: Rules = Rules {
+        max_attempts: 3,
+        voicemail_counts_as_reached: true,
+    };
+
+    fn setup(channel: Channel) -> (Connection, i64) {
+        let conn = db::open_memory();
+        conn.execute_batch(&format!(
+            "INSERT INTO imports (id, file_name, sha256, status, user_id, started_at)
+                 VALUES (1, 'f.csv', 'x', 'completed', 'u', '{NOW}');
+             INSERT INTO appointments (id, appointment_id, patient_id, phone_number, phone_preference,
+                 text_preference, appt_date_time, channel, status, attempt_count, import_id, created_at, updated_at)
+                 VALUES (1, 'A1', 'P1', '+14165550101', 1, 0, '2026-11-25T15:00:00Z', '{}', 'in_flight', 1, 1, '{NOW}', '{NOW}');
+             INSERT INTO appointment_logs (id, appointment_id, attempt, channel, sid, \"to\", \"from\", status, created_at, updated_at)
+                 VALUES (1, 1, 1, '{}', 'SID1', '+14165550101', '+14165550000', 'queued', '{NOW}', '{NOW}');",
+            channel.as_str(),
+            channel.as_str()
+        ))
+        .unwrap();
+        (conn, 1)
+    }
+
+    fn report(status: &str, seq: Option<i64>) -> StatusReport {
+        StatusReport {
+            sid: "SID1".into(),
+            status: status.into(),
+            sequence_number: seq,
+            ..Default::default()
+        }
+    }
+
+    fn state_of(conn: &Connection) -> (String, String, Option<String>) {
+        conn.query_row(
+            "SELECT a.status, l.status, a.success_at FROM appointments a JOIN appointment_logs l ON l.appointment_id = a.id",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn a_late_ringing_does_not_undo_completed() {
+        let (conn, _) = setup(Channel::Call);
+        let done = StatusReport {
+            answered_by: Some("human".into()),
+            duration: Some(23),
+            ..report("completed", Some(3))
+        };
+        let applied = apply_status(&conn, RULES, &done, false, NOW).unwrap();
+        assert_eq!(
+            applied,
+            Applied::Recorded {
+                appointment: 1,
+                moved: Some((State::InFlight, State::Reached))
+            }
+        );
+        assert_eq!(
+            apply_status(&conn, RULES, &report("ringing", Some(1)), false, NOW).unwrap(),
+            Applied::Stale
+        );
+        assert_eq!(
+            apply_status(&conn, RULES, &done, false, NOW).unwrap(),
+            Applied::Stale
+        );
+        let (appt, log, success) = state_of(&conn);
+        assert_eq!(
+            (appt.as_str(), log.as_str(), success.as_deref()),
+            ("reached", "completed", Some(NOW))
+        );
+    }
+
+    #[test]
+    fn a_failed_sms_with_30006_switches_to_call() {
+        let (conn, _) = setup(Channel::Sms);
+        let r = StatusReport {
+            error_code: Some(30006),
+            ..report("undelivered", None)
+        };
+        apply_status(&conn, RULES, &r, false, NOW).unwrap();
+        let (appt, log, _) = state_of(&conn);
+        assert_eq!((appt.as_str(), log.as_str()), ("retry_wait", "undelivered"));
+        let ch: String = conn
+            .query_row("SELECT channel FROM appointments", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(ch, "call");
+    }
+
+    #[test]
+    fn sent_becomes_final_only_when_reconciling() {
+        let (conn, _) = setup(Channel::Sms);
+        apply_status(&conn, RULES, &report("sent", None), false, NOW).unwrap();
+        assert_eq!(state_of(&conn).0, "in_flight");
+        apply_status(&conn, RULES, &report("sent", None), true, NOW).unwrap();
+        assert_eq!(state_of(&conn).0, "reached");
+    }
+
+    #[test]
+    fn unknown_sid() {
+        let (conn, _) = setup(Channel::Call);
+        let r = StatusReport {
+            sid: "CAnope".into(),
+            ..report("completed", None)
+        };
+        assert_eq!(
+            apply_status(&conn, RULES, &r, false, NOW).unwrap(),
+            Applied::UnknownSid
+        );
+    }
+
+    #[test]
+    fn last_attempt_failing_fails_the_appointment() {
+        let (conn, _) = setup(Channel::Call);
+        conn.execute("UPDATE appointments SET attempt_count = 3", [])
+            .unwrap();
+        conn.execute("UPDATE appointment_logs SET attempt = 3", [])
+            .unwrap();
+        apply_status(&conn, RULES, &report("no-answer", Some(2)), false, NOW).unwrap();
+        assert_eq!(state_of(&conn).0, "failed");
+    }
+
+    #[test]
+    fn opt_out_and_back_in() {
+        let (conn, _) = setup(Channel::Sms);
+        conn.execute("UPDATE appointments SET status = 'retry_wait'", [])
+            .unwrap();
+        assert_eq!(opt_out(&conn, "+14165550101", "sms-STOP", NOW).unwrap(), 1);
+        assert!(opt_outs::contains(&conn, "+14165550101").unwrap());
+        assert_eq!(state_of(&conn).0, "opted_out");
+        assert!(opt_in(&conn, RULES, "+14165550101", NOW).unwrap());
+        assert_eq!(state_of(&conn).0, "retry_wait");
+    }
+}

@@ -1,0 +1,112 @@
+//! The shared helper for end-to-end tests: a temporary working directory with its own database,
+//! drop and archive folders and environment, in which the real `reminders` binary runs.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use rusqlite::Connection;
+
+/// Evening before the sample appointments (2026-11-25), in the clinic's zone.
+pub const EVENING: &str = "2026-11-24T19:00:00-05:00";
+
+pub struct Workdir {
+    dir: tempfile::TempDir,
+    env: Vec<(String, String)>,
+}
+
+impl Workdir {
+    pub fn new() -> Workdir {
+        let dir = tempfile::tempdir().expect("temp dir");
+        std::fs::create_dir_all(dir.path().join("csv")).unwrap();
+        Workdir {
+            dir,
+            env: vec![("REMINDERS_NOW".into(), EVENING.into())],
+        }
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn join(&self, p: &str) -> PathBuf {
+        self.dir.path().join(p)
+    }
+
+    /// Sets (or replaces) an environment variable for every later run.
+    pub fn env(&mut self, key: &str, value: &str) -> &mut Self {
+        self.env.retain(|(k, _)| k != key);
+        self.env.push((key.into(), value.into()));
+        self
+    }
+
+    pub fn write(&self, rel: &str, contents: impl AsRef<[u8]>) -> PathBuf {
+        let p = self.join(rel);
+        if let Some(parent) = p.parent() {
+            std::fs::create_dir_all(parent).unwrap();
+        }
+        std::fs::write(&p, contents).unwrap();
+        p
+    }
+
+    /// Copies a fixture from tests/fixtures into the drop folder (or wherever `rel` says).
+    pub fn fixture(&self, name: &str, rel: &str) -> PathBuf {
+        let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name);
+        self.write(rel, std::fs::read(src).expect("fixture"))
+    }
+
+    /// The real binary, in this directory, with only this test's environment.
+    pub fn command(&self, args: &[&str]) -> Command {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_reminders"));
+        cmd.current_dir(self.path()).args(args);
+        for (k, _) in std::env::vars() {
+            if k.starts_with("REMINDERS_") || k.starts_with("TWILIO_") || k == "RUST_LOG" {
+                cmd.env_remove(k);
+            }
+        }
+        for (k, v) in &self.env {
+            cmd.env(k, v);
+        }
+        cmd
+    }
+
+    pub fn run(&self, args: &[&str]) -> Run {
+        let out = self.command(args).output().expect("running reminders");
+        Run(out)
+    }
+
+    pub fn db(&self) -> Connection {
+        Connection::open(self.join("reminders.db")).expect("open db")
+    }
+
+    pub fn count(&self, sql: &str) -> i64 {
+        self.db().query_row(sql, [], |r| r.get(0)).expect(sql)
+    }
+}
+
+pub struct Run(pub Output);
+
+impl Run {
+    pub fn code(&self) -> i32 {
+        self.0.status.code().unwrap_or(-1)
+    }
+    pub fn stdout(&self) -> String {
+        String::from_utf8_lossy(&self.0.stdout).into_owned()
+    }
+    pub fn stderr(&self) -> String {
+        String::from_utf8_lossy(&self.0.stderr).into_owned()
+    }
+    /// Asserts success and returns stdout.
+    #[track_caller]
+    pub fn ok(&self) -> String {
+        assert_eq!(
+            self.code(),
+            0,
+            "stdout:\n{}\nstderr:\n{}",
+            self.stdout(),
+            self.stderr()
+        );
+        self.stdout()
+    }
+}
