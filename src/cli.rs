@@ -42,5 +42,7 @@ pub struct Cli {
 #[derive(Subcommand, Debug)]
 pub enum Command {
     Import(cmd::import::Args),
+    Send(cmd::send::Args),
+    Retry(cmd::retry::Args),
     Status(cmd::status::Args),
 }

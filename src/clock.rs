@@ -19,10 +19,6 @@ impl Clock {
     pub fn now(&self) -> DateTime<Utc> {
         self.fixed.unwrap_or_else(Utc::now)
     }
-
-    pub fn is_simulated(&self) -> bool {
-        self.fixed.is_some()
-    }
 }
 
 /// The one timestamp format stored in the database: UTC, whole seconds, `Z`.
@@ -34,6 +30,14 @@ pub fn parse_db_time(s: &str) -> Option<DateTime<Utc>> {
     DateTime::parse_from_rfc3339(s)
         .ok()
         .map(|t| t.with_timezone(&Utc))
+}
+
+/// A stored UTC timestamp as the clinic reads it: `2026-11-24 19:00` in its own zone.
+pub fn local_display(stored: &str, tz: chrono_tz::Tz) -> String {
+    match parse_db_time(stored) {
+        Some(t) => t.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string(),
+        None => stored.to_string(),
+    }
 }
 
 #[cfg(test)]
@@ -50,13 +54,5 @@ mod tests {
             parse_db_time("2026-11-25T00:00:00Z").unwrap(),
             t - chrono::Duration::milliseconds(750)
         );
-    }
-}
-
-/// A stored UTC timestamp as the clinic reads it: `2026-11-24 19:00` in its own zone.
-pub fn local_display(stored: &str, tz: chrono_tz::Tz) -> String {
-    match parse_db_time(stored) {
-        Some(t) => t.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string(),
-        None => stored.to_string(),
     }
 }

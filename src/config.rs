@@ -128,7 +128,6 @@ pub struct Credentials {
     pub account_sid: String,
     pub auth_token: Secret,
     pub phone_number: String,
-    pub messaging_service_sid: Option<String>,
     pub api_base: String,
     pub public_url: String,
 }
@@ -143,7 +142,6 @@ pub struct Overrides {
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Source<'a> {
-    Default,
     File(&'a Path),
     Env(&'static str),
     Flag(&'static str),
@@ -152,7 +150,6 @@ enum Source<'a> {
 impl fmt::Display for Source<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Source::Default => f.write_str("the default"),
             Source::File(p) => write!(f, "config file {}", p.display()),
             Source::Env(name) => write!(f, "environment variable {name}"),
             Source::Flag(name) => write!(f, "flag {name}"),
@@ -528,7 +525,6 @@ impl Config {
             account_sid: self.twilio.account_sid.clone(),
             auth_token: self.twilio.auth_token.clone(),
             phone_number: phone,
-            messaging_service_sid: self.twilio.messaging_service_sid.clone(),
             api_base: self.twilio.api_base.clone(),
             public_url: self.webhook.public_url.clone().unwrap_or_default(),
         })
@@ -543,11 +539,6 @@ impl Config {
         let mut name = self.db.as_os_str().to_owned();
         name.push(".lock");
         PathBuf::from(name)
-    }
-
-    pub fn with_db(mut self, db: &Path) -> Self {
-        self.db = db.to_path_buf();
-        self
     }
 }
 
@@ -622,7 +613,6 @@ mod tests {
         assert_eq!(c.sending.default_channel, DefaultChannel::Call);
         assert_eq!(c.twilio.api_base, "https://api.twilio.com");
         assert_eq!(c.webhook.listen, "127.0.0.1:8080");
-        assert!(!c.clock.is_simulated());
     }
 
     #[test]

@@ -80,7 +80,7 @@ pub fn import_file(
     }
 
     let rows = csv_input::open_rows(path, &survey)?;
-    let tx = conn.transaction()?;
+    let tx = crate::db::begin(conn)?;
     let id = imports::insert(&tx, &new, "completed")?;
     let (status, counts, note, failures) = match store_rows(&tx, cfg, id, rows) {
         Ok((counts, failures)) => ("completed", counts, None, failures),
@@ -367,7 +367,7 @@ pub fn store_from_reader(
     reader: Box<dyn std::io::Read>,
     survey: &csv_input::Survey,
 ) -> Result<imports::Counts> {
-    let tx = conn.transaction()?;
+    let tx = crate::db::begin(conn)?;
     let id = imports::insert(
         &tx,
         &imports::NewImport {

@@ -4,12 +4,14 @@ mod cmd;
 mod config;
 mod csv_input;
 mod db;
+mod dispatch;
 mod domain;
 mod exit;
 mod importer;
 mod mask;
 mod output;
 mod track;
+mod twilio;
 
 use clap::Parser;
 
@@ -38,6 +40,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     let cfg = Config::load(&overrides)?;
     match &cli.command {
         Command::Import(args) => cmd::import::run(&cfg, args),
+        Command::Send(args) => cmd::send::run(&cfg, args),
+        Command::Retry(args) => cmd::retry::run(&cfg, args),
         Command::Status(args) => cmd::status::run(&cfg, args),
     }
 }

@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 
 use crate::config::Config;
 use crate::importer::{self, Outcome};
@@ -60,9 +60,7 @@ pub fn run(cfg: &Config, args: &Args) -> Result<()> {
         );
     }
     if args.now {
-        return Err(crate::exit::usage(
-            "import --now: sending is not available in this build yet; run `reminders send` once it is",
-        ));
+        return crate::cmd::send::run_after_import(cfg).context("sending after the import");
     }
     Ok(())
 }

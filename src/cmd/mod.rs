@@ -1,4 +1,6 @@
 //! One file per subcommand: its arguments, its help text and its `run`.
 
 pub mod import;
+pub mod retry;
+pub mod send;
 pub mod status;

@@ -5,6 +5,7 @@ pub mod appointments;
 pub mod attempts;
 pub mod imports;
 pub mod opt_outs;
+pub mod runs;
 
 use std::fs::OpenOptions;
 use std::os::unix::fs::OpenOptionsExt;
@@ -59,7 +60,7 @@ fn migrate(conn: &mut Connection) -> Result<()> {
         );
     }
     for (i, sql) in MIGRATIONS.iter().enumerate().skip(version) {
-        let tx = conn.transaction()?;
+        let tx = crate::db::begin(conn)?;
         tx.execute_batch(sql)
             .with_context(|| format!("running migration {}", i + 1))?;
         tx.pragma_update(None, "user_version", (i + 1) as i64)?;
@@ -75,6 +76,12 @@ pub fn open_memory() -> Connection {
         .expect("pragma");
     migrate(&mut conn).expect("migrations");
     conn
+}
+
+/// A write transaction that takes the write lock up front, so a busy database makes it wait
+/// (busy timeout) instead of failing when a read would have to turn into a write.
+pub fn begin(conn: &mut Connection) -> rusqlite::Result<rusqlite::Transaction<'_>> {
+    conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
 }
 
 #[cfg(test)]

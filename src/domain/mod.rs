@@ -2,7 +2,9 @@
 
 pub mod channel;
 pub mod datetime;
+pub mod due;
+pub mod outcome;
 pub mod phone;
 pub mod row;
-pub mod outcome;
 pub mod state;
+pub mod templates;

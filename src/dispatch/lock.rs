@@ -1,0 +1,100 @@
+//! One dispatching run at a time: an exclusive lock on a file beside the database. A second run
+//! waits a bounded time, then gives up naming the run that holds the lock. The operating system
+//! releases the lock when its holder dies, so a killed run never blocks the next one.
+
+use std::fs::{File, OpenOptions};
+use std::io::{Read, Seek, SeekFrom, Write};
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result};
+
+use crate::exit::LockBusy;
+
+pub struct RunLock {
+    file: File,
+}
+
+impl RunLock {
+    /// Takes the lock, waiting up to `wait`; `holder` describes this run to whoever waits next.
+    pub fn acquire(path: &Path, wait: Duration, holder: &str) -> Result<RunLock> {
+        let mut file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .mode(0o600)
+            .open(path)
+            .with_context(|| format!("opening the run lock {}", path.display()))?;
+        let deadline = Instant::now() + wait;
+        let mut announced = false;
+        loop {
+            match file.try_lock() {
+                Ok(()) => break,
+                Err(std::fs::TryLockError::WouldBlock) => {
+                    let current = read_holder(&mut file);
+                    if Instant::now() >= deadline {
+                        return Err(anyhow::Error::new(LockBusy(format!(
+                            "another dispatching run holds the lock {} and did not finish within {}s: {current}",
+                            path.display(),
+                            wait.as_secs()
+                        ))));
+                    }
+                    if !announced {
+                        log::warn!("waiting for another run to finish: {current}");
+                        announced = true;
+                    }
+                    std::thread::sleep(Duration::from_millis(100));
+                }
+                Err(std::fs::TryLockError::Error(e)) => {
+                    return Err(e).with_context(|| format!("locking {}", path.display()));
+                }
+            }
+        }
+        let mut lock = RunLock { file };
+        lock.describe(holder)?;
+        Ok(lock)
+    }
+
+    /// Rewrites what a waiting run is told about the holder (e.g. once the run has its number).
+    pub fn describe(&mut self, holder: &str) -> Result<()> {
+        self.file.set_len(0)?;
+        self.file.seek(SeekFrom::Start(0))?;
+        self.file.write_all(holder.as_bytes())?;
+        self.file.flush()?;
+        Ok(())
+    }
+}
+
+fn read_holder(file: &mut File) -> String {
+    let mut text = String::new();
+    let _ = file.seek(SeekFrom::Start(0));
+    let _ = file.read_to_string(&mut text);
+    if text.trim().is_empty() {
+        "holder unknown".to_string()
+    } else {
+        text.trim().to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_second_taker_waits_then_names_the_holder() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("r.db.lock");
+        let held = RunLock::acquire(&path, Duration::ZERO, "send run #7 (pid 42)").unwrap();
+        let started = Instant::now();
+        let err = RunLock::acquire(&path, Duration::from_millis(300), "retry")
+            .err()
+            .unwrap();
+        assert!(started.elapsed() >= Duration::from_millis(300));
+        assert!(err.to_string().contains("send run #7 (pid 42)"), "{err}");
+        assert_eq!(crate::exit::code_for(&err), crate::exit::LOCK_BUSY);
+        drop(held);
+        RunLock::acquire(&path, Duration::ZERO, "retry").unwrap();
+    }
+}

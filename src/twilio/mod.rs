@@ -1,0 +1,3 @@
+//! Twilio at the edge: the REST client.
+
+pub mod client;
