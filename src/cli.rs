@@ -45,4 +45,5 @@ pub enum Command {
     Send(cmd::send::Args),
     Retry(cmd::retry::Args),
     Status(cmd::status::Args),
+    Reconcile(cmd::reconcile::Args),
 }

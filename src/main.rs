@@ -43,6 +43,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Send(args) => cmd::send::run(&cfg, args),
         Command::Retry(args) => cmd::retry::run(&cfg, args),
         Command::Status(args) => cmd::status::run(&cfg, args),
+        Command::Reconcile(args) => cmd::reconcile::run(&cfg, args),
     }
 }
 

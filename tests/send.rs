@@ -447,3 +447,50 @@ fn a_second_run_gives_up_after_the_lock_wait_and_names_the_holder() {
     );
     assert!(first.wait().unwrap().success());
 }
+
+#[test]
+fn reconcile_applies_lost_outcomes_without_contacting_anyone() {
+    let (w, fake) = setup();
+    fast(&w, "");
+    w.run(&["send"]).ok();
+    let sid_of = |to: &str| {
+        fake.resources()
+            .into_iter()
+            .find(|r| r.to == to)
+            .unwrap()
+            .sid
+    };
+    fake.set_status(
+        &sid_of("+14165550104"),
+        "completed",
+        serde_json::json!({"answered_by": "human", "duration": "31"}),
+    );
+    fake.set_status(&sid_of("+14165550106"), "busy", serde_json::json!({}));
+    fake.set_status(
+        &sid_of("+14165550102"),
+        "undelivered",
+        serde_json::json!({"error_code": 30006}),
+    );
+    let out = w.run(&["reconcile"]).ok();
+    assert!(out.contains("3 outcome(s) fetched and applied"), "{out}");
+    assert_eq!(fake.creates().len(), 20, "nobody contacted");
+    assert_eq!(state_of(&w, "A1004").0, "reached");
+    assert_eq!(state_of(&w, "A1006").0, "retry_wait");
+    assert_eq!(
+        state_of(&w, "A1002"),
+        ("retry_wait".into(), "call".into(), 1)
+    );
+    let duration: i64 = w
+        .db()
+        .query_row(
+            "SELECT duration FROM appointment_logs WHERE sid = ?1",
+            [sid_of("+14165550104")],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(duration, 31);
+    assert_eq!(
+        w.count("SELECT count(*) FROM runs WHERE kind = 'reconcile' AND finished_at IS NOT NULL"),
+        1
+    );
+}

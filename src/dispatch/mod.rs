@@ -6,12 +6,13 @@ pub mod lock;
 pub mod message;
 pub mod pacer;
 pub mod recover;
+pub mod session;
 
 use std::collections::VecDeque;
 use std::io::IsTerminal;
 use std::sync::Mutex;
 use std::sync::atomic::AtomicBool;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use anyhow::{Context, Result};
 use chrono::{DateTime, Utc};
@@ -92,62 +93,35 @@ pub fn run(cfg: &Config, opts: Options) -> Result<Summary> {
     if opts.dry_run {
         return dry_run(cfg, opts);
     }
-    let creds = cfg.credentials()?;
     let texts = Texts::load(cfg)?;
-    let started = Instant::now();
-    let now = || cfg.now() + chrono::Duration::from_std(started.elapsed()).unwrap_or_default();
-    let pid = std::process::id();
-    let mut lock = lock::RunLock::acquire(
-        &cfg.lock_path(),
-        Duration::from_secs(cfg.sending.lock_wait_seconds),
-        &format!(
-            "{} run (pid {pid}, started {})",
-            kind_name(opts.kind),
-            db_time(now())
-        ),
-    )?;
-    let mut conn = db::open(&cfg.db)?;
-    let run_id = runs::start(&conn, kind_name(opts.kind), &db_time(now()))?;
-    lock.describe(&format!(
-        "{} run #{run_id} (pid {pid}, started {})",
-        kind_name(opts.kind),
-        db_time(now())
-    ))?;
-    let client = Client::new(&creds);
-    let rules = rules(cfg);
+    let mut session = session::Session::open(cfg, kind_name(opts.kind))?;
     let mut summary = Summary {
-        run_id: Some(run_id),
+        run_id: Some(session.run_id),
         ..Default::default()
     };
-
     let result = (|| -> Result<()> {
-        summary.settled = recover::unfinished(&mut conn, &client, rules, now())
-            .context("checking attempts an interrupted run left open")?;
-        if opts.kind == RunKind::Retry {
-            let s = recover::awaiting(&mut conn, &client, rules, now())
-                .context("reconciling attempts whose outcome has not arrived")?;
-            summary.settled.updated += s.updated;
-            summary.settled.unresolved += s.unresolved;
-        }
+        summary.settled = session.settle(opts.kind == RunKind::Retry)?;
+        let clock = session.clock();
         let jobs = select(
             cfg,
-            &mut conn,
+            &mut session.conn,
             opts,
-            now(),
-            &creds.public_url,
-            &creds.phone_number,
+            clock(),
+            &session.creds.public_url,
+            &session.creds.phone_number,
             &texts,
             &mut summary,
         )?;
         announce(cfg, &jobs, opts.kind);
+        let s = &session;
         execute(
             cfg,
-            &client,
-            rules,
-            &creds.phone_number,
-            run_id,
+            &s.client,
+            s.rules,
+            &s.creds.phone_number,
+            s.run_id,
             jobs,
-            &now,
+            &clock,
             &mut summary,
         )
     })();
@@ -166,13 +140,7 @@ pub fn run(cfg: &Config, opts: Options) -> Result<Summary> {
             + summary.quiet_hours
             + summary.too_soon,
     };
-    runs::finish(
-        &conn,
-        run_id,
-        &summary.tally,
-        error.as_deref(),
-        &db_time(now()),
-    )?;
+    session.finish(&summary.tally, error.as_deref())?;
     result?;
     if let Some(why) = &summary.stopped {
         anyhow::bail!("{why}");

@@ -1,0 +1,87 @@
+//! What every run that talks to Twilio holds for its whole life: the run lock, the database,
+//! its `runs` row and the client; and the settling of what earlier runs left open.
+
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result};
+use chrono::{DateTime, Utc};
+use rusqlite::Connection;
+
+use crate::clock::db_time;
+use crate::config::{Config, Credentials};
+use crate::db::{self, runs};
+use crate::dispatch::lock::RunLock;
+use crate::dispatch::recover::{self, Settled};
+use crate::track::Rules;
+use crate::twilio::client::Client;
+
+pub struct Session {
+    _lock: RunLock,
+    pub conn: Connection,
+    pub run_id: i64,
+    pub client: Client,
+    pub creds: Credentials,
+    pub rules: Rules,
+    base: DateTime<Utc>,
+    started: Instant,
+}
+
+impl Session {
+    /// Waits for the run lock (exit 3 if another run keeps it), then records the run.
+    pub fn open(cfg: &Config, kind: &str) -> Result<Session> {
+        let creds = cfg.credentials()?;
+        let pid = std::process::id();
+        let base = cfg.now();
+        let mut lock = RunLock::acquire(
+            &cfg.lock_path(),
+            Duration::from_secs(cfg.sending.lock_wait_seconds),
+            &format!("{kind} run (pid {pid}, started {})", db_time(base)),
+        )?;
+        let conn = db::open(&cfg.db)?;
+        let run_id = runs::start(&conn, kind, &db_time(base))?;
+        lock.describe(&format!(
+            "{kind} run #{run_id} (pid {pid}, started {})",
+            db_time(base)
+        ))?;
+        Ok(Session {
+            _lock: lock,
+            conn,
+            run_id,
+            client: Client::new(&creds),
+            creds,
+            rules: super::rules(cfg),
+            base,
+            started: Instant::now(),
+        })
+    }
+
+    /// The run's clock: the configured "now" (real or `REMINDERS_NOW`) moving on in real time,
+    /// so a long paced run still knows when it leaves the contact hours.
+    pub fn clock(&self) -> impl Fn() -> DateTime<Utc> + Sync + Copy + use<> {
+        let (base, started) = (self.base, self.started);
+        move || base + chrono::Duration::from_std(started.elapsed()).unwrap_or_default()
+    }
+
+    pub fn now(&self) -> DateTime<Utc> {
+        (self.clock())()
+    }
+
+    /// Resolves attempts a dead run left without a SID and, with `reconcile`, fetches the
+    /// outcome of every attempt still lacking one.
+    pub fn settle(&mut self, reconcile: bool) -> Result<Settled> {
+        let now = self.now();
+        let mut settled = recover::unfinished(&mut self.conn, &self.client, self.rules, now)
+            .context("checking attempts an interrupted run left open")?;
+        if reconcile {
+            let s = recover::awaiting(&mut self.conn, &self.client, self.rules, now)
+                .context("reconciling attempts whose outcome has not arrived")?;
+            settled.updated += s.updated;
+            settled.unresolved += s.unresolved;
+        }
+        Ok(settled)
+    }
+
+    pub fn finish(&self, tally: &runs::Tally, error: Option<&str>) -> Result<()> {
+        runs::finish(&self.conn, self.run_id, tally, error, &db_time(self.now()))
+    }
+}
