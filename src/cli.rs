@@ -43,4 +43,5 @@ pub struct Cli {
 pub enum Command {
     Import(cmd::import::Args),
     Status(cmd::status::Args),
+    ServeWebhook(cmd::serve_webhook::Args),
 }

@@ -10,6 +10,8 @@ mod importer;
 mod mask;
 mod output;
 mod track;
+mod twilio;
+mod webhook;
 
 use clap::Parser;
 
@@ -18,7 +20,9 @@ use crate::config::{Config, Overrides};
 
 fn main() {
     let cli = Cli::parse();
-    init_logging(cli.verbose, cli.quiet);
+    // The listener logs one line per request: info is its normal level.
+    let server = matches!(cli.command, Command::ServeWebhook(_)) && !cli.quiet;
+    init_logging(cli.verbose.saturating_add(u8::from(server)), cli.quiet);
     let code = match run(cli) {
         Ok(()) => 0,
         Err(err) => {
@@ -33,12 +37,16 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     let overrides = Overrides {
         config: cli.config.clone(),
         db: cli.db.clone(),
-        listen: None,
+        listen: match &cli.command {
+            Command::ServeWebhook(args) => args.listen.clone(),
+            _ => None,
+        },
     };
     let cfg = Config::load(&overrides)?;
     match &cli.command {
         Command::Import(args) => cmd::import::run(&cfg, args),
         Command::Status(args) => cmd::status::run(&cfg, args),
+        Command::ServeWebhook(args) => cmd::serve_webhook::run(&cfg, args),
     }
 }
 

@@ -50,7 +50,8 @@ pub struct Stored {
     pub last_attempt_at: Option<String>,
 }
 
-const COLUMNS: &str = "id, appointment_id, patient_id, phone_number, appt_date_time, appointment_msg,
+const COLUMNS: &str =
+    "id, appointment_id, patient_id, phone_number, appt_date_time, appointment_msg,
     language, channel, status, attempt_count, last_attempt_at";
 
 fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Stored> {
@@ -98,7 +99,11 @@ pub fn in_states(conn: &Connection, states: &[State]) -> Result<Vec<Stored>> {
 }
 
 /// The soonest upcoming appointment of a number that has been contacted: where a text reply goes.
-pub fn soonest_contacted_for_phone(conn: &Connection, phone: &str, now: &str) -> Result<Option<Stored>> {
+pub fn soonest_contacted_for_phone(
+    conn: &Connection,
+    phone: &str,
+    now: &str,
+) -> Result<Option<Stored>> {
     use rusqlite::OptionalExtension;
     Ok(conn
         .query_row(
@@ -133,7 +138,11 @@ pub fn start_attempt(conn: &Connection, id: i64, now: &str) -> Result<i64> {
              last_attempt_at = :now, updated_at = :now WHERE id = :id",
         named_params! {":now": now, ":id": id},
     )?;
-    Ok(conn.query_row("SELECT attempt_count FROM appointments WHERE id = ?1", [id], |r| r.get(0))?)
+    Ok(conn.query_row(
+        "SELECT attempt_count FROM appointments WHERE id = ?1",
+        [id],
+        |r| r.get(0),
+    )?)
 }
 
 /// Undoes `start_attempt` for an attempt that never reached Twilio.

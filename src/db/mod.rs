@@ -5,6 +5,7 @@ pub mod appointments;
 pub mod attempts;
 pub mod imports;
 pub mod opt_outs;
+pub mod webhook_events;
 
 use std::fs::OpenOptions;
 use std::os::unix::fs::OpenOptionsExt;

@@ -18,7 +18,11 @@ pub fn remove(conn: &Connection, phone: &str) -> Result<bool> {
 
 pub fn contains(conn: &Connection, phone: &str) -> Result<bool> {
     Ok(conn
-        .query_row("SELECT 1 FROM opt_outs WHERE phone_number = ?1", [phone], |_| Ok(()))
+        .query_row(
+            "SELECT 1 FROM opt_outs WHERE phone_number = ?1",
+            [phone],
+            |_| Ok(()),
+        )
         .optional()?
         .is_some())
 }

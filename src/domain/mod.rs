@@ -2,7 +2,8 @@
 
 pub mod channel;
 pub mod datetime;
+pub mod keywords;
+pub mod outcome;
 pub mod phone;
 pub mod row;
-pub mod outcome;
 pub mod state;

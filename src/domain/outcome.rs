@@ -123,14 +123,30 @@ mod tests {
 
     #[test]
     fn statuses_only_move_forward() {
-        let call = ["dispatching", "queued", "initiated", "ringing", "in-progress", "completed"];
+        let call = [
+            "dispatching",
+            "queued",
+            "initiated",
+            "ringing",
+            "in-progress",
+            "completed",
+        ];
         for pair in call.windows(2) {
-            assert!(rank(Channel::Call, pair[0]) < rank(Channel::Call, pair[1]), "{pair:?}");
+            assert!(
+                rank(Channel::Call, pair[0]) < rank(Channel::Call, pair[1]),
+                "{pair:?}"
+            );
         }
-        assert_eq!(rank(Channel::Call, "busy"), rank(Channel::Call, "completed"));
+        assert_eq!(
+            rank(Channel::Call, "busy"),
+            rank(Channel::Call, "completed")
+        );
         let sms = ["dispatching", "queued", "sending", "sent", "delivered"];
         for pair in sms.windows(2) {
-            assert!(rank(Channel::Sms, pair[0]) < rank(Channel::Sms, pair[1]), "{pair:?}");
+            assert!(
+                rank(Channel::Sms, pair[0]) < rank(Channel::Sms, pair[1]),
+                "{pair:?}"
+            );
         }
         assert!(rank(Channel::Sms, "sent") < rank(Channel::Sms, "undelivered"));
         assert!(is_final(Channel::Call, "no-answer") && !is_final(Channel::Call, "ringing"));
@@ -139,11 +155,23 @@ mod tests {
 
     #[test]
     fn call_endings() {
-        assert_eq!(call_ending("completed", Some("human"), true), Ending::Reached);
+        assert_eq!(
+            call_ending("completed", Some("human"), true),
+            Ending::Reached
+        );
         assert_eq!(call_ending("completed", None, false), Ending::Reached);
-        assert_eq!(call_ending("completed", Some("machine_end_beep"), true), Ending::Reached);
-        assert_eq!(call_ending("completed", Some("machine_end_beep"), false), Ending::Retryable);
-        assert_eq!(call_ending("completed", Some("fax"), true), Ending::Retryable);
+        assert_eq!(
+            call_ending("completed", Some("machine_end_beep"), true),
+            Ending::Reached
+        );
+        assert_eq!(
+            call_ending("completed", Some("machine_end_beep"), false),
+            Ending::Retryable
+        );
+        assert_eq!(
+            call_ending("completed", Some("fax"), true),
+            Ending::Retryable
+        );
         for s in ["busy", "no-answer", "failed", "canceled"] {
             assert_eq!(call_ending(s, None, true), Ending::Retryable, "{s}");
         }
@@ -165,11 +193,29 @@ mod tests {
         assert_eq!(api_error_action(429, Some(20429)), ApiAction::Backoff);
         assert_eq!(api_error_action(503, None), ApiAction::Backoff);
         assert_eq!(api_error_action(401, Some(20003)), ApiAction::StopRun);
-        assert_eq!(api_error_action(400, Some(21610)), ApiAction::Attempt(Ending::OptedOut));
-        assert_eq!(api_error_action(400, Some(21614)), ApiAction::Attempt(Ending::SwitchToCall));
-        assert_eq!(api_error_action(400, Some(21635)), ApiAction::Attempt(Ending::SwitchToCall));
-        assert_eq!(api_error_action(400, Some(21211)), ApiAction::Attempt(Ending::Permanent));
-        assert_eq!(api_error_action(400, Some(21214)), ApiAction::Attempt(Ending::Retryable));
-        assert_eq!(api_error_action(400, Some(12345)), ApiAction::Attempt(Ending::Retryable));
+        assert_eq!(
+            api_error_action(400, Some(21610)),
+            ApiAction::Attempt(Ending::OptedOut)
+        );
+        assert_eq!(
+            api_error_action(400, Some(21614)),
+            ApiAction::Attempt(Ending::SwitchToCall)
+        );
+        assert_eq!(
+            api_error_action(400, Some(21635)),
+            ApiAction::Attempt(Ending::SwitchToCall)
+        );
+        assert_eq!(
+            api_error_action(400, Some(21211)),
+            ApiAction::Attempt(Ending::Permanent)
+        );
+        assert_eq!(
+            api_error_action(400, Some(21214)),
+            ApiAction::Attempt(Ending::Retryable)
+        );
+        assert_eq!(
+            api_error_action(400, Some(12345)),
+            ApiAction::Attempt(Ending::Retryable)
+        );
     }
 }

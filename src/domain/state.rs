@@ -48,7 +48,10 @@ impl State {
 
     /// The patient got the reminder (and may have answered it).
     pub fn is_reached(self) -> bool {
-        matches!(self, State::Reached | State::Confirmed | State::CancelRequested)
+        matches!(
+            self,
+            State::Reached | State::Confirmed | State::CancelRequested
+        )
     }
 }
 
@@ -92,9 +95,10 @@ pub fn next(state: State, event: Event) -> Option<State> {
             S::InFlight | S::Reached | S::RetryWait | S::Failed | S::CancelRequested,
             E::Confirmed,
         ) => S::Confirmed,
-        (S::InFlight | S::Reached | S::RetryWait | S::Failed | S::Confirmed, E::CancelRequested) => {
-            S::CancelRequested
-        }
+        (
+            S::InFlight | S::Reached | S::RetryWait | S::Failed | S::Confirmed,
+            E::CancelRequested,
+        ) => S::CancelRequested,
 
         // Once reached, the appointment keeps what the patient told us; the opt-out itself is
         // kept in `opt_outs` and stops every later contact.
@@ -132,24 +136,151 @@ mod tests {
         E::Confirmed,
         E::CancelRequested,
         E::OptedOut,
-        E::OptedIn { resume: S::RetryWait },
+        E::OptedIn {
+            resume: S::RetryWait,
+        },
         E::NotSent { resume: S::Pending },
         E::Expired,
-        E::NotSent { resume: S::RetryWait },
+        E::NotSent {
+            resume: S::RetryWait,
+        },
     ];
 
     /// Every (state, event) pair, written out: `-` means the event is ignored in that state.
     /// Columns follow EVENTS.
     const TABLE: [(State, [&str; 11]); 9] = [
-        (S::Pending, ["in_flight", "-", "-", "-", "-", "-", "opted_out", "-", "-", "expired", "-"]),
-        (S::InFlight, ["-", "reached", "retry_wait", "failed", "confirmed", "cancel_requested", "opted_out", "-", "pending", "-", "retry_wait"]),
-        (S::Reached, ["-", "-", "-", "-", "confirmed", "cancel_requested", "-", "-", "-", "-", "-"]),
-        (S::Confirmed, ["-", "-", "-", "-", "-", "cancel_requested", "-", "-", "-", "-", "-"]),
-        (S::CancelRequested, ["-", "-", "-", "-", "confirmed", "-", "-", "-", "-", "-", "-"]),
-        (S::RetryWait, ["in_flight", "reached", "-", "-", "confirmed", "cancel_requested", "opted_out", "-", "-", "expired", "-"]),
-        (S::Failed, ["-", "reached", "-", "-", "confirmed", "cancel_requested", "opted_out", "-", "-", "-", "-"]),
-        (S::OptedOut, ["-", "-", "-", "-", "-", "-", "-", "retry_wait", "-", "-", "-"]),
-        (S::Expired, ["-", "-", "-", "-", "-", "-", "-", "-", "-", "-", "-"]),
+        (
+            S::Pending,
+            [
+                "in_flight",
+                "-",
+                "-",
+                "-",
+                "-",
+                "-",
+                "opted_out",
+                "-",
+                "-",
+                "expired",
+                "-",
+            ],
+        ),
+        (
+            S::InFlight,
+            [
+                "-",
+                "reached",
+                "retry_wait",
+                "failed",
+                "confirmed",
+                "cancel_requested",
+                "opted_out",
+                "-",
+                "pending",
+                "-",
+                "retry_wait",
+            ],
+        ),
+        (
+            S::Reached,
+            [
+                "-",
+                "-",
+                "-",
+                "-",
+                "confirmed",
+                "cancel_requested",
+                "-",
+                "-",
+                "-",
+                "-",
+                "-",
+            ],
+        ),
+        (
+            S::Confirmed,
+            [
+                "-",
+                "-",
+                "-",
+                "-",
+                "-",
+                "cancel_requested",
+                "-",
+                "-",
+                "-",
+                "-",
+                "-",
+            ],
+        ),
+        (
+            S::CancelRequested,
+            [
+                "-",
+                "-",
+                "-",
+                "-",
+                "confirmed",
+                "-",
+                "-",
+                "-",
+                "-",
+                "-",
+                "-",
+            ],
+        ),
+        (
+            S::RetryWait,
+            [
+                "in_flight",
+                "reached",
+                "-",
+                "-",
+                "confirmed",
+                "cancel_requested",
+                "opted_out",
+                "-",
+                "-",
+                "expired",
+                "-",
+            ],
+        ),
+        (
+            S::Failed,
+            [
+                "-",
+                "reached",
+                "-",
+                "-",
+                "confirmed",
+                "cancel_requested",
+                "opted_out",
+                "-",
+                "-",
+                "-",
+                "-",
+            ],
+        ),
+        (
+            S::OptedOut,
+            [
+                "-",
+                "-",
+                "-",
+                "-",
+                "-",
+                "-",
+                "-",
+                "retry_wait",
+                "-",
+                "-",
+                "-",
+            ],
+        ),
+        (
+            S::Expired,
+            ["-", "-", "-", "-", "-", "-", "-", "-", "-", "-", "-"],
+        ),
     ];
 
     #[test]
