@@ -52,7 +52,9 @@ impl Workdir {
 
     /// Copies a fixture from tests/fixtures into the drop folder (or wherever `rel` says).
     pub fn fixture(&self, name: &str, rel: &str) -> PathBuf {
-        let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name);
+        let src = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures")
+            .join(name);
         self.write(rel, std::fs::read(src).expect("fixture"))
     }
 
