@@ -46,4 +46,5 @@ pub enum Command {
     Retry(cmd::retry::Args),
     Status(cmd::status::Args),
     Reconcile(cmd::reconcile::Args),
+    ServeWebhook(cmd::serve_webhook::Args),
 }

@@ -12,6 +12,7 @@ mod mask;
 mod output;
 mod track;
 mod twilio;
+mod webhook;
 
 use clap::Parser;
 
@@ -20,7 +21,9 @@ use crate::config::{Config, Overrides};
 
 fn main() {
     let cli = Cli::parse();
-    init_logging(cli.verbose, cli.quiet);
+    // The listener logs one line per request: info is its normal level.
+    let server = matches!(cli.command, Command::ServeWebhook(_)) && !cli.quiet;
+    init_logging(cli.verbose.saturating_add(u8::from(server)), cli.quiet);
     let code = match run(cli) {
         Ok(()) => 0,
         Err(err) => {
@@ -35,7 +38,10 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     let overrides = Overrides {
         config: cli.config.clone(),
         db: cli.db.clone(),
-        listen: None,
+        listen: match &cli.command {
+            Command::ServeWebhook(args) => args.listen.clone(),
+            _ => None,
+        },
     };
     let cfg = Config::load(&overrides)?;
     match &cli.command {
@@ -44,6 +50,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Retry(args) => cmd::retry::run(&cfg, args),
         Command::Status(args) => cmd::status::run(&cfg, args),
         Command::Reconcile(args) => cmd::reconcile::run(&cfg, args),
+        Command::ServeWebhook(args) => cmd::serve_webhook::run(&cfg, args),
     }
 }
 

@@ -4,4 +4,5 @@ pub mod import;
 pub mod reconcile;
 pub mod retry;
 pub mod send;
+pub mod serve_webhook;
 pub mod status;

@@ -6,6 +6,7 @@ pub mod attempts;
 pub mod imports;
 pub mod opt_outs;
 pub mod runs;
+pub mod webhook_events;
 
 use std::fs::OpenOptions;
 use std::os::unix::fs::OpenOptionsExt;

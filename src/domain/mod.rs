@@ -3,6 +3,7 @@
 pub mod channel;
 pub mod datetime;
 pub mod due;
+pub mod keywords;
 pub mod outcome;
 pub mod phone;
 pub mod row;

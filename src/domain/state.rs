@@ -45,6 +45,14 @@ impl State {
     pub fn parse(s: &str) -> Option<State> {
         ALL.into_iter().find(|st| st.as_str() == s)
     }
+
+    /// The patient got the reminder (and may have answered it).
+    pub fn is_reached(self) -> bool {
+        matches!(
+            self,
+            State::Reached | State::Confirmed | State::CancelRequested
+        )
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -1,0 +1,177 @@
+//! The TwiML the listener answers with, in the patient's language. Every text and attribute goes
+//! through `escape`, so nothing from a request or the database can break out of the XML.
+
+/// The two languages of SPEC §4.1; anything else reads as English.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Lang {
+    En,
+    Fr,
+}
+
+impl Lang {
+    pub fn from_code(code: &str) -> Lang {
+        if code.eq_ignore_ascii_case("fr") {
+            Lang::Fr
+        } else {
+            Lang::En
+        }
+    }
+
+    /// `<Say language=…>`: the Canadian voices (twilio.md, "TwiML used here").
+    fn say_language(self) -> &'static str {
+        match self {
+            Lang::En => "en-CA",
+            Lang::Fr => "fr-CA",
+        }
+    }
+}
+
+/// Texts, English then French. Short: Twilio reads them on the phone or sends them as one SMS.
+pub struct Text(pub &'static str, pub &'static str);
+
+impl Text {
+    pub fn get(&self, lang: Lang) -> &'static str {
+        match lang {
+            Lang::En => self.0,
+            Lang::Fr => self.1,
+        }
+    }
+}
+
+pub const CALL_CONFIRMED: Text = Text(
+    "Thank you. Your appointment is confirmed. Goodbye.",
+    "Merci. Votre rendez-vous est confirmé. Au revoir.",
+);
+pub const CALL_CANCEL: Text = Text(
+    "Thank you. The clinic will contact you to reschedule. Goodbye.",
+    "Merci. La clinique vous contactera pour changer la date. Au revoir.",
+);
+pub const CALL_ASK_AGAIN: Text = Text(
+    "Sorry, we did not get that. Press 1 to confirm your appointment, or 2 to cancel it.",
+    "Désolé, nous n'avons pas compris. Appuyez sur 1 pour confirmer votre rendez-vous, ou sur 2 pour l'annuler.",
+);
+pub const CALL_GOODBYE: Text = Text(
+    "We did not get an answer. Please call the clinic if needed. Goodbye.",
+    "Nous n'avons pas reçu de réponse. Appelez la clinique au besoin. Au revoir.",
+);
+pub const CALL_UNKNOWN: Text = Text(
+    "Sorry, we could not record your answer. Please call the clinic. Goodbye.",
+    "Désolé, nous n'avons pas pu enregistrer votre réponse. Veuillez appeler la clinique. Au revoir.",
+);
+pub const SMS_CONFIRMED: Text = Text(
+    "Thank you, your appointment is confirmed.",
+    "Merci, votre rendez-vous est confirmé.",
+);
+pub const SMS_CANCEL: Text = Text(
+    "Thank you. The clinic will contact you to reschedule.",
+    "Merci. La clinique vous contactera pour changer la date.",
+);
+pub const SMS_NO_APPOINTMENT: Text = Text(
+    "We found no upcoming appointment to update for this number. Please call the clinic.",
+    "Nous n'avons trouvé aucun rendez-vous à venir à modifier pour ce numéro. Veuillez appeler la clinique.",
+);
+pub const SMS_HELP: Text = Text(
+    "Appointment reminders: reply C to confirm, R to reschedule, STOP to stop reminders.",
+    "Rappels de rendez-vous : répondez C pour confirmer, R pour changer la date, STOP pour ne plus en recevoir.",
+);
+pub const SMS_NOT_UNDERSTOOD: Text = Text(
+    "Sorry, we did not understand. Reply C to confirm or R to reschedule.",
+    "Désolé, nous n'avons pas compris. Répondez C pour confirmer ou R pour changer la date.",
+);
+pub const SMS_OPTED_IN: Text = Text(
+    "You will receive appointment reminders again.",
+    "Vous recevrez de nouveau les rappels de rendez-vous.",
+);
+
+pub fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+const HEAD: &str = r#"<?xml version="1.0" encoding="UTF-8"?>"#;
+
+/// `<Say>` in `lang`, with the configured voice if there is one.
+fn say(lang: Lang, voice: Option<&str>, text: &str) -> String {
+    let voice = voice
+        .map(|v| format!(r#" voice="{}""#, escape(v)))
+        .unwrap_or_default();
+    format!(
+        r#"<Say{voice} language="{}">{}</Say>"#,
+        lang.say_language(),
+        escape(text)
+    )
+}
+
+/// Speaks `text`, then hangs up.
+pub fn say_and_hang_up(lang: Lang, voice: Option<&str>, text: &str) -> String {
+    format!(
+        "{HEAD}<Response>{}<Hangup/></Response>",
+        say(lang, voice, text)
+    )
+}
+
+/// Asks once more for a digit; the answer goes to `action` (absolute: inline TwiML has no base).
+pub fn gather_again(lang: Lang, voice: Option<&str>, action: &str) -> String {
+    format!(
+        r#"{HEAD}<Response><Gather input="dtmf" numDigits="1" timeout="5" action="{}">{}</Gather>{}<Hangup/></Response>"#,
+        escape(action),
+        say(lang, voice, CALL_ASK_AGAIN.get(lang)),
+        say(lang, voice, CALL_GOODBYE.get(lang)),
+    )
+}
+
+pub fn message(text: &str) -> String {
+    format!(
+        "{HEAD}<Response><Message>{}</Message></Response>",
+        escape(text)
+    )
+}
+
+/// No reply: Twilio sends nothing (or its own opt-out/help answer).
+pub fn empty() -> String {
+    format!("{HEAD}<Response/>")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_text_and_attributes() {
+        assert_eq!(
+            escape(r#"<a href="x">&'"#),
+            "&lt;a href=&quot;x&quot;&gt;&amp;&apos;"
+        );
+        let xml = gather_again(
+            Lang::Fr,
+            Some("Polly.\"x\""),
+            "https://h/t?appointment=1&repeat=1",
+        );
+        assert!(
+            xml.contains(r#"action="https://h/t?appointment=1&amp;repeat=1""#),
+            "{xml}"
+        );
+        assert!(
+            xml.contains(r#"voice="Polly.&quot;x&quot;" language="fr-CA""#),
+            "{xml}"
+        );
+        assert!(xml.contains("n&apos;avons"), "{xml}");
+    }
+
+    #[test]
+    fn message_and_language() {
+        assert_eq!(Lang::from_code("FR"), Lang::Fr);
+        assert_eq!(Lang::from_code(""), Lang::En);
+        assert!(message("a < b").ends_with("<Response><Message>a &lt; b</Message></Response>"));
+    }
+}
