@@ -6,6 +6,7 @@ pub mod attempts;
 pub mod imports;
 pub mod opt_outs;
 pub mod runs;
+pub mod views;
 pub mod webhook_events;
 
 use std::fs::OpenOptions;
@@ -17,7 +18,10 @@ use anyhow::{Context, Result, bail};
 use rusqlite::Connection;
 
 /// Migrations, in order; the database's `user_version` says how many have run.
-const MIGRATIONS: &[&str] = &[include_str!("migrations/001_init.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("migrations/001_init.sql"),
+    include_str!("migrations/002_status_indexes.sql"),
+];
 
 /// How long a write waits for another process (the listener, a run) to finish its own.
 pub const BUSY_TIMEOUT: Duration = Duration::from_secs(10);

@@ -1,0 +1,289 @@
+//! The default `status` view — one appointment day at a glance — and `--check`, which prints
+//! only that day's attention list and fails when it is not empty.
+
+use std::io::Write;
+
+use anyhow::{Result, anyhow};
+use chrono::NaiveDate;
+use chrono_tz::Tz;
+use rusqlite::Connection;
+use serde::Serialize;
+
+use super::Args;
+use crate::clock::{db_time, local_display, parse_db_time};
+use crate::config::Config;
+use crate::db::imports::ImportRow;
+use crate::db::views::{self, RunRow, StateCount};
+use crate::domain::attention::{self, Item};
+use crate::domain::state;
+use crate::output::{self, Format, View};
+
+/// How many of the latest imports and runs the summary lists.
+const LATEST: i64 = 5;
+
+/// The `--json` shape of the summary (documented in README.md).
+#[derive(Serialize)]
+struct Summary<'a> {
+    date: String,
+    timezone: String,
+    total: i64,
+    counts: &'a [StateCount],
+    imports: &'a [ImportRow],
+    runs: &'a [RunRow],
+    attention: &'a [Item],
+}
+
+pub(super) fn run(
+    cfg: &Config,
+    conn: &Connection,
+    args: &Args,
+    format: Format,
+    out: &mut impl Write,
+) -> Result<()> {
+    let tz = cfg.timezone;
+    let day = match args.date {
+        Some(d) => d,
+        None => {
+            let next = views::next_appointment_at(conn, &db_time(cfg.now()))?;
+            attention::coming_day(next.as_deref().and_then(parse_db_time), cfg.now(), tz)
+        }
+    };
+    let items = attention_items(conn, day, tz)?;
+    if args.check {
+        return check(day, &items, tz, format, out);
+    }
+    let (from, to) = attention::day_bounds(day, tz);
+    let counts = views::counts(conn, &db_time(from), &db_time(to))?;
+    let imports = crate::db::imports::list(conn, Some(LATEST), None)?;
+    let runs = views::runs(conn, None, None, Some(LATEST))?;
+    let total = counts.iter().map(|c| c.count).sum();
+    match format {
+        Format::Json => {
+            let s = Summary {
+                date: day.to_string(),
+                timezone: tz.name().to_string(),
+                total,
+                counts: &counts,
+                imports: &imports,
+                runs: &runs,
+                attention: &items,
+            };
+            serde_json::to_writer_pretty(&mut *out, &s)?;
+            writeln!(out)?;
+        }
+        // A spreadsheet wants one table: the day's counts. Imports and runs have their own
+        // views, and `--check --csv` gives the attention list.
+        Format::Csv => {
+            let mut w = csv::Writer::from_writer(&mut *out);
+            w.write_record(["date", "state", "channel", "count"])?;
+            for c in &counts {
+                w.write_record([
+                    day.to_string(),
+                    c.state.clone(),
+                    c.channel.clone(),
+                    c.count.to_string(),
+                ])?;
+            }
+            w.flush()?;
+        }
+        Format::Table => {
+            writeln!(
+                out,
+                "Appointments on {} ({}): {total}",
+                day.format("%a %Y-%m-%d"),
+                tz.name()
+            )?;
+            if total > 0 {
+                writeln!(out, "{}", counts_table(&counts))?;
+            }
+            writeln!(out)?;
+            output::write(out, format, &imports_view(&imports, tz, "Latest imports"))?;
+            writeln!(out)?;
+            output::write(out, format, &runs_view(&runs, tz, "Latest runs"))?;
+            writeln!(out)?;
+            if items.is_empty() {
+                writeln!(out, "Needs attention: nothing")?;
+            } else {
+                output::write(out, format, &attention_view(&items, tz, "Needs attention"))?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The day's appointments, and the imports and runs of the evening before and the day itself.
+fn attention_items(conn: &Connection, day: NaiveDate, tz: Tz) -> Result<Vec<Item>> {
+    let (from, to) = attention::day_bounds(day, tz);
+    let appointments = views::appointments(
+        conn,
+        &views::Filter {
+            from: Some(db_time(from)),
+            to: Some(db_time(to)),
+            ..Default::default()
+        },
+    )?;
+    let (wfrom, wto) = attention::activity_window(day, tz);
+    let (wfrom, wto) = (db_time(wfrom), db_time(wto));
+    let imports = views::imports_started(conn, &wfrom, &wto)?;
+    let runs = views::runs(conn, Some(&wfrom), Some(&wto), None)?;
+    Ok(attention::items(&appointments, &imports, &runs))
+}
+
+/// `--check`: silent and 0 when nothing needs attention; otherwise the list and exit 1.
+fn check(
+    day: NaiveDate,
+    items: &[Item],
+    tz: Tz,
+    format: Format,
+    out: &mut impl Write,
+) -> Result<()> {
+    if items.is_empty() {
+        return Ok(());
+    }
+    let title = format!("Needs attention ({day})");
+    output::write(out, format, &attention_view(items, tz, &title))?;
+    out.flush()?;
+    Err(anyhow!(
+        "{} item(s) need attention for {day}; see `reminders status --date {day}`",
+        items.len()
+    ))
+}
+
+/// States down, channels across, totals on both.
+fn counts_table(counts: &[StateCount]) -> String {
+    let mut channels: Vec<&str> = vec!["call", "sms"];
+    if counts.iter().any(|c| c.channel == "none") {
+        channels.push("none");
+    }
+    let get = |state: &str, channel: &str| -> i64 {
+        counts
+            .iter()
+            .filter(|c| c.state == state && (channel.is_empty() || c.channel == channel))
+            .map(|c| c.count)
+            .sum()
+    };
+    let mut rows = Vec::new();
+    // States in the order an appointment moves through them; unknown words last.
+    let mut states: Vec<String> = state::ALL
+        .iter()
+        .map(|s| s.as_str().to_string())
+        .filter(|s| counts.iter().any(|c| &c.state == s))
+        .collect();
+    for c in counts {
+        if !states.contains(&c.state) {
+            states.push(c.state.clone());
+        }
+    }
+    for s in &states {
+        let mut row = vec![s.clone()];
+        row.extend(channels.iter().map(|ch| get(s, ch).to_string()));
+        row.push(get(s, "").to_string());
+        rows.push(row);
+    }
+    let mut total = vec!["total".to_string()];
+    for ch in &channels {
+        let n: i64 = counts
+            .iter()
+            .filter(|c| c.channel == *ch)
+            .map(|c| c.count)
+            .sum();
+        total.push(n.to_string());
+    }
+    total.push(counts.iter().map(|c| c.count).sum::<i64>().to_string());
+    rows.push(total);
+    let mut header = vec!["state"];
+    header.extend(&channels);
+    header.push("total");
+    output::table(&header, &rows)
+}
+
+pub(super) fn imports_view<'a>(
+    records: &'a [ImportRow],
+    tz: Tz,
+    title: &'a str,
+) -> View<'a, ImportRow> {
+    let rows = records
+        .iter()
+        .map(|i| {
+            vec![
+                i.id.to_string(),
+                i.file_name.clone(),
+                i.status.clone(),
+                i.total_rows.to_string(),
+                i.successful_rows.to_string(),
+                i.duplicate_rows.to_string(),
+                i.failed_rows.to_string(),
+                i.user_id.clone(),
+                local_display(&i.started_at, tz),
+                output::opt(&i.error),
+            ]
+        })
+        .collect();
+    View {
+        title,
+        header: &[
+            "id",
+            "file",
+            "status",
+            "rows",
+            "stored",
+            "duplicates",
+            "failed",
+            "user",
+            "started",
+            "note",
+        ],
+        rows,
+        records,
+    }
+}
+
+pub(super) fn runs_view<'a>(records: &'a [RunRow], tz: Tz, title: &'a str) -> View<'a, RunRow> {
+    let rows = records
+        .iter()
+        .map(|r| {
+            vec![
+                r.id.to_string(),
+                r.kind.clone(),
+                local_display(&r.started_at, tz),
+                r.finished_at
+                    .as_deref()
+                    .map(|t| local_display(t, tz))
+                    .unwrap_or_else(|| "(not finished)".into()),
+                r.selected.to_string(),
+                r.dispatched.to_string(),
+                r.failed.to_string(),
+                r.skipped.to_string(),
+                output::opt(&r.error),
+            ]
+        })
+        .collect();
+    View {
+        title,
+        header: &[
+            "id", "kind", "started", "finished", "selected", "sent", "failed", "skipped", "error",
+        ],
+        rows,
+        records,
+    }
+}
+
+fn attention_view<'a>(items: &'a [Item], tz: Tz, title: &'a str) -> View<'a, Item> {
+    let rows = items
+        .iter()
+        .map(|i| {
+            vec![
+                i.kind.to_string(),
+                i.subject.clone(),
+                local_display(&i.at, tz),
+                i.detail.clone(),
+            ]
+        })
+        .collect();
+    View {
+        title,
+        header: &["kind", "subject", "at", "detail"],
+        rows,
+        records: items,
+    }
+}

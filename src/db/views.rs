@@ -1,0 +1,296 @@
+//! Read-only queries behind `reminders status`. Each returns plain records; the command decides
+//! how to show them. Dates are chosen by the caller as a UTC range `[from, to)` so the clinic's
+//! local day (DST included) is worked out once, in `domain::day`, and every query can use the
+//! time indexes.
+
+use anyhow::Result;
+use rusqlite::{Connection, OptionalExtension, named_params};
+use serde::Serialize;
+
+/// What `appointments` and `logs` may be narrowed to. `None` means "any".
+#[derive(Clone, Debug, Default)]
+pub struct Filter {
+    /// UTC RFC 3339 bounds of the appointment time, `[from, to)`.
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub state: Option<String>,
+    pub channel: Option<String>,
+    pub import: Option<i64>,
+    /// Matches the clinic's appointment id or patient id exactly.
+    pub search: Option<String>,
+    pub limit: Option<i64>,
+}
+
+/// The WHERE clause every appointment-based view shares (alias `a`); `:channel` is applied by
+/// each query to the column that means "channel" there.
+const APPOINTMENT_FILTER: &str = "a.deleted_at IS NULL
+    AND (:from IS NULL OR a.appt_date_time >= :from)
+    AND (:to IS NULL OR a.appt_date_time < :to)
+    AND (:state IS NULL OR a.status = :state)
+    AND (:import IS NULL OR a.import_id = :import)
+    AND (:search IS NULL OR a.appointment_id = :search OR a.patient_id = :search)";
+
+/// The stored time of the first appointment at or after `now`: it names "the coming day".
+pub fn next_appointment_at(conn: &Connection, now: &str) -> Result<Option<String>> {
+    Ok(conn
+        .query_row(
+            "SELECT min(appt_date_time) FROM appointments
+             WHERE appt_date_time >= :now AND deleted_at IS NULL",
+            named_params! {":now": now},
+            |r| r.get::<_, Option<String>>(0),
+        )
+        .optional()?
+        .flatten())
+}
+
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct StateCount {
+    pub state: String,
+    pub channel: String,
+    pub count: i64,
+}
+
+/// How many appointments of `[from, to)` are in each (state, channel).
+pub fn counts(conn: &Connection, from: &str, to: &str) -> Result<Vec<StateCount>> {
+    let mut stmt = conn.prepare(
+        "SELECT status, channel, count(*) FROM appointments
+         WHERE appt_date_time >= :from AND appt_date_time < :to AND deleted_at IS NULL
+         GROUP BY status, channel ORDER BY status, channel",
+    )?;
+    let rows = stmt.query_map(named_params! {":from": from, ":to": to}, |r| {
+        Ok(StateCount {
+            state: r.get(0)?,
+            channel: r.get(1)?,
+            count: r.get(2)?,
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// One appointment as `status appointments` shows it. `phone_number` is the stored E.164 number;
+/// the command masks it.
+#[derive(Clone, Debug, Serialize)]
+pub struct AppointmentRow {
+    pub id: i64,
+    pub appointment_id: String,
+    pub patient_id: String,
+    pub phone_number: String,
+    pub appt_date_time: String,
+    pub language: String,
+    pub channel: String,
+    pub state: String,
+    pub attempt_count: i64,
+    pub last_attempt_at: Option<String>,
+    pub success_at: Option<String>,
+    pub import_id: i64,
+}
+
+/// Appointments matching `f`, soonest first.
+pub fn appointments(conn: &Connection, f: &Filter) -> Result<Vec<AppointmentRow>> {
+    let mut stmt = conn.prepare(&format!(
+        "SELECT a.id, a.appointment_id, a.patient_id, a.phone_number, a.appt_date_time, a.language,
+                a.channel, a.status, a.attempt_count, a.last_attempt_at, a.success_at, a.import_id
+         FROM appointments a
+         WHERE {APPOINTMENT_FILTER} AND (:channel IS NULL OR a.channel = :channel)
+         ORDER BY a.appt_date_time, a.id LIMIT :limit"
+    ))?;
+    let rows = stmt.query_map(
+        named_params! {
+            ":from": f.from, ":to": f.to, ":state": f.state, ":import": f.import,
+            ":search": f.search, ":channel": f.channel, ":limit": f.limit.unwrap_or(-1),
+        },
+        |r| {
+            Ok(AppointmentRow {
+                id: r.get(0)?,
+                appointment_id: r.get(1)?,
+                patient_id: r.get(2)?,
+                phone_number: r.get(3)?,
+                appt_date_time: r.get(4)?,
+                language: r.get(5)?,
+                channel: r.get(6)?,
+                state: r.get(7)?,
+                attempt_count: r.get(8)?,
+                last_attempt_at: r.get(9)?,
+                success_at: r.get(10)?,
+                import_id: r.get(11)?,
+            })
+        },
+    )?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// One attempt (a row of `appointment_logs`) with the appointment it was for.
+#[derive(Clone, Debug, Serialize)]
+pub struct LogRow {
+    pub id: i64,
+    pub appointment: i64,
+    pub appointment_id: String,
+    pub patient_id: String,
+    pub appt_date_time: String,
+    pub attempt: i64,
+    pub channel: String,
+    pub sid: Option<String>,
+    pub to: String,
+    pub status: String,
+    pub duration: Option<i64>,
+    pub answered_by: Option<String>,
+    pub error_code: Option<i64>,
+    pub error_message: Option<String>,
+    pub start_time: Option<String>,
+    pub end_time: Option<String>,
+    pub run_id: Option<i64>,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+/// Every attempt of the appointments matching `f` (`channel` is the attempt's own channel),
+/// in the order they were made.
+pub fn logs(conn: &Connection, f: &Filter) -> Result<Vec<LogRow>> {
+    let mut stmt = conn.prepare(&format!(
+        "SELECT l.id, a.id, a.appointment_id, a.patient_id, a.appt_date_time, l.attempt, l.channel,
+                l.sid, l.\"to\", l.status, l.duration, l.answered_by, l.error_code,
+                l.error_message, l.start_time, l.end_time, l.run_id, l.created_at, l.updated_at
+         FROM appointments a JOIN appointment_logs l ON l.appointment_id = a.id
+         WHERE {APPOINTMENT_FILTER} AND l.deleted_at IS NULL
+           AND (:channel IS NULL OR l.channel = :channel)
+         ORDER BY l.created_at, l.id LIMIT :limit"
+    ))?;
+    let rows = stmt.query_map(
+        named_params! {
+            ":from": f.from, ":to": f.to, ":state": f.state, ":import": f.import,
+            ":search": f.search, ":channel": f.channel, ":limit": f.limit.unwrap_or(-1),
+        },
+        |r| {
+            Ok(LogRow {
+                id: r.get(0)?,
+                appointment: r.get(1)?,
+                appointment_id: r.get(2)?,
+                patient_id: r.get(3)?,
+                appt_date_time: r.get(4)?,
+                attempt: r.get(5)?,
+                channel: r.get(6)?,
+                sid: r.get(7)?,
+                to: r.get(8)?,
+                status: r.get(9)?,
+                duration: r.get(10)?,
+                answered_by: r.get(11)?,
+                error_code: r.get(12)?,
+                error_message: r.get(13)?,
+                start_time: r.get(14)?,
+                end_time: r.get(15)?,
+                run_id: r.get(16)?,
+                created_at: r.get(17)?,
+                updated_at: r.get(18)?,
+            })
+        },
+    )?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct RunRow {
+    pub id: i64,
+    pub kind: String,
+    pub started_at: String,
+    pub finished_at: Option<String>,
+    pub selected: i64,
+    pub dispatched: i64,
+    pub failed: i64,
+    pub skipped: i64,
+    pub error: Option<String>,
+}
+
+/// Runs started in `[from, to)` (either bound optional), newest first.
+pub fn runs(
+    conn: &Connection,
+    from: Option<&str>,
+    to: Option<&str>,
+    limit: Option<i64>,
+) -> Result<Vec<RunRow>> {
+    let mut stmt = conn.prepare(
+        "SELECT id, kind, started_at, finished_at, selected, dispatched, failed, skipped, error
+         FROM runs
+         WHERE (:from IS NULL OR started_at >= :from) AND (:to IS NULL OR started_at < :to)
+         ORDER BY started_at DESC, id DESC LIMIT :limit",
+    )?;
+    let rows = stmt.query_map(
+        named_params! {":from": from, ":to": to, ":limit": limit.unwrap_or(-1)},
+        |r| {
+            Ok(RunRow {
+                id: r.get(0)?,
+                kind: r.get(1)?,
+                started_at: r.get(2)?,
+                finished_at: r.get(3)?,
+                selected: r.get(4)?,
+                dispatched: r.get(5)?,
+                failed: r.get(6)?,
+                skipped: r.get(7)?,
+                error: r.get(8)?,
+            })
+        },
+    )?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Imports started in `[from, to)`, newest first: the ones a day's attention list looks at.
+pub fn imports_started(
+    conn: &Connection,
+    from: &str,
+    to: &str,
+) -> Result<Vec<crate::db::imports::ImportRow>> {
+    let ids: Vec<i64> = {
+        let mut stmt = conn.prepare(
+            "SELECT id FROM imports WHERE started_at >= :from AND started_at < :to
+             ORDER BY started_at DESC, id DESC",
+        )?;
+        let rows = stmt.query_map(named_params! {":from": from, ":to": to}, |r| r.get(0))?;
+        rows.collect::<rusqlite::Result<_>>()?
+    };
+    let mut out = Vec::with_capacity(ids.len());
+    for id in ids {
+        out.extend(crate::db::imports::list(conn, Some(1), Some(id))?);
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn empty_database_has_no_coming_day_and_no_rows() {
+        let conn = crate::db::open_memory();
+        assert_eq!(
+            next_appointment_at(&conn, "2026-11-24T00:00:00Z").unwrap(),
+            None
+        );
+        assert!(appointments(&conn, &Filter::default()).unwrap().is_empty());
+        assert!(logs(&conn, &Filter::default()).unwrap().is_empty());
+        assert!(runs(&conn, None, None, None).unwrap().is_empty());
+        assert!(
+            counts(&conn, "2026-11-24T00:00:00Z", "2026-11-25T00:00:00Z")
+                .unwrap()
+                .is_empty()
+        );
+    }
+
+    #[test]
+    fn status_queries_use_indexes() {
+        let conn = crate::db::open_memory();
+        let plans = [
+            "SELECT id FROM imports WHERE started_at >= '1' AND started_at < '2'",
+            "SELECT 1 FROM appointments a WHERE a.patient_id = 'P1'",
+            "SELECT 1 FROM appointments WHERE appt_date_time >= '1' AND appt_date_time < '2'",
+        ];
+        for sql in plans {
+            let mut stmt = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
+            let detail: Vec<String> = stmt
+                .query_map([], |r| r.get::<_, String>(3))
+                .unwrap()
+                .collect::<rusqlite::Result<_>>()
+                .unwrap();
+            let plan = detail.join("; ");
+            assert!(plan.contains("USING"), "{sql}: {plan}");
+        }
+    }
+}
