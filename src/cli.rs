@@ -47,4 +47,5 @@ pub enum Command {
     Status(cmd::status::Args),
     Reconcile(cmd::reconcile::Args),
     ServeWebhook(cmd::serve_webhook::Args),
+    Demo(cmd::demo::Args),
 }

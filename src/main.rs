@@ -1,23 +1,7 @@
-mod cli;
-mod clock;
-mod cmd;
-mod config;
-mod csv_input;
-mod db;
-mod dispatch;
-mod domain;
-mod exit;
-mod importer;
-mod mask;
-mod output;
-mod track;
-mod twilio;
-mod webhook;
-
 use clap::Parser;
 
-use crate::cli::{Cli, Command};
-use crate::config::{Config, Overrides};
+use reminders::cli::{Cli, Command};
+use reminders::config::{Config, Overrides};
 
 fn main() {
     let cli = Cli::parse();
@@ -28,7 +12,7 @@ fn main() {
         Ok(()) => 0,
         Err(err) => {
             eprintln!("error: {err:#}");
-            exit::code_for(&err)
+            reminders::exit::code_for(&err)
         }
     };
     std::process::exit(code);
@@ -43,14 +27,19 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             _ => None,
         },
     };
+    // The demo runs on its own settings only: the user's configuration is not even read.
+    if let Command::Demo(args) = &cli.command {
+        return reminders::cmd::demo::run(args);
+    }
     let cfg = Config::load(&overrides)?;
     match &cli.command {
-        Command::Import(args) => cmd::import::run(&cfg, args),
-        Command::Send(args) => cmd::send::run(&cfg, args),
-        Command::Retry(args) => cmd::retry::run(&cfg, args),
-        Command::Status(args) => cmd::status::run(&cfg, args),
-        Command::Reconcile(args) => cmd::reconcile::run(&cfg, args),
-        Command::ServeWebhook(args) => cmd::serve_webhook::run(&cfg, args),
+        Command::Import(args) => reminders::cmd::import::run(&cfg, args),
+        Command::Send(args) => reminders::cmd::send::run(&cfg, args),
+        Command::Retry(args) => reminders::cmd::retry::run(&cfg, args),
+        Command::Status(args) => reminders::cmd::status::run(&cfg, args),
+        Command::Reconcile(args) => reminders::cmd::reconcile::run(&cfg, args),
+        Command::ServeWebhook(args) => reminders::cmd::serve_webhook::run(&cfg, args),
+        Command::Demo(args) => reminders::cmd::demo::run(args),
     }
 }
 

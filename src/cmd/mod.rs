@@ -1,5 +1,6 @@
 //! One file per subcommand: its arguments, its help text and its `run`.
 
+pub mod demo;
 pub mod import;
 pub mod reconcile;
 pub mod retry;

@@ -122,11 +122,15 @@ pub fn soonest_contacted_for_phone(
 /// Moves an appointment to `to`. `success_at` is stamped on reaching and again on confirming.
 pub fn set_state(conn: &Connection, id: i64, to: State, now: &str) -> Result<()> {
     let success = matches!(to, State::Reached | State::Confirmed);
+    // A patient who asks to cancel was reached too, even if no status said so first.
+    let reached = to == State::CancelRequested;
     conn.execute(
         "UPDATE appointments SET status = :to, updated_at = :now,
-             success_at = CASE WHEN :success THEN :now ELSE success_at END
+             success_at = CASE WHEN :success THEN :now
+                               WHEN :reached THEN coalesce(success_at, :now)
+                               ELSE success_at END
          WHERE id = :id",
-        named_params! {":to": to.as_str(), ":now": now, ":success": success, ":id": id},
+        named_params! {":to": to.as_str(), ":now": now, ":success": success, ":reached": reached, ":id": id},
     )?;
     Ok(())
 }

@@ -1,0 +1,20 @@
+//! `reminders`: appointment reminders by phone call and SMS through Twilio, driven by cron.
+//! The binary (`main.rs`) parses and dispatches; everything else lives here so end-to-end tests
+//! can drive the built-in Twilio simulator beside the real binary.
+
+pub mod cli;
+pub mod clock;
+pub mod cmd;
+pub mod config;
+pub mod csv_input;
+pub mod db;
+pub mod demo;
+pub mod dispatch;
+pub mod domain;
+pub mod exit;
+pub mod importer;
+pub mod mask;
+pub mod output;
+pub mod track;
+pub mod twilio;
+pub mod webhook;
