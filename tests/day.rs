@@ -1,0 +1,196 @@
+//! The whole day end to end: the real binary (`import --now`, `retry`, `serve-webhook`) against
+//! the Twilio simulator, with scripted patients covering every outcome, through 19:00, 19:45 and
+//! 09:00 — and extra retries that must contact nobody.
+
+mod common;
+
+use std::process::Child;
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Utc};
+use common::Workdir;
+use reminders::demo::script;
+use reminders::twilio::simulator::{Contacts, Simulator};
+
+const ACCOUNT: &str = "ACbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb";
+const TOKEN: &str = "0123456789abcdef0123456789abcdef";
+
+fn at(s: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+}
+
+struct Listener(Child);
+
+impl Listener {
+    fn start(w: &Workdir, port: u16) -> Listener {
+        let child = w
+            .command(&["serve-webhook", "--listen", &format!("127.0.0.1:{port}")])
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while ureq::get(&format!("http://127.0.0.1:{port}/healthz"))
+            .call()
+            .is_err()
+        {
+            assert!(Instant::now() < deadline, "listener did not start");
+            std::thread::sleep(Duration::from_millis(25));
+        }
+        Listener(child)
+    }
+
+    fn stop(mut self) {
+        unsafe {
+            libc::kill(self.0.id() as libc::pid_t, libc::SIGTERM);
+        }
+        assert!(self.0.wait().unwrap().success(), "SIGTERM: clean exit");
+    }
+}
+
+/// One window: the listener up at that time, the command run, Twilio's reports delivered.
+fn window(w: &mut Workdir, sim: &Simulator, port: u16, when: &str, args: &[&str]) -> String {
+    w.env("REMINDERS_NOW", when);
+    sim.set_now(at(when));
+    let listener = Listener::start(w, port);
+    let out = w.run(args).ok();
+    sim.deliver().expect("every report stored by the listener");
+    listener.stop();
+    out
+}
+
+fn state(w: &Workdir, appointment_id: &str) -> String {
+    w.db()
+        .query_row(
+            "SELECT status FROM appointments WHERE appointment_id = ?1",
+            [appointment_id],
+            |r| r.get(0),
+        )
+        .unwrap()
+}
+
+#[test]
+fn the_whole_day_reaches_everyone_it_can_exactly_as_scripted() {
+    let sim = Simulator::start(ACCOUNT, TOKEN, at(script::WINDOWS[0].0)).unwrap();
+    for p in script::patients() {
+        sim.script(p.number, p.steps);
+    }
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut w = Workdir::new();
+    w.env("TWILIO_ACCOUNT_SID", ACCOUNT)
+        .env("TWILIO_AUTH_TOKEN", TOKEN)
+        .env("TWILIO_PHONE_NUMBER", "+16135550000")
+        .env("TWILIO_API_BASE", &sim.base_url())
+        .env("REMINDERS_PUBLIC_URL", &format!("http://127.0.0.1:{port}"));
+    w.write(
+        "reminders.toml",
+        "[sending]\ncalls_per_second = 50\nsms_per_second = 50\n",
+    );
+    w.fixture(
+        "appointments-2026-11-24.csv",
+        "csv/appointments-2026-11-24.csv",
+    );
+
+    let out = window(
+        &mut w,
+        &sim,
+        port,
+        script::WINDOWS[0].0,
+        &["import", "--now"],
+    );
+    assert!(out.contains("20 to contact"), "{out}");
+    let after_send = sim.total_contacts();
+
+    // 19:10: inside the 30-minute gap. Lost callbacks are reconciled, nobody is contacted.
+    let out = window(&mut w, &sim, port, "2026-11-24T19:10:00-05:00", &["retry"]);
+    assert!(out.contains("0 to contact"), "{out}");
+    assert_eq!(sim.total_contacts(), after_send);
+    assert_eq!(state(&w, "A1013"), "reached", "lost callback reconciled");
+
+    window(&mut w, &sim, port, script::WINDOWS[1].0, &["retry"]);
+    window(&mut w, &sim, port, script::WINDOWS[2].0, &["retry"]);
+    let final_contacts = sim.total_contacts();
+
+    // 09:30: every attempt is spent or every patient settled; nobody is contacted again.
+    let out = window(&mut w, &sim, port, "2026-11-25T09:30:00-05:00", &["retry"]);
+    assert!(out.contains("0 to contact"), "{out}");
+    assert_eq!(sim.total_contacts(), final_contacts);
+
+    let mut wrong = Vec::new();
+    for p in script::patients() {
+        let got_state = state(&w, p.appointment_id);
+        let got = sim.contacts(p.number);
+        let want = Contacts {
+            calls: p.calls,
+            texts: p.texts,
+        };
+        if got_state != p.final_state || got != want {
+            wrong.push(format!(
+                "{} ({}): state {got_state} (want {}), {got:?} (want {want:?})",
+                p.appointment_id, p.story, p.final_state
+            ));
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+    assert_eq!(
+        final_contacts,
+        Contacts {
+            calls: 23,
+            texts: 4
+        }
+    );
+
+    // Opt-outs from a STOP reply and from Twilio's 21610 are both on record.
+    assert_eq!(
+        w.count(
+            "SELECT count(*) FROM opt_outs WHERE phone_number IN ('+14165550102', '+14165550120')"
+        ),
+        2
+    );
+    // Every report the listener accepted is in the audit trail, repeats included once.
+    assert!(w.count("SELECT count(*) FROM webhook_events") >= 80);
+    assert_eq!(
+        w.count("SELECT count(*) FROM appointments WHERE success_at IS NOT NULL"),
+        16
+    );
+}
+
+#[test]
+fn demo_runs_the_day_and_leaves_nothing_behind() {
+    let tmp = tempfile::tempdir().unwrap();
+    let w = Workdir::new();
+    let started = Instant::now();
+    let out = w
+        .command(&["demo"])
+        .env("TMPDIR", tmp.path())
+        // A real database path in the environment must not be touched by the demo.
+        .env("REMINDERS_DB", w.join("mine.db"))
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(started.elapsed() < Duration::from_secs(30));
+    for heading in [
+        "19:00",
+        "19:45",
+        "09:00 next day",
+        "Where every appointment ended",
+    ] {
+        assert!(stdout.contains(heading), "{heading}: {stdout}");
+    }
+    assert!(stdout.contains("23 call(s) and 4 text(s)"), "{stdout}");
+    assert!(!stdout.contains("4165550101"), "numbers masked");
+    assert_eq!(
+        std::fs::read_dir(tmp.path()).unwrap().count(),
+        0,
+        "workspace removed"
+    );
+    assert!(!w.join("mine.db").exists());
+}
