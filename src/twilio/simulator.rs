@@ -101,6 +101,10 @@ struct State {
     pending: VecDeque<Outbound>,
     contacts: HashMap<String, Contacts>,
     requests: usize,
+    /// When each create request arrived (for measuring the rate a run reaches).
+    created_at: Vec<std::time::Instant>,
+    /// How long every answer takes, as Twilio's API does under load.
+    latency: std::time::Duration,
 }
 
 pub struct Simulator {
@@ -127,6 +131,8 @@ impl Simulator {
             pending: VecDeque::new(),
             contacts: HashMap::new(),
             requests: 0,
+            created_at: Vec::new(),
+            latency: std::time::Duration::ZERO,
         }));
         let (tx, rx) = tokio::sync::oneshot::channel();
         let app = Arc::new(App {
@@ -190,6 +196,15 @@ impl Simulator {
                 calls: a.calls + c.calls,
                 texts: a.texts + c.texts,
             })
+    }
+
+    pub fn set_latency(&self, latency: std::time::Duration) {
+        self.lock().latency = latency;
+    }
+
+    /// When each create request arrived, in order.
+    pub fn create_times(&self) -> Vec<std::time::Instant> {
+        self.lock().created_at.clone()
     }
 
     /// API requests received so far (creates, fetches, lists; refused ones included).
@@ -299,6 +314,17 @@ fn error(status: u16, code: i64, message: &str) -> Response<Full<Bytes>> {
 }
 
 async fn handle(app: &App, req: Request<hyper::body::Incoming>) -> Response<Full<Bytes>> {
+    let arrived = std::time::Instant::now();
+    let (response, latency) = answer(app, req, arrived).await;
+    tokio::time::sleep(latency).await;
+    response
+}
+
+async fn answer(
+    app: &App,
+    req: Request<hyper::body::Incoming>,
+    arrived: std::time::Instant,
+) -> (Response<Full<Bytes>>, std::time::Duration) {
     let method = req.method().clone();
     let path = req.uri().path().to_string();
     let query = req.uri().query().unwrap_or("").to_string();
@@ -309,13 +335,26 @@ async fn handle(app: &App, req: Request<hyper::body::Incoming>) -> Response<Full
         .is_some_and(|v| v == app.authorization);
     let body = match req.into_body().collect().await {
         Ok(b) => b.to_bytes(),
-        Err(_) => return error(400, 20001, "unreadable body"),
+        Err(_) => return (error(400, 20001, "unreadable body"), std::time::Duration::ZERO),
     };
     let mut st = app.state.lock().unwrap_or_else(|e| e.into_inner());
+    let latency = st.latency;
     st.requests += 1;
     if !authorized {
-        return error(401, 20003, "Authenticate");
+        return (error(401, 20003, "Authenticate"), latency);
     }
+    (route(app, &mut st, &method, &path, &query, &body, arrived), latency)
+}
+
+fn route(
+    app: &App,
+    st: &mut State,
+    method: &hyper::Method,
+    path: &str,
+    query: &str,
+    body: &[u8],
+    arrived: std::time::Instant,
+) -> Response<Full<Bytes>> {
     let prefix = format!("/2010-04-01/Accounts/{}/", app.account_sid);
     let Some(rest) = path.strip_prefix(&prefix) else {
         return error(404, 20404, "The requested resource was not found");
@@ -329,9 +368,12 @@ async fn handle(app: &App, req: Request<hyper::body::Incoming>) -> Response<Full
         "Messages" => Channel::Sms,
         _ => return error(404, 20404, "The requested resource was not found"),
     };
-    let params: Vec<(String, String)> = form_urlencoded::parse(&body).into_owned().collect();
+    let params: Vec<(String, String)> = form_urlencoded::parse(body).into_owned().collect();
     match (method.as_str(), sid) {
-        ("POST", None) => create(&mut st, channel, &params),
+        ("POST", None) => {
+            st.created_at.push(arrived);
+            create(st, channel, &params)
+        }
         ("GET", Some(sid)) => match st
             .resources
             .iter()
