@@ -19,8 +19,14 @@ fn main() {
         .skip(1)
         .filter_map(|a| a.parse().ok())
         .collect();
-    let rates = if rates.is_empty() { vec![1, 10, 50, 100] } else { rates };
-    println!("| configured calls/s | calls | max_in_flight | reached calls/s | % of configured | most in any 1 s window |");
+    let rates = if rates.is_empty() {
+        vec![1, 10, 50, 100]
+    } else {
+        rates
+    };
+    println!(
+        "| configured calls/s | calls | max_in_flight | reached calls/s | % of configured | most in any 1 s window |"
+    );
     println!("|---|---|---|---|---|---|");
     for rate in rates {
         let calls = (rate * 10).max(15);
@@ -34,7 +40,9 @@ fn main() {
 }
 
 fn run(rate: u32, calls: u32, in_flight: u32) -> (f64, usize) {
-    let now = DateTime::parse_from_rfc3339(NOW).unwrap().with_timezone(&Utc);
+    let now = DateTime::parse_from_rfc3339(NOW)
+        .unwrap()
+        .with_timezone(&Utc);
     let sim = Simulator::start(ACCOUNT, TOKEN, now).expect("simulator");
     sim.set_latency(Duration::from_millis(250));
     let dir = tempfile::tempdir().expect("temp dir");
@@ -68,7 +76,11 @@ fn run(rate: u32, calls: u32, in_flight: u32) -> (f64, usize) {
             .env("REMINDERS_PUBLIC_URL", "https://rem.example.ca")
             .output()
             .expect("running reminders");
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     };
     run(&["import", "bench.csv"]);
     run(&["send"]);

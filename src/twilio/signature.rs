@@ -30,7 +30,8 @@ fn mac(token: &str, url: &str, params: &[(String, String)]) -> HmacSha1 {
     mac
 }
 
-/// The signature Twilio would send for a POST of `params` to `url`.
+/// The signature Twilio would send for a POST of `params` to `url`. The listener only validates;
+/// this is for the demo's simulated Twilio, which signs the callbacks it sends.
 pub fn compute(token: &str, url: &str, params: &[(String, String)]) -> String {
     STANDARD.encode(mac(token, url, params).finalize().into_bytes())
 }

@@ -335,7 +335,12 @@ async fn answer(
         .is_some_and(|v| v == app.authorization);
     let body = match req.into_body().collect().await {
         Ok(b) => b.to_bytes(),
-        Err(_) => return (error(400, 20001, "unreadable body"), std::time::Duration::ZERO),
+        Err(_) => {
+            return (
+                error(400, 20001, "unreadable body"),
+                std::time::Duration::ZERO,
+            );
+        }
     };
     let mut st = app.state.lock().unwrap_or_else(|e| e.into_inner());
     let latency = st.latency;
@@ -343,7 +348,10 @@ async fn answer(
     if !authorized {
         return (error(401, 20003, "Authenticate"), latency);
     }
-    (route(app, &mut st, &method, &path, &query, &body, arrived), latency)
+    (
+        route(app, &mut st, &method, &path, &query, &body, arrived),
+        latency,
+    )
 }
 
 fn route(

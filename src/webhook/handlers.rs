@@ -1,52 +1,17 @@
-//! The routes of SPEC §6. A request is first turned into a `Plan` (pure: which parameters it
-//! carries, whether they make sense, how a repeat is recognised), then `execute` stores it and
-//! applies it in one transaction through `track`, the path every other command uses too.
+//! What each route of SPEC §6 does with a checked request (`request::Plan`): `execute` stores it
+//! and applies it in one transaction through `track`, the path every other command uses too.
 
 use anyhow::Result;
 use rusqlite::{Connection, TransactionBehavior};
 
 use crate::db::attempts::StatusReport;
 use crate::db::{appointments, webhook_events};
-use crate::domain::channel::Channel;
 use crate::domain::keywords::{self, Reply};
-use crate::domain::outcome;
 use crate::domain::state::{Event, State};
 use crate::mask;
 use crate::track::{self, Applied, Rules};
-use crate::webhook::form;
+use crate::webhook::request::{Plan, Route};
 use crate::webhook::twiml::{self, Lang};
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Route {
-    CallStatus,
-    SmsStatus,
-    VoiceGather,
-    SmsInbound,
-    Health,
-}
-
-impl Route {
-    pub fn from_path(path: &str) -> Option<Route> {
-        Some(match path {
-            "/twilio/call-status" => Route::CallStatus,
-            "/twilio/sms-status" => Route::SmsStatus,
-            "/twilio/voice-gather" => Route::VoiceGather,
-            "/twilio/sms-inbound" => Route::SmsInbound,
-            "/healthz" => Route::Health,
-            _ => return None,
-        })
-    }
-
-    pub fn kind(self) -> &'static str {
-        match self {
-            Route::CallStatus => "call-status",
-            Route::SmsStatus => "sms-status",
-            Route::VoiceGather => "voice-gather",
-            Route::SmsInbound => "sms-inbound",
-            Route::Health => "healthz",
-        }
-    }
-}
 
 /// What the listener needs besides the connection.
 pub struct Settings {
@@ -65,150 +30,11 @@ impl Settings {
     }
 }
 
-/// A signed request, understood.
-#[derive(Debug)]
-pub enum Plan {
-    Status {
-        report: StatusReport,
-    },
-    Gather {
-        call_sid: String,
-        appointment: Option<i64>,
-        repeat: bool,
-        digits: String,
-    },
-    Inbound {
-        message_sid: String,
-        from: String,
-        body: String,
-        /// Set when Twilio's own opt-out handling matched the message (`STOP`, `START`, `HELP`).
-        twilio_handled: Option<String>,
-    },
-}
-
 /// The answer: HTTP status and, for TwiML routes, the document.
 #[derive(Debug)]
 pub struct Answer {
     pub status: u16,
     pub xml: Option<String>,
-}
-
-fn required<'a>(params: &'a [(String, String)], name: &'static str) -> Result<&'a str, String> {
-    form::get(params, name)
-        .filter(|v| !v.trim().is_empty())
-        .ok_or_else(|| format!("missing {name}"))
-}
-
-/// Checks a request's parameters; the error says what is wrong (answered 400).
-pub fn plan(route: Route, query: &str, params: &[(String, String)]) -> Result<Plan, String> {
-    let number = |name: &'static str| -> Result<Option<i64>, String> {
-        match form::get(params, name)
-            .map(str::trim)
-            .filter(|v| !v.is_empty())
-        {
-            None => Ok(None),
-            Some(v) => v
-                .parse()
-                .map(Some)
-                .map_err(|_| format!("{name} is not a number")),
-        }
-    };
-    let text = |name: &str| {
-        form::get(params, name)
-            .map(str::to_string)
-            .filter(|v| !v.is_empty())
-    };
-    match route {
-        Route::CallStatus => {
-            let sid = required(params, "CallSid")?.to_string();
-            let status = required(params, "CallStatus")?.to_string();
-            let end_time = if outcome::is_final(Channel::Call, &status) {
-                form::get(params, "Timestamp")
-                    .and_then(|t| chrono::DateTime::parse_from_rfc2822(t).ok())
-                    .map(|t| crate::clock::db_time(t.with_timezone(&chrono::Utc)))
-            } else {
-                None
-            };
-            Ok(Plan::Status {
-                report: StatusReport {
-                    sid,
-                    status,
-                    sequence_number: number("SequenceNumber")?,
-                    duration: number("CallDuration").ok().flatten(),
-                    end_time,
-                    answered_by: text("AnsweredBy"),
-                    ..Default::default()
-                },
-            })
-        }
-        Route::SmsStatus => {
-            let sid = required(params, "MessageSid").or_else(|_| required(params, "SmsSid"))?;
-            let status =
-                required(params, "MessageStatus").or_else(|_| required(params, "SmsStatus"))?;
-            Ok(Plan::Status {
-                report: StatusReport {
-                    sid: sid.to_string(),
-                    status: status.to_string(),
-                    error_code: number("ErrorCode").ok().flatten(),
-                    error_message: text("ErrorMessage"),
-                    ..Default::default()
-                },
-            })
-        }
-        Route::VoiceGather => {
-            let query: Vec<(String, String)> = form_urlencoded::parse(query.as_bytes())
-                .map(|(k, v)| (k.into_owned(), v.into_owned()))
-                .collect();
-            Ok(Plan::Gather {
-                call_sid: required(params, "CallSid")?.to_string(),
-                appointment: form::get(&query, "appointment").and_then(|v| v.parse().ok()),
-                repeat: form::get(&query, "repeat").is_some_and(|v| v == "1"),
-                digits: form::get(params, "Digits").unwrap_or("").trim().to_string(),
-            })
-        }
-        Route::SmsInbound => Ok(Plan::Inbound {
-            message_sid: required(params, "MessageSid")
-                .or_else(|_| required(params, "SmsMessageSid"))?
-                .to_string(),
-            from: required(params, "From")?.to_string(),
-            body: form::get(params, "Body").unwrap_or("").to_string(),
-            twilio_handled: text("OptOutType").map(|t| t.to_ascii_uppercase()),
-        }),
-        Route::Health => Err("not a callback".into()),
-    }
-}
-
-impl Plan {
-    fn sid(&self) -> &str {
-        match self {
-            Plan::Status { report } => &report.sid,
-            Plan::Gather { call_sid, .. } => call_sid,
-            Plan::Inbound { message_sid, .. } => message_sid,
-        }
-    }
-
-    /// What makes a repeat a repeat (twilio.md: (CallSid, SequenceNumber), (MessageSid,
-    /// MessageStatus)); a keypress or reply is the same event when Twilio posts it again.
-    fn dedupe_key(&self, route: Route) -> String {
-        match self {
-            Plan::Status { report } if route == Route::CallStatus => match report.sequence_number {
-                Some(seq) => format!("call:{}:{seq}", report.sid),
-                None => format!("call:{}:{}", report.sid, report.status),
-            },
-            Plan::Status { report } => format!("sms:{}:{}", report.sid, report.status),
-            Plan::Gather {
-                call_sid,
-                appointment,
-                repeat,
-                ..
-            } => format!(
-                "gather:{call_sid}:{}:{}",
-                appointment.unwrap_or(0),
-                u8::from(*repeat)
-            ),
-            Plan::Inbound { message_sid, .. } => format!("inbound:{message_sid}"),
-        }
-    }
 }
 
 /// Stores the callback and applies it, in one transaction. An error means nothing was stored

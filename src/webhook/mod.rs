@@ -11,6 +11,7 @@
 
 pub mod form;
 pub mod handlers;
+pub mod request;
 pub mod twiml;
 
 use std::convert::Infallible;
@@ -37,7 +38,8 @@ use tokio::sync::Semaphore;
 use crate::clock::{Clock, db_time};
 use crate::config::Secret;
 use crate::twilio::signature;
-use handlers::{Route, Settings};
+use handlers::Settings;
+use request::Route;
 
 /// Twilio's callbacks are a few hundred bytes; anything this big is not from Twilio.
 pub const MAX_BODY: usize = 64 * 1024;
@@ -251,7 +253,7 @@ async fn handle(app: Arc<App>, peer: SocketAddr, req: Request<Incoming>) -> Resp
         log::warn!("{kind} from {peer}: missing or invalid X-Twilio-Signature, refused");
         return plain(StatusCode::FORBIDDEN, "invalid signature\n");
     }
-    let plan = match handlers::plan(route, &query, &params) {
+    let plan = match request::plan(route, &query, &params) {
         Ok(plan) => plan,
         Err(why) => {
             log::warn!("{kind} from {peer}: {why}");
