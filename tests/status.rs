@@ -508,7 +508,15 @@ fn filters_that_do_not_apply_and_bad_values_are_usage_errors() {
 #[test]
 fn every_command_help_has_an_example() {
     let w = Workdir::new();
-    for cmd in ["import", "send", "retry", "reconcile", "status", "serve-webhook", "demo"] {
+    for cmd in [
+        "import",
+        "send",
+        "retry",
+        "reconcile",
+        "status",
+        "serve-webhook",
+        "demo",
+    ] {
         let out = w.run(&[cmd, "--help"]).ok();
         assert!(out.contains("Example"), "{cmd} --help:\n{out}");
     }

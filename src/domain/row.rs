@@ -91,8 +91,9 @@ impl Language {
             Language::Fr => "fr",
         }
     }
+    /// `fr` (any case) is French; anything else reads as English.
     pub fn from_code(s: &str) -> Language {
-        if s == "fr" {
+        if s.trim().eq_ignore_ascii_case("fr") {
             Language::Fr
         } else {
             Language::En

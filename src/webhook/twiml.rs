@@ -1,30 +1,9 @@
 //! The TwiML the listener answers with, in the patient's language. Every text and attribute goes
 //! through `escape`, so nothing from a request or the database can break out of the XML.
 
-/// The two languages of SPEC §4.1; anything else reads as English.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Lang {
-    En,
-    Fr,
-}
-
-impl Lang {
-    pub fn from_code(code: &str) -> Lang {
-        if code.eq_ignore_ascii_case("fr") {
-            Lang::Fr
-        } else {
-            Lang::En
-        }
-    }
-
-    /// `<Say language=…>`: the Canadian voices (twilio.md, "TwiML used here").
-    fn say_language(self) -> &'static str {
-        match self {
-            Lang::En => "en-CA",
-            Lang::Fr => "fr-CA",
-        }
-    }
-}
+/// The patient's language, as the sender uses it.
+pub use crate::domain::row::Language as Lang;
+use crate::domain::templates::language_tag;
 
 /// Texts, English then French. Short: Twilio reads them on the phone or sends them as one SMS.
 pub struct Text(pub &'static str, pub &'static str);
@@ -83,20 +62,8 @@ pub const SMS_OPTED_IN: Text = Text(
     "Vous recevrez de nouveau les rappels de rendez-vous.",
 );
 
-pub fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
+/// TwiML is XML: one escaping for everything the listener and the sender put into it.
+pub use crate::domain::templates::xml_escape as escape;
 
 const HEAD: &str = r#"<?xml version="1.0" encoding="UTF-8"?>"#;
 
@@ -107,7 +74,7 @@ fn say(lang: Lang, voice: Option<&str>, text: &str) -> String {
         .unwrap_or_default();
     format!(
         r#"<Say{voice} language="{}">{}</Say>"#,
-        lang.say_language(),
+        language_tag(lang),
         escape(text)
     )
 }
