@@ -339,15 +339,16 @@ fn retry_respects_the_gap_and_reconciles_lost_callbacks() {
     fast(&w, "");
     w.run(&["send"]).ok();
     // Callbacks never came: Twilio knows A1003's call went unanswered and A1001's text arrived.
-    let sid_of = |to: &str| {
-        fake.resources()
-            .into_iter()
-            .find(|r| r.to == to)
-            .unwrap()
-            .sid
-    };
-    fake.set_status(&sid_of("+14165550103"), "no-answer", serde_json::json!({}));
-    fake.set_status(&sid_of("+14165550101"), "delivered", serde_json::json!({}));
+    fake.set_status(
+        &fake.sid_to("+14165550103"),
+        "no-answer",
+        serde_json::json!({}),
+    );
+    fake.set_status(
+        &fake.sid_to("+14165550101"),
+        "delivered",
+        serde_json::json!({}),
+    );
 
     w.env("REMINDERS_NOW", "2026-11-24T19:10:00-05:00");
     let early = w.run(&["retry"]).ok();
@@ -453,21 +454,14 @@ fn reconcile_applies_lost_outcomes_without_contacting_anyone() {
     let (w, fake) = setup();
     fast(&w, "");
     w.run(&["send"]).ok();
-    let sid_of = |to: &str| {
-        fake.resources()
-            .into_iter()
-            .find(|r| r.to == to)
-            .unwrap()
-            .sid
-    };
     fake.set_status(
-        &sid_of("+14165550104"),
+        &fake.sid_to("+14165550104"),
         "completed",
         serde_json::json!({"answered_by": "human", "duration": "31"}),
     );
-    fake.set_status(&sid_of("+14165550106"), "busy", serde_json::json!({}));
+    fake.set_status(&fake.sid_to("+14165550106"), "busy", serde_json::json!({}));
     fake.set_status(
-        &sid_of("+14165550102"),
+        &fake.sid_to("+14165550102"),
         "undelivered",
         serde_json::json!({"error_code": 30006}),
     );
@@ -484,7 +478,7 @@ fn reconcile_applies_lost_outcomes_without_contacting_anyone() {
         .db()
         .query_row(
             "SELECT duration FROM appointment_logs WHERE sid = ?1",
-            [sid_of("+14165550104")],
+            [fake.sid_to("+14165550104")],
             |r| r.get(0),
         )
         .unwrap();

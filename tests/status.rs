@@ -40,20 +40,17 @@ fn day() -> (Workdir, FakeTwilio) {
     fake.script("+14165550103", err(21211, "invalid number"));
     fake.script("+14165550102", err(21610, "unsubscribed"));
     w.run(&["send"]).ok();
-    let sid_of = |to: &str| {
-        fake.resources()
-            .into_iter()
-            .find(|r| r.to == to)
-            .unwrap()
-            .sid
-    };
-    fake.set_status(&sid_of("+14165550101"), "delivered", serde_json::json!({}));
     fake.set_status(
-        &sid_of("+14165550104"),
+        &fake.sid_to("+14165550101"),
+        "delivered",
+        serde_json::json!({}),
+    );
+    fake.set_status(
+        &fake.sid_to("+14165550104"),
         "completed",
         serde_json::json!({"answered_by": "human", "duration": "31"}),
     );
-    fake.set_status(&sid_of("+14165550106"), "busy", serde_json::json!({}));
+    fake.set_status(&fake.sid_to("+14165550106"), "busy", serde_json::json!({}));
     w.run(&["reconcile"]).ok();
     (w, fake)
 }

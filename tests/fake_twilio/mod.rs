@@ -171,6 +171,15 @@ impl FakeTwilio {
             .collect()
     }
 
+    /// The SID of the first call or message created for `to`.
+    pub fn sid_to(&self, to: &str) -> String {
+        self.resources()
+            .into_iter()
+            .find(|r| r.to == to)
+            .map(|r| r.sid)
+            .unwrap_or_else(|| panic!("nothing was created for {to}"))
+    }
+
     pub fn resources(&self) -> Vec<Resource> {
         self.state.lock().unwrap().resources.clone()
     }
