@@ -161,11 +161,12 @@ fn store_rows(
     let mut counts = imports::Counts::default();
     let mut failures = Vec::new();
     loop {
+        // Rows are numbered as a spreadsheet shows them: the header is row 1.
         let row_number;
         match rdr.read_record(&mut record) {
             Ok(false) => break,
             Ok(true) => {
-                row_number = record.position().map(|p| p.line()).unwrap_or(0);
+                row_number = record.position().map(|p| p.record() + 1).unwrap_or(0);
                 // Spreadsheets pad exports with empty lines (",,,,"): they carry no data.
                 if record.iter().all(|f| f.trim().is_empty()) {
                     continue;
@@ -212,7 +213,7 @@ fn store_rows(
             }
             Err(e) => {
                 // A malformed row (bad quoting, undecodable bytes) is a failed row, not a failed file.
-                row_number = e.position().map(|p| p.line()).unwrap_or(0);
+                row_number = e.position().map(|p| p.record() + 1).unwrap_or(0);
                 counts.total += 1;
                 let reason = format!("the row cannot be read as CSV: {e}");
                 fail_row(

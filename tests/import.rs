@@ -1,0 +1,273 @@
+//! `import` end to end: the real binary on the clinic's exports in a temporary directory.
+
+mod common;
+
+use std::os::unix::fs::PermissionsExt;
+use std::time::Duration;
+
+use common::Workdir;
+
+const HEADER: &str =
+    "appointment_id,patient_id,phone_number,phone_preference,text_preference,appt_date_time\n";
+
+/// (status, total, successful, duplicates, failed) of an import.
+fn counts(w: &Workdir, id: i64) -> (String, i64, i64, i64, i64, i64) {
+    w.db()
+        .query_row(
+            "SELECT status, total_rows, processed_rows, successful_rows, duplicate_rows, failed_rows
+             FROM imports WHERE id = ?1",
+            [id],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)),
+        )
+        .unwrap()
+}
+
+#[test]
+fn each_sample_imports_with_its_exact_counts() {
+    let w = Workdir::new();
+    w.fixture("appointments-2026-11-24.csv", "csv/a-appointments.csv");
+    w.fixture("excel-export.csv", "csv/b-excel-export.csv");
+    w.fixture("windows-1252-semicolon.csv", "csv/c-windows.csv");
+    let out = w.run(&["import"]).ok();
+    // Oldest name first.
+    assert!(out.find("a-appointments").unwrap() < out.find("b-excel").unwrap());
+    assert_eq!(counts(&w, 1), ("completed".into(), 22, 22, 20, 2, 0));
+    assert_eq!(counts(&w, 2), ("completed".into(), 10, 10, 4, 1, 5));
+    assert_eq!(counts(&w, 3), ("completed".into(), 3, 3, 3, 0, 0));
+    assert_eq!(w.count("SELECT count(*) FROM appointments"), 27);
+
+    // Excel's BOM and CRLF, the `Appt Date/Time` header, slash dates with AM/PM.
+    let (phone, at, msg): (String, String, String) = w
+        .db()
+        .query_row(
+            "SELECT phone_number, appt_date_time, appointment_msg FROM appointments WHERE appointment_id = 'B2002'",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .unwrap();
+    assert_eq!(
+        (phone.as_str(), at.as_str(), msg.as_str()),
+        ("+16135550101", "2026-11-25T19:15:00Z", "")
+    );
+    // Windows-1252 with semicolons: accents and the dash decoded.
+    let msg: String = w
+        .db()
+        .query_row(
+            "SELECT appointment_msg FROM appointments WHERE appointment_id = 'C3001'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(
+        msg,
+        "Rappel : votre rendez-vous à l'Hôpital Général est demain à 8 h 15."
+    );
+    let msg: String = w
+        .db()
+        .query_row(
+            "SELECT appointment_msg FROM appointments WHERE appointment_id = 'C3003'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(msg.contains("4 PM — please"), "{msg}");
+
+    // The rejected rows are stored with a reason naming the field.
+    let reasons: Vec<(i64, String)> = {
+        let db = w.db();
+        let mut stmt = db
+            .prepare("SELECT row_number, validation_error FROM failed_import_rows WHERE import_id = 2 ORDER BY row_number")
+            .unwrap();
+        stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
+    };
+    let rows: Vec<i64> = reasons.iter().map(|r| r.0).collect();
+    assert_eq!(rows, vec![5, 6, 7, 8, 9]);
+    assert!(
+        reasons[0]
+            .1
+            .starts_with("phone_number '***1234' is not a valid phone number"),
+        "{reasons:?}"
+    );
+    assert!(reasons[1].1.starts_with("phone_preference 'maybe'"));
+    assert!(
+        reasons[2]
+            .1
+            .starts_with("appt_date_time '13/45/2026 25:00'")
+    );
+    assert_eq!(reasons[3].1, "appointment_id is empty");
+    assert!(reasons[4].1.contains("already in the past"));
+    // The printed summary names file, row and field, with the number masked.
+    assert!(
+        out.contains("b-excel-export.csv row 5: phone_number '***1234'"),
+        "{out}"
+    );
+    assert!(!out.contains("555-1234"));
+
+    // Everything was archived, owner-only, and the drop folder is empty.
+    assert_eq!(std::fs::read_dir(w.join("csv")).unwrap().count(), 0);
+    for name in ["a-appointments.csv", "b-excel-export.csv", "c-windows.csv"] {
+        let mode = std::fs::metadata(w.join("archive").join(name))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600, "{name}");
+    }
+    let mode = std::fs::metadata(w.join("reminders.db"))
+        .unwrap()
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o777, 0o600);
+}
+
+#[test]
+fn duplicates_within_across_files_and_in_two_formats_are_stored_once() {
+    let w = Workdir::new();
+    w.write(
+        "csv/1.csv",
+        format!("{HEADER}D1,P1,416-555-0101,y,n,2026-11-25 09:30\nD1,P1,(416) 555-0101,y,n,2026-11-25T09:30:00-05:00\nD2,P2,416-555-0102,y,n,2026-11-25 10:00\n"),
+    );
+    w.write(
+        "csv/2.csv",
+        format!("{HEADER}D1,P1,416-555-0101,y,n,11/25/2026 9:30 AM\nD2,P2,416-555-0102,y,n,2026-11-25T15:00:00Z\nD3,P3,416-555-0103,y,n,2026-11-25 11:00\n"),
+    );
+    w.run(&["import"]).ok();
+    assert_eq!(counts(&w, 1), ("completed".into(), 3, 3, 2, 1, 0));
+    assert_eq!(counts(&w, 2), ("completed".into(), 3, 3, 1, 2, 0));
+    assert_eq!(w.count("SELECT count(*) FROM appointments"), 3);
+    // Same appointment and patient at another time is another appointment.
+    w.write(
+        "csv/3.csv",
+        format!("{HEADER}D1,P1,416-555-0101,y,n,2026-11-26 09:30\n"),
+    );
+    w.run(&["import"]).ok();
+    assert_eq!(w.count("SELECT count(*) FROM appointments"), 4);
+}
+
+#[test]
+fn the_same_file_twice_is_recognised_not_reimported() {
+    let w = Workdir::new();
+    w.fixture("appointments-2026-11-24.csv", "csv/today.csv");
+    w.run(&["import"]).ok();
+    w.fixture("appointments-2026-11-24.csv", "csv/today.csv");
+    let out = w.run(&["import"]).ok();
+    assert!(
+        out.contains("same content as import #1 (today.csv): not imported again"),
+        "{out}"
+    );
+    assert_eq!(counts(&w, 2), ("skipped".into(), 0, 0, 0, 0, 0));
+    assert_eq!(w.count("SELECT count(*) FROM appointments"), 20);
+    // Archived beside the first under a new name; nothing overwritten.
+    assert!(w.join("archive/today.csv").exists());
+    assert!(w.join("archive/today.import-2.csv").exists());
+}
+
+#[test]
+fn dst_gap_is_rejected_and_overlap_takes_the_earlier_instant() {
+    let mut w = Workdir::new();
+    w.env("REMINDERS_NOW", "2026-02-01T12:00:00-05:00");
+    w.write(
+        "csv/dst.csv",
+        format!("{HEADER}G1,P1,416-555-0101,y,n,2026-03-08 02:30\nO1,P2,416-555-0102,y,n,2026-11-01 01:30\n"),
+    );
+    w.run(&["import"]).ok();
+    let reason: String = w
+        .db()
+        .query_row("SELECT validation_error FROM failed_import_rows", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    assert!(
+        reason.contains("does not exist in America/Toronto"),
+        "{reason}"
+    );
+    let at: String = w
+        .db()
+        .query_row(
+            "SELECT appt_date_time FROM appointments WHERE appointment_id = 'O1'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(
+        at, "2026-11-01T05:30:00Z",
+        "01:30 EDT, the first of the two"
+    );
+}
+
+#[test]
+fn a_file_that_cannot_be_read_as_appointments_is_recorded_failed_and_archived() {
+    let w = Workdir::new();
+    w.write("csv/wrong.csv", "name,phone\nAda,416-555-0101\n");
+    w.write(
+        "csv/x-good.csv",
+        format!("{HEADER}A1,P1,416-555-0101,y,n,2026-11-25 09:30\n"),
+    );
+    let run = w.run(&["import"]);
+    assert_eq!(
+        run.code(),
+        1,
+        "a failed file fails the command for cron to mail"
+    );
+    assert!(
+        run.stdout()
+            .contains("lacks the required column(s) appointment_id, patient_id"),
+        "{}",
+        run.stdout()
+    );
+    let (status, error): (String, String) = w
+        .db()
+        .query_row(
+            "SELECT status, error FROM imports WHERE file_name = 'wrong.csv'",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert_eq!(status, "failed");
+    assert!(error.contains("phone_number"), "{error}");
+    assert!(w.join("archive/wrong.csv").exists());
+    // The good file beside it is imported all the same.
+    assert_eq!(w.count("SELECT count(*) FROM appointments"), 1);
+}
+
+#[test]
+fn a_killed_import_leaves_nothing_and_a_rerun_imports_the_file_once() {
+    let w = Workdir::new();
+    let mut csv = String::from(HEADER);
+    for i in 0..20_000 {
+        csv.push_str(&format!(
+            "K{i},P{i},416-555-{:04},y,n,2026-11-25 10:00\n",
+            i % 10_000
+        ));
+    }
+    w.write("csv/big.csv", csv);
+    let mut child = w.command(&["import"]).spawn().unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    child.kill().unwrap();
+    child.wait().unwrap();
+    // Whatever the moment of the kill: either the file is wholly in, or not at all.
+    let stored = w.count("SELECT count(*) FROM appointments");
+    assert!(stored == 0 || stored == 20_000, "half an import: {stored}");
+    w.run(&["import"]).ok();
+    assert_eq!(w.count("SELECT count(*) FROM appointments"), 20_000);
+    assert_eq!(
+        w.count("SELECT count(*) FROM imports WHERE status = 'completed'"),
+        1
+    );
+}
+
+#[test]
+fn bad_configuration_exits_2_naming_key_and_source() {
+    let mut w = Workdir::new();
+    w.env("REMINDERS_TZ", "Mars/Olympus_Mons");
+    let run = w.run(&["import"]);
+    assert_eq!(run.code(), 2);
+    assert!(
+        run.stderr()
+            .contains("`timezone` from environment variable REMINDERS_TZ"),
+        "{}",
+        run.stderr()
+    );
+}
