@@ -341,13 +341,13 @@ mod tests {
                 k
             }
             let mut more_memo = HashMap::new();
-            for area in 200..1000usize {
+            for (area, need) in need.iter_mut().enumerate().skip(200) {
                 let mut s = start;
                 for b in area.to_string().bytes() {
                     s = dfa.next_state(s, b);
                 }
                 let k = 3 + more(&dfa, &mut memo, &mut more_memo, s, 3);
-                need[area] = need[area].max(k);
+                *need = (*need).max(k);
             }
         }
         let seven: Vec<usize> = (200..1000).filter(|&a| need[a] == 7).collect();
