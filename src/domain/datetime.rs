@@ -22,12 +22,17 @@ pub fn parse_appointment_time(
     if s.is_empty() {
         return Err("is empty".into());
     }
-    if let Some(instant) = parse_with_offset(s) {
-        return Ok(instant);
-    }
-    let naive = parse_iso_local(s)
-        .or_else(|| parse_slash_local(s, slash))
-        .ok_or_else(|| format!("is not a date and time we understand ({EXPECTED})"))?;
+    let naive = match plain_iso_local(s) {
+        Some(naive) => naive,
+        None => {
+            if let Some(instant) = parse_with_offset(s) {
+                return Ok(instant);
+            }
+            parse_iso_local(s)
+                .or_else(|| parse_slash_local(s, slash))
+                .ok_or_else(|| format!("is not a date and time we understand ({EXPECTED})"))?
+        }
+    };
     match tz.from_local_datetime(&naive) {
         LocalResult::Single(t) => Ok(t.with_timezone(&Utc)),
         LocalResult::Ambiguous(earlier, later) => Ok(earlier.min(later).with_timezone(&Utc)),
@@ -36,6 +41,29 @@ pub fn parse_appointment_time(
             tz.name()
         )),
     }
+}
+
+/// The common export form `YYYY-MM-DD HH:MM` (or `T`, with or without `:SS`) read by hand: chrono's
+/// format-string parser costs more than the rest of the row. Anything else, or any value out of
+/// range (hour 24, a leap second, 30 February), returns `None` and takes the general path, which
+/// reads these forms to the same local time (no offset, so `parse_with_offset` cannot match).
+fn plain_iso_local(s: &str) -> Option<NaiveDateTime> {
+    let b = s.as_bytes();
+    if !(b.len() == 16 || b.len() == 19 && b[16] == b':') {
+        return None;
+    }
+    if b[4] != b'-' || b[7] != b'-' || !(b[10] == b' ' || b[10] == b'T') || b[13] != b':' {
+        return None;
+    }
+    let num = |r: std::ops::Range<usize>| {
+        b[r].iter().try_fold(0u32, |acc, &c| {
+            c.is_ascii_digit().then(|| acc * 10 + u32::from(c - b'0'))
+        })
+    };
+    let date = NaiveDate::from_ymd_opt(num(0..4)? as i32, num(5..7)?, num(8..10)?)?;
+    let sec = if b.len() == 19 { num(17..19)? } else { 0 };
+    let time = NaiveTime::from_hms_opt(num(11..13)?, num(14..16)?, sec)?;
+    Some(date.and_time(time))
 }
 
 fn parse_with_offset(s: &str) -> Option<DateTime<Utc>> {
@@ -156,6 +184,46 @@ mod tests {
         assert!(gap.contains("does not exist in America/Toronto"), "{gap}");
         // 01:30 happens twice on 2026-11-01: first in EDT (-04:00), then in EST.
         assert_eq!(p("2026-11-01 01:30"), Ok(utc("2026-11-01T05:30:00Z")));
+    }
+
+    #[test]
+    fn the_plain_form_reads_as_the_general_parser_does() {
+        let general = |s: &str| parse_iso_local(s).map(|n| n.and_utc());
+        for s in [
+            "2026-11-24 09:30",
+            "2026-11-24T23:59",
+            "2026-11-24 09:30:59",
+            "2024-02-29 00:00",
+            "0999-01-01 00:00",
+        ] {
+            assert_eq!(plain_iso_local(s).map(|n| n.and_utc()), general(s), "{s}");
+            assert!(plain_iso_local(s).is_some(), "{s}");
+        }
+        // Out of range or unusual: left to the general path.
+        for s in [
+            "2026-11-24 24:00",
+            "2026-02-30 09:30",
+            "2026-11-24 09:30:60",
+            "2026-13-01 09:00",
+            "2026-11-24 9:30",
+            "2026-11-24 09:30Z",
+            "2026-11-24_09:30",
+            "+202-11-24 09:30",
+            "2026-1-124 09:30",
+            "2026-11-24 09:30:0",
+        ] {
+            assert!(plain_iso_local(s).is_none(), "{s}");
+        }
+        // Sweep every minute of a day around the DST changes through the public function.
+        for day in ["2026-03-08", "2026-11-01", "2026-11-24"] {
+            for h in 0..24 {
+                for m in (0..60).step_by(7) {
+                    let s = format!("{day} {h:02}:{m:02}");
+                    let slow = general(&s).map(|n| n.naive_utc());
+                    assert_eq!(plain_iso_local(&s), slow, "{s}");
+                }
+            }
+        }
     }
 
     #[test]

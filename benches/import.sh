@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Import benchmark (not a test): `reminders import` of N generated rows (default 1,000,000)
+# beside `sqlite3 .import` of the same file, on the same machine in the same run, both under
+# /usr/bin/time -v for wall time and peak RSS.
+#
+# Usage: benches/import.sh [ROWS]     (CARGO_TARGET_DIR is honoured)
+set -euo pipefail
+
+rows="${1:-1000000}"
+repo="$(cd "$(dirname "$0")/.." && pwd)"
+target="${CARGO_TARGET_DIR:-$repo/target}"
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+
+echo "== generating $rows rows"
+python3 "$repo/benches/gen_csv.py" "$rows" "$work/bench.csv"
+ls -l "$work/bench.csv" | awk '{print "   " $5 " bytes"}'
+
+echo "== building (release)"
+(cd "$repo" && cargo build --release --locked --quiet)
+bin="$target/release/reminders"
+
+# Figures from /usr/bin/time -v: wall seconds and peak RSS in kB.
+wall() { awk -F': ' '/Elapsed \(wall clock\)/ {n=split($2,p,":"); s=0; for(i=1;i<=n;i++) s=s*60+p[i]; print s}' "$1"; }
+rss() { awk -F': ' '/Maximum resident set size/ {print $2}' "$1"; }
+
+echo "== reminders import"
+mkdir -p "$work/app/csv" "$work/app/archive"
+cp "$work/bench.csv" "$work/app/csv/bench.csv"
+(
+    cd "$work/app"
+    REMINDERS_NOW=2026-11-24T19:00:00-05:00 \
+    REMINDERS_DB="$work/app/reminders.db" \
+    REMINDERS_CSV_DIR="$work/app/csv" \
+    REMINDERS_ARCHIVE_DIR="$work/app/archive" \
+        /usr/bin/time -v -o "$work/app.time" "$bin" import
+)
+echo
+sqlite3 "$work/app/reminders.db" \
+    "SELECT 'imports: processed=' || processed_rows || ' successful=' || successful_rows || ' duplicates=' || duplicate_rows || ' failed=' || failed_rows FROM imports"
+
+echo "== sqlite3 .import"
+/usr/bin/time -v -o "$work/sqlite.time" sqlite3 "$work/plain.db" \
+    "CREATE TABLE t(appointment_id TEXT, patient_id TEXT, phone_number TEXT, phone_preference TEXT, text_preference TEXT, appt_date_time TEXT, appointment_msg TEXT, language TEXT);" \
+    ".mode csv" \
+    ".import --skip 1 $work/bench.csv t"
+sqlite3 "$work/plain.db" "SELECT 'sqlite3 rows: ' || count(*) FROM t"
+
+app_s="$(wall "$work/app.time")"
+sql_s="$(wall "$work/sqlite.time")"
+app_kb="$(rss "$work/app.time")"
+sql_kb="$(rss "$work/sqlite.time")"
+echo
+echo "== results ($rows rows)"
+awk -v n="$rows" -v a="$app_s" -v s="$sql_s" -v ak="$app_kb" -v sk="$sql_kb" 'BEGIN {
+    printf "reminders import : %7.2f s  %9.0f rows/s  peak RSS %6.1f MB\n", a, n / a, ak / 1024
+    printf "sqlite3 .import  : %7.2f s  %9.0f rows/s  peak RSS %6.1f MB\n", s, n / s, sk / 1024
+    printf "ratio            : %7.2fx sqlite3 time (target <= 3x); RSS target <= 64 MB\n", a / s
+}'
