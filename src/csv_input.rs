@@ -21,6 +21,8 @@ pub struct Survey {
     pub sha256: String,
     pub encoding: Encoding,
     pub delimiter: u8,
+    /// Line ends in the file: an upper bound on its rows, known before they are read.
+    pub lines: u64,
 }
 
 const BOM: &[u8] = b"\xEF\xBB\xBF";
@@ -38,6 +40,7 @@ pub fn survey_reader(r: &mut impl Read) -> io::Result<Survey> {
     let mut utf8 = true;
     let mut first_line: Vec<u8> = Vec::new();
     let mut first_line_done = false;
+    let mut lines = 0u64;
     loop {
         let n = match r.read(&mut buf) {
             Ok(0) => break,
@@ -47,6 +50,7 @@ pub fn survey_reader(r: &mut impl Read) -> io::Result<Survey> {
         };
         let chunk = &buf[..n];
         hasher.update(chunk);
+        lines += chunk.iter().filter(|&&b| b == b'\n').count() as u64;
         if !first_line_done {
             match chunk.iter().position(|&b| b == b'\n') {
                 Some(i) => {
@@ -83,6 +87,7 @@ pub fn survey_reader(r: &mut impl Read) -> io::Result<Survey> {
             Encoding::Windows1252
         },
         delimiter: sniff_delimiter(&first_line),
+        lines,
     })
 }
 
@@ -102,7 +107,7 @@ fn sniff_delimiter(header: &[u8]) -> u8 {
 }
 
 /// A CSV reader over the file's decoded text; the header row is its first record.
-pub fn open_rows(path: &Path, survey: &Survey) -> Result<csv::Reader<Box<dyn Read>>> {
+pub fn open_rows(path: &Path, survey: &Survey) -> Result<csv::Reader<Box<dyn Read + Send>>> {
     let mut file = File::open(path).with_context(|| format!("opening {}", path.display()))?;
     file.seek(SeekFrom::Start(0))?;
     Ok(rows_from(
@@ -111,8 +116,11 @@ pub fn open_rows(path: &Path, survey: &Survey) -> Result<csv::Reader<Box<dyn Rea
     ))
 }
 
-pub fn rows_from(mut inner: Box<dyn Read>, survey: &Survey) -> csv::Reader<Box<dyn Read>> {
-    let source: Box<dyn Read> = match survey.encoding {
+pub fn rows_from(
+    mut inner: Box<dyn Read + Send>,
+    survey: &Survey,
+) -> csv::Reader<Box<dyn Read + Send>> {
+    let source: Box<dyn Read + Send> = match survey.encoding {
         Encoding::Utf8 => {
             let mut head = [0u8; 3];
             let mut got = 0;

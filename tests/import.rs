@@ -232,11 +232,32 @@ fn a_file_that_cannot_be_read_as_appointments_is_recorded_failed_and_archived() 
     assert_eq!(w.count("SELECT count(*) FROM appointments"), 1);
 }
 
+/// The appointments table's secondary indexes, by name.
+fn appointment_indexes(w: &Workdir) -> Vec<String> {
+    let db = w.db();
+    let mut stmt = db
+        .prepare(
+            "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'appointments'
+             AND sql IS NOT NULL ORDER BY name",
+        )
+        .unwrap();
+    stmt.query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap()
+}
+
 #[test]
 fn a_killed_import_leaves_nothing_and_a_rerun_imports_the_file_once() {
     let w = Workdir::new();
+    w.run(&["status", "imports"]).ok();
+    let indexes = appointment_indexes(&w);
+    assert_eq!(indexes.len(), 5, "{indexes:?}");
+    // Large enough for the bulk path, which drops the secondary indexes and rebuilds them
+    // inside the file's transaction: a kill must leave them as they were.
+    let rows = 60_000;
     let mut csv = String::from(HEADER);
-    for i in 0..20_000 {
+    for i in 0..rows {
         csv.push_str(&format!(
             "K{i},P{i},416-555-{:04},y,n,2026-11-25 10:00\n",
             i % 10_000
@@ -249,13 +270,15 @@ fn a_killed_import_leaves_nothing_and_a_rerun_imports_the_file_once() {
     child.wait().unwrap();
     // Whatever the moment of the kill: either the file is wholly in, or not at all.
     let stored = w.count("SELECT count(*) FROM appointments");
-    assert!(stored == 0 || stored == 20_000, "half an import: {stored}");
+    assert!(stored == 0 || stored == rows, "half an import: {stored}");
+    assert_eq!(appointment_indexes(&w), indexes);
     w.run(&["import"]).ok();
-    assert_eq!(w.count("SELECT count(*) FROM appointments"), 20_000);
+    assert_eq!(w.count("SELECT count(*) FROM appointments"), rows);
     assert_eq!(
         w.count("SELECT count(*) FROM imports WHERE status = 'completed'"),
         1
     );
+    assert_eq!(appointment_indexes(&w), indexes);
 }
 
 #[test]
@@ -270,4 +293,38 @@ fn bad_configuration_exits_2_naming_key_and_source() {
         "{}",
         run.stderr()
     );
+}
+
+#[test]
+fn large_files_count_duplicates_exactly_across_insert_batches() {
+    let w = Workdir::new();
+    let mut csv = String::from(HEADER);
+    // 300 distinct appointments, every one written twice (the copy 1-70 rows later, so copies
+    // fall both inside and across the importer's multi-row insert batches), 5 rejected rows.
+    for i in 0..300 {
+        csv.push_str(&format!(
+            "L{i},P{i},416-555-{:04},y,n,2026-11-25 10:00\n",
+            i
+        ));
+        if i >= 70 {
+            let j = i - (i % 70);
+            csv.push_str(&format!(
+                "L{j},P{j},416-555-{:04},y,n,2026-11-25 10:00\n",
+                j
+            ));
+        }
+    }
+    for j in 230..300 {
+        csv.push_str(&format!(
+            "L{j},P{j},416-555-{:04},y,n,2026-11-25T15:00:00Z\n",
+            j
+        ));
+    }
+    for k in 0..5 {
+        csv.push_str(&format!("X{k},P{k},not a phone,y,n,2026-11-25 10:00\n"));
+    }
+    w.write("csv/large.csv", csv);
+    w.run(&["import"]).ok();
+    assert_eq!(counts(&w, 1), ("completed".into(), 605, 605, 300, 300, 5));
+    assert_eq!(w.count("SELECT count(*) FROM appointments"), 300);
 }

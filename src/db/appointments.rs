@@ -8,6 +8,51 @@ use crate::domain::channel::Channel;
 use crate::domain::row::Appointment;
 use crate::domain::state::State;
 
+/// Rows per multi-row insert: one statement step for many rows is what makes a large import
+/// fast; SQLite allows 32,766 parameters, far above 64 × 11.
+pub const INSERT_BATCH: usize = 64;
+
+const INSERT_COLUMNS: &str = "INSERT OR IGNORE INTO appointments
+    (appointment_id, patient_id, phone_number, phone_preference, text_preference, appt_date_time,
+     appointment_msg, language, channel, status, import_id, created_at, updated_at) VALUES ";
+
+/// Stores a batch of exactly `INSERT_BATCH` new appointments in one statement; returns how many
+/// were new (the rest were duplicates, here or in an earlier file).
+pub fn insert_batch(
+    conn: &Connection,
+    rows: &[(Appointment, Channel)],
+    import_id: i64,
+    now: &str,
+) -> Result<usize> {
+    debug_assert_eq!(rows.len(), INSERT_BATCH);
+    let values = vec!["(?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?)"; INSERT_BATCH].join(", ");
+    let mut stmt = conn.prepare_cached(&format!("{INSERT_COLUMNS}{values}"))?;
+    let times: Vec<String> = rows.iter().map(|(a, _)| db_time(a.at)).collect();
+    // Parameters are borrowed for the statement's run: these live as long as the batch.
+    let texts: Vec<(&str, &str)> = rows
+        .iter()
+        .map(|(a, ch)| (a.language.code(), ch.as_str()))
+        .collect();
+    let mut params: Vec<&dyn rusqlite::ToSql> = Vec::with_capacity(rows.len() * 12);
+    for (((a, _), at), (language, channel)) in rows.iter().zip(&times).zip(&texts) {
+        params.extend_from_slice(&[
+            &a.appointment_id as &dyn rusqlite::ToSql,
+            &a.patient_id,
+            &a.phone_number,
+            &a.phone_preference,
+            &a.text_preference,
+            at,
+            &a.message,
+            language,
+            channel,
+            &import_id,
+            &now,
+            &now,
+        ]);
+    }
+    Ok(stmt.execute(params.as_slice())?)
+}
+
 /// Stores a new appointment; `false` when the same (appointment, patient, instant) is already
 /// there — from this file or any earlier one — which makes the row a duplicate.
 pub fn insert_new(
@@ -17,20 +62,28 @@ pub fn insert_new(
     import_id: i64,
     now: &str,
 ) -> Result<bool> {
+    // Positional parameters: this runs once per imported row, and resolving names costs more
+    // than the insert's own bookkeeping.
     let mut stmt = conn.prepare_cached(
         "INSERT OR IGNORE INTO appointments
              (appointment_id, patient_id, phone_number, phone_preference, text_preference,
               appt_date_time, appointment_msg, language, channel, status, import_id,
               created_at, updated_at)
-         VALUES (:aid, :pid, :phone, :pp, :tp, :at, :msg, :lang, :channel, 'pending', :import,
-                 :now, :now)",
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'pending', ?10, ?11, ?11)",
     )?;
-    let n = stmt.execute(named_params! {
-        ":aid": a.appointment_id, ":pid": a.patient_id, ":phone": a.phone_number,
-        ":pp": a.phone_preference, ":tp": a.text_preference, ":at": db_time(a.at),
-        ":msg": a.message, ":lang": a.language.code(), ":channel": channel.as_str(),
-        ":import": import_id, ":now": now,
-    })?;
+    let n = stmt.execute(rusqlite::params![
+        a.appointment_id,
+        a.patient_id,
+        a.phone_number,
+        a.phone_preference,
+        a.text_preference,
+        db_time(a.at),
+        a.message,
+        a.language.code(),
+        channel.as_str(),
+        import_id,
+        now,
+    ])?;
     Ok(n == 1)
 }
 
@@ -165,4 +218,23 @@ pub fn set_channel(conn: &Connection, id: i64, channel: Channel, now: &str) -> R
         rusqlite::params![channel.as_str(), now, id],
     )?;
     Ok(())
+}
+
+/// The definitions of the table's secondary indexes (not the unique key dedupe relies on).
+pub fn secondary_indexes(conn: &Connection) -> Result<Vec<(String, String)>> {
+    let mut stmt = conn.prepare(
+        "SELECT name, sql FROM sqlite_master
+         WHERE type = 'index' AND tbl_name = 'appointments' AND sql IS NOT NULL ORDER BY name",
+    )?;
+    let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// How many appointments the table holds, near enough (ids only grow).
+pub fn approximate_count(conn: &Connection) -> Result<i64> {
+    Ok(
+        conn.query_row("SELECT coalesce(max(id), 0) FROM appointments", [], |r| {
+            r.get(0)
+        })?,
+    )
 }

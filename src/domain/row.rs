@@ -131,10 +131,10 @@ pub fn parse_bool(raw: &str) -> Option<bool> {
 
 impl Rules {
     /// Checks one row against every rule; all the problems are reported together, one per field.
-    pub fn check(
+    pub fn check<'r>(
         &self,
         cols: &Columns,
-        field: impl Fn(usize) -> Option<String>,
+        field: impl Fn(usize) -> Option<&'r str>,
     ) -> Result<Appointment, String> {
         let mut problems = Vec::new();
         let get = |i: usize| field(i).unwrap_or_default();
@@ -149,7 +149,7 @@ impl Rules {
             problems.push("patient_id is empty".to_string());
         }
         let raw_phone = get(cols.phone_number);
-        let phone_number = phone::parse_e164(&raw_phone, self.region)
+        let phone_number = phone::parse_e164(raw_phone, self.region)
             .map_err(|why| {
                 problems.push(format!(
                     "phone_number '{}' {why}",
@@ -157,8 +157,8 @@ impl Rules {
                 ))
             })
             .unwrap_or_default();
-        let mut pref = |name: &str, raw: String| {
-            parse_bool(&raw).unwrap_or_else(|| {
+        let mut pref = |name: &str, raw: &str| {
+            parse_bool(raw).unwrap_or_else(|| {
                 problems.push(format!(
                     "{name} '{}' is not yes or no (accepted: yes/no, y/n, true/false, 1/0, empty for no)",
                     raw.trim()
@@ -169,7 +169,7 @@ impl Rules {
         let phone_preference = pref("phone_preference", get(cols.phone_preference));
         let text_preference = pref("text_preference", get(cols.text_preference));
         let raw_time = get(cols.appt_date_time);
-        let at = match datetime::parse_appointment_time(&raw_time, self.tz, self.slash) {
+        let at = match datetime::parse_appointment_time(raw_time, self.tz, self.slash) {
             Ok(at) if at <= self.now => {
                 problems.push(format!(
                     "appt_date_time '{}' is already in the past",
@@ -271,7 +271,7 @@ mod tests {
             "language",
         ])
         .unwrap();
-        rules().check(&cols, |i| row.get(i).map(|s| s.to_string()))
+        rules().check(&cols, |i| row.get(i).copied())
     }
 
     #[test]
