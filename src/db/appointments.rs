@@ -128,11 +128,10 @@ fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Stored> {
 pub fn get(conn: &Connection, id: i64) -> Result<Option<Stored>> {
     use rusqlite::OptionalExtension;
     Ok(conn
-        .query_row(
-            &format!("SELECT {COLUMNS} FROM appointments WHERE id = ?1 AND deleted_at IS NULL"),
-            [id],
-            from_row,
-        )
+        .prepare_cached(&format!(
+            "SELECT {COLUMNS} FROM appointments WHERE id = ?1 AND deleted_at IS NULL"
+        ))?
+        .query_row([id], from_row)
         .optional()?)
 }
 
@@ -177,14 +176,17 @@ pub fn set_state(conn: &Connection, id: i64, to: State, now: &str) -> Result<()>
     let success = matches!(to, State::Reached | State::Confirmed);
     // A patient who asks to cancel was reached too, even if no status said so first.
     let reached = to == State::CancelRequested;
-    conn.execute(
+    // Cached: every status callback that ends an attempt runs this.
+    conn.prepare_cached(
         "UPDATE appointments SET status = :to, updated_at = :now,
              success_at = CASE WHEN :success THEN :now
                                WHEN :reached THEN coalesce(success_at, :now)
                                ELSE success_at END
          WHERE id = :id",
-        named_params! {":to": to.as_str(), ":now": now, ":success": success, ":reached": reached, ":id": id},
-    )?;
+    )?
+    .execute(named_params! {
+        ":to": to.as_str(), ":now": now, ":success": success, ":reached": reached, ":id": id,
+    })?;
     Ok(())
 }
 

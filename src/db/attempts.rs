@@ -63,21 +63,19 @@ pub fn insert(conn: &Connection, a: &NewAttempt<'_>) -> Result<i64> {
 
 pub fn by_sid(conn: &Connection, sid: &str) -> Result<Option<Attempt>> {
     Ok(conn
-        .query_row(
-            &format!("SELECT {COLUMNS} FROM appointment_logs WHERE sid = ?1"),
-            [sid],
-            from_row,
-        )
+        .prepare_cached(&format!(
+            "SELECT {COLUMNS} FROM appointment_logs WHERE sid = ?1"
+        ))?
+        .query_row([sid], from_row)
         .optional()?)
 }
 
 pub fn by_id(conn: &Connection, id: i64) -> Result<Option<Attempt>> {
     Ok(conn
-        .query_row(
-            &format!("SELECT {COLUMNS} FROM appointment_logs WHERE id = ?1"),
-            [id],
-            from_row,
-        )
+        .prepare_cached(&format!(
+            "SELECT {COLUMNS} FROM appointment_logs WHERE id = ?1"
+        ))?
+        .query_row([id], from_row)
         .optional()?)
 }
 
@@ -150,7 +148,8 @@ pub struct StatusReport {
 }
 
 pub fn record_status(conn: &Connection, id: i64, r: &StatusReport, now: &str) -> Result<()> {
-    conn.execute(
+    // Cached: the listener runs this for nearly every callback.
+    conn.prepare_cached(
         "UPDATE appointment_logs SET status = :status,
              sequence_number = coalesce(:seq, sequence_number),
              duration = coalesce(:duration, duration),
@@ -161,11 +160,11 @@ pub fn record_status(conn: &Connection, id: i64, r: &StatusReport, now: &str) ->
              error_message = coalesce(:msg, error_message),
              updated_at = :now
          WHERE id = :id",
-        named_params! {
+    )?
+    .execute(named_params! {
             ":status": r.status, ":seq": r.sequence_number, ":duration": r.duration,
             ":start": r.start_time, ":end": r.end_time, ":answered_by": r.answered_by,
             ":code": r.error_code, ":msg": r.error_message, ":now": now, ":id": id,
-        },
-    )?;
+    })?;
     Ok(())
 }

@@ -2,7 +2,7 @@
 //! and applies it in one transaction through `track`, the path every other command uses too.
 
 use anyhow::Result;
-use rusqlite::{Connection, TransactionBehavior};
+use rusqlite::Connection;
 
 use crate::db::attempts::StatusReport;
 use crate::db::{appointments, webhook_events};
@@ -14,6 +14,7 @@ use crate::webhook::request::{Plan, Route};
 use crate::webhook::twiml::{self, Lang};
 
 /// What the listener needs besides the connection.
+#[derive(Clone)]
 pub struct Settings {
     pub public_url: String,
     pub rules: Rules,
@@ -37,38 +38,35 @@ pub struct Answer {
     pub xml: Option<String>,
 }
 
-/// Stores the callback and applies it, in one transaction. An error means nothing was stored
-/// (the caller answers 503 so Twilio tries again).
-pub fn execute(
-    conn: &mut Connection,
+/// Stores the callback and applies it on `conn`; returns the answer and a note for the log.
+/// The caller owns the transaction (the writer groups callbacks), so on an error nothing of
+/// this callback may be kept: the caller rolls it back and answers 503 so Twilio tries again.
+pub fn apply(
+    conn: &Connection,
     s: &Settings,
     route: Route,
     plan: &Plan,
     params_json: &str,
     now: &str,
-) -> Result<Answer> {
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+) -> Result<(Answer, String)> {
     let key = plan.dedupe_key(route);
     let fresh =
-        webhook_events::insert(&tx, Some(plan.sid()), route.kind(), &key, params_json, now)?;
-    let (answer, note) = match plan {
-        Plan::Status { report } => status(&tx, s, report, fresh, now)?,
+        webhook_events::insert(conn, Some(plan.sid()), route.kind(), &key, params_json, now)?;
+    match plan {
+        Plan::Status { report } => status(conn, s, report, fresh, now),
         Plan::Gather {
             appointment,
             repeat,
             digits,
             ..
-        } => gather(&tx, s, *appointment, *repeat, digits, fresh, now)?,
+        } => gather(conn, s, *appointment, *repeat, digits, fresh, now),
         Plan::Inbound {
             from,
             body,
             twilio_handled,
             ..
-        } => inbound(&tx, s, from, body, twilio_handled.as_deref(), fresh, now)?,
-    };
-    tx.commit()?;
-    log::info!("{} {}: {note}", route.kind(), plan.sid());
-    Ok(answer)
+        } => inbound(conn, s, from, body, twilio_handled.as_deref(), fresh, now),
+    }
 }
 
 fn ok() -> Answer {

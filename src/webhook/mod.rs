@@ -3,9 +3,10 @@
 //! Every POST is checked the same way before anything is written: size (64 KiB, from
 //! Content-Length and again while reading), a deadline for headers and for the body (a stalled
 //! client is dropped and never holds up others), a well-formed body, and a valid
-//! `X-Twilio-Signature` over the *public* URL. The database work then runs on the blocking pool
-//! through one writer connection, one short transaction per callback; if it cannot be done the
-//! answer is 503 so Twilio tries again, never 200 for a callback that was not stored.
+//! `X-Twilio-Signature` over the *public* URL. The database work then goes to one writer thread
+//! that commits the callbacks waiting for it together (`writer.rs`); a callback is answered only
+//! once its commit succeeded, and if it cannot be stored the answer is 503 so Twilio tries
+//! again, never 200 for a callback that was not stored.
 //!
 //! SIGTERM/SIGINT: stop accepting, let requests in flight finish, exit 0.
 
@@ -13,11 +14,12 @@ pub mod form;
 pub mod handlers;
 pub mod request;
 pub mod twiml;
+pub mod writer;
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context, Result};
@@ -30,7 +32,6 @@ use hyper::service::service_fn;
 use hyper::{Method, Request, Response, StatusCode};
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
-use rusqlite::Connection;
 use tokio::net::TcpListener;
 use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::Semaphore;
@@ -40,6 +41,7 @@ use crate::config::Secret;
 use crate::twilio::signature;
 use handlers::Settings;
 use request::Route;
+use writer::Writer;
 
 /// Twilio's callbacks are a few hundred bytes; anything this big is not from Twilio.
 pub const MAX_BODY: usize = 64 * 1024;
@@ -48,8 +50,8 @@ const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
 const BODY_TIMEOUT: Duration = Duration::from_secs(10);
 /// Open connections at once; further clients wait in the kernel's backlog.
 const MAX_CONNECTIONS: usize = 4096;
-/// Requests waiting for (or doing) database work at once; beyond it they queue here, not in
-/// the blocking thread pool.
+/// Requests waiting for (or in) the writer at once; beyond it they wait here, up to `DB_WAIT`,
+/// so the writer's queue stays bounded.
 const MAX_DB_WORK: usize = 64;
 /// How long a request may wait for its turn at the database before it is answered 503.
 const DB_WAIT: Duration = Duration::from_secs(10);
@@ -70,26 +72,30 @@ struct App {
     clock: Clock,
     /// The one writer: SQLite takes one write at a time anyway, and a single connection keeps
     /// its prepared statements warm.
-    db: Mutex<Connection>,
+    writer: Writer,
     db_work: Semaphore,
 }
 
 /// Runs the listener until SIGTERM or SIGINT.
 pub fn serve(opts: Options) -> Result<()> {
     let conn = crate::db::open(&opts.db)?;
+    let (writer, writer_thread) = Writer::start(conn, opts.settings.clone())?;
     let app = Arc::new(App {
         token: opts.token,
         settings: opts.settings,
         clock: opts.clock,
-        db: Mutex::new(conn),
+        writer,
         db_work: Semaphore::new(MAX_DB_WORK),
     });
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
-        .max_blocking_threads(MAX_DB_WORK + 8)
         .build()
         .context("starting the async runtime")?;
-    runtime.block_on(accept_loop(app, opts.listen))
+    let served = runtime.block_on(accept_loop(app, opts.listen));
+    // Dropping the runtime drops what still holds the writer's handle, which lets it finish.
+    drop(runtime);
+    writer::join(writer_thread, SHUTDOWN_GRACE);
+    served
 }
 
 async fn accept_loop(app: Arc<App>, listen: SocketAddr) -> Result<()> {
@@ -269,50 +275,33 @@ async fn handle(app: Arc<App>, peer: SocketAddr, req: Request<Incoming>) -> Resp
         );
         return plain(StatusCode::SERVICE_UNAVAILABLE, "busy, try again\n");
     };
-    let worker = app.clone();
-    let done = tokio::task::spawn_blocking(move || {
-        let mut conn = worker.db.lock().unwrap_or_else(PoisonError::into_inner);
-        handlers::execute(
-            &mut conn,
-            &worker.settings,
-            route,
-            &plan,
-            &params_json,
-            &now,
-        )
-    })
-    .await;
-    match done {
-        Ok(Ok(answer)) => {
+    let callback = writer::Callback {
+        route,
+        plan,
+        params_json,
+        now,
+    };
+    match app.writer.store(callback).await {
+        Ok(answer) => {
             let status = StatusCode::from_u16(answer.status).unwrap_or(StatusCode::OK);
             match answer.xml {
                 Some(doc) => respond(status, "text/xml; charset=utf-8", doc),
                 None => respond(status, "text/plain; charset=utf-8", Bytes::new()),
             }
         }
-        Ok(Err(e)) => {
-            log::error!("{kind}: not stored, answered 503 so Twilio retries: {e:#}");
-            plain(StatusCode::SERVICE_UNAVAILABLE, "not stored, try again\n")
-        }
         Err(e) => {
-            log::error!("{kind}: the database task failed, answered 503: {e}");
+            log::error!("{kind}: not stored, answered 503 so Twilio retries: {e:#}");
             plain(StatusCode::SERVICE_UNAVAILABLE, "not stored, try again\n")
         }
     }
 }
 
 async fn health(app: Arc<App>) -> Response<Full<Bytes>> {
-    let checked = tokio::task::spawn_blocking(move || {
-        let conn = app.db.lock().unwrap_or_else(PoisonError::into_inner);
-        handlers::health(&conn)
-    })
-    .await;
-    match checked {
-        Ok(Ok(())) => plain(StatusCode::OK, "ok\n"),
-        Ok(Err(e)) => {
+    match app.writer.health().await {
+        Ok(()) => plain(StatusCode::OK, "ok\n"),
+        Err(e) => {
             log::error!("healthz: database unreachable: {e:#}");
             plain(StatusCode::SERVICE_UNAVAILABLE, "database unreachable\n")
         }
-        Err(_) => plain(StatusCode::SERVICE_UNAVAILABLE, "database unreachable\n"),
     }
 }
