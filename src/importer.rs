@@ -274,11 +274,7 @@ fn store_rows(
                     Checked::Valid(appt, ch) => {
                         pending.push((appt, ch));
                         if pending.len() == appointments::INSERT_BATCH {
-                            let stored =
-                                appointments::insert_batch(conn, &pending, import_id, &now)?;
-                            counts.successful += stored as i64;
-                            counts.duplicates += (pending.len() - stored) as i64;
-                            pending.clear();
+                            store_batch(conn, &mut pending, import_id, &now, &mut counts)?;
                         }
                     }
                     Checked::Rejected { row, data, reason } => {
@@ -291,16 +287,28 @@ fn store_rows(
                 }
             }
         }
-        for (appt, ch) in pending.drain(..) {
-            if appointments::insert_new(conn, &appt, ch, import_id, &now)? {
-                counts.successful += 1;
-            } else {
-                counts.duplicates += 1;
-            }
-        }
+        store_batch(conn, &mut pending, import_id, &now, &mut counts)?;
         Ok::<(), StoreError>(())
     })?;
     Ok((counts, failures))
+}
+
+/// Stores the valid rows gathered so far and counts them as new or duplicate.
+fn store_batch(
+    conn: &Connection,
+    pending: &mut Vec<(Appointment, Channel)>,
+    import_id: i64,
+    now: &str,
+    counts: &mut imports::Counts,
+) -> Result<()> {
+    if pending.is_empty() {
+        return Ok(());
+    }
+    let stored = appointments::insert_batch(conn, pending, import_id, now)?;
+    counts.successful += stored as i64;
+    counts.duplicates += (pending.len() - stored) as i64;
+    pending.clear();
+    Ok(())
 }
 
 /// One record against the row rules; `None` for the empty lines spreadsheets pad exports with.

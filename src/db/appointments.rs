@@ -16,16 +16,17 @@ const INSERT_COLUMNS: &str = "INSERT OR IGNORE INTO appointments
     (appointment_id, patient_id, phone_number, phone_preference, text_preference, appt_date_time,
      appointment_msg, language, channel, status, import_id, created_at, updated_at) VALUES ";
 
-/// Stores a batch of exactly `INSERT_BATCH` new appointments in one statement; returns how many
-/// were new (the rest were duplicates, here or in an earlier file).
+/// Stores up to `INSERT_BATCH` new appointments in one statement; returns how many were new
+/// (the rest were duplicates of the same (appointment, patient, instant), in this batch or
+/// already stored from this file or an earlier one).
 pub fn insert_batch(
     conn: &Connection,
     rows: &[(Appointment, Channel)],
     import_id: i64,
     now: &str,
 ) -> Result<usize> {
-    debug_assert_eq!(rows.len(), INSERT_BATCH);
-    let values = vec!["(?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?)"; INSERT_BATCH].join(", ");
+    debug_assert!(rows.len() <= INSERT_BATCH);
+    let values = vec!["(?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?)"; rows.len()].join(", ");
     let mut stmt = conn.prepare_cached(&format!("{INSERT_COLUMNS}{values}"))?;
     let times: Vec<String> = rows.iter().map(|(a, _)| db_time(a.at)).collect();
     // Parameters are borrowed for the statement's run: these live as long as the batch.
@@ -51,40 +52,6 @@ pub fn insert_batch(
         ]);
     }
     Ok(stmt.execute(params.as_slice())?)
-}
-
-/// Stores a new appointment; `false` when the same (appointment, patient, instant) is already
-/// there — from this file or any earlier one — which makes the row a duplicate.
-pub fn insert_new(
-    conn: &Connection,
-    a: &Appointment,
-    channel: Channel,
-    import_id: i64,
-    now: &str,
-) -> Result<bool> {
-    // Positional parameters: this runs once per imported row, and resolving names costs more
-    // than the insert's own bookkeeping.
-    let mut stmt = conn.prepare_cached(
-        "INSERT OR IGNORE INTO appointments
-             (appointment_id, patient_id, phone_number, phone_preference, text_preference,
-              appt_date_time, appointment_msg, language, channel, status, import_id,
-              created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'pending', ?10, ?11, ?11)",
-    )?;
-    let n = stmt.execute(rusqlite::params![
-        a.appointment_id,
-        a.patient_id,
-        a.phone_number,
-        a.phone_preference,
-        a.text_preference,
-        db_time(a.at),
-        a.message,
-        a.language.code(),
-        channel.as_str(),
-        import_id,
-        now,
-    ])?;
-    Ok(n == 1)
 }
 
 /// An appointment as the dispatcher and the listener need it.
