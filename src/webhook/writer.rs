@@ -54,20 +54,19 @@ impl Writer {
 
     /// Stores and applies `callback`; the answer once it is committed.
     pub async fn store(&self, callback: Callback) -> Result<Answer> {
-        let (reply, answer) = oneshot::channel();
-        self.jobs
-            .send(Job::Callback(Box::new(callback), reply))
-            .map_err(|_| anyhow!("the database writer has stopped"))?;
-        answer
+        self.ask(|reply| Job::Callback(Box::new(callback), reply))
             .await
-            .map_err(|_| anyhow!("the database writer stopped before answering"))?
     }
 
     /// Whether the database answers a trivial query.
     pub async fn health(&self) -> Result<()> {
+        self.ask(Job::Health).await
+    }
+
+    async fn ask<T>(&self, job: impl FnOnce(oneshot::Sender<Result<T>>) -> Job) -> Result<T> {
         let (reply, answer) = oneshot::channel();
         self.jobs
-            .send(Job::Health(reply))
+            .send(job(reply))
             .map_err(|_| anyhow!("the database writer has stopped"))?;
         answer
             .await
@@ -105,82 +104,50 @@ fn run(mut conn: Connection, settings: &Settings, queue: &mpsc::Receiver<Job>) {
     }
 }
 
-/// What one job came to before the commit: sent on only once the commit succeeds.
-enum Done {
-    Callback {
-        reply: oneshot::Sender<Result<Answer>>,
-        outcome: Result<(Answer, String)>,
-        kind: &'static str,
-        sid: String,
-    },
-    Health(oneshot::Sender<Result<()>>, Result<()>),
-}
-
 fn commit_group(conn: &mut Connection, settings: &Settings, group: Vec<Job>) {
+    let mut callbacks = Vec::with_capacity(group.len());
+    for job in group {
+        match job {
+            // A read needs no write lock: it answers even while an import holds one.
+            Job::Health(reply) => drop(reply.send(handlers::health(conn))),
+            Job::Callback(cb, reply) => callbacks.push((cb, reply)),
+        }
+    }
+    if callbacks.is_empty() {
+        return;
+    }
     let mut tx = match conn.transaction_with_behavior(TransactionBehavior::Immediate) {
         Ok(tx) => tx,
         Err(e) => {
-            let why = format!("starting a transaction: {e}");
-            for job in group {
-                match job {
-                    Job::Callback(_, reply) => drop(reply.send(Err(anyhow!(why.clone())))),
-                    Job::Health(reply) => drop(reply.send(Err(anyhow!(why.clone())))),
-                }
+            for (_, reply) in callbacks {
+                let _ = reply.send(Err(anyhow!("starting a transaction: {e}")));
             }
             return;
         }
     };
-    let mut done = Vec::with_capacity(group.len());
-    for job in group {
-        match job {
-            Job::Callback(cb, reply) => {
-                let outcome = tx.savepoint().map_err(anyhow::Error::from).and_then(|sp| {
-                    // Dropping the savepoint on an error rolls this callback back, alone.
-                    let out = handlers::apply(
-                        &sp,
-                        settings,
-                        cb.route,
-                        &cb.plan,
-                        &cb.params_json,
-                        &cb.now,
-                    )?;
-                    sp.commit()?;
-                    Ok(out)
-                });
-                done.push(Done::Callback {
-                    reply,
-                    outcome,
-                    kind: cb.route.kind(),
-                    sid: cb.plan.sid().to_string(),
-                });
-            }
-            Job::Health(reply) => done.push(Done::Health(reply, handlers::health(&tx))),
-        }
+    // Each outcome is sent on only once the commit holding it has succeeded.
+    let mut done = Vec::with_capacity(callbacks.len());
+    for (cb, reply) in callbacks {
+        let outcome = tx.savepoint().map_err(anyhow::Error::from).and_then(|sp| {
+            // Dropping the savepoint on an error rolls this callback back, alone.
+            let out = handlers::apply(&sp, settings, cb.route, &cb.plan, &cb.params_json, &cb.now)?;
+            sp.commit()?;
+            Ok(out)
+        });
+        done.push((reply, outcome, cb));
     }
-    let committed = tx.commit().map_err(|e| format!("committing: {e}"));
-    for d in done {
-        match d {
-            Done::Callback {
-                reply,
-                outcome,
-                kind,
-                sid,
-            } => {
-                let outcome = match (&committed, outcome) {
-                    (Ok(()), Ok((answer, note))) => {
-                        log::info!("{kind} {sid}: {note}");
-                        Ok(answer)
-                    }
-                    (Ok(()), Err(e)) => Err(e),
-                    (Err(why), _) => Err(anyhow!(why.clone())),
-                };
-                // The request may have gone (client hung up): its callback is stored all the same.
-                let _ = reply.send(outcome);
+    let committed = tx.commit();
+    for (reply, outcome, cb) in done {
+        let outcome = match (&committed, outcome) {
+            (Ok(()), Ok((answer, note))) => {
+                log::info!("{} {}: {note}", cb.route.kind(), cb.plan.sid());
+                Ok(answer)
             }
-            Done::Health(reply, checked) => {
-                let _ = reply.send(checked);
-            }
-        }
+            (Ok(()), Err(e)) => Err(e),
+            (Err(e), _) => Err(anyhow!("committing: {e}")),
+        };
+        // The request may have gone (client hung up): its callback is stored all the same.
+        let _ = reply.send(outcome);
     }
 }
 
@@ -240,7 +207,8 @@ mod tests {
             .unwrap();
         let refused = rt.block_on(writer.store(callback("CA1", "ringing", "1")));
         assert!(refused.is_err(), "answered although not stored");
-        assert!(rt.block_on(writer.health()).is_err());
+        // Health is a read: the other process's write lock does not make it fail.
+        rt.block_on(writer.health()).unwrap();
         lock.rollback().unwrap();
         assert_eq!(events(&path), 0);
 
