@@ -5,50 +5,85 @@ use rusqlite::{Connection, named_params};
 
 use crate::clock::db_time;
 use crate::domain::channel::Channel;
-use crate::domain::row::Appointment;
+use crate::domain::row::{Appointment, Language};
 use crate::domain::state::State;
 
 /// Rows per multi-row insert: one statement step for many rows is what makes a large import
-/// fast; SQLite allows 32,766 parameters, far above 64 × 11.
+/// fast; SQLite allows 32,766 parameters, far above 2 + 64 × 9.
 pub const INSERT_BATCH: usize = 64;
+
+/// Parameters each row binds (the rest are shared by the statement).
+const ROW_PARAMS: usize = 9;
 
 const INSERT_COLUMNS: &str = "INSERT OR IGNORE INTO appointments
     (appointment_id, patient_id, phone_number, phone_preference, text_preference, appt_date_time,
      appointment_msg, language, channel, status, import_id, created_at, updated_at) VALUES ";
+
+/// The insert statement for `n` rows (1..=INSERT_BATCH), built once per size. The import and
+/// the time are the same for every row: bound once as ?1 and ?2, which saves a quarter of the
+/// binding work per row.
+fn insert_sql(n: usize) -> &'static str {
+    static SQL: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+    let all = SQL.get_or_init(|| {
+        (1..=INSERT_BATCH)
+            .map(|rows| {
+                let values: Vec<String> = (0..rows)
+                    .map(|i| {
+                        let first = 3 + i * ROW_PARAMS;
+                        let p: Vec<String> = (first..first + ROW_PARAMS)
+                            .map(|k| format!("?{k}"))
+                            .collect();
+                        format!("({}, 'pending', ?1, ?2, ?2)", p.join(", "))
+                    })
+                    .collect();
+                format!("{INSERT_COLUMNS}{}", values.join(", "))
+            })
+            .collect()
+    });
+    &all[n - 1]
+}
+
+/// A checked row ready to store, with its time already in the stored form so the thread that
+/// checked it (not the one writing the database) pays for formatting it.
+pub struct NewAppointment {
+    pub appt: Appointment,
+    pub channel: Channel,
+    /// `appt.at` as stored: UTC RFC 3339.
+    pub at: String,
+}
+
+impl NewAppointment {
+    pub fn new(appt: Appointment, channel: Channel) -> Self {
+        let at = db_time(appt.at);
+        NewAppointment { appt, channel, at }
+    }
+}
 
 /// Stores up to `INSERT_BATCH` new appointments in one statement; returns how many were new
 /// (the rest were duplicates of the same (appointment, patient, instant), in this batch or
 /// already stored from this file or an earlier one).
 pub fn insert_batch(
     conn: &Connection,
-    rows: &[(Appointment, Channel)],
+    rows: &[NewAppointment],
     import_id: i64,
     now: &str,
 ) -> Result<usize> {
-    debug_assert!(rows.len() <= INSERT_BATCH);
-    let values = vec!["(?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?)"; rows.len()].join(", ");
-    let mut stmt = conn.prepare_cached(&format!("{INSERT_COLUMNS}{values}"))?;
-    let times: Vec<String> = rows.iter().map(|(a, _)| db_time(a.at)).collect();
-    // Parameters are borrowed for the statement's run: these live as long as the batch.
-    let texts: Vec<(&str, &str)> = rows
-        .iter()
-        .map(|(a, ch)| (a.language.code(), ch.as_str()))
-        .collect();
-    let mut params: Vec<&dyn rusqlite::ToSql> = Vec::with_capacity(rows.len() * 12);
-    for (((a, _), at), (language, channel)) in rows.iter().zip(&times).zip(&texts) {
+    debug_assert!((1..=INSERT_BATCH).contains(&rows.len()));
+    let mut stmt = conn.prepare_cached(insert_sql(rows.len()))?;
+    let mut params: Vec<&dyn rusqlite::ToSql> = Vec::with_capacity(2 + rows.len() * ROW_PARAMS);
+    params.extend_from_slice(&[&import_id as &dyn rusqlite::ToSql, &now]);
+    for row in rows {
+        let a = &row.appt;
         params.extend_from_slice(&[
             &a.appointment_id as &dyn rusqlite::ToSql,
             &a.patient_id,
             &a.phone_number,
             &a.phone_preference,
             &a.text_preference,
-            at,
+            &row.at,
             &a.message,
-            language,
-            channel,
-            &import_id,
-            &now,
-            &now,
+            &a.language,
+            &row.channel,
         ]);
     }
     Ok(stmt.execute(params.as_slice())?)
@@ -206,4 +241,16 @@ pub fn approximate_count(conn: &Connection) -> Result<i64> {
             r.get(0)
         })?,
     )
+}
+
+impl rusqlite::ToSql for Language {
+    fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
+        Ok(self.code().into())
+    }
+}
+
+impl rusqlite::ToSql for Channel {
+    fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
+        Ok(self.as_str().into())
+    }
 }
