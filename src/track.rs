@@ -149,8 +149,8 @@ pub fn opt_out(conn: &Connection, phone: &str, source: &str, now: &str) -> Resul
 /// START/UNSTOP: the opt-out is lifted and contact resumes where it stopped.
 pub fn opt_in(conn: &Connection, rules: Rules, phone: &str, now: &str) -> Result<bool> {
     let lifted = opt_outs::remove(conn, phone)?;
-    for appt in appointments::in_states(conn, &[State::OptedOut])? {
-        if appt.phone_number == phone && appt.at.as_str() > now {
+    for appt in appointments::for_phone_in_states(conn, phone, &[State::OptedOut])? {
+        if appt.at.as_str() > now {
             let resume = state::resume_state(appt.attempt_count as u32, rules.max_attempts);
             move_appointment(conn, &appt, Event::OptedIn { resume }, now)?;
         }
@@ -159,18 +159,16 @@ pub fn opt_in(conn: &Connection, rules: Rules, phone: &str, now: &str) -> Result
 }
 
 fn waiting_for(conn: &Connection, phone: &str) -> Result<Vec<appointments::Stored>> {
-    Ok(appointments::in_states(
+    appointments::for_phone_in_states(
         conn,
+        phone,
         &[
             State::Pending,
             State::InFlight,
             State::RetryWait,
             State::Failed,
         ],
-    )?
-    .into_iter()
-    .filter(|a| a.phone_number == phone)
-    .collect())
+    )
 }
 
 #[cfg(test)]

@@ -137,18 +137,47 @@ pub fn get(conn: &Connection, id: i64) -> Result<Option<Stored>> {
         .optional()?)
 }
 
-/// Appointments in any of `states`, soonest first.
-pub fn in_states(conn: &Connection, states: &[State]) -> Result<Vec<Stored>> {
-    let list = states
+/// `states` as an SQL list (`'pending', 'in_flight'`): the names are ours, never user input.
+/// With every state listed, `status IN (…)` lets a time-range query use the
+/// (status, appt_date_time) index.
+pub fn state_list(states: &[State]) -> String {
+    states
         .iter()
         .map(|s| format!("'{}'", s.as_str()))
         .collect::<Vec<_>>()
-        .join(", ");
+        .join(", ")
+}
+
+/// Appointments in any of `states`, soonest first.
+pub fn in_states(conn: &Connection, states: &[State]) -> Result<Vec<Stored>> {
     let mut stmt = conn.prepare(&format!(
-        "SELECT {COLUMNS} FROM appointments WHERE status IN ({list}) AND deleted_at IS NULL
-         ORDER BY appt_date_time, id"
+        "SELECT {COLUMNS} FROM appointments WHERE status IN ({}) AND deleted_at IS NULL
+         ORDER BY appt_date_time, id",
+        state_list(states)
     ))?;
     let rows = stmt.query_map([], from_row)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+fn for_phone_sql(states: &[State]) -> String {
+    format!(
+        "SELECT {COLUMNS} FROM appointments
+         WHERE phone_number = ?1 AND +status IN ({}) AND deleted_at IS NULL
+         ORDER BY appt_date_time, id",
+        state_list(states)
+    )
+}
+
+/// The appointments of one number that are in any of `states`, soonest first: what an opt-out
+/// or its lifting applies to. By the phone index (`+status` keeps SQLite from preferring the
+/// state index, which would read every pending appointment of the clinic).
+pub fn for_phone_in_states(
+    conn: &Connection,
+    phone: &str,
+    states: &[State],
+) -> Result<Vec<Stored>> {
+    let mut stmt = conn.prepare(&for_phone_sql(states))?;
+    let rows = stmt.query_map([phone], from_row)?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
@@ -252,5 +281,24 @@ impl rusqlite::ToSql for Language {
 impl rusqlite::ToSql for Channel {
     fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
         Ok(self.as_str().into())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_numbers_appointments_are_found_by_the_phone_index() {
+        let conn = crate::db::open_memory();
+        let sql = for_phone_sql(&[State::Pending, State::Failed]);
+        let plan: String = conn
+            .query_row(
+                &format!("EXPLAIN QUERY PLAN {sql}"),
+                ["+14165550123"],
+                |r| r.get(3),
+            )
+            .unwrap();
+        assert!(plan.contains("USING INDEX appointments_phone"), "{plan}");
     }
 }
