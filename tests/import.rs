@@ -252,7 +252,7 @@ fn a_killed_import_leaves_nothing_and_a_rerun_imports_the_file_once() {
     let w = Workdir::new();
     w.run(&["status", "imports"]).ok();
     let indexes = appointment_indexes(&w);
-    assert_eq!(indexes.len(), 5, "{indexes:?}");
+    assert_eq!(indexes.len(), 4, "{indexes:?}");
     // Large enough for the bulk path, which drops the secondary indexes and rebuilds them
     // inside the file's transaction: a kill must leave them as they were.
     let rows = 60_000;

@@ -21,6 +21,7 @@ use rusqlite::Connection;
 const MIGRATIONS: &[&str] = &[
     include_str!("migrations/001_init.sql"),
     include_str!("migrations/002_status_indexes.sql"),
+    include_str!("migrations/003_one_time_index.sql"),
 ];
 
 /// How long a write waits for another process (the listener, a run) to finish its own.

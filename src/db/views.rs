@@ -7,6 +7,9 @@ use anyhow::Result;
 use rusqlite::{Connection, OptionalExtension, named_params};
 use serde::Serialize;
 
+use crate::db::appointments::state_list;
+use crate::domain::state;
+
 /// What `appointments` and `logs` may be narrowed to. `None` means "any".
 #[derive(Clone, Debug, Default)]
 pub struct Filter {
@@ -21,24 +24,40 @@ pub struct Filter {
     pub limit: Option<i64>,
 }
 
+/// `status IN (every state)`: what lets a query bounded by time alone use the
+/// (status, appt_date_time) index, one seek per state.
+fn any_state() -> String {
+    format!("status IN ({})", state_list(&state::ALL))
+}
+
 /// The WHERE clause every appointment-based view shares (alias `a`); `:channel` is applied by
-/// each query to the column that means "channel" there.
-const APPOINTMENT_FILTER: &str = "a.deleted_at IS NULL
-    AND (:from IS NULL OR a.appt_date_time >= :from)
-    AND (:to IS NULL OR a.appt_date_time < :to)
+/// each query to the column that means "channel" there. Absent bounds are the widest ones, so
+/// the time range always reaches the index.
+fn appointment_filter() -> String {
+    format!(
+        "a.deleted_at IS NULL AND a.{}
+    AND a.appt_date_time >= coalesce(:from, '') AND a.appt_date_time < coalesce(:to, '~')
     AND (:state IS NULL OR a.status = :state)
     AND (:import IS NULL OR a.import_id = :import)
-    AND (:search IS NULL OR a.appointment_id = :search OR a.patient_id = :search)";
+    AND (:search IS NULL OR a.appointment_id = :search OR a.patient_id = :search)",
+        any_state()
+    )
+}
+
+fn next_appointment_sql() -> String {
+    format!(
+        "SELECT min(appt_date_time) FROM appointments
+         WHERE {} AND appt_date_time >= :now AND deleted_at IS NULL",
+        any_state()
+    )
+}
 
 /// The stored time of the first appointment at or after `now`: it names "the coming day".
 pub fn next_appointment_at(conn: &Connection, now: &str) -> Result<Option<String>> {
     Ok(conn
-        .query_row(
-            "SELECT min(appt_date_time) FROM appointments
-             WHERE appt_date_time >= :now AND deleted_at IS NULL",
-            named_params! {":now": now},
-            |r| r.get::<_, Option<String>>(0),
-        )
+        .query_row(&next_appointment_sql(), named_params! {":now": now}, |r| {
+            r.get::<_, Option<String>>(0)
+        })
         .optional()?
         .flatten())
 }
@@ -50,13 +69,18 @@ pub struct StateCount {
     pub count: i64,
 }
 
+fn counts_sql() -> String {
+    format!(
+        "SELECT status, channel, count(*) FROM appointments
+         WHERE {} AND appt_date_time >= :from AND appt_date_time < :to AND deleted_at IS NULL
+         GROUP BY status, channel ORDER BY status, channel",
+        any_state()
+    )
+}
+
 /// How many appointments of `[from, to)` are in each (state, channel).
 pub fn counts(conn: &Connection, from: &str, to: &str) -> Result<Vec<StateCount>> {
-    let mut stmt = conn.prepare(
-        "SELECT status, channel, count(*) FROM appointments
-         WHERE appt_date_time >= :from AND appt_date_time < :to AND deleted_at IS NULL
-         GROUP BY status, channel ORDER BY status, channel",
-    )?;
+    let mut stmt = conn.prepare(&counts_sql())?;
     let rows = stmt.query_map(named_params! {":from": from, ":to": to}, |r| {
         Ok(StateCount {
             state: r.get(0)?,
@@ -85,15 +109,20 @@ pub struct AppointmentRow {
     pub import_id: i64,
 }
 
-/// Appointments matching `f`, soonest first.
-pub fn appointments(conn: &Connection, f: &Filter) -> Result<Vec<AppointmentRow>> {
-    let mut stmt = conn.prepare(&format!(
+fn appointments_sql() -> String {
+    format!(
         "SELECT a.id, a.appointment_id, a.patient_id, a.phone_number, a.appt_date_time, a.language,
                 a.channel, a.status, a.attempt_count, a.last_attempt_at, a.success_at, a.import_id
          FROM appointments a
-         WHERE {APPOINTMENT_FILTER} AND (:channel IS NULL OR a.channel = :channel)
-         ORDER BY a.appt_date_time, a.id LIMIT :limit"
-    ))?;
+         WHERE {} AND (:channel IS NULL OR a.channel = :channel)
+         ORDER BY a.appt_date_time, a.id LIMIT :limit",
+        appointment_filter()
+    )
+}
+
+/// Appointments matching `f`, soonest first.
+pub fn appointments(conn: &Connection, f: &Filter) -> Result<Vec<AppointmentRow>> {
+    let mut stmt = conn.prepare(&appointments_sql())?;
     let rows = stmt.query_map(
         named_params! {
             ":from": f.from, ":to": f.to, ":state": f.state, ":import": f.import,
@@ -151,9 +180,10 @@ pub fn logs(conn: &Connection, f: &Filter) -> Result<Vec<LogRow>> {
                 l.sid, l.\"to\", l.status, l.duration, l.answered_by, l.error_code,
                 l.error_message, l.start_time, l.end_time, l.run_id, l.created_at, l.updated_at
          FROM appointments a JOIN appointment_logs l ON l.appointment_id = a.id
-         WHERE {APPOINTMENT_FILTER} AND l.deleted_at IS NULL
+         WHERE {} AND l.deleted_at IS NULL
            AND (:channel IS NULL OR l.channel = :channel)
-         ORDER BY l.created_at, l.id LIMIT :limit"
+         ORDER BY l.created_at, l.id LIMIT :limit",
+        appointment_filter()
     ))?;
     let rows = stmt.query_map(
         named_params! {
@@ -274,23 +304,36 @@ mod tests {
         );
     }
 
+    fn plan(conn: &Connection, sql: &str) -> String {
+        let mut stmt = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
+        // Parameters left unbound: the plan does not depend on their values.
+        let mut rows = stmt.raw_query();
+        let mut detail = Vec::new();
+        while let Some(row) = rows.next().unwrap() {
+            detail.push(row.get::<_, String>(3).unwrap());
+        }
+        detail.join("; ")
+    }
+
     #[test]
     fn status_queries_use_indexes() {
         let conn = crate::db::open_memory();
-        let plans = [
+        for sql in [
             "SELECT id FROM imports WHERE started_at >= '1' AND started_at < '2'",
             "SELECT 1 FROM appointments a WHERE a.patient_id = 'P1'",
-            "SELECT 1 FROM appointments WHERE appt_date_time >= '1' AND appt_date_time < '2'",
-        ];
-        for sql in plans {
-            let mut stmt = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
-            let detail: Vec<String> = stmt
-                .query_map([], |r| r.get::<_, String>(3))
-                .unwrap()
-                .collect::<rusqlite::Result<_>>()
-                .unwrap();
-            let plan = detail.join("; ");
+        ] {
+            let plan = plan(&conn, sql);
             assert!(plan.contains("USING"), "{sql}: {plan}");
+        }
+        // Bounded by time alone, these reach the (status, time) index through the list of
+        // every state rather than scanning the table.
+        for sql in [next_appointment_sql(), counts_sql(), appointments_sql()] {
+            let plan = plan(&conn, &sql);
+            assert!(
+                plan.contains("SEARCH a USING INDEX appointments_status_time (status=? AND appt_date_time>? AND appt_date_time<?)")
+                    || plan.contains("SEARCH appointments USING INDEX appointments_status_time"),
+                "{sql}: {plan}"
+            );
         }
     }
 }
