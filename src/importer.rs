@@ -508,6 +508,31 @@ mod tests {
     }
 
     #[test]
+    fn an_import_leaves_foreign_keys_on() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut conn = crate::db::open(&dir.path().join("r.db")).unwrap();
+        let cfg = Config::load_with(&Default::default(), &|k| match k {
+            "REMINDERS_NOW" => Some("2026-11-24T19:00:00-05:00".to_string()),
+            "REMINDERS_ARCHIVE_DIR" => Some(dir.path().join("archive").display().to_string()),
+            _ => None,
+        })
+        .unwrap();
+        let csv = dir.path().join("day.csv");
+        fs::write(
+            &csv,
+            "appointment_id,patient_id,phone_number,phone_preference,text_preference,appt_date_time\n\
+             A1,P1,416-555-0101,y,n,2026-11-25 10:00\n",
+        )
+        .unwrap();
+        let outcome = import_file(&mut conn, &cfg, &csv, "test").unwrap();
+        assert_eq!(outcome.counts.successful, 1);
+        let on: bool = conn
+            .pragma_query_value(None, "foreign_keys", |r| r.get(0))
+            .unwrap();
+        assert!(on, "foreign keys stay off after the import's transaction");
+    }
+
+    #[test]
     fn a_read_failing_half_way_leaves_nothing_and_a_rerun_imports_everything() {
         let mut conn = crate::db::open_memory();
         let cfg = Config::load_with(&Default::default(), &|k| {

@@ -95,6 +95,20 @@ mod tests {
     use std::os::unix::fs::PermissionsExt;
 
     #[test]
+    fn sqlite_is_built_without_its_memory_counters() {
+        // Set in .cargo/config.toml: otherwise every SQLite allocation takes a global mutex.
+        let conn = rusqlite::Connection::open_in_memory().unwrap();
+        let used: bool = conn
+            .query_row(
+                "SELECT sqlite_compileoption_used('DEFAULT_MEMSTATUS=0')",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert!(used);
+    }
+
+    #[test]
     fn creates_owner_only_file_with_the_schema() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("sub/reminders.db");
