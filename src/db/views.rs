@@ -26,21 +26,37 @@ pub struct Filter {
 
 /// `status IN (every state)`: what lets a query bounded by time alone use the
 /// (status, appt_date_time) index, one seek per state.
-fn any_state() -> String {
-    format!("status IN ({})", state_list(&state::ALL))
+fn any_state(column: &str) -> String {
+    format!("{column} IN ({})", state_list(&state::ALL))
 }
 
 /// The WHERE clause every appointment-based view shares (alias `a`); `:channel` is applied by
 /// each query to the column that means "channel" there. Absent bounds are the widest ones, so
-/// the time range always reaches the index.
-fn appointment_filter() -> String {
+/// the time range always reaches the index. A search is written only when there is one: in the
+/// `:search IS NULL OR …` form SQLite cannot look the ids up in their indexes and reads every
+/// appointment instead.
+fn appointment_filter(f: &Filter) -> String {
+    // With a search the two id indexes decide, and state and time only filter what they find:
+    // `+` keeps SQLite's planner (no statistics) from preferring the state index in a join.
+    let (search, time) = if f.search.is_some() {
+        (
+            "(a.appointment_id = :search OR a.patient_id = :search)",
+            "+a.appt_date_time",
+        )
+    } else {
+        (":search IS NULL", "a.appt_date_time")
+    };
     format!(
-        "a.deleted_at IS NULL AND a.{}
-    AND a.appt_date_time >= coalesce(:from, '') AND a.appt_date_time < coalesce(:to, '~')
+        "a.deleted_at IS NULL AND {}
+    AND {time} >= coalesce(:from, '') AND {time} < coalesce(:to, '~')
     AND (:state IS NULL OR a.status = :state)
     AND (:import IS NULL OR a.import_id = :import)
-    AND (:search IS NULL OR a.appointment_id = :search OR a.patient_id = :search)",
-        any_state()
+    AND {search}",
+        any_state(if f.search.is_some() {
+            "+a.status"
+        } else {
+            "a.status"
+        })
     )
 }
 
@@ -48,7 +64,7 @@ fn next_appointment_sql() -> String {
     format!(
         "SELECT min(appt_date_time) FROM appointments
          WHERE {} AND appt_date_time >= :now AND deleted_at IS NULL",
-        any_state()
+        any_state("status")
     )
 }
 
@@ -74,7 +90,7 @@ fn counts_sql() -> String {
         "SELECT status, channel, count(*) FROM appointments
          WHERE {} AND appt_date_time >= :from AND appt_date_time < :to AND deleted_at IS NULL
          GROUP BY status, channel ORDER BY status, channel",
-        any_state()
+        any_state("status")
     )
 }
 
@@ -109,20 +125,20 @@ pub struct AppointmentRow {
     pub import_id: i64,
 }
 
-fn appointments_sql() -> String {
+fn appointments_sql(f: &Filter) -> String {
     format!(
         "SELECT a.id, a.appointment_id, a.patient_id, a.phone_number, a.appt_date_time, a.language,
                 a.channel, a.status, a.attempt_count, a.last_attempt_at, a.success_at, a.import_id
          FROM appointments a
          WHERE {} AND (:channel IS NULL OR a.channel = :channel)
          ORDER BY a.appt_date_time, a.id LIMIT :limit",
-        appointment_filter()
+        appointment_filter(f)
     )
 }
 
 /// Appointments matching `f`, soonest first.
 pub fn appointments(conn: &Connection, f: &Filter) -> Result<Vec<AppointmentRow>> {
-    let mut stmt = conn.prepare(&appointments_sql())?;
+    let mut stmt = conn.prepare(&appointments_sql(f))?;
     let rows = stmt.query_map(
         named_params! {
             ":from": f.from, ":to": f.to, ":state": f.state, ":import": f.import,
@@ -172,10 +188,8 @@ pub struct LogRow {
     pub updated_at: String,
 }
 
-/// Every attempt of the appointments matching `f` (`channel` is the attempt's own channel),
-/// in the order they were made.
-pub fn logs(conn: &Connection, f: &Filter) -> Result<Vec<LogRow>> {
-    let mut stmt = conn.prepare(&format!(
+fn logs_sql(f: &Filter) -> String {
+    format!(
         "SELECT l.id, a.id, a.appointment_id, a.patient_id, a.appt_date_time, l.attempt, l.channel,
                 l.sid, l.\"to\", l.status, l.duration, l.answered_by, l.error_code,
                 l.error_message, l.start_time, l.end_time, l.run_id, l.created_at, l.updated_at
@@ -183,8 +197,14 @@ pub fn logs(conn: &Connection, f: &Filter) -> Result<Vec<LogRow>> {
          WHERE {} AND l.deleted_at IS NULL
            AND (:channel IS NULL OR l.channel = :channel)
          ORDER BY l.created_at, l.id LIMIT :limit",
-        appointment_filter()
-    ))?;
+        appointment_filter(f)
+    )
+}
+
+/// Every attempt of the appointments matching `f` (`channel` is the attempt's own channel),
+/// in the order they were made.
+pub fn logs(conn: &Connection, f: &Filter) -> Result<Vec<LogRow>> {
+    let mut stmt = conn.prepare(&logs_sql(f))?;
     let rows = stmt.query_map(
         named_params! {
             ":from": f.from, ":to": f.to, ":state": f.state, ":import": f.import,
@@ -327,11 +347,29 @@ mod tests {
         }
         // Bounded by time alone, these reach the (status, time) index through the list of
         // every state rather than scanning the table.
-        for sql in [next_appointment_sql(), counts_sql(), appointments_sql()] {
+        for sql in [
+            next_appointment_sql(),
+            counts_sql(),
+            appointments_sql(&Filter::default()),
+        ] {
             let plan = plan(&conn, &sql);
             assert!(
                 plan.contains("SEARCH a USING INDEX appointments_status_time (status=? AND appt_date_time>? AND appt_date_time<?)")
                     || plan.contains("SEARCH appointments USING INDEX appointments_status_time"),
+                "{sql}: {plan}"
+            );
+        }
+        // A search looks both ids up in their indexes.
+        let search = Filter {
+            search: Some("A1".into()),
+            ..Filter::default()
+        };
+        for sql in [appointments_sql(&search), logs_sql(&search)] {
+            let plan = plan(&conn, &sql);
+            assert!(
+                plan.contains("MULTI-INDEX OR")
+                    && plan.contains("sqlite_autoindex_appointments_1 (appointment_id=?)")
+                    && plan.contains("appointments_patient (patient_id=?)"),
                 "{sql}: {plan}"
             );
         }
