@@ -38,25 +38,21 @@ fn any_state(column: &str) -> String {
 fn appointment_filter(f: &Filter) -> String {
     // With a search the two id indexes decide, and state and time only filter what they find:
     // `+` keeps SQLite's planner (no statistics) from preferring the state index in a join.
-    let (search, time) = if f.search.is_some() {
-        (
+    let (search, only_filter) = match f.search {
+        Some(_) => (
             "(a.appointment_id = :search OR a.patient_id = :search)",
-            "+a.appt_date_time",
-        )
-    } else {
-        (":search IS NULL", "a.appt_date_time")
+            "+",
+        ),
+        None => (":search IS NULL", ""),
     };
     format!(
         "a.deleted_at IS NULL AND {}
-    AND {time} >= coalesce(:from, '') AND {time} < coalesce(:to, '~')
+    AND {only_filter}a.appt_date_time >= coalesce(:from, '')
+    AND {only_filter}a.appt_date_time < coalesce(:to, '~')
     AND (:state IS NULL OR a.status = :state)
     AND (:import IS NULL OR a.import_id = :import)
     AND {search}",
-        any_state(if f.search.is_some() {
-            "+a.status"
-        } else {
-            "a.status"
-        })
+        any_state(&format!("{only_filter}a.status"))
     )
 }
 
