@@ -6,24 +6,14 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
-use chrono::{DateTime, NaiveTime, Utc};
+use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 
 use crate::clock::Clock;
+pub use crate::domain::channel::DefaultChannel;
+pub use crate::domain::contact_hours::{QuietHours, parse_quiet_hours};
+pub use crate::domain::datetime::SlashOrder;
 use crate::exit::usage;
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum SlashOrder {
-    MonthFirst,
-    DayFirst,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum DefaultChannel {
-    Call,
-    Sms,
-    None,
-}
 
 /// A string that never prints.
 #[derive(Clone, Default, PartialEq, Eq)]
@@ -58,23 +48,6 @@ pub struct Twilio {
     pub phone_number: String,
     pub messaging_service_sid: Option<String>,
     pub api_base: String,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct QuietHours {
-    /// Contact is allowed from `start` (inclusive) to `end` (exclusive), local time.
-    pub start: NaiveTime,
-    pub end: NaiveTime,
-}
-
-impl QuietHours {
-    pub fn allows(&self, local: NaiveTime) -> bool {
-        if self.start <= self.end {
-            local >= self.start && local < self.end
-        } else {
-            local >= self.start || local < self.end
-        }
-    }
 }
 
 #[derive(Clone, Debug)]
@@ -309,17 +282,6 @@ fn boolean(s: &str) -> std::result::Result<bool, String> {
         "false" | "no" | "0" => Ok(false),
         _ => Err("must be true or false".into()),
     }
-}
-
-pub fn parse_quiet_hours(s: &str) -> std::result::Result<QuietHours, String> {
-    let bad = || "must look like 08:00-21:00 (local time)".to_string();
-    let (a, b) = s.split_once('-').ok_or_else(bad)?;
-    let start = NaiveTime::parse_from_str(a.trim(), "%H:%M").map_err(|_| bad())?;
-    let end = NaiveTime::parse_from_str(b.trim(), "%H:%M").map_err(|_| bad())?;
-    if start == end {
-        return Err("start and end are equal: no time would be allowed".into());
-    }
-    Ok(QuietHours { start, end })
 }
 
 fn path(s: &str) -> std::result::Result<PathBuf, String> {
@@ -692,17 +654,6 @@ mod tests {
         let msg = format!("{:#}", c.credentials().unwrap_err());
         assert!(msg.contains("TWILIO_AUTH_TOKEN") && msg.contains("REMINDERS_PUBLIC_URL"));
         assert!(!msg.contains("TWILIO_ACCOUNT_SID"));
-    }
-
-    #[test]
-    fn quiet_hours_window() {
-        let q = parse_quiet_hours("08:00-21:00").unwrap();
-        let t = |h, m| NaiveTime::from_hms_opt(h, m, 0).unwrap();
-        assert!(q.allows(t(8, 0)) && q.allows(t(20, 59)));
-        assert!(!q.allows(t(21, 0)) && !q.allows(t(7, 59)));
-        let night = parse_quiet_hours("22:00-02:00").unwrap();
-        assert!(night.allows(t(23, 0)) && night.allows(t(1, 0)) && !night.allows(t(3, 0)));
-        assert!(parse_quiet_hours("8-21").is_err());
     }
 
     #[test]

@@ -1,6 +1,12 @@
 //! How a patient is reached (SPEC §5.1).
 
-use crate::config::DefaultChannel;
+/// Who is contacted, and how, when neither preference column says yes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DefaultChannel {
+    Call,
+    Sms,
+    None,
+}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Channel {

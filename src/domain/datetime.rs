@@ -7,7 +7,12 @@ use chrono::{
 };
 use chrono_tz::Tz;
 
-use crate::config::SlashOrder;
+/// How a slash date such as `01/02/2026` reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SlashOrder {
+    MonthFirst,
+    DayFirst,
+}
 
 const EXPECTED: &str =
     "expected e.g. 2026-11-24 09:30, 2026-11-24T09:30:00-05:00 or 11/24/2026 9:30 AM";

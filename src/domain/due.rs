@@ -3,8 +3,8 @@
 use chrono::{DateTime, Duration, Utc};
 use chrono_tz::Tz;
 
-use crate::config::QuietHours;
 use crate::domain::channel::Channel;
+use crate::domain::contact_hours::QuietHours;
 use crate::domain::state::State;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -82,7 +82,7 @@ pub fn verdict(kind: RunKind, f: &Facts, now: DateTime<Utc>, r: &Rules) -> Verdi
 mod tests {
     use super::*;
     use crate::clock::parse_db_time;
-    use crate::config::parse_quiet_hours;
+    use crate::domain::contact_hours::parse_quiet_hours;
 
     fn t(s: &str) -> DateTime<Utc> {
         parse_db_time(s).unwrap()

@@ -2,6 +2,7 @@
 
 pub mod attention;
 pub mod channel;
+pub mod contact_hours;
 pub mod datetime;
 pub mod due;
 pub mod keywords;

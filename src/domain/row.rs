@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 
-use crate::config::SlashOrder;
+use crate::domain::datetime::SlashOrder;
 use crate::domain::{datetime, phone};
 use crate::mask;
 
