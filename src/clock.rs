@@ -1,23 +1,35 @@
 //! "Now": the real clock, or the instant in `REMINDERS_NOW` (tests, the demo, catch-up runs).
+//! `REMINDERS_NOW` sets the instant the process starts at; time then moves on with the real
+//! clock, so a run started at 20:59:55 sees 21:00 come, as a real one would.
+
+use std::time::Instant;
 
 use chrono::{DateTime, SecondsFormat, Utc};
 
 #[derive(Clone, Copy, Debug)]
 pub struct Clock {
-    fixed: Option<DateTime<Utc>>,
+    start: Option<(DateTime<Utc>, Instant)>,
 }
 
 impl Clock {
     pub fn real() -> Self {
-        Clock { fixed: None }
+        Clock { start: None }
     }
 
-    pub fn fixed(at: DateTime<Utc>) -> Self {
-        Clock { fixed: Some(at) }
+    /// A clock that reads `at` now and moves on in real time from here.
+    pub fn starting_at(at: DateTime<Utc>) -> Self {
+        Clock {
+            start: Some((at, Instant::now())),
+        }
     }
 
     pub fn now(&self) -> DateTime<Utc> {
-        self.fixed.unwrap_or_else(Utc::now)
+        match self.start {
+            Some((at, since)) => {
+                at + chrono::Duration::from_std(since.elapsed()).unwrap_or_default()
+            }
+            None => Utc::now(),
+        }
     }
 }
 
@@ -43,6 +55,18 @@ pub fn local_display(stored: &str, tz: chrono_tz::Tz) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_set_start_moves_on_in_real_time() {
+        let at = DateTime::parse_from_rfc3339("2026-11-24T20:59:59-05:00")
+            .unwrap()
+            .with_timezone(&Utc);
+        let clock = Clock::starting_at(at);
+        let first = clock.now();
+        assert!(first >= at && first - at < chrono::Duration::seconds(1));
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        assert!(clock.now() > first);
+    }
 
     #[test]
     fn db_time_round_trips_in_utc_seconds() {

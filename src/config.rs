@@ -48,6 +48,8 @@ pub struct Twilio {
     pub phone_number: String,
     pub messaging_service_sid: Option<String>,
     pub api_base: String,
+    /// The most any one request to Twilio may take, answer included.
+    pub timeout: std::time::Duration,
 }
 
 #[derive(Clone, Debug)]
@@ -103,6 +105,7 @@ pub struct Credentials {
     pub phone_number: String,
     pub api_base: String,
     pub public_url: String,
+    pub timeout: std::time::Duration,
 }
 
 /// Flags that override both file and environment.
@@ -146,6 +149,7 @@ const KEYS: &[(&str, Option<&str>)] = &[
         Some("TWILIO_MESSAGING_SERVICE_SID"),
     ),
     ("twilio.api_base", Some("TWILIO_API_BASE")),
+    ("twilio.timeout_seconds", None),
     ("sending.max_attempts", None),
     ("sending.min_retry_gap_minutes", None),
     ("sending.quiet_hours", None),
@@ -414,7 +418,7 @@ impl Config {
             _ => None,
         };
         let clock = match env("REMINDERS_NOW") {
-            Some(raw) => Clock::fixed(parse_now(&raw)?),
+            Some(raw) => Clock::starting_at(parse_now(&raw)?),
             None => Clock::real(),
         };
         Ok(Config {
@@ -447,6 +451,11 @@ impl Config {
                     .unwrap_or_else(|| "https://api.twilio.com".to_string())
                     .trim_end_matches('/')
                     .to_string(),
+                timeout: std::time::Duration::from_secs(l.get(
+                    "twilio.timeout_seconds",
+                    30,
+                    whole(1u64, 600),
+                )?),
             },
             sending,
             templates: Templates {
@@ -489,6 +498,7 @@ impl Config {
             phone_number: phone,
             api_base: self.twilio.api_base.clone(),
             public_url: self.webhook.public_url.clone().unwrap_or_default(),
+            timeout: self.twilio.timeout,
         })
     }
 

@@ -14,7 +14,7 @@ pub mod domain;
 pub mod exit;
 pub mod importer;
 pub mod mask;
+pub mod news;
 pub mod output;
-pub mod track;
 pub mod twilio;
 pub mod webhook;

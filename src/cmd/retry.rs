@@ -2,9 +2,9 @@
 
 use anyhow::Result;
 
-use crate::cmd::send::print_summary;
+use crate::cmd::send::dispatch_and_print;
 use crate::config::Config;
-use crate::dispatch::{self, Options};
+use crate::dispatch::Options;
 use crate::domain::due::RunKind;
 
 #[derive(clap::Args, Debug)]
@@ -27,7 +27,7 @@ pub struct Args {
 }
 
 pub fn run(cfg: &Config, args: &Args) -> Result<()> {
-    let summary = dispatch::run(
+    dispatch_and_print(
         cfg,
         Options {
             kind: RunKind::Retry,
@@ -35,9 +35,5 @@ pub fn run(cfg: &Config, args: &Args) -> Result<()> {
             force: args.force,
             limit: None,
         },
-    )?;
-    if !args.dry_run {
-        print_summary(&summary);
-    }
-    Ok(())
+    )
 }

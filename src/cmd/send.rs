@@ -1,11 +1,14 @@
-//! `reminders send`: the first attempt for every appointment due one.
+//! `reminders send`: the first attempt for every appointment due one. Also the printing every
+//! dispatching command shares (`retry` and `import --now` come through here).
+
+use std::io::IsTerminal;
 
 use anyhow::Result;
 
 use crate::config::Config;
-use crate::dispatch::{self, Options, Summary};
+use crate::dispatch::{self, ChannelTally, Options, Plan, Summary, Watch};
 use crate::domain::due::RunKind;
-use crate::output;
+use crate::{mask, output};
 
 #[derive(clap::Args, Debug)]
 #[command(
@@ -33,7 +36,7 @@ pub struct Args {
 }
 
 pub fn run(cfg: &Config, args: &Args) -> Result<()> {
-    let summary = dispatch::run(
+    dispatch_and_print(
         cfg,
         Options {
             kind: RunKind::Send,
@@ -41,11 +44,7 @@ pub fn run(cfg: &Config, args: &Args) -> Result<()> {
             force: args.force,
             limit: args.limit,
         },
-    )?;
-    if !args.dry_run {
-        print_summary(&summary);
-    }
-    Ok(())
+    )
 }
 
 /// `import --now`: send right after importing, with the default options.
@@ -60,19 +59,132 @@ pub fn run_after_import(cfg: &Config) -> Result<()> {
     )
 }
 
+/// A run (or a dry run) of `opts.kind`, with what it did printed on stdout.
+pub fn dispatch_and_print(cfg: &Config, opts: Options) -> Result<()> {
+    if opts.dry_run {
+        return print_dry_run(cfg, opts);
+    }
+    let terminal = Terminal::new(cfg, opts.kind);
+    let summary = dispatch::run(cfg, opts, &terminal);
+    terminal.done();
+    let summary = summary?;
+    print_summary(&summary);
+    match summary.error {
+        Some(why) => Err(anyhow::anyhow!(why)),
+        None => Ok(()),
+    }
+}
+
+/// The line before the first contact and, on a terminal, a progress bar.
+struct Terminal<'a> {
+    cfg: &'a Config,
+    kind: RunKind,
+    bar: indicatif::ProgressBar,
+}
+
+impl<'a> Terminal<'a> {
+    fn new(cfg: &'a Config, kind: RunKind) -> Self {
+        Terminal {
+            cfg,
+            kind,
+            bar: indicatif::ProgressBar::hidden(),
+        }
+    }
+
+    fn done(&self) {
+        self.bar.finish_and_clear();
+    }
+}
+
+impl Watch for Terminal<'_> {
+    fn planned(&self, plan: Plan) {
+        announce(self.cfg, plan, self.kind);
+        if std::io::stderr().is_terminal() && plan.calls + plan.texts > 0 {
+            self.bar
+                .set_draw_target(indicatif::ProgressDrawTarget::stderr());
+            self.bar.set_length((plan.calls + plan.texts) as u64);
+        }
+    }
+
+    fn contacted(&self) {
+        self.bar.inc(1);
+    }
+}
+
+fn announce(cfg: &Config, plan: Plan, kind: RunKind) {
+    let s = &cfg.sending;
+    let seconds =
+        (plan.calls as f64 / s.calls_per_second).max(plan.texts as f64 / s.sms_per_second);
+    println!(
+        "{}: {} to contact — {} call(s) at {}/s, {} text(s) at {}/s: about {}.",
+        dispatch::kind_name(kind),
+        plan.calls + plan.texts,
+        plan.calls,
+        s.calls_per_second,
+        plan.texts,
+        s.sms_per_second,
+        human_duration(seconds)
+    );
+}
+
+fn human_duration(seconds: f64) -> String {
+    let s = seconds.ceil() as u64;
+    match s {
+        0..=59 => format!("{s} s"),
+        60..=3599 => format!("{} min {} s", s / 60, s % 60),
+        _ => format!("{} h {} min", s / 3600, (s % 3600) / 60),
+    }
+}
+
+fn print_dry_run(cfg: &Config, opts: Options) -> Result<()> {
+    let found = dispatch::dry_run(cfg, opts)?;
+    let calls = found
+        .jobs
+        .iter()
+        .filter(|j| j.appt.channel == crate::domain::channel::Channel::Call)
+        .count();
+    println!("Dry run: nobody is contacted and nothing is changed.");
+    announce(
+        cfg,
+        Plan {
+            calls,
+            texts: found.jobs.len() - calls,
+        },
+        opts.kind,
+    );
+    for job in &found.jobs {
+        let a = &job.appt;
+        println!(
+            "\n— {} to {} — appointment {} / patient {} at {} (attempt {})",
+            a.channel.as_str(),
+            mask::phone(&a.phone_number),
+            a.appointment_id,
+            a.patient_id,
+            crate::clock::local_display(&a.at, cfg.timezone),
+            a.attempt_count + 1
+        );
+        match &job.request {
+            Ok(req) => println!("{}", req.content.trim_end()),
+            Err(why) => println!("NOT SENDABLE: {why}"),
+        }
+    }
+    Ok(())
+}
+
 pub fn print_summary(s: &Summary) {
-    let row = |name: &str, t: &dispatch::ChannelTally| {
+    let row = |name: &str, t: &ChannelTally| {
         vec![
             name.to_string(),
             t.dispatched.to_string(),
             t.refused.to_string(),
+            t.unanswered.to_string(),
             t.skipped.to_string(),
         ]
     };
     println!(
         "{}",
         output::table(
-            &["channel", "sent", "refused", "skipped"],
+            &["channel", "sent", "refused", "no answer", "skipped"],
             &[row("calls", &s.calls), row("texts", &s.sms)]
         )
     );

@@ -6,7 +6,7 @@ use anyhow::Result;
 
 use crate::config::Config;
 use crate::exit::usage;
-use crate::track::Rules;
+use crate::news::Rules;
 use crate::webhook::{self, handlers::Settings};
 
 #[derive(clap::Args, Debug)]

@@ -20,6 +20,18 @@ pub fn start(conn: &Connection, kind: &str, now: &str) -> Result<i64> {
     Ok(conn.last_insert_rowid())
 }
 
+/// Runs that never recorded their end: called while holding the run lock (or having checked
+/// nobody holds it), so none of them is still going. They are closed as died, with what they
+/// had recorded.
+pub fn close_dead(conn: &Connection, now: &str) -> Result<usize> {
+    Ok(conn.execute(
+        "UPDATE runs SET finished_at = :now,
+             error = coalesce(error || '; ', '') || 'the run died before it finished (killed, crashed or the machine stopped); its contacts were checked with Twilio by the next run'
+         WHERE finished_at IS NULL",
+        named_params! {":now": now},
+    )?)
+}
+
 pub fn finish(conn: &Connection, id: i64, t: &Tally, error: Option<&str>, now: &str) -> Result<()> {
     conn.execute(
         "UPDATE runs SET finished_at = :now, selected = :selected, dispatched = :dispatched,

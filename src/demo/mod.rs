@@ -18,6 +18,7 @@ use clap::Parser;
 use crate::cmd;
 use crate::config::{Config, Overrides};
 use crate::twilio::simulator::Simulator;
+use crate::webhook::routes::Route;
 
 pub const SAMPLE_CSV: &str = include_str!("sample.csv");
 const ACCOUNT_SID: &str = "ACdddddddddddddddddddddddddddddddd";
@@ -172,13 +173,14 @@ impl Listener {
             .context("starting serve-webhook")?;
         let mut listener = Listener { child };
         let deadline = Instant::now() + Duration::from_secs(10);
-        let url = format!("http://127.0.0.1:{port}/healthz");
+        let url = Route::Health.url(&format!("http://127.0.0.1:{port}"));
         loop {
-            if ureq::get(&url)
-                .timeout(Duration::from_secs(1))
-                .call()
-                .is_ok()
-            {
+            let health = ureq::get(&url)
+                .config()
+                .timeout_global(Some(Duration::from_secs(1)))
+                .build()
+                .call();
+            if health.is_ok() {
                 return Ok(listener);
             }
             if let Some(status) = listener.child.try_wait()? {

@@ -9,15 +9,12 @@ use crate::db::appointments::Stored;
 use crate::domain::channel::Channel;
 use crate::domain::row::Language;
 use crate::domain::templates::{self, Facts};
+use crate::webhook::routes::Route;
 
 /// Makes Twilio retry a callback on connection failure, read timeout or a 5xx answer (three
 /// times) instead of once on connection failure only. The fragment is not sent to the listener
 /// and is not part of the signed URL.
 pub const CALLBACK_RETRY: &str = "#rc=3&rp=ct,rt,5xx";
-
-pub const CALL_STATUS_PATH: &str = "/twilio/call-status";
-pub const SMS_STATUS_PATH: &str = "/twilio/sms-status";
-pub const GATHER_PATH: &str = "/twilio/voice-gather";
 
 /// The four texts, from the clinic's files or built in; checked once before anyone is contacted.
 #[derive(Clone, Debug)]
@@ -61,6 +58,16 @@ pub struct Request {
     pub params: Vec<(&'static str, String)>,
 }
 
+impl Request {
+    /// Who it goes out as: the caller ID or SMS sender, or the messaging service.
+    pub fn sender(&self) -> &str {
+        self.params
+            .iter()
+            .find(|(k, _)| *k == "From" || *k == "MessagingServiceSid")
+            .map_or("", |(_, v)| v.as_str())
+    }
+}
+
 /// Renders the attempt for `appt`, or says why it cannot be sent (too long for Twilio).
 pub fn build(
     cfg: &Config,
@@ -71,7 +78,11 @@ pub fn build(
 ) -> Result<std::result::Result<Request, String>> {
     let at = parse_db_time(&appt.at).context("reading a stored appointment time")?;
     let language = Language::from_code(&appt.language);
-    let gather_url = format!("{public_url}{GATHER_PATH}?appointment={}", appt.id);
+    let gather_url = format!(
+        "{}?appointment={}",
+        Route::VoiceGather.url(public_url),
+        appt.id
+    );
     let voice = match language {
         Language::En => cfg.sending.say_voice_en.as_deref(),
         Language::Fr => cfg.sending.say_voice_fr.as_deref(),
@@ -101,7 +112,7 @@ pub fn build(
             params.push(("Twiml", twiml.clone()));
             params.push((
                 "StatusCallback",
-                format!("{public_url}{CALL_STATUS_PATH}{CALLBACK_RETRY}"),
+                format!("{}{CALLBACK_RETRY}", Route::CallStatus.url(public_url)),
             ));
             params.push(("StatusCallbackMethod", "POST".into()));
             for event in ["initiated", "ringing", "answered", "completed"] {
@@ -127,7 +138,7 @@ pub fn build(
             params.push(("Body", body.clone()));
             params.push((
                 "StatusCallback",
-                format!("{public_url}{SMS_STATUS_PATH}{CALLBACK_RETRY}"),
+                format!("{}{CALLBACK_RETRY}", Route::SmsStatus.url(public_url)),
             ));
             params.push((
                 "ValidityPeriod",

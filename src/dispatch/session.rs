@@ -1,18 +1,18 @@
 //! What every run that talks to Twilio holds for its whole life: the run lock, the database,
 //! its `runs` row and the client; and the settling of what earlier runs left open.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use anyhow::{Context, Result};
 use chrono::{DateTime, Utc};
 use rusqlite::Connection;
 
-use crate::clock::db_time;
+use crate::clock::{Clock, db_time};
 use crate::config::{Config, Credentials};
 use crate::db::{self, runs};
 use crate::dispatch::lock::RunLock;
 use crate::dispatch::recover::{self, Settled};
-use crate::track::Rules;
+use crate::news::Rules;
 use crate::twilio::client::Client;
 
 pub struct Session {
@@ -22,8 +22,7 @@ pub struct Session {
     pub client: Client,
     pub creds: Credentials,
     pub rules: Rules,
-    base: DateTime<Utc>,
-    started: Instant,
+    pub clock: Clock,
 }
 
 impl Session {
@@ -31,17 +30,18 @@ impl Session {
     pub fn open(cfg: &Config, kind: &str) -> Result<Session> {
         let creds = cfg.credentials()?;
         let pid = std::process::id();
-        let base = cfg.now();
+        let started = db_time(cfg.now());
         let mut lock = RunLock::acquire(
             &cfg.lock_path(),
             Duration::from_secs(cfg.sending.lock_wait_seconds),
-            &format!("{kind} run (pid {pid}, started {})", db_time(base)),
+            &format!("{kind} run (pid {pid}, started {started})"),
         )?;
         let conn = db::open(&cfg.db)?;
-        let run_id = runs::start(&conn, kind, &db_time(base))?;
+        // Holding the lock, any run still "not finished" is one that died.
+        runs::close_dead(&conn, &db_time(cfg.now()))?;
+        let run_id = runs::start(&conn, kind, &db_time(cfg.now()))?;
         lock.describe(&format!(
-            "{kind} run #{run_id} (pid {pid}, started {})",
-            db_time(base)
+            "{kind} run #{run_id} (pid {pid}, started {started})"
         ))?;
         Ok(Session {
             _lock: lock,
@@ -50,20 +50,12 @@ impl Session {
             client: Client::new(&creds),
             creds,
             rules: super::rules(cfg),
-            base,
-            started: Instant::now(),
+            clock: cfg.clock,
         })
     }
 
-    /// The run's clock: the configured "now" (real or `REMINDERS_NOW`) moving on in real time,
-    /// so a long paced run still knows when it leaves the contact hours.
-    pub fn clock(&self) -> impl Fn() -> DateTime<Utc> + Sync + Copy + use<> {
-        let (base, started) = (self.base, self.started);
-        move || base + chrono::Duration::from_std(started.elapsed()).unwrap_or_default()
-    }
-
     pub fn now(&self) -> DateTime<Utc> {
-        (self.clock())()
+        self.clock.now()
     }
 
     /// Resolves attempts a dead run left without a SID and, with `reconcile`, fetches the

@@ -6,6 +6,7 @@ pub mod contact_hours;
 pub mod datetime;
 pub mod due;
 pub mod keywords;
+pub mod ordering;
 pub mod outcome;
 pub mod phone;
 pub mod row;

@@ -14,31 +14,34 @@ use crate::domain::channel::Channel;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ApiError {
-    /// Twilio answered with an error status (and usually its JSON error body).
-    Twilio {
+    /// Twilio refused the request with its own error (JSON body with a code), or asked us to
+    /// slow down (429): nothing was created.
+    Refused {
         http_status: u16,
         code: Option<i64>,
         message: String,
     },
-    /// No answer: the connection failed or timed out. For a create request this means the
-    /// request may or may not have reached Twilio.
-    Transport(String),
+    /// The answer does not say what happened: none came (connection failure, a deadline
+    /// passed), or it was a 5xx, or not Twilio's JSON (a proxy's page, an empty or truncated
+    /// body). For a create request the call or message may exist: ask Twilio before sending
+    /// again.
+    Unclear(String),
 }
 
 impl fmt::Display for ApiError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            ApiError::Twilio {
+            ApiError::Refused {
                 http_status,
                 code: Some(code),
                 message,
             } => write!(f, "Twilio error {code} (HTTP {http_status}): {message}"),
-            ApiError::Twilio {
+            ApiError::Refused {
                 http_status,
                 code: None,
                 message,
             } => write!(f, "Twilio answered HTTP {http_status}: {message}"),
-            ApiError::Transport(why) => write!(f, "no answer from Twilio: {why}"),
+            ApiError::Unclear(why) => write!(f, "no clear answer from Twilio: {why}"),
         }
     }
 }
@@ -142,14 +145,22 @@ fn collection(channel: Channel) -> &'static str {
     }
 }
 
+/// The longest a connection may take to open; the whole request has `Credentials::timeout`.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
 impl Client {
     pub fn new(creds: &Credentials) -> Client {
-        let agent = ureq::AgentBuilder::new()
-            .timeout_connect(Duration::from_secs(10))
-            .timeout_read(Duration::from_secs(30))
-            .timeout_write(Duration::from_secs(30))
+        // Every request has a deadline for the whole exchange, on a new connection or on a
+        // reused keep-alive one alike: a Twilio (or proxy) that accepts a request and never
+        // answers must not hold a run, and with it the run lock, forever.
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .timeout_connect(Some(CONNECT_TIMEOUT.min(creds.timeout)))
+            .timeout_global(Some(creds.timeout))
             .max_idle_connections_per_host(64)
-            .build();
+            // Error answers carry Twilio's JSON: read them rather than turning them into errors.
+            .http_status_as_error(false)
+            .build()
+            .into();
         let token = base64::engine::general_purpose::STANDARD.encode(format!(
             "{}:{}",
             creds.account_sid,
@@ -175,15 +186,15 @@ impl Client {
         let req = self
             .agent
             .post(&self.url(&format!("{}.json", collection(channel))))
-            .set("Authorization", &self.authorization);
-        read(req.send_form(params))
+            .header("Authorization", &self.authorization);
+        read(req.send_form(params.iter().copied()))
     }
 
     pub fn fetch(&self, channel: Channel, sid: &str) -> Result<Resource, ApiError> {
         let req = self
             .agent
             .get(&self.url(&format!("{}/{sid}.json", collection(channel))))
-            .set("Authorization", &self.authorization);
+            .header("Authorization", &self.authorization);
         read(req.call())
     }
 
@@ -197,13 +208,20 @@ impl Client {
         since: DateTime<Utc>,
     ) -> Result<Vec<Resource>, ApiError> {
         let mut found = Vec::new();
-        let mut req = self
-            .agent
-            .get(&self.url(&format!("{}.json", collection(channel))))
-            .query("To", to)
-            .query("PageSize", "50");
+        let mut url = format!(
+            "{}?{}",
+            self.url(&format!("{}.json", collection(channel))),
+            form_urlencoded::Serializer::new(String::new())
+                .append_pair("To", to)
+                .append_pair("PageSize", "50")
+                .finish()
+        );
         for _page in 0..20 {
-            let page: Page = read_json(req.set("Authorization", &self.authorization).call())?;
+            let req = self
+                .agent
+                .get(&url)
+                .header("Authorization", &self.authorization);
+            let page: Page = read_json(req.call())?;
             let items = if channel == Channel::Call {
                 page.calls
             } else {
@@ -217,9 +235,7 @@ impl Client {
                 }
             }
             match page.next_page_uri {
-                Some(next) if !older && !next.is_empty() => {
-                    req = self.agent.get(&format!("{}{next}", self.base));
-                }
+                Some(next) if !older && !next.is_empty() => url = format!("{}{next}", self.base),
                 _ => break,
             }
         }
@@ -227,37 +243,72 @@ impl Client {
     }
 }
 
-fn read(result: Result<ureq::Response, ureq::Error>) -> Result<Resource, ApiError> {
+fn read(
+    result: Result<ureq::http::Response<ureq::Body>, ureq::Error>,
+) -> Result<Resource, ApiError> {
     read_json(result)
 }
 
+/// Twilio's answer decides, not its status code alone: only its own JSON says what happened.
 fn read_json<T: for<'de> Deserialize<'de>>(
-    result: Result<ureq::Response, ureq::Error>,
+    result: Result<ureq::http::Response<ureq::Body>, ureq::Error>,
 ) -> Result<T, ApiError> {
-    match result {
-        Ok(resp) => {
-            let status = resp.status();
-            let body = resp
-                .into_string()
-                .map_err(|e| ApiError::Transport(format!("reading the answer: {e}")))?;
-            serde_json::from_str(&body).map_err(|e| ApiError::Twilio {
+    let resp = result.map_err(|e| ApiError::Unclear(e.to_string()))?;
+    let status = resp.status().as_u16();
+    let body = resp
+        .into_body()
+        .read_to_string()
+        .map_err(|e| ApiError::Unclear(format!("HTTP {status}, reading the answer: {e}")))?;
+    classify(status, &body)
+}
+
+fn classify<T: for<'de> Deserialize<'de>>(status: u16, body: &str) -> Result<T, ApiError> {
+    match status {
+        200..=299 => serde_json::from_str(body).map_err(|e| {
+            ApiError::Unclear(format!(
+                "HTTP {status} with a body that is not Twilio's answer ({})",
+                describe_body(body, &e)
+            ))
+        }),
+        // Too many requests: never processed, whatever carries the answer.
+        429 => {
+            let parsed: Option<ErrorBody> = serde_json::from_str(body).ok();
+            Err(ApiError::Refused {
                 http_status: status,
-                code: None,
-                message: format!("unexpected answer ({e})"),
-            })
-        }
-        Err(ureq::Error::Status(status, resp)) => {
-            let body = resp.into_string().unwrap_or_default();
-            let parsed: Option<ErrorBody> = serde_json::from_str(&body).ok();
-            Err(ApiError::Twilio {
-                http_status: status,
-                code: parsed.as_ref().and_then(|p| p.code),
+                code: parsed.as_ref().and_then(|p| p.code).or(Some(20429)),
                 message: parsed
                     .and_then(|p| p.message)
-                    .unwrap_or_else(|| body.chars().take(200).collect()),
+                    .unwrap_or_else(|| "Too Many Requests".into()),
             })
         }
-        Err(ureq::Error::Transport(t)) => Err(ApiError::Transport(t.to_string())),
+        400..=499 => match serde_json::from_str::<ErrorBody>(body) {
+            Ok(ErrorBody {
+                code: Some(code),
+                message,
+            }) => Err(ApiError::Refused {
+                http_status: status,
+                code: Some(code),
+                message: message.unwrap_or_default(),
+            }),
+            _ => Err(ApiError::Unclear(format!(
+                "HTTP {status} without Twilio's error body ({})",
+                describe_body(body, &"not JSON")
+            ))),
+        },
+        _ => Err(ApiError::Unclear(format!("Twilio answered HTTP {status}"))),
+    }
+}
+
+/// What a body that is not Twilio's JSON looked like, in a few words (never its content: a
+/// proxy page could echo anything).
+fn describe_body(body: &str, why: &dyn fmt::Display) -> String {
+    let trimmed = body.trim_start();
+    if trimmed.is_empty() {
+        "empty".into()
+    } else if trimmed.starts_with('<') {
+        "an HTML page".into()
+    } else {
+        format!("{} bytes: {why}", body.len())
     }
 }
 

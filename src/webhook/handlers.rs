@@ -1,5 +1,5 @@
 //! What each route of SPEC §6 does with a checked request (`request::Plan`): `execute` stores it
-//! and applies it in one transaction through `track`, the path every other command uses too.
+//! and applies it in one transaction through `news`, the path every other command uses too.
 
 use anyhow::Result;
 use rusqlite::Connection;
@@ -9,7 +9,7 @@ use crate::db::{appointments, webhook_events};
 use crate::domain::keywords::{self, Reply};
 use crate::domain::state::{Event, State};
 use crate::mask;
-use crate::track::{self, Applied, Rules};
+use crate::news::{self, Applied, Rules};
 use crate::webhook::request::{Plan, Route};
 use crate::webhook::twiml::{self, Lang};
 
@@ -100,7 +100,7 @@ fn status(
     if !fresh {
         return Ok((ok(), format!("{} repeated, ignored", report.status)));
     }
-    let note = match track::apply_status(conn, s.rules, report, false, now)? {
+    let note = match news::apply_status(conn, s.rules, report, false, now)? {
         Applied::UnknownSid => format!("{}: unknown SID, recorded only", report.status),
         Applied::Stale => format!(
             "{}: older than what is stored, recorded only",
@@ -128,7 +128,7 @@ fn answer_event(
     if !fresh {
         return Ok((appt.state, "repeated, not applied again".into()));
     }
-    let moved = track::move_appointment(conn, appt, event, now)?;
+    let moved = news::move_appointment(conn, appt, event, now)?;
     let state = moved.map_or(appt.state, |(_, to)| to);
     Ok((state, moved_note(moved)))
 }
@@ -168,8 +168,9 @@ fn gather(
         ),
         _ if !repeat => {
             let action = format!(
-                "{}/twilio/voice-gather?appointment={}&repeat=1",
-                s.public_url, appt.id
+                "{}?appointment={}&repeat=1",
+                Route::VoiceGather.url(&s.public_url),
+                appt.id
             );
             let note = format!("appointment #{}: keypress {digits:?}, asked again", appt.id);
             return Ok((xml(twiml::gather_again(lang, voice, &action)), note));
@@ -226,13 +227,13 @@ fn inbound(
     let mut notes = Vec::new();
     if fresh {
         if reply == Reply::OptOut || twilio_handled == Some("STOP") {
-            let stopped = track::opt_out(conn, from, &format!("sms-{word}"), now)?;
+            let stopped = news::opt_out(conn, from, &format!("sms-{word}"), now)?;
             notes.push(format!(
                 "{who} opted out ({stopped} appointment(s) stopped)"
             ));
         }
         if reply == Reply::OptIn || twilio_handled == Some("START") {
-            let lifted = track::opt_in(conn, s.rules, from, now)?;
+            let lifted = news::opt_in(conn, s.rules, from, now)?;
             notes.push(format!("{who} opted in (opt-out lifted: {lifted})"));
         }
     }

@@ -13,6 +13,7 @@
 pub mod form;
 pub mod handlers;
 pub mod request;
+pub mod routes;
 pub mod twiml;
 pub mod writer;
 

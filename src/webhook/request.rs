@@ -6,38 +6,7 @@ use crate::db::attempts::StatusReport;
 use crate::domain::channel::Channel;
 use crate::domain::outcome;
 use crate::webhook::form;
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Route {
-    CallStatus,
-    SmsStatus,
-    VoiceGather,
-    SmsInbound,
-    Health,
-}
-
-impl Route {
-    pub fn from_path(path: &str) -> Option<Route> {
-        Some(match path {
-            "/twilio/call-status" => Route::CallStatus,
-            "/twilio/sms-status" => Route::SmsStatus,
-            "/twilio/voice-gather" => Route::VoiceGather,
-            "/twilio/sms-inbound" => Route::SmsInbound,
-            "/healthz" => Route::Health,
-            _ => return None,
-        })
-    }
-
-    pub fn kind(self) -> &'static str {
-        match self {
-            Route::CallStatus => "call-status",
-            Route::SmsStatus => "sms-status",
-            Route::VoiceGather => "voice-gather",
-            Route::SmsInbound => "sms-inbound",
-            Route::Health => "healthz",
-        }
-    }
-}
+pub use crate::webhook::routes::Route;
 
 /// A signed request, understood.
 #[derive(Debug)]

@@ -154,7 +154,7 @@ fn commit_group(conn: &mut Connection, settings: &Settings, group: Vec<Job>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::track::Rules;
+    use crate::news::Rules;
     use crate::webhook::request;
 
     fn settings() -> Settings {

@@ -9,6 +9,7 @@ use rusqlite::Connection;
 use crate::db::attempts::{self, StatusReport};
 use crate::db::{appointments, opt_outs};
 use crate::domain::channel::Channel;
+use crate::domain::ordering::{self, Status};
 use crate::domain::outcome::{self, Ending};
 use crate::domain::state::{self, Event, State};
 
@@ -45,18 +46,18 @@ pub fn apply_status(
         return Ok(Applied::UnknownSid);
     };
     let ch = attempt.channel;
-    let (old, new) = (
-        outcome::rank(ch, &attempt.status),
-        outcome::rank(ch, &report.status),
-    );
-    let older_sequence = matches!(
-        (report.sequence_number, attempt.sequence_number),
-        (Some(incoming), Some(stored)) if incoming <= stored
-    );
-    let newly_final_sent = sent_is_final && report.status == "sent";
-    if new < old || older_sequence || (new == old && !newly_final_sent) {
+    let stored = Status {
+        word: &attempt.status,
+        sequence: attempt.sequence_number,
+    };
+    let incoming = Status {
+        word: &report.status,
+        sequence: report.sequence_number,
+    };
+    if !ordering::supersedes(ch, stored, incoming, sent_is_final) {
         return Ok(Applied::Stale);
     }
+    let newly_final_sent = sent_is_final && report.status == "sent";
     attempts::record_status(conn, attempt.id, report, now)?;
 
     let ending = if outcome::is_final(ch, &report.status) || newly_final_sent {

@@ -1,0 +1,237 @@
+//! The simulator's HTTP side: a hyper server on loopback, Twilio's URL layout and JSON shapes,
+//! and the faulty answers a step can ask for.
+
+use std::convert::Infallible;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full};
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper::{Request, Response};
+use hyper_util::rt::TokioIo;
+
+use super::lifecycle::{self, Garble};
+use super::{Received, Resource, State};
+use crate::domain::channel::Channel;
+
+pub(super) struct App {
+    pub account_sid: String,
+    pub authorization: String,
+    pub state: Arc<Mutex<State>>,
+    pub in_flight: Arc<AtomicUsize>,
+    pub max_in_flight: Arc<AtomicUsize>,
+}
+
+pub(super) async fn serve(
+    listener: std::net::TcpListener,
+    app: Arc<App>,
+    mut stop: tokio::sync::oneshot::Receiver<()>,
+) {
+    let Ok(listener) = tokio::net::TcpListener::from_std(listener) else {
+        return;
+    };
+    loop {
+        let accepted = tokio::select! {
+            a = listener.accept() => a,
+            _ = &mut stop => return,
+        };
+        let Ok((stream, _)) = accepted else { continue };
+        let app = app.clone();
+        tokio::spawn(async move {
+            let service = service_fn(move |req| {
+                let app = app.clone();
+                async move { Ok::<_, Infallible>(handle(&app, req).await) }
+            });
+            // Keep-alive, as at Twilio: a client reuses its connections.
+            let _ = http1::Builder::new()
+                .serve_connection(TokioIo::new(stream), service)
+                .await;
+        });
+    }
+}
+
+/// What the simulator does with a request once it has acted on it.
+pub(super) enum Reply {
+    Now(Response<Full<Bytes>>),
+    /// Accept the request and never answer (a stalled connection).
+    Never,
+}
+
+async fn handle(app: &App, req: Request<hyper::body::Incoming>) -> Response<Full<Bytes>> {
+    let n = app.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+    app.max_in_flight.fetch_max(n, Ordering::SeqCst);
+    let (reply, latency) = answer(app, req).await;
+    // Twilio has acted on the request before its answer travels back: a client killed while
+    // waiting has still created the call.
+    tokio::time::sleep(latency).await;
+    let response = match reply {
+        Reply::Now(r) => r,
+        Reply::Never => std::future::pending().await,
+    };
+    app.in_flight.fetch_sub(1, Ordering::SeqCst);
+    response
+}
+
+pub(super) fn json(status: u16, body: serde_json::Value) -> Response<Full<Bytes>> {
+    raw(status, "application/json", body.to_string())
+}
+
+fn raw(status: u16, content_type: &str, body: impl Into<Bytes>) -> Response<Full<Bytes>> {
+    Response::builder()
+        .status(status)
+        .header("Content-Type", content_type)
+        .body(Full::new(body.into()))
+        .unwrap_or_else(|_| Response::new(Full::new(Bytes::new())))
+}
+
+pub(super) fn error(status: u16, code: i64, message: &str) -> Response<Full<Bytes>> {
+    json(
+        status,
+        serde_json::json!({
+            "code": code, "message": message, "status": status,
+            "more_info": format!("https://www.twilio.com/docs/errors/{code}"),
+        }),
+    )
+}
+
+/// The answer a proxy or a troubled Twilio gives after the resource was created.
+pub(super) fn garbled(g: Garble, created: &serde_json::Value) -> Response<Full<Bytes>> {
+    const PAGE: &str =
+        "<html><head><title>502 Bad Gateway</title></head><body><h1>Bad Gateway</h1></body></html>";
+    match g {
+        Garble::BadGateway => raw(502, "text/html", PAGE),
+        Garble::Unavailable => error(503, 20500, "Service Unavailable"),
+        Garble::HtmlOk => raw(200, "text/html", PAGE),
+        Garble::EmptyOk => raw(201, "application/json", Bytes::new()),
+        Garble::Truncated => {
+            let text = created.to_string();
+            raw(201, "application/json", text[..text.len() / 2].to_string())
+        }
+    }
+}
+
+async fn answer(app: &App, req: Request<hyper::body::Incoming>) -> (Reply, std::time::Duration) {
+    let arrived = Instant::now();
+    let method = req.method().to_string();
+    let path = req.uri().path().to_string();
+    let query = req.uri().query().unwrap_or("").to_string();
+    let authorization = req
+        .headers()
+        .get("Authorization")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    let body = match req.into_body().collect().await {
+        Ok(b) => b.to_bytes(),
+        Err(_) => {
+            return (
+                Reply::Now(error(400, 20001, "unreadable body")),
+                std::time::Duration::ZERO,
+            );
+        }
+    };
+    let source = if method == "POST" {
+        &body[..]
+    } else {
+        query.as_bytes()
+    };
+    let params: Vec<(String, String)> = form_urlencoded::parse(source).into_owned().collect();
+    let mut st = app.state.lock().unwrap_or_else(|e| e.into_inner());
+    let latency = st.latency;
+    st.received.push(Received {
+        method: method.clone(),
+        path: path.clone(),
+        params: params.clone(),
+        at: arrived,
+        authorization: authorization.clone(),
+    });
+    if authorization.as_deref() != Some(app.authorization.as_str()) {
+        return (Reply::Now(error(401, 20003, "Authenticate")), latency);
+    }
+    (route(app, &mut st, &method, &path, &params), latency)
+}
+
+fn route(
+    app: &App,
+    st: &mut State,
+    method: &str,
+    path: &str,
+    params: &[(String, String)],
+) -> Reply {
+    let not_found = || Reply::Now(error(404, 20404, "The requested resource was not found"));
+    let prefix = format!("/2010-04-01/Accounts/{}/", app.account_sid);
+    let Some(rest) = path.strip_prefix(&prefix) else {
+        return not_found();
+    };
+    let (collection, sid) = match rest.split_once('/') {
+        Some((c, s)) => (c, Some(s.trim_end_matches(".json"))),
+        None => (rest.trim_end_matches(".json"), None),
+    };
+    let channel = match collection {
+        "Calls" => Channel::Call,
+        "Messages" => Channel::Sms,
+        _ => return not_found(),
+    };
+    match (method, sid) {
+        ("POST", None) => lifecycle::create(st, channel, params),
+        ("GET", Some(sid)) => match st
+            .resources
+            .iter()
+            .find(|r| r.sid == sid && r.channel == channel)
+        {
+            Some(r) => Reply::Now(json(200, describe(r, true))),
+            None => not_found(),
+        },
+        ("GET", None) => {
+            let to = params.iter().find(|(k, _)| k == "To").map(|(_, v)| v);
+            let list: Vec<serde_json::Value> = st
+                .resources
+                .iter()
+                .rev()
+                .filter(|r| r.channel == channel && to.is_none_or(|t| *t == r.to))
+                .take(50)
+                .map(|r| describe(r, true))
+                .collect();
+            let key = if channel == Channel::Call {
+                "calls"
+            } else {
+                "messages"
+            };
+            Reply::Now(json(
+                200,
+                serde_json::json!({ key: list, "next_page_uri": null, "page_size": 50 }),
+            ))
+        }
+        _ => Reply::Now(error(405, 20004, "Method not allowed")),
+    }
+}
+
+/// A resource in Twilio's JSON shape: as created (`queued`) or as a fetch finds it later.
+pub(super) fn describe(r: &Resource, later: bool) -> serde_json::Value {
+    let status = if later { r.status.as_str() } else { "queued" };
+    let collection = if r.channel == Channel::Call {
+        "Calls"
+    } else {
+        "Messages"
+    };
+    let mut v = serde_json::json!({
+        "sid": r.sid,
+        "to": r.to,
+        "from": r.from,
+        "status": status,
+        "date_created": r.created.to_rfc2822(),
+        "start_time": if later && r.duration.is_some() { Some(r.created.to_rfc2822()) } else { None },
+        "end_time": if later { r.duration.map(|d| (r.created + chrono::Duration::seconds(d)).to_rfc2822()) } else { None },
+        "duration": if later { r.duration.map(|d| d.to_string()) } else { None },
+        "answered_by": if later { r.answered_by } else { None },
+        "error_code": if later { r.error_code } else { None },
+        "error_message": null,
+        "uri": format!("/2010-04-01/Accounts/AC/{collection}/{}.json", r.sid),
+    });
+    if later && let Some(obj) = v.as_object_mut() {
+        obj.extend(r.extra.clone());
+    }
+    v
+}
