@@ -9,5 +9,6 @@ pub mod keywords;
 pub mod outcome;
 pub mod phone;
 pub mod row;
+pub mod segments;
 pub mod state;
 pub mod templates;
