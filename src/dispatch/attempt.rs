@@ -131,7 +131,9 @@ pub fn run(
                         let why = format!("Twilio kept refusing (HTTP {http_status}): {message}");
                         return refuse(conn, ctx, log_id, code, &why, Ending::Retryable, &now);
                     }
-                    ApiAction::StopRun => {
+                    // StopTexting (30034, unregistered US sender) stops the whole run for now,
+                    // calls included; SPEC §11.4 wants only the texts stopped.
+                    ApiAction::StopRun | ApiAction::StopTexting => {
                         let why = format!(
                             "Twilio refused the account's request (error {}): {message} — check TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_PHONE_NUMBER",
                             code.map(|c| c.to_string())

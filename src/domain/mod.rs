@@ -12,3 +12,4 @@ pub mod row;
 pub mod segments;
 pub mod state;
 pub mod templates;
+pub mod twilio_errors;
