@@ -27,6 +27,7 @@ use crate::db::{appointments, opt_outs};
 use crate::domain::channel::Channel;
 use crate::domain::outcome::{ApiAction, Ending, api_error_action};
 use crate::domain::state::{self, Event};
+use crate::domain::twilio_errors;
 use crate::mask;
 use crate::news::{self, Rules};
 use crate::twilio::client::{ApiError, Client, Resource};
@@ -79,7 +80,7 @@ pub fn run(
     req: &Request,
 ) -> Result<Sent> {
     pacer.wait_turn();
-    if ctx.stop.load(Ordering::SeqCst) {
+    if ctx.stop.load(Ordering::SeqCst) || (req.channel == Channel::Sms && ctx.texting_stopped()) {
         return Ok(Sent::Skipped);
     }
     let Some(claim) = claim(conn, ctx, appt_id, req)? else {
@@ -239,6 +240,22 @@ fn settle(
             );
             ctx.stop_with(&why);
             // Nothing went out: the attempt did not happen.
+            let tx = crate::db::begin(conn)?;
+            undo(&tx, ctx.rules, claim.log_id, code, &why, &now)?;
+            tx.commit()?;
+            Ok(Sent::Skipped)
+        }
+        Outcome::Refused {
+            code,
+            action: ApiAction::StopTexting,
+            http_status,
+            ..
+        } => {
+            let why = format!(
+                "Twilio refused to send texts from this number ({}): US numbers must be registered for A2P 10DLC before they can text US patients; texting stopped for this run, calls go on — register the number (or use a messaging service) in the Twilio console",
+                twilio_errors::describe(code.unwrap_or(i64::from(http_status)))
+            );
+            ctx.stop_texting(&why);
             let tx = crate::db::begin(conn)?;
             undo(&tx, ctx.rules, claim.log_id, code, &why, &now)?;
             tx.commit()?;

@@ -23,6 +23,9 @@ pub struct RunCtx<'a> {
     /// Set once: no worker starts a new contact after it.
     pub stop: AtomicBool,
     stop_reason: Mutex<Option<String>>,
+    /// Set once: no more texts in this run (the sender may not text); calls go on.
+    no_texts: AtomicBool,
+    no_texts_reason: Mutex<Option<String>>,
 }
 
 impl<'a> RunCtx<'a> {
@@ -36,6 +39,8 @@ impl<'a> RunCtx<'a> {
             clock,
             stop: AtomicBool::new(false),
             stop_reason: Mutex::new(None),
+            no_texts: AtomicBool::new(false),
+            no_texts_reason: Mutex::new(None),
         }
     }
 
@@ -45,17 +50,35 @@ impl<'a> RunCtx<'a> {
 
     /// Stops the run; the first reason given is the one reported.
     pub fn stop_with(&self, why: &str) {
-        self.stop.store(true, Ordering::SeqCst);
-        self.stop_reason
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .get_or_insert_with(|| why.to_string());
+        set_once(&self.stop, &self.stop_reason, why);
     }
 
     pub fn stop_reason(&self) -> Option<String> {
-        self.stop_reason
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone()
+        read(&self.stop_reason)
     }
+
+    /// No more texts in this run; calls go on.
+    pub fn stop_texting(&self, why: &str) {
+        set_once(&self.no_texts, &self.no_texts_reason, why);
+    }
+
+    pub fn texting_stopped(&self) -> bool {
+        self.no_texts.load(Ordering::SeqCst)
+    }
+
+    pub fn texting_stop_reason(&self) -> Option<String> {
+        read(&self.no_texts_reason)
+    }
+}
+
+fn set_once(flag: &AtomicBool, reason: &Mutex<Option<String>>, why: &str) {
+    flag.store(true, Ordering::SeqCst);
+    reason
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .get_or_insert_with(|| why.to_string());
+}
+
+fn read(reason: &Mutex<Option<String>>) -> Option<String> {
+    reason.lock().unwrap_or_else(|e| e.into_inner()).clone()
 }

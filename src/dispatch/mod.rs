@@ -172,7 +172,7 @@ pub fn run(cfg: &Config, opts: Options, watch: &dyn Watch) -> Result<Summary> {
         for (channel, sent) in &results.sent {
             summary.count(*channel, sent);
         }
-        summary.stopped = ctx.stop_reason();
+        summary.stopped = ctx.stop_reason().or_else(|| ctx.texting_stop_reason());
         if !results.failures.is_empty() {
             anyhow::bail!(
                 "{} attempt(s) could not be recorded: {}",

@@ -10,5 +10,7 @@ pub mod ordering;
 pub mod outcome;
 pub mod phone;
 pub mod row;
+pub mod segments;
 pub mod state;
 pub mod templates;
+pub mod twilio_errors;

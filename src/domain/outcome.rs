@@ -1,8 +1,10 @@
 //! What Twilio's words mean for us: the order of call and message statuses (so a late callback
 //! never moves an attempt backwards), which statuses are final and how they end an attempt, and
-//! the one table from Twilio error codes to actions (`../shared/twilio.md`, "Errors").
+//! what an error code does to a run or an attempt, read from the one table of codes in
+//! `twilio_errors` (`../shared/twilio.md`, "Errors").
 
 use crate::domain::channel::Channel;
+use crate::domain::twilio_errors;
 
 /// How an attempt ended, as far as the appointment is concerned.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -76,17 +78,12 @@ pub fn sms_ending(status: &str, error_code: Option<i64>) -> Ending {
     }
 }
 
-/// Delivery errors from the message status callback.
+/// Delivery errors from the message status callback. A code the table gives no ending (or does
+/// not know: Twilio refines codes over time) may pass later, so it is retried within the limit.
 pub fn delivery_error(code: i64) -> Ending {
-    match code {
-        // Landline or a carrier that cannot take texts: a call will work.
-        30006 => Ending::SwitchToCall,
-        // Unknown or inactive number: neither texts nor calls will reach it.
-        30005 => Ending::Permanent,
-        // Unreachable handset, blocked, carrier filtering, unknown: Twilio says these may pass
-        // later, and codes are refined over time, so unknown codes are retried too.
-        _ => Ending::Retryable,
-    }
+    twilio_errors::info(code)
+        .and_then(|c| c.in_delivery)
+        .unwrap_or(Ending::Retryable)
 }
 
 /// What a dispatching run does with an error answer to a create request.
@@ -96,24 +93,23 @@ pub enum ApiAction {
     Backoff,
     /// The account or sender is misconfigured: every other request would fail the same way.
     StopRun,
+    /// The sender may not text (US A2P 10DLC registration missing): no more texts this run;
+    /// calls go on (SPEC §11.4).
+    StopTexting,
     /// This attempt is over.
     Attempt(Ending),
 }
 
 pub fn api_error_action(http_status: u16, code: Option<i64>) -> ApiAction {
-    match (http_status, code) {
-        (429, _) | (500..=599, _) | (_, Some(20429)) => ApiAction::Backoff,
-        // More than 10 hours of messages queued on the sender: the rate is set too high.
-        (_, Some(21611)) => ApiAction::Backoff,
-        (401, _) | (_, Some(20003)) => ApiAction::StopRun,
-        // `From` is not a valid caller ID or cannot send texts: configuration.
-        (_, Some(21606 | 13214)) => ApiAction::StopRun,
-        (_, Some(21610)) => ApiAction::Attempt(Ending::OptedOut),
-        (_, Some(21614 | 21635)) => ApiAction::Attempt(Ending::SwitchToCall),
-        (_, Some(21211 | 13224)) => ApiAction::Attempt(Ending::Permanent),
-        // No permission to reach that region: retrying will not help until an admin acts.
-        (_, Some(21408)) => ApiAction::Attempt(Ending::Permanent),
-        _ => ApiAction::Attempt(Ending::Retryable),
+    match http_status {
+        // Too many requests or Twilio trouble: the request was not processed, whatever the code.
+        429 | 500..=599 => ApiAction::Backoff,
+        // The account's credentials were refused: every request would be.
+        401 => ApiAction::StopRun,
+        _ => code
+            .and_then(twilio_errors::info)
+            .and_then(|c| c.at_create)
+            .unwrap_or(ApiAction::Attempt(Ending::Retryable)),
     }
 }
 
@@ -217,5 +213,20 @@ mod tests {
             api_error_action(400, Some(12345)),
             ApiAction::Attempt(Ending::Retryable)
         );
+        assert_eq!(api_error_action(401, None), ApiAction::StopRun);
+        assert_eq!(api_error_action(400, Some(21611)), ApiAction::Backoff);
+        assert_eq!(api_error_action(400, Some(21606)), ApiAction::StopRun);
+        assert_eq!(api_error_action(400, Some(13214)), ApiAction::StopRun);
+        assert_eq!(
+            api_error_action(400, Some(13224)),
+            ApiAction::Attempt(Ending::Permanent)
+        );
+        assert_eq!(
+            api_error_action(400, Some(21408)),
+            ApiAction::Attempt(Ending::Permanent)
+        );
+        assert_eq!(api_error_action(400, Some(30034)), ApiAction::StopTexting);
+        // An unregistered sender's text that Twilio accepted fails later, in the callback.
+        assert_eq!(delivery_error(30034), Ending::Retryable);
     }
 }
