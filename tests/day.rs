@@ -2,56 +2,20 @@
 //! the Twilio simulator, with scripted patients covering every outcome, through 19:00, 19:45 and
 //! 09:00 — and extra retries that must contact nobody.
 
-mod common;
-
-use std::process::Child;
 use std::time::{Duration, Instant};
 
-use chrono::{DateTime, Utc};
-use common::Workdir;
 use reminders::demo::script;
 use reminders::twilio::simulator::{Contacts, Simulator};
 
-const ACCOUNT: &str = "ACbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb";
-const TOKEN: &str = "0123456789abcdef0123456789abcdef";
-
-fn at(s: &str) -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
-}
-
-struct Listener(Child);
-
-impl Listener {
-    fn start(w: &Workdir, port: u16) -> Listener {
-        let child = w
-            .command(&["serve-webhook", "--listen", &format!("127.0.0.1:{port}")])
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .unwrap();
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while ureq::get(&format!("http://127.0.0.1:{port}/healthz"))
-            .call()
-            .is_err()
-        {
-            assert!(Instant::now() < deadline, "listener did not start");
-            std::thread::sleep(Duration::from_millis(25));
-        }
-        Listener(child)
-    }
-
-    fn stop(mut self) {
-        unsafe {
-            libc::kill(self.0.id() as libc::pid_t, libc::SIGTERM);
-        }
-        assert!(self.0.wait().unwrap().success(), "SIGTERM: clean exit");
-    }
-}
+use crate::common::Workdir;
+use crate::common::listener::Listener;
+use crate::common::twilio::{self, at};
 
 /// One window: the listener up at that time, the command run, Twilio's reports delivered.
 fn window(w: &mut Workdir, sim: &Simulator, port: u16, when: &str, args: &[&str]) -> String {
     w.env("REMINDERS_NOW", when);
     sim.set_now(at(when));
-    let listener = Listener::start(w, port);
+    let listener = Listener::start_on(w, port);
     let out = w.run(args).ok();
     sim.deliver().expect("every report stored by the listener");
     listener.stop();
@@ -70,7 +34,7 @@ fn state(w: &Workdir, appointment_id: &str) -> String {
 
 #[test]
 fn the_whole_day_reaches_everyone_it_can_exactly_as_scripted() {
-    let sim = Simulator::start(ACCOUNT, TOKEN, at(script::WINDOWS[0].0)).unwrap();
+    let sim = Simulator::start(twilio::ACCOUNT, twilio::TOKEN, at(script::WINDOWS[0].0)).unwrap();
     for p in script::patients() {
         sim.script(p.number, p.steps);
     }
@@ -80,11 +44,7 @@ fn the_whole_day_reaches_everyone_it_can_exactly_as_scripted() {
         .unwrap()
         .port();
     let mut w = Workdir::new();
-    w.env("TWILIO_ACCOUNT_SID", ACCOUNT)
-        .env("TWILIO_AUTH_TOKEN", TOKEN)
-        .env("TWILIO_PHONE_NUMBER", "+16135550000")
-        .env("TWILIO_API_BASE", &sim.base_url())
-        .env("REMINDERS_PUBLIC_URL", &format!("http://127.0.0.1:{port}"));
+    twilio::connect(&mut w, &sim, &format!("http://127.0.0.1:{port}"));
     w.write(
         "reminders.toml",
         "[sending]\ncalls_per_second = 50\nsms_per_second = 50\n",

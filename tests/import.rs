@@ -1,11 +1,9 @@
 //! `import` end to end: the real binary on the clinic's exports in a temporary directory.
 
-mod common;
-
 use std::os::unix::fs::PermissionsExt;
 use std::time::Duration;
 
-use common::Workdir;
+use crate::common::Workdir;
 
 const HEADER: &str =
     "appointment_id,patient_id,phone_number,phone_preference,text_preference,appt_date_time\n";

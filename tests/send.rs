@@ -1,19 +1,16 @@
 //! `send` and `retry` end to end: the real binary against a fake Twilio over HTTP.
 
-mod common;
-mod fake_twilio;
-
 use std::time::{Duration, Instant};
 
-use common::{EVENING, Workdir};
-use fake_twilio::{FakeTwilio, Script};
+use reminders::twilio::simulator::Simulator;
 
-fn setup() -> (Workdir, FakeTwilio) {
-    let fake = FakeTwilio::start(EVENING);
+use crate::common::twilio::{self, PUBLIC_URL, refuse, sid};
+use crate::common::{self, EVENING, Workdir};
+
+fn setup() -> (Workdir, Simulator) {
+    let fake = twilio::start(EVENING);
     let mut w = Workdir::new();
-    for (k, v) in fake.env() {
-        w.env(k, &v);
-    }
+    twilio::connect(&mut w, &fake, PUBLIC_URL);
     w.fixture(
         "appointments-2026-11-24.csv",
         "csv/appointments-2026-11-24.csv",
@@ -212,16 +209,7 @@ fn pacing_stays_under_the_rate_with_several_requests_in_flight() {
 fn twilio_errors_have_their_effects() {
     let (w, fake) = setup();
     fast(&w, "");
-    let script = |to: &str, http: u16, code: i64| {
-        fake.script(
-            to,
-            Script::Error {
-                http,
-                code,
-                message: "scripted",
-            },
-        );
-    };
+    let script = |to: &str, http: u16, code: i64| refuse(&fake, to, http, code);
     script("+14165550101", 429, 20429); // busy: retried within the run
     script("+14165550102", 400, 21610); // unsubscribed
     script("+14165550103", 400, 21211); // invalid number
@@ -250,7 +238,10 @@ fn twilio_errors_have_their_effects() {
             |r| Ok((r.get(0)?, r.get(1)?)),
         )
         .unwrap();
-    assert_eq!((code, msg.as_str()), (21211, "scripted"));
+    assert_eq!(
+        (code, msg.as_str()),
+        (21211, "The 'To' number is not a valid phone number.")
+    );
 
     // The retry at 19:45 calls A1007 and never contacts the opted-out or invalid numbers.
     let mut w = w;
@@ -271,14 +262,7 @@ fn bad_credentials_stop_the_run_without_using_attempts() {
         "[sending]\ncalls_per_second = 100\nsms_per_second = 100\nmax_in_flight = 1\n",
     );
     for n in 101..=120 {
-        fake.script(
-            &format!("+14165550{n}"),
-            Script::Error {
-                http: 401,
-                code: 20003,
-                message: "Authenticate",
-            },
-        );
+        refuse(&fake, &format!("+14165550{n}"), 401, 20003);
     }
     let run = w.run(&["send"]);
     assert_eq!(run.code(), 1, "{}", run.stderr());
@@ -287,7 +271,7 @@ fn bad_credentials_stop_the_run_without_using_attempts() {
         "{}",
         run.stderr()
     );
-    assert!(!run.stderr().contains(fake_twilio::TOKEN));
+    assert!(!run.stderr().contains(twilio::TOKEN));
     assert_eq!(
         fake.creates().len(),
         1,
@@ -340,12 +324,12 @@ fn retry_respects_the_gap_and_reconciles_lost_callbacks() {
     w.run(&["send"]).ok();
     // Callbacks never came: Twilio knows A1003's call went unanswered and A1001's text arrived.
     fake.set_status(
-        &fake.sid_to("+14165550103"),
+        &sid(&fake, "+14165550103"),
         "no-answer",
         serde_json::json!({}),
     );
     fake.set_status(
-        &fake.sid_to("+14165550101"),
+        &sid(&fake, "+14165550101"),
         "delivered",
         serde_json::json!({}),
     );
@@ -455,13 +439,13 @@ fn reconcile_applies_lost_outcomes_without_contacting_anyone() {
     fast(&w, "");
     w.run(&["send"]).ok();
     fake.set_status(
-        &fake.sid_to("+14165550104"),
+        &sid(&fake, "+14165550104"),
         "completed",
         serde_json::json!({"answered_by": "human", "duration": "31"}),
     );
-    fake.set_status(&fake.sid_to("+14165550106"), "busy", serde_json::json!({}));
+    fake.set_status(&sid(&fake, "+14165550106"), "busy", serde_json::json!({}));
     fake.set_status(
-        &fake.sid_to("+14165550102"),
+        &sid(&fake, "+14165550102"),
         "undelivered",
         serde_json::json!({"error_code": 30006}),
     );
@@ -478,7 +462,7 @@ fn reconcile_applies_lost_outcomes_without_contacting_anyone() {
         .db()
         .query_row(
             "SELECT duration FROM appointment_logs WHERE sid = ?1",
-            [fake.sid_to("+14165550104")],
+            [sid(&fake, "+14165550104")],
             |r| r.get(0),
         )
         .unwrap();

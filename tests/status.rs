@@ -1,22 +1,19 @@
 //! `status` end to end: a database built by the real `import`, `send` (against the fake Twilio)
 //! and `reconcile`, then every view, filter and format as an operator or a script reads them.
 
-mod common;
-mod fake_twilio;
-
-use common::{EVENING, Workdir};
-use fake_twilio::{FakeTwilio, Script};
+use reminders::twilio::simulator::Simulator;
 use serde_json::Value;
+
+use crate::common::twilio::{self, PUBLIC_URL, refuse, sid};
+use crate::common::{EVENING, Workdir};
 
 /// After the 19:00 send and a reconcile: A1001 delivered, A1004 answered (31 s), A1006 busy
 /// (retry_wait), A1003 an invalid number (failed), A1002 unsubscribed (opted_out); a second file
 /// with one rejected row.
-fn day() -> (Workdir, FakeTwilio) {
-    let fake = FakeTwilio::start(EVENING);
+fn day() -> (Workdir, Simulator) {
+    let fake = twilio::start(EVENING);
     let mut w = Workdir::new();
-    for (k, v) in fake.env() {
-        w.env(k, &v);
-    }
+    twilio::connect(&mut w, &fake, PUBLIC_URL);
     w.write(
         "reminders.toml",
         "[sending]\ncalls_per_second = 100\nsms_per_second = 100\n",
@@ -32,25 +29,20 @@ fn day() -> (Workdir, FakeTwilio) {
          B2,Q2,416-555-0177,y,n,2026-11-26 10:00\n",
     );
     w.run(&["import"]).ok();
-    let err = |code, message| Script::Error {
-        http: 400,
-        code,
-        message,
-    };
-    fake.script("+14165550103", err(21211, "invalid number"));
-    fake.script("+14165550102", err(21610, "unsubscribed"));
+    refuse(&fake, "+14165550103", 400, 21211);
+    refuse(&fake, "+14165550102", 400, 21610);
     w.run(&["send"]).ok();
     fake.set_status(
-        &fake.sid_to("+14165550101"),
+        &sid(&fake, "+14165550101"),
         "delivered",
         serde_json::json!({}),
     );
     fake.set_status(
-        &fake.sid_to("+14165550104"),
+        &sid(&fake, "+14165550104"),
         "completed",
         serde_json::json!({"answered_by": "human", "duration": "31"}),
     );
-    fake.set_status(&fake.sid_to("+14165550106"), "busy", serde_json::json!({}));
+    fake.set_status(&sid(&fake, "+14165550106"), "busy", serde_json::json!({}));
     w.run(&["reconcile"]).ok();
     (w, fake)
 }
@@ -276,7 +268,10 @@ fn logs_show_every_attempt_with_twilios_outcome() {
     assert_eq!(answered["answered_by"], "human");
     let invalid = one("P503");
     assert_eq!(invalid["error_code"], 21211);
-    assert_eq!(invalid["error_message"], "invalid number");
+    assert_eq!(
+        invalid["error_message"],
+        "The 'To' number is not a valid phone number."
+    );
     assert_eq!(invalid["sid"], Value::Null);
 
     let by = |extra: &[&str]| {
@@ -293,7 +288,10 @@ fn logs_show_every_attempt_with_twilios_outcome() {
     assert_eq!(by(&["--state", "reached"]), 2);
 
     let table = w.run(&["status", "logs", "--search", "A1003"]).ok();
-    assert!(table.contains("21211: invalid number"), "{table}");
+    assert!(
+        table.contains("21211: The 'To' number is not a valid phone number."),
+        "{table}"
+    );
     let csv = w
         .run(&["status", "logs", "--csv", "--search", "A1004"])
         .ok();

@@ -2,15 +2,11 @@
 //! built by the real `import`, attempts standing in for `send`, and requests signed as Twilio
 //! signs them for the public URL https://example.org (the listener is "behind a proxy").
 
-mod common;
-#[path = "support/webhook.rs"]
-mod support;
-
 use std::io::Write;
 use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
-use support::{Listener, PUBLIC, attempt, encode, imported, sign, state};
+use crate::common::listener::{Listener, PUBLIC, attempt, encode, imported, sign, state};
 
 const CA1: &str = "CA11111111111111111111111111111111";
 const SM1: &str = "SM11111111111111111111111111111111";
@@ -99,7 +95,10 @@ fn status_callbacks_move_forward_only_and_repeats_are_stored_once() {
     assert!(params.contains("\"CallStatus\":\"completed\""), "{params}");
 
     let log = l.log();
-    assert!(!log.contains(support::TOKEN), "token in the log");
+    assert!(
+        !log.contains(crate::common::listener::TOKEN),
+        "token in the log"
+    );
     assert!(
         !log.contains("+14165550101"),
         "unmasked phone in the log:\n{log}"
@@ -380,7 +379,7 @@ fn sigterm_answers_the_request_in_flight_then_exits_0() {
     );
     std::thread::sleep(Duration::from_millis(200));
     s.write_all(rest.as_bytes()).unwrap();
-    let (code, _) = support::read_response(&mut s);
+    let (code, _) = crate::common::listener::read_response(&mut s);
     assert_eq!(code, 200, "{}", l.log());
     let status = l.wait_exit(Duration::from_secs(10));
     assert_eq!(status.code(), Some(0), "{}", l.log());
@@ -390,7 +389,7 @@ fn sigterm_answers_the_request_in_flight_then_exits_0() {
 
 #[test]
 fn missing_settings_are_usage_errors() {
-    let mut wd = common::Workdir::new();
+    let mut wd = crate::common::Workdir::new();
     let run = wd.run(&["serve-webhook"]);
     assert_eq!(run.code(), 2, "{}", run.stderr());
     assert!(

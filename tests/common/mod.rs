@@ -3,6 +3,9 @@
 
 #![allow(dead_code)]
 
+pub mod listener;
+pub mod twilio;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 

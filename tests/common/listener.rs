@@ -1,8 +1,7 @@
-//! Helpers for the listener's end-to-end tests: start the real `serve-webhook` on a free
-//! loopback port, sign requests the way Twilio does, and talk raw HTTP/1.1 so tests control
-//! exactly what goes over the wire (half requests, oversized bodies, stalls).
-
-#![allow(dead_code)]
+//! The one way tests start the real listener: `serve-webhook` on a loopback port (a free one,
+//! or one the test chose so the public URL can name it), requests signed the way Twilio does,
+//! and raw HTTP/1.1 so tests control exactly what goes over the wire (half requests, oversized
+//! bodies, stalls).
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
@@ -52,9 +51,14 @@ pub struct Listener {
 }
 
 impl Listener {
+    /// On a free port, read back from the listener's own log.
     pub fn start(wd: &Workdir) -> Listener {
+        Listener::start_on(wd, 0)
+    }
+
+    pub fn start_on(wd: &Workdir, port: u16) -> Listener {
         let mut child = wd
-            .command(&["serve-webhook", "--listen", "127.0.0.1:0"])
+            .command(&["serve-webhook", "--listen", &format!("127.0.0.1:{port}")])
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
             .spawn()
@@ -116,6 +120,12 @@ impl Listener {
         s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
         let _ = s.write_all(request);
         read_response(&mut s)
+    }
+
+    /// SIGTERM, as systemd sends it: the listener must finish what it has and exit 0.
+    pub fn stop(mut self) {
+        let status = self.terminate();
+        assert!(status.success(), "SIGTERM: {status}\n{}", self.log());
     }
 
     /// Sends SIGTERM and waits (bounded) for the exit.

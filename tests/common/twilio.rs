@@ -1,0 +1,50 @@
+//! The tests' Twilio: the crate's simulator on loopback, the same one the demo uses, reached by
+//! the binary's real HTTP client through `TWILIO_API_BASE`.
+
+use chrono::{DateTime, Utc};
+use reminders::domain::channel::Channel;
+use reminders::twilio::simulator::{Simulator, Step};
+
+use crate::common::Workdir;
+
+pub const ACCOUNT: &str = "ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+/// The same token the listener helper signs with, so simulated callbacks pass its check.
+pub use crate::common::listener::TOKEN;
+pub const FROM: &str = "+16135550000";
+pub const PUBLIC_URL: &str = "https://rem.example.ca";
+
+pub fn at(rfc3339: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(rfc3339)
+        .expect("an RFC 3339 time")
+        .with_timezone(&Utc)
+}
+
+/// A simulator whose calls and messages stay `queued` unless a test says otherwise: a test
+/// decides each outcome (`set_status`, or a script of steps).
+pub fn start(now: &str) -> Simulator {
+    let sim = Simulator::start(ACCOUNT, TOKEN, at(now)).expect("starting the simulator");
+    sim.set_default(Channel::Call, Step::Stay);
+    sim.set_default(Channel::Sms, Step::Stay);
+    sim
+}
+
+/// Points the workdir's binary at `sim`, with credentials and a public URL.
+pub fn connect(w: &mut Workdir, sim: &Simulator, public_url: &str) {
+    w.env("TWILIO_ACCOUNT_SID", ACCOUNT)
+        .env("TWILIO_AUTH_TOKEN", TOKEN)
+        .env("TWILIO_PHONE_NUMBER", FROM)
+        .env("TWILIO_API_BASE", &sim.base_url())
+        .env("REMINDERS_PUBLIC_URL", public_url);
+}
+
+/// The SID Twilio gave the first call or message to `to`.
+#[track_caller]
+pub fn sid(sim: &Simulator, to: &str) -> String {
+    sim.sid_to(to)
+        .unwrap_or_else(|| panic!("nothing was created for {to}"))
+}
+
+/// Twilio refuses the next request to `to` with its error `code`.
+pub fn refuse(sim: &Simulator, to: &str, http: u16, code: i64) {
+    sim.script(to, vec![Step::Refuse { http, code }]);
+}
