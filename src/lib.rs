@@ -15,6 +15,7 @@ pub mod exit;
 pub mod importer;
 pub mod mask;
 pub mod output;
+pub mod report;
 pub mod track;
 pub mod twilio;
 pub mod webhook;
