@@ -3,6 +3,7 @@
 //! the figures from the database, and the `report` command, live elsewhere; nothing here reads
 //! a file, a clock or a database.
 
+pub mod chart;
 mod example;
 pub mod model;
 
