@@ -5,6 +5,11 @@
 
 pub mod chart;
 mod example;
+pub mod html;
 pub mod model;
 
+pub use html::render;
 pub use model::{Day, Funnel, HandCall, Price, Rate, Reason, Report, Usage};
+
+#[cfg(test)]
+mod tests;
