@@ -12,4 +12,6 @@ pub use html::render;
 pub use model::{Day, Funnel, HandCall, Price, Rate, Reason, Report, Usage};
 
 #[cfg(test)]
+mod browser_test;
+#[cfg(test)]
 mod tests;
