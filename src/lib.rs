@@ -16,5 +16,6 @@ pub mod importer;
 pub mod mask;
 pub mod news;
 pub mod output;
+pub mod report;
 pub mod twilio;
 pub mod webhook;
