@@ -7,12 +7,9 @@ use chrono::{
 };
 use chrono_tz::Tz;
 
-/// How a slash date such as `01/02/2026` reads.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum SlashOrder {
-    MonthFirst,
-    DayFirst,
-}
+mod order;
+
+pub use order::SlashOrder;
 
 const EXPECTED: &str =
     "expected e.g. 2026-11-24 09:30, 2026-11-24T09:30:00-05:00 or 11/24/2026 9:30 AM";
@@ -111,6 +108,8 @@ fn parse_slash_local(s: &str, order: SlashOrder) -> Option<NaiveDateTime> {
     let (month, day) = match order {
         SlashOrder::MonthFirst => (a, b),
         SlashOrder::DayFirst => (b, a),
+        // A four-digit year last cannot read year-first.
+        SlashOrder::YearFirst => return None,
     };
     let date = NaiveDate::from_ymd_opt(y as i32, month, day)?;
     let time = parse_clock_time(time_part.trim())?;
