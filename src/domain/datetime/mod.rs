@@ -7,9 +7,12 @@ use chrono::{
 };
 use chrono_tz::Tz;
 
+mod excel;
 mod order;
+mod time;
 
 pub use order::SlashOrder;
+pub use time::parse_time;
 
 const EXPECTED: &str =
     "expected e.g. 2026-11-24 09:30, 2026-11-24T09:30:00-05:00 or 11/24/2026 9:30 AM";
