@@ -2,9 +2,59 @@
 //! formatted as text: a day number in the 1900 date system, a fraction of a day, or both
 //! (`46351.395833` is 2026-11-25 09:30).
 
-use chrono::NaiveTime;
+use chrono::{Datelike, Days, NaiveDate, NaiveTime};
 
 const MINUTES_PER_DAY: u32 = 24 * 60;
+
+/// The Excel day numbers read as dates: 2000-01-01 to 2099-12-31. A number outside them in a date
+/// column is a typo or not a date at all (a compact 20261125, an id), never an appointment.
+const FIRST_DAY: u32 = 36526;
+const LAST_DAY: u32 = 73050;
+const RANGE: &str = "Excel day numbers are read from 36526 (2000-01-01) to 73050 (2099-12-31)";
+
+/// Day `n` of Excel's 1900 date system. Excel counts 1900-01-01 as day 1 and, keeping a Lotus 1-2-3
+/// bug, also counts a 29 February 1900 that never was, as day 60: from day 61 (1900-03-01) on, day
+/// `n` is 1899-12-30 plus `n` days. Day 0 and day 60 are no real date.
+fn serial_date(n: u32) -> Option<NaiveDate> {
+    let base = match n {
+        0 | 60 => return None,
+        1..=59 => NaiveDate::from_ymd_opt(1899, 12, 31)?,
+        _ => NaiveDate::from_ymd_opt(1899, 12, 30)?,
+    };
+    base.checked_add_days(Days::new(u64::from(n)))
+}
+
+/// Day `n` as a date, if it is one an appointment could be on.
+fn plausible_day(n: u32) -> Result<NaiveDate, String> {
+    match serial_date(n) {
+        Some(date) if (FIRST_DAY..=LAST_DAY).contains(&n) => Ok(date),
+        Some(date) if date.year() <= 9999 => Err(format!(
+            "is Excel day number {n}, which is {date}: not a plausible appointment date ({RANGE})"
+        )),
+        _ if n == 60 => Err(format!(
+            "is Excel day number 60, which Excel counts as 29 February 1900, a day that never was ({RANGE})"
+        )),
+        _ => Err(format!("is a number, not a date ({RANGE})")),
+    }
+}
+
+/// A date Excel wrote as its day number (`46351`, or `46351.0` from an export that writes every
+/// number with a point). `None` when `s` is not a plain number or is a time alone (`0.5`).
+pub(super) fn date(s: &str) -> Option<Result<NaiveDate, String>> {
+    let (whole, frac, point) = decimal(s)?;
+    let whole = whole.filter(|&n| n != 0 || !point)?;
+    Some(plausible_day(whole).and_then(|date| {
+        if frac.bytes().all(|d| d == b'0') {
+            Ok(date)
+        } else {
+            let time = clock(minutes_of(frac) % MINUTES_PER_DAY).unwrap_or_default();
+            Err(format!(
+                "is an Excel date and time ({date} {}), where a date alone is expected",
+                time.format("%H:%M")
+            ))
+        }
+    }))
+}
 
 /// `s` as a plain decimal number: its whole part (`None` when empty, as in `.5`), its fraction's
 /// digits (empty when it has none) and whether it has a decimal point. `None` for anything else:
@@ -56,6 +106,73 @@ pub(super) fn time(s: &str) -> Option<Result<NaiveTime, String>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn ymd(y: i32, m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, d).unwrap()
+    }
+
+    #[test]
+    fn day_numbers_count_excels_29_february_1900() {
+        for (n, want) in [
+            (1, Some(ymd(1900, 1, 1))),
+            (59, Some(ymd(1900, 2, 28))),
+            (60, None),
+            (61, Some(ymd(1900, 3, 1))),
+            (0, None),
+            (36526, Some(ymd(2000, 1, 1))),
+            // 2026-11-25 is 46351 days after 1899-12-30 (checked apart: Python's
+            // date(1899, 12, 30) + timedelta(46351)).
+            (46351, Some(ymd(2026, 11, 25))),
+            (73050, Some(ymd(2099, 12, 31))),
+        ] {
+            assert_eq!(serial_date(n), want, "{n}");
+        }
+    }
+
+    #[test]
+    fn a_date_column_reads_plausible_day_numbers_only() {
+        for s in ["46351", "46351.0", "46351.", "46351.000"] {
+            assert_eq!(date(s), Some(Ok(ymd(2026, 11, 25))), "{s}");
+        }
+        for (s, why) in [
+            (
+                "46351.395833",
+                "is an Excel date and time (2026-11-25 09:30), where a date alone",
+            ),
+            (
+                "36525",
+                "is Excel day number 36525, which is 1999-12-31: not a plausible",
+            ),
+            (
+                "73051",
+                "is Excel day number 73051, which is 2100-01-01: not a plausible",
+            ),
+            (
+                "60",
+                "is Excel day number 60, which Excel counts as 29 February 1900",
+            ),
+            (
+                "0",
+                "is a number, not a date (Excel day numbers are read from 36526 (2000-01-01)",
+            ),
+            ("20261125", "is a number, not a date"),
+            ("999999999", "is a number, not a date"),
+        ] {
+            let err = date(s).unwrap().unwrap_err();
+            assert!(err.starts_with(why), "{s}: {err}");
+        }
+        for s in [
+            "0.5",
+            ".5",
+            "1e5",
+            "-46351",
+            "46,351",
+            "9999999999",
+            "2026-11-25",
+        ] {
+            assert_eq!(date(s), None, "{s}");
+        }
+    }
 
     fn hm(h: u32, m: u32) -> NaiveTime {
         NaiveTime::from_hms_opt(h, m, 0).unwrap()

@@ -7,10 +7,12 @@ use chrono::{
 };
 use chrono_tz::Tz;
 
+mod date;
 mod excel;
 mod order;
 mod time;
 
+pub use date::parse_date;
 pub use order::SlashOrder;
 pub use time::parse_time;
 
