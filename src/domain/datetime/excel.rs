@@ -2,7 +2,7 @@
 //! formatted as text: a day number in the 1900 date system, a fraction of a day, or both
 //! (`46351.395833` is 2026-11-25 09:30).
 
-use chrono::{Datelike, Days, NaiveDate, NaiveTime};
+use chrono::{Datelike, Days, NaiveDate, NaiveDateTime, NaiveTime};
 
 const MINUTES_PER_DAY: u32 = 24 * 60;
 
@@ -103,6 +103,29 @@ pub(super) fn time(s: &str) -> Option<Result<NaiveTime, String>> {
     }))
 }
 
+/// A date and time Excel wrote as a day number and a fraction of the day (`46351.395833` is
+/// 2026-11-25 09:30), to the nearest minute. `None` when `s` is not a plain number or is a time
+/// alone (`0.5`).
+pub(super) fn date_time(s: &str) -> Option<Result<NaiveDateTime, String>> {
+    let (whole, frac, point) = decimal(s)?;
+    let whole = whole.filter(|&n| n != 0 || !point)?;
+    if frac.bytes().all(|d| d == b'0') {
+        // A date cell: Excel wrote no fraction, so nothing says when in the day.
+        return Some(plausible_day(whole).and_then(|date| {
+            Err(format!(
+                "has a date ({date}) but no time: an Excel day number with no fraction of a day"
+            ))
+        }));
+    }
+    let minutes = minutes_of(frac);
+    // 23:59:59.9 rounds to the next day's midnight: the day carries.
+    let day = whole + minutes / MINUTES_PER_DAY;
+    Some(
+        plausible_day(day)
+            .map(|date| date.and_time(clock(minutes % MINUTES_PER_DAY).unwrap_or_default())),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -176,6 +199,39 @@ mod tests {
 
     fn hm(h: u32, m: u32) -> NaiveTime {
         NaiveTime::from_hms_opt(h, m, 0).unwrap()
+    }
+
+    #[test]
+    fn day_numbers_with_fractions_are_date_times() {
+        let at = |y, mo, d, h, mi| ymd(y, mo, d).and_hms_opt(h, mi, 0).unwrap();
+        for (s, want) in [
+            ("46351.395833", at(2026, 11, 25, 9, 30)),
+            ("46351.5", at(2026, 11, 25, 12, 0)),
+            ("46351.604167", at(2026, 11, 25, 14, 30)),
+            ("46351.9999999", at(2026, 11, 26, 0, 0)),
+            ("36526.25", at(2000, 1, 1, 6, 0)),
+        ] {
+            assert_eq!(date_time(s), Some(Ok(want)), "{s}");
+        }
+        for (s, why) in [
+            ("46351", "has a date (2026-11-25) but no time"),
+            ("46351.0", "has a date (2026-11-25) but no time"),
+            (
+                "100.5",
+                "is Excel day number 100, which is 1900-04-09: not a plausible",
+            ),
+            (
+                "60.5",
+                "is Excel day number 60, which Excel counts as 29 February 1900",
+            ),
+            ("20261125.5", "is a number, not a date"),
+        ] {
+            let err = date_time(s).unwrap().unwrap_err();
+            assert!(err.starts_with(why), "{s}: {err}");
+        }
+        for s in ["0.5", ".5", "46351,5", "46351.5.1", "46351 9:30"] {
+            assert_eq!(date_time(s), None, "{s}");
+        }
     }
 
     #[test]

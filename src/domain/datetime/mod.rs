@@ -1,6 +1,9 @@
 //! Appointment date-times as clinics write them, turned into one instant.
 //! Local times are in the clinic's zone: a time skipped by the spring-forward change does not
 //! exist and is refused; a time repeated by the fall-back change is read as the earlier instant.
+//!
+//! `date` reads dates alone, `time` times alone, `excel` Excel's numbers for both, `order` which
+//! way a slash date reads; this file puts a date and a time together.
 
 use chrono::{
     DateTime, FixedOffset, LocalResult, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc,
@@ -29,17 +32,22 @@ pub fn parse_appointment_time(
     if s.is_empty() {
         return Err("is empty".into());
     }
+    // The plain form first: it is nearly every row of a big import.
     let naive = match plain_iso_local(s) {
         Some(naive) => naive,
         None => {
-            if let Some(instant) = parse_with_offset(s) {
+            if let Some(instant) = looks_iso(s).then(|| parse_with_offset(s)).flatten() {
                 return Ok(instant);
             }
-            parse_iso_local(s)
-                .or_else(|| parse_slash_local(s, slash))
-                .ok_or_else(|| format!("is not a date and time we understand ({EXPECTED})"))?
+            local(s, slash).map_err(Unread::reason)?
         }
     };
+    to_instant(naive, tz)
+}
+
+/// The instant a local time in `tz` names: refused in a spring-forward gap, the earlier of two in
+/// a fall-back overlap.
+fn to_instant(naive: NaiveDateTime, tz: Tz) -> Result<DateTime<Utc>, String> {
     match tz.from_local_datetime(&naive) {
         LocalResult::Single(t) => Ok(t.with_timezone(&Utc)),
         LocalResult::Ambiguous(earlier, later) => Ok(earlier.min(later).with_timezone(&Utc)),
@@ -73,6 +81,12 @@ fn plain_iso_local(s: &str) -> Option<NaiveDateTime> {
     Some(date.and_time(time))
 }
 
+/// Starts `YYYY-`: only such a value can be ISO 8601, so the others skip chrono's format parsers.
+fn looks_iso(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.len() > 4 && b[..4].iter().all(u8::is_ascii_digit) && b[4] == b'-'
+}
+
 fn parse_with_offset(s: &str) -> Option<DateTime<Utc>> {
     let with_t = s.replacen(' ', "T", 1);
     if let Ok(t) = DateTime::parse_from_rfc3339(&with_t) {
@@ -96,6 +110,7 @@ fn parse_with_offset(s: &str) -> Option<DateTime<Utc>> {
     None
 }
 
+/// ISO 8601 without an offset, with any fraction of a second (`2026-11-25 08:30:00.0`, OpenMRS).
 fn parse_iso_local(s: &str) -> Option<NaiveDateTime> {
     let with_t = s.replacen(' ', "T", 1);
     ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%dT%H:%M"]
@@ -103,37 +118,71 @@ fn parse_iso_local(s: &str) -> Option<NaiveDateTime> {
         .find_map(|fmt| NaiveDateTime::parse_from_str(&with_t, fmt).ok())
 }
 
-fn parse_slash_local(s: &str, order: SlashOrder) -> Option<NaiveDateTime> {
-    let (date_part, time_part) = s.split_once(char::is_whitespace)?;
-    let mut nums = date_part.split('/').map(|p| p.trim().parse::<u32>().ok());
-    let (a, b, y) = (nums.next()??, nums.next()??, nums.next()??);
-    if nums.next().is_some() || y < 1000 {
-        return None;
-    }
-    let (month, day) = match order {
-        SlashOrder::MonthFirst => (a, b),
-        SlashOrder::DayFirst => (b, a),
-        // A four-digit year last cannot read year-first.
-        SlashOrder::YearFirst => return None,
-    };
-    let date = NaiveDate::from_ymd_opt(y as i32, month, day)?;
-    let time = parse_clock_time(time_part.trim())?;
-    Some(date.and_time(time))
+/// Why a local date-time did not read.
+enum Unread<'a> {
+    /// It has a date and a time, and this one (`what`) is wrong.
+    Part {
+        what: &'static str,
+        part: &'a str,
+        why: String,
+    },
+    /// No date and time in it could be told apart, or it is a wrong Excel number.
+    Whole(String),
 }
 
-fn parse_clock_time(s: &str) -> Option<NaiveTime> {
-    let upper = s.to_ascii_uppercase().replace('.', "");
-    let compact = upper.split_whitespace().collect::<Vec<_>>().join(" ");
-    [
-        "%I:%M %p",
-        "%I:%M:%S %p",
-        "%I:%M%p",
-        "%I:%M:%S%p",
-        "%H:%M",
-        "%H:%M:%S",
-    ]
-    .iter()
-    .find_map(|fmt| NaiveTime::parse_from_str(&compact, fmt).ok())
+impl Unread<'_> {
+    fn reason(self) -> String {
+        match self {
+            Unread::Part { what, part, why } => format!("has a {what} part '{part}' that {why}"),
+            Unread::Whole(why) => why,
+        }
+    }
+}
+
+/// Any local date-time form: ISO, an Excel number, or any date `parse_date` reads followed by
+/// whitespace and any time `parse_time` reads.
+fn local(s: &str, order: SlashOrder) -> Result<NaiveDateTime, Unread<'_>> {
+    if let Some(naive) = looks_iso(s).then(|| parse_iso_local(s)).flatten() {
+        return Ok(naive);
+    }
+    if let Some(read) = excel::date_time(s) {
+        return read.map_err(Unread::Whole);
+    }
+    // Dates and times both may hold spaces (`Nov 25, 2026`, `9:30 AM`, `9 h 30`), so every
+    // whitespace is tried as the place where the date ends; no date form ends the way a time
+    // starts, so at most one place reads. The usual `11/25/2026 9:30 AM` reads at the first.
+    let mut time_wrong = None;
+    let mut date_wrong = None;
+    for (at, _) in s.match_indices(char::is_whitespace) {
+        let (date_part, time_part) = (s[..at].trim_end(), s[at..].trim_start());
+        match (parse_date(date_part, order), parse_time(time_part)) {
+            (Ok(date), Ok(time)) => return Ok(date.and_time(time)),
+            (Ok(_), Err(why)) => time_wrong = time_wrong.or(Some((time_part, why))),
+            (Err(why), Ok(_)) => date_wrong = date_wrong.or(Some((date_part, why))),
+            (Err(_), Err(_)) => {}
+        }
+    }
+    if let Some((part, why)) = time_wrong {
+        return Err(Unread::Part {
+            what: "time",
+            part,
+            why,
+        });
+    }
+    if let Some((part, why)) = date_wrong {
+        return Err(Unread::Part {
+            what: "date",
+            part,
+            why,
+        });
+    }
+    Err(Unread::Whole(if parse_date(s, order).is_ok() {
+        format!("has a date but no time ({EXPECTED})")
+    } else if parse_time(s).is_ok() {
+        format!("has a time but no date ({EXPECTED})")
+    } else {
+        format!("is not a date and time we understand ({EXPECTED})")
+    }))
 }
 
 #[cfg(test)]
@@ -233,6 +282,100 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn any_date_with_any_time_names_one_instant() {
+        let (mdy, dmy) = (SlashOrder::MonthFirst, SlashOrder::DayFirst);
+        let nine_thirty = "2026-11-25T14:30:00Z";
+        let two_pm = "2026-11-25T19:00:00Z";
+        for (s, order, want) in [
+            ("2026-11-25 08:30:00.0", mdy, "2026-11-25T13:30:00Z"),
+            ("2026-11-25 9:30 AM", mdy, nine_thirty),
+            ("2026/11/25 09:30", dmy, nine_thirty),
+            ("11/25/2026 9:30:00 AM", mdy, nine_thirty),
+            ("11/25/2026  9:30 AM", mdy, nine_thirty),
+            ("11/25/26 9:30", mdy, nine_thirty),
+            ("25/11/26 14:00", dmy, two_pm),
+            ("25.11.2026 14:00", mdy, two_pm),
+            ("11-25-2026 2:00 p.m.", mdy, two_pm),
+            ("Nov 25, 2026 9:30 AM", mdy, nine_thirty),
+            ("Nov 25, 2026, 9:30 AM", dmy, nine_thirty),
+            ("Wed, Nov 25, 2026 2:00 PM", mdy, two_pm),
+            ("November 25 2026 14:00:00", mdy, two_pm),
+            ("25-Nov-2026 09:30", mdy, nine_thirty),
+            ("25 novembre 2026 9 h 30", mdy, nine_thirty),
+            ("mercredi 25 novembre 2026 14 h", dmy, two_pm),
+            ("25 nov. 2026 14h", dmy, two_pm),
+            ("2026-11-25T13:30:00Z", dmy, "2026-11-25T13:30:00Z"),
+            ("46351.395833", mdy, nine_thirty),
+            ("46351.583333", dmy, two_pm),
+        ] {
+            assert_eq!(
+                parse_appointment_time(s, Toronto, order),
+                Ok(utc(want)),
+                "{s}"
+            );
+        }
+    }
+
+    #[test]
+    fn every_form_keeps_the_daylight_saving_rules() {
+        for s in ["03/08/2026 2:30 AM", "Mar 8, 2026 2:30 AM", "46089.104167"] {
+            let gap = p(s).unwrap_err();
+            assert!(
+                gap.starts_with("does not exist in America/Toronto"),
+                "{s}: {gap}"
+            );
+        }
+        for s in ["11/01/2026 1:30 AM", "1 novembre 2026 1 h 30", "46327.0625"] {
+            assert_eq!(p(s), Ok(utc("2026-11-01T05:30:00Z")), "{s}");
+        }
+    }
+
+    #[test]
+    fn a_wrong_part_is_named() {
+        for (s, why) in [
+            ("", "is empty"),
+            ("46351", "has a date (2026-11-25) but no time"),
+            ("2026-11-24", "has a date but no time (expected e.g."),
+            ("Nov 25, 2026", "has a date but no time"),
+            ("9:30 AM", "has a time but no date"),
+            (
+                "13/45/2026 9:30",
+                "has a date part '13/45/2026' that is not a real date read month-first (mdy)",
+            ),
+            (
+                "2026-02-30 09:30",
+                "has a date part '2026-02-30' that is not a real date (read as year, month, day)",
+            ),
+            (
+                "11/25/2026 25:00",
+                "has a time part '25:00' that is not a real time",
+            ),
+            (
+                "11/25/2026 930",
+                "has a time part '930' that is a bare number",
+            ),
+            (
+                "Nov 25, 2026 13:00 PM",
+                "has a time part '13:00 PM' that has AM or PM",
+            ),
+            ("20261125", "is a number, not a date (Excel day numbers"),
+            (
+                "soon",
+                "is not a date and time we understand (expected e.g.",
+            ),
+            ("9:30 11/25/2026", "is not a date and time we understand"),
+        ] {
+            let err = p(s).unwrap_err();
+            assert!(err.starts_with(why), "{s}: {err}");
+        }
+        let why = parse_appointment_time("11/25/2026 9:30", Toronto, SlashOrder::DayFirst);
+        assert_eq!(
+            why,
+            Err("has a date part '11/25/2026' that is not a real date read day-first (dmy)".into())
+        );
     }
 
     #[test]
