@@ -3,7 +3,8 @@
 //! exist and is refused; a time repeated by the fall-back change is read as the earlier instant.
 //!
 //! `date` reads dates alone, `time` times alone, `excel` Excel's numbers for both, `order` which
-//! way a slash date reads; this file puts a date and a time together.
+//! way a slash date reads, `split` a date column with a time column; this file puts a date and a
+//! time together.
 
 use chrono::{
     DateTime, FixedOffset, LocalResult, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc,
@@ -13,10 +14,12 @@ use chrono_tz::Tz;
 mod date;
 mod excel;
 mod order;
+mod split;
 mod time;
 
 pub use date::parse_date;
 pub use order::SlashOrder;
+pub use split::{SplitError, parse_split};
 pub use time::parse_time;
 
 const EXPECTED: &str =
