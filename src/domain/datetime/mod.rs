@@ -18,7 +18,7 @@ mod split;
 mod time;
 
 pub use date::parse_date;
-pub use order::SlashOrder;
+pub use order::{Decision, Evidence, OrderTally, SlashOrder, slash_evidence};
 pub use split::{SplitError, parse_split};
 pub use time::parse_time;
 
