@@ -1,7 +1,7 @@
 //! Calendar dates as clinics and their exports write them: ISO, slash, dash and dot numbers,
 //! month names in English and French, and Excel's day numbers.
 
-use chrono::{Datelike, NaiveDate};
+use chrono::{Month, NaiveDate};
 
 use super::{SlashOrder, excel};
 
@@ -68,7 +68,7 @@ fn numeric(s: &str, order: SlashOrder) -> Option<Result<NaiveDate, String>> {
     let read = match order {
         SlashOrder::MonthFirst => date(year(c)?, first, second),
         SlashOrder::DayFirst => date(year(c)?, second, first),
-        SlashOrder::YearFirst if c.len() == 2 => date(year(a)?, second, n(c)?),
+        SlashOrder::YearFirst if a.len() == 2 && c.len() == 2 => date(year(a)?, second, n(c)?),
         SlashOrder::YearFirst => None,
     };
     Some(read.ok_or_else(|| format!("is not a real date read {}", order.describe())))
@@ -87,7 +87,7 @@ fn named_month(s: &str) -> Option<Result<NaiveDate, String>> {
         .filter(|w| !w.is_empty())
         .collect();
     // The weekday is dropped unread: an export that writes it also writes the date it names.
-    if words.len() == 4 && WEEKDAYS.contains(&words[0]) {
+    if words.len() == 4 && WEEKDAYS.iter().any(|day| day.contains(&words[0])) {
         words.remove(0);
     }
     let [first, second, year] = words[..] else {
@@ -103,11 +103,15 @@ fn named_month(s: &str) -> Option<Result<NaiveDate, String>> {
         return None;
     }
     let year = year.parse::<i32>().ok()? + if year.len() == 2 { 2000 } else { 0 };
-    Some(NaiveDate::from_ymd_opt(year, month, day).ok_or_else(|| {
-        let days = days_in_month(year, month);
-        let name = ENGLISH_MONTHS[month as usize - 1];
-        format!("is not a real date ({name} {year} has {days} days)")
-    }))
+    Some(
+        NaiveDate::from_ymd_opt(year, month.number_from_month(), day).ok_or_else(|| {
+            let days = month.num_days(year).unwrap_or(31);
+            format!(
+                "is not a real date ({} {year} has {days} days)",
+                month.name()
+            )
+        }),
+    )
 }
 
 /// French accents dropped, so `février`, `fevrier` and `FÉVR.` are one word.
@@ -123,75 +127,40 @@ fn unaccent(c: char) -> char {
     }
 }
 
-const ENGLISH_MONTHS: [&str; 12] = [
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-];
-
 /// Month words, lower case and unaccented, English then French, full and abbreviated.
-const MONTH_WORDS: [&[&str]; 12] = [
-    &["january", "jan", "janvier", "janv"],
-    &["february", "feb", "fevrier", "fevr", "fev"],
-    &["march", "mar", "mars"],
-    &["april", "apr", "avril", "avr"],
-    &["may", "mai"],
-    &["june", "jun", "juin"],
-    &["july", "jul", "juillet", "juil"],
-    &["august", "aug", "aout"],
-    &["september", "sep", "sept", "septembre"],
-    &["october", "oct", "octobre"],
-    &["november", "nov", "novembre"],
-    &["december", "dec", "decembre"],
+const MONTH_WORDS: [(Month, &[&str]); 12] = [
+    (Month::January, &["january", "jan", "janvier", "janv"]),
+    (
+        Month::February,
+        &["february", "feb", "fevrier", "fevr", "fev"],
+    ),
+    (Month::March, &["march", "mar", "mars"]),
+    (Month::April, &["april", "apr", "avril", "avr"]),
+    (Month::May, &["may", "mai"]),
+    (Month::June, &["june", "jun", "juin"]),
+    (Month::July, &["july", "jul", "juillet", "juil"]),
+    (Month::August, &["august", "aug", "aout"]),
+    (Month::September, &["september", "sep", "sept", "septembre"]),
+    (Month::October, &["october", "oct", "octobre"]),
+    (Month::November, &["november", "nov", "novembre"]),
+    (Month::December, &["december", "dec", "decembre"]),
 ];
 
-const WEEKDAYS: [&str; 31] = [
-    "monday",
-    "mon",
-    "tuesday",
-    "tue",
-    "tues",
-    "wednesday",
-    "wed",
-    "thursday",
-    "thu",
-    "thur",
-    "thurs",
-    "friday",
-    "fri",
-    "saturday",
-    "sat",
-    "sunday",
-    "sun",
-    "lundi",
-    "lun",
-    "mardi",
-    "mar",
-    "mercredi",
-    "mer",
-    "jeudi",
-    "jeu",
-    "vendredi",
-    "ven",
-    "samedi",
-    "sam",
-    "dimanche",
-    "dim",
+/// Weekday words, lower case and unaccented, English then French; `mar` is also March.
+const WEEKDAYS: [&[&str]; 7] = [
+    &["monday", "mon", "lundi", "lun"],
+    &["tuesday", "tue", "tues", "mardi", "mar"],
+    &["wednesday", "wed", "mercredi", "mer"],
+    &["thursday", "thu", "thur", "thurs", "jeudi", "jeu"],
+    &["friday", "fri", "vendredi", "ven"],
+    &["saturday", "sat", "samedi", "sam"],
+    &["sunday", "sun", "dimanche", "dim"],
 ];
 
-fn month_number(word: &str) -> Option<u32> {
-    (1..=12)
-        .zip(MONTH_WORDS)
-        .find_map(|(n, words)| words.contains(&word).then_some(n))
+fn month_number(word: &str) -> Option<Month> {
+    MONTH_WORDS
+        .iter()
+        .find_map(|&(month, words)| words.contains(&word).then_some(month))
 }
 
 /// `25`, `1er`, `1st`, `25th`.
@@ -202,15 +171,6 @@ fn day_number(word: &str) -> Option<u32> {
         return None;
     }
     word[..digits].parse().ok()
-}
-
-fn days_in_month(year: i32, month: u32) -> u32 {
-    let next = if month == 12 {
-        NaiveDate::from_ymd_opt(year + 1, 1, 1)
-    } else {
-        NaiveDate::from_ymd_opt(year, month + 1, 1)
-    };
-    next.and_then(|d| d.pred_opt()).map_or(31, |d| d.day())
 }
 
 #[cfg(test)]
