@@ -151,9 +151,10 @@ fn local(s: &str, order: SlashOrder) -> Result<NaiveDateTime, Unread<'_>> {
     if let Some(read) = excel::date_time(s) {
         return read.map_err(Unread::Whole);
     }
-    // Dates and times both may hold spaces (`Nov 25, 2026`, `9:30 AM`, `9 h 30`), so every
-    // whitespace is tried as the place where the date ends; no date form ends the way a time
-    // starts, so at most one place reads. The usual `11/25/2026 9:30 AM` reads at the first.
+    // Dates and times both may hold spaces (`Nov 25, 2026`, `9:30 AM`, `9 h 30`), so each
+    // whitespace, from the left, is tried as the place where the date ends. No date form can take
+    // a time's first word as its last, so one place at most reads; the usual `11/25/2026 9:30 AM`
+    // reads at the first.
     let mut time_wrong = None;
     let mut date_wrong = None;
     for (at, _) in s.match_indices(char::is_whitespace) {
