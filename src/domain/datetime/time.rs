@@ -21,17 +21,12 @@ pub fn parse_time(raw: &str) -> Result<NaiveTime, String> {
         Some((body, pm)) => (body, Some(pm)),
         None => (lower.as_str(), None),
     };
-    let clock = read_clock(body).ok_or_else(|| {
-        if pm.is_none() && body.bytes().all(|b| b.is_ascii_digit()) {
-            // 930 could be 9:30 or 09:03 typed short, 14 an hour or a room: not guessed.
-            format!("is a bare number, not a time ({EXPECTED})")
-        } else {
-            format!("is not a time we understand ({EXPECTED})")
-        }
-    })?;
-    if clock.minute.is_none() && pm.is_none() && !clock.french {
+    if pm.is_none() && body.bytes().all(|b| b.is_ascii_digit()) {
+        // 930 is likely 9:30, but 1230 may be a room and 14 a duration: a number is not guessed.
         return Err(format!("is a bare number, not a time ({EXPECTED})"));
     }
+    let clock =
+        read_clock(body).ok_or_else(|| format!("is not a time we understand ({EXPECTED})"))?;
     let hour = match pm {
         None => clock.hour,
         Some(_) if !(1..=12).contains(&clock.hour) => {
@@ -40,7 +35,7 @@ pub fn parse_time(raw: &str) -> Result<NaiveTime, String> {
         // 12:00 AM is midnight and 12:00 PM noon.
         Some(pm) => clock.hour % 12 + if pm { 12 } else { 0 },
     };
-    NaiveTime::from_hms_nano_opt(hour, clock.minute.unwrap_or(0), clock.second, clock.nano)
+    NaiveTime::from_hms_nano_opt(hour, clock.minute, clock.second, clock.nano)
         .ok_or_else(|| "is not a real time (hours 0 to 23, minutes and seconds 0 to 59)".into())
 }
 
@@ -56,11 +51,9 @@ fn split_meridiem(lower: &str) -> Option<(&str, bool)> {
 /// The numbers of a clock reading, not yet checked against the clock's ranges.
 struct Clock {
     hour: u32,
-    minute: Option<u32>,
+    minute: u32,
     second: u32,
     nano: u32,
-    /// Written with `h`, so `14 h` is a time though it has no minutes.
-    french: bool,
 }
 
 /// `H:MM`, `H:MM:SS`, `H:MM:SS.fff`, `H h`, `H h MM` (spaces around `h` optional), or `H` alone.
@@ -69,29 +62,28 @@ fn read_clock(body: &str) -> Option<Clock> {
     let hour = take_digits(&mut rest, 1, 2)?;
     let mut clock = Clock {
         hour,
-        minute: None,
+        minute: 0,
         second: 0,
         nano: 0,
-        french: false,
     };
     if rest.first() == Some(&b':') {
         rest = &rest[1..];
-        clock.minute = Some(take_digits(&mut rest, 2, 2)?);
+        clock.minute = take_digits(&mut rest, 2, 2)?;
         if rest.first() == Some(&b':') {
             rest = &rest[1..];
             clock.second = take_digits(&mut rest, 2, 2)?;
             if rest.first() == Some(&b'.') {
                 rest = &rest[1..];
-                let digits = rest.len();
+                let before = rest.len();
                 let frac = take_digits(&mut rest, 1, 9)?;
-                clock.nano = frac * 10u32.pow(9 - digits as u32);
+                let digits = (before - rest.len()) as u32;
+                clock.nano = frac * 10u32.pow(9 - digits);
             }
         }
     } else if rest.trim_ascii_start().first() == Some(&b'h') {
-        clock.french = true;
         rest = rest.trim_ascii_start()[1..].trim_ascii_start();
         if !rest.is_empty() {
-            clock.minute = Some(take_digits(&mut rest, 2, 2)?);
+            clock.minute = take_digits(&mut rest, 2, 2)?;
         }
     }
     rest.is_empty().then_some(clock)
@@ -181,6 +173,8 @@ mod tests {
             ("h30", "is not a time we understand"),
             ("noon", "is not a time we understand"),
             ("09:30:00.0000000001", "is not a time we understand"),
+            ("09:30:00.5xxxxxxxxxxxxx", "is not a time we understand"),
+            ("09:30:00.", "is not a time we understand"),
             ("0.9999999", "is an Excel time that rounds to 24:00"),
         ] {
             let err = parse_time(s).unwrap_err();
