@@ -111,7 +111,7 @@ pub fn end_attempt(
             }
         }
         Ending::OptedOut => {
-            opt_outs::add(conn, &appt.phone_number, "twilio-21610", now)?;
+            opt_outs::add(conn, &appt.phone_number, "twilio error 21610", None, now)?;
             Event::OptedOut
         }
     };
@@ -134,10 +134,16 @@ pub fn move_appointment(
     }
 }
 
-/// A number opted out by text (STOP and Twilio's other opt-out words): recorded, and every
-/// appointment of the number still waiting for contact stops.
-pub fn opt_out(conn: &Connection, phone: &str, source: &str, now: &str) -> Result<usize> {
-    opt_outs::add(conn, phone, source, now)?;
+/// A number opted out (STOP, ARRET, by hand): recorded in its history with `source` and the
+/// `words` used, and every appointment of the number still waiting for contact stops.
+pub fn opt_out(
+    conn: &Connection,
+    phone: &str,
+    source: &str,
+    words: Option<&str>,
+    now: &str,
+) -> Result<usize> {
+    opt_outs::add(conn, phone, source, words, now)?;
     let mut moved = 0;
     for appt in waiting_for(conn, phone)? {
         if move_appointment(conn, &appt, Event::OptedOut, now)?.is_some() {
@@ -147,9 +153,17 @@ pub fn opt_out(conn: &Connection, phone: &str, source: &str, now: &str) -> Resul
     Ok(moved)
 }
 
-/// START/UNSTOP: the opt-out is lifted and contact resumes where it stopped.
-pub fn opt_in(conn: &Connection, rules: Rules, phone: &str, now: &str) -> Result<bool> {
-    let lifted = opt_outs::remove(conn, phone)?;
+/// START/UNSTOP: the opt-out is lifted (the history keeps both) and contact resumes where it
+/// stopped.
+pub fn opt_in(
+    conn: &Connection,
+    rules: Rules,
+    phone: &str,
+    source: &str,
+    words: Option<&str>,
+    now: &str,
+) -> Result<bool> {
+    let lifted = opt_outs::remove(conn, phone, source, words, now)?;
     for appt in appointments::for_phone_in_states(conn, phone, &[State::OptedOut])? {
         if appt.at.as_str() > now {
             let resume = state::resume_state(appt.attempt_count as u32, rules.max_attempts);
@@ -303,10 +317,13 @@ mod tests {
         let (conn, _) = setup(Channel::Sms);
         conn.execute("UPDATE appointments SET status = 'retry_wait'", [])
             .unwrap();
-        assert_eq!(opt_out(&conn, "+14165550101", "sms-STOP", NOW).unwrap(), 1);
+        assert_eq!(
+            opt_out(&conn, "+14165550101", "reply", Some("STOP"), NOW).unwrap(),
+            1
+        );
         assert!(opt_outs::contains(&conn, "+14165550101").unwrap());
         assert_eq!(state_of(&conn).0, "opted_out");
-        assert!(opt_in(&conn, RULES, "+14165550101", NOW).unwrap());
+        assert!(opt_in(&conn, RULES, "+14165550101", "reply", Some("START"), NOW).unwrap());
         assert_eq!(state_of(&conn).0, "retry_wait");
     }
 }

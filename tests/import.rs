@@ -211,7 +211,7 @@ fn a_file_that_cannot_be_read_as_appointments_is_recorded_failed_and_archived() 
     );
     assert!(
         run.stdout()
-            .contains("lacks the required column(s) appointment_id, patient_id"),
+            .contains("no header row: none of the first 20 lines holds the columns needed (no patient_id column; no phone_number column"),
         "{}",
         run.stdout()
     );

@@ -327,10 +327,12 @@ fn imports_failed_rows_and_runs_in_three_formats() {
             "successful_rows",
             "duplicate_rows",
             "failed_rows",
+            "withdrawn_rows",
             "user_id",
             "started_at",
             "finished_at",
             "error",
+            "summary",
         ])
     );
     assert_eq!(imports[0]["file_name"], "late.csv");

@@ -267,9 +267,12 @@ fn text_replies() {
     ];
     let (code, xml) = l.post("/twilio/sms-inbound", &params);
     assert_eq!((code, xml.contains("<Response/>")), (200, true), "{xml}");
+    // The history keeps both events; the latest decides.
     assert_eq!(
-        wd.count("SELECT count(*) FROM opt_outs WHERE phone_number = '+14165550106'"),
-        0
+        wd.count(
+            "SELECT group_concat(event) = 'opt_out,opt_in' FROM opt_outs WHERE phone_number = '+14165550106'"
+        ),
+        1
     );
     assert_eq!(state(&wd, stop), "retry_wait");
 

@@ -1,22 +1,29 @@
-//! `reminders import`: the clinic's CSV files into the store.
+//! `reminders import`: the clinic's export files into the store.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 
 use crate::config::Config;
-use crate::importer::{self, Outcome};
+use crate::import::{self, Attempt, Options, Outcome};
 use crate::{db, output};
 
 #[derive(clap::Args, Debug)]
 #[command(
-    about = "Import appointment CSV files (default: every *.csv in the drop folder)",
-    long_about = "Validates each file row by row, stores new appointments, counts duplicates \
-(same appointment id, patient id and time, in this file or any earlier one) and rejected rows, \
-then moves the file into the archive folder. A file already imported (same SHA-256) is \
-recognised and not imported again. Each file is imported whole or not at all.",
+    about = "Import appointment exports (default: every *.csv in the drop folder)",
+    long_about = "Reads each file as the clinic's system wrote it (columns mapped by [csv.columns], \
+comma, semicolon or tab, UTF-8, UTF-16 or Windows-1252, title lines above the header), checks \
+every row, stores new appointments, counts duplicates (same appointment id, patient id and \
+time, in this file or any earlier one), withdraws appointments a row moved or cancelled, and \
+keeps rejected rows with their reason. Then it moves the file into the archive folder (a file \
+named from outside the drop folder is copied and left where it is). A file already imported \
+(same SHA-256) is recognised and not imported again. Each file is imported whole or not at \
+all; a file still being written is left for the next run.",
     after_help = "Examples:\n  reminders import                      # every *.csv in ./csv, oldest name first\n  \
-reminders import exports/2026-11-24.csv\n  reminders import --now                # import, then send right away\n\n\
+reminders import --dry-run exports/day.csv   # what an import would do; changes nothing\n  \
+reminders import exports/2026-11-24.csv\n  \
+reminders import --force csv/day.csv  # again, after fixing the configuration\n  \
+reminders import --now                # import, then send right away\n\n\
 Rejected rows: reminders status failed-rows --import N"
 )]
 pub struct Args {
@@ -24,40 +31,98 @@ pub struct Args {
     pub files: Vec<PathBuf>,
 
     /// Run `send` right after importing (the manual "upload and go").
-    #[arg(long)]
+    #[arg(long, conflicts_with = "dry_run")]
     pub now: bool,
+
+    /// Read, check and report exactly as an import would; store, archive and record nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// Import FILE even though the same content was imported before (after a config fix).
+    #[arg(long, requires = "files")]
+    pub force: bool,
 }
 
 pub fn run(cfg: &Config, args: &Args) -> Result<()> {
-    let files = if args.files.is_empty() {
-        importer::drop_folder_files(&cfg.csv_dir)?
+    let from_drop_folder = args.files.is_empty();
+    let files: Vec<(PathBuf, bool)> = if from_drop_folder {
+        if !cfg.csv_dir.is_dir() {
+            anyhow::bail!(
+                "the drop folder {} does not exist (csv_dir / REMINDERS_CSV_DIR): is this the right working directory?",
+                cfg.csv_dir.display()
+            );
+        }
+        let found = import::drop_folder_files(&cfg.csv_dir)?;
+        for (path, why) in found.skipped {
+            log::warn!("{} {why}", path.display());
+        }
+        found.files.into_iter().map(|f| (f, true)).collect()
     } else {
-        args.files.clone()
+        args.files
+            .iter()
+            .map(|f| (f.clone(), inside(f, &cfg.csv_dir)))
+            .collect()
     };
-    let mut conn = db::open(&cfg.db)?;
+    if files.is_empty() {
+        log::warn!(
+            "no CSV file to import in {}: has the export arrived? (`reminders status --check` reports it)",
+            cfg.csv_dir.display()
+        );
+        return Ok(());
+    }
+    let mut conn = open_db(cfg, args.dry_run)?;
     let user = operator();
+    let opts = Options {
+        dry_run: args.dry_run,
+        force: args.force,
+    };
     let mut outcomes = Vec::new();
-    let mut failed_files = 0;
-    for path in &files {
-        match importer::import_file(&mut conn, cfg, path, &user) {
-            Ok(outcome) => {
-                if outcome.status == "failed" {
-                    failed_files += 1;
+    let mut problems = Vec::new();
+    for (path, in_drop_folder) in &files {
+        // Named by hand, a file is taken as complete; in the drop folder it may still arrive.
+        match import::import_file(
+            &mut conn,
+            cfg,
+            path,
+            *in_drop_folder && from_drop_folder,
+            &user,
+            opts,
+        ) {
+            Ok(Attempt::Done(outcome)) => outcomes.push(*outcome),
+            Ok(Attempt::NotNow(why)) => {
+                log::warn!("{} {}", path.display(), why.0);
+                if !from_drop_folder {
+                    problems.push(format!("{} {}", path.display(), why.0));
                 }
-                outcomes.push(outcome);
             }
-            Err(e) => {
-                failed_files += 1;
-                log::error!("{:#}", e.context(format!("importing {}", path.display())));
-            }
+            Err(e) => problems.push(format!(
+                "{:#}",
+                e.context(format!("importing {}", path.display()))
+            )),
         }
     }
-    print_summary(&outcomes, files.is_empty(), cfg);
-    if failed_files > 0 {
-        anyhow::bail!(
-            "{failed_files} of {} file(s) could not be imported",
-            files.len()
-        );
+    if args.dry_run {
+        println!("Dry run: nothing was stored, archived or recorded.");
+    }
+    print_summary(&outcomes);
+    for o in &outcomes {
+        if o.status == crate::db::imports::ImportStatus::Failed {
+            problems.push(format!(
+                "{} could not be imported: {}",
+                o.file_name,
+                o.note.as_deref().unwrap_or("no reason recorded")
+            ));
+        }
+        if let Some(why) = &o.archive_error {
+            problems.push(format!(
+                "{} was imported (import #{}) but could not be archived: {why}; it stays where it is, and the next run archives it without importing it twice",
+                o.file_name,
+                o.import_id.unwrap_or_default()
+            ));
+        }
+    }
+    if !problems.is_empty() {
+        anyhow::bail!("{}", problems.join("\n"));
     }
     if args.now {
         return crate::cmd::send::run_after_import(cfg).context("sending after the import");
@@ -65,11 +130,28 @@ pub fn run(cfg: &Config, args: &Args) -> Result<()> {
     Ok(())
 }
 
-fn print_summary(outcomes: &[Outcome], nothing_to_do: bool, cfg: &Config) {
-    if nothing_to_do {
-        println!("No CSV files to import in {}.", cfg.csv_dir.display());
-        return;
+/// The store, or for a dry run with no database yet an empty one in memory: a dry run creates
+/// nothing.
+fn open_db(cfg: &Config, dry_run: bool) -> Result<rusqlite::Connection> {
+    if dry_run && !cfg.db.exists() {
+        return db::open_in_memory();
     }
+    db::open(&cfg.db)
+}
+
+/// Whether `file` sits in the drop folder (then it is moved to the archive, else copied).
+fn inside(file: &Path, drop_folder: &Path) -> bool {
+    let parent = file
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    match (parent.canonicalize(), drop_folder.canonicalize()) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    }
+}
+
+fn print_summary(outcomes: &[Outcome]) {
     let header = [
         "file",
         "import",
@@ -78,23 +160,22 @@ fn print_summary(outcomes: &[Outcome], nothing_to_do: bool, cfg: &Config) {
         "stored",
         "duplicates",
         "failed",
-        "archived as",
+        "withdrawn",
     ];
     let rows: Vec<Vec<String>> = outcomes
         .iter()
         .map(|o| {
             vec![
                 o.file_name.clone(),
-                format!("#{}", o.import_id),
-                o.status.to_string(),
+                o.import_id
+                    .map(|i| format!("#{i}"))
+                    .unwrap_or_else(|| "-".into()),
+                o.status.as_str().to_string(),
                 o.counts.total.to_string(),
                 o.counts.successful.to_string(),
                 o.counts.duplicates.to_string(),
                 o.counts.failed.to_string(),
-                o.archived_to
-                    .as_ref()
-                    .map(|p| p.display().to_string())
-                    .unwrap_or_default(),
+                o.counts.withdrawn.to_string(),
             ]
         })
         .collect();
@@ -102,19 +183,74 @@ fn print_summary(outcomes: &[Outcome], nothing_to_do: bool, cfg: &Config) {
         println!("{}", output::table(&header, &rows));
     }
     for o in outcomes {
+        let name = &o.file_name;
         if let Some(note) = &o.note {
-            println!("{}: {}", o.file_name, note);
+            println!("{name}: {note}");
+        }
+        if o.status != crate::db::imports::ImportStatus::Completed {
+            continue;
+        }
+        let s = &o.summary;
+        let days: Vec<String> = s
+            .per_day
+            .iter()
+            .map(|d| {
+                if d.site.is_empty() {
+                    format!("{}: {}", d.date, d.count)
+                } else {
+                    format!("{} {}: {}", d.site, d.date, d.count)
+                }
+            })
+            .collect();
+        println!(
+            "{name}: stored by date: {}",
+            if days.is_empty() {
+                "none".to_string()
+            } else {
+                days.join(", ")
+            }
+        );
+        println!(
+            "{name}: {} {}-separated; slash dates read {}",
+            s.encoding, s.delimiter, s.dates
+        );
+        if !s.languages_not_recognised.is_empty() {
+            let seen: Vec<String> = s
+                .languages_not_recognised
+                .iter()
+                .map(|(v, n)| format!("'{v}' ×{n}"))
+                .collect();
+            println!(
+                "{name}: language not recognised, English used: {}",
+                seen.join(", ")
+            );
+        }
+        if s.moved > 0 {
+            println!(
+                "{name}: {} appointment(s) moved to a new time: the earlier time withdrawn",
+                s.moved
+            );
+        }
+        if s.not_in_export > 0 {
+            println!(
+                "{name}: {} appointment(s) no longer in the export withdrawn (snapshot)",
+                s.not_in_export
+            );
         }
         for (row, reason) in &o.failures {
-            println!("{} row {row}: {reason}", o.file_name);
+            println!("{name} row {row}: {reason}");
         }
         if o.counts.failed as usize > o.failures.len() {
-            println!(
-                "{}: {} more rejected row(s): reminders status failed-rows --import {}",
-                o.file_name,
-                o.counts.failed as usize - o.failures.len(),
-                o.import_id
-            );
+            let more = o.counts.failed as usize - o.failures.len();
+            match o.import_id {
+                Some(id) => println!(
+                    "{name}: {more} more rejected row(s): reminders status failed-rows --import {id}"
+                ),
+                None => println!("{name}: {more} more rejected row(s)"),
+            }
+        }
+        if let Some(to) = &o.archived_to {
+            println!("{name}: archived as {}", to.display());
         }
     }
 }

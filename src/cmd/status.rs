@@ -362,14 +362,13 @@ fn filter(cfg: &Config, args: &Args) -> views::Filter {
     }
 }
 
-/// Masks the phone column of a stored CSV row, whatever its header was called.
+/// Masks every value of a stored CSV row that looks like a phone number, whatever its column:
+/// columns shift in damaged exports, so the number may sit under any header.
 fn mask_phone_fields(data: &mut serde_json::Value) {
     if let Some(map) = data.as_object_mut() {
-        for (key, value) in map.iter_mut() {
-            if crate::domain::row::normalise_header(key).contains("phone_number")
-                && let Some(s) = value.as_str()
-            {
-                *value = serde_json::Value::String(mask::phone(s));
+        for value in map.values_mut() {
+            if let Some(s) = value.as_str() {
+                *value = serde_json::Value::String(mask::phones_in(s));
             }
         }
     }

@@ -4,17 +4,40 @@ use anyhow::Result;
 use rusqlite::{Connection, OptionalExtension, named_params};
 use serde::Serialize;
 
+/// How an import ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ImportStatus {
+    Completed,
+    /// The file could not be read as an appointment list (recorded with the reason).
+    Failed,
+    /// The same content was imported before.
+    Skipped,
+}
+
+impl ImportStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ImportStatus::Completed => "completed",
+            ImportStatus::Failed => "failed",
+            ImportStatus::Skipped => "skipped",
+        }
+    }
+}
+
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct Counts {
     pub total: i64,
     pub successful: i64,
     pub duplicates: i64,
     pub failed: i64,
+    /// Rows whose status said cancelled: they withdraw what is stored and are not stored.
+    pub withdrawn: i64,
 }
 
 impl Counts {
     pub fn processed(&self) -> i64 {
-        self.successful + self.duplicates + self.failed
+        self.successful + self.duplicates + self.failed + self.withdrawn
     }
 }
 
@@ -26,12 +49,12 @@ pub struct NewImport<'a> {
 }
 
 /// Starts an import record (inside the caller's transaction); `finish` completes it.
-pub fn insert(conn: &Connection, new: &NewImport<'_>, status: &str) -> Result<i64> {
+pub fn insert(conn: &Connection, new: &NewImport<'_>, status: ImportStatus) -> Result<i64> {
     conn.execute(
         "INSERT INTO imports (file_name, sha256, status, user_id, started_at)
          VALUES (:file_name, :sha256, :status, :user_id, :started_at)",
         named_params! {
-            ":file_name": new.file_name, ":sha256": new.sha256, ":status": status,
+            ":file_name": new.file_name, ":sha256": new.sha256, ":status": status.as_str(),
             ":user_id": new.user_id, ":started_at": new.started_at,
         },
     )?;
@@ -39,23 +62,28 @@ pub fn insert(conn: &Connection, new: &NewImport<'_>, status: &str) -> Result<i6
 }
 
 pub struct Finish<'a> {
-    pub status: &'a str,
+    pub status: ImportStatus,
     pub counts: &'a Counts,
     pub file_path: Option<&'a str>,
     pub finished_at: &'a str,
     pub error: Option<&'a str>,
+    /// What the import learned (dates, slash order, languages), as JSON.
+    pub summary: Option<&'a str>,
 }
 
 pub fn finish(conn: &Connection, id: i64, f: &Finish<'_>) -> Result<()> {
     conn.execute(
         "UPDATE imports SET status = :status, total_rows = :total, processed_rows = :processed,
              successful_rows = :ok, duplicate_rows = :dup, failed_rows = :failed,
-             file_path = :path, finished_at = :finished, error = :error
+             withdrawn_rows = :withdrawn, file_path = :path, finished_at = :finished,
+             error = :error, summary = :summary
          WHERE id = :id",
         named_params! {
-            ":status": f.status, ":total": f.counts.total, ":processed": f.counts.processed(),
-            ":ok": f.counts.successful, ":dup": f.counts.duplicates, ":failed": f.counts.failed,
-            ":path": f.file_path, ":finished": f.finished_at, ":error": f.error, ":id": id,
+            ":status": f.status.as_str(), ":total": f.counts.total,
+            ":processed": f.counts.processed(), ":ok": f.counts.successful,
+            ":dup": f.counts.duplicates, ":failed": f.counts.failed,
+            ":withdrawn": f.counts.withdrawn, ":path": f.file_path, ":finished": f.finished_at,
+            ":error": f.error, ":summary": f.summary, ":id": id,
         },
     )?;
     Ok(())
@@ -71,6 +99,15 @@ pub fn completed_with_sha(conn: &Connection, sha256: &str) -> Result<Option<(i64
             |r| Ok((r.get(0)?, r.get(1)?)),
         )
         .optional()?)
+}
+
+/// Records where the file went once it is archived.
+pub fn set_archived(conn: &Connection, id: i64, path: &str) -> Result<()> {
+    conn.execute(
+        "UPDATE imports SET file_path = ?1 WHERE id = ?2",
+        rusqlite::params![path, id],
+    )?;
+    Ok(())
 }
 
 pub fn insert_failed_row(
@@ -100,17 +137,21 @@ pub struct ImportRow {
     pub successful_rows: i64,
     pub duplicate_rows: i64,
     pub failed_rows: i64,
+    pub withdrawn_rows: i64,
     pub user_id: String,
     pub started_at: String,
     pub finished_at: Option<String>,
     pub error: Option<String>,
+    /// Dates and counts, slash order, unrecognised languages (JSON object), when recorded.
+    pub summary: Option<serde_json::Value>,
 }
 
 /// Imports, newest first.
 pub fn list(conn: &Connection, limit: Option<i64>, only: Option<i64>) -> Result<Vec<ImportRow>> {
     let mut stmt = conn.prepare(
         "SELECT id, file_name, file_path, sha256, status, total_rows, processed_rows,
-                successful_rows, duplicate_rows, failed_rows, user_id, started_at, finished_at, error
+                successful_rows, duplicate_rows, failed_rows, user_id, started_at, finished_at,
+                error, withdrawn_rows, summary
          FROM imports WHERE (:only IS NULL OR id = :only) ORDER BY id DESC LIMIT :limit",
     )?;
     let rows = stmt.query_map(
@@ -131,6 +172,10 @@ pub fn list(conn: &Connection, limit: Option<i64>, only: Option<i64>) -> Result<
                 started_at: r.get(11)?,
                 finished_at: r.get(12)?,
                 error: r.get(13)?,
+                withdrawn_rows: r.get(14)?,
+                summary: r
+                    .get::<_, Option<String>>(15)?
+                    .and_then(|s| serde_json::from_str(&s).ok()),
             })
         },
     )?;

@@ -22,6 +22,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/001_init.sql"),
     include_str!("migrations/002_status_indexes.sql"),
     include_str!("migrations/003_one_time_index.sql"),
+    include_str!("migrations/004_part_two.sql"),
 ];
 
 /// How long a write waits for another process (the listener, a run) to finish its own.
@@ -75,13 +76,18 @@ fn migrate(conn: &mut Connection) -> Result<()> {
     Ok(())
 }
 
+/// An empty store in memory, with the schema: what a dry run works in when there is no
+/// database yet (it must create nothing).
+pub fn open_in_memory() -> Result<Connection> {
+    let mut conn = Connection::open_in_memory()?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    migrate(&mut conn)?;
+    Ok(conn)
+}
+
 #[cfg(test)]
 pub fn open_memory() -> Connection {
-    let mut conn = Connection::open_in_memory().expect("in-memory database");
-    conn.pragma_update(None, "foreign_keys", "ON")
-        .expect("pragma");
-    migrate(&mut conn).expect("migrations");
-    conn
+    open_in_memory().expect("in-memory database")
 }
 
 /// A write transaction that takes the write lock up front, so a busy database makes it wait

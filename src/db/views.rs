@@ -7,8 +7,7 @@ use anyhow::Result;
 use rusqlite::{Connection, OptionalExtension, named_params};
 use serde::Serialize;
 
-use crate::db::appointments::state_list;
-use crate::domain::state;
+use crate::db::appointments::in_every_state;
 
 /// What `appointments` and `logs` may be narrowed to. `None` means "any".
 #[derive(Clone, Debug, Default)]
@@ -22,12 +21,6 @@ pub struct Filter {
     /// Matches the clinic's appointment id or patient id exactly.
     pub search: Option<String>,
     pub limit: Option<i64>,
-}
-
-/// `status IN (every state)`: what lets a query bounded by time alone use the
-/// (status, appt_date_time) index, one seek per state.
-fn any_state(column: &str) -> String {
-    format!("{column} IN ({})", state_list(&state::ALL))
 }
 
 /// The WHERE clause every appointment-based view shares (alias `a`); `:channel` is applied by
@@ -52,7 +45,7 @@ fn appointment_filter(f: &Filter) -> String {
     AND (:state IS NULL OR a.status = :state)
     AND (:import IS NULL OR a.import_id = :import)
     AND {search}",
-        any_state(&format!("{only_filter}a.status"))
+        in_every_state(&format!("{only_filter}a.status"))
     )
 }
 
@@ -60,7 +53,7 @@ fn next_appointment_sql() -> String {
     format!(
         "SELECT min(appt_date_time) FROM appointments
          WHERE {} AND appt_date_time >= :now AND deleted_at IS NULL",
-        any_state("status")
+        in_every_state("status")
     )
 }
 
@@ -86,7 +79,7 @@ fn counts_sql() -> String {
         "SELECT status, channel, count(*) FROM appointments
          WHERE {} AND appt_date_time >= :from AND appt_date_time < :to AND deleted_at IS NULL
          GROUP BY status, channel ORDER BY status, channel",
-        any_state("status")
+        in_every_state("status")
     )
 }
 

@@ -45,10 +45,13 @@ pub fn run() -> Result<()> {
     let port = free_port()?;
     let config = write_config(dir.path(), &sim.base_url(), port)?;
     std::fs::create_dir_all(dir.path().join("csv"))?;
-    std::fs::write(
-        dir.path().join("csv/appointments-2026-11-24.csv"),
-        SAMPLE_CSV,
-    )?;
+    let sample = dir.path().join("csv/appointments-2026-11-24.csv");
+    std::fs::write(&sample, SAMPLE_CSV)?;
+    // Dropped long before 19:00: the import takes only files that have settled.
+    std::fs::File::options()
+        .write(true)
+        .open(&sample)?
+        .set_modified(std::time::SystemTime::now() - Duration::from_secs(3600))?;
 
     println!("reminders demo: one clinic evening and the next morning, simulated.");
     println!(
@@ -68,6 +71,8 @@ pub fn run() -> Result<()> {
                 &cmd::import::Args {
                     files: Vec::new(),
                     now: true,
+                    dry_run: false,
+                    force: false,
                 },
             )
         } else {

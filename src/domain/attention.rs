@@ -159,6 +159,8 @@ mod tests {
             started_at: "2026-11-25T00:00:00Z".into(),
             finished_at: None,
             error: (status == "failed").then(|| "not a CSV".to_string()),
+            withdrawn_rows: 0,
+            summary: None,
         }
     }
 

@@ -2,8 +2,10 @@
 
 pub mod attention;
 pub mod channel;
+pub mod columns;
 pub mod contact_hours;
 pub mod datetime;
+pub mod dedupe;
 pub mod due;
 pub mod keywords;
 pub mod ordering;
@@ -11,6 +13,8 @@ pub mod outcome;
 pub mod phone;
 pub mod row;
 pub mod segments;
+pub mod sites;
 pub mod state;
 pub mod templates;
 pub mod twilio_errors;
+pub mod values;

@@ -1,82 +1,17 @@
-//! The CSV row rules of SPEC §4.1: header names, required columns, and what makes a row valid.
+//! The rules one export row must pass (SPEC 4.1, 9): ids, a phone number to reach, preferences,
+//! the appointment's time in its site's zone, language; a row whose status says cancelled
+//! withdraws an appointment instead. Every problem of a row is reported together, each naming
+//! its field.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
 
-use crate::domain::datetime::SlashOrder;
-use crate::domain::{datetime, phone};
-use crate::mask;
-
-pub const REQUIRED: [&str; 6] = [
-    "appointment_id",
-    "patient_id",
-    "phone_number",
-    "phone_preference",
-    "text_preference",
-    "appt_date_time",
-];
-
-/// "Appt Date/Time" → `appt_date_time`: lower-case, every run of non-alphanumerics one `_`.
-pub fn normalise_header(name: &str) -> String {
-    let mut out = String::with_capacity(name.len());
-    let mut gap = false;
-    for c in name.trim_start_matches('\u{feff}').chars() {
-        if c.is_alphanumeric() {
-            if gap && !out.is_empty() {
-                out.push('_');
-            }
-            gap = false;
-            out.extend(c.to_lowercase());
-        } else {
-            gap = true;
-        }
-    }
-    out
-}
-
-/// Where each known column sits in a file's rows.
-#[derive(Clone, Debug)]
-pub struct Columns {
-    pub appointment_id: usize,
-    pub patient_id: usize,
-    pub phone_number: usize,
-    pub phone_preference: usize,
-    pub text_preference: usize,
-    pub appt_date_time: usize,
-    pub appointment_msg: Option<usize>,
-    pub language: Option<usize>,
-}
-
-impl Columns {
-    /// Maps a header row, or says which required columns are missing.
-    pub fn from_header<'a>(header: impl IntoIterator<Item = &'a str>) -> Result<Columns, String> {
-        let names: Vec<String> = header.into_iter().map(normalise_header).collect();
-        let find = |want: &str| names.iter().position(|n| n == want);
-        let missing: Vec<&str> = REQUIRED
-            .iter()
-            .copied()
-            .filter(|c| find(c).is_none())
-            .collect();
-        if !missing.is_empty() {
-            return Err(format!(
-                "the header row lacks the required column(s) {} (found: {})",
-                missing.join(", "),
-                names.join(", ")
-            ));
-        }
-        let req = |c: &str| find(c).unwrap_or(usize::MAX);
-        Ok(Columns {
-            appointment_id: req("appointment_id"),
-            patient_id: req("patient_id"),
-            phone_number: req("phone_number"),
-            phone_preference: req("phone_preference"),
-            text_preference: req("text_preference"),
-            appt_date_time: req("appt_date_time"),
-            appointment_msg: find("appointment_msg"),
-            language: find("language"),
-        })
-    }
-}
+use crate::domain::channel::{self, Channel, DefaultChannel};
+use crate::domain::columns::{Columns, PhoneColumn, When};
+use crate::domain::datetime::{self, SlashOrder};
+use crate::domain::phone;
+use crate::domain::sites::SiteTable;
+use crate::domain::values::{self, Words};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Language {
@@ -91,7 +26,8 @@ impl Language {
             Language::Fr => "fr",
         }
     }
-    /// `fr` (any case) is French; anything else reads as English.
+
+    /// A stored code: `fr` (any case) is French; anything else reads as English.
     pub fn from_code(s: &str) -> Language {
         if s.trim().eq_ignore_ascii_case("fr") {
             Language::Fr
@@ -109,194 +45,371 @@ pub struct Appointment {
     pub phone_number: String,
     pub phone_preference: bool,
     pub text_preference: bool,
+    pub channel: Channel,
     pub at: DateTime<Utc>,
+    /// The appointment's date in its site's zone (the import summary counts by it).
+    pub local_date: NaiveDate,
     pub message: String,
     pub language: Language,
+    /// The language cell when it named no language we speak (the row is kept, in English).
+    pub unknown_language: Option<String>,
+    pub site: String,
+    /// The row's other columns as JSON (`{"provider": "Dr. Li"}`), when it has any.
+    pub data: Option<String>,
 }
 
-pub struct Rules {
-    pub tz: Tz,
+/// What a row asks for.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Verdict {
+    Keep(Box<Appointment>),
+    /// The clinic's system says the appointment is cancelled: withdraw what is stored.
+    Cancel {
+        appointment_id: String,
+        patient_id: String,
+    },
+    /// The row cannot be used; every reason, each naming its field.
+    Fail(String),
+}
+
+pub struct Rules<'a> {
+    pub columns: &'a Columns,
+    pub words: &'a Words,
+    pub sites: &'a SiteTable,
     pub region: phonenumber::country::Id,
-    pub slash: SlashOrder,
+    pub order: SlashOrder,
     pub now: DateTime<Utc>,
+    pub default_channel: DefaultChannel,
 }
 
-pub fn parse_bool(raw: &str) -> Option<bool> {
-    match raw.trim().to_ascii_lowercase().as_str() {
-        "yes" | "y" | "true" | "1" => Some(true),
-        "no" | "n" | "false" | "0" | "" => Some(false),
-        _ => None,
+/// An id as a person sees it: surrounding spaces, control characters and invisible
+/// (zero-width) characters removed, so `A1`, `A1\0` and `A1\u{200b}` are one appointment.
+pub fn clean_id(raw: &str) -> String {
+    raw.chars()
+        .filter(|c| !c.is_control() && !is_invisible(*c))
+        .collect::<String>()
+        .trim()
+        .to_string()
+}
+
+fn is_invisible(c: char) -> bool {
+    matches!(
+        c,
+        '\u{200B}'..='\u{200F}' | '\u{2060}'..='\u{2064}' | '\u{FEFF}' | '\u{00AD}' | '\u{180E}'
+    )
+}
+
+/// The phone number in a cell, with Excel's damage undone where it can be (`4165550101.0`,
+/// `'4165550101`) and named where it cannot (scientific notation has lost digits).
+pub fn read_phone(raw: &str, region: phonenumber::country::Id) -> Result<String, String> {
+    let t = raw.trim().trim_start_matches('\'');
+    if is_scientific(t) {
+        return Err(format!(
+            "Excel shortened this number to {t}: format the column as text and export again"
+        ));
     }
+    let t = match t.strip_suffix(".0") {
+        Some(digits) if !digits.is_empty() && digits.chars().all(|c| c.is_ascii_digit()) => digits,
+        _ => t,
+    };
+    phone::parse_e164(t, region)
 }
 
-impl Rules {
-    /// Checks one row against every rule; all the problems are reported together, one per field.
-    pub fn check<'r>(
-        &self,
-        cols: &Columns,
-        field: impl Fn(usize) -> Option<&'r str>,
-    ) -> Result<Appointment, String> {
-        let mut problems = Vec::new();
-        let get = |i: usize| field(i).unwrap_or_default();
-        let opt = |i: Option<usize>| i.and_then(&field).unwrap_or_default();
+/// `1.41656E+10`, `4,16556e+09`: how Excel shows a long number in a General column.
+fn is_scientific(s: &str) -> bool {
+    let Some((mantissa, exp)) = s.split_once(['E', 'e']) else {
+        return false;
+    };
+    let exp = exp.strip_prefix('+').unwrap_or(exp);
+    !mantissa.is_empty()
+        && mantissa
+            .chars()
+            .all(|c| c.is_ascii_digit() || c == '.' || c == ',')
+        && mantissa.chars().any(|c| c.is_ascii_digit())
+        && !exp.is_empty()
+        && exp.chars().all(|c| c.is_ascii_digit())
+}
 
-        let appointment_id = get(cols.appointment_id).trim().to_string();
-        if appointment_id.is_empty() {
-            problems.push("appointment_id is empty".to_string());
-        }
-        let patient_id = get(cols.patient_id).trim().to_string();
+impl Rules<'_> {
+    /// Checks one row; `field(i)` is column `i`'s text (`None` past the row's end: a short row
+    /// reads its missing trailing fields as empty).
+    pub fn check<'r>(&self, field: impl Fn(usize) -> Option<&'r str>) -> Verdict {
+        let c = self.columns;
+        let get = |i: usize| field(i).unwrap_or_default();
+        let opt = |i: Option<usize>| i.map(get).unwrap_or_default();
+        let named = |i: usize, what: &str| -> String {
+            let key = c.keys.get(i).map(String::as_str).unwrap_or(what);
+            if key == what {
+                what.to_string()
+            } else {
+                format!(
+                    "{what} (column \"{}\")",
+                    c.names.get(i).map_or(key, |n| n.trim())
+                )
+            }
+        };
+        let mut problems = Vec::new();
+
+        let patient_id = clean_id(get(c.patient_id));
         if patient_id.is_empty() {
-            problems.push("patient_id is empty".to_string());
+            problems.push(format!("{} is empty", named(c.patient_id, "patient_id")));
         }
-        let raw_phone = get(cols.phone_number);
-        let phone_number = phone::parse_e164(raw_phone, self.region)
-            .map_err(|why| {
+        let given_id = c.appointment_id.map(|i| clean_id(get(i)));
+        if let (Some(i), Some("")) = (c.appointment_id, given_id.as_deref()) {
+            problems.push(format!("{} is empty", named(i, "appointment_id")));
+        }
+
+        let site = match self.sites.pick(c.clinic.map(get)) {
+            Ok((key, tz)) => Some((key, tz)),
+            Err(why) => {
+                problems.push(why);
+                None
+            }
+        };
+        let tz = site.map_or_else(|| self.sites.zone(""), |(_, tz)| tz);
+        let at = self
+            .when(&get, tz, &named)
+            .map_err(|why| problems.push(why))
+            .ok();
+
+        // Cancelled in the clinic's system: only the ids matter.
+        if c.status.is_some_and(|i| self.words.is_cancelled(get(i))) {
+            let appointment_id = match (given_id, at) {
+                (Some(id), _) => Some(id),
+                (None, Some(at)) => Some(synthetic_id(&patient_id, at, tz)),
+                (None, None) => None,
+            };
+            return match appointment_id {
+                Some(appointment_id) if !appointment_id.is_empty() && !patient_id.is_empty() => {
+                    Verdict::Cancel {
+                        appointment_id,
+                        patient_id,
+                    }
+                }
+                _ => Verdict::Fail(problems.join("; ")),
+            };
+        }
+        if let Some(at) = at
+            && at <= self.now
+        {
+            problems.push(format!(
+                "the appointment time {} is already in the past",
+                at.with_timezone(&tz).format("%Y-%m-%d %H:%M")
+            ));
+        }
+
+        let phone = self
+            .phone(&get, &named)
+            .map_err(|why| problems.push(why))
+            .ok();
+        let mut pref = |i: Option<usize>, what: &str| -> bool {
+            let Some(i) = i else { return false };
+            let raw = get(i);
+            self.words.yes_no(raw).unwrap_or_else(|| {
                 problems.push(format!(
-                    "phone_number '{}' {why}",
-                    mask::phone(raw_phone.trim())
-                ))
-            })
-            .unwrap_or_default();
-        let mut pref = |name: &str, raw: &str| {
-            parse_bool(raw).unwrap_or_else(|| {
-                problems.push(format!(
-                    "{name} '{}' is not yes or no (accepted: yes/no, y/n, true/false, 1/0, empty for no)",
-                    raw.trim()
+                    "{} '{}' is not yes or no (accepted: {})",
+                    named(i, what),
+                    raw.trim(),
+                    self.words.accepted()
                 ));
                 false
             })
         };
-        let phone_preference = pref("phone_preference", get(cols.phone_preference));
-        let text_preference = pref("text_preference", get(cols.text_preference));
-        let raw_time = get(cols.appt_date_time);
-        let at = match datetime::parse_appointment_time(raw_time, self.tz, self.slash) {
-            Ok(at) if at <= self.now => {
-                problems.push(format!(
-                    "appt_date_time '{}' is already in the past",
-                    raw_time.trim()
-                ));
-                None
-            }
-            Ok(at) => Some(at),
-            Err(why) => {
-                problems.push(format!("appt_date_time '{}' {why}", raw_time.trim()));
-                None
-            }
+        let phone_preference = pref(c.phone_preference, "phone_preference");
+        let text_preference = pref(c.text_preference, "text_preference");
+
+        let raw_language = opt(c.language);
+        let (language, unknown_language) = match values::language(raw_language) {
+            Some(l) => (l, None),
+            None => (Language::En, Some(raw_language.trim().to_string())),
         };
-        let raw_language = opt(cols.language).trim().to_ascii_lowercase();
-        let language = match raw_language.as_str() {
-            "" | "en" => Language::En,
-            "fr" => Language::Fr,
-            other => {
-                problems.push(format!("language '{other}' is not en or fr"));
-                Language::En
-            }
+
+        let (Some(at), Some((number, call_only)), Some((site, _)), true) =
+            (at, phone, site, problems.is_empty())
+        else {
+            return Verdict::Fail(problems.join("; "));
         };
-        match at {
-            Some(at) if problems.is_empty() => Ok(Appointment {
-                appointment_id,
-                patient_id,
-                phone_number,
-                phone_preference,
-                text_preference,
-                at,
-                message: opt(cols.appointment_msg).trim().to_string(),
-                language,
-            }),
-            _ => Err(problems.join("; ")),
+        let mut channel = channel::choose(text_preference, phone_preference, self.default_channel);
+        if call_only && channel == Channel::Sms {
+            channel = Channel::Call;
+        }
+        let appointment_id = given_id.unwrap_or_else(|| synthetic_id(&patient_id, at, tz));
+        Verdict::Keep(Box::new(Appointment {
+            appointment_id,
+            patient_id,
+            phone_number: number,
+            phone_preference,
+            text_preference,
+            channel,
+            at,
+            local_date: at.with_timezone(&tz).date_naive(),
+            message: opt(c.appointment_msg).trim().to_string(),
+            language,
+            unknown_language,
+            site: site.to_string(),
+            data: self.data(&get),
+        }))
+    }
+
+    fn when<'r>(
+        &self,
+        get: &impl Fn(usize) -> &'r str,
+        tz: Tz,
+        named: &impl Fn(usize, &str) -> String,
+    ) -> Result<DateTime<Utc>, String> {
+        match self.columns.when {
+            When::DateTime(i) => datetime::parse_appointment_time(get(i), tz, self.order)
+                .map_err(|why| format!("{} '{}' {why}", named(i, "appt_date_time"), get(i).trim())),
+            When::Split { date, time } => {
+                datetime::parse_split(get(date), get(time), tz, self.order).map_err(|e| {
+                    // The error names appt_date/appt_time; say which column that is.
+                    let text = e.to_string();
+                    let (from, to) = (named(date, "appt_date"), named(time, "appt_time"));
+                    text.replacen("appt_date", &from, 1)
+                        .replacen("appt_time", &to, 1)
+                })
+            }
+            When::Missing => Err("the file has no appointment time column".into()),
         }
     }
+
+    /// The first phone column with a valid number, and whether it may only be called; or why
+    /// none has one.
+    fn phone<'r>(
+        &self,
+        get: &impl Fn(usize) -> &'r str,
+        named: &impl Fn(usize, &str) -> String,
+    ) -> Result<(String, bool), String> {
+        let mut why = Vec::new();
+        for PhoneColumn { index, call_only } in &self.columns.phones {
+            let raw = get(*index);
+            if raw.trim().is_empty() {
+                continue;
+            }
+            match read_phone(raw, self.region) {
+                Ok(number) => return Ok((number, *call_only)),
+                Err(reason) => why.push(format!(
+                    "{} '{}' {reason}",
+                    named(*index, "phone_number"),
+                    raw.trim()
+                )),
+            }
+        }
+        if why.is_empty() {
+            let names: Vec<String> = self
+                .columns
+                .phones
+                .iter()
+                .map(|p| named(p.index, "phone_number"))
+                .collect();
+            why.push(format!("{} is empty", names.join(" and ")));
+        }
+        Err(why.join("; "))
+    }
+
+    /// The columns no field reads, by their normalised names, as JSON.
+    fn data<'r>(&self, get: &impl Fn(usize) -> &'r str) -> Option<String> {
+        if self.columns.extra.is_empty() {
+            return None;
+        }
+        let mut map = serde_json::Map::new();
+        for &i in &self.columns.extra {
+            let key = &self.columns.keys[i];
+            if !key.is_empty() && !map.contains_key(key) {
+                map.insert(key.clone(), serde_json::Value::String(get(i).to_string()));
+            }
+        }
+        Some(serde_json::Value::Object(map).to_string())
+    }
+}
+
+/// The id of an appointment in an export that has none: the patient and the local time.
+fn synthetic_id(patient_id: &str, at: DateTime<Utc>, tz: Tz) -> String {
+    format!(
+        "{patient_id}@{}",
+        at.with_timezone(&tz).format("%Y-%m-%d %H:%M")
+    )
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::clock::parse_db_time;
+    use crate::domain::columns::{Mapping, resolve};
 
-    #[test]
-    fn headers_normalise() {
-        assert_eq!(normalise_header("Appt Date/Time"), "appt_date_time");
-        assert_eq!(normalise_header("\u{feff}Appointment ID"), "appointment_id");
-        assert_eq!(normalise_header("  __Phone--Number__ "), "phone_number");
-        assert_eq!(normalise_header("LANGUAGE"), "language");
+    fn header(cells: &[&str]) -> Vec<String> {
+        cells.iter().map(|c| c.to_string()).collect()
     }
 
-    #[test]
-    fn missing_columns_are_named() {
-        let err = Columns::from_header(["appointment_id", "Patient ID", "phone"]).unwrap_err();
-        assert!(
-            err.contains("phone_number, phone_preference, text_preference, appt_date_time"),
-            "{err}"
-        );
-    }
+    const FULL: [&str; 8] = [
+        "appointment_id",
+        "patient_id",
+        "phone_number",
+        "phone_preference",
+        "text_preference",
+        "appt_date_time",
+        "appointment_msg",
+        "language",
+    ];
 
-    #[test]
-    fn booleans() {
-        for (raw, want) in [
-            ("Yes", Some(true)),
-            ("y", Some(true)),
-            ("TRUE", Some(true)),
-            ("1", Some(true)),
-            ("no", Some(false)),
-            ("N", Some(false)),
-            ("false", Some(false)),
-            ("0", Some(false)),
-            ("", Some(false)),
-            (" ", Some(false)),
-            ("maybe", None),
-            ("2", None),
-        ] {
-            assert_eq!(parse_bool(raw), want, "{raw:?}");
-        }
-    }
-
-    fn rules() -> Rules {
-        Rules {
-            tz: chrono_tz::America::Toronto,
+    fn check_with(cols: &Columns, sites: &SiteTable, row: &[&str]) -> Verdict {
+        let words = Words::default();
+        let rules = Rules {
+            columns: cols,
+            words: &words,
+            sites,
             region: phonenumber::country::Id::CA,
-            slash: SlashOrder::MonthFirst,
+            order: SlashOrder::MonthFirst,
             now: parse_db_time("2026-11-25T00:00:00Z").unwrap(),
+            default_channel: DefaultChannel::Call,
+        };
+        rules.check(|i| row.get(i).copied())
+    }
+
+    fn check(row: &[&str]) -> Verdict {
+        let cols = resolve(&header(&FULL), &Mapping::default()).unwrap();
+        check_with(&cols, &SiteTable::single(chrono_tz::America::Toronto), row)
+    }
+
+    fn kept(v: Verdict) -> Appointment {
+        match v {
+            Verdict::Keep(a) => *a,
+            other => panic!("not kept: {other:?}"),
         }
     }
 
-    fn check(row: [&str; 8]) -> Result<Appointment, String> {
-        let cols = Columns::from_header([
-            "appointment_id",
-            "patient_id",
-            "phone_number",
-            "phone_preference",
-            "text_preference",
-            "appt_date_time",
-            "appointment_msg",
-            "language",
-        ])
-        .unwrap();
-        rules().check(&cols, |i| row.get(i).copied())
+    fn failed(v: Verdict) -> String {
+        match v {
+            Verdict::Fail(why) => why,
+            other => panic!("not failed: {other:?}"),
+        }
     }
 
     #[test]
     fn a_good_row_is_normalised() {
-        let a = check([
-            " A1 ",
-            "P1",
+        let a = kept(check(&[
+            " A1\u{200b} ",
+            "P1\0",
             "(416) 555-0101",
             "Y",
             "",
             "2026-11-25 09:30",
             " Hi ",
-            "FR",
-        ])
-        .unwrap();
-        assert_eq!(a.appointment_id, "A1");
+            "Français",
+        ]));
+        assert_eq!(
+            (a.appointment_id.as_str(), a.patient_id.as_str()),
+            ("A1", "P1")
+        );
         assert_eq!(a.phone_number, "+14165550101");
-        assert!(a.phone_preference && !a.text_preference);
+        assert_eq!(a.channel, Channel::Call);
         assert_eq!(a.at, parse_db_time("2026-11-25T14:30:00Z").unwrap());
-        assert_eq!(a.message, "Hi");
-        assert_eq!(a.language, Language::Fr);
+        assert_eq!(a.local_date.to_string(), "2026-11-25");
+        assert_eq!((a.message.as_str(), a.language), ("Hi", Language::Fr));
+        assert_eq!(a.data, None);
     }
 
     #[test]
-    fn each_rule_has_a_reason() {
+    fn each_rule_has_a_reason_naming_its_field() {
         let base = [
             "A1",
             "P1",
@@ -313,9 +426,18 @@ mod tests {
             (
                 2,
                 "555-1234",
-                "phone_number '***1234' is not a valid phone number",
+                "phone_number '555-1234' is not a valid phone number",
             ),
-            (3, "maybe", "phone_preference 'maybe' is not yes or no"),
+            (
+                2,
+                "1.41656E+10",
+                "Excel shortened this number to 1.41656E+10",
+            ),
+            (
+                3,
+                "maybe",
+                "phone_preference 'maybe' is not yes or no (accepted: yes: yes/y",
+            ),
             (
                 4,
                 "sometimes",
@@ -324,22 +446,183 @@ mod tests {
             (
                 5,
                 "2026-11-24 09:30",
-                "appt_date_time '2026-11-24 09:30' is already in the past",
+                "the appointment time 2026-11-24 09:30 is already in the past",
             ),
             (
                 5,
                 "soon",
                 "appt_date_time 'soon' is not a date and time we understand",
             ),
-            (7, "de", "language 'de' is not en or fr"),
         ];
         for (i, value, reason) in cases {
             let mut row = base;
             row[i] = value;
-            let err = check(row).unwrap_err();
-            assert!(err.contains(reason), "{value:?}: {err}");
+            let why = failed(check(&row));
+            assert!(why.contains(reason), "{value:?}: {why}");
         }
-        let err = check(["", "", "x", "y", "n", "2026-11-25 09:30", "", "en"]).unwrap_err();
-        assert_eq!(err.matches("; ").count(), 2, "{err}");
+        let why = failed(check(&[
+            "",
+            "",
+            "x",
+            "y",
+            "n",
+            "2026-11-25 09:30",
+            "",
+            "en",
+        ]));
+        assert_eq!(why.matches("; ").count(), 2, "{why}");
+    }
+
+    #[test]
+    fn excel_numbers_and_languages_never_reject() {
+        let mut row = [
+            "A1",
+            "P1",
+            "4165550101.0",
+            "",
+            "yes",
+            "2026-11-25 09:30",
+            "",
+            "Spanish",
+        ];
+        let a = kept(check(&row));
+        assert_eq!(a.phone_number, "+14165550101");
+        assert_eq!(a.channel, Channel::Sms);
+        assert_eq!(
+            (a.language, a.unknown_language.as_deref()),
+            (Language::En, Some("Spanish"))
+        );
+        row[2] = "'4165550101";
+        assert_eq!(kept(check(&row)).phone_number, "+14165550101");
+    }
+
+    #[test]
+    fn a_mapped_export_with_split_time_a_phone_list_and_landlines() {
+        let mut m = Mapping::default();
+        m.map(crate::domain::columns::Field::PatientId, &["PatNum".into()]);
+        m.map(
+            crate::domain::columns::Field::PhoneNumber,
+            &["WirelessPhone".into(), "HmPhone".into()],
+        );
+        m.map(
+            crate::domain::columns::Field::TextPreference,
+            &["TxtMsgOk".into()],
+        );
+        m.map(
+            crate::domain::columns::Field::ApptDate,
+            &["Appt Date".into()],
+        );
+        m.map(
+            crate::domain::columns::Field::ApptTime,
+            &["Appt Time".into()],
+        );
+        m.set_call_only(&["HmPhone".into()]);
+        let cols = resolve(
+            &header(&[
+                "PatNum",
+                "WirelessPhone",
+                "HmPhone",
+                "TxtMsgOk",
+                "Appt Date",
+                "Appt Time",
+                "Provider",
+            ]),
+            &m,
+        )
+        .unwrap();
+        let sites = SiteTable::single(chrono_tz::America::Toronto);
+        let a = kept(check_with(
+            &cols,
+            &sites,
+            &[
+                "P9",
+                "",
+                "416-555-0109",
+                "Yes",
+                "11/25/2026",
+                "9:30 AM",
+                "Dr. Li",
+            ],
+        ));
+        // No appointment id column: the patient and the local time make one.
+        assert_eq!(a.appointment_id, "P9@2026-11-25 09:30");
+        // A landline from a call-only column is called even when texts are allowed.
+        assert_eq!(
+            (a.phone_number.as_str(), a.channel),
+            ("+14165550109", Channel::Call)
+        );
+        assert_eq!(a.data.as_deref(), Some(r#"{"provider":"Dr. Li"}"#));
+        let why = failed(check_with(
+            &cols,
+            &sites,
+            &["P9", "", "", "Yes", "13/45/2026", "9:30 AM", ""],
+        ));
+        assert!(
+            why.contains("appt_date '13/45/2026' is not a real date read month-first"),
+            "{why}"
+        );
+        assert!(
+            why.contains("phone_number (column \"WirelessPhone\") and phone_number (column \"HmPhone\") is empty"),
+            "{why}"
+        );
+    }
+
+    #[test]
+    fn cancelled_rows_and_sites() {
+        let cols = resolve(
+            &header(&[
+                "appointment_id",
+                "patient_id",
+                "phone_number",
+                "appt_date_time",
+                "status",
+                "clinic",
+            ]),
+            &Mapping::default(),
+        )
+        .unwrap();
+        let mut sites = SiteTable::single(chrono_tz::America::Toronto);
+        sites.add("west", &["Kitsilano".into()], chrono_tz::America::Vancouver);
+        let v = check_with(&cols, &sites, &["A1", "P1", "", "", "Annulé", ""]);
+        assert_eq!(
+            v,
+            Verdict::Cancel {
+                appointment_id: "A1".into(),
+                patient_id: "P1".into()
+            }
+        );
+        let a = kept(check_with(
+            &cols,
+            &sites,
+            &[
+                "A2",
+                "P2",
+                "604-555-0102",
+                "2026-11-25 09:30",
+                "Booked",
+                "kitsilano",
+            ],
+        ));
+        // Read in the site's own zone.
+        assert_eq!(
+            (a.site.as_str(), a.at),
+            ("west", parse_db_time("2026-11-25T17:30:00Z").unwrap())
+        );
+        let why = failed(check_with(
+            &cols,
+            &sites,
+            &[
+                "A3",
+                "P3",
+                "604-555-0103",
+                "2026-11-25 09:30",
+                "",
+                "Danforth",
+            ],
+        ));
+        assert!(
+            why.contains("clinic 'Danforth' names no configured site"),
+            "{why}"
+        );
     }
 }

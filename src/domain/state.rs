@@ -13,9 +13,11 @@ pub enum State {
     Failed,
     OptedOut,
     Expired,
+    /// Taken out of the schedule: moved, cancelled, no longer in the export, or by hand.
+    Withdrawn,
 }
 
-pub const ALL: [State; 9] = [
+pub const ALL: [State; 10] = [
     State::Pending,
     State::InFlight,
     State::Reached,
@@ -25,6 +27,7 @@ pub const ALL: [State; 9] = [
     State::Failed,
     State::OptedOut,
     State::Expired,
+    State::Withdrawn,
 ];
 
 impl State {
@@ -39,6 +42,7 @@ impl State {
             State::Failed => "failed",
             State::OptedOut => "opted_out",
             State::Expired => "expired",
+            State::Withdrawn => "withdrawn",
         }
     }
 
@@ -75,6 +79,10 @@ pub enum Event {
     NotSent { resume: State },
     /// The appointment's time came before the patient was reached.
     Expired,
+    /// The clinic moved or cancelled it, or an operator took it out.
+    Withdrawn,
+    /// A withdrawn appointment listed again: it is due as if new.
+    Reinstated,
 }
 
 /// The state after `event`, or `None` when the event does not change this state (repeats,
@@ -106,6 +114,10 @@ pub fn next(state: State, event: Event) -> Option<State> {
         (S::OptedOut, E::OptedIn { resume }) => resume,
 
         (S::Pending | S::RetryWait, E::Expired) => S::Expired,
+
+        (S::Withdrawn, E::Withdrawn) => return None,
+        (_, E::Withdrawn) => S::Withdrawn,
+        (S::Withdrawn, E::Reinstated) => S::Pending,
         _ => return None,
     };
     (to != state).then_some(to)
@@ -128,7 +140,7 @@ mod tests {
     use Event as E;
     use State as S;
 
-    const EVENTS: [Event; 11] = [
+    const EVENTS: [Event; 13] = [
         E::AttemptStarted,
         E::Reached,
         E::AttemptFailed { retry: true },
@@ -144,11 +156,13 @@ mod tests {
         E::NotSent {
             resume: S::RetryWait,
         },
+        E::Withdrawn,
+        E::Reinstated,
     ];
 
     /// Every (state, event) pair, written out: `-` means the event is ignored in that state.
     /// Columns follow EVENTS.
-    const TABLE: [(State, [&str; 11]); 9] = [
+    const TABLE: [(State, [&str; 13]); 10] = [
         (
             S::Pending,
             [
@@ -162,6 +176,8 @@ mod tests {
                 "-",
                 "-",
                 "expired",
+                "-",
+                "withdrawn",
                 "-",
             ],
         ),
@@ -179,6 +195,8 @@ mod tests {
                 "pending",
                 "-",
                 "retry_wait",
+                "withdrawn",
+                "-",
             ],
         ),
         (
@@ -194,6 +212,8 @@ mod tests {
                 "-",
                 "-",
                 "-",
+                "-",
+                "withdrawn",
                 "-",
             ],
         ),
@@ -211,6 +231,8 @@ mod tests {
                 "-",
                 "-",
                 "-",
+                "withdrawn",
+                "-",
             ],
         ),
         (
@@ -226,6 +248,8 @@ mod tests {
                 "-",
                 "-",
                 "-",
+                "-",
+                "withdrawn",
                 "-",
             ],
         ),
@@ -243,6 +267,8 @@ mod tests {
                 "-",
                 "expired",
                 "-",
+                "withdrawn",
+                "-",
             ],
         ),
         (
@@ -258,6 +284,8 @@ mod tests {
                 "-",
                 "-",
                 "-",
+                "-",
+                "withdrawn",
                 "-",
             ],
         ),
@@ -275,11 +303,33 @@ mod tests {
                 "-",
                 "-",
                 "-",
+                "withdrawn",
+                "-",
             ],
         ),
         (
             S::Expired,
-            ["-", "-", "-", "-", "-", "-", "-", "-", "-", "-", "-"],
+            [
+                "-",
+                "-",
+                "-",
+                "-",
+                "-",
+                "-",
+                "-",
+                "-",
+                "-",
+                "-",
+                "-",
+                "withdrawn",
+                "-",
+            ],
+        ),
+        (
+            S::Withdrawn,
+            [
+                "-", "-", "-", "-", "-", "-", "-", "-", "-", "-", "-", "-", "pending",
+            ],
         ),
     ];
 

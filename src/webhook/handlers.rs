@@ -227,13 +227,13 @@ fn inbound(
     let mut notes = Vec::new();
     if fresh {
         if reply == Reply::OptOut || twilio_handled == Some("STOP") {
-            let stopped = news::opt_out(conn, from, &format!("sms-{word}"), now)?;
+            let stopped = news::opt_out(conn, from, "reply", Some(body.trim()), now)?;
             notes.push(format!(
                 "{who} opted out ({stopped} appointment(s) stopped)"
             ));
         }
         if reply == Reply::OptIn || twilio_handled == Some("START") {
-            let lifted = news::opt_in(conn, s.rules, from, now)?;
+            let lifted = news::opt_in(conn, s.rules, from, "reply", Some(body.trim()), now)?;
             notes.push(format!("{who} opted in (opt-out lifted: {lifted})"));
         }
     }

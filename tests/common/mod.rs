@@ -44,7 +44,21 @@ impl Workdir {
         self
     }
 
+    /// Writes a file as if it had been there a minute: an import leaves files modified in the
+    /// last seconds for the next run (they may still be arriving). `write_fresh` does not.
     pub fn write(&self, rel: &str, contents: impl AsRef<[u8]>) -> PathBuf {
+        let p = self.write_fresh(rel, contents);
+        std::fs::File::options()
+            .write(true)
+            .open(&p)
+            .and_then(|f| {
+                f.set_modified(std::time::SystemTime::now() - std::time::Duration::from_secs(60))
+            })
+            .unwrap();
+        p
+    }
+
+    pub fn write_fresh(&self, rel: &str, contents: impl AsRef<[u8]>) -> PathBuf {
         let p = self.join(rel);
         if let Some(parent) = p.parent() {
             std::fs::create_dir_all(parent).unwrap();

@@ -3,11 +3,20 @@
 //! where the value came from. Secrets are kept out of `Debug`.
 
 use std::fmt;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
+
+pub mod csv;
+mod layers;
+pub mod sites;
+pub mod values;
+
+use layers::{Layers, Source, check_known_keys};
+use values::{boolean, parse_now, path, positive_f64, whole};
+pub use values::{parse_public_url, read_template};
 
 use crate::clock::Clock;
 pub use crate::domain::channel::DefaultChannel;
@@ -74,6 +83,10 @@ pub struct Templates {
     pub sms_fr: Option<PathBuf>,
     pub voice_en: Option<PathBuf>,
     pub voice_fr: Option<PathBuf>,
+    pub sms_combined_en: Option<PathBuf>,
+    pub sms_combined_fr: Option<PathBuf>,
+    pub voice_combined_en: Option<PathBuf>,
+    pub voice_combined_fr: Option<PathBuf>,
 }
 
 #[derive(Clone, Debug)]
@@ -90,6 +103,15 @@ pub struct Config {
     pub timezone: Tz,
     pub region: phonenumber::country::Id,
     pub slash_dates: SlashOrder,
+    pub csv: csv::Csv,
+    /// The clinic's name, call-back number and address for the one site (and what sites
+    /// leave out).
+    pub identity: sites::Identity,
+    /// `[sites.NAME]`; empty when the clinic is one site.
+    pub sites: Vec<sites::Site>,
+    pub outbox_dir: PathBuf,
+    /// Patient data older than this many days may be pruned; `None` keeps everything.
+    pub retention_days: Option<u32>,
     pub twilio: Twilio,
     pub sending: Sending,
     pub templates: Templates,
@@ -114,196 +136,6 @@ pub struct Overrides {
     pub config: Option<PathBuf>,
     pub db: Option<PathBuf>,
     pub listen: Option<String>,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Source<'a> {
-    File(&'a Path),
-    Env(&'static str),
-    Flag(&'static str),
-}
-
-impl fmt::Display for Source<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Source::File(p) => write!(f, "config file {}", p.display()),
-            Source::Env(name) => write!(f, "environment variable {name}"),
-            Source::Flag(name) => write!(f, "flag {name}"),
-        }
-    }
-}
-
-/// Every key the file may hold, with the environment variable that overrides it.
-const KEYS: &[(&str, Option<&str>)] = &[
-    ("db", Some("REMINDERS_DB")),
-    ("csv_dir", Some("REMINDERS_CSV_DIR")),
-    ("archive_dir", Some("REMINDERS_ARCHIVE_DIR")),
-    ("timezone", Some("REMINDERS_TZ")),
-    ("region", Some("REMINDERS_REGION")),
-    ("slash_dates", None),
-    ("twilio.account_sid", Some("TWILIO_ACCOUNT_SID")),
-    ("twilio.auth_token", Some("TWILIO_AUTH_TOKEN")),
-    ("twilio.phone_number", Some("TWILIO_PHONE_NUMBER")),
-    (
-        "twilio.messaging_service_sid",
-        Some("TWILIO_MESSAGING_SERVICE_SID"),
-    ),
-    ("twilio.api_base", Some("TWILIO_API_BASE")),
-    ("twilio.timeout_seconds", None),
-    ("sending.max_attempts", None),
-    ("sending.min_retry_gap_minutes", None),
-    ("sending.quiet_hours", None),
-    ("sending.calls_per_second", None),
-    ("sending.sms_per_second", None),
-    ("sending.max_in_flight", None),
-    ("sending.default_channel", None),
-    ("sending.voicemail_counts_as_reached", None),
-    ("sending.sms_validity_minutes", None),
-    ("sending.say_voice_en", None),
-    ("sending.say_voice_fr", None),
-    ("sending.lock_wait_seconds", None),
-    ("templates.sms_en", None),
-    ("templates.sms_fr", None),
-    ("templates.voice_en", None),
-    ("templates.voice_fr", None),
-    ("webhook.listen", None),
-    ("webhook.public_url", Some("REMINDERS_PUBLIC_URL")),
-];
-
-/// The raw layers, before any value is interpreted.
-struct Layers<'a> {
-    file_path: Option<&'a Path>,
-    file: toml::Table,
-    env: &'a dyn Fn(&str) -> Option<String>,
-}
-
-impl<'a> Layers<'a> {
-    /// The winning raw value of a key, as text, and where it came from.
-    fn raw(&self, key: &str) -> Option<(String, Source<'a>)> {
-        let env_name = KEYS.iter().find(|(k, _)| *k == key).and_then(|(_, e)| *e);
-        if let Some(name) = env_name
-            && let Some(v) = (self.env)(name)
-        {
-            return Some((v, Source::Env(name)));
-        }
-        let path = self.file_path?;
-        let value = match key.split_once('.') {
-            Some((section, name)) => self.file.get(section)?.as_table()?.get(name)?,
-            None => self.file.get(key)?,
-        };
-        let text = match value {
-            toml::Value::String(s) => s.clone(),
-            toml::Value::Integer(i) => i.to_string(),
-            toml::Value::Float(f) => f.to_string(),
-            toml::Value::Boolean(b) => b.to_string(),
-            other => other.to_string(),
-        };
-        Some((text, Source::File(path)))
-    }
-
-    fn get<T>(
-        &self,
-        key: &str,
-        default: T,
-        parse: impl Fn(&str) -> std::result::Result<T, String>,
-    ) -> Result<T> {
-        match self.raw(key) {
-            None => Ok(default),
-            Some((text, source)) => parse(text.trim()).map_err(|why| {
-                usage(format!(
-                    "configuration key `{key}` from {source}: {why} (got {})",
-                    shown_value(key, &text)
-                ))
-            }),
-        }
-    }
-
-    /// Empty strings mean "not set", as in the SPEC's file template.
-    fn optional_string(&self, key: &str) -> Option<String> {
-        self.raw(key)
-            .map(|(v, _)| v.trim().to_string())
-            .filter(|v| !v.is_empty())
-    }
-}
-
-fn shown_value(key: &str, text: &str) -> String {
-    if key.ends_with("auth_token") {
-        "[redacted]".to_string()
-    } else {
-        format!("{text:?}")
-    }
-}
-
-fn check_known_keys(file: &toml::Table, path: &Path) -> Result<()> {
-    for (name, value) in file {
-        match value.as_table() {
-            Some(section)
-                if ["twilio", "sending", "templates", "webhook"].contains(&name.as_str()) =>
-            {
-                for inner in section.keys() {
-                    let dotted = format!("{name}.{inner}");
-                    if !KEYS.iter().any(|(k, _)| *k == dotted) {
-                        return Err(usage(format!(
-                            "config file {}: unknown key `{dotted}`",
-                            path.display()
-                        )));
-                    }
-                }
-            }
-            _ => {
-                if !KEYS.iter().any(|(k, _)| *k == name) {
-                    return Err(usage(format!(
-                        "config file {}: unknown key `{name}`",
-                        path.display()
-                    )));
-                }
-            }
-        }
-    }
-    Ok(())
-}
-
-fn positive_f64(s: &str) -> std::result::Result<f64, String> {
-    match s.parse::<f64>() {
-        Ok(v) if v.is_finite() && v > 0.0 => Ok(v),
-        _ => Err("must be a number above 0".into()),
-    }
-}
-
-fn whole<T: std::str::FromStr + PartialOrd + Copy + fmt::Display>(
-    min: T,
-    max: T,
-) -> impl Fn(&str) -> std::result::Result<T, String> {
-    move |s| match s.parse::<T>() {
-        Ok(v) if v >= min && v <= max => Ok(v),
-        _ => Err(format!("must be a whole number from {min} to {max}")),
-    }
-}
-
-fn boolean(s: &str) -> std::result::Result<bool, String> {
-    match s.to_ascii_lowercase().as_str() {
-        "true" | "yes" | "1" => Ok(true),
-        "false" | "no" | "0" => Ok(false),
-        _ => Err("must be true or false".into()),
-    }
-}
-
-fn path(s: &str) -> std::result::Result<PathBuf, String> {
-    if s.is_empty() {
-        Err("must not be empty".into())
-    } else {
-        Ok(PathBuf::from(s))
-    }
-}
-
-fn parse_now(raw: &str) -> Result<DateTime<Utc>> {
-    DateTime::parse_from_rfc3339(raw.trim())
-        .map(|t| t.with_timezone(&Utc))
-        .map_err(|e| {
-            usage(format!(
-                "environment variable REMINDERS_NOW: {e} (got {raw:?}; expected RFC 3339, e.g. 2026-11-24T19:00:00-05:00)"
-            ))
-        })
 }
 
 impl Config {
@@ -417,6 +249,26 @@ impl Config {
             }
             _ => None,
         };
+        let templates = Templates {
+            sms_en: template("templates.sms_en"),
+            sms_fr: template("templates.sms_fr"),
+            voice_en: template("templates.voice_en"),
+            voice_fr: template("templates.voice_fr"),
+            sms_combined_en: template("templates.sms_combined_en"),
+            sms_combined_fr: template("templates.sms_combined_fr"),
+            voice_combined_en: template("templates.voice_combined_en"),
+            voice_combined_fr: template("templates.voice_combined_fr"),
+        };
+        let identity = sites::Identity {
+            clinic_name: l.optional_string("clinic_name"),
+            callback_number: l.optional_string("callback_number"),
+            address: l.optional_string("address"),
+        };
+        let timezone = l.get("timezone", chrono_tz::America::Toronto, |s| {
+            s.parse::<Tz>()
+                .map_err(|_| "must be an IANA time zone such as America/Toronto".into())
+        })?;
+        let sites = sites::load(l, timezone, sending.quiet_hours, &identity, &templates)?;
         let clock = match env("REMINDERS_NOW") {
             Some(raw) => Clock::starting_at(parse_now(&raw)?),
             None => Clock::real(),
@@ -425,22 +277,23 @@ impl Config {
             db,
             csv_dir: l.get("csv_dir", PathBuf::from("csv"), path)?,
             archive_dir: l.get("archive_dir", PathBuf::from("archive"), path)?,
-            timezone: l.get("timezone", chrono_tz::America::Toronto, |s| {
-                s.parse::<Tz>()
-                    .map_err(|_| "must be an IANA time zone such as America/Toronto".into())
-            })?,
+            timezone,
             region: l.get("region", phonenumber::country::Id::CA, |s| {
                 s.to_ascii_uppercase()
                     .parse()
                     .map_err(|_| "must be a two-letter country code such as CA".into())
             })?,
             slash_dates: l.get("slash_dates", SlashOrder::MonthFirst, |s| {
-                match s.to_ascii_lowercase().as_str() {
-                    "mdy" => Ok(SlashOrder::MonthFirst),
-                    "dmy" => Ok(SlashOrder::DayFirst),
+                match SlashOrder::from_word(s) {
+                    Some(o @ (SlashOrder::MonthFirst | SlashOrder::DayFirst)) => Ok(o),
                     _ => Err("must be \"mdy\" or \"dmy\"".into()),
                 }
             })?,
+            csv: csv::load(l)?,
+            identity,
+            sites,
+            outbox_dir: l.get("outbox_dir", PathBuf::from("outbox"), path)?,
+            retention_days: l.get("retention_days", None, |s| whole(1u32, 36_500)(s).map(Some))?,
             twilio: Twilio {
                 account_sid: l.optional_string("twilio.account_sid").unwrap_or_default(),
                 auth_token: Secret::new(l.optional_string("twilio.auth_token").unwrap_or_default()),
@@ -458,12 +311,7 @@ impl Config {
                 )?),
             },
             sending,
-            templates: Templates {
-                sms_en: template("templates.sms_en"),
-                sms_fr: template("templates.sms_fr"),
-                voice_en: template("templates.voice_en"),
-                voice_fr: template("templates.voice_fr"),
-            },
+            templates,
             webhook: Webhook { listen, public_url },
             clock,
         })
@@ -506,47 +354,20 @@ impl Config {
         self.clock.now()
     }
 
+    /// Which site each export row belongs to, and in which zone its times are read.
+    pub fn site_table(&self) -> crate::domain::sites::SiteTable {
+        let mut t = crate::domain::sites::SiteTable::single(self.timezone);
+        for s in &self.sites {
+            t.add(&s.key, &s.names, s.timezone);
+        }
+        t
+    }
+
     /// The lock file that serialises dispatching runs sits beside the database.
     pub fn lock_path(&self) -> PathBuf {
         let mut name = self.db.as_os_str().to_owned();
         name.push(".lock");
         PathBuf::from(name)
-    }
-}
-
-/// The public base URL Twilio reaches the listener at: signatures are computed over it, so it is
-/// normalised once here (lower-case scheme and host, no trailing slash).
-pub fn parse_public_url(raw: &str) -> std::result::Result<String, String> {
-    let (scheme, rest) = raw
-        .split_once("://")
-        .ok_or("must start with https:// or http://")?;
-    let scheme = scheme.to_ascii_lowercase();
-    if scheme != "https" && scheme != "http" {
-        return Err("must start with https:// or http://".into());
-    }
-    let (host, path) = match rest.find('/') {
-        Some(i) => (&rest[..i], &rest[i..]),
-        None => (rest, ""),
-    };
-    if host.is_empty() {
-        return Err("has no host".into());
-    }
-    if path.contains('?') || path.contains('#') {
-        return Err("must not carry a query or fragment".into());
-    }
-    Ok(format!(
-        "{scheme}://{}{}",
-        host.to_ascii_lowercase(),
-        path.trim_end_matches('/')
-    ))
-}
-
-pub fn read_template(path: &Option<PathBuf>) -> Result<Option<String>> {
-    match path {
-        None => Ok(None),
-        Some(p) => std::fs::read_to_string(p)
-            .map(Some)
-            .with_context(|| format!("reading template {}", p.display())),
     }
 }
 

@@ -1,0 +1,395 @@
+//! Which column of an export holds which field (SPEC 4.1, 9.1): the clinic's mapping
+//! (`[csv.columns]`), or each field under its own name; where the header row is; and where
+//! each field sits in it.
+
+use std::fmt;
+
+/// A field the import reads. Every other column is kept as data.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Field {
+    AppointmentId,
+    PatientId,
+    PhoneNumber,
+    PhonePreference,
+    TextPreference,
+    ApptDateTime,
+    ApptDate,
+    ApptTime,
+    AppointmentMsg,
+    Language,
+    Status,
+    Clinic,
+}
+
+pub const FIELDS: [Field; 12] = [
+    Field::AppointmentId,
+    Field::PatientId,
+    Field::PhoneNumber,
+    Field::PhonePreference,
+    Field::TextPreference,
+    Field::ApptDateTime,
+    Field::ApptDate,
+    Field::ApptTime,
+    Field::AppointmentMsg,
+    Field::Language,
+    Field::Status,
+    Field::Clinic,
+];
+
+impl Field {
+    /// The name in the config file and, unmapped, the column's own (normalised) name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Field::AppointmentId => "appointment_id",
+            Field::PatientId => "patient_id",
+            Field::PhoneNumber => "phone_number",
+            Field::PhonePreference => "phone_preference",
+            Field::TextPreference => "text_preference",
+            Field::ApptDateTime => "appt_date_time",
+            Field::ApptDate => "appt_date",
+            Field::ApptTime => "appt_time",
+            Field::AppointmentMsg => "appointment_msg",
+            Field::Language => "language",
+            Field::Status => "status",
+            Field::Clinic => "clinic",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Field> {
+        FIELDS.into_iter().find(|f| f.name() == name)
+    }
+}
+
+impl fmt::Display for Field {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// "Appt Date/Time" → `appt_date_time`: lower-case, every run of non-alphanumerics one `_`.
+pub fn normalise_header(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    let mut gap = false;
+    for c in name.trim_start_matches('\u{feff}').chars() {
+        if c.is_alphanumeric() {
+            if gap && !out.is_empty() {
+                out.push('_');
+            }
+            gap = false;
+            out.extend(c.to_lowercase());
+        } else {
+            gap = true;
+        }
+    }
+    out
+}
+
+/// The clinic's mapping: for each mapped field, the headers that may hold it, in order (the
+/// first non-empty valid value wins), normalised. Fields left out are found by their own name.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Mapping {
+    mapped: Vec<(Field, Vec<String>)>,
+    /// Phone columns whose numbers are called, never texted (landlines), normalised.
+    pub call_only: Vec<String>,
+}
+
+impl Mapping {
+    pub fn map(&mut self, field: Field, headers: &[String]) {
+        self.mapped.retain(|(f, _)| *f != field);
+        self.mapped
+            .push((field, headers.iter().map(|h| normalise_header(h)).collect()));
+    }
+
+    pub fn set_call_only(&mut self, headers: &[String]) {
+        self.call_only = headers.iter().map(|h| normalise_header(h)).collect();
+    }
+
+    /// The headers a field is looked for under, and whether the clinic named them.
+    fn headers(&self, field: Field) -> (Vec<String>, bool) {
+        match self.mapped.iter().find(|(f, _)| *f == field) {
+            Some((_, h)) => (h.clone(), true),
+            None => (vec![field.name().to_string()], false),
+        }
+    }
+
+    pub fn is_mapped(&self, field: Field) -> bool {
+        self.mapped.iter().any(|(f, _)| *f == field)
+    }
+}
+
+/// One phone column: where it is and whether its numbers may be texted.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PhoneColumn {
+    pub index: usize,
+    pub call_only: bool,
+}
+
+/// Where each field sits in a file's rows.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Columns {
+    pub appointment_id: Option<usize>,
+    pub patient_id: usize,
+    pub phones: Vec<PhoneColumn>,
+    pub phone_preference: Option<usize>,
+    pub text_preference: Option<usize>,
+    pub when: When,
+    pub appointment_msg: Option<usize>,
+    pub language: Option<usize>,
+    pub status: Option<usize>,
+    pub clinic: Option<usize>,
+    /// The file's header, as written (for the row's data and the failed-rows view).
+    pub names: Vec<String>,
+    /// Normalised header names, the placeholder names of every column.
+    pub keys: Vec<String>,
+    /// Columns holding none of the fields: kept in the appointment's data.
+    pub extra: Vec<usize>,
+}
+
+/// Where the appointment's time is.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum When {
+    #[default]
+    Missing,
+    DateTime(usize),
+    Split {
+        date: usize,
+        time: usize,
+    },
+}
+
+impl Columns {
+    pub fn width(&self) -> usize {
+        self.names.len()
+    }
+
+    /// The columns holding dates, for deciding a file's slash-date order.
+    pub fn date_columns(&self) -> Vec<usize> {
+        match self.when {
+            When::DateTime(i) => vec![i],
+            When::Split { date, .. } => vec![date],
+            When::Missing => Vec::new(),
+        }
+    }
+}
+
+/// Why a row of cells is not the header.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Missing(pub Vec<String>);
+
+impl fmt::Display for Missing {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0.join("; "))
+    }
+}
+
+/// Resolves a candidate header row against the mapping, or says what it lacks. Required:
+/// patient_id, a phone column, and the time (appt_date_time, or appt_date and appt_time). A
+/// field the clinic mapped must be found under one of its headers.
+pub fn resolve(header: &[String], mapping: &Mapping) -> Result<Columns, Missing> {
+    let keys: Vec<String> = header.iter().map(|h| normalise_header(h)).collect();
+    let mut used = vec![false; keys.len()];
+    let mut missing = Vec::new();
+    let mut find_all = |field: Field, used: &mut Vec<bool>| -> Vec<usize> {
+        let (wanted, named) = mapping.headers(field);
+        let found: Vec<usize> = wanted
+            .iter()
+            .filter_map(|w| keys.iter().position(|k| k == w))
+            .collect();
+        if named && found.len() < wanted.len() {
+            let absent: Vec<&str> = wanted
+                .iter()
+                .filter(|w| !keys.contains(w))
+                .map(String::as_str)
+                .collect();
+            missing.push(format!(
+                "{field} is mapped to {} but the file has no such column",
+                quote_list(&absent)
+            ));
+        }
+        for &i in &found {
+            used[i] = true;
+        }
+        found
+    };
+    let first = |v: Vec<usize>| v.first().copied();
+    let appointment_id = first(find_all(Field::AppointmentId, &mut used));
+    let patient_id = first(find_all(Field::PatientId, &mut used));
+    let phones: Vec<PhoneColumn> = find_all(Field::PhoneNumber, &mut used)
+        .into_iter()
+        .map(|index| PhoneColumn {
+            index,
+            call_only: mapping.call_only.contains(&keys[index]),
+        })
+        .collect();
+    let phone_preference = first(find_all(Field::PhonePreference, &mut used));
+    let text_preference = first(find_all(Field::TextPreference, &mut used));
+    let date_time = first(find_all(Field::ApptDateTime, &mut used));
+    let date = first(find_all(Field::ApptDate, &mut used));
+    let time = first(find_all(Field::ApptTime, &mut used));
+    let appointment_msg = first(find_all(Field::AppointmentMsg, &mut used));
+    let language = first(find_all(Field::Language, &mut used));
+    let status = first(find_all(Field::Status, &mut used));
+    let clinic = first(find_all(Field::Clinic, &mut used));
+    if patient_id.is_none() && !mapping.is_mapped(Field::PatientId) {
+        missing.push("no patient_id column".into());
+    }
+    if phones.is_empty() && !mapping.is_mapped(Field::PhoneNumber) {
+        missing.push("no phone_number column".into());
+    }
+    let when = match (date_time, date, time) {
+        (Some(i), _, _) => When::DateTime(i),
+        (None, Some(date), Some(time)) => When::Split { date, time },
+        (None, Some(_), None) => {
+            missing.push("appt_date has no appt_time column beside it".into());
+            When::Missing
+        }
+        (None, None, Some(_)) => {
+            missing.push("appt_time has no appt_date column beside it".into());
+            When::Missing
+        }
+        (None, None, None) => {
+            if !mapping.is_mapped(Field::ApptDateTime) && !mapping.is_mapped(Field::ApptDate) {
+                missing.push("no appt_date_time column (nor appt_date and appt_time)".into());
+            }
+            When::Missing
+        }
+    };
+    let (Some(patient_id), false, false) = (patient_id, phones.is_empty(), !missing.is_empty())
+    else {
+        return Err(Missing(missing));
+    };
+    let extra = (0..keys.len()).filter(|&i| !used[i]).collect();
+    Ok(Columns {
+        appointment_id,
+        patient_id,
+        phones,
+        phone_preference,
+        text_preference,
+        when,
+        appointment_msg,
+        language,
+        status,
+        clinic,
+        names: header.to_vec(),
+        keys,
+        extra,
+    })
+}
+
+fn quote_list(items: &[&str]) -> String {
+    items
+        .iter()
+        .map(|i| format!("\"{i}\""))
+        .collect::<Vec<_>>()
+        .join(" or ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn header(cells: &[&str]) -> Vec<String> {
+        cells.iter().map(|c| c.to_string()).collect()
+    }
+
+    #[test]
+    fn headers_normalise() {
+        assert_eq!(normalise_header("Appt Date/Time"), "appt_date_time");
+        assert_eq!(normalise_header("\u{feff}Appointment ID"), "appointment_id");
+        assert_eq!(normalise_header("  __Phone--Number__ "), "phone_number");
+        assert_eq!(normalise_header("Appt #"), "appt");
+        assert_eq!(normalise_header("Téléphone"), "téléphone");
+    }
+
+    #[test]
+    fn fields_are_found_by_their_own_names_without_a_mapping() {
+        let cols = resolve(
+            &header(&[
+                "Appointment ID",
+                "patient_id",
+                "Phone Number",
+                "phone_preference",
+                "text_preference",
+                "Appt Date/Time",
+                "Provider",
+            ]),
+            &Mapping::default(),
+        )
+        .unwrap();
+        assert_eq!(cols.appointment_id, Some(0));
+        assert_eq!(cols.when, When::DateTime(5));
+        assert_eq!(cols.extra, vec![6]);
+        assert_eq!(cols.keys[6], "provider");
+    }
+
+    #[test]
+    fn a_mapping_with_split_date_and_a_phone_list() {
+        let mut m = Mapping::default();
+        m.map(Field::AppointmentId, &["AptNum".into()]);
+        m.map(Field::PatientId, &["PatNum".into()]);
+        m.map(
+            Field::PhoneNumber,
+            &["WirelessPhone".into(), "HmPhone".into()],
+        );
+        m.map(Field::ApptDate, &["Appt Date".into()]);
+        m.map(Field::ApptTime, &["Appt Time".into()]);
+        m.set_call_only(&["HmPhone".into()]);
+        let cols = resolve(
+            &header(&[
+                "PatNum",
+                "HMPHONE",
+                "APPT_DATE",
+                "Appt Time",
+                "AptNum",
+                "WirelessPhone",
+            ]),
+            &m,
+        )
+        .unwrap();
+        assert_eq!(
+            cols.phones,
+            vec![
+                PhoneColumn {
+                    index: 5,
+                    call_only: false
+                },
+                PhoneColumn {
+                    index: 1,
+                    call_only: true
+                }
+            ]
+        );
+        assert_eq!(cols.when, When::Split { date: 2, time: 3 });
+        assert_eq!(cols.appointment_id, Some(4));
+        assert!(cols.extra.is_empty());
+    }
+
+    #[test]
+    fn what_a_header_lacks_is_named() {
+        let err = resolve(&header(&["appointment_id", "phone"]), &Mapping::default()).unwrap_err();
+        let text = err.to_string();
+        assert!(text.contains("no patient_id column"), "{text}");
+        assert!(text.contains("no phone_number column"), "{text}");
+        assert!(text.contains("no appt_date_time column"), "{text}");
+
+        let mut m = Mapping::default();
+        m.map(Field::PatientId, &["PatNum".into()]);
+        let err = resolve(
+            &header(&["PatientNumber", "phone_number", "appt_date_time"]),
+            &m,
+        )
+        .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "patient_id is mapped to \"patnum\" but the file has no such column"
+        );
+        // Optional columns absent are fine: no appointment id, no preferences.
+        let cols = resolve(
+            &header(&["patient_id", "phone_number", "appt_date", "appt_time"]),
+            &Mapping::default(),
+        )
+        .unwrap();
+        assert_eq!(cols.appointment_id, None);
+        assert_eq!(cols.phone_preference, None);
+    }
+}

@@ -1,0 +1,177 @@
+//! The words exports use for yes and no, languages and cancelled appointments (SPEC 9.2, 10.3),
+//! built in and added to by the clinic (`[csv.values]`).
+
+use crate::domain::row::Language;
+
+pub const YES: [&str; 9] = ["yes", "y", "true", "t", "1", "x", "oui", "o", "vrai"];
+pub const NO: [&str; 9] = ["no", "n", "false", "f", "0", "non", "faux", "unknown", ""];
+pub const CANCELLED: [&str; 7] = [
+    "cancelled",
+    "canceled",
+    "cancel",
+    "annulé",
+    "annule",
+    "deleted",
+    "void",
+];
+
+/// The words of one export, built-in ones and the clinic's, lower-cased.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Words {
+    yes: Vec<String>,
+    no: Vec<String>,
+    cancelled: Vec<String>,
+}
+
+impl Default for Words {
+    fn default() -> Self {
+        Words::with(&[], &[], &[])
+    }
+}
+
+fn lower(list: &[String]) -> impl Iterator<Item = String> + '_ {
+    list.iter().map(|w| w.trim().to_lowercase())
+}
+
+impl Words {
+    /// The built-in words plus the clinic's own.
+    pub fn with(yes: &[String], no: &[String], cancelled: &[String]) -> Words {
+        let built_in = |list: &[&str]| list.iter().map(|w| w.to_string()).collect::<Vec<_>>();
+        let mut w = Words {
+            yes: built_in(&YES),
+            no: built_in(&NO),
+            cancelled: built_in(&CANCELLED),
+        };
+        w.yes.extend(lower(yes));
+        w.no.extend(lower(no));
+        w.cancelled.extend(lower(cancelled));
+        w
+    }
+
+    /// `Some(true)` for a yes word, `Some(false)` for a no word (empty is no), else `None`.
+    pub fn yes_no(&self, raw: &str) -> Option<bool> {
+        let w = raw.trim().to_lowercase();
+        if self.yes.contains(&w) {
+            Some(true)
+        } else if self.no.contains(&w) {
+            Some(false)
+        } else {
+            None
+        }
+    }
+
+    pub fn is_cancelled(&self, raw: &str) -> bool {
+        let w = raw.trim().to_lowercase();
+        !w.is_empty() && self.cancelled.contains(&w)
+    }
+
+    /// What a person reads after "is not yes or no": the words that are.
+    pub fn accepted(&self) -> String {
+        let shown = |list: &[String]| {
+            list.iter()
+                .filter(|w| !w.is_empty())
+                .cloned()
+                .collect::<Vec<_>>()
+                .join("/")
+        };
+        format!(
+            "yes: {}; no: {}, or empty",
+            shown(&self.yes),
+            shown(&self.no)
+        )
+    }
+}
+
+/// A language cell: `None` when the value names no language we speak (the row is kept, in
+/// English, and the import counts the value). Empty is English.
+pub fn language(raw: &str) -> Option<Language> {
+    let w = raw.trim().to_lowercase();
+    let (en, fr) = (
+        ["en", "eng", "english", "anglais"],
+        ["fr", "fra", "fre", "french", "français", "francais"],
+    );
+    if w.is_empty() || en.contains(&w.as_str()) || w.starts_with("en-") || w.starts_with("en_") {
+        Some(Language::En)
+    } else if fr.contains(&w.as_str()) || w.starts_with("fr-") || w.starts_with("fr_") {
+        Some(Language::Fr)
+    } else {
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn yes_and_no_words() {
+        let w = Words::with(&["X ".into(), "Sí".into()], &["Unknown".into()], &[]);
+        for (raw, want) in [
+            ("Yes", Some(true)),
+            ("TRUE", Some(true)),
+            (" y ", Some(true)),
+            ("1", Some(true)),
+            ("x", Some(true)),
+            ("Oui", Some(true)),
+            ("O", Some(true)),
+            ("vrai", Some(true)),
+            ("sí", Some(true)),
+            ("No", Some(false)),
+            ("f", Some(false)),
+            ("0", Some(false)),
+            ("Non", Some(false)),
+            ("FAUX", Some(false)),
+            ("Unknown", Some(false)),
+            ("", Some(false)),
+            ("  ", Some(false)),
+            ("maybe", None),
+            ("2", None),
+        ] {
+            assert_eq!(w.yes_no(raw), want, "{raw:?}");
+        }
+        assert!(w.accepted().starts_with("yes: yes/y/true"));
+    }
+
+    #[test]
+    fn cancelled_words() {
+        let w = Words::with(&[], &[], &["Annulé par patient".into()]);
+        for raw in [
+            "Cancelled",
+            "CANCELED",
+            "annulé",
+            "Annule",
+            "void",
+            "annulé par patient",
+        ] {
+            assert!(w.is_cancelled(raw), "{raw}");
+        }
+        for raw in ["", "Booked", "Confirmed", "cancelled?"] {
+            assert!(!w.is_cancelled(raw), "{raw}");
+        }
+    }
+
+    #[test]
+    fn languages() {
+        use Language::{En, Fr};
+        for (raw, want) in [
+            ("en", Some(En)),
+            ("ENG", Some(En)),
+            ("English", Some(En)),
+            ("anglais", Some(En)),
+            ("en-CA", Some(En)),
+            ("", Some(En)),
+            ("fr", Some(Fr)),
+            ("fra", Some(Fr)),
+            ("fre", Some(Fr)),
+            ("French", Some(Fr)),
+            ("Français", Some(Fr)),
+            ("francais", Some(Fr)),
+            ("fr-CA", Some(Fr)),
+            ("Spanish", None),
+            ("Unknown", None),
+            ("de", None),
+        ] {
+            assert_eq!(language(raw), want, "{raw:?}");
+        }
+    }
+}

@@ -1,0 +1,165 @@
+//! The reading side of an import: records from the file, in its encoding, against the row
+//! rules, into batches of rows to store, to withdraw or to reject. Runs on its own thread while
+//! the storing side writes the previous batch.
+
+use std::borrow::Cow;
+use std::collections::BTreeSet;
+
+use chrono::NaiveDate;
+
+use super::decode;
+use super::layout::Layout;
+use super::records::{RawRecord, Read};
+use super::survey::Encoding;
+use crate::db::appointments::NewAppointment;
+use crate::domain::row::{Rules, Verdict};
+
+/// A row the rules refused, with what a person needs to fix it.
+#[derive(Debug)]
+pub struct Rejected {
+    pub row: u64,
+    /// The row as JSON, every column under its header (phone numbers are masked when shown).
+    pub data: String,
+    pub reason: String,
+}
+
+/// One data row, in file order.
+#[derive(Debug)]
+pub enum Item {
+    Keep(NewAppointment),
+    Cancel {
+        appointment_id: String,
+        patient_id: String,
+    },
+    Reject(Rejected),
+}
+
+/// What the rows told the import beyond the rows themselves.
+#[derive(Debug, Default)]
+pub struct Seen {
+    /// Local dates (with their site) of every valid row, stored or not: a snapshot file speaks
+    /// for these days.
+    pub days: BTreeSet<(String, NaiveDate)>,
+    /// Language values that named no language we speak, with how often.
+    pub unknown_languages: Vec<(String, u64)>,
+}
+
+impl Seen {
+    fn language(&mut self, value: &str) {
+        match self.unknown_languages.iter_mut().find(|(v, _)| v == value) {
+            Some((_, n)) => *n += 1,
+            None => self.unknown_languages.push((value.to_string(), 1)),
+        }
+    }
+}
+
+/// Turns records into items; holds the decoded fields of the current row between calls.
+pub struct Checker<'a> {
+    pub rules: &'a Rules<'a>,
+    pub layout: &'a Layout,
+    pub encoding: Encoding,
+    pub seen: Seen,
+}
+
+impl Checker<'_> {
+    /// The item for one record, or `None` for the header, the lines above it and blank lines.
+    pub fn item(&mut self, rec: &RawRecord, read: Read) -> Option<Item> {
+        if rec.row <= self.layout.header_row {
+            return None;
+        }
+        let cols = &self.layout.columns;
+        if let Read::UnclosedQuote { field } = read {
+            let name = cols.names.get(field).map_or("a field", String::as_str);
+            return Some(self.reject(
+                rec,
+                format!(
+                    "a quote opened in {name} (field {}) is never closed on this line: the row cannot be read (a stray \" in a value?); the lines after it were read as rows of their own",
+                    field + 1
+                ),
+            ));
+        }
+        if rec.is_blank() {
+            return None;
+        }
+        if rec.len() > cols.width() {
+            return Some(self.reject(
+                rec,
+                format!(
+                    "{} fields where the header has {}: is there an unquoted comma (or delimiter) in a value? Nothing of the row was stored, so no value lands in the wrong column",
+                    rec.len(),
+                    cols.width()
+                ),
+            ));
+        }
+        let mut texts: Vec<Cow<'_, str>> = Vec::with_capacity(rec.len());
+        let mut damaged = Vec::new();
+        for (i, bytes) in rec.fields().enumerate() {
+            match decode::text(bytes, self.encoding) {
+                Some(t) => texts.push(t),
+                None => {
+                    if !cols.extra.contains(&i) {
+                        damaged.push(cols.names.get(i).cloned().unwrap_or_default());
+                    }
+                    texts.push(decode::lossy(bytes, self.encoding));
+                }
+            }
+        }
+        if !damaged.is_empty() {
+            return Some(self.reject(
+                rec,
+                format!(
+                    "{} {} bytes that are not valid {} (the encoding of the rest of the file): the export is damaged at this row",
+                    damaged.join(", "),
+                    if damaged.len() == 1 { "has" } else { "have" },
+                    self.encoding.name()
+                ),
+            ));
+        }
+        match self.rules.check(|i| texts.get(i).map(|t| t.as_ref())) {
+            Verdict::Keep(appt) => {
+                if let Some(value) = &appt.unknown_language {
+                    self.seen.language(value);
+                }
+                self.seen.days.insert((appt.site.clone(), appt.local_date));
+                Some(Item::Keep(NewAppointment::new(*appt)))
+            }
+            Verdict::Cancel {
+                appointment_id,
+                patient_id,
+            } => Some(Item::Cancel {
+                appointment_id,
+                patient_id,
+            }),
+            Verdict::Fail(reason) => Some(self.reject(rec, reason)),
+        }
+    }
+
+    fn reject(&self, rec: &RawRecord, reason: String) -> Item {
+        Item::Reject(Rejected {
+            row: rec.row,
+            data: row_json(&self.layout.columns.names, rec, self.encoding),
+            reason: crate::mask::phones_in(&reason),
+        })
+    }
+}
+
+/// The row as stored for a person to fix: every column under its header name, extras included.
+fn row_json(header: &[String], rec: &RawRecord, encoding: Encoding) -> String {
+    let mut map = serde_json::Map::new();
+    for (i, bytes) in rec.fields().enumerate() {
+        let mut key = header
+            .get(i)
+            .map(|h| h.trim())
+            .filter(|h| !h.is_empty())
+            .map(str::to_string)
+            .unwrap_or_else(|| format!("column_{}", i + 1));
+        if map.contains_key(&key) {
+            key = format!("{key}_{}", i + 1);
+        }
+        map.insert(
+            key,
+            serde_json::Value::String(decode::lossy(bytes, encoding).into_owned()),
+        );
+    }
+    serde_json::Value::Object(map).to_string()
+}

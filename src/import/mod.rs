@@ -1,0 +1,512 @@
+//! One export file into the store:
+//!
+//! 1. `source` opens it safely (regular files only; a file still being written is left for
+//!    later) and `survey` reads it once for its checksum and encoding;
+//! 2. `layout` finds its delimiter, header and columns, and the order its slash dates read in;
+//! 3. `check` reads the rows on one thread while `store` writes them on another, all in one
+//!    transaction (killed half-way, nothing of it remains and a rerun imports it whole);
+//!    a file that changed meanwhile is abandoned before it commits;
+//! 4. `archive` moves (or, for a file named from elsewhere, copies) it into the archive folder.
+
+mod archive;
+mod check;
+mod decode;
+mod layout;
+mod records;
+mod source;
+mod store;
+mod survey;
+
+use std::io::BufRead;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use rusqlite::Connection;
+use serde::Serialize;
+
+use crate::clock::db_time;
+use crate::config::Config;
+use crate::db::{self, appointments, imports};
+use crate::domain::row::Rules;
+use crate::domain::sites::SiteTable;
+use check::{Checker, Item};
+use imports::{Counts, ImportStatus};
+use records::{RawRecord, Records};
+pub use source::NotNow;
+use source::Source;
+use store::Store;
+
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Options {
+    /// Read, check and report everything; store, archive and record nothing.
+    pub dry_run: bool,
+    /// Import a file whose content was imported before.
+    pub force: bool,
+}
+
+/// What the summary says about a file beyond its counts (also stored with the import).
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Summary {
+    pub encoding: String,
+    pub delimiter: String,
+    /// The order slash dates were read in, and why.
+    pub dates: String,
+    /// Stored appointments per local date (and site, when there are sites).
+    pub per_day: Vec<DayCount>,
+    /// Language values read as English because they named no language we speak.
+    pub languages_not_recognised: Vec<(String, u64)>,
+    /// Appointments a row of this file moved (the earlier time withdrawn).
+    pub moved: u64,
+    /// Appointments a snapshot file withdrew because it no longer lists them.
+    pub not_in_export: u64,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct DayCount {
+    pub site: String,
+    pub date: chrono::NaiveDate,
+    pub count: u64,
+}
+
+#[derive(Clone, Debug)]
+pub struct Outcome {
+    /// `None` for a dry run: nothing was recorded.
+    pub import_id: Option<i64>,
+    pub file_name: String,
+    pub status: ImportStatus,
+    pub counts: Counts,
+    pub archived_to: Option<PathBuf>,
+    /// Why the file was skipped or failed.
+    pub note: Option<String>,
+    /// The first rejected rows' reasons, for the operator's screen.
+    pub failures: Vec<(u64, String)>,
+    pub summary: Summary,
+    /// The rows are stored but the file could not be archived; it stays where it is.
+    pub archive_error: Option<String>,
+}
+
+/// What became of a file.
+pub enum Attempt {
+    Done(Box<Outcome>),
+    /// Left where it is this time, with a warning (not a regular file, still being written).
+    NotNow(NotNow),
+}
+
+/// Rows per batch between the reading and the storing threads.
+const BATCH: usize = 512;
+
+pub fn import_file(
+    conn: &mut Connection,
+    cfg: &Config,
+    path: &Path,
+    in_drop_folder: bool,
+    user: &str,
+    opts: Options,
+) -> Result<Attempt> {
+    let source = match Source::open(path, in_drop_folder)? {
+        Ok(s) => s,
+        Err(not_now) => return Ok(Attempt::NotNow(not_now)),
+    };
+    let survey = survey::survey(&mut source.reader()?)
+        .with_context(|| format!("reading {}", path.display()))?;
+    if let Err(not_now) = source.unchanged()? {
+        return Ok(Attempt::NotNow(not_now));
+    }
+    let file_name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| path.display().to_string());
+    let started = db_time(cfg.now());
+    let new = imports::NewImport {
+        file_name: &file_name,
+        sha256: &survey.sha256,
+        user_id: user,
+        started_at: &started,
+    };
+    let mut outcome = Outcome {
+        import_id: None,
+        file_name: file_name.clone(),
+        status: ImportStatus::Completed,
+        counts: Counts::default(),
+        archived_to: None,
+        note: None,
+        failures: Vec::new(),
+        summary: Summary {
+            encoding: survey.encoding.name().to_string(),
+            ..Summary::default()
+        },
+        archive_error: None,
+    };
+
+    if !opts.force
+        && let Some((earlier, earlier_name)) = imports::completed_with_sha(conn, &survey.sha256)?
+    {
+        outcome.status = ImportStatus::Skipped;
+        outcome.note = Some(format!(
+            "same content as import #{earlier} ({earlier_name}): not imported again (import --force FILE imports it anyway)"
+        ));
+        return finish_without_rows(conn, cfg, &source, &new, outcome, opts, in_drop_folder);
+    }
+
+    let encoding = survey.encoding;
+    let open = || -> Result<Box<dyn BufRead + Send>> {
+        Ok(decode::byte_stream(source.reader()?, encoding))
+    };
+    let layout = match layout::find(&open, encoding, &cfg.csv)? {
+        Ok(l) => l,
+        Err(why) => {
+            outcome.status = ImportStatus::Failed;
+            outcome.note = Some(why);
+            return finish_without_rows(conn, cfg, &source, &new, outcome, opts, in_drop_folder);
+        }
+    };
+    let (order, order_reason) =
+        layout::slash_order(&open, &layout, &cfg.csv, cfg.slash_dates, survey.has_slash)?;
+    outcome.summary.delimiter = layout::delimiter_name(layout.delimiter);
+    outcome.summary.dates = order_reason;
+
+    let sites = site_table(cfg);
+    let rules = Rules {
+        columns: &layout.columns,
+        words: &cfg.csv.words,
+        sites: &sites,
+        region: cfg.region,
+        order,
+        now: cfg.now(),
+        default_channel: cfg.sending.default_channel,
+    };
+    let records = Records::new(open()?, layout.delimiter);
+
+    // A file as large as everything stored so far loads faster into the table without its
+    // secondary indexes, rebuilt afterwards by sorting (inside the transaction, so a kill leaves
+    // them as they were). Otherwise they are filled row by row in no particular order (phone,
+    // time), and SQLite's default 2 MB page cache would spend much of a large import spilling
+    // pages to the WAL and reading them back: a bigger cache for the import only.
+    let bulk = bulk_load(survey.lines, appointments::approximate_count(conn)?);
+    let previous_cache: i64 = conn.pragma_query_value(None, "cache_size", |r| r.get(0))?;
+    if !bulk {
+        conn.pragma_update(None, "cache_size", IMPORT_CACHE_SIZE)?;
+    }
+    // With foreign keys on, SQLite must be able to undo a multi-row insert half-way (a row
+    // whose parent is missing aborts the statement), so it copies every page each insert
+    // touches to a statement journal first: on a large file a third of the storing time went
+    // there. Every row here refers to the import row this same transaction writes first, so the
+    // check cannot fail; it is off for the import's transaction only (the pragma is ignored
+    // inside a transaction, hence here).
+    conn.pragma_update(None, "foreign_keys", "OFF")?;
+    let stored = store_file(
+        conn, cfg, &new, records, &rules, &layout, encoding, bulk, &source, opts,
+    );
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    conn.pragma_update(None, "cache_size", previous_cache)?;
+    let stored = match stored? {
+        Ok(s) => s,
+        Err(not_now) => return Ok(Attempt::NotNow(not_now)),
+    };
+    outcome.import_id = stored.import_id;
+    outcome.counts = stored.tally.counts;
+    outcome.failures = stored.tally.shown;
+    outcome.summary.per_day = stored
+        .tally
+        .per_day
+        .into_iter()
+        .map(|((site, date), count)| DayCount { site, date, count })
+        .collect();
+    outcome.summary.languages_not_recognised = stored.unknown_languages;
+    outcome.summary.moved = stored.tally.moved;
+    outcome.summary.not_in_export = stored.not_in_export;
+    if let Some(id) = outcome.import_id {
+        archive_into(conn, cfg, &source, id, in_drop_folder, &mut outcome)?;
+    }
+    Ok(Attempt::Done(Box::new(outcome)))
+}
+
+/// SQLite `cache_size` during an import: negative means KiB (24 MiB: at 32 MiB peak RSS of a
+/// 1M-row import reached 62 MB, too near the 64 MB budget).
+const IMPORT_CACHE_SIZE: i64 = -24 * 1024;
+
+/// Rebuild the secondary indexes rather than fill them row by row: only for big files that
+/// at least double the table, where one sort beats a million random index inserts.
+fn bulk_load(lines_in_file: u64, stored: i64) -> bool {
+    lines_in_file >= 50_000 && lines_in_file as i64 >= stored
+}
+
+/// The sites the configuration names, or the one site.
+pub fn site_table(cfg: &Config) -> SiteTable {
+    cfg.site_table()
+}
+
+struct Stored {
+    import_id: Option<i64>,
+    tally: store::Tally,
+    unknown_languages: Vec<(String, u64)>,
+    not_in_export: u64,
+}
+
+#[allow(clippy::too_many_arguments)]
+fn store_file<R: BufRead + Send>(
+    conn: &mut Connection,
+    cfg: &Config,
+    new: &imports::NewImport<'_>,
+    records: Records<R>,
+    rules: &Rules<'_>,
+    layout: &layout::Layout,
+    encoding: survey::Encoding,
+    bulk: bool,
+    source: &Source,
+    opts: Options,
+) -> Result<std::result::Result<Stored, NotNow>> {
+    let tx = db::begin(conn)?;
+    let import_id = imports::insert(&tx, new, ImportStatus::Completed)?;
+    let rebuild = if bulk {
+        // Let SQLite sort for the index rebuild on a second core.
+        tx.pragma_update(None, "threads", 2)?;
+        let indexes = appointments::secondary_indexes(&tx)?;
+        for (name, _) in &indexes {
+            tx.execute_batch(&format!("DROP INDEX \"{name}\""))?;
+        }
+        indexes
+    } else {
+        Vec::new()
+    };
+    let now = db_time(cfg.now());
+    let mut store = Store {
+        conn: &tx,
+        import_id,
+        now: &now,
+        snapshot: cfg.csv.snapshot,
+        tally: store::Tally::default(),
+    };
+    let seen = pipeline(records, rules, layout, encoding, &mut store)?;
+    for (_, sql) in &rebuild {
+        tx.execute_batch(sql)
+            .context("rebuilding an index after a bulk load")?;
+    }
+    let mut not_in_export = 0;
+    if cfg.csv.snapshot {
+        let sites = site_table(cfg);
+        for (site, day) in &seen.days {
+            let (from, to) = crate::domain::attention::day_bounds(*day, sites.zone(site));
+            not_in_export += appointments::withdraw_unlisted(
+                &tx,
+                site,
+                &db_time(from),
+                &db_time(to),
+                import_id,
+                &now,
+            )? as u64;
+        }
+    }
+    let tally = store.tally;
+    if let Err(not_now) = source.unchanged()? {
+        // Rolled back: the next run imports the finished file whole.
+        return Ok(Err(not_now));
+    }
+    let summary = serde_json::json!({
+        "per_day": tally.per_day.iter().map(|((site, date), count)| {
+            serde_json::json!({"site": site, "date": date, "count": count})
+        }).collect::<Vec<_>>(),
+        "languages_not_recognised": seen.unknown_languages,
+        "moved": tally.moved,
+        "not_in_export": not_in_export,
+    })
+    .to_string();
+    imports::finish(
+        &tx,
+        import_id,
+        &imports::Finish {
+            status: ImportStatus::Completed,
+            counts: &tally.counts,
+            file_path: None,
+            finished_at: &db_time(cfg.now()),
+            error: None,
+            summary: Some(&summary),
+        },
+    )?;
+    if opts.dry_run {
+        tx.rollback()?;
+    } else {
+        tx.commit()
+            .with_context(|| format!("saving the import of {}", source.path.display()))?;
+    }
+    Ok(Ok(Stored {
+        import_id: (!opts.dry_run).then_some(import_id),
+        tally,
+        unknown_languages: seen.unknown_languages,
+        not_in_export,
+    }))
+}
+
+/// Reading and checking (CSV, phone numbers, dates) on one core while SQLite stores on the
+/// other; the bounded channel keeps memory flat whatever the file's size.
+fn pipeline<R: BufRead + Send>(
+    mut records: Records<R>,
+    rules: &Rules<'_>,
+    layout: &layout::Layout,
+    encoding: survey::Encoding,
+    store: &mut Store<'_>,
+) -> Result<check::Seen> {
+    std::thread::scope(|scope| {
+        let (send, receive) = std::sync::mpsc::sync_channel::<std::io::Result<Vec<Item>>>(8);
+        // Stored batches travel back, so the reading thread also frees what it allocated:
+        // freeing on the storing thread took glibc's cross-thread path and cost that thread
+        // about a tenth of its time.
+        let (recycle, recycled) = std::sync::mpsc::channel::<Vec<Item>>();
+        let reader = scope.spawn(move || {
+            let mut checker = Checker {
+                rules,
+                layout,
+                encoding,
+                seen: check::Seen::default(),
+            };
+            records.expect(layout.columns.width());
+            let mut rec = RawRecord::default();
+            let mut batch = Vec::with_capacity(BATCH);
+            loop {
+                match records.read_into(&mut rec) {
+                    Ok(None) => break,
+                    Ok(Some(read)) => {
+                        if let Some(item) = checker.item(&rec, read) {
+                            batch.push(item);
+                        }
+                    }
+                    Err(e) => {
+                        let _ = send.send(Err(e));
+                        return checker.seen;
+                    }
+                }
+                if batch.len() == BATCH {
+                    let mut next = recycled.try_recv().unwrap_or_default();
+                    next.clear();
+                    if send.send(Ok(std::mem::replace(&mut batch, next))).is_err() {
+                        return checker.seen; // the storing side gave up
+                    }
+                }
+            }
+            let _ = send.send(Ok(batch));
+            checker.seen
+        });
+        let mut result = Ok(());
+        for batch in receive {
+            let stored = batch
+                .map_err(anyhow::Error::from)
+                .and_then(|b| store.batch(&b).map(|()| b));
+            match stored {
+                // The reader may be done and gone: then the batch is simply freed here.
+                Ok(b) => drop(recycle.send(b)),
+                Err(e) => {
+                    result = Err(e);
+                    break;
+                }
+            }
+        }
+        drop(recycle);
+        let seen = reader
+            .join()
+            .map_err(|_| anyhow::anyhow!("the reading thread panicked"))?;
+        result.map(|()| seen)
+    })
+}
+
+/// A file skipped (same content as before) or unreadable as an export: recorded with the
+/// reason and archived, so it is not looked at again.
+fn finish_without_rows(
+    conn: &mut Connection,
+    cfg: &Config,
+    source: &Source,
+    new: &imports::NewImport<'_>,
+    mut outcome: Outcome,
+    opts: Options,
+    in_drop_folder: bool,
+) -> Result<Attempt> {
+    if opts.dry_run {
+        return Ok(Attempt::Done(Box::new(outcome)));
+    }
+    let id = {
+        let tx = db::begin(conn)?;
+        let id = imports::insert(&tx, new, outcome.status)?;
+        imports::finish(
+            &tx,
+            id,
+            &imports::Finish {
+                status: outcome.status,
+                counts: &outcome.counts,
+                file_path: None,
+                finished_at: &db_time(cfg.now()),
+                error: outcome.note.as_deref(),
+                summary: None,
+            },
+        )?;
+        tx.commit()?;
+        id
+    };
+    outcome.import_id = Some(id);
+    archive_into(conn, cfg, source, id, in_drop_folder, &mut outcome)?;
+    Ok(Attempt::Done(Box::new(outcome)))
+}
+
+/// Archives the file of import `id`; a failure is reported on the outcome (the rows are
+/// stored: the import is not undone), and the file stays where it is for the next run.
+fn archive_into(
+    conn: &Connection,
+    cfg: &Config,
+    source: &Source,
+    id: i64,
+    take: bool,
+    outcome: &mut Outcome,
+) -> Result<()> {
+    match archive::archive(&source.path, source.file(), &cfg.archive_dir, id, take) {
+        Ok(dest) => {
+            imports::set_archived(conn, id, &dest.to_string_lossy())?;
+            outcome.archived_to = Some(dest);
+        }
+        Err(e) => {
+            outcome.archive_error = Some(format!(
+                "{e:#} (archive folder {})",
+                cfg.archive_dir.display()
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// What the drop folder holds for an import.
+pub struct DropFolder {
+    /// The regular `*.csv` files, oldest name first.
+    pub files: Vec<PathBuf>,
+    /// Entries left alone, with why (links, folders, …).
+    pub skipped: Vec<(PathBuf, String)>,
+}
+
+pub fn drop_folder_files(dir: &Path) -> Result<DropFolder> {
+    let entries = std::fs::read_dir(dir).with_context(|| {
+        format!(
+            "listing the drop folder {} (csv_dir / REMINDERS_CSV_DIR)",
+            dir.display()
+        )
+    })?;
+    let mut files = Vec::new();
+    let mut skipped = Vec::new();
+    for entry in entries {
+        let entry = entry.with_context(|| format!("listing {}", dir.display()))?;
+        let path = entry.path();
+        let wanted = path
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("csv"));
+        if !wanted {
+            continue;
+        }
+        // The entry's own type: a symlink is not followed to find out what it points at.
+        match entry.file_type() {
+            Ok(t) if t.is_file() => files.push(path),
+            Ok(t) if t.is_symlink() => skipped.push((
+                path,
+                "is a symbolic link: only regular files are imported from the drop folder (nothing was read through it)".into(),
+            )),
+            _ => skipped.push((path, "is not a regular file: not imported".into())),
+        }
+    }
+    files.sort();
+    skipped.sort();
+    Ok(DropFolder { files, skipped })
+}

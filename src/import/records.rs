@@ -1,0 +1,335 @@
+//! CSV records from a file's bytes, read one physical line at a time so that one damaged row
+//! cannot take others with it.
+//!
+//! A quoted field may hold a line break, so a record may span lines. But a quote that is never
+//! closed would otherwise swallow every line after it into one field — patients silently lost,
+//! and their rows read aloud in someone else's call. So a record that spans lines is kept only
+//! if, once closed, it has the header's number of fields and none of the lines it swallowed
+//! would have been a whole row on its own; otherwise its first line is reported broken (naming
+//! the field where the quote opened) and reading goes on from the next line.
+//!
+//! Parsing is `csv_core`'s (the state machine the `csv` crate is built on); fields stay bytes
+//! here, and are decoded by the caller, so a byte that is not valid in the file's encoding
+//! touches only its own row.
+
+use std::collections::VecDeque;
+use std::io::{self, BufRead};
+
+use csv_core::{ReadRecordResult, Reader, ReaderBuilder};
+
+/// A record may span at most this many lines (a note with line breaks in it), and hold at most
+/// this many bytes, before its opening quote is judged never closed.
+const MAX_SPAN_LINES: usize = 50;
+const MAX_RECORD_BYTES: usize = 256 * 1024;
+
+/// One record's fields, as bytes. Its buffers are scratch space kept between records (`buf`
+/// and `ends` are as long as they have ever needed to be; `used` and `count` say how much of
+/// them this record holds), so reading a file allocates once, not once per row.
+#[derive(Clone, Debug, Default)]
+pub struct RawRecord {
+    /// The row a spreadsheet shows it on (every record counts, blank lines and title lines
+    /// included; a record spanning lines is one row).
+    pub row: u64,
+    buf: Vec<u8>,
+    used: usize,
+    ends: Vec<usize>,
+    count: usize,
+}
+
+impl RawRecord {
+    pub fn len(&self) -> usize {
+        self.count
+    }
+
+    pub fn field(&self, i: usize) -> Option<&[u8]> {
+        if i >= self.count {
+            return None;
+        }
+        let end = self.ends[i];
+        let start = if i == 0 { 0 } else { self.ends[i - 1] };
+        Some(&self.buf[start..end])
+    }
+
+    pub fn fields(&self) -> impl Iterator<Item = &[u8]> {
+        (0..self.len()).filter_map(|i| self.field(i))
+    }
+
+    /// A line with nothing in it, or only delimiters and spaces (spreadsheets pad exports so).
+    pub fn is_blank(&self) -> bool {
+        self.fields().all(|f| f.iter().all(u8::is_ascii_whitespace))
+    }
+
+    fn clear(&mut self) {
+        self.used = 0;
+        self.count = 0;
+    }
+}
+
+/// What the next line(s) of the file held.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Read {
+    /// A record, now in the caller's `RawRecord`.
+    Record,
+    /// A line whose quote is never closed: `field` is where the quote opened (0-based). The
+    /// caller's `RawRecord` holds the fields read before it, and its row.
+    UnclosedQuote { field: usize },
+}
+
+pub struct Records<R> {
+    input: R,
+    core: Reader,
+    delimiter: u8,
+    /// The header's number of fields, once known.
+    expected: Option<usize>,
+    /// Lines to read again before the input: those a broken record had swallowed.
+    pending: VecDeque<Vec<u8>>,
+    /// Lines split off a line that used a lone `\r` as its end (old Mac files).
+    split: VecDeque<Vec<u8>>,
+    row: u64,
+}
+
+impl<R: BufRead> Records<R> {
+    pub fn new(input: R, delimiter: u8) -> Self {
+        Records {
+            input,
+            core: ReaderBuilder::new().delimiter(delimiter).build(),
+            delimiter,
+            expected: None,
+            pending: VecDeque::new(),
+            split: VecDeque::new(),
+            row: 0,
+        }
+    }
+
+    /// From now on a record spanning lines must have `fields` fields to be kept.
+    pub fn expect(&mut self, fields: usize) {
+        self.expected = Some(fields);
+    }
+
+    /// The next physical line, without its line end.
+    fn next_line(&mut self) -> io::Result<Option<Vec<u8>>> {
+        if let Some(l) = self.pending.pop_front() {
+            return Ok(Some(l));
+        }
+        if let Some(l) = self.split.pop_front() {
+            return Ok(Some(l));
+        }
+        let mut line = Vec::new();
+        if self.input.read_until(b'\n', &mut line)? == 0 {
+            return Ok(None);
+        }
+        if line.last() == Some(&b'\n') {
+            line.pop();
+        }
+        if line.last() == Some(&b'\r') {
+            line.pop();
+        }
+        // A lone `\r` ends a line too.
+        if line.contains(&b'\r') {
+            let mut parts = line.split(|&b| b == b'\r').map(<[u8]>::to_vec);
+            let first = parts.next().unwrap_or_default();
+            self.split.extend(parts);
+            return Ok(Some(first));
+        }
+        Ok(Some(line))
+    }
+
+    /// Reads the next record into `rec` (its buffers reused); `None` at the end of the file.
+    pub fn read_into(&mut self, rec: &mut RawRecord) -> io::Result<Option<Read>> {
+        let Some(first) = self.next_line()? else {
+            return Ok(None);
+        };
+        self.row += 1;
+        rec.row = self.row;
+        rec.clear();
+        self.core.reset();
+        if feed(&mut self.core, &first, rec, true) {
+            return Ok(Some(Read::Record));
+        }
+        // The line ended inside a quoted field: the record goes on on the next lines.
+        let opened_in = rec.count;
+        let mut swallowed: Vec<Vec<u8>> = Vec::new();
+        let mut closed = false;
+        while swallowed.len() < MAX_SPAN_LINES && rec.used < MAX_RECORD_BYTES {
+            let Some(line) = self.next_line()? else {
+                break;
+            };
+            let done = feed(&mut self.core, &line, rec, true);
+            swallowed.push(line);
+            if done {
+                closed = true;
+                break;
+            }
+        }
+        if closed && self.plausible(rec, &swallowed) {
+            return Ok(Some(Read::Record));
+        }
+        // Never closed, or closed by a quote of another row: this line alone is broken; the
+        // lines it took are rows of their own.
+        for line in swallowed.into_iter().rev() {
+            self.pending.push_front(line);
+        }
+        // What the caller may show of the broken row: the fields before the quote.
+        self.core.reset();
+        rec.clear();
+        feed(&mut self.core, &first, rec, false);
+        rec.count = rec.count.min(opened_in);
+        Ok(Some(Read::UnclosedQuote { field: opened_in }))
+    }
+
+    /// A record spanning lines is believable when it has the header's width and none of the
+    /// lines it swallowed would have been a whole row by itself.
+    fn plausible(&self, rec: &RawRecord, swallowed: &[Vec<u8>]) -> bool {
+        let Some(expected) = self.expected else {
+            return true;
+        };
+        if rec.len() != expected {
+            return false;
+        }
+        let mut alone = ReaderBuilder::new().delimiter(self.delimiter).build();
+        swallowed.iter().all(|line| {
+            alone.reset();
+            let mut r = RawRecord::default();
+            feed(&mut alone, line, &mut r, false);
+            // Finish whatever is open so its fields count.
+            finish(&mut alone, &mut r);
+            r.len() < expected
+        })
+    }
+}
+
+/// Feeds one line (and its line end) to the parser; whether a record ended with it.
+fn feed(core: &mut Reader, line: &[u8], rec: &mut RawRecord, with_end: bool) -> bool {
+    let end: &[u8] = if with_end { b"\n" } else { b"" };
+    for part in [line, end] {
+        let mut input = part;
+        loop {
+            if rec.buf.len() - rec.used < 64 {
+                let grow = rec.buf.len().max(256);
+                rec.buf.resize(rec.buf.len() + grow, 0);
+            }
+            if rec.ends.len() == rec.count {
+                let grow = rec.ends.len().max(16);
+                rec.ends.resize(rec.ends.len() + grow, 0);
+            }
+            let (res, nin, nout, nend) =
+                core.read_record(input, &mut rec.buf[rec.used..], &mut rec.ends[rec.count..]);
+            // csv_core numbers ends from the start of the whole record: they are ours as is.
+            rec.used += nout;
+            rec.count += nend;
+            input = &input[nin..];
+            match res {
+                ReadRecordResult::Record | ReadRecordResult::End => return true,
+                ReadRecordResult::InputEmpty => break,
+                ReadRecordResult::OutputFull | ReadRecordResult::OutputEndsFull => continue,
+            }
+        }
+    }
+    false
+}
+
+/// Ends the record the parser is in (as at the end of the file).
+fn finish(core: &mut Reader, rec: &mut RawRecord) {
+    let mut ends = [0usize; 1];
+    let (_, _, _, nend) = core.read_record(b"", &mut [], &mut ends);
+    if nend == 1 {
+        rec.count += 1;
+    }
+}
+
+/// For tests and small reads: each record in its own `RawRecord`.
+impl<R: BufRead> Iterator for Records<R> {
+    type Item = io::Result<(RawRecord, Read)>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let mut rec = RawRecord::default();
+        match self.read_into(&mut rec) {
+            Ok(Some(read)) => Some(Ok((rec, read))),
+            Ok(None) => None,
+            Err(e) => Some(Err(e)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn items(text: &str, expected: Option<usize>) -> Vec<String> {
+        let mut r = Records::new(text.as_bytes(), b',');
+        if let Some(n) = expected {
+            r.expect(n);
+        }
+        r.map(|i| match i.unwrap() {
+            (rec, Read::Record) => format!(
+                "{}:{}",
+                rec.row,
+                rec.fields()
+                    .map(|f| String::from_utf8_lossy(f).into_owned())
+                    .collect::<Vec<_>>()
+                    .join("|")
+            ),
+            (rec, Read::UnclosedQuote { field }) => format!("{}:UNCLOSED@{field}", rec.row),
+        })
+        .collect()
+    }
+
+    #[test]
+    fn plain_lines_crlf_and_quotes() {
+        assert_eq!(
+            items("a,b\r\n\"x, y\",\"say \"\"hi\"\"\"\r\n1,2", Some(2)),
+            ["1:a|b", "2:x, y|say \"hi\"", "3:1|2"]
+        );
+    }
+
+    #[test]
+    fn a_quoted_line_break_is_one_record_and_one_row() {
+        assert_eq!(
+            items(
+                "id,msg,lang\nA1,\"line one\nline two\",en\nA2,x,fr\n",
+                Some(3)
+            ),
+            ["1:id|msg|lang", "2:A1|line one\nline two|en", "3:A2|x|fr"]
+        );
+    }
+
+    #[test]
+    fn an_unclosed_quote_fails_its_own_row_and_the_next_lines_are_rows() {
+        let text = "id,pid,msg,lang\n\
+                    A1,P1,\"Bring your card,en\n\
+                    A2,P2,hello,fr\n\
+                    A3,P3,\"Dr. Smith, room 2\",en\n\
+                    A4,P4,bye,en\n";
+        assert_eq!(
+            items(text, Some(4)),
+            [
+                "1:id|pid|msg|lang",
+                "2:UNCLOSED@2",
+                "3:A2|P2|hello|fr",
+                "4:A3|P3|Dr. Smith, room 2|en",
+                "5:A4|P4|bye|en"
+            ]
+        );
+        // To the end of the file, without a later quote to pair with.
+        assert_eq!(
+            items("id,pid,msg,lang\nA1,P1,\"oops,en\nA2,P2,x,fr\n", Some(4)),
+            ["1:id|pid|msg|lang", "2:UNCLOSED@2", "3:A2|P2|x|fr"]
+        );
+    }
+
+    #[test]
+    fn lone_carriage_returns_end_lines_and_blank_lines_count_as_rows() {
+        let got = items("a,b\r1,2\r\r3,4\r", Some(2));
+        assert_eq!(got, ["1:a|b", "2:1|2", "3:", "4:3|4"]);
+    }
+
+    #[test]
+    fn long_fields_grow_the_buffers() {
+        let long = "x".repeat(10_000);
+        let many = vec!["f"; 300].join(",");
+        let text = format!("{long},y\n{many}\n");
+        let got = items(&text, None);
+        assert_eq!(got[0], format!("1:{long}|y"));
+        assert_eq!(got[1].matches('|').count(), 299);
+    }
+}

@@ -1,0 +1,161 @@
+//! The storing side of an import: each batch of checked rows against what is stored
+//! (`domain::dedupe`): new appointments inserted many to a statement, duplicates counted,
+//! moved ones withdrawn, withdrawn ones listed again brought back, cancelled ones withdrawn,
+//! rejected rows kept with their reason. All inside the import's one transaction.
+
+use std::collections::{BTreeMap, HashSet};
+
+use anyhow::Result;
+use chrono::NaiveDate;
+use rusqlite::Connection;
+
+use super::check::{Item, Rejected};
+use crate::db::appointments::{self, INSERT_BATCH, NewAppointment};
+use crate::db::imports;
+use crate::domain::dedupe::{self, Decision};
+
+/// The import's counts as it goes: `processed = stored + duplicates + failed + withdrawn`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Tally {
+    pub counts: imports::Counts,
+    /// Stored appointments per (site, local date).
+    pub per_day: BTreeMap<(String, NaiveDate), u64>,
+    /// The first rejected rows' reasons, for the operator's screen (all are stored).
+    pub shown: Vec<(u64, String)>,
+    /// Appointments withdrawn because a row moved them (reported, not counted as rows).
+    pub moved: u64,
+}
+
+/// How many failed-row reasons an import keeps for printing.
+const SHOWN_FAILURES: usize = 10;
+
+pub struct Store<'a> {
+    pub conn: &'a Connection,
+    pub import_id: i64,
+    pub now: &'a str,
+    /// Snapshot files need to know which stored appointments they listed.
+    pub snapshot: bool,
+    pub tally: Tally,
+}
+
+impl Store<'_> {
+    /// Stores a batch of items in file order.
+    pub fn batch(&mut self, items: &[Item]) -> Result<()> {
+        let mut start = 0;
+        while start < items.len() {
+            // A run of rows whose keys are all different (so one lookup serves them all),
+            // ending before a cancel, which must see what the rows before it stored.
+            let mut keys = HashSet::new();
+            let mut end = start;
+            while end < items.len() && end - start < INSERT_BATCH {
+                match &items[end] {
+                    Item::Keep(new) => {
+                        if !keys.insert((&new.appt.appointment_id, &new.appt.patient_id)) {
+                            break;
+                        }
+                    }
+                    Item::Cancel { .. } if end > start => break,
+                    Item::Cancel { .. } => {
+                        end += 1;
+                        break;
+                    }
+                    Item::Reject(_) => {}
+                }
+                end += 1;
+            }
+            self.run(&items[start..end])?;
+            start = end;
+        }
+        Ok(())
+    }
+
+    fn run(&mut self, items: &[Item]) -> Result<()> {
+        let keys: Vec<(&str, &str)> = items
+            .iter()
+            .filter_map(|i| match i {
+                Item::Keep(n) => Some((n.appt.appointment_id.as_str(), n.appt.patient_id.as_str())),
+                _ => None,
+            })
+            .collect();
+        let stored = appointments::lookup(self.conn, &keys)?;
+        let mut inserts: Vec<NewAppointment> = Vec::new();
+        let mut seen_ids = Vec::new();
+        for item in items {
+            self.tally.counts.total += 1;
+            match item {
+                Item::Keep(new) => {
+                    let a = &new.appt;
+                    let mine: Vec<dedupe::Stored> = stored
+                        .iter()
+                        .filter(|(aid, pid, _)| *aid == a.appointment_id && *pid == a.patient_id)
+                        .map(|(_, _, s)| s.clone())
+                        .collect();
+                    match dedupe::decide(&new.at, &mine) {
+                        Decision::New { moved, moved_from } => {
+                            self.withdraw_moved(&moved)?;
+                            let mut new = new.clone();
+                            new.moved_from = moved_from;
+                            self.stored(&new);
+                            inserts.push(new);
+                        }
+                        Decision::Duplicate { id } => {
+                            self.tally.counts.duplicates += 1;
+                            seen_ids.push(id);
+                        }
+                        Decision::Reinstate { id, moved } => {
+                            self.withdraw_moved(&moved)?;
+                            appointments::reinstate(self.conn, id, self.import_id, self.now)?;
+                            self.stored(new);
+                        }
+                    }
+                }
+                Item::Cancel {
+                    appointment_id,
+                    patient_id,
+                } => {
+                    appointments::withdraw_pair(
+                        self.conn,
+                        appointment_id,
+                        patient_id,
+                        "cancelled",
+                        self.now,
+                    )?;
+                    self.tally.counts.withdrawn += 1;
+                }
+                Item::Reject(r) => self.reject(r)?,
+            }
+        }
+        if !inserts.is_empty() {
+            appointments::insert_batch(self.conn, &inserts, self.import_id, self.now)?;
+        }
+        if self.snapshot && !seen_ids.is_empty() {
+            appointments::mark_seen(self.conn, &seen_ids, self.import_id)?;
+        }
+        Ok(())
+    }
+
+    fn stored(&mut self, new: &NewAppointment) {
+        self.tally.counts.successful += 1;
+        *self
+            .tally
+            .per_day
+            .entry((new.appt.site.clone(), new.appt.local_date))
+            .or_default() += 1;
+    }
+
+    fn withdraw_moved(&mut self, ids: &[i64]) -> Result<()> {
+        if !ids.is_empty() {
+            self.tally.moved += appointments::withdraw(self.conn, ids, "moved", self.now)? as u64;
+        }
+        Ok(())
+    }
+
+    fn reject(&mut self, r: &Rejected) -> Result<()> {
+        imports::insert_failed_row(self.conn, self.import_id, r.row, &r.data, &r.reason)?;
+        self.tally.counts.failed += 1;
+        if self.tally.shown.len() < SHOWN_FAILURES {
+            self.tally.shown.push((r.row, r.reason.clone()));
+        }
+        Ok(())
+    }
+}
