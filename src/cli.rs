@@ -46,6 +46,7 @@ pub enum Command {
     Retry(cmd::retry::Args),
     Status(cmd::status::Args),
     Reconcile(cmd::reconcile::Args),
+    Withdraw(cmd::withdraw::Args),
     ServeWebhook(cmd::serve_webhook::Args),
     Demo(cmd::demo::Args),
 }

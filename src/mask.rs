@@ -35,6 +35,12 @@ pub fn phones_in(text: &str) -> String {
             continue;
         }
         let end = run_end(&chars, i);
+        if end == i {
+            // A lone `(` or `+` before words: not a number.
+            out.push(chars[i]);
+            i += 1;
+            continue;
+        }
         let run: String = chars[i..end].iter().collect();
         let digits = run.chars().filter(char::is_ascii_digit).count();
         let followed_by_word = chars.get(end).is_some_and(|c| is_word(*c));
@@ -55,25 +61,35 @@ fn is_word(c: char) -> bool {
 }
 
 /// Where a phone-like run starting at `start` ends: digits and separators, a single space only
-/// between digit groups.
+/// between digit groups, parentheses only around digits (`(416) 555-0101`).
 fn run_end(chars: &[char], start: usize) -> usize {
     let mut end = start;
+    let mut open = false;
     while end < chars.len() {
         let c = chars[end];
-        let sep = matches!(c, '+' | '-' | '.' | '(' | ')');
-        let space_in_number = c == ' '
-            && end > start
-            && chars
-                .get(end + 1)
-                .is_some_and(|n| n.is_ascii_digit() || *n == '(');
-        if c.is_ascii_digit() || sep || space_in_number {
-            end += 1;
-        } else {
+        let ok = match c {
+            '0'..='9' | '+' | '-' | '.' => true,
+            '(' => {
+                let digits_follow = chars.get(end + 1).is_some_and(char::is_ascii_digit);
+                open = !open && digits_follow;
+                open
+            }
+            ')' => std::mem::replace(&mut open, false),
+            ' ' => {
+                end > start
+                    && chars
+                        .get(end + 1)
+                        .is_some_and(|n| n.is_ascii_digit() || *n == '(')
+            }
+            _ => false,
+        };
+        if !ok {
             break;
         }
+        end += 1;
     }
     // A trailing separator belongs to the sentence, not the number.
-    while end > start && matches!(chars[end - 1], '.' | '-' | '(' | '+') {
+    while end > start && matches!(chars[end - 1], '.' | '-' | '(' | '+' | ' ') {
         end -= 1;
     }
     end
@@ -119,6 +135,11 @@ mod tests {
             ),
             ("call 416 555 0199 today.", "call ***0199 today."),
             ("4165550101.0", "***01.0"),
+            (
+                "phone (column \"Cell\") (+1 416 555 0101)",
+                "phone (column \"Cell\") (+1 41***0101)",
+            ),
+            ("(416) 555-0101, then", "***0101, then"),
             (
                 "patient P4165550 phone 4165550123",
                 "patient P4165550 phone ***0123",

@@ -7,3 +7,4 @@ pub mod retry;
 pub mod send;
 pub mod serve_webhook;
 pub mod status;
+pub mod withdraw;

@@ -155,6 +155,22 @@ pub fn withdraw(conn: &Connection, ids: &[i64], reason: &str, now: &str) -> Resu
     Ok(n)
 }
 
+/// The appointments with this clinic id (and patient) not yet withdrawn, soonest first.
+pub fn scheduled_by_id(
+    conn: &Connection,
+    appointment_id: &str,
+    patient_id: Option<&str>,
+) -> Result<Vec<Stored>> {
+    let mut stmt = conn.prepare(&format!(
+        "SELECT {COLUMNS} FROM appointments
+         WHERE appointment_id = ?1 AND (?2 IS NULL OR patient_id = ?2)
+           AND status != 'withdrawn' AND deleted_at IS NULL
+         ORDER BY patient_id, appt_date_time, id"
+    ))?;
+    let rows = stmt.query_map(rusqlite::params![appointment_id, patient_id], from_row)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
 /// Withdraws every appointment of (appointment_id, patient_id) still in the schedule.
 pub fn withdraw_pair(
     conn: &Connection,
