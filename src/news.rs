@@ -4,20 +4,37 @@
 //! Callers run these inside their own transaction.
 
 use anyhow::Result;
+use chrono::{DateTime, Utc};
 use rusqlite::Connection;
 
+use crate::clock::parse_db_time;
 use crate::db::attempts::{self, StatusReport};
 use crate::db::{appointments, opt_outs};
 use crate::domain::channel::Channel;
 use crate::domain::ordering::{self, Status};
 use crate::domain::outcome::{self, Ending};
+use crate::domain::schedule::{self, Touches};
+use crate::domain::sites::SiteTable;
 use crate::domain::state::{self, Event, State};
 
 /// The settings that decide how an outcome counts.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 pub struct Rules {
+    /// Attempts per touch.
     pub max_attempts: u32,
     pub voicemail_counts_as_reached: bool,
+    pub touches: Touches,
+    /// Each site's zone: "days before the appointment" is counted in it.
+    pub sites: SiteTable,
+}
+
+impl Rules {
+    /// The appointment's local date minus today's, in its site's zone.
+    pub fn days_until(&self, appt: &appointments::Stored, now: DateTime<Utc>) -> i64 {
+        let tz = self.sites.zone(&appt.site);
+        let at = parse_db_time(&appt.at).unwrap_or(now);
+        (at.with_timezone(&tz).date_naive() - now.with_timezone(&tz).date_naive()).num_days()
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -33,22 +50,24 @@ pub enum Applied {
     },
 }
 
-/// Records a status report for the attempt with `report.sid`. `sent_is_final` is for
-/// reconciliation: a message still `sent` long after sending will get no delivery receipt.
+/// Records a status report for the attempts with `report.sid` (one per appointment of a
+/// combined message). `sent_is_final` is for reconciliation: a message still `sent` long after
+/// sending will get no delivery receipt.
 pub fn apply_status(
     conn: &Connection,
-    rules: Rules,
+    rules: &Rules,
     report: &StatusReport,
     sent_is_final: bool,
     now: &str,
 ) -> Result<Applied> {
-    let Some(attempt) = attempts::by_sid(conn, &report.sid)? else {
+    let found = attempts::by_sid(conn, &report.sid)?;
+    let Some(first) = found.first() else {
         return Ok(Applied::UnknownSid);
     };
-    let ch = attempt.channel;
+    let ch = first.channel;
     let stored = Status {
-        word: &attempt.status,
-        sequence: attempt.sequence_number,
+        word: &first.status,
+        sequence: first.sequence_number,
     };
     let incoming = Status {
         word: &report.status,
@@ -58,8 +77,6 @@ pub fn apply_status(
         return Ok(Applied::Stale);
     }
     let newly_final_sent = sent_is_final && report.status == "sent";
-    attempts::record_status(conn, attempt.id, report, now)?;
-
     let ending = if outcome::is_final(ch, &report.status) || newly_final_sent {
         Some(match ch {
             Channel::Call => outcome::call_ending(
@@ -72,12 +89,15 @@ pub fn apply_status(
     } else {
         None
     };
-    let moved = match ending {
-        Some(ending) => end_attempt(conn, rules, &attempt, ending, now)?,
-        None => None,
-    };
+    let mut moved = None;
+    for attempt in &found {
+        attempts::record_status(conn, attempt.id, report, now)?;
+        if let Some(ending) = ending {
+            moved = end_attempt(conn, rules, attempt, ending, now)?.or(moved);
+        }
+    }
     Ok(Applied::Recorded {
-        appointment: attempt.appointment,
+        appointment: first.appointment,
         moved,
     })
 }
@@ -86,7 +106,7 @@ pub fn apply_status(
 /// late outcome of an earlier attempt cannot disturb one in flight.
 pub fn end_attempt(
     conn: &Connection,
-    rules: Rules,
+    rules: &Rules,
     attempt: &attempts::Attempt,
     ending: Ending,
     now: &str,
@@ -97,17 +117,34 @@ pub fn end_attempt(
     if appt.attempt_count != attempt.attempt {
         return Ok(None);
     }
-    let attempts_left = (appt.attempt_count as u32) < rules.max_attempts;
+    let after_failure = || {
+        let d = rules.days_until(&appt, parse_db_time(now).unwrap_or_else(Utc::now));
+        schedule::after_failure(
+            &rules.touches,
+            appt.touch_days,
+            appt.touch_attempts,
+            rules.max_attempts,
+            d,
+            appt.reached_before,
+        )
+    };
     let event = match ending {
         Ending::Reached => Event::Reached,
         Ending::Retryable => Event::AttemptFailed {
-            retry: attempts_left,
+            then: after_failure(),
         },
-        Ending::Permanent => Event::AttemptFailed { retry: false },
+        // A number that cannot be reached now will not be at a later touch either.
+        Ending::Permanent => Event::AttemptFailed {
+            then: if appt.reached_before {
+                State::Reached
+            } else {
+                State::Failed
+            },
+        },
         Ending::SwitchToCall => {
             appointments::set_channel(conn, appt.id, Channel::Call, now)?;
             Event::AttemptFailed {
-                retry: attempts_left,
+                then: after_failure(),
             }
         }
         Ending::OptedOut => {
@@ -157,7 +194,7 @@ pub fn opt_out(
 /// stopped.
 pub fn opt_in(
     conn: &Connection,
-    rules: Rules,
+    rules: &Rules,
     phone: &str,
     source: &str,
     words: Option<&str>,
@@ -166,7 +203,11 @@ pub fn opt_in(
     let lifted = opt_outs::remove(conn, phone, source, words, now)?;
     for appt in appointments::for_phone_in_states(conn, phone, &[State::OptedOut])? {
         if appt.at.as_str() > now {
-            let resume = state::resume_state(appt.attempt_count as u32, rules.max_attempts);
+            let resume = schedule::resume_state(
+                appt.touch_attempts,
+                rules.max_attempts,
+                appt.reached_before,
+            );
             move_appointment(conn, &appt, Event::OptedIn { resume }, now)?;
         }
     }
@@ -192,10 +233,14 @@ mod tests {
     use crate::db;
 
     const NOW: &str = "2026-11-25T00:00:00Z";
-    const RULES: Rules = Rules {
-        max_attempts: 3,
-        voicemail_counts_as_reached: true,
-    };
+    fn rules() -> Rules {
+        Rules {
+            max_attempts: 3,
+            voicemail_counts_as_reached: true,
+            touches: crate::domain::schedule::Touches::new(&[1]).unwrap(),
+            sites: SiteTable::single(chrono_tz::America::Toronto),
+        }
+    }
 
     fn setup(channel: Channel) -> (Connection, i64) {
         let conn = db::open_memory();
@@ -203,10 +248,11 @@ mod tests {
             "INSERT INTO imports (id, file_name, sha256, status, user_id, started_at)
                  VALUES (1, 'f.csv', 'x', 'completed', 'u', '{NOW}');
              INSERT INTO appointments (id, appointment_id, patient_id, phone_number, phone_preference,
-                 text_preference, appt_date_time, channel, status, attempt_count, import_id, created_at, updated_at)
-                 VALUES (1, 'A1', 'P1', '+14165550101', 1, 0, '2026-11-25T15:00:00Z', '{}', 'in_flight', 1, 1, '{NOW}', '{NOW}');
-             INSERT INTO appointment_logs (id, appointment_id, attempt, channel, sid, \"to\", \"from\", status, created_at, updated_at)
-                 VALUES (1, 1, 1, '{}', 'SID1', '+14165550101', '+14165550000', 'queued', '{NOW}', '{NOW}');",
+                 text_preference, appt_date_time, channel, status, attempt_count, touch_days, touch_attempts,
+                 import_id, created_at, updated_at)
+                 VALUES (1, 'A1', 'P1', '+14165550101', 1, 0, '2026-11-25T15:00:00Z', '{}', 'in_flight', 1, 1, 1, 1, '{NOW}', '{NOW}');
+             INSERT INTO appointment_logs (id, appointment_id, attempt, channel, sid, \"to\", \"from\", status, touch_days, created_at, updated_at)
+                 VALUES (1, 1, 1, '{}', 'SID1', '+14165550101', '+14165550000', 'queued', 1, '{NOW}', '{NOW}');",
             channel.as_str(),
             channel.as_str()
         ))
@@ -240,7 +286,7 @@ mod tests {
             duration: Some(23),
             ..report("completed", Some(3))
         };
-        let applied = apply_status(&conn, RULES, &done, false, NOW).unwrap();
+        let applied = apply_status(&conn, &rules(), &done, false, NOW).unwrap();
         assert_eq!(
             applied,
             Applied::Recorded {
@@ -249,11 +295,11 @@ mod tests {
             }
         );
         assert_eq!(
-            apply_status(&conn, RULES, &report("ringing", Some(1)), false, NOW).unwrap(),
+            apply_status(&conn, &rules(), &report("ringing", Some(1)), false, NOW).unwrap(),
             Applied::Stale
         );
         assert_eq!(
-            apply_status(&conn, RULES, &done, false, NOW).unwrap(),
+            apply_status(&conn, &rules(), &done, false, NOW).unwrap(),
             Applied::Stale
         );
         let (appt, log, success) = state_of(&conn);
@@ -270,7 +316,7 @@ mod tests {
             error_code: Some(30006),
             ..report("undelivered", None)
         };
-        apply_status(&conn, RULES, &r, false, NOW).unwrap();
+        apply_status(&conn, &rules(), &r, false, NOW).unwrap();
         let (appt, log, _) = state_of(&conn);
         assert_eq!((appt.as_str(), log.as_str()), ("retry_wait", "undelivered"));
         let ch: String = conn
@@ -282,9 +328,9 @@ mod tests {
     #[test]
     fn sent_becomes_final_only_when_reconciling() {
         let (conn, _) = setup(Channel::Sms);
-        apply_status(&conn, RULES, &report("sent", None), false, NOW).unwrap();
+        apply_status(&conn, &rules(), &report("sent", None), false, NOW).unwrap();
         assert_eq!(state_of(&conn).0, "in_flight");
-        apply_status(&conn, RULES, &report("sent", None), true, NOW).unwrap();
+        apply_status(&conn, &rules(), &report("sent", None), true, NOW).unwrap();
         assert_eq!(state_of(&conn).0, "reached");
     }
 
@@ -296,7 +342,7 @@ mod tests {
             ..report("completed", None)
         };
         assert_eq!(
-            apply_status(&conn, RULES, &r, false, NOW).unwrap(),
+            apply_status(&conn, &rules(), &r, false, NOW).unwrap(),
             Applied::UnknownSid
         );
     }
@@ -304,11 +350,14 @@ mod tests {
     #[test]
     fn last_attempt_failing_fails_the_appointment() {
         let (conn, _) = setup(Channel::Call);
-        conn.execute("UPDATE appointments SET attempt_count = 3", [])
-            .unwrap();
+        conn.execute(
+            "UPDATE appointments SET attempt_count = 3, touch_attempts = 3",
+            [],
+        )
+        .unwrap();
         conn.execute("UPDATE appointment_logs SET attempt = 3", [])
             .unwrap();
-        apply_status(&conn, RULES, &report("no-answer", Some(2)), false, NOW).unwrap();
+        apply_status(&conn, &rules(), &report("no-answer", Some(2)), false, NOW).unwrap();
         assert_eq!(state_of(&conn).0, "failed");
     }
 
@@ -323,7 +372,7 @@ mod tests {
         );
         assert!(opt_outs::contains(&conn, "+14165550101").unwrap());
         assert_eq!(state_of(&conn).0, "opted_out");
-        assert!(opt_in(&conn, RULES, "+14165550101", "reply", Some("START"), NOW).unwrap());
+        assert!(opt_in(&conn, &rules(), "+14165550101", "reply", Some("START"), NOW).unwrap());
         assert_eq!(state_of(&conn).0, "retry_wait");
     }
 }

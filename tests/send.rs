@@ -60,7 +60,7 @@ fn send_contacts_everyone_once_with_the_parameters_twilio_needs() {
     assert_eq!(
         sms.param("Body"),
         Some(
-            "Reminder: your appointment at Bloor Clinic is on Nov 25 at 9:30. Reply C to confirm or R to reschedule."
+            "Reminder: your appointment at Bloor Clinic is on Nov 25 at 9:30. Reply C to confirm or R to reschedule. Reply STOP to opt out."
         )
     );
     assert_eq!(
@@ -156,9 +156,19 @@ fn dry_run_renders_and_changes_nothing() {
     let (w, fake) = setup();
     let out = w.run(&["send", "--dry-run"]).ok();
     assert!(out.contains("Dry run"), "{out}");
-    assert!(out.contains("sms to +1416***0101"), "{out}");
-    assert!(out.contains("<Gather"), "{out}");
-    assert!(!out.contains("4165550101"), "numbers stay masked: {out}");
+    // One line per message: channel, masked number, language, appointment and time, segments.
+    assert!(
+        out.contains("sms +1416***0101 en — A1001 2026-11-25 09:30 — GSM-7, 1 segment"),
+        "{out}"
+    );
+    assert!(!out.contains("<Gather"), "{out}");
+    assert!(out.contains("20 message(s) listed."), "{out}");
+    let full = w.run(&["send", "--dry-run", "--show-messages"]).ok();
+    assert!(full.contains("<Gather"), "{full}");
+    assert!(
+        !out.contains("4165550101") && !full.contains("4165550101"),
+        "numbers stay masked"
+    );
     assert!(fake.received().is_empty());
     assert_eq!(
         w.count("SELECT count(*) FROM appointments WHERE status = 'pending'"),

@@ -41,6 +41,10 @@ pub struct Args {
     /// Import FILE even though the same content was imported before (after a config fix).
     #[arg(long, requires = "files")]
     pub force: bool,
+
+    /// With --now: send only to this site's appointments (repeatable).
+    #[arg(long = "site", value_name = "NAME", requires = "now")]
+    pub sites: Vec<String>,
 }
 
 pub fn run(cfg: &Config, args: &Args) -> Result<()> {
@@ -125,7 +129,8 @@ pub fn run(cfg: &Config, args: &Args) -> Result<()> {
         anyhow::bail!("{}", problems.join("\n"));
     }
     if args.now {
-        return crate::cmd::send::run_after_import(cfg).context("sending after the import");
+        return crate::cmd::send::run_after_import(cfg, &args.sites)
+            .context("sending after the import");
     }
     Ok(())
 }

@@ -18,7 +18,7 @@ would; it also settles attempts an interrupted run left without a SID. Nobody is
 pub struct Args {}
 
 pub fn run(cfg: &Config, _args: &Args) -> Result<()> {
-    let mut session = Session::open(cfg, "reconcile")?;
+    let mut session = Session::open(cfg, "reconcile", &[])?;
     let result = session.settle(true);
     let (tally, error) = match &result {
         Ok(s) => (
@@ -32,7 +32,18 @@ pub fn run(cfg: &Config, _args: &Args) -> Result<()> {
         ),
         Err(e) => (Tally::default(), Some(format!("{e:#}"))),
     };
-    session.finish(&tally, error.as_deref())?;
+    session.finish(&crate::db::runs::Ending {
+        tally: &tally,
+        error: error.as_deref(),
+        outcome: if error.is_some() {
+            "failed"
+        } else {
+            "completed"
+        },
+        left_for_next: 0,
+        unresolved: tally.failed,
+        note: None,
+    })?;
     let s = result?;
     println!(
         "reconcile run #{}: {} outcome(s) fetched and applied, {} interrupted attempt(s) found at Twilio, {} undone (never reached Twilio), {} could not be checked.",

@@ -1,13 +1,13 @@
 //! `reminders send`: the first attempt for every appointment due one. Also the printing every
 //! dispatching command shares (`retry` and `import --now` come through here).
 
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 
 use anyhow::Result;
 
 use crate::config::Config;
 use crate::dispatch::{self, ChannelTally, Options, Plan, Summary, Watch};
-use crate::domain::due::RunKind;
+use crate::domain::schedule::RunKind;
 use crate::{mask, output};
 
 #[derive(clap::Args, Debug)]
@@ -22,17 +22,25 @@ reminders send\n  reminders send --limit 5           # at most five contacts\n  
 reminders send --force             # outside contact hours (think twice)"
 )]
 pub struct Args {
-    /// Print what would be sent, rendered, and contact nobody; changes nothing.
+    /// List the contacts a run would make now (one line each) and contact nobody; changes nothing.
     #[arg(long)]
     pub dry_run: bool,
+
+    /// With --dry-run: also print each message in full (the text, or the call's TwiML).
+    #[arg(long, requires = "dry_run")]
+    pub show_messages: bool,
 
     /// Contact even outside the configured contact hours (`sending.quiet_hours`).
     #[arg(long)]
     pub force: bool,
 
-    /// Contact at most N appointments in this run.
+    /// Contact at most N appointments (messages) in this run.
     #[arg(long, value_name = "N")]
     pub limit: Option<usize>,
+
+    /// Only this site's appointments (repeatable); default: every site.
+    #[arg(long = "site", value_name = "NAME")]
+    pub sites: Vec<String>,
 }
 
 pub fn run(cfg: &Config, args: &Args) -> Result<()> {
@@ -43,32 +51,55 @@ pub fn run(cfg: &Config, args: &Args) -> Result<()> {
             dry_run: args.dry_run,
             force: args.force,
             limit: args.limit,
+            sites: check_sites(cfg, &args.sites)?,
         },
+        args.show_messages,
     )
 }
 
+/// `--site` values must name configured sites.
+pub fn check_sites(cfg: &Config, sites: &[String]) -> Result<Vec<String>> {
+    for s in sites {
+        if !cfg.sites.iter().any(|k| &k.key == s) {
+            let known: Vec<&str> = cfg.sites.iter().map(|k| k.key.as_str()).collect();
+            return Err(crate::exit::usage(if known.is_empty() {
+                format!("--site {s}: no [sites] are configured")
+            } else {
+                format!(
+                    "--site {s}: not a configured site (sites: {})",
+                    known.join(", ")
+                )
+            }));
+        }
+    }
+    Ok(sites.to_vec())
+}
+
 /// `import --now`: send right after importing, with the default options.
-pub fn run_after_import(cfg: &Config) -> Result<()> {
+pub fn run_after_import(cfg: &Config, sites: &[String]) -> Result<()> {
     run(
         cfg,
         &Args {
             dry_run: false,
+            show_messages: false,
             force: false,
             limit: None,
+            sites: sites.to_vec(),
         },
     )
 }
 
 /// A run (or a dry run) of `opts.kind`, with what it did printed on stdout.
-pub fn dispatch_and_print(cfg: &Config, opts: Options) -> Result<()> {
+pub fn dispatch_and_print(cfg: &Config, opts: Options, show_messages: bool) -> Result<()> {
     if opts.dry_run {
-        return print_dry_run(cfg, opts);
+        return print_dry_run(cfg, opts, show_messages);
     }
     let terminal = Terminal::new(cfg, opts.kind);
     let summary = dispatch::run(cfg, opts, &terminal);
     terminal.done();
     let summary = summary?;
     print_summary(&summary);
+    print_selection(cfg, &summary);
     match summary.error {
         Some(why) => Err(anyhow::anyhow!(why)),
         None => Ok(()),
@@ -81,6 +112,10 @@ struct Terminal<'a> {
     kind: RunKind,
     bar: indicatif::ProgressBar,
 }
+
+/// The progress bar: count, rate and time left.
+pub const PROGRESS_TEMPLATE: &str =
+    "{spinner} {pos}/{len} appointments contacted · {per_sec} · about {eta} left {wide_bar}";
 
 impl<'a> Terminal<'a> {
     fn new(cfg: &'a Config, kind: RunKind) -> Self {
@@ -97,17 +132,23 @@ impl<'a> Terminal<'a> {
 }
 
 impl Watch for Terminal<'_> {
-    fn planned(&self, plan: Plan) {
+    fn planned(&self, plan: Plan, capacity: Option<&str>) {
         announce(self.cfg, plan, self.kind);
+        if let Some(warning) = capacity {
+            log::warn!("{warning}");
+        }
         if std::io::stderr().is_terminal() && plan.calls + plan.texts > 0 {
+            if let Ok(style) = indicatif::ProgressStyle::with_template(PROGRESS_TEMPLATE) {
+                self.bar.set_style(style);
+            }
             self.bar
                 .set_draw_target(indicatif::ProgressDrawTarget::stderr());
-            self.bar.set_length((plan.calls + plan.texts) as u64);
+            self.bar.set_length(plan.calls + plan.texts);
         }
     }
 
-    fn contacted(&self) {
-        self.bar.inc(1);
+    fn contacted(&self, appointments: usize) {
+        self.bar.inc(appointments as u64);
     }
 }
 
@@ -123,52 +164,92 @@ fn announce(cfg: &Config, plan: Plan, kind: RunKind) {
         s.calls_per_second,
         plan.texts,
         s.sms_per_second,
-        human_duration(seconds)
+        dispatch::human_duration(seconds)
     );
 }
 
-fn human_duration(seconds: f64) -> String {
-    let s = seconds.ceil() as u64;
-    match s {
-        0..=59 => format!("{s} s"),
-        60..=3599 => format!("{} min {} s", s / 60, s % 60),
-        _ => format!("{} h {} min", s / 3600, (s % 3600) / 60),
-    }
-}
-
-fn print_dry_run(cfg: &Config, opts: Options) -> Result<()> {
-    let found = dispatch::dry_run(cfg, opts)?;
-    let calls = found
-        .jobs
-        .iter()
-        .filter(|j| j.appt.channel == crate::domain::channel::Channel::Call)
-        .count();
+fn print_dry_run(cfg: &Config, opts: Options, show_messages: bool) -> Result<()> {
     println!("Dry run: nobody is contacted and nothing is changed.");
-    announce(
+    let kind = opts.kind;
+    let mut messages = 0;
+    let counts = dispatch::dry_run(
         cfg,
-        Plan {
-            calls,
-            texts: found.jobs.len() - calls,
+        opts,
+        &mut |plan, capacity| {
+            announce(cfg, plan, kind);
+            if let Some(warning) = capacity {
+                log::warn!("{warning}");
+            }
         },
-        opts.kind,
+        &mut |job, req| {
+            messages += 1;
+            let mut out = std::io::stdout().lock();
+            writeln!(out, "{}", dry_run_line(cfg, job, req.as_ref()))?;
+            if show_messages {
+                match &req {
+                    Ok(r) => writeln!(out, "{}\n", r.content.trim_end())?,
+                    Err(why) => writeln!(out, "  NOT SENDABLE: {why}\n")?,
+                }
+            }
+            Ok(())
+        },
+    )?;
+    println!("{messages} message(s) listed.");
+    print_counts(
+        cfg,
+        counts.expired,
+        counts.opted_out,
+        counts.too_soon,
+        counts.quiet_hours,
+        true,
     );
-    for job in &found.jobs {
-        let a = &job.appt;
-        println!(
-            "\n— {} to {} — appointment {} / patient {} at {} (attempt {})",
-            a.channel.as_str(),
-            mask::phone(&a.phone_number),
-            a.appointment_id,
-            a.patient_id,
-            crate::clock::local_display(&a.at, cfg.timezone),
-            a.attempt_count + 1
-        );
-        match &job.request {
-            Ok(req) => println!("{}", req.content.trim_end()),
-            Err(why) => println!("NOT SENDABLE: {why}"),
-        }
-    }
     Ok(())
+}
+
+/// One message of a dry run: channel, masked number, appointments, local times, language and,
+/// for a text, its encoding and segments.
+pub fn dry_run_line(
+    cfg: &Config,
+    job: &crate::dispatch::select::Job,
+    req: std::result::Result<&crate::dispatch::message::Request, &String>,
+) -> String {
+    let lead = &job.group[0];
+    let tz = cfg.site(&lead.site).tz;
+    let times: Vec<String> = job
+        .group
+        .iter()
+        .map(|a| {
+            format!(
+                "{} {}",
+                a.appointment_id,
+                crate::clock::local_display(&a.at, tz)
+            )
+        })
+        .collect();
+    let site = if lead.site.is_empty() {
+        String::new()
+    } else {
+        format!(" [{}]", lead.site)
+    };
+    let tail = match req {
+        Ok(r) => match r.shape {
+            Some(shape) => format!(
+                "{}, {} chars",
+                crate::domain::segments::describe(shape),
+                r.content.chars().count()
+            ),
+            None => "call".to_string(),
+        },
+        Err(why) => format!("NOT SENDABLE: {why}"),
+    };
+    format!(
+        "{} {} {}{site} — {} — {}",
+        lead.channel.as_str(),
+        mask::phone(&lead.phone_number),
+        lead.language,
+        times.join(", "),
+        tail
+    )
 }
 
 pub fn print_summary(s: &Summary) {
@@ -176,6 +257,7 @@ pub fn print_summary(s: &Summary) {
         vec![
             name.to_string(),
             t.dispatched.to_string(),
+            t.messages.to_string(),
             t.refused.to_string(),
             t.unanswered.to_string(),
             t.skipped.to_string(),
@@ -184,10 +266,20 @@ pub fn print_summary(s: &Summary) {
     println!(
         "{}",
         output::table(
-            &["channel", "sent", "refused", "no answer", "skipped"],
+            &[
+                "channel",
+                "reached out",
+                "messages",
+                "refused",
+                "no answer",
+                "skipped"
+            ],
             &[row("calls", &s.calls), row("texts", &s.sms)]
         )
     );
+    if s.sms.segments > 0 {
+        println!("{} SMS segment(s) sent", s.sms.segments);
+    }
     let mut notes = Vec::new();
     let st = &s.settled;
     if st.adopted + st.undone > 0 {
@@ -203,13 +295,6 @@ pub fn print_summary(s: &Summary) {
         ));
     }
     for (n, what) in [
-        (s.expired, "appointment(s) already passed: expired"),
-        (s.opted_out, "opted-out number(s): not contacted"),
-        (
-            s.too_soon,
-            "last attempt too recent: left for a later retry",
-        ),
-        (s.quiet_hours, "outside contact hours: not contacted"),
         (
             s.unresolved,
             "attempt(s) got no answer from Twilio: the next run checks them",
@@ -223,10 +308,95 @@ pub fn print_summary(s: &Summary) {
             notes.push(format!("{n} {what}"));
         }
     }
+    if !s.closed_sites.is_empty() {
+        let which = if s.closed_sites == [String::new()] {
+            String::new()
+        } else {
+            format!(" ({})", s.closed_sites.join(", "))
+        };
+        notes.push(format!(
+            "contact hours ended during the run{which}: no new contacts; {} left for the next window",
+            s.left_for_next
+        ));
+        log::warn!(
+            "contact hours ended during the run{which}: {} contact(s) left for the next window",
+            s.left_for_next
+        );
+    }
+    if s.interrupted {
+        notes.push(format!(
+            "interrupted: contacts in flight finished and were recorded; {} left for the next run",
+            s.left_for_next
+        ));
+    }
     if let Some(id) = s.run_id {
         notes.push(format!("run #{id}; details: reminders status runs"));
     }
     for n in notes {
         println!("{n}");
+    }
+}
+
+/// What a run's summary ends with.
+pub fn print_selection(cfg: &Config, s: &Summary) {
+    let c = &s.selection;
+    print_counts(
+        cfg,
+        c.expired,
+        c.opted_out,
+        c.too_soon,
+        c.quiet_hours,
+        false,
+    );
+}
+
+fn print_counts(
+    cfg: &Config,
+    expired: i64,
+    opted_out: i64,
+    too_soon: i64,
+    quiet_hours: i64,
+    dry: bool,
+) {
+    if quiet_hours > 0 {
+        let now = cfg.now();
+        let hours: Vec<String> = cfg
+            .site_keys()
+            .iter()
+            .map(|k| {
+                let s = cfg.site(k);
+                format!(
+                    "{} is outside the contact hours {}-{} ({})",
+                    now.with_timezone(&s.tz).format("%H:%M"),
+                    s.quiet_hours.start.format("%H:%M"),
+                    s.quiet_hours.end.format("%H:%M"),
+                    s.tz.name()
+                )
+            })
+            .collect();
+        log::warn!(
+            "{quiet_hours} appointment(s) not contacted: {}; they are due at the next window (--force overrides)",
+            hours.join("; ")
+        );
+    }
+    let verb = if dry { "would be" } else { "" };
+    for (n, what) in [
+        (
+            expired,
+            format!("appointment(s) already passed: {verb} expired"),
+        ),
+        (opted_out, "opted-out number(s): not contacted".to_string()),
+        (
+            too_soon,
+            "last attempt too recent: left for a later retry".to_string(),
+        ),
+        (
+            quiet_hours,
+            "outside contact hours: not contacted".to_string(),
+        ),
+    ] {
+        if n > 0 {
+            println!("{n} {}", what.replace("  ", " "));
+        }
     }
 }

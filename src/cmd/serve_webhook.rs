@@ -6,7 +6,6 @@ use anyhow::Result;
 
 use crate::config::Config;
 use crate::exit::usage;
-use crate::news::Rules;
 use crate::webhook::{self, handlers::Settings};
 
 #[derive(clap::Args, Debug)]
@@ -60,10 +59,7 @@ pub fn run(cfg: &Config, _args: &Args) -> Result<()> {
         token: cfg.twilio.auth_token.clone(),
         settings: Settings {
             public_url,
-            rules: Rules {
-                max_attempts: cfg.sending.max_attempts,
-                voicemail_counts_as_reached: cfg.sending.voicemail_counts_as_reached,
-            },
+            rules: cfg.news_rules(),
             voice_en: cfg.sending.say_voice_en.clone(),
             voice_fr: cfg.sending.say_voice_fr.clone(),
         },

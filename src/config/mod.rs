@@ -89,6 +89,29 @@ pub struct Templates {
     pub voice_combined_fr: Option<PathBuf>,
 }
 
+/// One site's settings, the top level's filling what it leaves out.
+#[derive(Clone, Copy, Debug)]
+pub struct SiteView<'a> {
+    pub key: &'a str,
+    pub tz: Tz,
+    pub quiet_hours: QuietHours,
+    pub identity: &'a sites::Identity,
+    /// Caller ID and SMS sender (E.164 once `credentials` checked the top level's).
+    pub phone_number: &'a str,
+    pub messaging_service_sid: Option<&'a str>,
+    pub templates: &'a Templates,
+}
+
+/// `[schedule]` (SPEC 10.1, 12.2).
+#[derive(Clone, Debug)]
+pub struct Schedule {
+    pub touches: crate::domain::schedule::Touches,
+    /// One message per number per run (SPEC 11.1).
+    pub combine: bool,
+    /// The days an export is expected (`status --check` flags a missing one).
+    pub expect_files: Vec<chrono::Weekday>,
+}
+
 #[derive(Clone, Debug)]
 pub struct Webhook {
     pub listen: String,
@@ -109,6 +132,7 @@ pub struct Config {
     pub identity: sites::Identity,
     /// `[sites.NAME]`; empty when the clinic is one site.
     pub sites: Vec<sites::Site>,
+    pub schedule: Schedule,
     pub outbox_dir: PathBuf,
     /// Patient data older than this many days may be pruned; `None` keeps everything.
     pub retention_days: Option<u32>,
@@ -290,6 +314,7 @@ impl Config {
                 }
             })?,
             csv: csv::load(l)?,
+            schedule: schedule(l)?,
             identity,
             sites,
             outbox_dir: l.get("outbox_dir", PathBuf::from("outbox"), path)?,
@@ -354,6 +379,55 @@ impl Config {
         self.clock.now()
     }
 
+    /// The rules that decide how an outcome moves an appointment (runs and the listener alike).
+    pub fn news_rules(&self) -> crate::news::Rules {
+        crate::news::Rules {
+            max_attempts: self.sending.max_attempts,
+            voicemail_counts_as_reached: self.sending.voicemail_counts_as_reached,
+            touches: self.schedule.touches.clone(),
+            sites: self.site_table(),
+        }
+    }
+
+    /// A site's settings (its own, else the top level's); `""` or an unknown key: the top level.
+    pub fn site(&self, key: &str) -> SiteView<'_> {
+        match self.sites.iter().find(|s| s.key == key) {
+            Some(s) => SiteView {
+                key: &s.key,
+                tz: s.timezone,
+                quiet_hours: s.quiet_hours,
+                identity: &s.identity,
+                phone_number: s
+                    .phone_number
+                    .as_deref()
+                    .unwrap_or(&self.twilio.phone_number),
+                messaging_service_sid: s
+                    .messaging_service_sid
+                    .as_deref()
+                    .or(self.twilio.messaging_service_sid.as_deref()),
+                templates: &s.templates,
+            },
+            None => SiteView {
+                key: "",
+                tz: self.timezone,
+                quiet_hours: self.sending.quiet_hours,
+                identity: &self.identity,
+                phone_number: &self.twilio.phone_number,
+                messaging_service_sid: self.twilio.messaging_service_sid.as_deref(),
+                templates: &self.templates,
+            },
+        }
+    }
+
+    /// Every site's key (`""` alone when the clinic is one site).
+    pub fn site_keys(&self) -> Vec<&str> {
+        if self.sites.is_empty() {
+            vec![""]
+        } else {
+            self.sites.iter().map(|s| s.key.as_str()).collect()
+        }
+    }
+
     /// Which site each export row belongs to, and in which zone its times are read.
     pub fn site_table(&self) -> crate::domain::sites::SiteTable {
         let mut t = crate::domain::sites::SiteTable::single(self.timezone);
@@ -369,6 +443,59 @@ impl Config {
         name.push(".lock");
         PathBuf::from(name)
     }
+}
+
+fn schedule(l: &Layers<'_>) -> Result<Schedule> {
+    let source = |key: &str| {
+        l.value(key)
+            .map_or_else(|| "the defaults".to_string(), |(_, s)| s.to_string())
+    };
+    let days_before = match l.value("schedule.days_before") {
+        None => vec![1],
+        Some((v, _)) => v
+            .as_array()
+            .and_then(|items| {
+                items
+                    .iter()
+                    .map(|i| i.as_integer().and_then(|n| u32::try_from(n).ok()).filter(|n| *n <= 60))
+                    .collect::<Option<Vec<u32>>>()
+            })
+            .ok_or_else(|| {
+                usage(format!(
+                    "configuration key `schedule.days_before` from {}: must be a list of whole numbers of days from 0 to 60, e.g. [3, 1]",
+                    source("schedule.days_before")
+                ))
+            })?,
+    };
+    let touches = crate::domain::schedule::Touches::new(&days_before).ok_or_else(|| {
+        usage(format!(
+            "configuration key `schedule.days_before` from {}: needs at least one entry, e.g. [1]",
+            source("schedule.days_before")
+        ))
+    })?;
+    let expect_files = match l.words("schedule.expect_files")? {
+        None => all_days(),
+        Some(days) => days
+            .iter()
+            .map(|d| {
+                d.trim().parse::<chrono::Weekday>().map_err(|_| {
+                    usage(format!(
+                        "configuration key `schedule.expect_files`: {d:?} is not a day (mon, tue, wed, thu, fri, sat, sun)"
+                    ))
+                })
+            })
+            .collect::<Result<Vec<_>>>()?,
+    };
+    Ok(Schedule {
+        touches,
+        combine: l.get("schedule.combine", true, boolean)?,
+        expect_files,
+    })
+}
+
+fn all_days() -> Vec<chrono::Weekday> {
+    use chrono::Weekday::*;
+    vec![Mon, Tue, Wed, Thu, Fri, Sat, Sun]
 }
 
 #[cfg(test)]

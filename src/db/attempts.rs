@@ -44,30 +44,36 @@ pub struct NewAttempt<'a> {
     pub to: &'a str,
     pub from: &'a str,
     pub run_id: Option<i64>,
+    /// The touch (its `days_before`) the attempt belongs to.
+    pub touch: Option<u32>,
+    /// A text's segments, as counted here (Twilio's own count replaces it when reported).
+    pub segments: Option<u32>,
     pub now: &'a str,
 }
 
 /// Records an attempt before its request goes out: status `dispatching`, no SID yet.
 pub fn insert(conn: &Connection, a: &NewAttempt<'_>) -> Result<i64> {
-    conn.execute(
+    conn.prepare_cached(
         "INSERT INTO appointment_logs (appointment_id, attempt, channel, \"to\", \"from\", status,
-             run_id, created_at, updated_at)
-         VALUES (:appt, :attempt, :channel, :to, :from, 'dispatching', :run, :now, :now)",
-        named_params! {
-            ":appt": a.appointment, ":attempt": a.attempt, ":channel": a.channel.as_str(),
-            ":to": a.to, ":from": a.from, ":run": a.run_id, ":now": a.now,
-        },
-    )?;
+             run_id, touch_days, num_segments, created_at, updated_at)
+         VALUES (:appt, :attempt, :channel, :to, :from, 'dispatching', :run, :touch, :segments,
+             :now, :now)",
+    )?
+    .execute(named_params! {
+        ":appt": a.appointment, ":attempt": a.attempt, ":channel": a.channel.as_str(),
+        ":to": a.to, ":from": a.from, ":run": a.run_id, ":touch": a.touch,
+        ":segments": a.segments, ":now": a.now,
+    })?;
     Ok(conn.last_insert_rowid())
 }
 
-pub fn by_sid(conn: &Connection, sid: &str) -> Result<Option<Attempt>> {
-    Ok(conn
-        .prepare_cached(&format!(
-            "SELECT {COLUMNS} FROM appointment_logs WHERE sid = ?1"
-        ))?
-        .query_row([sid], from_row)
-        .optional()?)
+/// The attempts a call or message made: one per appointment it was about.
+pub fn by_sid(conn: &Connection, sid: &str) -> Result<Vec<Attempt>> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {COLUMNS} FROM appointment_logs WHERE sid = ?1 ORDER BY id"
+    ))?;
+    let rows = stmt.query_map([sid], from_row)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
 pub fn by_id(conn: &Connection, id: i64) -> Result<Option<Attempt>> {
@@ -145,6 +151,10 @@ pub struct StatusReport {
     pub answered_by: Option<String>,
     pub error_code: Option<i64>,
     pub error_message: Option<String>,
+    /// What Twilio reported it cost (its sign flipped: a cost is positive), and in what.
+    pub price: Option<f64>,
+    pub price_unit: Option<String>,
+    pub num_segments: Option<i64>,
 }
 
 pub fn record_status(conn: &Connection, id: i64, r: &StatusReport, now: &str) -> Result<()> {
@@ -158,13 +168,17 @@ pub fn record_status(conn: &Connection, id: i64, r: &StatusReport, now: &str) ->
              answered_by = coalesce(:answered_by, answered_by),
              error_code = coalesce(:code, error_code),
              error_message = coalesce(:msg, error_message),
+             price = coalesce(:price, price),
+             price_unit = coalesce(:unit, price_unit),
+             num_segments = coalesce(:segments, num_segments),
              updated_at = :now
          WHERE id = :id",
     )?
     .execute(named_params! {
             ":status": r.status, ":seq": r.sequence_number, ":duration": r.duration,
             ":start": r.start_time, ":end": r.end_time, ":answered_by": r.answered_by,
-            ":code": r.error_code, ":msg": r.error_message, ":now": now, ":id": id,
+            ":code": r.error_code, ":msg": r.error_message, ":price": r.price,
+            ":unit": r.price_unit, ":segments": r.num_segments, ":now": now, ":id": id,
     })?;
     Ok(())
 }

@@ -12,12 +12,44 @@ pub struct Tally {
     pub skipped: i64,
 }
 
-pub fn start(conn: &Connection, kind: &str, now: &str) -> Result<i64> {
+/// Records a run's start; `sites`: the sites it serves (empty: all).
+pub fn start(conn: &Connection, kind: &str, sites: &[String], now: &str) -> Result<i64> {
     conn.execute(
-        "INSERT INTO runs (kind, started_at) VALUES (?1, ?2)",
-        rusqlite::params![kind, now],
+        "INSERT INTO runs (kind, started_at, sites) VALUES (?1, ?2, ?3)",
+        rusqlite::params![kind, now, sites.join(",")],
     )?;
     Ok(conn.last_insert_rowid())
+}
+
+/// How a run ended.
+pub struct Ending<'a> {
+    pub tally: &'a Tally,
+    /// Why it failed, stopped or was interrupted.
+    pub error: Option<&'a str>,
+    /// completed, failed, interrupted, or stopped at the end of contact hours.
+    pub outcome: &'a str,
+    /// Contacts still due when it stopped, for the next window.
+    pub left_for_next: i64,
+    /// Attempts it left `dispatching` (Twilio could not be asked).
+    pub unresolved: i64,
+    /// The fit check's warning.
+    pub note: Option<&'a str>,
+}
+
+pub fn end(conn: &Connection, id: i64, e: &Ending<'_>, now: &str) -> Result<()> {
+    conn.execute(
+        "UPDATE runs SET finished_at = :now, selected = :selected, dispatched = :dispatched,
+             failed = :failed, skipped = :skipped, error = :error, outcome = :outcome,
+             left_for_next = :left, unresolved = :unresolved, note = :note
+         WHERE id = :id",
+        named_params! {
+            ":now": now, ":selected": e.tally.selected, ":dispatched": e.tally.dispatched,
+            ":failed": e.tally.failed, ":skipped": e.tally.skipped, ":error": e.error,
+            ":outcome": e.outcome, ":left": e.left_for_next, ":unresolved": e.unresolved,
+            ":note": e.note, ":id": id,
+        },
+    )?;
+    Ok(())
 }
 
 /// Runs that never recorded their end: called while holding the run lock (or having checked
@@ -25,21 +57,9 @@ pub fn start(conn: &Connection, kind: &str, now: &str) -> Result<i64> {
 /// had recorded.
 pub fn close_dead(conn: &Connection, now: &str) -> Result<usize> {
     Ok(conn.execute(
-        "UPDATE runs SET finished_at = :now,
+        "UPDATE runs SET finished_at = :now, outcome = 'died',
              error = coalesce(error || '; ', '') || 'the run died before it finished (killed, crashed or the machine stopped); its contacts were checked with Twilio by the next run'
          WHERE finished_at IS NULL",
         named_params! {":now": now},
     )?)
-}
-
-pub fn finish(conn: &Connection, id: i64, t: &Tally, error: Option<&str>, now: &str) -> Result<()> {
-    conn.execute(
-        "UPDATE runs SET finished_at = :now, selected = :selected, dispatched = :dispatched,
-             failed = :failed, skipped = :skipped, error = :error WHERE id = :id",
-        named_params! {
-            ":now": now, ":selected": t.selected, ":dispatched": t.dispatched,
-            ":failed": t.failed, ":skipped": t.skipped, ":error": error, ":id": id,
-        },
-    )?;
-    Ok(())
 }

@@ -73,6 +73,7 @@ pub fn run() -> Result<()> {
                     now: true,
                     dry_run: false,
                     force: false,
+                    sites: Vec::new(),
                 },
             )
         } else {
@@ -80,7 +81,9 @@ pub fn run() -> Result<()> {
                 &cfg,
                 &cmd::retry::Args {
                     dry_run: false,
+                    show_messages: false,
                     force: false,
+                    sites: Vec::new(),
                 },
             )
         };

@@ -1,7 +1,10 @@
-//! One attempt, exactly once. It reads top-down:
+//! One contact — one call or text, for one appointment or for every appointment it lists —
+//! exactly once. It reads top-down:
 //!
-//! 1. **claim** — the attempt is written (status `dispatching`, no SID) and committed before the
-//!    request leaves, after checking the appointment is still due and its number not opted out;
+//! 1. **claim** — each appointment is checked again just before the request (still in the state
+//!    it was selected in and due, still in the future, its number not opted out, inside the
+//!    site's contact hours); the message is rendered for those still due, and an attempt per
+//!    appointment is written (status `dispatching`, no SID) and committed before it leaves;
 //! 2. **send** — the create request; "too many requests" is tried again after a pause; an answer
 //!    that does not say what happened (none, a 5xx, a proxy's page, a garbled body) may hide a
 //!    created call, so Twilio is asked what it has before anything is sent again;
@@ -19,14 +22,17 @@ use chrono::{DateTime, Utc};
 use rusqlite::Connection;
 
 use super::context::RunCtx;
-use super::message::Request;
+use super::message::{self, Request};
 use super::pacer::Pacer;
+use super::select::{self, Job};
 use crate::clock::db_time;
+use crate::db::appointments::{self, Stored};
 use crate::db::attempts::{self, NewAttempt};
-use crate::db::{appointments, opt_outs};
 use crate::domain::channel::Channel;
 use crate::domain::outcome::{ApiAction, Ending, api_error_action};
+use crate::domain::schedule::{self, Verdict};
 use crate::domain::state::{self, Event};
+use crate::domain::templates::RenderError;
 use crate::domain::twilio_errors;
 use crate::mask;
 use crate::news::{self, Rules};
@@ -48,6 +54,18 @@ pub enum Sent {
     Undone,
     /// Twilio could not even be asked: the attempt stays `dispatching` for the next run.
     Unresolved,
+    /// The site's contact hours are over: not contacted, left for the next window.
+    AfterHours,
+}
+
+/// How a contact went, and for how many appointments.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Done {
+    pub sent: Sent,
+    pub channel: Channel,
+    pub appointments: usize,
+    /// A text's segments (each appointment of a combined text shares them).
+    pub segments: u32,
 }
 
 /// Tries at most this many times when Twilio asks us to slow down or does not answer clearly.
@@ -62,77 +80,123 @@ pub fn backoff(base: Duration, tries_so_far: u32) -> Duration {
 /// attempt began so a slightly different clock cannot hide a call we made.
 pub const CLOCK_SLACK_SECONDS: i64 = 60;
 
-/// An attempt that is recorded and about to go out.
+/// A contact that is recorded and about to go out: an attempt row per appointment.
 struct Claim {
-    log_id: i64,
-    appointment_id: String,
-    attempt: i64,
+    /// (attempt row, appointment's clinic id, attempt number)
+    members: Vec<(i64, String, i64)>,
     to: String,
     began: DateTime<Utc>,
 }
 
-/// Sends one prepared request for appointment `appt_id` (`req` already rendered).
-pub fn run(
-    conn: &mut Connection,
-    ctx: &RunCtx<'_>,
-    pacer: &Pacer,
-    appt_id: i64,
-    req: &Request,
-) -> Result<Sent> {
-    pacer.wait_turn();
-    if ctx.stop.load(Ordering::SeqCst) || (req.channel == Channel::Sms && ctx.texting_stopped()) {
-        return Ok(Sent::Skipped);
-    }
-    let Some(claim) = claim(conn, ctx, appt_id, req)? else {
-        return Ok(Sent::Skipped);
-    };
-    let outcome = send(conn, ctx, pacer, &claim, req);
-    settle(conn, ctx, &claim, req.channel, outcome)
+/// What claiming found.
+enum Claimed {
+    Go(Claim, Request),
+    /// Nothing to send (each appointment changed meanwhile, or the number opted out).
+    Nothing,
+    AfterHours,
+    Unbuildable(RenderError),
 }
 
-/// Step 1: records the attempt, or `None` when the appointment is no longer due as selected.
-fn claim(
-    conn: &mut Connection,
-    ctx: &RunCtx<'_>,
-    appt_id: i64,
-    req: &Request,
-) -> Result<Option<Claim>> {
+/// Makes one contact for `job`.
+pub fn run(conn: &mut Connection, ctx: &RunCtx<'_>, pacer: &Pacer, job: &Job) -> Result<Done> {
+    let channel = job.group[0].channel;
+    let done = |sent, n, segments| Done {
+        sent,
+        channel,
+        appointments: n,
+        segments,
+    };
+    pacer.wait_turn();
+    if ctx.stop.load(Ordering::SeqCst) || (channel == Channel::Sms && ctx.texting_stopped()) {
+        return Ok(done(Sent::Skipped, job.group.len(), 0));
+    }
+    let (claim, req) = match claim(conn, ctx, job)? {
+        Claimed::Go(claim, req) => (claim, req),
+        Claimed::Nothing => return Ok(done(Sent::Skipped, job.group.len(), 0)),
+        Claimed::AfterHours => {
+            ctx.close_site(&job.group[0].site);
+            return Ok(done(Sent::AfterHours, job.group.len(), 0));
+        }
+        Claimed::Unbuildable(why) => {
+            let n = record_unbuildable(conn, ctx, job, &why.to_string())?;
+            return Ok(done(Sent::Refused, n, 0));
+        }
+    };
+    let outcome = send(conn, ctx, pacer, &claim, &req);
+    let sent = settle(conn, ctx, &claim, req.channel, outcome)?;
+    let segments = req.shape.map_or(0, |s| s.segments as u32);
+    Ok(done(sent, claim.members.len(), segments))
+}
+
+/// Step 1: checks each appointment again, renders the message for those still due, and records
+/// their attempts.
+fn claim(conn: &mut Connection, ctx: &RunCtx<'_>, job: &Job) -> Result<Claimed> {
+    if ctx.site_closed(&job.group[0].site) {
+        return Ok(Claimed::AfterHours);
+    }
     let began = ctx.now();
     let now = db_time(began);
     let tx = crate::db::begin(conn)?;
-    let Some(appt) = appointments::get(&tx, appt_id)? else {
-        return Ok(None);
-    };
-    // The listener may have changed things since selection (an opt-out by text, say).
-    if state::next(appt.state, Event::AttemptStarted).is_none() || appt.channel != req.channel {
-        return Ok(None);
+    let mut still_due: Vec<Stored> = Vec::with_capacity(job.group.len());
+    for selected in &job.group {
+        let Some(appt) = appointments::get(&tx, selected.id)? else {
+            continue;
+        };
+        // The listener may have changed things since selection (a reply, an opt-out by text).
+        if appt.state != selected.state || appt.channel != selected.channel {
+            continue;
+        }
+        match select::verdict(ctx.cfg, &tx, &ctx.opts, &appt, began)? {
+            Verdict::Contact { touch, .. } if touch == job.touch => still_due.push(appt),
+            Verdict::QuietHours => return Ok(Claimed::AfterHours),
+            Verdict::OptedOut => {
+                news::move_appointment(&tx, &appt, Event::OptedOut, &now)?;
+            }
+            Verdict::Expire => {
+                news::move_appointment(&tx, &appt, Event::Expired, &now)?;
+            }
+            _ => {}
+        }
     }
-    if opt_outs::contains(&tx, &appt.phone_number)? {
-        news::move_appointment(&tx, &appt, Event::OptedOut, &now)?;
+    if still_due.is_empty() {
         tx.commit()?;
-        return Ok(None);
+        return Ok(Claimed::Nothing);
     }
-    let attempt = appointments::start_attempt(&tx, appt.id, &now)?;
-    let log_id = attempts::insert(
-        &tx,
-        &NewAttempt {
-            appointment: appt.id,
-            attempt,
-            channel: req.channel,
-            to: &appt.phone_number,
-            from: req.sender(),
-            run_id: Some(ctx.run_id),
-            now: &now,
-        },
-    )?;
+    let req = match message::build(ctx.cfg, ctx.texts, ctx.public_url, &still_due)? {
+        Ok(req) => req,
+        Err(why) => {
+            tx.commit()?;
+            return Ok(Claimed::Unbuildable(why));
+        }
+    };
+    let mut members = Vec::with_capacity(still_due.len());
+    for appt in &still_due {
+        let attempt = appointments::start_attempt(&tx, appt.id, job.touch, &now)?;
+        let log_id = attempts::insert(
+            &tx,
+            &NewAttempt {
+                appointment: appt.id,
+                attempt,
+                channel: req.channel,
+                to: &appt.phone_number,
+                from: req.sender(),
+                run_id: Some(ctx.run_id),
+                touch: Some(job.touch),
+                segments: req.shape.map(|s| s.segments as u32),
+                now: &now,
+            },
+        )?;
+        members.push((log_id, appt.appointment_id.clone(), attempt));
+    }
     tx.commit()?;
-    Ok(Some(Claim {
-        log_id,
-        appointment_id: appt.appointment_id,
-        attempt,
-        to: appt.phone_number,
-        began,
-    }))
+    Ok(Claimed::Go(
+        Claim {
+            members,
+            to: still_due[0].phone_number.clone(),
+            began,
+        },
+        req,
+    ))
 }
 
 /// What step 2 learned.
@@ -205,6 +269,22 @@ fn send(
 }
 
 /// Step 3: what the run learned, into the store.
+fn undo_all(
+    conn: &mut Connection,
+    rules: &Rules,
+    claim: &Claim,
+    code: Option<i64>,
+    why: &str,
+    now: &str,
+) -> Result<()> {
+    let tx = crate::db::begin(conn)?;
+    for (log_id, ..) in &claim.members {
+        undo(&tx, rules, *log_id, code, why, now)?;
+    }
+    tx.commit()?;
+    Ok(())
+}
+
 fn settle(
     conn: &mut Connection,
     ctx: &RunCtx<'_>,
@@ -217,14 +297,20 @@ fn settle(
     match outcome {
         Outcome::Accepted(resource) => {
             let tx = crate::db::begin(conn)?;
-            attempts::set_sid(&tx, claim.log_id, &resource.sid, &resource.status, &now)?;
+            for (log_id, ..) in &claim.members {
+                attempts::set_sid(&tx, *log_id, &resource.sid, &resource.status, &now)?;
+            }
             tx.commit()?;
+            let ids: Vec<String> = claim
+                .members
+                .iter()
+                .map(|(_, id, attempt)| format!("{id} (attempt {attempt})"))
+                .collect();
             log::info!(
-                "{} to {who} accepted as {} (appointment {}, attempt {})",
+                "{} to {who} accepted as {} for appointment {}",
                 channel.as_str(),
                 resource.sid,
-                claim.appointment_id,
-                claim.attempt
+                ids.join(", ")
             );
             Ok(Sent::Dispatched)
         }
@@ -239,10 +325,8 @@ fn settle(
                 code.unwrap_or(i64::from(http_status))
             );
             ctx.stop_with(&why);
-            // Nothing went out: the attempt did not happen.
-            let tx = crate::db::begin(conn)?;
-            undo(&tx, ctx.rules, claim.log_id, code, &why, &now)?;
-            tx.commit()?;
+            // Nothing went out: the attempts did not happen.
+            undo_all(conn, ctx.rules, claim, code, &why, &now)?;
             Ok(Sent::Skipped)
         }
         Outcome::Refused {
@@ -256,9 +340,7 @@ fn settle(
                 twilio_errors::describe(code.unwrap_or(i64::from(http_status)))
             );
             ctx.stop_texting(&why);
-            let tx = crate::db::begin(conn)?;
-            undo(&tx, ctx.rules, claim.log_id, code, &why, &now)?;
-            tx.commit()?;
+            undo_all(conn, ctx.rules, claim, code, &why, &now)?;
             Ok(Sent::Skipped)
         }
         Outcome::Refused {
@@ -278,9 +360,11 @@ fn settle(
                 code.unwrap_or(i64::from(http_status))
             );
             let tx = crate::db::begin(conn)?;
-            attempts::set_unsent(&tx, claim.log_id, "failed", code, Some(&message), &now)?;
-            if let Some(attempt) = attempts::by_id(&tx, claim.log_id)? {
-                news::end_attempt(&tx, ctx.rules, &attempt, ending, &now)?;
+            for (log_id, ..) in &claim.members {
+                attempts::set_unsent(&tx, *log_id, "failed", code, Some(&message), &now)?;
+                if let Some(attempt) = attempts::by_id(&tx, *log_id)? {
+                    news::end_attempt(&tx, ctx.rules, &attempt, ending, &now)?;
+                }
             }
             tx.commit()?;
             Ok(sent)
@@ -290,9 +374,7 @@ fn settle(
                 "{} to {who} not sent: {why}; Twilio has none: due again at the next run",
                 channel.as_str()
             );
-            let tx = crate::db::begin(conn)?;
-            undo(&tx, ctx.rules, claim.log_id, None, &why, &now)?;
-            tx.commit()?;
+            undo_all(conn, ctx.rules, claim, None, &why, &now)?;
             Ok(Sent::Undone)
         }
         Outcome::Unknown(why) => {
@@ -324,10 +406,11 @@ pub fn find_created(
 }
 
 /// An attempt that never reached Twilio did not happen: it is marked `not-sent` with the reason
-/// and, if it is still its appointment's latest, the appointment goes back to where it was.
+/// and, if it is still its appointment's latest, the appointment goes back to where it was (its
+/// touch recounted from the attempts that did happen).
 pub fn undo(
     conn: &Connection,
-    rules: Rules,
+    rules: &Rules,
     log_id: i64,
     code: Option<i64>,
     why: &str,
@@ -340,7 +423,8 @@ pub fn undo(
     if let Some(appt) = appointments::get(conn, attempt.appointment)?
         && appt.attempt_count == attempt.attempt
     {
-        let resume = state::resume_state(attempt.attempt as u32 - 1, rules.max_attempts);
+        let left = appointments::touch_attempts_without(conn, appt.id, log_id)?;
+        let resume = schedule::resume_state(left, rules.max_attempts, appt.reached_before);
         if let Some(to) = state::next(appt.state, Event::NotSent { resume }) {
             appointments::forget_attempt(conn, appt.id, to, now)?;
         }
@@ -348,39 +432,49 @@ pub fn undo(
     Ok(())
 }
 
-/// An attempt that could not even be built (a message over Twilio's limits): recorded as a
-/// failed attempt with the reason; sending it again would fail the same way.
-pub fn record_unbuildable(
+/// A contact that could not even be built (a message over Twilio's limits, a placeholder its
+/// export lacks): an attempt per appointment recorded as failed with the reason; sending it
+/// again would fail the same way. How many appointments it was for.
+fn record_unbuildable(
     conn: &mut Connection,
     ctx: &RunCtx<'_>,
-    appt_id: i64,
+    job: &Job,
     why: &str,
-) -> Result<Sent> {
+) -> Result<usize> {
     let now = db_time(ctx.now());
     let tx = crate::db::begin(conn)?;
-    let Some(appt) = appointments::get(&tx, appt_id)? else {
-        return Ok(Sent::Skipped);
-    };
-    let attempt = appointments::start_attempt(&tx, appt.id, &now)?;
-    let log_id = attempts::insert(
-        &tx,
-        &NewAttempt {
-            appointment: appt.id,
-            attempt,
-            channel: appt.channel,
-            to: &appt.phone_number,
-            from: ctx.from,
-            run_id: Some(ctx.run_id),
-            now: &now,
-        },
-    )?;
-    attempts::set_unsent(&tx, log_id, "failed", None, Some(why), &now)?;
-    if let Some(a) = attempts::by_id(&tx, log_id)? {
-        news::end_attempt(&tx, ctx.rules, &a, Ending::Permanent, &now)?;
+    let mut n = 0;
+    for selected in &job.group {
+        let Some(appt) = appointments::get(&tx, selected.id)? else {
+            continue;
+        };
+        if state::next(appt.state, Event::AttemptStarted).is_none() {
+            continue;
+        }
+        let attempt = appointments::start_attempt(&tx, appt.id, job.touch, &now)?;
+        let log_id = attempts::insert(
+            &tx,
+            &NewAttempt {
+                appointment: appt.id,
+                attempt,
+                channel: appt.channel,
+                to: &appt.phone_number,
+                from: ctx.cfg.site(&appt.site).phone_number,
+                run_id: Some(ctx.run_id),
+                touch: Some(job.touch),
+                segments: None,
+                now: &now,
+            },
+        )?;
+        attempts::set_unsent(&tx, log_id, "failed", None, Some(why), &now)?;
+        if let Some(a) = attempts::by_id(&tx, log_id)? {
+            news::end_attempt(&tx, ctx.rules, &a, Ending::Permanent, &now)?;
+        }
+        n += 1;
+        log::warn!("appointment {} not sent: {why}", appt.appointment_id);
     }
     tx.commit()?;
-    log::warn!("appointment {} not sent: {why}", appt.appointment_id);
-    Ok(Sent::Refused)
+    Ok(n)
 }
 
 #[cfg(test)]

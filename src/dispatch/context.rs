@@ -1,47 +1,118 @@
-//! What every worker of a dispatching run shares: the client, the rules, the run's identity and
-//! clock, and the run-wide stop (bad credentials, a signal, the end of contact hours).
+//! What every worker of a dispatching run shares: the settings, the client, the rules, the run's
+//! identity and clock, and what stops it (bad credentials, a signal, the end of a site's contact
+//! hours, a sender that may not text).
 
-use std::sync::Mutex;
+use std::collections::HashSet;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
+use super::Options;
+use super::message::Texts;
 use crate::clock::Clock;
+use crate::config::Config;
 use crate::news::Rules;
 use crate::twilio::client::Client;
 
 pub struct RunCtx<'a> {
+    pub cfg: &'a Config,
+    pub opts: Options,
     pub client: &'a Client,
-    pub rules: Rules,
-    /// The configured sender, for attempts recorded without a request (unbuildable ones).
-    pub from: &'a str,
+    pub rules: &'a Rules,
+    pub texts: &'a Texts,
+    pub public_url: &'a str,
     pub run_id: i64,
     /// The first pause after Twilio asks us to slow down or answers unclearly.
     pub backoff: Duration,
     pub clock: Clock,
-    /// Set once: no worker starts a new contact after it.
-    pub stop: AtomicBool,
+    /// Set once (here, or by a signal): no worker starts a new contact after it.
+    pub stop: Arc<AtomicBool>,
     stop_reason: Mutex<Option<String>>,
     /// Set once: no more texts in this run (the sender may not text); calls go on.
     no_texts: AtomicBool,
     no_texts_reason: Mutex<Option<String>>,
+    /// Sites whose contact hours ended during the run: nothing more is started there.
+    closed: Mutex<HashSet<String>>,
+}
+
+/// What a run is and works with.
+pub struct Parts<'a> {
+    pub cfg: &'a Config,
+    pub opts: Options,
+    pub client: &'a Client,
+    pub rules: &'a Rules,
+    pub texts: &'a Texts,
+    pub public_url: &'a str,
+    pub run_id: i64,
+    pub clock: Clock,
 }
 
 impl<'a> RunCtx<'a> {
-    pub fn new(client: &'a Client, rules: Rules, from: &'a str, run_id: i64, clock: Clock) -> Self {
+    pub fn new(p: Parts<'a>) -> Self {
         RunCtx {
-            client,
-            rules,
-            from,
-            run_id,
+            cfg: p.cfg,
+            opts: p.opts,
+            client: p.client,
+            rules: p.rules,
+            texts: p.texts,
+            public_url: p.public_url,
+            run_id: p.run_id,
             backoff: Duration::from_millis(500),
-            clock,
-            stop: AtomicBool::new(false),
+            clock: p.clock,
+            stop: Arc::new(AtomicBool::new(false)),
             stop_reason: Mutex::new(None),
             no_texts: AtomicBool::new(false),
             no_texts_reason: Mutex::new(None),
+            closed: Mutex::new(HashSet::new()),
         }
+    }
+
+    /// Shares the stop with a signal handler.
+    pub fn with_stop(mut self, stop: Arc<AtomicBool>) -> Self {
+        self.stop = stop;
+        self
+    }
+
+    /// A site's contact hours have ended: no new contact there in this run.
+    pub fn close_site(&self, site: &str) {
+        self.closed
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(site.to_string());
+    }
+
+    pub fn site_closed(&self, site: &str) -> bool {
+        self.closed
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .contains(site)
+    }
+
+    /// Whether every site the run serves has closed for the day.
+    pub fn all_sites_closed(&self) -> bool {
+        let closed = self.closed.lock().unwrap_or_else(|e| e.into_inner());
+        !closed.is_empty()
+            && self
+                .cfg
+                .site_keys()
+                .iter()
+                .filter(|k| self.opts.sites.is_empty() || self.opts.sites.iter().any(|s| s == *k))
+                .all(|k| closed.contains(*k))
+    }
+
+    /// The sites whose contact hours ended during the run.
+    pub fn closed_sites(&self) -> Vec<String> {
+        let mut v: Vec<String> = self
+            .closed
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+            .cloned()
+            .collect();
+        v.sort();
+        v
     }
 
     pub fn now(&self) -> DateTime<Utc> {

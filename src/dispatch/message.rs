@@ -1,14 +1,18 @@
-//! Turning an appointment into the exact request Twilio gets: the rendered text or TwiML and the
-//! parameters for status callbacks, answering-machine detection and queue validity.
+//! Turning a contact — one appointment, or up to five on one number — into the exact request
+//! Twilio gets: the rendered text or TwiML in the site's words and sender, and the parameters for
+//! status callbacks, answering-machine detection and queue validity.
+
+use std::collections::HashMap;
 
 use anyhow::{Context, Result};
 
 use crate::clock::parse_db_time;
-use crate::config::{Config, read_template};
+use crate::config::{Config, SiteView, Templates, read_template};
 use crate::db::appointments::Stored;
 use crate::domain::channel::Channel;
 use crate::domain::row::Language;
-use crate::domain::templates::{self, Facts};
+use crate::domain::segments::{self, SmsShape};
+use crate::domain::templates::{self, Facts, Identity, Item, RenderError};
 use crate::webhook::routes::Route;
 
 /// Makes Twilio retry a callback on connection failure, read timeout or a 5xx answer (three
@@ -16,46 +20,70 @@ use crate::webhook::routes::Route;
 /// and is not part of the signed URL.
 pub const CALLBACK_RETRY: &str = "#rc=3&rp=ct,rt,5xx";
 
-/// The four texts, from the clinic's files or built in; checked once before anyone is contacted.
-#[derive(Clone, Debug)]
+/// One site's template files, read once before anyone is contacted (`None`: built in).
+#[derive(Clone, Debug, Default)]
+struct SiteTexts {
+    sms: [Option<String>; 2],
+    voice: [Option<String>; 2],
+    sms_combined: [Option<String>; 2],
+    voice_combined: [Option<String>; 2],
+}
+
+/// Every site's texts.
+#[derive(Clone, Debug, Default)]
 pub struct Texts {
-    sms_en: String,
-    sms_fr: String,
-    voice_en: String,
-    voice_fr: String,
+    by_site: HashMap<String, SiteTexts>,
 }
 
 impl Texts {
     pub fn load(cfg: &Config) -> Result<Texts> {
-        let t = &cfg.templates;
-        let texts = Texts {
-            sms_en: read_template(&t.sms_en)?.unwrap_or_else(|| templates::SMS_EN.into()),
-            sms_fr: read_template(&t.sms_fr)?.unwrap_or_else(|| templates::SMS_FR.into()),
-            voice_en: read_template(&t.voice_en)?.unwrap_or_else(|| templates::VOICE_EN.into()),
-            voice_fr: read_template(&t.voice_fr)?.unwrap_or_else(|| templates::VOICE_FR.into()),
-        };
-        for (key, text) in [
-            ("templates.sms_en", &texts.sms_en),
-            ("templates.sms_fr", &texts.sms_fr),
-            ("templates.voice_en", &texts.voice_en),
-            ("templates.voice_fr", &texts.voice_fr),
-        ] {
-            templates::fill(text, |name| {
-                templates::PLACEHOLDERS.contains(&name).then(String::new)
+        let read = |t: &Templates| -> Result<SiteTexts> {
+            Ok(SiteTexts {
+                sms: [read_template(&t.sms_en)?, read_template(&t.sms_fr)?],
+                voice: [read_template(&t.voice_en)?, read_template(&t.voice_fr)?],
+                sms_combined: [
+                    read_template(&t.sms_combined_en)?,
+                    read_template(&t.sms_combined_fr)?,
+                ],
+                voice_combined: [
+                    read_template(&t.voice_combined_en)?,
+                    read_template(&t.voice_combined_fr)?,
+                ],
             })
-            .map_err(|why| crate::exit::usage(format!("template `{key}`: {why}")))?;
+        };
+        let mut by_site = HashMap::new();
+        by_site.insert(String::new(), read(&cfg.templates)?);
+        for s in &cfg.sites {
+            by_site.insert(
+                s.key.clone(),
+                read(&s.templates).with_context(|| format!("the templates of site {}", s.key))?,
+            );
         }
-        Ok(texts)
+        Ok(Texts { by_site })
+    }
+
+    fn template(&self, site: &str, channel: Channel, lang: Language, count: usize) -> Option<&str> {
+        let t = self.by_site.get(site).or_else(|| self.by_site.get(""))?;
+        let i = usize::from(lang == Language::Fr);
+        let slot = match (channel, count > 1) {
+            (Channel::Call, false) => &t.voice[i],
+            (Channel::Call, true) => &t.voice_combined[i],
+            (_, false) => &t.sms[i],
+            (_, true) => &t.sms_combined[i],
+        };
+        slot.as_deref()
     }
 }
 
-/// What goes to Twilio for one attempt.
+/// What goes to Twilio for one contact.
 #[derive(Clone, Debug)]
 pub struct Request {
     pub channel: Channel,
     /// The SMS body or the call's TwiML.
     pub content: String,
     pub params: Vec<(&'static str, String)>,
+    /// For a text: its encoding and segments.
+    pub shape: Option<SmsShape>,
 }
 
 impl Request {
@@ -68,47 +96,61 @@ impl Request {
     }
 }
 
-/// Renders the attempt for `appt`, or says why it cannot be sent (too long for Twilio).
+/// Renders the contact for `group` (one number, one channel, one site; the first is the one the
+/// keypress URL names), or says why it cannot be sent.
 pub fn build(
     cfg: &Config,
     texts: &Texts,
     public_url: &str,
-    from: &str,
-    appt: &Stored,
-) -> Result<std::result::Result<Request, String>> {
-    let at = parse_db_time(&appt.at).context("reading a stored appointment time")?;
-    let language = Language::from_code(&appt.language);
+    group: &[Stored],
+) -> Result<std::result::Result<Request, RenderError>> {
+    let lead = group.first().context("a contact with no appointment")?;
+    let site: SiteView<'_> = cfg.site(&lead.site);
+    let language = Language::from_code(&lead.language);
+    let data: Vec<Option<serde_json::Map<String, serde_json::Value>>> = group
+        .iter()
+        .map(|a| a.data.as_deref().and_then(|d| serde_json::from_str(d).ok()))
+        .collect();
+    let mut items = Vec::with_capacity(group.len());
+    for (a, data) in group.iter().zip(&data) {
+        items.push(Item {
+            appointment_msg: &a.message,
+            appointment_id: &a.appointment_id,
+            patient_id: &a.patient_id,
+            at: parse_db_time(&a.at).context("reading a stored appointment time")?,
+            moved_from: a.moved_from.as_deref().and_then(parse_db_time),
+            data: data.as_ref(),
+        });
+    }
     let gather_url = format!(
         "{}?appointment={}",
         Route::VoiceGather.url(public_url),
-        appt.id
+        lead.id
     );
-    let voice = match language {
-        Language::En => cfg.sending.say_voice_en.as_deref(),
-        Language::Fr => cfg.sending.say_voice_fr.as_deref(),
-    };
     let facts = Facts {
-        appointment_msg: &appt.message,
-        appointment_id: &appt.appointment_id,
-        patient_id: &appt.patient_id,
-        at,
-        tz: cfg.timezone,
+        items: &items,
+        tz: site.tz,
         language,
         gather_url: &gather_url,
-        voice,
+        voice: match language {
+            Language::En => cfg.sending.say_voice_en.as_deref(),
+            Language::Fr => cfg.sending.say_voice_fr.as_deref(),
+        },
+        identity: Identity {
+            clinic_name: site.identity.clinic_name.as_deref(),
+            callback_number: site.identity.callback_number.as_deref(),
+            address: site.identity.address.as_deref(),
+        },
     };
-    let mut params: Vec<(&'static str, String)> = vec![("To", appt.phone_number.clone())];
-    let content = match appt.channel {
+    let template = texts.template(site.key, lead.channel, language, group.len());
+    let mut params: Vec<(&'static str, String)> = vec![("To", lead.phone_number.clone())];
+    let (content, shape) = match lead.channel {
         Channel::Call => {
-            let template = match language {
-                Language::En => &texts.voice_en,
-                Language::Fr => &texts.voice_fr,
-            };
             let twiml = match templates::render_voice(template, &facts) {
                 Ok(t) => t,
                 Err(why) => return Ok(Err(why)),
             };
-            params.push(("From", from.to_string()));
+            params.push(("From", site.phone_number.to_string()));
             params.push(("Twiml", twiml.clone()));
             params.push((
                 "StatusCallback",
@@ -120,20 +162,16 @@ pub fn build(
             }
             // Waits for the greeting's beep so a voicemail gets the whole message.
             params.push(("MachineDetection", "DetectMessageEnd".into()));
-            twiml
+            (twiml, None)
         }
         _ => {
-            let template = match language {
-                Language::En => &texts.sms_en,
-                Language::Fr => &texts.sms_fr,
-            };
             let body = match templates::render_sms(template, &facts) {
                 Ok(b) => b,
                 Err(why) => return Ok(Err(why)),
             };
-            match &cfg.twilio.messaging_service_sid {
-                Some(mg) => params.push(("MessagingServiceSid", mg.clone())),
-                None => params.push(("From", from.to_string())),
+            match site.messaging_service_sid {
+                Some(mg) => params.push(("MessagingServiceSid", mg.to_string())),
+                None => params.push(("From", site.phone_number.to_string())),
             }
             params.push(("Body", body.clone()));
             params.push((
@@ -144,12 +182,14 @@ pub fn build(
                 "ValidityPeriod",
                 (cfg.sending.sms_validity_minutes * 60).to_string(),
             ));
-            body
+            let shape = segments::shape(&body);
+            (body, Some(shape))
         }
     };
     Ok(Ok(Request {
-        channel: appt.channel,
+        channel: lead.channel,
         content,
         params,
+        shape,
     }))
 }

@@ -1,7 +1,9 @@
 //! A dispatching run (`send`, `retry`): under the run lock, settle what earlier runs left open
-//! (`recover`), select who is due (`select`), then contact them through a pool of workers
-//! (`pool`) paced per channel (`pacer`), each contact exactly once (`attempt`). Printing is the
-//! commands' business: this module returns what happened.
+//! (`recover`), work out whether the due contacts fit before contact hours end, then stream the
+//! due contacts (`select`) to a pool of workers (`pool`) paced per channel (`pacer`), each
+//! contact exactly once (`attempt`). It stops starting contacts at the end of a site's contact
+//! hours, or on SIGINT/SIGTERM, letting those in flight finish. Printing is the commands'
+//! business: this module returns what happened.
 
 pub mod attempt;
 pub mod context;
@@ -13,27 +15,33 @@ pub mod recover;
 pub mod select;
 pub mod session;
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use anyhow::Result;
+use chrono::{DateTime, TimeZone, Utc};
 
 use crate::config::Config;
-use crate::db::{self, runs};
+use crate::db::runs;
 use crate::domain::channel::Channel;
-use crate::domain::due::RunKind;
-use crate::news::Rules;
-use attempt::Sent;
-use context::RunCtx;
+use crate::domain::schedule::RunKind;
+use crate::exit::usage;
+use attempt::{Done, Sent};
+use context::{Parts, RunCtx};
 use message::Texts;
-use select::{Job, Sender};
+use select::{Job, Selector};
 
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 pub struct Options {
     pub kind: RunKind,
     pub dry_run: bool,
     pub force: bool,
     pub limit: Option<usize>,
+    /// Only these sites (`--site`); empty: every site.
+    pub sites: Vec<String>,
 }
 
-/// What happened to the contacts of one channel in a run.
+/// What happened to the contacts of one channel in a run, counted in appointments.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct ChannelTally {
     /// Accepted by Twilio.
@@ -44,6 +52,9 @@ pub struct ChannelTally {
     pub skipped: i64,
     /// Twilio kept asking to slow down, answered unclearly or not at all.
     pub unanswered: i64,
+    /// Messages (a combined one counts once) and, for texts, their segments.
+    pub messages: i64,
+    pub segments: i64,
 }
 
 impl ChannelTally {
@@ -57,34 +68,44 @@ pub struct Summary {
     pub run_id: Option<i64>,
     pub calls: ChannelTally,
     pub sms: ChannelTally,
-    pub expired: i64,
-    pub opted_out: i64,
-    pub too_soon: i64,
-    pub quiet_hours: i64,
+    pub selection: select::Counts,
     /// Attempts left `dispatching`: Twilio could not be asked; the next run does.
     pub unresolved: i64,
     pub settled: recover::Settled,
+    /// Why the run stopped early (credentials, a signal), if it did.
     pub stopped: Option<String>,
+    pub interrupted: bool,
+    /// Sites whose contact hours ended during the run, and the contacts left for the next
+    /// window.
+    pub closed_sites: Vec<String>,
+    pub left_for_next: u64,
+    /// The fit check's warning, when the contacts do not fit before contact hours end.
+    pub capacity: Option<String>,
     pub tally: runs::Tally,
     /// Why the run counts as failed (recorded on the run; the command exits 1).
     pub error: Option<String>,
 }
 
 impl Summary {
-    fn count(&mut self, channel: Channel, sent: &Sent) {
-        let row = if channel == Channel::Call {
+    fn count(&mut self, done: &Done) {
+        let row = if done.channel == Channel::Call {
             &mut self.calls
         } else {
             &mut self.sms
         };
-        match sent {
-            Sent::Dispatched => row.dispatched += 1,
-            Sent::Refused => row.refused += 1,
-            Sent::Skipped => row.skipped += 1,
-            Sent::Throttled | Sent::Undone => row.unanswered += 1,
+        let n = done.appointments as i64;
+        match done.sent {
+            Sent::Dispatched => {
+                row.dispatched += n;
+                row.messages += 1;
+                row.segments += i64::from(done.segments);
+            }
+            Sent::Refused => row.refused += n,
+            Sent::Skipped | Sent::AfterHours => row.skipped += n,
+            Sent::Throttled | Sent::Undone => row.unanswered += n,
             Sent::Unresolved => {
-                row.unanswered += 1;
-                self.unresolved += 1;
+                row.unanswered += n;
+                self.unresolved += n;
             }
         }
     }
@@ -101,12 +122,17 @@ impl Summary {
             )
         })
     }
-}
 
-pub fn rules(cfg: &Config) -> Rules {
-    Rules {
-        max_attempts: cfg.sending.max_attempts,
-        voicemail_counts_as_reached: cfg.sending.voicemail_counts_as_reached,
+    fn outcome(&self) -> &'static str {
+        if self.interrupted {
+            "interrupted"
+        } else if self.error.is_some() {
+            "failed"
+        } else if !self.closed_sites.is_empty() {
+            "stopped at the end of contact hours"
+        } else {
+            "completed"
+        }
     }
 }
 
@@ -120,59 +146,82 @@ pub fn kind_name(kind: RunKind) -> &'static str {
 /// What a run is about to do, for the line printed before the first contact.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Plan {
-    pub calls: usize,
-    pub texts: usize,
-}
-
-impl Plan {
-    fn of(jobs: &[Job]) -> Plan {
-        let calls = jobs
-            .iter()
-            .filter(|j| j.appt.channel == Channel::Call)
-            .count();
-        Plan {
-            calls,
-            texts: jobs.len() - calls,
-        }
-    }
+    pub calls: u64,
+    pub texts: u64,
 }
 
 /// How a command follows a run: told the plan before the first contact, and of each contact.
 pub trait Watch: Sync {
-    fn planned(&self, plan: Plan);
-    fn contacted(&self);
+    fn planned(&self, plan: Plan, capacity: Option<&str>);
+    fn contacted(&self, appointments: usize);
 }
 
 pub fn run(cfg: &Config, opts: Options, watch: &dyn Watch) -> Result<Summary> {
     let texts = Texts::load(cfg)?;
-    let mut session = session::Session::open(cfg, kind_name(opts.kind))?;
+    let mut session = session::Session::open(cfg, kind_name(opts.kind), &opts.sites)?;
+    let rules = cfg.news_rules();
     let mut summary = Summary {
         run_id: Some(session.run_id),
         ..Default::default()
     };
+    let stop = Arc::new(AtomicBool::new(false));
+    let interrupted = Arc::new(AtomicBool::new(false));
+    let signals = Signals::watch(&[&stop, &interrupted])?;
     let result = (|| -> Result<()> {
         summary.settled = session.settle(opts.kind == RunKind::Retry)?;
         let now = session.now();
-        let sender = Sender {
-            public_url: &session.creds.public_url,
-            from: &session.creds.phone_number,
-            texts: &texts,
+        let (calls, texts_due) = select::count_due(cfg, &session.conn, &opts, now)?;
+        let plan = Plan {
+            calls,
+            texts: texts_due,
         };
-        let jobs = select::select(cfg, &mut session.conn, opts, now, &sender, &mut summary)?;
-        watch.planned(Plan::of(&jobs));
-        let ctx = RunCtx::new(
-            &session.client,
-            session.rules,
-            &session.creds.phone_number,
-            session.run_id,
-            session.clock,
-        );
-        let workers = cfg.sending.max_in_flight.min(jobs.len());
-        let results = pool::run(cfg, &ctx, jobs.into_iter(), workers, &|| watch.contacted());
-        for (channel, sent) in &results.sent {
-            summary.count(*channel, sent);
+        summary.capacity = capacity(cfg, &opts, plan, now);
+        watch.planned(plan, summary.capacity.as_deref());
+        let mut selector = Selector::new(cfg, opts.clone(), now)?;
+        let first = selector.next_job()?;
+        if let Some(job) = &first {
+            check_templates(cfg, &texts, &session.creds.public_url, job)?;
         }
-        summary.stopped = ctx.stop_reason().or_else(|| ctx.texting_stop_reason());
+        let ctx = RunCtx::new(Parts {
+            cfg,
+            opts: opts.clone(),
+            client: &session.client,
+            rules: &rules,
+            texts: &texts,
+            public_url: &session.creds.public_url,
+            run_id: session.run_id,
+            clock: session.clock,
+        })
+        .with_stop(stop.clone());
+        let workers = cfg.sending.max_in_flight.max(1);
+        let results = pool::run(cfg, &ctx, workers, first, &mut selector, &|n| {
+            watch.contacted(n)
+        });
+        for done in &results.done {
+            summary.count(done);
+        }
+        summary.selection = selector.counts;
+        summary.interrupted = interrupted.load(Ordering::SeqCst);
+        summary.stopped = ctx
+            .stop_reason()
+            .or_else(|| {
+                summary
+                    .interrupted
+                    .then(|| "interrupted (SIGINT or SIGTERM)".to_string())
+            })
+            .or_else(|| ctx.texting_stop_reason());
+        summary.closed_sites = ctx.closed_sites();
+        if !summary.closed_sites.is_empty() || summary.interrupted {
+            // What is still due, contact hours aside: the next window's work.
+            let anyway = Options {
+                force: true,
+                ..opts.clone()
+            };
+            let left = select::count_due(cfg, &session.conn, &anyway, session.now())?;
+            summary.left_for_next = left.0 + left.1;
+        } else {
+            summary.left_for_next = summary.selection.quiet_hours.max(0) as u64;
+        }
         if !results.failures.is_empty() {
             anyhow::bail!(
                 "{} attempt(s) could not be recorded: {}",
@@ -182,60 +231,161 @@ pub fn run(cfg: &Config, opts: Options, watch: &dyn Watch) -> Result<Summary> {
         }
         Ok(())
     })();
+    drop(signals);
 
     let error = match (&result, &summary.stopped) {
         (Err(e), _) => Some(format!("{e:#}")),
         (Ok(()), Some(why)) => Some(why.clone()),
         _ => summary.failure(),
     };
+    summary.error = error;
     let (c, s) = (&summary.calls, &summary.sms);
     summary.tally = runs::Tally {
         selected: c.total() + s.total(),
         dispatched: c.dispatched + s.dispatched,
         failed: c.refused + s.refused + c.unanswered + s.unanswered,
-        skipped: c.skipped + s.skipped + summary.quiet_hours + summary.too_soon,
+        skipped: c.skipped + s.skipped + summary.selection.quiet_hours + summary.selection.too_soon,
     };
-    session.finish(&summary.tally, error.as_deref())?;
+    session.finish(&runs::Ending {
+        tally: &summary.tally,
+        error: summary.error.as_deref(),
+        outcome: summary.outcome(),
+        left_for_next: summary.left_for_next as i64,
+        unresolved: summary.unresolved,
+        note: summary.capacity.as_deref(),
+    })?;
     result?;
-    summary.error = error;
     Ok(summary)
 }
 
-/// What a dry run found: the contacts a real run would make now, rendered; nothing changed.
-pub struct DryRun {
-    pub jobs: Vec<Job>,
-    pub summary: Summary,
+/// A template naming a placeholder no appointment has is a configuration error: found on the
+/// first contact, before anyone is contacted, rather than on each one.
+fn check_templates(cfg: &Config, texts: &Texts, public_url: &str, job: &Job) -> Result<()> {
+    match message::build(cfg, texts, public_url, &job.group)? {
+        Err(crate::domain::templates::RenderError::Unknown(name)) => Err(usage(format!(
+            "a template uses the placeholder {{{name}}}, which is neither built in nor a column of the export (appointment {}): nobody was contacted",
+            job.group[0].appointment_id
+        ))),
+        _ => Ok(()),
+    }
 }
 
-pub fn dry_run(cfg: &Config, opts: Options) -> Result<DryRun> {
+/// The fit check (SPEC 10.2): whether the planned contacts fit, at the configured rates, before
+/// the contact hours of the sites served end; if not, how many will not and what rate would do.
+fn capacity(cfg: &Config, opts: &Options, plan: Plan, now: DateTime<Utc>) -> Option<String> {
+    if plan.calls + plan.texts == 0 || opts.force {
+        return None;
+    }
+    let s = &cfg.sending;
+    let needed = (plan.calls as f64 / s.calls_per_second).max(plan.texts as f64 / s.sms_per_second);
+    // The earliest end of contact hours among the sites served.
+    let (available, ends) = cfg
+        .site_keys()
+        .iter()
+        .filter(|k| opts.sites.is_empty() || opts.sites.iter().any(|x| x == *k))
+        .filter_map(|k| {
+            let site = cfg.site(k);
+            let local = now.with_timezone(&site.tz);
+            let end_today = local.date_naive().and_time(site.quiet_hours.end);
+            let end = if site.quiet_hours.end > local.time() {
+                end_today
+            } else {
+                end_today + chrono::Duration::days(1)
+            };
+            let end_utc = site.tz.from_local_datetime(&end).earliest()?;
+            let left = (end_utc.with_timezone(&Utc) - now).num_seconds().max(0) as f64;
+            Some((
+                left,
+                format!(
+                    "{} ({})",
+                    site.quiet_hours.end.format("%H:%M"),
+                    site.tz.name()
+                ),
+            ))
+        })
+        .min_by(|a, b| a.0.total_cmp(&b.0))?;
+    if needed <= available {
+        return None;
+    }
+    let fit_calls = (available * s.calls_per_second) as u64;
+    let fit_texts = (available * s.sms_per_second) as u64;
+    let left = plan.calls.saturating_sub(fit_calls) + plan.texts.saturating_sub(fit_texts);
+    let hours = available.max(1.0);
+    Some(format!(
+        "{left} of {} contact(s) will not fit before contact hours end at {ends}: at {}/s for calls and {}/s for texts they need {}; fitting them would take {:.1} calls/s and {:.1} texts/s (sending.calls_per_second, sending.sms_per_second, within your Twilio account's limits). The rest are due at the next window.",
+        plan.calls + plan.texts,
+        s.calls_per_second,
+        s.sms_per_second,
+        human_duration(needed),
+        plan.calls as f64 / hours,
+        plan.texts as f64 / hours,
+    ))
+}
+
+pub fn human_duration(seconds: f64) -> String {
+    let s = seconds.ceil() as u64;
+    match s {
+        0..=59 => format!("{s} s"),
+        60..=3599 => format!("{} min {} s", s / 60, s % 60),
+        _ => format!("{} h {} min", s / 3600, (s % 3600) / 60),
+    }
+}
+
+/// SIGINT and SIGTERM during a run: no new contacts; those in flight finish and are recorded.
+struct Signals(Vec<signal_hook::SigId>);
+
+impl Signals {
+    fn watch(flags: &[&Arc<AtomicBool>]) -> Result<Signals> {
+        let mut ids = Vec::new();
+        for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+            for flag in flags {
+                ids.push(signal_hook::flag::register(sig, Arc::clone(flag))?);
+            }
+        }
+        Ok(Signals(ids))
+    }
+}
+
+impl Drop for Signals {
+    fn drop(&mut self) {
+        for id in self.0.drain(..) {
+            signal_hook::low_level::unregister(id);
+        }
+    }
+}
+
+/// A contact of a dry run, rendered (or why it could not be).
+pub type Rendered = std::result::Result<message::Request, String>;
+
+/// Streams the contacts a real run would make, rendered, to `each` (after telling `plan` what
+/// the run would do); changes nothing.
+pub fn dry_run(
+    cfg: &Config,
+    opts: Options,
+    plan: &mut dyn FnMut(Plan, Option<&str>),
+    each: &mut dyn FnMut(&Job, Rendered) -> Result<()>,
+) -> Result<select::Counts> {
     let texts = Texts::load(cfg)?;
     let public_url = cfg
         .webhook
         .public_url
         .clone()
         .unwrap_or_else(|| "https://REMINDERS_PUBLIC_URL".to_string());
-    let from = if cfg.twilio.phone_number.is_empty() {
-        "TWILIO_PHONE_NUMBER"
-    } else {
-        &cfg.twilio.phone_number
+    let opts = Options {
+        dry_run: true,
+        ..opts
     };
-    let mut conn = db::open(&cfg.db)?;
-    let mut summary = Summary::default();
-    let sender = Sender {
-        public_url: &public_url,
-        from,
-        texts: &texts,
+    let now = cfg.now();
+    let mut selector = Selector::new(cfg, opts.clone(), now)?;
+    let (calls, texts_due) = select::count_due(cfg, selector.conn(), &opts, now)?;
+    let planned = Plan {
+        calls,
+        texts: texts_due,
     };
-    let jobs = select::select(
-        cfg,
-        &mut conn,
-        Options {
-            dry_run: true,
-            ..opts
-        },
-        cfg.now(),
-        &sender,
-        &mut summary,
-    )?;
-    Ok(DryRun { jobs, summary })
+    plan(planned, capacity(cfg, &opts, planned, now).as_deref());
+    while let Some(job) = selector.next_job()? {
+        let req = message::build(cfg, &texts, &public_url, &job.group)?.map_err(|e| e.to_string());
+        each(&job, req)?;
+    }
+    Ok(selector.counts)
 }

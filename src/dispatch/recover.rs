@@ -32,22 +32,39 @@ pub struct Settled {
 pub fn unfinished(
     conn: &mut Connection,
     client: &Client,
-    rules: Rules,
+    rules: &Rules,
     now: DateTime<Utc>,
 ) -> Result<Settled> {
     let mut settled = Settled::default();
-    for open in attempts::unfinished_without_sid(conn)? {
-        let began = parse_db_time(&open.created_at).unwrap_or(now);
+    // The attempts of one contact (a combined message has one per appointment) were recorded
+    // together: same number, channel and moment. Twilio is asked once for them all.
+    let open = attempts::unfinished_without_sid(conn)?;
+    let mut contacts: Vec<Vec<&attempts::Attempt>> = Vec::new();
+    for a in &open {
+        match contacts.last_mut() {
+            Some(c)
+                if c[0].to == a.to
+                    && c[0].channel == a.channel
+                    && c[0].created_at == a.created_at =>
+            {
+                c.push(a)
+            }
+            _ => contacts.push(vec![a]),
+        }
+    }
+    for contact in contacts {
+        let first = contact[0];
+        let began = parse_db_time(&first.created_at).unwrap_or(now);
         let since = began - Duration::seconds(CLOCK_SLACK_SECONDS);
-        let found = match find_created(conn, client, open.channel, &open.to, since) {
+        let found = match find_created(conn, client, first.channel, &first.to, since) {
             Ok(f) => f,
             Err(e) => {
                 log::warn!(
                     "cannot ask Twilio about an unfinished {} to {}: {e:#}; it stays open and the patient is not contacted again until it is settled",
-                    open.channel.as_str(),
-                    mask::phone(&open.to)
+                    first.channel.as_str(),
+                    mask::phone(&first.to)
                 );
-                settled.unresolved += 1;
+                settled.unresolved += contact.len();
                 continue;
             }
         };
@@ -55,26 +72,30 @@ pub fn unfinished(
         let tx = crate::db::begin(conn)?;
         match found {
             Some(resource) => {
-                attempts::set_sid(&tx, open.id, &resource.sid, "dispatching", &stamp)?;
+                for open in &contact {
+                    attempts::set_sid(&tx, open.id, &resource.sid, "dispatching", &stamp)?;
+                }
                 news::apply_status(&tx, rules, &resource.report(), false, &stamp)?;
-                settled.adopted += 1;
+                settled.adopted += contact.len();
                 log::info!(
                     "an interrupted run's {} to {} did reach Twilio ({}): not sent again",
-                    open.channel.as_str(),
-                    mask::phone(&open.to),
+                    first.channel.as_str(),
+                    mask::phone(&first.to),
                     resource.sid
                 );
             }
             None => {
-                attempt::undo(
-                    &tx,
-                    rules,
-                    open.id,
-                    None,
-                    "the run stopped before Twilio received the request",
-                    &stamp,
-                )?;
-                settled.undone += 1;
+                for open in &contact {
+                    attempt::undo(
+                        &tx,
+                        rules,
+                        open.id,
+                        None,
+                        "the run stopped before Twilio received the request",
+                        &stamp,
+                    )?;
+                }
+                settled.undone += contact.len();
             }
         }
         tx.commit()?;
@@ -85,14 +106,19 @@ pub fn unfinished(
 pub fn awaiting(
     conn: &mut Connection,
     client: &Client,
-    rules: Rules,
+    rules: &Rules,
     now: DateTime<Utc>,
 ) -> Result<Settled> {
     let mut settled = Settled::default();
+    let mut asked = std::collections::HashSet::new();
     for attempt in attempts::awaiting_outcome(conn)? {
         let Some(sid) = attempt.sid.as_deref() else {
             continue;
         };
+        // A combined message's attempts share its SID: one fetch settles them all.
+        if !asked.insert(sid.to_string()) {
+            continue;
+        }
         let resource = match client.fetch(attempt.channel, sid) {
             Ok(r) => r,
             Err(e) => {

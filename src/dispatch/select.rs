@@ -1,98 +1,334 @@
-//! Who this run contacts: every appointment in the run's state gets its verdict (`domain::due`);
-//! what has passed expires, what opted out stops, and the due ones get their request rendered.
+//! Who this run contacts, streamed from the database a batch at a time so that a run (or a dry
+//! run) over a million due appointments holds a few thousand in memory: each candidate gets its
+//! verdict (`domain::schedule`); what has passed expires and what opted out stops on the way;
+//! the due ones become contacts — one appointment, or with `combine` every due appointment of
+//! the same number, channel and site (up to five), in one message.
+
+use std::collections::VecDeque;
 
 use anyhow::{Context, Result};
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
+use rusqlite::Connection;
 
-use super::message::{self, Request, Texts};
-use super::{Options, Summary};
+use super::Options;
 use crate::clock::{db_time, parse_db_time};
 use crate::config::Config;
-use crate::db::{appointments, opt_outs};
-use crate::domain::due::{self, RunKind, Verdict};
+use crate::db::{self, appointments, opt_outs};
+use crate::domain::attention::day_bounds;
+use crate::domain::schedule::{self, RunKind, Verdict};
 use crate::domain::state::{Event, State};
+use crate::domain::templates::MAX_COMBINED;
 use crate::news;
 
-/// A prepared contact: the appointment and its rendered request (or why it cannot be built).
+/// Candidates read per query.
+const BATCH: usize = 1000;
+
+/// A contact to make: the appointments of one message (the first names the keypress URL) and
+/// the touch it belongs to.
+#[derive(Clone, Debug)]
 pub struct Job {
-    pub appt: appointments::Stored,
-    pub request: std::result::Result<Request, String>,
+    pub group: Vec<appointments::Stored>,
+    pub touch: u32,
 }
 
-/// Where requests point and who they come from.
-pub struct Sender<'a> {
-    pub public_url: &'a str,
-    pub from: &'a str,
-    pub texts: &'a Texts,
+/// What the selection set aside, for the summary.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Counts {
+    pub expired: i64,
+    pub opted_out: i64,
+    pub too_soon: i64,
+    pub quiet_hours: i64,
 }
 
-/// The contacts due now. Unless `opts.dry_run`, passed appointments are expired and opted-out
-/// numbers stopped on the way, in one transaction.
-pub fn select(
-    cfg: &Config,
-    conn: &mut rusqlite::Connection,
+pub struct Selector<'a> {
+    cfg: &'a Config,
+    conn: Connection,
     opts: Options,
     now: DateTime<Utc>,
-    sender: &Sender<'_>,
-    summary: &mut Summary,
-) -> Result<Vec<Job>> {
-    let want = match opts.kind {
-        RunKind::Send => State::Pending,
-        RunKind::Retry => State::RetryWait,
-    };
-    let due_rules = due::Rules {
-        max_attempts: cfg.sending.max_attempts,
-        min_gap: chrono::Duration::minutes(cfg.sending.min_retry_gap_minutes),
-        quiet_hours: cfg.sending.quiet_hours,
-        tz: cfg.timezone,
-        force: opts.force,
-    };
-    let stamp = db_time(now);
-    let mut jobs = Vec::new();
-    let tx = crate::db::begin(conn)?;
-    for appt in appointments::in_states(&tx, &[want])? {
-        let facts = due::Facts {
-            state: appt.state,
-            at: parse_db_time(&appt.at).context("reading a stored appointment time")?,
-            channel: appt.channel,
-            attempt_count: appt.attempt_count as u32,
-            last_attempt_at: appt.last_attempt_at.as_deref().and_then(parse_db_time),
-            opted_out: opt_outs::contains(&tx, &appt.phone_number)?,
+    /// The states read, in this run's order, and where the reading is.
+    states: Vec<State>,
+    state: usize,
+    cursor: (String, i64),
+    until: String,
+    buffer: VecDeque<appointments::Stored>,
+    made: usize,
+    pub counts: Counts,
+}
+
+/// Where a state's candidates start: waiting ones from the beginning, so that the passed ones
+/// expire (and so leave the state); reached ones from now (the passed ones stay reached).
+fn start(state: State, now: DateTime<Utc>) -> (String, i64) {
+    match state {
+        State::Reached => (db_time(now), 0),
+        _ => (String::new(), 0),
+    }
+}
+
+/// The states a run reads, in the order it contacts them.
+fn states(kind: RunKind) -> Vec<State> {
+    match kind {
+        RunKind::Send => vec![State::Pending, State::Reached, State::RetryWait],
+        RunKind::Retry => vec![State::RetryWait, State::Pending, State::Reached],
+    }
+}
+
+impl<'a> Selector<'a> {
+    pub fn new(cfg: &'a Config, opts: Options, now: DateTime<Utc>) -> Result<Self> {
+        let conn = if opts.dry_run && !cfg.db.exists() {
+            db::open_in_memory()?
+        } else {
+            db::open(&cfg.db)?
         };
-        match due::verdict(opts.kind, &facts, now, &due_rules) {
-            Verdict::Contact if opts.limit.is_none_or(|l| jobs.len() < l) => {
-                let request =
-                    message::build(cfg, sender.texts, sender.public_url, sender.from, &appt)?;
-                jobs.push(Job { appt, request });
+        // Nothing further away than the largest touch (in the latest zone) is due.
+        let until = cfg
+            .site_keys()
+            .iter()
+            .map(|k| horizon(cfg, k, now))
+            .max()
+            .unwrap_or(now);
+        let order = states(opts.kind);
+        Ok(Selector {
+            cfg,
+            conn,
+            opts,
+            now,
+            state: 0,
+            cursor: start(order[0], now),
+            states: order,
+            until: db_time(until),
+            buffer: VecDeque::new(),
+            made: 0,
+            counts: Counts::default(),
+        })
+    }
+
+    pub fn conn(&self) -> &Connection {
+        &self.conn
+    }
+
+    /// The next contact, or `None` when every candidate has been looked at.
+    pub fn next_job(&mut self) -> Result<Option<Job>> {
+        loop {
+            if self.opts.limit.is_some_and(|l| self.made >= l) {
+                return Ok(None);
             }
-            Verdict::Contact | Verdict::NotDue => {}
-            Verdict::Expire => {
-                if !opts.dry_run {
-                    news::move_appointment(&tx, &appt, Event::Expired, &stamp)?;
-                }
-                summary.expired += 1;
+            let Some(appt) = self.next_candidate()? else {
+                return Ok(None);
+            };
+            if let Some(job) = self.consider(appt)? {
+                self.made += 1;
+                return Ok(Some(job));
             }
-            Verdict::OptedOut => {
-                if !opts.dry_run {
-                    news::move_appointment(&tx, &appt, Event::OptedOut, &stamp)?;
-                }
-                summary.opted_out += 1;
-            }
-            Verdict::TooSoon => summary.too_soon += 1,
-            Verdict::QuietHours => summary.quiet_hours += 1,
         }
     }
-    tx.commit()?;
-    if summary.quiet_hours > 0 {
-        let q = cfg.sending.quiet_hours;
-        log::warn!(
-            "{} appointment(s) not contacted: {} is outside the contact hours {}-{} ({}); use --force to override",
-            summary.quiet_hours,
-            now.with_timezone(&cfg.timezone).format("%H:%M"),
-            q.start.format("%H:%M"),
-            q.end.format("%H:%M"),
-            cfg.timezone.name()
-        );
+
+    fn next_candidate(&mut self) -> Result<Option<appointments::Stored>> {
+        while self.buffer.is_empty() {
+            let Some(&state) = self.states.get(self.state) else {
+                return Ok(None);
+            };
+            let batch = appointments::due_batch(
+                &self.conn,
+                state,
+                (&self.cursor.0, self.cursor.1),
+                &self.until,
+                BATCH,
+            )?;
+            match batch.last() {
+                Some(last) => self.cursor = (last.at.clone(), last.id),
+                None => {
+                    self.state += 1;
+                    if let Some(&next) = self.states.get(self.state) {
+                        self.cursor = start(next, self.now);
+                    }
+                }
+            }
+            self.buffer.extend(batch);
+        }
+        Ok(self.buffer.pop_front())
     }
-    Ok(jobs)
+
+    /// The verdict on one candidate, and its contact when it leads one.
+    fn consider(&mut self, appt: appointments::Stored) -> Result<Option<Job>> {
+        if !self.in_scope(&appt.site) {
+            return Ok(None);
+        }
+        let verdict = self.verdict(&appt)?;
+        match verdict {
+            Verdict::Contact { touch, .. } => {
+                let group = if self.cfg.schedule.combine {
+                    match self.group_led_by(&appt)? {
+                        Some(g) => g,
+                        None => return Ok(None),
+                    }
+                } else {
+                    vec![appt]
+                };
+                Ok(Some(Job { group, touch }))
+            }
+            Verdict::NotDue => Ok(None),
+            Verdict::Expire => {
+                self.counts.expired += 1;
+                self.apply(&appt, Event::Expired)
+            }
+            Verdict::OptedOut => {
+                self.counts.opted_out += 1;
+                self.apply(&appt, Event::OptedOut)
+            }
+            Verdict::TooSoon => {
+                self.counts.too_soon += 1;
+                Ok(None)
+            }
+            Verdict::QuietHours => {
+                self.counts.quiet_hours += 1;
+                Ok(None)
+            }
+        }
+    }
+
+    fn in_scope(&self, site: &str) -> bool {
+        self.opts.sites.is_empty() || self.opts.sites.iter().any(|s| s == site)
+    }
+
+    fn apply(&self, appt: &appointments::Stored, event: Event) -> Result<Option<Job>> {
+        if !self.opts.dry_run {
+            news::move_appointment(&self.conn, appt, event, &db_time(self.now))?;
+        }
+        Ok(None)
+    }
+
+    pub fn verdict(&self, appt: &appointments::Stored) -> Result<Verdict> {
+        verdict(self.cfg, &self.conn, &self.opts, appt, self.now)
+    }
+
+    /// With `combine`: every due appointment of this number, channel and site, in the order
+    /// the run meets them, five to a message. `appt` leads a message when it comes first in its
+    /// five; otherwise the message that lists it is led by an earlier one (`None`).
+    fn group_led_by(
+        &self,
+        appt: &appointments::Stored,
+    ) -> Result<Option<Vec<appointments::Stored>>> {
+        let mut due = Vec::new();
+        for other in
+            appointments::for_phone_in_states(&self.conn, &appt.phone_number, &self.states)?
+        {
+            if other.channel != appt.channel
+                || other.site != appt.site
+                || (other.id != appt.id
+                    && !matches!(self.verdict(&other)?, Verdict::Contact { .. }))
+            {
+                continue;
+            }
+            due.push(other);
+        }
+        let order = |a: &appointments::Stored| {
+            (
+                self.states.iter().position(|s| *s == a.state),
+                a.at.clone(),
+                a.id,
+            )
+        };
+        due.sort_by_key(order);
+        let Some(place) = due.iter().position(|a| a.id == appt.id) else {
+            return Ok(Some(vec![appt.clone()]));
+        };
+        if place % MAX_COMBINED != 0 {
+            return Ok(None);
+        }
+        Ok(Some(
+            due.into_iter().skip(place).take(MAX_COMBINED).collect(),
+        ))
+    }
+}
+
+/// The verdict on `appt` at `now` for a run with `opts`.
+pub fn verdict(
+    cfg: &Config,
+    conn: &Connection,
+    opts: &Options,
+    appt: &appointments::Stored,
+    now: DateTime<Utc>,
+) -> Result<Verdict> {
+    let site = cfg.site(&appt.site);
+    let at = parse_db_time(&appt.at).context("reading a stored appointment time")?;
+    let facts = schedule::Facts {
+        state: appt.state,
+        at,
+        local_date: at.with_timezone(&site.tz).date_naive(),
+        today: today(&site.tz, now),
+        channel: appt.channel,
+        touch: appt.touch_days,
+        touch_attempts: appt.touch_attempts,
+        last_attempt_at: appt.last_attempt_at.as_deref().and_then(parse_db_time),
+        opted_out: opt_outs::contains(conn, &appt.phone_number)?,
+    };
+    let rules = schedule::Rules {
+        touches: &cfg.schedule.touches,
+        max_attempts: cfg.sending.max_attempts,
+        min_gap: chrono::Duration::minutes(cfg.sending.min_retry_gap_minutes),
+        quiet_hours: site.quiet_hours,
+        tz: site.tz,
+        force: opts.force,
+    };
+    Ok(schedule::verdict(opts.kind, &facts, now, &rules))
+}
+
+fn today(tz: &chrono_tz::Tz, now: DateTime<Utc>) -> NaiveDate {
+    now.with_timezone(tz).date_naive()
+}
+
+/// The end of the last day a touch can be due for, in a site's zone.
+fn horizon(cfg: &Config, site: &str, now: DateTime<Utc>) -> DateTime<Utc> {
+    let tz = cfg.site(site).tz;
+    let last = today(&tz, now) + chrono::Duration::days(i64::from(cfg.schedule.touches.largest()));
+    day_bounds(last, tz).1
+}
+
+/// How many contacts a run would make now, by channel (calls, texts): what the fit check and
+/// "left for the next window" count. One query per site and touch, off the state and time index.
+pub fn count_due(
+    cfg: &Config,
+    conn: &Connection,
+    opts: &Options,
+    now: DateTime<Utc>,
+) -> Result<(u64, u64)> {
+    let (mut calls, mut texts) = (0, 0);
+    let keys = cfg.site_keys();
+    for site in keys
+        .iter()
+        .filter(|k| opts.sites.is_empty() || opts.sites.iter().any(|s| s == *k))
+    {
+        let view = cfg.site(site);
+        // Outside its contact hours a site gets nothing now (unless forced).
+        if !opts.force && !view.quiet_hours.allows(now.with_timezone(&view.tz).time()) {
+            continue;
+        }
+        let today = today(&view.tz, now);
+        for w in cfg.schedule.touches.windows(today) {
+            let from = day_bounds(w.first, view.tz).0.max(now);
+            let to = day_bounds(w.last, view.tz).1;
+            if from >= to {
+                continue;
+            }
+            let retry = (opts.kind == RunKind::Retry).then(|| appointments::Retrying {
+                max_attempts: cfg.sending.max_attempts,
+                last_before: db_time(
+                    now - chrono::Duration::minutes(cfg.sending.min_retry_gap_minutes),
+                ),
+            });
+            let (c, t) = appointments::count_due(
+                conn,
+                &appointments::DueWindow {
+                    site,
+                    touch: w.touch,
+                    from: &db_time(from),
+                    to: &db_time(to),
+                    retry,
+                },
+            )?;
+            calls += c;
+            texts += t;
+        }
+    }
+    Ok((calls, texts))
 }

@@ -27,7 +27,7 @@ pub struct Session {
 
 impl Session {
     /// Waits for the run lock (exit 3 if another run keeps it), then records the run.
-    pub fn open(cfg: &Config, kind: &str) -> Result<Session> {
+    pub fn open(cfg: &Config, kind: &str, sites: &[String]) -> Result<Session> {
         let creds = cfg.credentials()?;
         let pid = std::process::id();
         let started = db_time(cfg.now());
@@ -39,7 +39,7 @@ impl Session {
         let conn = db::open(&cfg.db)?;
         // Holding the lock, any run still "not finished" is one that died.
         runs::close_dead(&conn, &db_time(cfg.now()))?;
-        let run_id = runs::start(&conn, kind, &db_time(cfg.now()))?;
+        let run_id = runs::start(&conn, kind, sites, &db_time(cfg.now()))?;
         lock.describe(&format!(
             "{kind} run #{run_id} (pid {pid}, started {started})"
         ))?;
@@ -49,7 +49,7 @@ impl Session {
             run_id,
             client: Client::new(&creds),
             creds,
-            rules: super::rules(cfg),
+            rules: cfg.news_rules(),
             clock: cfg.clock,
         })
     }
@@ -62,10 +62,10 @@ impl Session {
     /// outcome of every attempt still lacking one.
     pub fn settle(&mut self, reconcile: bool) -> Result<Settled> {
         let now = self.now();
-        let mut settled = recover::unfinished(&mut self.conn, &self.client, self.rules, now)
+        let mut settled = recover::unfinished(&mut self.conn, &self.client, &self.rules, now)
             .context("checking attempts an interrupted run left open")?;
         if reconcile {
-            let s = recover::awaiting(&mut self.conn, &self.client, self.rules, now)
+            let s = recover::awaiting(&mut self.conn, &self.client, &self.rules, now)
                 .context("reconciling attempts whose outcome has not arrived")?;
             settled.updated += s.updated;
             settled.unresolved += s.unresolved;
@@ -73,7 +73,7 @@ impl Session {
         Ok(settled)
     }
 
-    pub fn finish(&self, tally: &runs::Tally, error: Option<&str>) -> Result<()> {
-        runs::finish(&self.conn, self.run_id, tally, error, &db_time(self.now()))
+    pub fn finish(&self, ending: &runs::Ending<'_>) -> Result<()> {
+        runs::end(&self.conn, self.run_id, ending, &db_time(self.now()))
     }
 }

@@ -65,8 +65,10 @@ pub enum Event {
     AttemptStarted,
     /// The attempt's final outcome: delivered, answered, or a voicemail that counts.
     Reached,
-    /// The attempt's final outcome was a failure; `retry` says whether another attempt may follow.
-    AttemptFailed { retry: bool },
+    /// The attempt's final outcome was a failure; `then` is where the schedule sends the
+    /// appointment (`schedule::after_failure`): retry_wait, pending (the next touch), reached
+    /// (reached at an earlier touch) or failed.
+    AttemptFailed { then: State },
     /// The patient confirmed (SMS reply or keypress 1).
     Confirmed,
     /// The patient asked to cancel or reschedule (SMS reply or keypress 2).
@@ -91,11 +93,16 @@ pub fn next(state: State, event: Event) -> Option<State> {
     use Event as E;
     use State as S;
     let to = match (state, event) {
-        (S::Pending | S::RetryWait, E::AttemptStarted) => S::InFlight,
+        // Reached patients get the later touches too.
+        (S::Pending | S::RetryWait | S::Reached, E::AttemptStarted) => S::InFlight,
 
         (S::InFlight | S::RetryWait | S::Failed, E::Reached) => S::Reached,
-        (S::InFlight, E::AttemptFailed { retry: true }) => S::RetryWait,
-        (S::InFlight, E::AttemptFailed { retry: false }) => S::Failed,
+        (
+            S::InFlight,
+            E::AttemptFailed {
+                then: then @ (S::RetryWait | S::Pending | S::Reached | S::Failed),
+            },
+        ) => then,
         (S::InFlight, E::NotSent { resume }) => resume,
 
         // A reply proves the reminder arrived, whatever the status callbacks said.
@@ -123,17 +130,6 @@ pub fn next(state: State, event: Event) -> Option<State> {
     (to != state).then_some(to)
 }
 
-/// Where an appointment goes back to when contact may resume after `attempts` real attempts.
-pub fn resume_state(attempts: u32, max_attempts: u32) -> State {
-    if attempts == 0 {
-        State::Pending
-    } else if attempts < max_attempts {
-        State::RetryWait
-    } else {
-        State::Failed
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -143,8 +139,8 @@ mod tests {
     const EVENTS: [Event; 13] = [
         E::AttemptStarted,
         E::Reached,
-        E::AttemptFailed { retry: true },
-        E::AttemptFailed { retry: false },
+        E::AttemptFailed { then: S::RetryWait },
+        E::AttemptFailed { then: S::Failed },
         E::Confirmed,
         E::CancelRequested,
         E::OptedOut,
@@ -202,7 +198,7 @@ mod tests {
         (
             S::Reached,
             [
-                "-",
+                "in_flight",
                 "-",
                 "-",
                 "-",
@@ -350,12 +346,5 @@ mod tests {
             assert_eq!(State::parse(s.as_str()), Some(s));
         }
         assert_eq!(State::parse("scheduled"), None);
-    }
-
-    #[test]
-    fn resume_depends_on_attempts_left() {
-        assert_eq!(resume_state(0, 3), S::Pending);
-        assert_eq!(resume_state(2, 3), S::RetryWait);
-        assert_eq!(resume_state(3, 3), S::Failed);
     }
 }

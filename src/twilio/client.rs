@@ -69,6 +69,13 @@ pub struct Resource {
     pub error_code: Option<serde_json::Value>,
     #[serde(default)]
     pub error_message: Option<String>,
+    /// What Twilio charged, as it writes it (`"-0.00750"`, negative), once known.
+    #[serde(default)]
+    pub price: Option<serde_json::Value>,
+    #[serde(default)]
+    pub price_unit: Option<String>,
+    #[serde(default)]
+    pub num_segments: Option<serde_json::Value>,
 }
 
 impl Resource {
@@ -88,6 +95,10 @@ impl Resource {
             answered_by: self.answered_by.clone().filter(|s| !s.is_empty()),
             error_code: self.error_code.as_ref().and_then(number),
             error_message: self.error_message.clone().filter(|s| !s.is_empty()),
+            // Twilio writes a charge as a negative amount; a cost is kept positive.
+            price: self.price.as_ref().and_then(decimal).map(f64::abs),
+            price_unit: self.price_unit.clone().filter(|s| !s.is_empty()),
+            num_segments: self.num_segments.as_ref().and_then(number),
         }
     }
 }
@@ -96,6 +107,14 @@ impl Resource {
 fn number(v: &serde_json::Value) -> Option<i64> {
     match v {
         serde_json::Value::Number(n) => n.as_i64(),
+        serde_json::Value::String(s) => s.parse().ok(),
+        _ => None,
+    }
+}
+
+fn decimal(v: &serde_json::Value) -> Option<f64> {
+    match v {
+        serde_json::Value::Number(n) => n.as_f64(),
         serde_json::Value::String(s) => s.parse().ok(),
         _ => None,
     }
@@ -337,5 +356,14 @@ mod tests {
         )
         .unwrap();
         assert_eq!(m.report().error_code, Some(30006));
+        let priced: Resource = serde_json::from_str(
+            r#"{"sid":"SM2","status":"delivered","price":"-0.00750","price_unit":"USD","num_segments":"2"}"#,
+        )
+        .unwrap();
+        let r = priced.report();
+        assert_eq!(
+            (r.price, r.price_unit.as_deref(), r.num_segments),
+            (Some(0.0075), Some("USD"), Some(2))
+        );
     }
 }

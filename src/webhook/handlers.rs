@@ -100,7 +100,7 @@ fn status(
     if !fresh {
         return Ok((ok(), format!("{} repeated, ignored", report.status)));
     }
-    let note = match news::apply_status(conn, s.rules, report, false, now)? {
+    let note = match news::apply_status(conn, &s.rules, report, false, now)? {
         Applied::UnknownSid => format!("{}: unknown SID, recorded only", report.status),
         Applied::Stale => format!(
             "{}: older than what is stored, recorded only",
@@ -233,7 +233,7 @@ fn inbound(
             ));
         }
         if reply == Reply::OptIn || twilio_handled == Some("START") {
-            let lifted = news::opt_in(conn, s.rules, from, "reply", Some(body.trim()), now)?;
+            let lifted = news::opt_in(conn, &s.rules, from, "reply", Some(body.trim()), now)?;
             notes.push(format!("{who} opted in (opt-out lifted: {lifted})"));
         }
     }

@@ -163,6 +163,8 @@ mod tests {
             rules: Rules {
                 max_attempts: 3,
                 voicemail_counts_as_reached: true,
+                touches: crate::domain::schedule::Touches::new(&[1]).unwrap(),
+                sites: crate::domain::sites::SiteTable::single(chrono_tz::America::Toronto),
             },
             voice_en: None,
             voice_fr: None,

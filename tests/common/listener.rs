@@ -203,14 +203,15 @@ pub fn attempt(wd: &Workdir, appointment_id: &str, channel: &str, sid: &str) -> 
         .expect(appointment_id);
     db.execute(
         "UPDATE appointments SET status = 'in_flight', attempt_count = 1, channel = ?2,
-             last_attempt_at = '2026-11-25T00:00:00Z' WHERE id = ?1",
+             touch_days = 1, touch_attempts = 1, last_attempt_at = '2026-11-25T00:00:00Z'
+         WHERE id = ?1",
         rusqlite::params![id, channel],
     )
     .unwrap();
     db.execute(
         "INSERT INTO appointment_logs (appointment_id, attempt, channel, sid, \"to\", \"from\", status,
-             created_at, updated_at)
-         SELECT id, 1, ?2, ?3, phone_number, '+14165550000', 'queued', '2026-11-25T00:00:00Z',
+             touch_days, created_at, updated_at)
+         SELECT id, 1, ?2, ?3, phone_number, '+14165550000', 'queued', 1, '2026-11-25T00:00:00Z',
              '2026-11-25T00:00:00Z' FROM appointments WHERE id = ?1",
         rusqlite::params![id, channel, sid],
     )

@@ -1,0 +1,217 @@
+//! What an import writes to `appointments`: new rows many to a statement, lookups of what is
+//! stored under each (appointment id, patient id), and withdrawals.
+
+use anyhow::Result;
+use rusqlite::{Connection, named_params};
+
+use super::in_every_state;
+use crate::clock::db_time;
+use crate::domain::row::Appointment;
+
+/// Rows per multi-row insert: one statement step for many rows is what makes a large import
+/// fast; SQLite allows 32,766 parameters, far above 2 + 64 × 12.
+pub const INSERT_BATCH: usize = 64;
+
+/// Parameters each row binds (the rest are shared by the statement).
+const ROW_PARAMS: usize = 12;
+
+const INSERT_COLUMNS: &str = "INSERT INTO appointments
+    (appointment_id, patient_id, phone_number, phone_preference, text_preference, appt_date_time,
+     appointment_msg, language, channel, site, data, moved_from,
+     status, import_id, seen_import, created_at, updated_at) VALUES ";
+
+/// The insert statement for `n` rows (1..=INSERT_BATCH), built once per size. The import and
+/// the time are the same for every row: bound once as ?1 and ?2, which saves a quarter of the
+/// binding work per row.
+fn insert_sql(n: usize) -> &'static str {
+    static SQL: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+    let all = SQL.get_or_init(|| {
+        (1..=INSERT_BATCH)
+            .map(|rows| {
+                let values: Vec<String> = (0..rows)
+                    .map(|i| {
+                        let first = 3 + i * ROW_PARAMS;
+                        let p: Vec<String> = (first..first + ROW_PARAMS)
+                            .map(|k| format!("?{k}"))
+                            .collect();
+                        format!("({}, 'pending', ?1, ?1, ?2, ?2)", p.join(", "))
+                    })
+                    .collect();
+                format!("{INSERT_COLUMNS}{}", values.join(", "))
+            })
+            .collect()
+    });
+    &all[n - 1]
+}
+
+/// A checked row ready to store, with its time already in the stored form so the thread that
+/// checked it (not the one writing the database) pays for formatting it.
+#[derive(Clone, Debug)]
+pub struct NewAppointment {
+    pub appt: Appointment,
+    /// `appt.at` as stored: UTC RFC 3339.
+    pub at: String,
+    /// The time of the appointment this one replaces, when it was moved.
+    pub moved_from: Option<String>,
+}
+
+impl NewAppointment {
+    pub fn new(appt: Appointment) -> Self {
+        let at = db_time(appt.at);
+        NewAppointment {
+            appt,
+            at,
+            moved_from: None,
+        }
+    }
+}
+
+/// Stores up to `INSERT_BATCH` new appointments in one statement. The caller has checked each
+/// is new (`lookup`), so a clash is an error, never a silently dropped row.
+pub fn insert_batch(
+    conn: &Connection,
+    rows: &[NewAppointment],
+    import_id: i64,
+    now: &str,
+) -> Result<usize> {
+    debug_assert!((1..=INSERT_BATCH).contains(&rows.len()));
+    let mut stmt = conn.prepare_cached(insert_sql(rows.len()))?;
+    let mut params: Vec<&dyn rusqlite::ToSql> = Vec::with_capacity(2 + rows.len() * ROW_PARAMS);
+    params.extend_from_slice(&[&import_id as &dyn rusqlite::ToSql, &now]);
+    for row in rows {
+        let a = &row.appt;
+        params.extend_from_slice(&[
+            &a.appointment_id as &dyn rusqlite::ToSql,
+            &a.patient_id,
+            &a.phone_number,
+            &a.phone_preference,
+            &a.text_preference,
+            &row.at,
+            &a.message,
+            &a.language,
+            &a.channel,
+            &a.site,
+            &a.data,
+            &row.moved_from,
+        ]);
+    }
+    Ok(stmt.execute(params.as_slice())?)
+}
+
+/// The lookup statement for `n` keys: a join with the keys, so each is one search of the
+/// unique (appointment_id, patient_id, time) index.
+fn lookup_sql(n: usize) -> String {
+    let keys: Vec<String> = (0..n)
+        .map(|i| format!("(?{}, ?{})", 2 * i + 1, 2 * i + 2))
+        .collect();
+    format!(
+        "SELECT a.appointment_id, a.patient_id, a.id, a.appt_date_time, a.status = 'withdrawn'
+         FROM (VALUES {}) AS k JOIN appointments a
+           ON a.appointment_id = k.column1 AND a.patient_id = k.column2
+         WHERE a.deleted_at IS NULL",
+        keys.join(", ")
+    )
+}
+
+/// What is stored under each (appointment_id, patient_id) of `keys` (at most INSERT_BATCH).
+pub fn lookup(
+    conn: &Connection,
+    keys: &[(&str, &str)],
+) -> Result<Vec<(String, String, crate::domain::dedupe::Stored)>> {
+    if keys.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut stmt = conn.prepare_cached(&lookup_sql(keys.len()))?;
+    let params: Vec<&dyn rusqlite::ToSql> = keys
+        .iter()
+        .flat_map(|(a, p)| [a as &dyn rusqlite::ToSql, p as &dyn rusqlite::ToSql])
+        .collect();
+    let rows = stmt.query_map(params.as_slice(), |r| {
+        Ok((
+            r.get(0)?,
+            r.get(1)?,
+            crate::domain::dedupe::Stored {
+                id: r.get(2)?,
+                at: r.get(3)?,
+                withdrawn: r.get(4)?,
+            },
+        ))
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Takes appointments out of the schedule for good (`reason`: moved, cancelled, not in
+/// export, or an operator's words). An attempt already out finishes and is recorded.
+pub fn withdraw(conn: &Connection, ids: &[i64], reason: &str, now: &str) -> Result<usize> {
+    let mut stmt = conn.prepare_cached(
+        "UPDATE appointments SET status = 'withdrawn', withdrawn_reason = ?2, withdrawn_at = ?3,
+             updated_at = ?3
+         WHERE id = ?1 AND status != 'withdrawn'",
+    )?;
+    let mut n = 0;
+    for id in ids {
+        n += stmt.execute(rusqlite::params![id, reason, now])?;
+    }
+    Ok(n)
+}
+
+/// Withdraws every appointment of (appointment_id, patient_id) still in the schedule.
+pub fn withdraw_pair(
+    conn: &Connection,
+    appointment_id: &str,
+    patient_id: &str,
+    reason: &str,
+    now: &str,
+) -> Result<usize> {
+    Ok(conn
+        .prepare_cached(
+            "UPDATE appointments SET status = 'withdrawn', withdrawn_reason = ?3,
+                 withdrawn_at = ?4, updated_at = ?4
+             WHERE appointment_id = ?1 AND patient_id = ?2 AND status != 'withdrawn'",
+        )?
+        .execute(rusqlite::params![appointment_id, patient_id, reason, now])?)
+}
+
+/// A withdrawn appointment listed again: back in the schedule as if new (the touches it had
+/// already had still count), listed by this import.
+pub fn reinstate(conn: &Connection, id: i64, import_id: i64, now: &str) -> Result<()> {
+    conn.prepare_cached(
+        "UPDATE appointments SET status = 'pending', withdrawn_reason = NULL, withdrawn_at = NULL,
+             touch_attempts = 0, seen_import = ?2, updated_at = ?3
+         WHERE id = ?1 AND status = 'withdrawn'",
+    )?
+    .execute(rusqlite::params![id, import_id, now])?;
+    Ok(())
+}
+
+/// Marks appointments as listed by this import (snapshot files withdraw the rest).
+pub fn mark_seen(conn: &Connection, ids: &[i64], import_id: i64) -> Result<()> {
+    let mut stmt = conn.prepare_cached("UPDATE appointments SET seen_import = ?2 WHERE id = ?1")?;
+    for id in ids {
+        stmt.execute(rusqlite::params![id, import_id])?;
+    }
+    Ok(())
+}
+
+/// A snapshot file lists every appointment of its dates: those of `site` in `[from, to)` it did
+/// not list are withdrawn.
+pub fn withdraw_unlisted(
+    conn: &Connection,
+    site: &str,
+    from: &str,
+    to: &str,
+    import_id: i64,
+    now: &str,
+) -> Result<usize> {
+    Ok(conn.execute(
+        &format!(
+            "UPDATE appointments SET status = 'withdrawn', withdrawn_reason = 'not in export',
+                 withdrawn_at = :now, updated_at = :now
+             WHERE {} AND appt_date_time >= :from AND appt_date_time < :to
+               AND status != 'withdrawn' AND +site = :site
+               AND coalesce(seen_import, 0) != :import AND deleted_at IS NULL",
+            in_every_state("status")
+        ),
+        named_params! {":now": now, ":from": from, ":to": to, ":site": site, ":import": import_id},
+    )?)
+}

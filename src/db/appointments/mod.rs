@@ -1,0 +1,319 @@
+//! The `appointments` table: what the dispatcher and the listener read (`import.rs` holds what
+//! an import writes, `writes.rs` how a state moves).
+
+mod import;
+mod writes;
+
+pub use import::*;
+pub use writes::*;
+
+use anyhow::Result;
+use rusqlite::Connection;
+
+use crate::domain::channel::Channel;
+use crate::domain::state::State;
+
+/// An appointment as the dispatcher and the listener need it.
+#[derive(Clone, Debug)]
+pub struct Stored {
+    pub id: i64,
+    pub appointment_id: String,
+    pub patient_id: String,
+    pub phone_number: String,
+    pub at: String,
+    pub message: String,
+    pub language: String,
+    pub channel: Channel,
+    pub state: State,
+    pub attempt_count: i64,
+    pub last_attempt_at: Option<String>,
+    pub site: String,
+    /// `days_before` of the last touch begun, and the attempts made in it.
+    pub touch_days: Option<u32>,
+    pub touch_attempts: u32,
+    /// Reached at some touch (the reminder arrived at least once).
+    pub reached_before: bool,
+    /// The export's other columns (JSON), for templates.
+    pub data: Option<String>,
+    pub moved_from: Option<String>,
+}
+
+const COLUMNS: &str =
+    "id, appointment_id, patient_id, phone_number, appt_date_time, appointment_msg,
+    language, channel, status, attempt_count, last_attempt_at, site, touch_days, touch_attempts,
+    reached_at IS NOT NULL, data, moved_from";
+
+fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Stored> {
+    let channel: String = r.get(7)?;
+    let state: String = r.get(8)?;
+    Ok(Stored {
+        id: r.get(0)?,
+        appointment_id: r.get(1)?,
+        patient_id: r.get(2)?,
+        phone_number: r.get(3)?,
+        at: r.get(4)?,
+        message: r.get(5)?,
+        language: r.get(6)?,
+        channel: Channel::parse(&channel).unwrap_or(Channel::Call),
+        state: State::parse(&state).unwrap_or(State::Failed),
+        attempt_count: r.get(9)?,
+        last_attempt_at: r.get(10)?,
+        site: r.get(11)?,
+        touch_days: r.get(12)?,
+        touch_attempts: r.get(13)?,
+        reached_before: r.get(14)?,
+        data: r.get(15)?,
+        moved_from: r.get(16)?,
+    })
+}
+
+pub fn get(conn: &Connection, id: i64) -> Result<Option<Stored>> {
+    use rusqlite::OptionalExtension;
+    Ok(conn
+        .prepare_cached(&format!(
+            "SELECT {COLUMNS} FROM appointments WHERE id = ?1 AND deleted_at IS NULL"
+        ))?
+        .query_row([id], from_row)
+        .optional()?)
+}
+
+/// `states` as an SQL list (`'pending', 'in_flight'`): the names are ours, never user input.
+/// With every state listed, `status IN (…)` lets a time-range query use the
+/// (status, appt_date_time) index.
+pub fn state_list(states: &[State]) -> String {
+    states
+        .iter()
+        .map(|s| format!("'{}'", s.as_str()))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// `column IN (every state)`: lets a query bounded by time alone use the
+/// (status, appt_date_time) index, one seek per state.
+pub fn in_every_state(column: &str) -> String {
+    format!("{column} IN ({})", state_list(&crate::domain::state::ALL))
+}
+
+/// The definitions of the table's secondary indexes (not the unique key dedupe relies on).
+pub fn secondary_indexes(conn: &Connection) -> Result<Vec<(String, String)>> {
+    let mut stmt = conn.prepare(
+        "SELECT name, sql FROM sqlite_master
+         WHERE type = 'index' AND tbl_name = 'appointments' AND sql IS NOT NULL ORDER BY name",
+    )?;
+    let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// How many appointments the table holds, near enough (ids only grow).
+pub fn approximate_count(conn: &Connection) -> Result<i64> {
+    Ok(
+        conn.query_row("SELECT coalesce(max(id), 0) FROM appointments", [], |r| {
+            r.get(0)
+        })?,
+    )
+}
+
+/// The appointments with this clinic id (and patient) not yet withdrawn, soonest first.
+pub fn scheduled_by_id(
+    conn: &Connection,
+    appointment_id: &str,
+    patient_id: Option<&str>,
+) -> Result<Vec<Stored>> {
+    let mut stmt = conn.prepare(&format!(
+        "SELECT {COLUMNS} FROM appointments
+         WHERE appointment_id = ?1 AND (?2 IS NULL OR patient_id = ?2)
+           AND status != 'withdrawn' AND deleted_at IS NULL
+         ORDER BY patient_id, appt_date_time, id"
+    ))?;
+    let rows = stmt.query_map(rusqlite::params![appointment_id, patient_id], from_row)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+fn due_batch_sql() -> String {
+    format!(
+        "SELECT {COLUMNS} FROM appointments
+         WHERE status = :state AND (appt_date_time, id) > (:at, :id) AND appt_date_time < :to
+           AND deleted_at IS NULL
+         ORDER BY appt_date_time, id LIMIT :limit"
+    )
+}
+
+/// The next `limit` appointments in `state` with a time before `to`, after `(at, id)` in the
+/// (status, time) index's order: a run reads its candidates a batch at a time, whatever their
+/// number, straight off the index.
+pub fn due_batch(
+    conn: &Connection,
+    state: State,
+    after: (&str, i64),
+    to: &str,
+    limit: usize,
+) -> Result<Vec<Stored>> {
+    let mut stmt = conn.prepare_cached(&due_batch_sql())?;
+    let rows = stmt.query_map(
+        rusqlite::named_params! {
+            ":state": state.as_str(), ":at": after.0, ":id": after.1, ":to": to,
+            ":limit": limit as i64,
+        },
+        from_row,
+    )?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// A touch's window of appointment times at one site, for counting what a run has to do.
+pub struct DueWindow<'a> {
+    pub site: &'a str,
+    /// The touch's `days_before`.
+    pub touch: u32,
+    pub from: &'a str,
+    pub to: &'a str,
+    /// For a retry: touches under way count too, when attempts are left and the gap passed.
+    pub retry: Option<Retrying>,
+}
+
+pub struct Retrying {
+    pub max_attempts: u32,
+    /// Attempts made after this are too recent to retry.
+    pub last_before: String,
+}
+
+fn count_due_sql() -> String {
+    "SELECT channel, count(*) FROM appointments
+     WHERE status IN ('pending', 'reached', 'retry_wait')
+       AND appt_date_time >= :from AND appt_date_time < :to
+       AND +site = :site AND channel != 'none' AND deleted_at IS NULL
+       AND (touch_days IS NULL OR touch_days > :touch
+            OR (:retry AND status = 'retry_wait' AND touch_attempts < :max
+                AND (last_attempt_at IS NULL OR last_attempt_at <= :last_before)))
+     GROUP BY channel"
+        .to_string()
+}
+
+/// How many appointments of a window a run would contact (calls, texts), by the schedule's rule
+/// (`domain::schedule::verdict`) written as SQL: a touch not made yet, or with `retry` one under
+/// way with attempts left. Opted-out numbers are not subtracted (the count is for planning).
+pub fn count_due(conn: &Connection, w: &DueWindow<'_>) -> Result<(u64, u64)> {
+    let (retry, max, last_before) = match &w.retry {
+        Some(r) => (true, r.max_attempts, r.last_before.as_str()),
+        None => (false, 0, ""),
+    };
+    let mut stmt = conn.prepare_cached(&count_due_sql())?;
+    let rows = stmt.query_map(
+        rusqlite::named_params! {
+            ":from": w.from, ":to": w.to, ":site": w.site, ":touch": w.touch,
+            ":retry": retry, ":max": max, ":last_before": last_before,
+        },
+        |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?.max(0) as u64)),
+    )?;
+    let (mut calls, mut texts) = (0, 0);
+    for row in rows {
+        match row? {
+            (c, n) if c == "call" => calls += n,
+            (_, n) => texts += n,
+        }
+    }
+    Ok((calls, texts))
+}
+
+/// Appointments in any of `states`, soonest first.
+pub fn in_states(conn: &Connection, states: &[State]) -> Result<Vec<Stored>> {
+    let mut stmt = conn.prepare(&format!(
+        "SELECT {COLUMNS} FROM appointments WHERE status IN ({}) AND deleted_at IS NULL
+         ORDER BY appt_date_time, id",
+        state_list(states)
+    ))?;
+    let rows = stmt.query_map([], from_row)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+fn for_phone_sql(states: &[State]) -> String {
+    format!(
+        "SELECT {COLUMNS} FROM appointments
+         WHERE phone_number = ?1 AND +status IN ({}) AND deleted_at IS NULL
+         ORDER BY appt_date_time, id",
+        state_list(states)
+    )
+}
+
+/// The appointments of one number that are in any of `states`, soonest first: what an opt-out
+/// or its lifting applies to. By the phone index (`+status` keeps SQLite from preferring the
+/// state index, which would read every pending appointment of the clinic).
+pub fn for_phone_in_states(
+    conn: &Connection,
+    phone: &str,
+    states: &[State],
+) -> Result<Vec<Stored>> {
+    let mut stmt = conn.prepare(&for_phone_sql(states))?;
+    let rows = stmt.query_map([phone], from_row)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// The soonest upcoming appointment of a number that has been contacted: where a text reply goes.
+pub fn soonest_contacted_for_phone(
+    conn: &Connection,
+    phone: &str,
+    now: &str,
+) -> Result<Option<Stored>> {
+    use rusqlite::OptionalExtension;
+    Ok(conn
+        .query_row(
+            &format!(
+                "SELECT {COLUMNS} FROM appointments
+                 WHERE phone_number = ?1 AND attempt_count > 0 AND appt_date_time > ?2
+                   AND deleted_at IS NULL
+                 ORDER BY appt_date_time, id LIMIT 1"
+            ),
+            rusqlite::params![phone, now],
+            from_row,
+        )
+        .optional()?)
+}
+
+impl rusqlite::ToSql for crate::domain::row::Language {
+    fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
+        Ok(self.code().into())
+    }
+}
+
+impl rusqlite::ToSql for Channel {
+    fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
+        Ok(self.as_str().into())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_run_reads_its_candidates_straight_off_the_state_and_time_index() {
+        let conn = crate::db::open_memory();
+        let mut stmt = conn
+            .prepare(&format!("EXPLAIN QUERY PLAN {}", due_batch_sql()))
+            .unwrap();
+        let mut rows = stmt.raw_query();
+        let mut plan = Vec::new();
+        while let Some(row) = rows.next().unwrap() {
+            plan.push(row.get::<_, String>(3).unwrap());
+        }
+        let plan = plan.join("; ");
+        assert!(
+            plan.contains("USING INDEX appointments_status_time (status=? AND appt_date_time>? AND appt_date_time<?)")
+                && !plan.contains("TEMP B-TREE"),
+            "{plan}"
+        );
+    }
+
+    #[test]
+    fn a_numbers_appointments_are_found_by_the_phone_index() {
+        let conn = crate::db::open_memory();
+        let sql = for_phone_sql(&[State::Pending, State::Failed]);
+        let plan: String = conn
+            .query_row(
+                &format!("EXPLAIN QUERY PLAN {sql}"),
+                ["+14165550123"],
+                |r| r.get(3),
+            )
+            .unwrap();
+        assert!(plan.contains("USING INDEX appointments_phone"), "{plan}");
+    }
+}
