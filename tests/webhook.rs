@@ -204,12 +204,22 @@ fn sizes_shapes_routes_and_health() {
 }
 
 fn reply(l: &Listener, from: &str, body: &str, sid: &str) -> String {
-    let params = [
+    // Twilio's default opt-out handling marks the words it acted on.
+    let handled = match body.trim().to_uppercase().as_str() {
+        "STOP" | "STOPALL" | "UNSUBSCRIBE" | "CANCEL" | "END" | "QUIT" => Some("STOP"),
+        "START" | "UNSTOP" => Some("START"),
+        "HELP" | "INFO" => Some("HELP"),
+        _ => None,
+    };
+    let mut params = vec![
         ("MessageSid", sid),
         ("From", from),
         ("To", "+14165550000"),
         ("Body", body),
     ];
+    if let Some(h) = handled {
+        params.push(("OptOutType", h));
+    }
     let (code, xml) = l.post("/twilio/sms-inbound", &params);
     assert_eq!(code, 200, "{body}: {xml}");
     xml
@@ -276,10 +286,20 @@ fn text_replies() {
     );
     assert_eq!(state(&wd, stop), "retry_wait");
 
+    // HELP: Twilio answers it; AIDE (French) Twilio does not know: the listener answers.
     let xml = reply(&l, "+14165550105", "help", "SMr7");
+    assert!(xml.contains("<Response/>"), "{xml}");
+    let xml = reply(&l, "+14165550105", "Aide.", "SMr7b");
     assert!(xml.contains("Rappels de rendez-vous"), "{xml}");
+    // Free text: kept for the clinic, answered once (not an error).
     let xml = reply(&l, "+14165550101", "what time is it?", "SMr8");
-    assert!(xml.contains("did not understand"), "{xml}");
+    assert!(xml.contains("passed on to the clinic"), "{xml}");
+    let xml = reply(&l, "+14165550101", "hello??", "SMr8b");
+    assert!(xml.contains("<Response/>"), "answered once: {xml}");
+    assert_eq!(
+        wd.count("SELECT count(*) FROM replies WHERE kind = 'other' AND body = 'what time is it?'"),
+        1
+    );
     let xml = reply(&l, "+14165559999", "C", "SMr9");
     assert!(xml.contains("no upcoming appointment"), "{xml}");
 }
@@ -295,10 +315,11 @@ fn keypresses_confirm_cancel_and_ask_once_more() {
             "/twilio/voice-gather?appointment={id}{}",
             if repeat { "&repeat=1" } else { "" }
         );
+        let call = if id == one { "CA04" } else { "CA05" };
         let (code, xml) = l.post(
             &pq,
             &[
-                ("CallSid", "CA04"),
+                ("CallSid", call),
                 ("Digits", digits),
                 ("CallStatus", "in-progress"),
             ],

@@ -5,6 +5,7 @@ pub mod appointments;
 pub mod attempts;
 pub mod imports;
 pub mod opt_outs;
+pub mod replies;
 pub mod runs;
 pub mod views;
 pub mod webhook_events;

@@ -6,9 +6,7 @@ use rusqlite::Connection;
 
 use crate::db::attempts::StatusReport;
 use crate::db::{appointments, webhook_events};
-use crate::domain::keywords::{self, Reply};
 use crate::domain::state::{Event, State};
-use crate::mask;
 use crate::news::{self, Applied, Rules};
 use crate::webhook::request::{Plan, Route};
 use crate::webhook::twiml::{self, Lang};
@@ -23,12 +21,20 @@ pub struct Settings {
 }
 
 impl Settings {
-    fn voice(&self, lang: Lang) -> Option<&str> {
+    pub(super) fn voice(&self, lang: Lang) -> Option<&str> {
         match lang {
             Lang::En => self.voice_en.as_deref(),
             Lang::Fr => self.voice_fr.as_deref(),
         }
     }
+}
+
+/// A keypress, as the Gather action received it.
+struct Gather<'a> {
+    call_sid: &'a str,
+    appointment: Option<i64>,
+    repeat: bool,
+    digits: &'a str,
 }
 
 /// The answer: HTTP status and, for TwiML routes, the document.
@@ -55,28 +61,50 @@ pub fn apply(
     match plan {
         Plan::Status { report } => status(conn, s, report, fresh, now),
         Plan::Gather {
+            call_sid,
             appointment,
             repeat,
             digits,
-            ..
-        } => gather(conn, s, *appointment, *repeat, digits, fresh, now),
+        } => gather(
+            conn,
+            s,
+            Gather {
+                call_sid,
+                appointment: *appointment,
+                repeat: *repeat,
+                digits,
+            },
+            fresh,
+            now,
+        ),
         Plan::Inbound {
+            message_sid,
             from,
             body,
             twilio_handled,
-            ..
-        } => inbound(conn, s, from, body, twilio_handled.as_deref(), fresh, now),
+        } => super::inbound::reply(
+            conn,
+            s,
+            super::inbound::Text {
+                message_sid,
+                from,
+                body,
+                twilio_handled: twilio_handled.as_deref(),
+            },
+            fresh,
+            now,
+        ),
     }
 }
 
-fn ok() -> Answer {
+pub(super) fn ok() -> Answer {
     Answer {
         status: 200,
         xml: None,
     }
 }
 
-fn xml(doc: String) -> Answer {
+pub(super) fn xml(doc: String) -> Answer {
     Answer {
         status: 200,
         xml: Some(doc),
@@ -118,7 +146,7 @@ fn status(
 }
 
 /// Applies a patient's answer to `appt` (a repeat only reads the state) and says where it is.
-fn answer_event(
+pub(super) fn answer_event(
     conn: &Connection,
     appt: &appointments::Stored,
     event: Event,
@@ -136,17 +164,23 @@ fn answer_event(
 fn gather(
     conn: &Connection,
     s: &Settings,
-    appointment: Option<i64>,
-    repeat: bool,
-    digits: &str,
+    g: Gather<'_>,
     fresh: bool,
     now: &str,
 ) -> Result<(Answer, String)> {
-    let appt = match appointment {
-        Some(id) => appointments::get(conn, id)?,
-        None => None,
-    };
-    let Some(appt) = appt else {
+    // A keypress answers for every appointment the call was about (a combined call lists
+    // several); the appointment in the URL stands in when the call is not known.
+    let mut appts = appointments::of_sid(conn, g.call_sid)?;
+    if appts.is_empty()
+        && let Some(appt) = g
+            .appointment
+            .map(|id| appointments::get(conn, id))
+            .transpose()?
+            .flatten()
+    {
+        appts.push(appt);
+    }
+    let Some(first) = appts.first() else {
         let doc = twiml::say_and_hang_up(
             Lang::En,
             s.voice(Lang::En),
@@ -154,11 +188,12 @@ fn gather(
         );
         return Ok((
             xml(doc),
-            format!("keypress for unknown appointment {appointment:?}"),
+            format!("keypress for unknown appointment {:?}", g.appointment),
         ));
     };
-    let lang = Lang::from_code(&appt.language);
+    let lang = Lang::from_code(&first.language);
     let voice = s.voice(lang);
+    let digits = g.digits;
     let (event, target, said) = match digits {
         "1" => (Event::Confirmed, State::Confirmed, &twiml::CALL_CONFIRMED),
         "2" => (
@@ -166,19 +201,22 @@ fn gather(
             State::CancelRequested,
             &twiml::CALL_CANCEL,
         ),
-        _ if !repeat => {
+        _ if !g.repeat => {
             let action = format!(
                 "{}?appointment={}&repeat=1",
                 Route::VoiceGather.url(&s.public_url),
-                appt.id
+                first.id
             );
-            let note = format!("appointment #{}: keypress {digits:?}, asked again", appt.id);
+            let note = format!(
+                "appointment #{}: keypress {digits:?}, asked again",
+                first.id
+            );
             return Ok((xml(twiml::gather_again(lang, voice, &action)), note));
         }
         _ => {
             let note = format!(
                 "appointment #{}: keypress {digits:?} on the repeat, goodbye",
-                appt.id
+                first.id
             );
             return Ok((
                 xml(twiml::say_and_hang_up(
@@ -190,99 +228,18 @@ fn gather(
             ));
         }
     };
-    let (state, note) = answer_event(conn, &appt, event, fresh, now)?;
-    let text = if state == target {
-        said
-    } else {
-        &twiml::CALL_UNKNOWN
-    };
-    let note = format!("appointment #{}: keypress {digits}, {note}", appt.id);
+    let mut notes = Vec::new();
+    let mut any = false;
+    for appt in &appts {
+        let (state, note) = answer_event(conn, appt, event, fresh, now)?;
+        any |= state == target;
+        notes.push(format!("appointment #{}: {note}", appt.id));
+    }
+    let text = if any { said } else { &twiml::CALL_UNKNOWN };
     Ok((
         xml(twiml::say_and_hang_up(lang, voice, text.get(lang))),
-        note,
+        format!("keypress {digits}: {}", notes.join("; ")),
     ))
-}
-
-/// A text from a patient. Twilio's default opt-out handling already answers STOP, START and
-/// HELP (and blocks messages to a number that said STOP), so those get an empty `<Response/>`;
-/// when Twilio did not handle the word (`OptOutType` absent, e.g. advanced opt-out turned off)
-/// START and HELP are answered here. Whatever Twilio's handling decided about the number is
-/// mirrored in `opt_outs`, so we never try to text a number Twilio will refuse.
-fn inbound(
-    conn: &Connection,
-    s: &Settings,
-    from: &str,
-    body: &str,
-    twilio_handled: Option<&str>,
-    fresh: bool,
-    now: &str,
-) -> Result<(Answer, String)> {
-    let reply = keywords::classify(body);
-    let appt = appointments::soonest_contacted_for_phone(conn, from, now)?;
-    let lang = appt
-        .as_ref()
-        .map_or(Lang::En, |a| Lang::from_code(&a.language));
-    let who = mask::phone(from);
-    let word = body.trim().to_uppercase();
-    let mut notes = Vec::new();
-    if fresh {
-        if reply == Reply::OptOut || twilio_handled == Some("STOP") {
-            let stopped = news::opt_out(conn, from, "reply", Some(body.trim()), now)?;
-            notes.push(format!(
-                "{who} opted out ({stopped} appointment(s) stopped)"
-            ));
-        }
-        if reply == Reply::OptIn || twilio_handled == Some("START") {
-            let lifted = news::opt_in(conn, &s.rules, from, "reply", Some(body.trim()), now)?;
-            notes.push(format!("{who} opted in (opt-out lifted: {lifted})"));
-        }
-    }
-    let answer = match reply {
-        Reply::OptOut => twiml::empty(),
-        Reply::OptIn | Reply::Help if twilio_handled.is_some() => twiml::empty(),
-        Reply::OptIn => twiml::message(twiml::SMS_OPTED_IN.get(lang)),
-        Reply::Help => twiml::message(twiml::SMS_HELP.get(lang)),
-        Reply::Other => {
-            notes.push(format!("{who} sent an unrecognised reply"));
-            twiml::message(twiml::SMS_NOT_UNDERSTOOD.get(lang))
-        }
-        Reply::Confirm | Reply::Cancel => {
-            let (event, target, text) = if reply == Reply::Confirm {
-                (Event::Confirmed, State::Confirmed, &twiml::SMS_CONFIRMED)
-            } else {
-                (
-                    Event::CancelRequested,
-                    State::CancelRequested,
-                    &twiml::SMS_CANCEL,
-                )
-            };
-            match &appt {
-                Some(appt) => {
-                    let (state, note) = answer_event(conn, appt, event, fresh, now)?;
-                    notes.push(format!(
-                        "{who} replied {word}: appointment #{}, {note}",
-                        appt.id
-                    ));
-                    let text = if state == target {
-                        text
-                    } else {
-                        &twiml::SMS_NO_APPOINTMENT
-                    };
-                    twiml::message(text.get(lang))
-                }
-                None => {
-                    notes.push(format!(
-                        "{who} replied {word}: no contacted upcoming appointment"
-                    ));
-                    twiml::message(twiml::SMS_NO_APPOINTMENT.get(lang))
-                }
-            }
-        }
-    };
-    if !fresh {
-        notes.push("repeated, not applied again".into());
-    }
-    Ok((xml(answer), notes.join("; ")))
 }
 
 /// `GET /healthz`: the database answers a trivial query over the schema.

@@ -12,6 +12,7 @@
 
 pub mod form;
 pub mod handlers;
+pub mod inbound;
 pub mod request;
 pub mod routes;
 pub mod twiml;

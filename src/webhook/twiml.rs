@@ -51,11 +51,16 @@ pub const SMS_NO_APPOINTMENT: Text = Text(
 );
 pub const SMS_HELP: Text = Text(
     "Appointment reminders: reply C to confirm, R to reschedule, STOP to stop reminders.",
-    "Rappels de rendez-vous : répondez C pour confirmer, R pour changer la date, STOP pour ne plus en recevoir.",
+    "Rappels de rendez-vous : répondez OUI pour confirmer, NON pour changer la date, ARRET pour ne plus en recevoir.",
 );
-pub const SMS_NOT_UNDERSTOOD: Text = Text(
-    "Sorry, we did not understand. Reply C to confirm or R to reschedule.",
-    "Désolé, nous n'avons pas compris. Répondez C pour confirmer ou R pour changer la date.",
+pub const SMS_OPTED_OUT: Text = Text(
+    "You will not receive appointment reminders any more. Reply START to receive them again.",
+    "Vous ne recevrez plus de rappels de rendez-vous. Répondez START pour les recevoir de nouveau.",
+);
+/// The one answer to a text no word matched: it is not an error, a person will read it.
+pub const SMS_SEEN: Text = Text(
+    "Thank you. Your message has been passed on to the clinic.",
+    "Merci. Votre message a été transmis à la clinique.",
 );
 pub const SMS_OPTED_IN: Text = Text(
     "You will receive appointment reminders again.",

@@ -247,6 +247,44 @@ pub fn for_phone_in_states(
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
+/// The appointments a call or message was about (a combined one lists several), not withdrawn.
+pub fn of_sid(conn: &Connection, sid: &str) -> Result<Vec<Stored>> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {COLUMNS} FROM appointments
+         WHERE id IN (SELECT appointment_id FROM appointment_logs WHERE sid = ?1)
+           AND deleted_at IS NULL
+         ORDER BY appt_date_time, id"
+    ))?;
+    let rows = stmt.query_map([sid], from_row)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// What a text reply from `phone` answers: the upcoming appointments of the last text sent to
+/// it (every one a combined text listed), else its soonest contacted upcoming appointment.
+pub fn answered_by_reply(conn: &Connection, phone: &str, now: &str) -> Result<Vec<Stored>> {
+    use rusqlite::OptionalExtension;
+    let last_sid: Option<String> = conn
+        .prepare_cached(
+            "SELECT sid FROM appointment_logs
+             WHERE \"to\" = ?1 AND channel = 'sms' AND sid IS NOT NULL
+             ORDER BY id DESC LIMIT 1",
+        )?
+        .query_row([phone], |r| r.get(0))
+        .optional()?;
+    if let Some(sid) = last_sid {
+        let upcoming: Vec<Stored> = of_sid(conn, &sid)?
+            .into_iter()
+            .filter(|a| a.at.as_str() > now && a.state != State::Withdrawn)
+            .collect();
+        if !upcoming.is_empty() {
+            return Ok(upcoming);
+        }
+    }
+    Ok(soonest_contacted_for_phone(conn, phone, now)?
+        .into_iter()
+        .collect())
+}
+
 /// The soonest upcoming appointment of a number that has been contacted: where a text reply goes.
 pub fn soonest_contacted_for_phone(
     conn: &Connection,
@@ -259,7 +297,7 @@ pub fn soonest_contacted_for_phone(
             &format!(
                 "SELECT {COLUMNS} FROM appointments
                  WHERE phone_number = ?1 AND attempt_count > 0 AND appt_date_time > ?2
-                   AND deleted_at IS NULL
+                   AND +status != 'withdrawn' AND deleted_at IS NULL
                  ORDER BY appt_date_time, id LIMIT 1"
             ),
             rusqlite::params![phone, now],

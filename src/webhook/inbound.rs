@@ -1,0 +1,147 @@
+//! A text from a patient (SPEC 6, 11.4): what it says — in English or French, case, accents and
+//! surrounding punctuation ignored — applied to every appointment of the message it answers,
+//! kept in `replies` with its words, and answered in the patient's language.
+//!
+//! Twilio's default opt-out handling answers its own words (STOP, START, HELP…) and blocks
+//! texts to a number that said STOP; its `OptOutType` parameter says when it did. The French
+//! words (ARRET, DESABONNER, AIDE) it does not know: the listener records and answers them.
+
+use anyhow::Result;
+use chrono::Duration;
+use rusqlite::Connection;
+
+use super::handlers::{Answer, Settings, answer_event, xml};
+use super::twiml::{self, Lang};
+use crate::clock::{db_time, parse_db_time};
+use crate::db::{appointments, replies};
+use crate::domain::keywords::{self, Reply};
+use crate::domain::state::{Event, State};
+use crate::mask;
+use crate::news;
+
+/// A text as Twilio delivered it.
+pub struct Text<'a> {
+    pub message_sid: &'a str,
+    pub from: &'a str,
+    pub body: &'a str,
+    /// Set when Twilio's own opt-out handling matched the message (`STOP`, `START`, `HELP`).
+    pub twilio_handled: Option<&'a str>,
+}
+
+/// A free-text reply gets one polite answer per this many hours per number, so an
+/// auto-responder on the patient's phone cannot start a ping-pong.
+const OTHER_ANSWER_HOURS: i64 = 24;
+
+fn kind(reply: Reply) -> &'static str {
+    match reply {
+        Reply::Confirm => "confirm",
+        Reply::Cancel => "cancel",
+        Reply::OptOut => "opt_out",
+        Reply::OptIn => "opt_in",
+        Reply::Help => "help",
+        Reply::Other => "other",
+    }
+}
+
+pub fn reply(
+    conn: &Connection,
+    s: &Settings,
+    t: Text<'_>,
+    fresh: bool,
+    now: &str,
+) -> Result<(Answer, String)> {
+    let said = keywords::interpret(t.body);
+    let targets = appointments::answered_by_reply(conn, t.from, now)?;
+    // The language the patient wrote in, else the one their appointment is in.
+    let lang = said
+        .language
+        .or_else(|| targets.first().map(|a| Lang::from_code(&a.language)))
+        .unwrap_or(Lang::En);
+    let who = mask::phone(t.from);
+    let words = t.body.trim();
+    let mut notes = Vec::new();
+    if fresh {
+        replies::insert(
+            conn,
+            &replies::NewReply {
+                message_sid: t.message_sid,
+                phone_number: t.from,
+                body: t.body,
+                kind: kind(said.reply),
+                appointment: targets.first().map(|a| a.id),
+                site: targets.first().map_or("", |a| a.site.as_str()),
+                now,
+            },
+        )?;
+        for a in &targets {
+            appointments::set_last_reply(conn, a.id, words, now)?;
+        }
+        if said.reply == Reply::OptOut || t.twilio_handled == Some("STOP") {
+            let stopped = news::opt_out(conn, t.from, "reply", Some(words), now)?;
+            notes.push(format!(
+                "{who} opted out ({stopped} appointment(s) stopped)"
+            ));
+        }
+        if said.reply == Reply::OptIn || t.twilio_handled == Some("START") {
+            let lifted = news::opt_in(conn, &s.rules, t.from, "reply", Some(words), now)?;
+            notes.push(format!("{who} opted in (opt-out lifted: {lifted})"));
+        }
+    }
+    // Twilio answered its own words already; the listener answers what it did not.
+    let twilio_answered = t.twilio_handled.is_some();
+    let answer = match said.reply {
+        Reply::OptOut if twilio_answered => twiml::empty(),
+        Reply::OptOut => twiml::message(twiml::SMS_OPTED_OUT.get(lang)),
+        Reply::OptIn | Reply::Help if twilio_answered => twiml::empty(),
+        Reply::OptIn => twiml::message(twiml::SMS_OPTED_IN.get(lang)),
+        Reply::Help => twiml::message(twiml::SMS_HELP.get(lang)),
+        Reply::Other => {
+            notes.push(format!("{who} sent a free-text reply, kept for the clinic"));
+            let since = parse_db_time(now)
+                .map(|n| db_time(n - Duration::hours(OTHER_ANSWER_HOURS)))
+                .unwrap_or_default();
+            if replies::answered_other_since(conn, t.from, t.message_sid, &since)? {
+                twiml::empty()
+            } else {
+                twiml::message(twiml::SMS_SEEN.get(lang))
+            }
+        }
+        Reply::Confirm | Reply::Cancel => {
+            let (event, target, text) = if said.reply == Reply::Confirm {
+                (Event::Confirmed, State::Confirmed, &twiml::SMS_CONFIRMED)
+            } else {
+                (
+                    Event::CancelRequested,
+                    State::CancelRequested,
+                    &twiml::SMS_CANCEL,
+                )
+            };
+            if targets.is_empty() {
+                notes.push(format!(
+                    "{who} replied {words}: no contacted upcoming appointment"
+                ));
+                twiml::message(twiml::SMS_NO_APPOINTMENT.get(lang))
+            } else {
+                let mut any = false;
+                for appt in &targets {
+                    let (state, note) = answer_event(conn, appt, event, fresh, now)?;
+                    any |= state == target;
+                    notes.push(format!(
+                        "{who} replied {words}: appointment #{}, {note}",
+                        appt.id
+                    ));
+                }
+                let text = if any {
+                    text
+                } else {
+                    &twiml::SMS_NO_APPOINTMENT
+                };
+                twiml::message(text.get(lang))
+            }
+        }
+    };
+    if !fresh {
+        notes.push("repeated, not applied again".into());
+    }
+    Ok((xml(answer), notes.join("; ")))
+}
