@@ -8,29 +8,7 @@ use reminders::demo::script;
 use reminders::twilio::simulator::{Contacts, Simulator};
 
 use crate::common::Workdir;
-use crate::common::listener::Listener;
-use crate::common::twilio::{self, at};
-
-/// One window: the listener up at that time, the command run, Twilio's reports delivered.
-fn window(w: &mut Workdir, sim: &Simulator, port: u16, when: &str, args: &[&str]) -> String {
-    w.env("REMINDERS_NOW", when);
-    sim.set_now(at(when));
-    let listener = Listener::start_on(w, port);
-    let out = w.run(args).ok();
-    sim.deliver().expect("every report stored by the listener");
-    listener.stop();
-    out
-}
-
-fn state(w: &Workdir, appointment_id: &str) -> String {
-    w.db()
-        .query_row(
-            "SELECT status FROM appointments WHERE appointment_id = ?1",
-            [appointment_id],
-            |r| r.get(0),
-        )
-        .unwrap()
-}
+use crate::common::twilio::{self, at, free_port, state, window};
 
 #[test]
 fn the_whole_day_reaches_everyone_it_can_exactly_as_scripted() {
@@ -38,11 +16,7 @@ fn the_whole_day_reaches_everyone_it_can_exactly_as_scripted() {
     for p in script::patients() {
         sim.script(p.number, p.steps);
     }
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = free_port();
     let mut w = Workdir::new();
     twilio::connect(&mut w, &sim, &format!("http://127.0.0.1:{port}"));
     w.write(

@@ -5,6 +5,7 @@ mod common;
 
 mod day;
 mod import;
+mod schedule;
 mod send;
 mod status;
 mod webhook;

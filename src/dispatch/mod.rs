@@ -307,18 +307,36 @@ fn capacity(cfg: &Config, opts: &Options, plan: Plan, now: DateTime<Utc>) -> Opt
     if needed <= available {
         return None;
     }
-    let fit_calls = (available * s.calls_per_second) as u64;
-    let fit_texts = (available * s.sms_per_second) as u64;
-    let left = plan.calls.saturating_sub(fit_calls) + plan.texts.saturating_sub(fit_texts);
-    let hours = available.max(1.0);
+    // n contacts paced at r a second take (n - 1) / r seconds: the first goes at once.
+    let fit = |n: u64, rate: f64| n.min((available * rate).floor() as u64 + 1);
+    let left = plan.calls - fit(plan.calls, s.calls_per_second) + plan.texts
+        - fit(plan.texts, s.sms_per_second);
+    let rate = |n: u64| {
+        let r = n.saturating_sub(1) as f64 / available.max(1.0);
+        if r >= 10.0 {
+            format!("{r:.0}")
+        } else if r >= 1.0 {
+            format!("{r:.1}")
+        } else {
+            format!("{r:.2}")
+        }
+    };
+    let mut at = Vec::new();
+    let mut would = Vec::new();
+    if plan.calls > 0 {
+        at.push(format!("{} calls at {}/s", plan.calls, s.calls_per_second));
+        would.push(format!("{} calls/s", rate(plan.calls)));
+    }
+    if plan.texts > 0 {
+        at.push(format!("{} texts at {}/s", plan.texts, s.sms_per_second));
+        would.push(format!("{} texts/s", rate(plan.texts)));
+    }
     Some(format!(
-        "{left} of {} contact(s) will not fit before contact hours end at {ends}: at {}/s for calls and {}/s for texts they need {}; fitting them would take {:.1} calls/s and {:.1} texts/s (sending.calls_per_second, sending.sms_per_second, within your Twilio account's limits). The rest are due at the next window.",
+        "{left} of {} contact(s) will not fit before contact hours end at {ends}: {} need {}; fitting them would take {} (sending.calls_per_second / sms_per_second, within your Twilio account's limits). The rest are due at the next window.",
         plan.calls + plan.texts,
-        s.calls_per_second,
-        s.sms_per_second,
+        at.join(" and "),
         human_duration(needed),
-        plan.calls as f64 / hours,
-        plan.texts as f64 / hours,
+        would.join(" and "),
     ))
 }
 

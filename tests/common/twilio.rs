@@ -6,6 +6,7 @@ use reminders::domain::channel::Channel;
 use reminders::twilio::simulator::{Simulator, Step};
 
 use crate::common::Workdir;
+use crate::common::listener::Listener;
 
 pub const ACCOUNT: &str = "ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
 /// The same token the listener helper signs with, so simulated callbacks pass its check.
@@ -47,4 +48,36 @@ pub fn sid(sim: &Simulator, to: &str) -> String {
 /// Twilio refuses the next request to `to` with its error `code`.
 pub fn refuse(sim: &Simulator, to: &str, http: u16, code: i64) {
     sim.script(to, vec![Step::Refuse { http, code }]);
+}
+
+/// A loopback port free now, for a listener whose public URL must name it in advance.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port()
+}
+
+/// One window of the clinic's day: the listener up at that time (on `port`, the public URL the
+/// workdir gives Twilio), the command run, and what Twilio has to report delivered to it.
+pub fn window(w: &mut Workdir, sim: &Simulator, port: u16, when: &str, args: &[&str]) -> String {
+    w.env("REMINDERS_NOW", when);
+    sim.set_now(at(when));
+    let listener = Listener::start_on(w, port);
+    let out = w.run(args).ok();
+    sim.deliver().expect("every report stored by the listener");
+    listener.stop();
+    out
+}
+
+/// An appointment's state, by the clinic's appointment id.
+#[track_caller]
+pub fn state(w: &Workdir, appointment_id: &str) -> String {
+    w.db()
+        .query_row(
+            "SELECT status FROM appointments WHERE appointment_id = ?1",
+            [appointment_id],
+            |r| r.get(0),
+        )
+        .unwrap_or_else(|e| panic!("{appointment_id}: {e}"))
 }
