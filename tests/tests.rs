@@ -5,6 +5,7 @@ mod common;
 
 mod day;
 mod import;
+mod messages;
 mod schedule;
 mod send;
 mod status;

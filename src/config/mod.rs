@@ -292,7 +292,19 @@ impl Config {
             s.parse::<Tz>()
                 .map_err(|_| "must be an IANA time zone such as America/Toronto".into())
         })?;
-        let sites = sites::load(l, timezone, sending.quiet_hours, &identity, &templates)?;
+        let region = l.get("region", phonenumber::country::Id::CA, |s| {
+            s.to_ascii_uppercase()
+                .parse()
+                .map_err(|_| "must be a two-letter country code such as CA".into())
+        })?;
+        let sites = sites::load(
+            l,
+            timezone,
+            sending.quiet_hours,
+            &identity,
+            &templates,
+            region,
+        )?;
         let clock = match env("REMINDERS_NOW") {
             Some(raw) => Clock::starting_at(parse_now(&raw)?),
             None => Clock::real(),
@@ -302,11 +314,7 @@ impl Config {
             csv_dir: l.get("csv_dir", PathBuf::from("csv"), path)?,
             archive_dir: l.get("archive_dir", PathBuf::from("archive"), path)?,
             timezone,
-            region: l.get("region", phonenumber::country::Id::CA, |s| {
-                s.to_ascii_uppercase()
-                    .parse()
-                    .map_err(|_| "must be a two-letter country code such as CA".into())
-            })?,
+            region,
             slash_dates: l.get("slash_dates", SlashOrder::MonthFirst, |s| {
                 match SlashOrder::from_word(s) {
                     Some(o @ (SlashOrder::MonthFirst | SlashOrder::DayFirst)) => Ok(o),

@@ -38,6 +38,7 @@ pub fn load(
     quiet_hours: QuietHours,
     identity: &Identity,
     templates: &Templates,
+    region: phonenumber::country::Id,
 ) -> Result<Vec<Site>> {
     let mut sites = Vec::new();
     for key in l.table_names("sites") {
@@ -61,7 +62,15 @@ pub fn load(
                 s.parse::<Tz>()
                     .map_err(|_| "must be an IANA time zone such as America/Vancouver".into())
             })?,
-            phone_number: text("phone_number"),
+            phone_number: text("phone_number")
+                .map(|n| {
+                    crate::domain::phone::parse_e164(&n, region).map_err(|why| {
+                        usage(format!(
+                            "configuration key `sites.{key}.phone_number`: {why} (got {n:?})"
+                        ))
+                    })
+                })
+                .transpose()?,
             messaging_service_sid: text("messaging_service_sid"),
             identity: Identity {
                 clinic_name: text("clinic_name").or_else(|| identity.clinic_name.clone()),
