@@ -55,7 +55,7 @@ pub fn write<T: Serialize>(out: &mut impl Write, format: Format, view: &View<'_,
             let mut w = csv::Writer::from_writer(&mut *out);
             w.write_record(view.header)?;
             for row in &view.rows {
-                w.write_record(row)?;
+                w.write_record(row.iter().map(|c| spreadsheet_safe(c).into_owned()))?;
             }
             w.flush()?;
         }
@@ -63,6 +63,35 @@ pub fn write<T: Serialize>(out: &mut impl Write, format: Format, view: &View<'_,
     Ok(())
 }
 
+/// A CSV cell a spreadsheet will not run as a formula: patients' words and export values reach
+/// these files, so a cell starting with `=`, `+`, `-`, `@`, a tab or a carriage return gets a
+/// leading `'` (OWASP's advice for CSV injection).
+pub fn spreadsheet_safe(cell: &str) -> std::borrow::Cow<'_, str> {
+    match cell.chars().next() {
+        Some('=' | '+' | '-' | '@' | '\t' | '\r') => std::borrow::Cow::Owned(format!("'{cell}")),
+        _ => std::borrow::Cow::Borrowed(cell),
+    }
+}
+
 pub fn opt(v: &Option<impl ToString>) -> String {
     v.as_ref().map(|x| x.to_string()).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn cells_that_a_spreadsheet_would_run_are_defused() {
+        for (cell, want) in [
+            ("=HYPERLINK(\"x\")", "'=HYPERLINK(\"x\")"),
+            ("+14165550101", "'+14165550101"),
+            ("-1", "'-1"),
+            ("@SUM(A1)", "'@SUM(A1)"),
+            ("\tx", "'\tx"),
+            ("\rx", "'\rx"),
+            ("Oui", "Oui"),
+            ("", ""),
+        ] {
+            assert_eq!(super::spreadsheet_safe(cell), want, "{cell:?}");
+        }
+    }
 }

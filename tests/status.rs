@@ -496,7 +496,21 @@ fn filters_that_do_not_apply_and_bad_values_are_usage_errors() {
         let run = w.run(args);
         assert_eq!(run.code(), 2, "{args:?}: {}", run.stderr());
     }
-    // An empty database is not an error.
+    // No database is an error naming it (status never creates one)…
+    let run = w.run(&["status"]);
+    assert_eq!(run.code(), 1);
+    assert!(
+        run.stderr().contains("no database at reminders.db"),
+        "{}",
+        run.stderr()
+    );
+    assert!(!w.join("reminders.db").exists());
+    // …an empty one is not.
+    w.write(
+        "csv/empty.csv",
+        "appointment_id,patient_id,phone_number,phone_preference,text_preference,appt_date_time\n",
+    );
+    w.run(&["import"]).ok();
     let out = w.run(&["status"]).ok();
     assert!(out.contains("Appointments on Tue 2026-11-24"), "{out}");
     assert!(out.contains("Needs attention: nothing"), "{out}");

@@ -170,7 +170,7 @@ fn view_name(v: ViewName) -> &'static str {
 
 pub fn run(cfg: &Config, args: &Args) -> Result<()> {
     check_flags(args)?;
-    let conn = db::open(&cfg.db)?;
+    let conn = db::open_existing(&cfg.db)?;
     let format = if args.json {
         Format::Json
     } else if args.csv {

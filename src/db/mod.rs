@@ -29,6 +29,40 @@ const MIGRATIONS: &[&str] = &[
 /// How long a write waits for another process (the listener, a run) to finish its own.
 pub const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// Opens a database that must already exist, for commands that only read it or report on it
+/// (`status`, `export`, `report`): a missing file is an error naming the path — such a command
+/// never creates an empty database wherever it happens to run. A file this account cannot
+/// write is opened read-only.
+pub fn open_existing(path: &Path) -> Result<Connection> {
+    if !path.exists() {
+        anyhow::bail!(
+            "no database at {} (db / REMINDERS_DB / --db): is this the right working directory, or has nothing been imported yet?",
+            path.display()
+        );
+    }
+    let writable = OpenOptions::new().append(true).open(path).is_ok();
+    if writable {
+        return open(path);
+    }
+    let conn = Connection::open_with_flags(
+        path,
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )
+    .with_context(|| format!("opening the database {} to read it", path.display()))?;
+    conn.busy_timeout(BUSY_TIMEOUT)?;
+    let version: i64 = conn
+        .pragma_query_value(None, "user_version", |r| r.get(0))
+        .with_context(|| format!("reading the database {}", path.display()))?;
+    if version != MIGRATIONS.len() as i64 {
+        anyhow::bail!(
+            "the database {} is read-only here and at schema version {version}, not {}: run a command that writes it (as its owner) to upgrade it first",
+            path.display(),
+            MIGRATIONS.len()
+        );
+    }
+    Ok(conn)
+}
+
 /// Opens (creating if needed, mode 0600) and migrates the database.
 pub fn open(path: &Path) -> Result<Connection> {
     open_with_timeout(path, BUSY_TIMEOUT)
