@@ -15,6 +15,7 @@ pub mod import;
 pub mod mask;
 pub mod news;
 pub mod output;
+pub mod progress;
 pub mod report;
 pub mod twilio;
 pub mod webhook;

@@ -4,18 +4,39 @@ use reminders::cli::{Cli, Command};
 use reminders::config::{Config, Overrides};
 
 fn main() {
+    quiet_on_closed_pipe();
     let cli = Cli::parse();
     // The listener logs one line per request: info is its normal level.
     let server = matches!(cli.command, Command::ServeWebhook(_)) && !cli.quiet;
     init_logging(cli.verbose.saturating_add(u8::from(server)), cli.quiet);
     let code = match run(cli) {
         Ok(()) => 0,
+        // `| head` closed the pipe: the reader has what it wanted.
+        Err(err) if reminders::exit::is_broken_pipe(&err) => 0,
         Err(err) => {
             eprintln!("error: {err:#}");
             reminders::exit::code_for(&err)
         }
     };
     std::process::exit(code);
+}
+
+/// Output to a closed pipe (`reminders status | head`) ends quietly with exit 0, as ripgrep's
+/// does. `println!` panics when stdout's reader has gone; that one panic is not a fault.
+fn quiet_on_closed_pipe() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let payload = info.payload();
+        let text = payload
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| payload.downcast_ref::<&str>().copied())
+            .unwrap_or("");
+        if text.contains("failed printing to stdout") && text.contains("Broken pipe") {
+            std::process::exit(0);
+        }
+        default(info);
+    }));
 }
 
 fn run(cli: Cli) -> anyhow::Result<()> {

@@ -150,8 +150,17 @@ fn summary_for_the_coming_day_in_three_formats() {
         .iter()
         .map(|i| i["kind"].as_str().unwrap())
         .collect();
-    // Appointments by time (A1002 at 10:30, A1003 at 11:30), then imports.
-    assert_eq!(kinds, ["opted_out", "failed", "import_rejected_rows"]);
+    // Appointments by time (A1002 at 10:30, A1003 at 11:30), then imports, then the number
+    // Twilio called invalid (A1003's).
+    assert_eq!(
+        kinds,
+        [
+            "opted_out",
+            "failed",
+            "import_rejected_rows",
+            "number_invalid"
+        ]
+    );
     assert_eq!(s["imports"].as_array().unwrap().len(), 2);
     assert_eq!(s["runs"][0]["kind"], "reconcile");
 
@@ -185,6 +194,9 @@ fn appointments_view_filters_in_three_formats() {
             "last_attempt_at",
             "success_at",
             "import_id",
+            "site",
+            "touch_days",
+            "withdrawn_reason",
         ])
     );
     let q = |extra: &[&str]| {
@@ -217,7 +229,7 @@ fn appointments_view_filters_in_three_formats() {
         .ok();
     assert!(
         csv.starts_with(
-            "appointment,patient,phone,time,lang,channel,state,attempts,last attempt,reached,import\n"
+            "appointment,patient,phone,time,lang,channel,state,touch,attempts,last attempt,reached,import\n"
         ),
         "{csv}"
     );
@@ -257,6 +269,8 @@ fn logs_show_every_attempt_with_twilios_outcome() {
             "start_time",
             "end_time",
             "run_id",
+            "touch_days",
+            "num_segments",
             "created_at",
             "updated_at",
         ])
@@ -289,7 +303,9 @@ fn logs_show_every_attempt_with_twilios_outcome() {
 
     let table = w.run(&["status", "logs", "--search", "A1003"]).ok();
     assert!(
-        table.contains("21211: The 'To' number is not a valid phone number."),
+        table.contains(
+            "21211 not a valid phone number: The 'To' number is not a valid phone number."
+        ),
         "{table}"
     );
     let csv = w
@@ -297,16 +313,18 @@ fn logs_show_every_attempt_with_twilios_outcome() {
         .ok();
     assert!(
         csv.starts_with(
-            "at,appointment,patient,attempt,channel,to,status,duration,answered by,error,sid\n"
+            "at,appointment,patient,attempt,touch,channel,to,status,duration,answered by,error,sid\n"
         ),
         "{csv}"
     );
     let rows = csv_rows(&csv);
     assert_eq!(rows[0][0], "2026-11-24 19:00");
     assert_eq!(
-        (rows[0][6].as_str(), rows[0][7].as_str()),
+        (rows[0][7].as_str(), rows[0][8].as_str()),
         ("completed", "31")
     );
+    // A cell a spreadsheet would take for a formula (a number starting with +) is defused.
+    assert_eq!(rows[0][6], "'+1416***0104");
 }
 
 #[test]
@@ -384,7 +402,12 @@ fn imports_failed_rows_and_runs_in_three_formats() {
             "dispatched",
             "failed",
             "skipped",
-            "error"
+            "error",
+            "outcome",
+            "sites",
+            "left_for_next",
+            "unresolved",
+            "note"
         ])
     );
     let kinds: Vec<&str> = runs
@@ -409,7 +432,10 @@ fn imports_failed_rows_and_runs_in_three_formats() {
         "{table}"
     );
     let csv = w.run(&["status", "runs", "--csv"]).ok();
-    assert!(csv.starts_with("id,kind,started,finished,selected,sent,failed,skipped,error\n"));
+    assert!(
+        csv.starts_with("id,kind,started,finished,selected,sent,failed,skipped,outcome,error\n"),
+        "{csv}"
+    );
 }
 
 #[test]
@@ -436,8 +462,19 @@ fn check_is_silent_and_zero_when_clean_and_one_with_the_list_otherwise() {
     let csv = w.run(&["status", "--check", "--csv"]).stdout();
     assert!(csv.starts_with("kind,subject,at,detail\n"), "{csv}");
 
-    // Two days later the import is no longer that day's business.
+    // Two days later the failed import is no longer that day's business, but nothing has been
+    // imported since: the export is missing.
     w.env("REMINDERS_NOW", "2026-11-26T19:00:00-05:00");
+    let missing = w.run(&["status", "--check", "--json"]);
+    assert_eq!(missing.code(), 1);
+    let j: Value = serde_json::from_str(&missing.stdout()).unwrap();
+    assert_eq!(j.as_array().unwrap().len(), 1, "{j}");
+    assert_eq!(j[0]["kind"], "export_missing");
+    w.write(
+        "csv/next.csv",
+        "appointment_id,patient_id,phone_number,phone_preference,text_preference,appt_date_time\n",
+    );
+    w.run(&["import"]).ok();
     assert_eq!(w.run(&["status", "--check"]).code(), 0);
 
     let (w, _fake) = day();

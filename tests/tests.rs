@@ -9,4 +9,5 @@ mod messages;
 mod schedule;
 mod send;
 mod status;
+mod terminal;
 mod webhook;

@@ -76,9 +76,20 @@ pub fn run(cfg: &Config, args: &Args) -> Result<()> {
     }
     let mut conn = open_db(cfg, args.dry_run)?;
     let user = operator();
+    // Rows per second on a terminal, for files big enough to keep someone waiting.
+    let bar = std::sync::Mutex::new(None::<indicatif::ProgressBar>);
+    let progress = |rows: u64, lines: u64| {
+        if lines < 50_000 {
+            return;
+        }
+        let mut bar = bar.lock().unwrap_or_else(|p| p.into_inner());
+        bar.get_or_insert_with(|| crate::progress::bar(crate::progress::ROWS, None))
+            .set_position(rows);
+    };
     let opts = Options {
         dry_run: args.dry_run,
         force: args.force,
+        progress: Some(&progress),
     };
     let mut outcomes = Vec::new();
     let mut problems = Vec::new();
@@ -104,6 +115,9 @@ pub fn run(cfg: &Config, args: &Args) -> Result<()> {
                 e.context(format!("importing {}", path.display()))
             )),
         }
+    }
+    if let Some(b) = bar.lock().unwrap_or_else(|p| p.into_inner()).take() {
+        b.finish_and_clear();
     }
     if args.dry_run {
         println!("Dry run: nothing was stored, archived or recorded.");

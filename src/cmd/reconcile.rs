@@ -19,7 +19,12 @@ pub struct Args {}
 
 pub fn run(cfg: &Config, _args: &Args) -> Result<()> {
     let mut session = Session::open(cfg, "reconcile", &[])?;
-    let result = session.settle(true);
+    let bar = crate::progress::bar(crate::progress::CHECKS, None);
+    let result = session.settle(true, &|done, total| {
+        bar.set_length(total as u64);
+        bar.set_position(done as u64);
+    });
+    bar.finish_and_clear();
     let (tally, error) = match &result {
         Ok(s) => (
             Tally {

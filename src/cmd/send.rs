@@ -1,7 +1,7 @@
 //! `reminders send`: the first attempt for every appointment due one. Also the printing every
 //! dispatching command shares (`retry` and `import --now` come through here).
 
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 
 use anyhow::Result;
 
@@ -110,24 +110,23 @@ pub fn dispatch_and_print(cfg: &Config, opts: Options, show_messages: bool) -> R
 struct Terminal<'a> {
     cfg: &'a Config,
     kind: RunKind,
-    bar: indicatif::ProgressBar,
+    bar: std::sync::Mutex<indicatif::ProgressBar>,
 }
-
-/// The progress bar: count, rate and time left.
-pub const PROGRESS_TEMPLATE: &str =
-    "{spinner} {pos}/{len} appointments contacted · {per_sec} · about {eta} left {wide_bar}";
 
 impl<'a> Terminal<'a> {
     fn new(cfg: &'a Config, kind: RunKind) -> Self {
         Terminal {
             cfg,
             kind,
-            bar: indicatif::ProgressBar::hidden(),
+            bar: std::sync::Mutex::new(indicatif::ProgressBar::hidden()),
         }
     }
 
     fn done(&self) {
-        self.bar.finish_and_clear();
+        self.bar
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .finish_and_clear();
     }
 }
 
@@ -137,18 +136,18 @@ impl Watch for Terminal<'_> {
         if let Some(warning) = capacity {
             log::warn!("{warning}");
         }
-        if std::io::stderr().is_terminal() && plan.calls + plan.texts > 0 {
-            if let Ok(style) = indicatif::ProgressStyle::with_template(PROGRESS_TEMPLATE) {
-                self.bar.set_style(style);
-            }
-            self.bar
-                .set_draw_target(indicatif::ProgressDrawTarget::stderr());
-            self.bar.set_length(plan.calls + plan.texts);
+        if plan.calls + plan.texts > 0 {
+            let bar =
+                crate::progress::bar(crate::progress::CONTACTS, Some(plan.calls + plan.texts));
+            *self.bar.lock().unwrap_or_else(|p| p.into_inner()) = bar;
         }
     }
 
     fn contacted(&self, appointments: usize) {
-        self.bar.inc(appointments as u64);
+        self.bar
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .inc(appointments as u64);
     }
 }
 

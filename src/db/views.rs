@@ -20,6 +20,7 @@ pub struct Filter {
     pub import: Option<i64>,
     /// Matches the clinic's appointment id or patient id exactly.
     pub search: Option<String>,
+    pub site: Option<String>,
     pub limit: Option<i64>,
 }
 
@@ -44,6 +45,7 @@ fn appointment_filter(f: &Filter) -> String {
     AND {only_filter}a.appt_date_time < coalesce(:to, '~')
     AND (:state IS NULL OR a.status = :state)
     AND (:import IS NULL OR a.import_id = :import)
+    AND (:site IS NULL OR a.site = :site)
     AND {search}",
         in_every_state(&format!("{only_filter}a.status"))
     )
@@ -78,21 +80,30 @@ fn counts_sql() -> String {
     format!(
         "SELECT status, channel, count(*) FROM appointments
          WHERE {} AND appt_date_time >= :from AND appt_date_time < :to AND deleted_at IS NULL
+           AND (:site IS NULL OR +site = :site)
          GROUP BY status, channel ORDER BY status, channel",
         in_every_state("status")
     )
 }
 
 /// How many appointments of `[from, to)` are in each (state, channel).
-pub fn counts(conn: &Connection, from: &str, to: &str) -> Result<Vec<StateCount>> {
+pub fn counts(
+    conn: &Connection,
+    from: &str,
+    to: &str,
+    site: Option<&str>,
+) -> Result<Vec<StateCount>> {
     let mut stmt = conn.prepare(&counts_sql())?;
-    let rows = stmt.query_map(named_params! {":from": from, ":to": to}, |r| {
-        Ok(StateCount {
-            state: r.get(0)?,
-            channel: r.get(1)?,
-            count: r.get(2)?,
-        })
-    })?;
+    let rows = stmt.query_map(
+        named_params! {":from": from, ":to": to, ":site": site},
+        |r| {
+            Ok(StateCount {
+                state: r.get(0)?,
+                channel: r.get(1)?,
+                count: r.get(2)?,
+            })
+        },
+    )?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
@@ -112,12 +123,17 @@ pub struct AppointmentRow {
     pub last_attempt_at: Option<String>,
     pub success_at: Option<String>,
     pub import_id: i64,
+    pub site: String,
+    /// `days_before` of the last touch begun.
+    pub touch_days: Option<u32>,
+    pub withdrawn_reason: Option<String>,
 }
 
 fn appointments_sql(f: &Filter) -> String {
     format!(
         "SELECT a.id, a.appointment_id, a.patient_id, a.phone_number, a.appt_date_time, a.language,
-                a.channel, a.status, a.attempt_count, a.last_attempt_at, a.success_at, a.import_id
+                a.channel, a.status, a.attempt_count, a.last_attempt_at, a.success_at, a.import_id,
+                a.site, a.touch_days, a.withdrawn_reason
          FROM appointments a
          WHERE {} AND (:channel IS NULL OR a.channel = :channel)
          ORDER BY a.appt_date_time, a.id LIMIT :limit",
@@ -131,7 +147,8 @@ pub fn appointments(conn: &Connection, f: &Filter) -> Result<Vec<AppointmentRow>
     let rows = stmt.query_map(
         named_params! {
             ":from": f.from, ":to": f.to, ":state": f.state, ":import": f.import,
-            ":search": f.search, ":channel": f.channel, ":limit": f.limit.unwrap_or(-1),
+            ":search": f.search, ":channel": f.channel, ":site": f.site,
+            ":limit": f.limit.unwrap_or(-1),
         },
         |r| {
             Ok(AppointmentRow {
@@ -147,6 +164,9 @@ pub fn appointments(conn: &Connection, f: &Filter) -> Result<Vec<AppointmentRow>
                 last_attempt_at: r.get(9)?,
                 success_at: r.get(10)?,
                 import_id: r.get(11)?,
+                site: r.get(12)?,
+                touch_days: r.get(13)?,
+                withdrawn_reason: r.get(14)?,
             })
         },
     )?;
@@ -175,13 +195,17 @@ pub struct LogRow {
     pub run_id: Option<i64>,
     pub created_at: String,
     pub updated_at: String,
+    /// The touch (its `days_before`) the attempt belonged to.
+    pub touch_days: Option<u32>,
+    pub num_segments: Option<i64>,
 }
 
 fn logs_sql(f: &Filter) -> String {
     format!(
         "SELECT l.id, a.id, a.appointment_id, a.patient_id, a.appt_date_time, l.attempt, l.channel,
                 l.sid, l.\"to\", l.status, l.duration, l.answered_by, l.error_code,
-                l.error_message, l.start_time, l.end_time, l.run_id, l.created_at, l.updated_at
+                l.error_message, l.start_time, l.end_time, l.run_id, l.created_at, l.updated_at,
+                l.touch_days, l.num_segments
          FROM appointments a JOIN appointment_logs l ON l.appointment_id = a.id
          WHERE {} AND l.deleted_at IS NULL
            AND (:channel IS NULL OR l.channel = :channel)
@@ -197,7 +221,8 @@ pub fn logs(conn: &Connection, f: &Filter) -> Result<Vec<LogRow>> {
     let rows = stmt.query_map(
         named_params! {
             ":from": f.from, ":to": f.to, ":state": f.state, ":import": f.import,
-            ":search": f.search, ":channel": f.channel, ":limit": f.limit.unwrap_or(-1),
+            ":search": f.search, ":channel": f.channel, ":site": f.site,
+            ":limit": f.limit.unwrap_or(-1),
         },
         |r| {
             Ok(LogRow {
@@ -220,6 +245,8 @@ pub fn logs(conn: &Connection, f: &Filter) -> Result<Vec<LogRow>> {
                 run_id: r.get(16)?,
                 created_at: r.get(17)?,
                 updated_at: r.get(18)?,
+                touch_days: r.get(19)?,
+                num_segments: r.get(20)?,
             })
         },
     )?;
@@ -237,6 +264,14 @@ pub struct RunRow {
     pub failed: i64,
     pub skipped: i64,
     pub error: Option<String>,
+    /// completed, failed, interrupted, died, stopped at the end of contact hours.
+    pub outcome: Option<String>,
+    /// The sites it served (empty: all).
+    pub sites: String,
+    pub left_for_next: i64,
+    pub unresolved: i64,
+    /// The fit check's warning.
+    pub note: Option<String>,
 }
 
 /// Runs started in `[from, to)` (either bound optional), newest first.
@@ -247,7 +282,8 @@ pub fn runs(
     limit: Option<i64>,
 ) -> Result<Vec<RunRow>> {
     let mut stmt = conn.prepare(
-        "SELECT id, kind, started_at, finished_at, selected, dispatched, failed, skipped, error
+        "SELECT id, kind, started_at, finished_at, selected, dispatched, failed, skipped, error,
+                outcome, sites, left_for_next, unresolved, note
          FROM runs
          WHERE (:from IS NULL OR started_at >= :from) AND (:to IS NULL OR started_at < :to)
          ORDER BY started_at DESC, id DESC LIMIT :limit",
@@ -265,9 +301,79 @@ pub fn runs(
                 failed: r.get(6)?,
                 skipped: r.get(7)?,
                 error: r.get(8)?,
+                outcome: r.get(9)?,
+                sites: r.get(10)?,
+                left_for_next: r.get(11)?,
+                unresolved: r.get(12)?,
+                note: r.get(13)?,
             })
         },
     )?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// When the latest import started (of any file, whatever became of it).
+pub fn last_import_at(conn: &Connection) -> Result<Option<String>> {
+    Ok(conn.query_row("SELECT max(started_at) FROM imports", [], |r| r.get(0))?)
+}
+
+fn silent_attempts_sql() -> &'static str {
+    "SELECT count(DISTINCT l.sid), min(l.created_at) FROM appointment_logs l
+     WHERE l.created_at >= :from AND l.created_at < :to AND l.created_at < :before
+       AND l.sid IS NOT NULL
+       AND NOT EXISTS (SELECT 1 FROM webhook_events e WHERE e.sid = l.sid)"
+}
+
+/// Calls and texts made in `[from, to)`, before `before`, that no callback was ever received
+/// for: their outcomes reach us only through `reconcile`.
+pub fn silent_attempts(
+    conn: &Connection,
+    from: &str,
+    to: &str,
+    before: &str,
+) -> Result<(i64, Option<String>)> {
+    Ok(conn.query_row(
+        silent_attempts_sql(),
+        named_params! {":from": from, ":to": to, ":before": before},
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?)
+}
+
+/// Twilio error codes that mean the number itself is wrong for the channel (invalid, not a
+/// mobile, unknown or a landline for texts).
+pub const BAD_NUMBER_CODES: [i64; 7] = [21211, 13224, 21217, 21614, 21635, 30005, 30006];
+
+#[derive(Clone, Debug)]
+pub struct BadNumberRow {
+    pub appointment_id: String,
+    pub patient_id: String,
+    pub phone_number: String,
+    pub error_code: i64,
+    pub at: String,
+}
+
+fn bad_numbers_sql() -> String {
+    format!(
+        "SELECT a.appointment_id, a.patient_id, l.\"to\", l.error_code, l.created_at
+         FROM appointment_logs l JOIN appointments a ON a.id = l.appointment_id
+         WHERE l.created_at >= :from AND l.created_at < :to AND l.error_code IN ({})
+         ORDER BY l.created_at, l.id",
+        BAD_NUMBER_CODES.map(|c| c.to_string()).join(", ")
+    )
+}
+
+/// Attempts of `[from, to)` Twilio refused because of the number.
+pub fn bad_numbers(conn: &Connection, from: &str, to: &str) -> Result<Vec<BadNumberRow>> {
+    let mut stmt = conn.prepare(&bad_numbers_sql())?;
+    let rows = stmt.query_map(named_params! {":from": from, ":to": to}, |r| {
+        Ok(BadNumberRow {
+            appointment_id: r.get(0)?,
+            patient_id: r.get(1)?,
+            phone_number: r.get(2)?,
+            error_code: r.get(3)?,
+            at: r.get(4)?,
+        })
+    })?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
@@ -307,7 +413,7 @@ mod tests {
         assert!(logs(&conn, &Filter::default()).unwrap().is_empty());
         assert!(runs(&conn, None, None, None).unwrap().is_empty());
         assert!(
-            counts(&conn, "2026-11-24T00:00:00Z", "2026-11-25T00:00:00Z")
+            counts(&conn, "2026-11-24T00:00:00Z", "2026-11-25T00:00:00Z", None)
                 .unwrap()
                 .is_empty()
         );
@@ -330,9 +436,15 @@ mod tests {
         for sql in [
             "SELECT id FROM imports WHERE started_at >= '1' AND started_at < '2'",
             "SELECT 1 FROM appointments a WHERE a.patient_id = 'P1'",
+            silent_attempts_sql(),
+            &bad_numbers_sql(),
         ] {
             let plan = plan(&conn, sql);
             assert!(plan.contains("USING"), "{sql}: {plan}");
+            assert!(
+                !plan.contains("SCAN l") && !plan.contains("SCAN appointment_logs"),
+                "{sql}: {plan}"
+            );
         }
         // Bounded by time alone, these reach the (status, time) index through the list of
         // every state rather than scanning the table.

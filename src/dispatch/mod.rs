@@ -168,7 +168,7 @@ pub fn run(cfg: &Config, opts: Options, watch: &dyn Watch) -> Result<Summary> {
     let interrupted = Arc::new(AtomicBool::new(false));
     let signals = Signals::watch(&[&stop, &interrupted])?;
     let result = (|| -> Result<()> {
-        summary.settled = session.settle(opts.kind == RunKind::Retry)?;
+        summary.settled = session.settle(opts.kind == RunKind::Retry, &|_, _| {})?;
         let now = session.now();
         let (calls, texts_due) = select::count_due(cfg, &session.conn, &opts, now)?;
         let plan = Plan {

@@ -108,10 +108,14 @@ pub fn awaiting(
     client: &Client,
     rules: &Rules,
     now: DateTime<Utc>,
+    progress: &dyn Fn(usize, usize),
 ) -> Result<Settled> {
     let mut settled = Settled::default();
     let mut asked = std::collections::HashSet::new();
-    for attempt in attempts::awaiting_outcome(conn)? {
+    let open = attempts::awaiting_outcome(conn)?;
+    let total = open.len();
+    for (done, attempt) in open.into_iter().enumerate() {
+        progress(done, total);
         let Some(sid) = attempt.sid.as_deref() else {
             continue;
         };

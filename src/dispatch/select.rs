@@ -14,7 +14,7 @@ use super::Options;
 use crate::clock::{db_time, parse_db_time};
 use crate::config::Config;
 use crate::db::{self, appointments, opt_outs};
-use crate::domain::attention::day_bounds;
+use crate::domain::dates::day_bounds;
 use crate::domain::schedule::{self, RunKind, Verdict};
 use crate::domain::state::{Event, State};
 use crate::domain::templates::MAX_COMBINED;

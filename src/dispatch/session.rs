@@ -60,12 +60,12 @@ impl Session {
 
     /// Resolves attempts a dead run left without a SID and, with `reconcile`, fetches the
     /// outcome of every attempt still lacking one.
-    pub fn settle(&mut self, reconcile: bool) -> Result<Settled> {
+    pub fn settle(&mut self, reconcile: bool, progress: &dyn Fn(usize, usize)) -> Result<Settled> {
         let now = self.now();
         let mut settled = recover::unfinished(&mut self.conn, &self.client, &self.rules, now)
             .context("checking attempts an interrupted run left open")?;
         if reconcile {
-            let s = recover::awaiting(&mut self.conn, &self.client, &self.rules, now)
+            let s = recover::awaiting(&mut self.conn, &self.client, &self.rules, now, progress)
                 .context("reconciling attempts whose outcome has not arrived")?;
             settled.updated += s.updated;
             settled.unresolved += s.unresolved;

@@ -1,77 +1,120 @@
-//! Which day `status` is about, and what on it needs a person: the facts come in as records,
-//! the verdicts go out as data; `cmd/status.rs` does the reading and the printing.
+//! What needs a person (SPEC 12.2): the facts come in as plain records, the items go out as data,
+//! each saying what to do; `cmd/status` does the reading and the printing. An empty list means
+//! nothing is wrong: `status --check` is silent and exits 0.
 
-use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
-use chrono_tz::Tz;
+use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 
-use crate::db::imports::ImportRow;
-use crate::db::views::{AppointmentRow, RunRow};
 use crate::domain::state::State;
+use crate::domain::twilio_errors;
 
-/// The local day of the next appointment at or after `now`; today when nothing is coming.
-pub fn coming_day(next: Option<DateTime<Utc>>, now: DateTime<Utc>, tz: Tz) -> NaiveDate {
-    next.unwrap_or(now).with_timezone(&tz).date_naive()
-}
-
-/// The UTC instants `[start, end)` of a local day. A day can be 23 or 25 hours long, and in a few
-/// zones midnight itself is skipped by DST, so the day starts at its first local time that exists.
-pub fn day_bounds(day: NaiveDate, tz: Tz) -> (DateTime<Utc>, DateTime<Utc>) {
-    (start_of(day, tz), start_of(day + Duration::days(1), tz))
-}
-
-fn start_of(day: NaiveDate, tz: Tz) -> DateTime<Utc> {
-    let mut t = day.and_hms_opt(0, 0, 0).unwrap_or_default();
-    // A DST gap lasts at most a few hours; step through it by quarter hours.
-    for _ in 0..16 {
-        if let Some(dt) = tz.from_local_datetime(&t).earliest() {
-            return dt.with_timezone(&Utc);
-        }
-        t += Duration::minutes(15);
-    }
-    Utc.from_utc_datetime(&day.and_hms_opt(0, 0, 0).unwrap_or_default())
-}
-
-/// The window whose imports and runs belong to a day: from the start of the evening before
-/// (the 19:00 import and send happen then) to the end of the day itself.
-pub fn activity_window(day: NaiveDate, tz: Tz) -> (DateTime<Utc>, DateTime<Utc>) {
-    (start_of(day - Duration::days(1), tz), day_bounds(day, tz).1)
-}
-
-/// One thing a person should look at.
+/// One thing a person should look at, and what to do about it.
 #[derive(Clone, Debug, Serialize, PartialEq, Eq)]
 pub struct Item {
-    /// `failed`, `cancel_requested`, `opted_out`, `import_failed`, `import_rejected_rows`,
-    /// `run_error`.
+    /// `failed`, `cancel_requested`, `opted_out`, `expired_untried`, `import_failed`,
+    /// `import_rejected_rows`, `export_missing`, `run_error`, `run_interrupted`,
+    /// `run_unresolved`, `run_stopped`, `run_capacity`, `callbacks_missing`, `free_text_reply`,
+    /// `number_invalid`.
     pub kind: &'static str,
-    /// What it is about: an appointment id, `import #N` or `<kind> run #N`.
+    /// What it is about: an appointment, `import #N`, `<kind> run #N`, a number.
     pub subject: String,
-    /// When it happened or is for (UTC RFC 3339): the appointment time, or when the import or
-    /// run started.
+    /// When it happened or is for (UTC RFC 3339).
     pub at: String,
+    /// What happened and what to do.
     pub detail: String,
 }
 
-/// Appointments the patient could not be reached for, asked to cancel or opted out; imports
-/// that failed or rejected rows; runs that stopped with an error. Appointments first, by time.
-pub fn items(appointments: &[AppointmentRow], imports: &[ImportRow], runs: &[RunRow]) -> Vec<Item> {
+/// An appointment of the day.
+pub struct Appointment<'a> {
+    pub appointment_id: &'a str,
+    pub patient_id: &'a str,
+    pub at: &'a str,
+    pub state: State,
+    pub attempts: i64,
+    pub channel: &'a str,
+}
+
+pub struct Import<'a> {
+    pub id: i64,
+    pub file_name: &'a str,
+    pub failed: bool,
+    pub rejected_rows: i64,
+    pub started_at: &'a str,
+    pub error: Option<&'a str>,
+}
+
+pub struct Run<'a> {
+    pub id: i64,
+    pub kind: &'a str,
+    pub started_at: &'a str,
+    /// completed, failed, interrupted, died, stopped at the end of contact hours.
+    pub outcome: Option<&'a str>,
+    pub error: Option<&'a str>,
+    pub left_for_next: i64,
+    pub unresolved: i64,
+    /// The fit check's warning.
+    pub note: Option<&'a str>,
+}
+
+/// A reply no word matched.
+pub struct FreeText<'a> {
+    pub phone_masked: String,
+    pub body: &'a str,
+    pub appointment_id: Option<&'a str>,
+    pub received_at: &'a str,
+}
+
+/// An attempt Twilio refused because of the number.
+pub struct BadNumber<'a> {
+    pub appointment_id: &'a str,
+    pub patient_id: &'a str,
+    pub phone_masked: String,
+    pub code: i64,
+    pub at: &'a str,
+}
+
+/// Everything that decides, for one day.
+pub struct Facts<'a> {
+    pub now: DateTime<Utc>,
+    pub appointments: &'a [Appointment<'a>],
+    pub imports: &'a [Import<'a>],
+    pub runs: &'a [Run<'a>],
+    /// When the latest import (of any file) started, and whether an export is expected today.
+    pub last_import: Option<DateTime<Utc>>,
+    pub export_expected_today: bool,
+    /// Attempts over 30 minutes old with a SID and no callback at all, and the oldest.
+    pub silent_attempts: (i64, Option<&'a str>),
+    pub free_text: &'a [FreeText<'a>],
+    pub bad_numbers: &'a [BadNumber<'a>],
+}
+
+/// An export is expected at least this often (the evening's file, with a few hours' slack).
+pub const EXPORT_EVERY_HOURS: i64 = 26;
+
+pub fn items(f: &Facts<'_>) -> Vec<Item> {
     let mut out = Vec::new();
-    for a in appointments {
-        let (kind, detail) = match State::parse(&a.state) {
-            Some(State::Failed) => (
+    export_missing(f, &mut out);
+    for a in f.appointments {
+        let (kind, detail) = match a.state {
+            State::Failed => (
                 "failed",
                 format!(
                     "not reached after {} attempt(s) by {}: tell the patient another way",
-                    a.attempt_count, a.channel
+                    a.attempts, a.channel
                 ),
             ),
-            Some(State::CancelRequested) => (
+            State::CancelRequested => (
                 "cancel_requested",
-                "the patient asked to cancel or reschedule".to_string(),
+                "the patient asked to cancel or reschedule: call them and free the slot".to_string(),
             ),
-            Some(State::OptedOut) => (
+            State::OptedOut => (
                 "opted_out",
-                "the number opted out of reminders: not contacted".to_string(),
+                "the number opted out of reminders: not contacted; remind the patient another way"
+                    .to_string(),
+            ),
+            State::Expired if a.attempts == 0 => (
+                "expired_untried",
+                "the appointment passed without a single attempt (imported late, or no window ran in time): check the cron lines and the export's timing".to_string(),
             ),
             _ => continue,
         };
@@ -81,171 +124,327 @@ pub fn items(appointments: &[AppointmentRow], imports: &[ImportRow], runs: &[Run
                 "appointment {} (patient {})",
                 a.appointment_id, a.patient_id
             ),
-            at: a.appt_date_time.clone(),
+            at: a.at.to_string(),
             detail,
         });
     }
-    for i in imports {
-        if i.status == "failed" {
+    for i in f.imports {
+        if i.failed {
             out.push(Item {
                 kind: "import_failed",
                 subject: format!("import #{}", i.id),
-                at: i.started_at.clone(),
+                at: i.started_at.to_string(),
                 detail: format!(
-                    "{} could not be imported: {}",
+                    "{} could not be imported: {} — fix the export or [csv.columns], then `reminders import --force FILE`",
                     i.file_name,
-                    i.error.as_deref().unwrap_or("no reason recorded")
+                    i.error.unwrap_or("no reason recorded")
                 ),
             });
-        } else if i.failed_rows > 0 {
+        } else if i.rejected_rows > 0 {
             out.push(Item {
                 kind: "import_rejected_rows",
                 subject: format!("import #{}", i.id),
-                at: i.started_at.clone(),
+                at: i.started_at.to_string(),
                 detail: format!(
                     "{}: {} row(s) rejected; see `reminders status failed-rows --import {}`",
-                    i.file_name, i.failed_rows, i.id
+                    i.file_name, i.rejected_rows, i.id
                 ),
             });
         }
     }
-    for r in runs {
-        if let Some(err) = &r.error {
-            out.push(Item {
-                kind: "run_error",
-                subject: format!("{} run #{}", r.kind, r.id),
-                at: r.started_at.clone(),
-                detail: err.clone(),
-            });
-        }
+    for r in f.runs {
+        run_items(r, &mut out);
+    }
+    if f.silent_attempts.0 > 0 {
+        out.push(Item {
+            kind: "callbacks_missing",
+            subject: format!("{} attempt(s)", f.silent_attempts.0),
+            at: f.silent_attempts.1.unwrap_or_default().to_string(),
+            detail: "Twilio's status callbacks have not arrived for over 30 minutes (outcomes only `reconcile` can fetch): check REMINDERS_PUBLIC_URL and the proxy, and that `serve-webhook` is running".to_string(),
+        });
+    }
+    for t in f.free_text {
+        out.push(Item {
+            kind: "free_text_reply",
+            subject: match t.appointment_id {
+                Some(a) => format!("{} about appointment {a}", t.phone_masked),
+                None => t.phone_masked.clone(),
+            },
+            at: t.received_at.to_string(),
+            detail: format!(
+                "the patient wrote: \"{}\" — read it and answer them",
+                t.body.trim()
+            ),
+        });
+    }
+    for b in f.bad_numbers {
+        out.push(Item {
+            kind: "number_invalid",
+            subject: format!(
+                "appointment {} (patient {})",
+                b.appointment_id, b.patient_id
+            ),
+            at: b.at.to_string(),
+            detail: format!(
+                "Twilio: {} for {}: fix the number in the clinic's system",
+                twilio_errors::describe(b.code),
+                b.phone_masked
+            ),
+        });
     }
     out
+}
+
+fn export_missing(f: &Facts<'_>, out: &mut Vec<Item>) {
+    if !f.export_expected_today {
+        return;
+    }
+    let stale = f
+        .last_import
+        .is_none_or(|t| f.now - t > Duration::hours(EXPORT_EVERY_HOURS));
+    if stale {
+        out.push(Item {
+            kind: "export_missing",
+            subject: "the clinic's export".into(),
+            at: f.last_import.map(crate::clock::db_time).unwrap_or_default(),
+            detail: format!(
+                "nothing was imported in the last {EXPORT_EVERY_HOURS} hours{}: check that the clinic's system exported the file into the drop folder and that cron runs `reminders import` in the right folder",
+                f.last_import
+                    .map(|t| format!(" (last import {})", crate::clock::db_time(t)))
+                    .unwrap_or_else(|| " (never)".into())
+            ),
+        });
+    }
+}
+
+fn run_items(r: &Run<'_>, out: &mut Vec<Item>) {
+    let subject = format!("{} run #{}", r.kind, r.id);
+    let at = r.started_at.to_string();
+    let mut push = |kind, detail: String| {
+        out.push(Item {
+            kind,
+            subject: subject.clone(),
+            at: at.clone(),
+            detail,
+        })
+    };
+    match r.outcome {
+        Some("interrupted") | Some("died") => push(
+            "run_interrupted",
+            format!(
+                "the run {} before it finished ({}){}: the next run checks its contacts with Twilio; run `reminders retry` if no window is coming",
+                if r.outcome == Some("died") {
+                    "died"
+                } else {
+                    "was interrupted"
+                },
+                r.error.unwrap_or("no reason recorded"),
+                left(r.left_for_next),
+            ),
+        ),
+        Some("stopped at the end of contact hours") => push(
+            "run_stopped",
+            format!(
+                "contact hours ended during the run{}: they are contacted at the next window (check the run starts early enough, or the rates)",
+                left(r.left_for_next)
+            ),
+        ),
+        _ => {
+            if let Some(e) = r.error {
+                push("run_error", e.to_string());
+            }
+        }
+    }
+    if r.unresolved > 0 {
+        push(
+            "run_unresolved",
+            format!(
+                "{} contact(s) got no clear answer from Twilio: the next `retry` or `reconcile` asks Twilio before anyone is contacted again",
+                r.unresolved
+            ),
+        );
+    }
+    if let Some(note) = r.note {
+        push("run_capacity", note.to_string());
+    }
+}
+
+fn left(n: i64) -> String {
+    if n > 0 {
+        format!("; {n} contact(s) left for the next window")
+    } else {
+        String::new()
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::clock::parse_db_time;
 
-    fn appt(id: &str, state: &str) -> AppointmentRow {
-        AppointmentRow {
-            id: 1,
-            appointment_id: id.into(),
-            patient_id: "P1".into(),
-            phone_number: "+14165550101".into(),
-            appt_date_time: "2026-11-25T14:30:00Z".into(),
-            language: "en".into(),
-            channel: "call".into(),
-            state: state.into(),
-            attempt_count: 3,
-            last_attempt_at: None,
-            success_at: None,
-            import_id: 1,
+    fn appt(id: &str, state: State, attempts: i64) -> Appointment<'_> {
+        Appointment {
+            appointment_id: id,
+            patient_id: "P1",
+            at: "2026-11-25T14:30:00Z",
+            state,
+            attempts,
+            channel: "call",
         }
     }
 
-    fn import(id: i64, status: &str, failed_rows: i64) -> ImportRow {
-        ImportRow {
+    fn run<'a>(id: i64, outcome: Option<&'a str>, error: Option<&'a str>) -> Run<'a> {
+        Run {
             id,
-            file_name: "a.csv".into(),
-            file_path: None,
-            sha256: String::new(),
-            status: status.into(),
-            total_rows: 3,
-            processed_rows: 3,
-            successful_rows: 3 - failed_rows,
-            duplicate_rows: 0,
-            failed_rows,
-            user_id: "ops".into(),
-            started_at: "2026-11-25T00:00:00Z".into(),
-            finished_at: None,
-            error: (status == "failed").then(|| "not a CSV".to_string()),
-            withdrawn_rows: 0,
-            summary: None,
+            kind: "send",
+            started_at: "2026-11-25T00:00:00Z",
+            outcome,
+            error,
+            left_for_next: 0,
+            unresolved: 0,
+            note: None,
+        }
+    }
+
+    fn facts<'a>(
+        appointments: &'a [Appointment<'a>],
+        imports: &'a [Import<'a>],
+        runs: &'a [Run<'a>],
+    ) -> Facts<'a> {
+        Facts {
+            now: parse_db_time("2026-11-25T01:00:00Z").unwrap(),
+            appointments,
+            imports,
+            runs,
+            last_import: parse_db_time("2026-11-25T00:00:00Z"),
+            export_expected_today: true,
+            silent_attempts: (0, None),
+            free_text: &[],
+            bad_numbers: &[],
         }
     }
 
     #[test]
     fn only_what_a_person_must_act_on() {
         let appts = [
-            "pending",
-            "in_flight",
-            "reached",
-            "confirmed",
-            "retry_wait",
-            "expired",
-            "failed",
-            "cancel_requested",
-            "opted_out",
-        ]
-        .map(|s| appt(s, s));
-        let imports = [
-            import(1, "completed", 0),
-            import(2, "completed", 2),
-            import(3, "failed", 0),
-            import(4, "skipped", 0),
+            appt("pending", State::Pending, 0),
+            appt("reached", State::Reached, 1),
+            appt("confirmed", State::Confirmed, 1),
+            appt("expired-tried", State::Expired, 2),
+            appt("withdrawn", State::Withdrawn, 0),
+            appt("failed", State::Failed, 3),
+            appt("cancel", State::CancelRequested, 1),
+            appt("stop", State::OptedOut, 1),
+            appt("expired-untried", State::Expired, 0),
         ];
-        let run = |id: i64, error: Option<&str>| RunRow {
-            id,
-            kind: "send".into(),
-            started_at: "2026-11-25T00:00:00Z".into(),
-            finished_at: None,
-            selected: 0,
-            dispatched: 0,
-            failed: 0,
-            skipped: 0,
-            error: error.map(String::from),
-        };
-        let got = items(
-            &appts,
-            &imports,
-            &[run(1, None), run(2, Some("Twilio 20003"))],
-        );
+        let imports = [
+            Import {
+                id: 1,
+                file_name: "a.csv",
+                failed: false,
+                rejected_rows: 0,
+                started_at: "2026-11-25T00:00:00Z",
+                error: None,
+            },
+            Import {
+                id: 2,
+                file_name: "b.csv",
+                failed: false,
+                rejected_rows: 2,
+                started_at: "2026-11-25T00:00:00Z",
+                error: None,
+            },
+            Import {
+                id: 3,
+                file_name: "c.csv",
+                failed: true,
+                rejected_rows: 0,
+                started_at: "2026-11-25T00:00:00Z",
+                error: Some("no header row"),
+            },
+        ];
+        let mut unresolved = run(4, Some("failed"), Some("no contact could be made"));
+        unresolved.unresolved = 3;
+        let mut stopped = run(5, Some("stopped at the end of contact hours"), None);
+        stopped.left_for_next = 7;
+        stopped.note = Some("12 of 20 contact(s) will not fit");
+        let runs = [
+            run(1, Some("completed"), None),
+            run(
+                2,
+                Some("interrupted"),
+                Some("interrupted (SIGINT or SIGTERM)"),
+            ),
+            run(3, Some("died"), Some("the run died")),
+            unresolved,
+            stopped,
+        ];
+        let got = items(&facts(&appts, &imports, &runs));
         let kinds: Vec<(&str, &str)> = got.iter().map(|i| (i.kind, i.subject.as_str())).collect();
         assert_eq!(
             kinds,
             [
                 ("failed", "appointment failed (patient P1)"),
+                ("cancel_requested", "appointment cancel (patient P1)"),
+                ("opted_out", "appointment stop (patient P1)"),
                 (
-                    "cancel_requested",
-                    "appointment cancel_requested (patient P1)"
+                    "expired_untried",
+                    "appointment expired-untried (patient P1)"
                 ),
-                ("opted_out", "appointment opted_out (patient P1)"),
                 ("import_rejected_rows", "import #2"),
                 ("import_failed", "import #3"),
-                ("run_error", "send run #2"),
+                ("run_interrupted", "send run #2"),
+                ("run_interrupted", "send run #3"),
+                ("run_error", "send run #4"),
+                ("run_unresolved", "send run #4"),
+                ("run_stopped", "send run #5"),
+                ("run_capacity", "send run #5"),
             ]
         );
-        assert!(items(&appts[..6], &imports[..1], &[run(1, None)]).is_empty());
+        assert!(
+            got[10]
+                .detail
+                .contains("7 contact(s) left for the next window")
+        );
+        assert!(items(&facts(&appts[..5], &imports[..1], &runs[..1])).is_empty());
     }
 
     #[test]
-    fn days_follow_the_clinic_zone_across_dst() {
-        let tz = chrono_tz::America::Toronto;
-        let d = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
-        let t = |s: &str| DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc);
-        let (a, b) = day_bounds(d("2026-11-25"), tz);
+    fn a_missing_export_callbacks_free_text_and_bad_numbers() {
+        let free = [FreeText {
+            phone_masked: "+1416***0101".into(),
+            body: " what time? ",
+            appointment_id: Some("A1"),
+            received_at: "2026-11-25T00:30:00Z",
+        }];
+        let bad = [BadNumber {
+            appointment_id: "A2",
+            patient_id: "P2",
+            phone_masked: "+1416***0102".into(),
+            code: 21211,
+            at: "2026-11-25T00:10:00Z",
+        }];
+        let mut f = facts(&[], &[], &[]);
+        f.last_import = parse_db_time("2026-11-23T19:00:00Z");
+        f.silent_attempts = (4, Some("2026-11-25T00:00:00Z"));
+        f.free_text = &free;
+        f.bad_numbers = &bad;
+        let got = items(&f);
+        let kinds: Vec<&str> = got.iter().map(|i| i.kind).collect();
         assert_eq!(
-            (a, b),
-            (t("2026-11-25T05:00:00Z"), t("2026-11-26T05:00:00Z"))
+            kinds,
+            [
+                "export_missing",
+                "callbacks_missing",
+                "free_text_reply",
+                "number_invalid"
+            ]
         );
-        // 2026-11-01 is 25 hours long in Toronto (clocks go back).
-        let (a, b) = day_bounds(d("2026-11-01"), tz);
-        assert_eq!(b - a, Duration::hours(25));
-        // 19:00 local on the 24th is already the 25th in UTC, but the coming day is the 25th
-        // only because of the next appointment; with none it is today.
-        let now = t("2026-11-25T00:00:00Z");
-        assert_eq!(coming_day(None, now, tz), d("2026-11-24"));
-        assert_eq!(
-            coming_day(Some(t("2026-11-25T14:30:00Z")), now, tz),
-            d("2026-11-25")
-        );
-        // In Sao Paulo's old rules midnight was skipped; the day starts at 01:00.
-        let (a, _) = day_bounds(d("2018-11-04"), chrono_tz::America::Sao_Paulo);
-        assert_eq!(a, t("2018-11-04T03:00:00Z"));
-        let (from, to) = activity_window(d("2026-11-25"), tz);
-        assert_eq!(
-            (from, to),
-            (t("2026-11-24T05:00:00Z"), t("2026-11-26T05:00:00Z"))
-        );
+        assert!(got[0].detail.contains("last 26 hours"), "{}", got[0].detail);
+        assert!(got[1].detail.contains("REMINDERS_PUBLIC_URL"));
+        assert!(got[2].detail.contains("\"what time?\""));
+        assert!(got[3].detail.contains("21211") && got[3].detail.contains("fix the number"));
+        f.export_expected_today = false;
+        assert_eq!(items(&f).len(), 3, "no export expected today (a weekend)");
     }
 }

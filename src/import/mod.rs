@@ -36,12 +36,14 @@ pub use source::NotNow;
 use source::Source;
 use store::Store;
 
-#[derive(Clone, Copy, Debug, Default)]
-pub struct Options {
+#[derive(Clone, Copy, Default)]
+pub struct Options<'a> {
     /// Read, check and report everything; store, archive and record nothing.
     pub dry_run: bool,
     /// Import a file whose content was imported before.
     pub force: bool,
+    /// Told of the rows stored so far and the file's lines (for a progress display).
+    pub progress: Option<&'a (dyn Fn(u64, u64) + Sync)>,
 }
 
 /// What the summary says about a file beyond its counts (also stored with the import).
@@ -101,7 +103,7 @@ pub fn import_file(
     path: &Path,
     in_drop_folder: bool,
     user: &str,
-    opts: Options,
+    opts: Options<'_>,
 ) -> Result<Attempt> {
     let source = match Source::open(path, in_drop_folder)? {
         Ok(s) => s,
@@ -195,7 +197,17 @@ pub fn import_file(
     // inside a transaction, hence here).
     conn.pragma_update(None, "foreign_keys", "OFF")?;
     let stored = store_file(
-        conn, cfg, &new, records, &rules, &layout, encoding, bulk, &source, opts,
+        conn,
+        cfg,
+        &new,
+        records,
+        &rules,
+        &layout,
+        encoding,
+        bulk,
+        &source,
+        opts,
+        survey.lines,
     );
     conn.pragma_update(None, "foreign_keys", "ON")?;
     conn.pragma_update(None, "cache_size", previous_cache)?;
@@ -254,7 +266,8 @@ fn store_file<R: BufRead + Send>(
     encoding: survey::Encoding,
     bulk: bool,
     source: &Source,
-    opts: Options,
+    opts: Options<'_>,
+    lines: u64,
 ) -> Result<std::result::Result<Stored, NotNow>> {
     let tx = db::begin(conn)?;
     let import_id = imports::insert(&tx, new, ImportStatus::Completed)?;
@@ -277,7 +290,12 @@ fn store_file<R: BufRead + Send>(
         snapshot: cfg.csv.snapshot,
         tally: store::Tally::default(),
     };
-    let seen = pipeline(records, rules, layout, encoding, &mut store)?;
+    let progress = |rows: u64| {
+        if let Some(p) = opts.progress {
+            p(rows, lines);
+        }
+    };
+    let seen = pipeline(records, rules, layout, encoding, &mut store, &progress)?;
     for (_, sql) in &rebuild {
         tx.execute_batch(sql)
             .context("rebuilding an index after a bulk load")?;
@@ -286,7 +304,7 @@ fn store_file<R: BufRead + Send>(
     if cfg.csv.snapshot {
         let sites = site_table(cfg);
         for (site, day) in &seen.days {
-            let (from, to) = crate::domain::attention::day_bounds(*day, sites.zone(site));
+            let (from, to) = crate::domain::dates::day_bounds(*day, sites.zone(site));
             not_in_export += appointments::withdraw_unlisted(
                 &tx,
                 site,
@@ -345,6 +363,7 @@ fn pipeline<R: BufRead + Send>(
     layout: &layout::Layout,
     encoding: survey::Encoding,
     store: &mut Store<'_>,
+    progress: &dyn Fn(u64),
 ) -> Result<check::Seen> {
     std::thread::scope(|scope| {
         let (send, receive) = std::sync::mpsc::sync_channel::<std::io::Result<Vec<Item>>>(8);
@@ -393,7 +412,10 @@ fn pipeline<R: BufRead + Send>(
                 .and_then(|b| store.batch(&b).map(|()| b));
             match stored {
                 // The reader may be done and gone: then the batch is simply freed here.
-                Ok(b) => drop(recycle.send(b)),
+                Ok(b) => {
+                    progress(store.tally.counts.total as u64);
+                    drop(recycle.send(b));
+                }
                 Err(e) => {
                     result = Err(e);
                     break;
@@ -416,7 +438,7 @@ fn finish_without_rows(
     source: &Source,
     new: &imports::NewImport<'_>,
     mut outcome: Outcome,
-    opts: Options,
+    opts: Options<'_>,
     in_drop_folder: bool,
 ) -> Result<Attempt> {
     if opts.dry_run {

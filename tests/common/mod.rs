@@ -77,7 +77,12 @@ impl Workdir {
 
     /// The real binary, in this directory, with only this test's environment.
     pub fn command(&self, args: &[&str]) -> Command {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_reminders"));
+        self.program(env!("CARGO_BIN_EXE_reminders"), args)
+    }
+
+    /// Any program (e.g. `script`, to give the binary a terminal) with this test's environment.
+    pub fn program(&self, program: &str, args: &[&str]) -> Command {
+        let mut cmd = Command::new(program);
         cmd.current_dir(self.path()).args(args);
         for (k, _) in std::env::vars() {
             if k.starts_with("REMINDERS_") || k.starts_with("TWILIO_") || k == "RUST_LOG" {

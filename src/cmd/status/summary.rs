@@ -9,13 +9,16 @@ use chrono_tz::Tz;
 use rusqlite::Connection;
 use serde::Serialize;
 
-use super::Args;
+use super::{Args, Scope};
 use crate::clock::{db_time, local_display, parse_db_time};
 use crate::config::Config;
 use crate::db::imports::ImportRow;
 use crate::db::views::{self, RunRow, StateCount};
+use chrono::Datelike;
+
 use crate::domain::attention::{self, Item};
-use crate::domain::state;
+use crate::domain::dates;
+use crate::domain::state::{self, State};
 use crate::output::{self, Format, View};
 
 /// How many of the latest imports and runs the summary lists.
@@ -37,23 +40,24 @@ pub(super) fn run(
     cfg: &Config,
     conn: &Connection,
     args: &Args,
+    scope: &Scope,
     format: Format,
     out: &mut impl Write,
 ) -> Result<()> {
-    let tz = cfg.timezone;
-    let day = match args.date {
+    let tz = scope.tz;
+    let day = match scope.date {
         Some(d) => d,
         None => {
             let next = views::next_appointment_at(conn, &db_time(cfg.now()))?;
-            attention::coming_day(next.as_deref().and_then(parse_db_time), cfg.now(), tz)
+            dates::coming_day(next.as_deref().and_then(parse_db_time), cfg.now(), tz)
         }
     };
-    let items = attention_items(conn, day, tz)?;
+    let items = attention_items(cfg, conn, day, tz)?;
     if args.check {
         return check(day, &items, tz, format, out);
     }
-    let (from, to) = attention::day_bounds(day, tz);
-    let counts = views::counts(conn, &db_time(from), &db_time(to))?;
+    let (from, to) = dates::day_bounds(day, tz);
+    let counts = views::counts(conn, &db_time(from), &db_time(to), scope.site.as_deref())?;
     let imports = crate::db::imports::list(conn, Some(LATEST), None)?;
     let runs = views::runs(conn, None, None, Some(LATEST))?;
     let total = counts.iter().map(|c| c.count).sum();
@@ -111,9 +115,10 @@ pub(super) fn run(
     Ok(())
 }
 
-/// The day's appointments, and the imports and runs of the evening before and the day itself.
-fn attention_items(conn: &Connection, day: NaiveDate, tz: Tz) -> Result<Vec<Item>> {
-    let (from, to) = attention::day_bounds(day, tz);
+/// What needs a person for `day`: its appointments, the imports and runs of the evening before
+/// and the day itself, and the signs of trouble of that window (SPEC 12.2).
+fn attention_items(cfg: &Config, conn: &Connection, day: NaiveDate, tz: Tz) -> Result<Vec<Item>> {
+    let (from, to) = dates::day_bounds(day, tz);
     let appointments = views::appointments(
         conn,
         &views::Filter {
@@ -122,11 +127,79 @@ fn attention_items(conn: &Connection, day: NaiveDate, tz: Tz) -> Result<Vec<Item
             ..Default::default()
         },
     )?;
-    let (wfrom, wto) = attention::activity_window(day, tz);
+    let (wfrom, wto) = dates::activity_window(day, tz);
     let (wfrom, wto) = (db_time(wfrom), db_time(wto));
     let imports = views::imports_started(conn, &wfrom, &wto)?;
     let runs = views::runs(conn, Some(&wfrom), Some(&wto), None)?;
-    Ok(attention::items(&appointments, &imports, &runs))
+    let now = cfg.now();
+    let before = db_time(now - chrono::Duration::minutes(30));
+    let silent = views::silent_attempts(conn, &wfrom, &wto, &before)?;
+    let free = crate::db::replies::unmatched(conn, &wfrom, &wto)?;
+    let bad = views::bad_numbers(conn, &wfrom, &wto)?;
+    let today = now.with_timezone(&tz).date_naive();
+    let facts = attention::Facts {
+        now,
+        appointments: &appointments
+            .iter()
+            .map(|a| attention::Appointment {
+                appointment_id: &a.appointment_id,
+                patient_id: &a.patient_id,
+                at: &a.appt_date_time,
+                state: State::parse(&a.state).unwrap_or(State::Failed),
+                attempts: a.attempt_count,
+                channel: &a.channel,
+            })
+            .collect::<Vec<_>>(),
+        imports: &imports
+            .iter()
+            .map(|i| attention::Import {
+                id: i.id,
+                file_name: &i.file_name,
+                failed: i.status == "failed",
+                rejected_rows: i.failed_rows,
+                started_at: &i.started_at,
+                error: i.error.as_deref(),
+            })
+            .collect::<Vec<_>>(),
+        runs: &runs
+            .iter()
+            .map(|r| attention::Run {
+                id: r.id,
+                kind: &r.kind,
+                started_at: &r.started_at,
+                outcome: r.outcome.as_deref(),
+                error: r.error.as_deref(),
+                left_for_next: r.left_for_next,
+                unresolved: r.unresolved,
+                note: r.note.as_deref(),
+            })
+            .collect::<Vec<_>>(),
+        last_import: views::last_import_at(conn)?
+            .as_deref()
+            .and_then(parse_db_time),
+        export_expected_today: cfg.schedule.expect_files.contains(&today.weekday()),
+        silent_attempts: (silent.0, silent.1.as_deref()),
+        free_text: &free
+            .iter()
+            .map(|r| attention::FreeText {
+                phone_masked: crate::mask::phone(&r.phone_number),
+                body: &r.body,
+                appointment_id: r.appointment_id.as_deref(),
+                received_at: &r.received_at,
+            })
+            .collect::<Vec<_>>(),
+        bad_numbers: &bad
+            .iter()
+            .map(|b| attention::BadNumber {
+                appointment_id: &b.appointment_id,
+                patient_id: &b.patient_id,
+                phone_masked: crate::mask::phone(&b.phone_number),
+                code: b.error_code,
+                at: &b.at,
+            })
+            .collect::<Vec<_>>(),
+    };
+    Ok(attention::items(&facts))
 }
 
 /// `--check`: silent and 0 when nothing needs attention; otherwise the list and exit 1.
@@ -143,10 +216,7 @@ fn check(
     let title = format!("Needs attention ({day})");
     output::write(out, format, &attention_view(items, tz, &title))?;
     out.flush()?;
-    Err(anyhow!(
-        "{} item(s) need attention for {day}; see `reminders status --date {day}`",
-        items.len()
-    ))
+    Err(anyhow!("{} item(s) need attention for {day}", items.len()))
 }
 
 /// States down, channels across, totals on both.
@@ -235,6 +305,7 @@ pub(super) fn imports_view<'a>(
         ],
         rows,
         records,
+        hide: &["user", "rows", "duplicates", "started"],
     }
 }
 
@@ -254,6 +325,7 @@ pub(super) fn runs_view<'a>(records: &'a [RunRow], tz: Tz, title: &'a str) -> Vi
                 r.dispatched.to_string(),
                 r.failed.to_string(),
                 r.skipped.to_string(),
+                r.outcome.clone().unwrap_or_default(),
                 output::opt(&r.error),
             ]
         })
@@ -261,10 +333,12 @@ pub(super) fn runs_view<'a>(records: &'a [RunRow], tz: Tz, title: &'a str) -> Vi
     View {
         title,
         header: &[
-            "id", "kind", "started", "finished", "selected", "sent", "failed", "skipped", "error",
+            "id", "kind", "started", "finished", "selected", "sent", "failed", "skipped",
+            "outcome", "error",
         ],
         rows,
         records,
+        hide: &["finished", "skipped", "selected"],
     }
 }
 
@@ -285,5 +359,6 @@ fn attention_view<'a>(items: &'a [Item], tz: Tz, title: &'a str) -> View<'a, Ite
         header: &["kind", "subject", "at", "detail"],
         rows,
         records: items,
+        hide: &[],
     }
 }

@@ -1,0 +1,243 @@
+//! `reminders status`: where everything stands, as tables for people or JSON/CSV for scripts.
+//! The arguments and the view each flag belongs to live here; the summary (the default view)
+//! and `--check` in `summary.rs`, the list views in `views.rs`. Queries are in `db/views.rs`.
+
+mod summary;
+mod views;
+
+use anyhow::Result;
+use chrono::NaiveDate;
+
+use crate::config::Config;
+use crate::db;
+use crate::domain::channel::Channel;
+use crate::domain::dates;
+use crate::domain::state::{self, State};
+use crate::exit::usage;
+use crate::output::Format;
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum ViewName {
+    /// The coming day: counts by state and channel, latest imports and runs, what needs attention.
+    #[default]
+    Summary,
+    /// One line per appointment.
+    Appointments,
+    /// One line per attempt (call or SMS) with Twilio's outcome.
+    Logs,
+    /// One line per imported file.
+    Imports,
+    /// Rows the import rejected, with the reason.
+    FailedRows,
+    /// One line per send, retry or reconcile run.
+    Runs,
+}
+
+#[derive(clap::Args, Debug)]
+#[command(
+    about = "Show where reminders stand (tables; --json or --csv for scripts; --check for cron)",
+    long_about = "Shows the coming appointment day by default: appointments by state and \
+channel, the latest imports and runs, and what needs a person (patients not reached after the \
+last attempt, cancellation requests, opt-outs, failed imports or rejected rows, runs that \
+stopped with an error). Other views list appointments, attempts (logs), imports, rejected rows \
+and runs. Times are shown in the clinic's time zone; phone numbers are masked unless \
+--show-phone.\n\n--check prints only what needs attention and exits 1 when there is any, 0 \
+(silently) when there is none: for cron mail and monitoring.",
+    after_help = "Examples:\n  reminders status                               # the coming day at a glance\n  \
+reminders status --date 2026-11-25\n  \
+reminders status appointments --state failed\n  \
+reminders status appointments --search P503 --show-phone\n  \
+reminders status logs --date 2026-11-25 --channel call\n  \
+reminders status failed-rows --import 3\n  \
+reminders status runs --json\n  \
+reminders status --check || echo 'something needs attention'"
+)]
+pub struct Args {
+    /// What to show.
+    #[arg(value_enum, default_value_t)]
+    pub view: ViewName,
+
+    /// JSON for scripts (shapes documented in README.md).
+    #[arg(long, conflicts_with = "csv")]
+    pub json: bool,
+
+    /// CSV for spreadsheets and scripts (the table's columns).
+    #[arg(long)]
+    pub csv: bool,
+
+    /// The clinic's local day: today, tomorrow, yesterday or YYYY-MM-DD (appointment day; for
+    /// runs, the day they started). Summary default: the day of the next appointment.
+    #[arg(long, value_name = "DAY")]
+    pub date: Option<String>,
+
+    /// Only this site's appointments (with [sites]).
+    #[arg(long, value_name = "NAME")]
+    pub site: Option<String>,
+
+    /// Only appointments in this state (pending, in_flight, reached, confirmed,
+    /// cancel_requested, retry_wait, failed, opted_out, expired, withdrawn).
+    #[arg(long, value_name = "STATE")]
+    pub state: Option<String>,
+
+    /// Only this channel (sms, call, none); for logs, the attempt's channel.
+    #[arg(long, value_name = "CHANNEL")]
+    pub channel: Option<String>,
+
+    /// Only this import.
+    #[arg(long, value_name = "N")]
+    pub import: Option<i64>,
+
+    /// Only the appointment or patient with this id (exact match).
+    #[arg(long, value_name = "ID")]
+    pub search: Option<String>,
+
+    /// At most N lines.
+    #[arg(long, value_name = "N")]
+    pub limit: Option<i64>,
+
+    /// Show phone numbers in full (they are masked by default: they are health data).
+    #[arg(long)]
+    pub show_phone: bool,
+
+    /// Print only what needs attention; exit 1 if anything does, 0 if nothing does.
+    #[arg(long)]
+    pub check: bool,
+}
+
+/// What a view accepts besides the format flags; anything else is a usage error rather than
+/// silently ignored, so a script never reads an unfiltered list it thought was filtered.
+fn allowed(view: ViewName) -> &'static [&'static str] {
+    match view {
+        ViewName::Summary => &["--date", "--check", "--site"],
+        ViewName::Appointments | ViewName::Logs => &[
+            "--date",
+            "--state",
+            "--channel",
+            "--import",
+            "--search",
+            "--limit",
+            "--site",
+        ],
+        ViewName::Imports => &["--import", "--limit"],
+        ViewName::FailedRows => &["--import"],
+        ViewName::Runs => &["--date", "--limit"],
+    }
+}
+
+const VIEWS: [ViewName; 6] = [
+    ViewName::Summary,
+    ViewName::Appointments,
+    ViewName::Logs,
+    ViewName::Imports,
+    ViewName::FailedRows,
+    ViewName::Runs,
+];
+
+fn check_flags(args: &Args) -> Result<()> {
+    let given = [
+        ("--date", args.date.is_some()),
+        ("--state", args.state.is_some()),
+        ("--channel", args.channel.is_some()),
+        ("--import", args.import.is_some()),
+        ("--search", args.search.is_some()),
+        ("--limit", args.limit.is_some()),
+        ("--check", args.check),
+        ("--site", args.site.is_some()),
+    ];
+    let ok = allowed(args.view);
+    for (flag, set) in given {
+        if set && !ok.contains(&flag) {
+            // Say which view takes it: the likely intent.
+            let takers: Vec<String> = VIEWS
+                .iter()
+                .filter(|v| allowed(**v).contains(&flag))
+                .map(|v| format!("`status {}`", view_name(*v)))
+                .collect();
+            let example = VIEWS
+                .iter()
+                .find(|v| allowed(**v).contains(&flag) && **v != ViewName::Summary)
+                .map(|v| format!(", e.g. reminders status {} {flag} …", view_name(*v)))
+                .unwrap_or_default();
+            return Err(usage(format!(
+                "status {}: {flag} does not apply to this view; {} take{} it{example}",
+                view_name(args.view),
+                takers.join(" and "),
+                if takers.len() == 1 { "s" } else { "" },
+            )));
+        }
+    }
+    if let Some(s) = &args.state
+        && State::parse(s).is_none()
+    {
+        let names: Vec<_> = state::ALL.iter().map(|s| s.as_str()).collect();
+        return Err(usage(format!(
+            "--state {s:?}: not a state; one of {}",
+            names.join(", ")
+        )));
+    }
+    if let Some(c) = &args.channel
+        && Channel::parse(c).is_none()
+    {
+        return Err(usage(format!("--channel {c:?}: one of sms, call, none")));
+    }
+    Ok(())
+}
+
+fn view_name(v: ViewName) -> &'static str {
+    match v {
+        ViewName::Summary => "summary",
+        ViewName::Appointments => "appointments",
+        ViewName::Logs => "logs",
+        ViewName::Imports => "imports",
+        ViewName::FailedRows => "failed-rows",
+        ViewName::Runs => "runs",
+    }
+}
+
+/// What `status` works in: the zone its days are read in, and the day `--date` named.
+pub(super) struct Scope {
+    pub tz: chrono_tz::Tz,
+    pub date: Option<NaiveDate>,
+    pub site: Option<String>,
+}
+
+fn scope(cfg: &Config, args: &Args) -> Result<Scope> {
+    if let Some(site) = &args.site {
+        crate::cmd::send::check_sites(cfg, std::slice::from_ref(site))?;
+    }
+    let tz = cfg.site(args.site.as_deref().unwrap_or("")).tz;
+    let today = cfg.now().with_timezone(&tz).date_naive();
+    let date = match &args.date {
+        Some(word) => {
+            Some(dates::parse_day(word, today).map_err(|why| usage(format!("--date {why}")))?)
+        }
+        None => None,
+    };
+    Ok(Scope {
+        tz,
+        date,
+        site: args.site.clone(),
+    })
+}
+
+pub fn run(cfg: &Config, args: &Args) -> Result<()> {
+    check_flags(args)?;
+    let scope = scope(cfg, args)?;
+    let conn = db::open_existing(&cfg.db)?;
+    let format = if args.json {
+        Format::Json
+    } else if args.csv {
+        Format::Csv
+    } else {
+        Format::Table
+    };
+    let mut out = std::io::stdout().lock();
+    match args.view {
+        ViewName::Summary => summary::run(cfg, &conn, args, &scope, format, &mut out),
+        ViewName::Appointments => views::appointments(cfg, &conn, args, &scope, format, &mut out),
+        ViewName::Logs => views::logs(&conn, args, &scope, format, &mut out),
+        ViewName::Imports => views::imports(&conn, args, &scope, format, &mut out),
+        ViewName::FailedRows => views::failed_rows(&conn, args, format, &mut out),
+        ViewName::Runs => views::runs(&conn, args, &scope, format, &mut out),
+    }
+}
