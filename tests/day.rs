@@ -23,9 +23,10 @@ fn the_whole_day_reaches_everyone_it_can_exactly_as_scripted() {
         "reminders.toml",
         "[sending]\ncalls_per_second = 50\nsms_per_second = 50\n",
     );
-    w.fixture(
-        "appointments-2026-11-24.csv",
+    // The demo's own sample: the fixture plus a family of three on one number.
+    w.write(
         "csv/appointments-2026-11-24.csv",
+        reminders::demo::SAMPLE_CSV,
     );
 
     let out = window(
@@ -35,7 +36,7 @@ fn the_whole_day_reaches_everyone_it_can_exactly_as_scripted() {
         script::WINDOWS[0].0,
         &["import", "--now"],
     );
-    assert!(out.contains("20 to contact"), "{out}");
+    assert!(out.contains("23 to contact"), "{out}");
     let after_send = sim.total_contacts();
 
     // 19:10: inside the 30-minute gap. Lost callbacks are reconciled, nobody is contacted.
@@ -55,17 +56,19 @@ fn the_whole_day_reaches_everyone_it_can_exactly_as_scripted() {
 
     let mut wrong = Vec::new();
     for p in script::patients() {
-        let got_state = state(&w, p.appointment_id);
         let got = sim.contacts(p.number);
         let want = Contacts {
             calls: p.calls,
             texts: p.texts,
         };
-        if got_state != p.final_state || got != want {
-            wrong.push(format!(
-                "{} ({}): state {got_state} (want {}), {got:?} (want {want:?})",
-                p.appointment_id, p.story, p.final_state
-            ));
+        for id in p.appointments {
+            let got_state = state(&w, id);
+            if got_state != p.final_state || got != want {
+                wrong.push(format!(
+                    "{id} ({}): state {got_state} (want {}), {got:?} (want {want:?})",
+                    p.story, p.final_state
+                ));
+            }
         }
     }
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
@@ -73,7 +76,7 @@ fn the_whole_day_reaches_everyone_it_can_exactly_as_scripted() {
         final_contacts,
         Contacts {
             calls: 23,
-            texts: 4
+            texts: 5
         }
     );
 
@@ -88,7 +91,22 @@ fn the_whole_day_reaches_everyone_it_can_exactly_as_scripted() {
     assert!(w.count("SELECT count(*) FROM webhook_events") >= 80);
     assert_eq!(
         w.count("SELECT count(*) FROM appointments WHERE success_at IS NOT NULL"),
-        16
+        19
+    );
+    // The family on one number: one French text listing the three times, one shared SID, and
+    // "Oui!" confirmed all three.
+    let family = sim.creates_to("+14165550121");
+    assert_eq!(family.len(), 1);
+    let body = family[0].param("Body").unwrap().to_string();
+    for time in ["à 8 h;", "à 8 h 20", "à 8 h 40"] {
+        assert!(body.contains(time), "{time}: {body}");
+    }
+    assert!(body.contains("ARRET"), "French opt-out line: {body}");
+    assert_eq!(
+        w.count(
+            "SELECT count(DISTINCT l.sid) FROM appointment_logs l JOIN appointments a ON a.id = l.appointment_id WHERE a.appointment_id IN ('A1021', 'A1022', 'A1023')"
+        ),
+        1
     );
 }
 
@@ -119,7 +137,10 @@ fn demo_runs_the_day_and_leaves_nothing_behind() {
     ] {
         assert!(stdout.contains(heading), "{heading}: {stdout}");
     }
-    assert!(stdout.contains("23 call(s) and 4 text(s)"), "{stdout}");
+    assert!(
+        stdout.contains("23 call(s) and 5 text(s) for 23 appointments"),
+        "{stdout}"
+    );
     assert!(!stdout.contains("4165550101"), "numbers masked");
     assert_eq!(
         std::fs::read_dir(tmp.path()).unwrap().count(),

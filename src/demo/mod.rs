@@ -101,8 +101,12 @@ pub fn run() -> Result<()> {
     println!("\n══════ Where every appointment ended ══════");
     status(&cfg, &["status", "appointments", "--date", "2026-11-25"])?;
     let total = sim.total_contacts();
+    let appointments: usize = script::patients()
+        .iter()
+        .map(|p| p.appointments.len())
+        .sum();
     println!(
-        "The simulator placed {} call(s) and {} text(s) for 20 appointments; demo done in {:.1} s.",
+        "The simulator placed {} call(s) and {} text(s) for {appointments} appointments; demo done in {:.1} s.",
         total.calls,
         total.texts,
         started.elapsed().as_secs_f64()

@@ -5,7 +5,8 @@
 use crate::twilio::simulator::Step;
 
 pub struct Patient {
-    pub appointment_id: &'static str,
+    /// A family sharing one number has several appointments and gets one message for them all.
+    pub appointments: &'static [&'static str],
     pub number: &'static str,
     /// One step per request Twilio receives for this number, in order.
     pub steps: Vec<Step>,
@@ -27,8 +28,8 @@ pub const WINDOWS: [(&str, &str); 3] = [
 
 pub fn patients() -> Vec<Patient> {
     use Step::*;
-    let p = |appointment_id, number, steps, story, final_state, calls, texts| Patient {
-        appointment_id,
+    let p = |appointments, number, steps, story, final_state, calls, texts| Patient {
+        appointments,
         number,
         steps,
         story,
@@ -38,7 +39,7 @@ pub fn patients() -> Vec<Patient> {
     };
     vec![
         p(
-            "A1001",
+            &["A1001"],
             "+14165550101",
             vec![Deliver { reply: Some("C") }],
             "text delivered, replies C",
@@ -47,7 +48,7 @@ pub fn patients() -> Vec<Patient> {
             1,
         ),
         p(
-            "A1002",
+            &["A1002"],
             "+14165550102",
             vec![Deliver {
                 reply: Some("STOP"),
@@ -58,7 +59,7 @@ pub fn patients() -> Vec<Patient> {
             1,
         ),
         p(
-            "A1003",
+            &["A1003"],
             "+14165550103",
             vec![Answer { press: Some("1") }],
             "answers, presses 1",
@@ -67,7 +68,7 @@ pub fn patients() -> Vec<Patient> {
             0,
         ),
         p(
-            "A1004",
+            &["A1004"],
             "+14165550104",
             vec![Answer { press: Some("2") }],
             "answers, presses 2",
@@ -76,7 +77,7 @@ pub fn patients() -> Vec<Patient> {
             0,
         ),
         p(
-            "A1005",
+            &["A1005"],
             "+14165550105",
             vec![Voicemail],
             "voicemail takes the message (French)",
@@ -85,7 +86,7 @@ pub fn patients() -> Vec<Patient> {
             0,
         ),
         p(
-            "A1006",
+            &["A1006"],
             "+14165550106",
             vec![NoAnswer, Busy, Answer { press: None }],
             "no answer, busy, answers at 09:00",
@@ -94,7 +95,7 @@ pub fn patients() -> Vec<Patient> {
             0,
         ),
         p(
-            "A1007",
+            &["A1007"],
             "+14165550107",
             vec![
                 Refuse {
@@ -109,7 +110,7 @@ pub fn patients() -> Vec<Patient> {
             0,
         ),
         p(
-            "A1008",
+            &["A1008"],
             "+14165550108",
             vec![NoAnswer, NoAnswer, NoAnswer],
             "never answers",
@@ -118,7 +119,7 @@ pub fn patients() -> Vec<Patient> {
             0,
         ),
         p(
-            "A1009",
+            &["A1009"],
             "+14165550109",
             vec![SentNoReceipt],
             "text sent, carrier gives no receipt",
@@ -127,7 +128,7 @@ pub fn patients() -> Vec<Patient> {
             1,
         ),
         p(
-            "A1010",
+            &["A1010"],
             "+14165550110",
             vec![CallFailed, Answer { press: Some("1") }],
             "call fails, answers at 19:45 and presses 1",
@@ -136,7 +137,7 @@ pub fn patients() -> Vec<Patient> {
             0,
         ),
         p(
-            "A1011",
+            &["A1011"],
             "+14165550111",
             vec![
                 Refuse {
@@ -151,7 +152,7 @@ pub fn patients() -> Vec<Patient> {
             0,
         ),
         p(
-            "A1012",
+            &["A1012"],
             "+14165550112",
             vec![Refuse {
                 http: 400,
@@ -163,7 +164,7 @@ pub fn patients() -> Vec<Patient> {
             0,
         ),
         p(
-            "A1013",
+            &["A1013"],
             "+14165550113",
             vec![LoseFinalCallback(Box::new(Answer { press: None }))],
             "answers, but the callback is lost: reconciled, not called again",
@@ -172,7 +173,7 @@ pub fn patients() -> Vec<Patient> {
             0,
         ),
         p(
-            "A1014",
+            &["A1014"],
             "+14165550114",
             vec![Answer { press: None }],
             "answers",
@@ -181,7 +182,7 @@ pub fn patients() -> Vec<Patient> {
             0,
         ),
         p(
-            "A1015",
+            &["A1015"],
             "+14165550115",
             vec![Undeliver(30006), Answer { press: None }],
             "text undelivered (30006 landline), called at 19:45",
@@ -190,7 +191,7 @@ pub fn patients() -> Vec<Patient> {
             1,
         ),
         p(
-            "A1016",
+            &["A1016"],
             "+14165550116",
             vec![Busy, Answer { press: None }],
             "busy, answers at 19:45",
@@ -199,7 +200,7 @@ pub fn patients() -> Vec<Patient> {
             0,
         ),
         p(
-            "A1017",
+            &["A1017"],
             "+14165550117",
             vec![Answer { press: None }],
             "answers",
@@ -208,7 +209,7 @@ pub fn patients() -> Vec<Patient> {
             0,
         ),
         p(
-            "A1018",
+            &["A1018"],
             "+14165550118",
             vec![NoAnswer, NoAnswer],
             "no answer twice; the 08:30 appointment passes before 09:00",
@@ -217,7 +218,7 @@ pub fn patients() -> Vec<Patient> {
             0,
         ),
         p(
-            "A1019",
+            &["A1019"],
             "+14165550119",
             vec![
                 LoseFinalCallback(Box::new(NoAnswer)),
@@ -229,7 +230,7 @@ pub fn patients() -> Vec<Patient> {
             0,
         ),
         p(
-            "A1020",
+            &["A1020"],
             "+14165550120",
             vec![Refuse {
                 http: 400,
@@ -239,6 +240,17 @@ pub fn patients() -> Vec<Patient> {
             "opted_out",
             0,
             0,
+        ),
+        p(
+            &["A1021", "A1022", "A1023"],
+            "+14165550121",
+            vec![Deliver {
+                reply: Some("Oui!"),
+            }],
+            "a family on one number: one French text lists the three times; \"Oui!\" confirms all three",
+            "confirmed",
+            0,
+            1,
         ),
     ]
 }
