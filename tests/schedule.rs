@@ -189,6 +189,23 @@ fn a_run_reaching_the_end_of_contact_hours_stops_and_the_morning_contacts_the_re
         .unwrap();
     assert_eq!(outcome, "stopped at the end of contact hours");
     assert_eq!(left as usize, 12 - evening);
+    // The evening's check says so, with the count and what happens to them.
+    let check = w.run(&["status", "--check", "--json"]);
+    assert_eq!(check.code(), 1);
+    let items: serde_json::Value = serde_json::from_str(&check.stdout()).unwrap();
+    let stopped = items
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["kind"] == "run_stopped")
+        .unwrap_or_else(|| panic!("{items}"));
+    assert!(
+        stopped["detail"].as_str().unwrap().contains(&format!(
+            "contact hours ended during the run; {} contact(s) left for the next window",
+            12 - evening
+        )),
+        "{stopped}"
+    );
 
     // 09:00: the first attempts that were not made are made, by retry, each exactly once.
     w.env("REMINDERS_NOW", "2026-11-25T09:00:00-05:00");
@@ -277,6 +294,13 @@ fn sigterm_stops_new_contacts_and_the_run_is_recorded_interrupted() {
     assert_eq!(
         w.count("SELECT count(*) FROM appointment_logs WHERE status = 'dispatching'"),
         0
+    );
+    let check = w.run(&["status", "--check"]);
+    assert_eq!(check.code(), 1);
+    assert!(
+        check.stdout().contains("run_interrupted") && check.stdout().contains("was interrupted"),
+        "{}",
+        check.stdout()
     );
     // The next run contacts the rest, each once.
     sim.set_latency(Duration::ZERO);

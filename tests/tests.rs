@@ -3,6 +3,7 @@
 
 mod common;
 
+mod check;
 mod day;
 mod import;
 mod messages;
