@@ -7,6 +7,7 @@ mod check;
 mod day;
 mod import;
 mod messages;
+mod ops;
 mod schedule;
 mod send;
 mod status;
