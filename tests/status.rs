@@ -497,6 +497,7 @@ fn filters_that_do_not_apply_and_bad_values_are_usage_errors() {
         assert_eq!(run.code(), 2, "{args:?}: {}", run.stderr());
     }
     // An empty database is not an error.
+    w.empty_db();
     let out = w.run(&["status"]).ok();
     assert!(out.contains("Appointments on Tue 2026-11-24"), "{out}");
     assert!(out.contains("Needs attention: nothing"), "{out}");

@@ -78,6 +78,9 @@ pub fn run(cfg: &Config, args: &Args) -> Result<()> {
     };
     let mut outcomes = Vec::new();
     let mut problems = Vec::new();
+    // A locked, read-only or full database stops the import of every file alike: the error
+    // keeps its type so the words for it can be found (`db::fault`).
+    let mut database_fault = None;
     for (path, in_drop_folder) in &files {
         // Named by hand, a file is taken as complete; in the drop folder it may still arrive.
         match import::import_file(
@@ -94,6 +97,10 @@ pub fn run(cfg: &Config, args: &Args) -> Result<()> {
                 if !from_drop_folder {
                     problems.push(format!("{} {}", path.display(), why.0));
                 }
+            }
+            Err(e) if db::fault::classify(&e, &cfg.db).is_some() => {
+                database_fault = Some(e.context(format!("importing {}", path.display())));
+                break;
             }
             Err(e) => problems.push(format!(
                 "{:#}",
@@ -121,6 +128,12 @@ pub fn run(cfg: &Config, args: &Args) -> Result<()> {
             ));
         }
     }
+    if let Some(e) = database_fault {
+        for p in &problems {
+            log::error!("{p}");
+        }
+        return Err(e);
+    }
     if !problems.is_empty() {
         anyhow::bail!("{}", problems.join("\n"));
     }
@@ -131,10 +144,13 @@ pub fn run(cfg: &Config, args: &Args) -> Result<()> {
 }
 
 /// The store, or for a dry run with no database yet an empty one in memory: a dry run creates
-/// nothing.
+/// nothing, and reads a database it may not write.
 fn open_db(cfg: &Config, dry_run: bool) -> Result<rusqlite::Connection> {
-    if dry_run && !cfg.db.exists() {
-        return db::open_in_memory();
+    if dry_run {
+        if !cfg.db.exists() {
+            return db::open_in_memory();
+        }
+        return Ok(db::open_to_read(&cfg.db)?.0);
     }
     db::open(&cfg.db)
 }

@@ -170,7 +170,13 @@ fn view_name(v: ViewName) -> &'static str {
 
 pub fn run(cfg: &Config, args: &Args) -> Result<()> {
     check_flags(args)?;
-    let conn = db::open(&cfg.db)?;
+    let (conn, access) = db::open_to_read(&cfg.db)?;
+    if access == db::Access::ReadOnly {
+        log::info!(
+            "{} cannot be written by this process: shown as it is",
+            cfg.db.display()
+        );
+    }
     let format = if args.json {
         Format::Json
     } else if args.csv {

@@ -1,6 +1,9 @@
 //! One dispatching run at a time: an exclusive lock on a file beside the database. A second run
 //! waits a bounded time, then gives up naming the run that holds the lock. The operating system
 //! releases the lock when its holder dies, so a killed run never blocks the next one.
+//!
+//! Commands that do not dispatch ask without waiting: `holder` names the run holding it (the
+//! words for a locked database).
 
 use std::fs::{File, OpenOptions};
 use std::io::{Read, Seek, SeekFrom, Write};
@@ -64,6 +67,23 @@ impl RunLock {
         self.file.write_all(holder.as_bytes())?;
         self.file.flush()?;
         Ok(())
+    }
+}
+
+/// Which other dispatching run holds the lock at `path` right now, asked without waiting and
+/// without creating anything: `None` when nobody does, there is no lock file, or the holder is
+/// this process.
+pub fn holder(path: &Path) -> Option<String> {
+    let mut file = File::open(path).ok()?;
+    match file.try_lock() {
+        Ok(()) => None,
+        Err(std::fs::TryLockError::WouldBlock) => {
+            let text = read_holder(&mut file);
+            let me = std::process::id();
+            let mine = [format!("pid {me},"), format!("pid {me})")];
+            (!mine.iter().any(|m| text.contains(m.as_str()))).then_some(text)
+        }
+        Err(std::fs::TryLockError::Error(_)) => None,
     }
 }
 
