@@ -144,7 +144,8 @@ pub fn run(cfg: &Config, args: &Args) -> Result<()> {
 }
 
 /// The store, or for a dry run with no database yet an empty one in memory: a dry run creates
-/// nothing, and reads a database it may not write.
+/// nothing, and reads a database it may not write. A real import first records runs that died
+/// (SPEC 14: the next command that opens the database does).
 fn open_db(cfg: &Config, dry_run: bool) -> Result<rusqlite::Connection> {
     if dry_run {
         if !cfg.db.exists() {
@@ -152,7 +153,13 @@ fn open_db(cfg: &Config, dry_run: bool) -> Result<rusqlite::Connection> {
         }
         return Ok(db::open_to_read(&cfg.db)?.0);
     }
-    db::open(&cfg.db)
+    let conn = db::open(&cfg.db)?;
+    crate::dispatch::lock::close_dead_runs(
+        &conn,
+        &cfg.lock_path(),
+        &crate::clock::db_time(cfg.now()),
+    );
+    Ok(conn)
 }
 
 /// Whether `file` sits in the drop folder (then it is moved to the archive, else copied).

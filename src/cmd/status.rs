@@ -171,7 +171,11 @@ fn view_name(v: ViewName) -> &'static str {
 pub fn run(cfg: &Config, args: &Args) -> Result<()> {
     check_flags(args)?;
     let (conn, access) = db::open_to_read(&cfg.db)?;
-    if access == db::Access::ReadOnly {
+    // Runs that died are recorded as such by whoever looks next; a database this process may
+    // not write is read as it is.
+    if access == db::Access::ReadWrite {
+        crate::dispatch::lock::close_dead_runs(&conn, &cfg.lock_path(), &db_time(cfg.now()));
+    } else {
         log::info!(
             "{} cannot be written by this process: shown as it is",
             cfg.db.display()
