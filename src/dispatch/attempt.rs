@@ -87,6 +87,9 @@ pub fn run(
         return Ok(Sent::Skipped);
     };
     let outcome = send(conn, ctx, pacer, &claim, req);
+    if let Outcome::Accepted(_) = outcome {
+        ctx.note_contacted();
+    }
     settle(conn, ctx, &claim, req.channel, outcome)
 }
 

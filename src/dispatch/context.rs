@@ -2,7 +2,7 @@
 //! clock, and the run-wide stop (bad credentials, a signal, the end of contact hours).
 
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -26,6 +26,9 @@ pub struct RunCtx<'a> {
     /// Set once: no more texts in this run (the sender may not text); calls go on.
     no_texts: AtomicBool,
     no_texts_reason: Mutex<Option<String>>,
+    /// Requests Twilio is known to have acted on (a call or message exists): what a run that
+    /// ends in a fault reports as contacted.
+    contacted: AtomicI64,
 }
 
 impl<'a> RunCtx<'a> {
@@ -41,7 +44,17 @@ impl<'a> RunCtx<'a> {
             stop_reason: Mutex::new(None),
             no_texts: AtomicBool::new(false),
             no_texts_reason: Mutex::new(None),
+            contacted: AtomicI64::new(0),
         }
+    }
+
+    /// Twilio created a call or message for this run.
+    pub fn note_contacted(&self) {
+        self.contacted.fetch_add(1, Ordering::SeqCst);
+    }
+
+    pub fn contacted(&self) -> i64 {
+        self.contacted.load(Ordering::SeqCst)
     }
 
     pub fn now(&self) -> DateTime<Utc> {

@@ -66,6 +66,8 @@ pub struct Summary {
     pub settled: recover::Settled,
     pub stopped: Option<String>,
     pub tally: runs::Tally,
+    /// Requests Twilio acted on (calls and messages that exist), whatever was recorded.
+    pub contacted: i64,
     /// Why the run counts as failed (recorded on the run; the command exits 1).
     pub error: Option<String>,
 }
@@ -172,13 +174,19 @@ pub fn run(cfg: &Config, opts: Options, watch: &dyn Watch) -> Result<Summary> {
         for (channel, sent) in &results.sent {
             summary.count(*channel, sent);
         }
+        summary.contacted = ctx.contacted();
         summary.stopped = ctx.stop_reason().or_else(|| ctx.texting_stop_reason());
-        if !results.failures.is_empty() {
-            anyhow::bail!(
-                "{} attempt(s) could not be recorded: {}",
-                results.failures.len(),
-                results.failures.join("; ")
-            );
+        let mut failures = results.failures.into_iter();
+        if let Some(first) = failures.next() {
+            // The first keeps its type (a full disk, a lock), so the words for it can be found.
+            let others: Vec<String> = failures.map(|e| format!("{e:#}")).collect();
+            let count = others.len() + 1;
+            let others = if others.is_empty() {
+                String::new()
+            } else {
+                format!(" (the others: {})", others.join("; "))
+            };
+            return Err(first.context(format!("{count} attempt(s) could not be recorded{others}")));
         }
         Ok(())
     })();
@@ -195,8 +203,16 @@ pub fn run(cfg: &Config, opts: Options, watch: &dyn Watch) -> Result<Summary> {
         failed: c.refused + s.refused + c.unanswered + s.unanswered,
         skipped: c.skipped + s.skipped + summary.quiet_hours + summary.too_soon,
     };
-    session.finish(&summary.tally, error.as_deref())?;
-    result?;
+    let finished = session.finish(&summary.tally, error.as_deref());
+    if let Err(e) = result.and(finished) {
+        if db::fault::classify(&e, &cfg.db) == Some(db::fault::Fault::Full) {
+            return Err(e.context(format!(
+                "{} patient(s) had been contacted by this run before it happened; a contact whose attempt could not be recorded is checked with Twilio by the next send or retry, so nobody is contacted twice",
+                summary.contacted
+            )));
+        }
+        return Err(e);
+    }
     summary.error = error;
     Ok(summary)
 }

@@ -15,7 +15,7 @@ use crate::mask;
 /// What became of each contact, and the contacts whose result could not be recorded.
 pub struct Results {
     pub sent: Vec<(Channel, Sent)>,
-    pub failures: Vec<String>,
+    pub failures: Vec<anyhow::Error>,
 }
 
 /// Runs every job; `progress` is told of each one done.
@@ -37,7 +37,7 @@ pub fn run(
                 let mut conn = match db::open(&cfg.db) {
                     Ok(c) => c,
                     Err(e) => {
-                        push(&failures, format!("{e:#}"));
+                        push(&failures, e);
                         return;
                     }
                 };
@@ -57,14 +57,23 @@ pub fn run(
                     };
                     match outcome {
                         Ok(done) => push(&sent, (job.appt.channel, done)),
-                        Err(e) => push(
-                            &failures,
-                            format!(
-                                "appointment {} ({}): {e:#}",
-                                job.appt.appointment_id,
-                                mask::phone(&job.appt.phone_number)
-                            ),
-                        ),
+                        Err(e) => {
+                            // A full disk stays full: contacting more patients whose attempts
+                            // cannot be recorded helps nobody.
+                            if db::fault::classify(&e, &cfg.db) == Some(db::fault::Fault::Full) {
+                                ctx.stop_with(
+                                    "the disk is full (or a file size limit was reached): no new contacts",
+                                );
+                            }
+                            push(
+                                &failures,
+                                e.context(format!(
+                                    "appointment {} ({})",
+                                    job.appt.appointment_id,
+                                    mask::phone(&job.appt.phone_number)
+                                )),
+                            );
+                        }
                     }
                     progress();
                 }
