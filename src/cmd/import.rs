@@ -154,6 +154,10 @@ fn open_db(cfg: &Config, dry_run: bool) -> Result<rusqlite::Connection> {
         return Ok(db::open_to_read(&cfg.db)?.0);
     }
     let conn = db::open(&cfg.db)?;
+    // A file is archived (moved out of the drop folder) right after its rows commit: the
+    // commit must be on the disk first, or a power cut could lose the rows of a file that is
+    // no longer where the next import looks.
+    db::make_durable(&conn)?;
     crate::dispatch::lock::close_dead_runs(
         &conn,
         &cfg.lock_path(),

@@ -69,7 +69,9 @@ pub fn open_existing(path: &Path, busy: Duration) -> Result<Connection> {
 }
 
 /// The pragma that makes each commit wait until it is on the disk (the WAL is synced at every
-/// commit), for connections whose commits are promises to someone else (the listener's 200).
+/// commit; with the default NORMAL only at checkpoints, so a power cut can undo the last
+/// commits). For connections whose commits something outside the database relies on at once:
+/// the listener's 200 to Twilio, an import's rows before its file is archived.
 pub fn make_durable(conn: &Connection) -> Result<()> {
     conn.pragma_update(None, "synchronous", "FULL")?;
     Ok(())
