@@ -250,7 +250,7 @@ fn a_symlink_to_a_secret_is_skipped_without_reading_or_touching_it() {
 #[test]
 fn a_file_still_being_written_is_left_for_the_next_run_and_then_imported_whole() {
     let w = Workdir::new();
-    let rows = 120_000;
+    let rows = 40_000;
     let mut csv = String::from(HEADER);
     for i in 0..rows {
         csv.push_str(&format!(
