@@ -5,6 +5,13 @@ use reminders::config::{Config, Overrides};
 
 fn main() {
     quiet_on_closed_pipe();
+    // Past the file size limit (RLIMIT_FSIZE) the kernel's default is to kill the process with
+    // SIGXFSZ, mid-write and without a word; ignored, the write fails with EFBIG instead and
+    // the command reports it (and a run, how many patients it had contacted).
+    // SAFETY: setting a signal's disposition to SIG_IGN at startup, before any thread exists.
+    unsafe {
+        libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
+    }
     let cli = Cli::parse();
     // The listener logs one line per request: info is its normal level.
     let server = matches!(cli.command, Command::ServeWebhook(_)) && !cli.quiet;
@@ -53,7 +60,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         return reminders::cmd::demo::run(args);
     }
     let cfg = Config::load(&overrides)?;
-    match &cli.command {
+    let done = match &cli.command {
         Command::Import(args) => reminders::cmd::import::run(&cfg, args),
         Command::Send(args) => reminders::cmd::send::run(&cfg, args),
         Command::Retry(args) => reminders::cmd::retry::run(&cfg, args),
@@ -62,7 +69,13 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Withdraw(args) => reminders::cmd::withdraw::run(&cfg, args),
         Command::ServeWebhook(args) => reminders::cmd::serve_webhook::run(&cfg, args),
         Command::Demo(args) => reminders::cmd::demo::run(args),
-    }
+    };
+    // A locked, read-only or full database: words that say what to do, before the detail.
+    done.map_err(|err| {
+        reminders::db::fault::explain(err, &cfg.db, || {
+            reminders::dispatch::lock::holder(&cfg.lock_path())
+        })
+    })
 }
 
 /// Warnings by default, so cron mails only what matters; `-v`/`-q` or `RUST_LOG` change it.

@@ -5,6 +5,7 @@ mod common;
 
 mod check;
 mod day;
+mod faults;
 mod import;
 mod messages;
 mod ops;

@@ -93,6 +93,9 @@ pub fn run(cfg: &Config, args: &Args) -> Result<()> {
     };
     let mut outcomes = Vec::new();
     let mut problems = Vec::new();
+    // A locked, read-only or full database stops the import of every file alike: the error
+    // keeps its type so the words for it can be found (`db::fault`).
+    let mut database_fault = None;
     for (path, in_drop_folder) in &files {
         // Named by hand, a file is taken as complete; in the drop folder it may still arrive.
         match import::import_file(
@@ -109,6 +112,10 @@ pub fn run(cfg: &Config, args: &Args) -> Result<()> {
                 if !from_drop_folder {
                     problems.push(format!("{} {}", path.display(), why.0));
                 }
+            }
+            Err(e) if db::fault::classify(&e, &cfg.db).is_some() => {
+                database_fault = Some(e.context(format!("importing {}", path.display())));
+                break;
             }
             Err(e) => problems.push(format!(
                 "{:#}",
@@ -139,6 +146,12 @@ pub fn run(cfg: &Config, args: &Args) -> Result<()> {
             ));
         }
     }
+    if let Some(e) = database_fault {
+        for p in &problems {
+            log::error!("{p}");
+        }
+        return Err(e);
+    }
     if !problems.is_empty() {
         anyhow::bail!("{}", problems.join("\n"));
     }
@@ -150,12 +163,26 @@ pub fn run(cfg: &Config, args: &Args) -> Result<()> {
 }
 
 /// The store, or for a dry run with no database yet an empty one in memory: a dry run creates
-/// nothing.
+/// nothing, and reads a database it may not write. A real import first records runs that died
+/// (SPEC 14: the next command that opens the database does).
 fn open_db(cfg: &Config, dry_run: bool) -> Result<rusqlite::Connection> {
-    if dry_run && !cfg.db.exists() {
-        return db::open_in_memory();
+    if dry_run {
+        if !cfg.db.exists() {
+            return db::open_in_memory();
+        }
+        return Ok(db::open_to_read(&cfg.db)?.0);
     }
-    db::open(&cfg.db)
+    let conn = db::open(&cfg.db)?;
+    // A file is archived (moved out of the drop folder) right after its rows commit: the
+    // commit must be on the disk first, or a power cut could lose the rows of a file that is
+    // no longer where the next import looks.
+    db::make_durable(&conn)?;
+    crate::dispatch::lock::close_dead_runs(
+        &conn,
+        &cfg.lock_path(),
+        &crate::clock::db_time(cfg.now()),
+    );
+    Ok(conn)
 }
 
 /// Whether `file` sits in the drop folder (then it is moved to the archive, else copied).

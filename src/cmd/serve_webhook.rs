@@ -56,6 +56,7 @@ pub fn run(cfg: &Config, _args: &Args) -> Result<()> {
     webhook::serve(webhook::Options {
         listen,
         db: cfg.db.clone(),
+        lock: cfg.lock_path(),
         token: cfg.twilio.auth_token.clone(),
         settings: Settings {
             public_url,

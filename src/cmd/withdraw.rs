@@ -33,6 +33,7 @@ pub struct Args {
 
 pub fn run(cfg: &Config, args: &Args) -> Result<()> {
     let mut conn = db::open(&cfg.db)?;
+    crate::dispatch::lock::close_dead_runs(&conn, &cfg.lock_path(), &db_time(cfg.now()));
     let id = crate::domain::row::clean_id(&args.appointment_id);
     let patient = args.patient.as_deref().map(crate::domain::row::clean_id);
     let tx = db::begin(&mut conn)?;

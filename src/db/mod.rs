@@ -1,5 +1,10 @@
 //! The SQLite store: one file, WAL, foreign keys, a busy timeout, and migrations run in order
 //! under `PRAGMA user_version`. The file holds patient phone numbers, so it is created 0600.
+//!
+//! Three ways in: `open` for commands that write (it creates the database when there is none,
+//! and says so), `open_existing` for the listener taking up a restored file (never creates),
+//! and `open_to_read` for `status` (never creates; read-only when it cannot write). What went
+//! wrong, in words (locked, read-only, disk full), is `fault`.
 
 pub mod appointments;
 pub mod attempts;
@@ -10,13 +15,15 @@ pub mod runs;
 pub mod views;
 pub mod webhook_events;
 
+pub mod fault;
+
 use std::fs::OpenOptions;
 use std::os::unix::fs::OpenOptionsExt;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
-use rusqlite::Connection;
+use rusqlite::{Connection, OpenFlags};
 
 /// Migrations, in order; the database's `user_version` says how many have run.
 const MIGRATIONS: &[&str] = &[
@@ -29,65 +36,198 @@ const MIGRATIONS: &[&str] = &[
 /// How long a write waits for another process (the listener, a run) to finish its own.
 pub const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// Opens a database that must already exist, for commands that only read it or report on it
-/// (`status`, `export`, `report`): a missing file is an error naming the path — such a command
-/// never creates an empty database wherever it happens to run. A file this account cannot
-/// write is opened read-only.
-pub fn open_existing(path: &Path) -> Result<Connection> {
-    if !path.exists() {
-        anyhow::bail!(
-            "no database at {} (db / REMINDERS_DB / --db): is this the right working directory, or has nothing been imported yet?",
-            path.display()
-        );
-    }
-    let writable = OpenOptions::new().append(true).open(path).is_ok();
-    if writable {
-        return open(path);
-    }
-    let conn = Connection::open_with_flags(
-        path,
-        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
-    )
-    .with_context(|| format!("opening the database {} to read it", path.display()))?;
-    conn.busy_timeout(BUSY_TIMEOUT)?;
-    let version: i64 = conn
-        .pragma_query_value(None, "user_version", |r| r.get(0))
-        .with_context(|| format!("reading the database {}", path.display()))?;
-    if version != MIGRATIONS.len() as i64 {
-        anyhow::bail!(
-            "the database {} is read-only here and at schema version {version}, not {}: run a command that writes it (as its owner) to upgrade it first",
-            path.display(),
-            MIGRATIONS.len()
-        );
-    }
-    Ok(conn)
-}
-
-/// Opens (creating if needed, mode 0600) and migrates the database.
+/// Opens (creating it if there is none yet, mode 0600) and migrates the database, for a command
+/// that writes. An existing database this process cannot write is an error saying so (not
+/// "creating the database": that is said only when one is really being created).
 pub fn open(path: &Path) -> Result<Connection> {
     open_with_timeout(path, BUSY_TIMEOUT)
 }
 
 pub fn open_with_timeout(path: &Path, busy: Duration) -> Result<Connection> {
+    if !exists(path)? {
+        create(path)?;
+    }
+    let conn = connect(path, busy, OpenFlags::SQLITE_OPEN_READ_WRITE)?;
+    writable(conn, path)
+}
+
+/// Opens an existing database for writing, never creating one: what the listener does when it
+/// finds its database file replaced (a restore) or back after a deletion.
+pub fn open_existing(path: &Path, busy: Duration) -> Result<Connection> {
+    if !exists(path)? {
+        bail!("there is no database at {}", path.display());
+    }
+    // A zero-byte file is not a database someone restored: migrating it would silently make
+    // an empty one where the clinic's data should be.
+    if std::fs::metadata(path)?.len() == 0 {
+        bail!(
+            "{} is an empty file, not a reminders database: restore the database there (or remove the file)",
+            path.display()
+        );
+    }
+    let conn = connect(path, busy, OpenFlags::SQLITE_OPEN_READ_WRITE)?;
+    writable(conn, path)
+}
+
+/// The pragma that makes each commit wait until it is on the disk (the WAL is synced at every
+/// commit; with the default NORMAL only at checkpoints, so a power cut can undo the last
+/// commits). For connections whose commits something outside the database relies on at once:
+/// the listener's 200 to Twilio, an import's rows before its file is archived.
+pub fn make_durable(conn: &Connection) -> Result<()> {
+    conn.pragma_update(None, "synchronous", "FULL")?;
+    Ok(())
+}
+
+/// How a reading command got the database.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Access {
+    ReadWrite,
+    /// This process cannot write the database (file, folder or filesystem read-only): it is
+    /// read as it is and nothing in it is changed.
+    ReadOnly,
+}
+
+/// Opens an existing database for a command that reads (`status`): never creates one (a missing
+/// database is an error naming the path, SPEC 12.2), and when this process cannot write it,
+/// opens it read-only instead of failing.
+pub fn open_to_read(path: &Path) -> Result<(Connection, Access)> {
+    if !exists(path)? {
+        bail!(
+            "there is no database at {} (db / REMINDERS_DB / --db): nothing has been imported here yet, or this is not the folder the clinic's cron runs in",
+            path.display()
+        );
+    }
+    // SQLite opens a file it may not write read-only on its own; a folder or filesystem that
+    // is read-only shows when SQLite cannot create the WAL's companion files.
+    let conn = connect(path, BUSY_TIMEOUT, OpenFlags::SQLITE_OPEN_READ_WRITE);
+    let conn = match conn {
+        Ok(c) if !c.is_readonly(rusqlite::MAIN_DB)? => {
+            let mut c = c;
+            migrate(&mut c)
+                .with_context(|| format!("migrating the database {}", path.display()))?;
+            return Ok((c, Access::ReadWrite));
+        }
+        Ok(c) => c,
+        Err(e) if fault::is_cannot_open(&e) => read_only_snapshot(path)?,
+        Err(e) => return Err(e),
+    };
+    schema_is_current(&conn, path)?;
+    Ok((conn, Access::ReadOnly))
+}
+
+/// A read-only folder or filesystem: SQLite cannot make the WAL's shared-memory file, so the
+/// database is read as an unchanging file. That is safe only when no change is waiting in its
+/// WAL (a database closed cleanly has none), and nobody can write it meanwhile (nobody can
+/// create the WAL there either).
+fn read_only_snapshot(path: &Path) -> Result<Connection> {
+    let wal = companion(path, "-wal");
+    if std::fs::metadata(&wal).is_ok_and(|m| m.len() > 0) {
+        bail!(
+            "the database {} cannot be read here: its folder is read-only and {} holds changes not yet in the database (it was not closed cleanly); open it once where it can be written",
+            path.display(),
+            wal.display()
+        );
+    }
+    let mut uri = String::from("file:");
+    for b in path.as_os_str().as_encoded_bytes() {
+        match *b {
+            b'?' | b'#' | b'%' => uri.push_str(&format!("%{b:02X}")),
+            _ => uri.push(char::from(*b)),
+        }
+    }
+    uri.push_str("?immutable=1");
+    let conn = Connection::open_with_flags(
+        &uri,
+        OpenFlags::SQLITE_OPEN_READ_ONLY
+            | OpenFlags::SQLITE_OPEN_URI
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )
+    .with_context(|| format!("opening the database {} read-only", path.display()))?;
+    conn.query_row("SELECT count(*) FROM sqlite_schema", [], |r| {
+        r.get::<_, i64>(0)
+    })
+    .with_context(|| format!("reading the database {}", path.display()))?;
+    Ok(conn)
+}
+
+fn schema_is_current(conn: &Connection, path: &Path) -> Result<()> {
+    let version: i64 = conn
+        .pragma_query_value(None, "user_version", |r| r.get(0))
+        .with_context(|| format!("reading the database {}", path.display()))?;
+    if version != MIGRATIONS.len() as i64 {
+        bail!(
+            "the database {} is at schema version {version}, this program reads version {}, and it cannot be upgraded from here because this process cannot write it: run `reminders status` once as the user who can",
+            path.display(),
+            MIGRATIONS.len()
+        );
+    }
+    Ok(())
+}
+
+/// `path` plus a suffix (`-wal`, `-shm`, `.lock`): SQLite's and our files beside the database.
+pub fn companion(path: &Path, suffix: &str) -> PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push(suffix);
+    PathBuf::from(name)
+}
+
+fn exists(path: &Path) -> Result<bool> {
+    path.try_exists()
+        .with_context(|| format!("looking for the database {}", path.display()))
+}
+
+/// Creates the database file ourselves so it is owner-only from its first byte; SQLite gives
+/// the WAL and shared-memory files the same mode as the database.
+fn create(path: &Path) -> Result<()> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir)
             .with_context(|| format!("creating the database folder {}", dir.display()))?;
     }
-    // Create the file ourselves so it is owner-only from its first byte; SQLite gives the WAL
-    // and shared-memory files the same mode as the database.
+    log::info!("creating the database {}", path.display());
     OpenOptions::new()
-        .create(true)
-        .append(true)
+        .create_new(true)
+        .write(true)
         .mode(0o600)
         .open(path)
+        .or_else(|e| {
+            // Someone else created it meanwhile: theirs is as good.
+            if e.kind() == std::io::ErrorKind::AlreadyExists {
+                Ok(std::fs::File::open(path)?)
+            } else {
+                Err(e)
+            }
+        })
         .with_context(|| format!("creating the database {}", path.display()))?;
-    let mut conn = Connection::open(path)
-        .with_context(|| format!("opening the database {}", path.display()))?;
+    Ok(())
+}
+
+/// A connection to an existing file (never creating one), in WAL mode, with the busy timeout.
+fn connect(path: &Path, busy: Duration, flags: OpenFlags) -> Result<Connection> {
+    let conn = Connection::open_with_flags(
+        path,
+        flags | OpenFlags::SQLITE_OPEN_URI | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )
+    .with_context(|| format!("opening the database {}", path.display()))?;
     conn.busy_timeout(busy)?;
-    conn.pragma_update(None, "journal_mode", "WAL")
-        .with_context(|| format!("switching {} to WAL mode", path.display()))?;
+    // The first read: a file that is not a database, or cannot be read, says so here.
+    let mode: String = conn
+        .pragma_query_value(None, "journal_mode", |r| r.get(0))
+        .with_context(|| format!("reading the database {}", path.display()))?;
+    if !mode.eq_ignore_ascii_case("wal") && !conn.is_readonly(rusqlite::MAIN_DB)? {
+        conn.pragma_update(None, "journal_mode", "WAL")
+            .with_context(|| format!("switching {} to WAL mode", path.display()))?;
+    }
     conn.pragma_update(None, "synchronous", "NORMAL")?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
+    Ok(conn)
+}
+
+/// A connection for a command that writes: refused with clear words when the file cannot be
+/// written, then migrated.
+fn writable(mut conn: Connection, path: &Path) -> Result<Connection> {
+    if conn.is_readonly(rusqlite::MAIN_DB)? {
+        bail!(fault::read_only_words(path));
+    }
     migrate(&mut conn).with_context(|| format!("migrating the database {}", path.display()))?;
     Ok(conn)
 }

@@ -52,14 +52,27 @@ pub fn end(conn: &Connection, id: i64, e: &Ending<'_>, now: &str) -> Result<()> 
     Ok(())
 }
 
-/// Runs that never recorded their end: called while holding the run lock (or having checked
-/// nobody holds it), so none of them is still going. They are closed as died, with what they
-/// had recorded.
-pub fn close_dead(conn: &Connection, now: &str) -> Result<usize> {
+/// What a dead run's error says when the run closing it checks its contacts with Twilio.
+pub const DIED_CHECKED: &str = "the run died before it finished (killed, crashed or the machine stopped); its contacts were checked with Twilio by the next run";
+/// ... and when another command noticed it first.
+pub const DIED_UNCHECKED: &str = "the run died before it finished (killed, crashed or the machine stopped); the next send, retry or reconcile checks its contacts with Twilio";
+
+/// How many runs have not recorded their end.
+pub fn unfinished(conn: &Connection) -> Result<i64> {
+    Ok(conn.query_row(
+        "SELECT count(*) FROM runs WHERE finished_at IS NULL",
+        [],
+        |r| r.get(0),
+    )?)
+}
+
+/// Runs that never recorded their end: called while holding the run lock, so none of them is
+/// still going. They are closed as died (`why`), with what they had recorded.
+pub fn close_dead(conn: &Connection, now: &str, why: &str) -> Result<usize> {
     Ok(conn.execute(
-        "UPDATE runs SET finished_at = :now, outcome = 'died',
-             error = coalesce(error || '; ', '') || 'the run died before it finished (killed, crashed or the machine stopped); its contacts were checked with Twilio by the next run'
+        "UPDATE runs SET finished_at = :now,
+             error = coalesce(error || '; ', '') || :why
          WHERE finished_at IS NULL",
-        named_params! {":now": now},
+        named_params! {":now": now, ":why": why},
     )?)
 }

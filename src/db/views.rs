@@ -281,12 +281,14 @@ pub fn runs(
     to: Option<&str>,
     limit: Option<i64>,
 ) -> Result<Vec<RunRow>> {
+    // Newest first by id: runs are numbered as they start, while a run records its start time
+    // after taking the lock, so two runs of one minute may not be ordered by it.
     let mut stmt = conn.prepare(
         "SELECT id, kind, started_at, finished_at, selected, dispatched, failed, skipped, error,
                 outcome, sites, left_for_next, unresolved, note
          FROM runs
          WHERE (:from IS NULL OR started_at >= :from) AND (:to IS NULL OR started_at < :to)
-         ORDER BY started_at DESC, id DESC LIMIT :limit",
+         ORDER BY id DESC LIMIT :limit",
     )?;
     let rows = stmt.query_map(
         named_params! {":from": from, ":to": to, ":limit": limit.unwrap_or(-1)},

@@ -296,6 +296,7 @@ fn settle(
     let who = mask::phone(&claim.to);
     match outcome {
         Outcome::Accepted(resource) => {
+            ctx.note_contacted();
             let tx = crate::db::begin(conn)?;
             for (log_id, ..) in &claim.members {
                 attempts::set_sid(&tx, *log_id, &resource.sid, &resource.status, &now)?;

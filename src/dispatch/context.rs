@@ -3,7 +3,7 @@
 //! hours, a sender that may not text).
 
 use std::collections::HashSet;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -35,6 +35,9 @@ pub struct RunCtx<'a> {
     no_texts_reason: Mutex<Option<String>>,
     /// Sites whose contact hours ended during the run: nothing more is started there.
     closed: Mutex<HashSet<String>>,
+    /// Requests Twilio is known to have acted on (a call or message exists): what a run that
+    /// ends in a fault reports as contacted.
+    contacted: AtomicI64,
 }
 
 /// What a run is and works with.
@@ -66,7 +69,17 @@ impl<'a> RunCtx<'a> {
             no_texts: AtomicBool::new(false),
             no_texts_reason: Mutex::new(None),
             closed: Mutex::new(HashSet::new()),
+            contacted: AtomicI64::new(0),
         }
+    }
+
+    /// Twilio created a call or message for this run.
+    pub fn note_contacted(&self) {
+        self.contacted.fetch_add(1, Ordering::SeqCst);
+    }
+
+    pub fn contacted(&self) -> i64 {
+        self.contacted.load(Ordering::SeqCst)
     }
 
     /// Shares the stop with a signal handler.

@@ -69,6 +69,8 @@ pub struct Summary {
     pub calls: ChannelTally,
     pub sms: ChannelTally,
     pub selection: select::Counts,
+    /// Requests Twilio acted on (calls and messages that exist), whatever was recorded.
+    pub contacted: i64,
     /// Attempts left `dispatching`: Twilio could not be asked; the next run does.
     pub unresolved: i64,
     pub settled: recover::Settled,
@@ -222,12 +224,18 @@ pub fn run(cfg: &Config, opts: Options, watch: &dyn Watch) -> Result<Summary> {
         } else {
             summary.left_for_next = summary.selection.quiet_hours.max(0) as u64;
         }
-        if !results.failures.is_empty() {
-            anyhow::bail!(
-                "{} attempt(s) could not be recorded: {}",
-                results.failures.len(),
-                results.failures.join("; ")
-            );
+        summary.contacted = ctx.contacted();
+        let mut failures = results.failures.into_iter();
+        if let Some(first) = failures.next() {
+            // The first keeps its type (a full disk, a lock), so the words for it can be found.
+            let others: Vec<String> = failures.map(|e| format!("{e:#}")).collect();
+            let count = others.len() + 1;
+            let others = if others.is_empty() {
+                String::new()
+            } else {
+                format!(" (the others: {})", others.join("; "))
+            };
+            return Err(first.context(format!("{count} attempt(s) could not be recorded{others}")));
         }
         Ok(())
     })();
@@ -246,15 +254,23 @@ pub fn run(cfg: &Config, opts: Options, watch: &dyn Watch) -> Result<Summary> {
         failed: c.refused + s.refused + c.unanswered + s.unanswered,
         skipped: c.skipped + s.skipped + summary.selection.quiet_hours + summary.selection.too_soon,
     };
-    session.finish(&runs::Ending {
+    let finished = session.finish(&runs::Ending {
         tally: &summary.tally,
         error: summary.error.as_deref(),
         outcome: summary.outcome(),
         left_for_next: summary.left_for_next as i64,
         unresolved: summary.unresolved,
         note: summary.capacity.as_deref(),
-    })?;
-    result?;
+    });
+    if let Err(e) = result.and(finished) {
+        if crate::db::fault::classify(&e, &cfg.db) == Some(crate::db::fault::Fault::Full) {
+            return Err(e.context(format!(
+                "{} patient(s) had been contacted by this run before it happened; a contact whose attempt could not be recorded is checked with Twilio by the next send or retry, so nobody is contacted twice",
+                summary.contacted
+            )));
+        }
+        return Err(e);
+    }
     Ok(summary)
 }
 

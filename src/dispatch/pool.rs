@@ -18,7 +18,7 @@ use crate::mask;
 /// What became of each contact, and the contacts whose result could not be recorded.
 pub struct Results {
     pub done: Vec<Done>,
-    pub failures: Vec<String>,
+    pub failures: Vec<anyhow::Error>,
 }
 
 /// Runs `first` and every contact `selector` yields after it. `progress` is told of each
@@ -43,7 +43,7 @@ pub fn run(
                 let mut conn = match db::open(&cfg.db) {
                     Ok(c) => c,
                     Err(e) => {
-                        push(&failures, format!("{e:#}"));
+                        push(&failures, e);
                         return;
                     }
                 };
@@ -60,14 +60,23 @@ pub fn run(
                             progress(d.appointments);
                             push(&done, d);
                         }
-                        Err(e) => push(
-                            &failures,
-                            format!(
-                                "appointment {} ({}): {e:#}",
-                                job.group[0].appointment_id,
-                                mask::phone(&job.group[0].phone_number)
-                            ),
-                        ),
+                        Err(e) => {
+                            // A full disk stays full: contacting more patients whose attempts
+                            // cannot be recorded helps nobody.
+                            if db::fault::classify(&e, &cfg.db) == Some(db::fault::Fault::Full) {
+                                ctx.stop_with(
+                                    "the disk is full (or a file size limit was reached): no new contacts",
+                                );
+                            }
+                            push(
+                                &failures,
+                                e.context(format!(
+                                    "appointment {} ({})",
+                                    job.group[0].appointment_id,
+                                    mask::phone(&job.group[0].phone_number)
+                                )),
+                            );
+                        }
                     }
                 }
             });
@@ -81,7 +90,7 @@ pub fn run(
             next = match selector.next_job() {
                 Ok(j) => j,
                 Err(e) => {
-                    push(&failures, format!("selecting who is due: {e:#}"));
+                    push(&failures, e.context("selecting who is due"));
                     None
                 }
             };

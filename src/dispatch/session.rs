@@ -38,7 +38,7 @@ impl Session {
         )?;
         let conn = db::open(&cfg.db)?;
         // Holding the lock, any run still "not finished" is one that died.
-        runs::close_dead(&conn, &db_time(cfg.now()))?;
+        runs::close_dead(&conn, &db_time(cfg.now()), runs::DIED_CHECKED)?;
         let run_id = runs::start(&conn, kind, sites, &db_time(cfg.now()))?;
         lock.describe(&format!(
             "{kind} run #{run_id} (pid {pid}, started {started})"

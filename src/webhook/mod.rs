@@ -63,6 +63,8 @@ const SHUTDOWN_GRACE: Duration = Duration::from_secs(20);
 pub struct Options {
     pub listen: SocketAddr,
     pub db: PathBuf,
+    /// The run lock beside the database: runs that died are closed only while nobody holds it.
+    pub lock: PathBuf,
     pub token: Secret,
     pub settings: Settings,
     pub clock: Clock,
@@ -80,8 +82,15 @@ struct App {
 
 /// Runs the listener until SIGTERM or SIGINT.
 pub fn serve(opts: Options) -> Result<()> {
-    let conn = crate::db::open(&opts.db)?;
-    let (writer, writer_thread) = Writer::start(conn, opts.settings.clone())?;
+    let store = writer::Store::open(&opts.db, crate::db::BUSY_TIMEOUT)?;
+    if let Some(conn) = store.connection_for_startup() {
+        crate::dispatch::lock::close_dead_runs(conn, &opts.lock, &db_time(opts.clock.now()));
+    }
+    log::info!(
+        "storing callbacks in {} (each answered only once its commit is on the disk: synchronous=FULL)",
+        opts.db.display()
+    );
+    let (writer, writer_thread) = Writer::start(store, opts.settings.clone())?;
     let app = Arc::new(App {
         token: opts.token,
         settings: opts.settings,

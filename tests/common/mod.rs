@@ -100,6 +100,12 @@ impl Workdir {
         Run(out)
     }
 
+    /// An empty database with the schema, as the first command that writes creates it
+    /// (`status` never creates one: SPEC 12.2).
+    pub fn empty_db(&self) {
+        reminders::db::open(&self.join("reminders.db")).expect("creating the database");
+    }
+
     pub fn db(&self) -> Connection {
         Connection::open(self.join("reminders.db")).expect("open db")
     }

@@ -223,7 +223,21 @@ fn scope(cfg: &Config, args: &Args) -> Result<Scope> {
 pub fn run(cfg: &Config, args: &Args) -> Result<()> {
     check_flags(args)?;
     let scope = scope(cfg, args)?;
-    let conn = db::open_existing(&cfg.db)?;
+    let (conn, access) = db::open_to_read(&cfg.db)?;
+    // Runs that died are recorded as such by whoever looks next; a database this process may
+    // not write is read as it is.
+    if access == db::Access::ReadWrite {
+        crate::dispatch::lock::close_dead_runs(
+            &conn,
+            &cfg.lock_path(),
+            &crate::clock::db_time(cfg.now()),
+        );
+    } else {
+        log::info!(
+            "{} cannot be written by this process: shown as it is",
+            cfg.db.display()
+        );
+    }
     let format = if args.json {
         Format::Json
     } else if args.csv {

@@ -33,17 +33,20 @@ pub(super) async fn serve(
     let Ok(listener) = tokio::net::TcpListener::from_std(listener) else {
         return;
     };
+    let mut connections = 0u64;
     loop {
         let accepted = tokio::select! {
             a = listener.accept() => a,
             _ = &mut stop => return,
         };
         let Ok((stream, _)) = accepted else { continue };
+        connections += 1;
+        let connection = connections;
         let app = app.clone();
         tokio::spawn(async move {
             let service = service_fn(move |req| {
                 let app = app.clone();
-                async move { Ok::<_, Infallible>(handle(&app, req).await) }
+                async move { Ok::<_, Infallible>(handle(&app, req, connection).await) }
             });
             // Keep-alive, as at Twilio: a client reuses its connections.
             let _ = http1::Builder::new()
@@ -60,10 +63,14 @@ pub(super) enum Reply {
     Never,
 }
 
-async fn handle(app: &App, req: Request<hyper::body::Incoming>) -> Response<Full<Bytes>> {
+async fn handle(
+    app: &App,
+    req: Request<hyper::body::Incoming>,
+    connection: u64,
+) -> Response<Full<Bytes>> {
     let n = app.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
     app.max_in_flight.fetch_max(n, Ordering::SeqCst);
-    let (reply, latency) = answer(app, req).await;
+    let (reply, latency) = answer(app, req, connection).await;
     // Twilio has acted on the request before its answer travels back: a client killed while
     // waiting has still created the call.
     tokio::time::sleep(latency).await;
@@ -113,7 +120,11 @@ pub(super) fn garbled(g: Garble, created: &serde_json::Value) -> Response<Full<B
     }
 }
 
-async fn answer(app: &App, req: Request<hyper::body::Incoming>) -> (Reply, std::time::Duration) {
+async fn answer(
+    app: &App,
+    req: Request<hyper::body::Incoming>,
+    connection: u64,
+) -> (Reply, std::time::Duration) {
     let arrived = Instant::now();
     let method = req.method().to_string();
     let path = req.uri().path().to_string();
@@ -146,6 +157,7 @@ async fn answer(app: &App, req: Request<hyper::body::Incoming>) -> (Reply, std::
         params: params.clone(),
         at: arrived,
         authorization: authorization.clone(),
+        connection,
     });
     if authorization.as_deref() != Some(app.authorization.as_str()) {
         return (Reply::Now(error(401, 20003, "Authenticate")), latency);

@@ -34,6 +34,9 @@ pub struct Received {
     pub params: Vec<(String, String)>,
     pub at: Instant,
     pub authorization: Option<String>,
+    /// Which TCP connection it came on (numbered from 1 in order of arrival): the same number
+    /// twice is a reused keep-alive connection.
+    pub connection: u64,
 }
 
 impl Received {
