@@ -78,6 +78,13 @@ pub fn make_durable(conn: &Connection) -> Result<()> {
     Ok(())
 }
 
+/// Writes the WAL back into the database file and empties it; `true` when all of it went in
+/// (no reader held part of it back).
+pub fn checkpoint_truncate(conn: &Connection) -> Result<bool> {
+    let busy: i64 = conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| r.get(0))?;
+    Ok(busy == 0)
+}
+
 /// How a reading command got the database.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Access {

@@ -22,3 +22,13 @@ pub fn insert(
     })?;
     Ok(n == 1)
 }
+
+/// A trivial query over the events table: whether the database answers (`/healthz`).
+pub fn probe(conn: &Connection) -> Result<()> {
+    conn.query_row(
+        "SELECT count(*) FROM webhook_events WHERE id = 0",
+        [],
+        |r| r.get::<_, i64>(0),
+    )?;
+    Ok(())
+}

@@ -165,10 +165,8 @@ impl Store {
     /// those: a WAL someone restored with the new file has another identity and is kept).
     fn retire(&mut self) {
         if let Some(old) = self.conn.take() {
-            let emptied = old.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| {
-                r.get::<_, i64>(0)
-            });
-            if !matches!(emptied, Ok(0)) {
+            let emptied = crate::db::checkpoint_truncate(&old);
+            if !matches!(emptied, Ok(true)) {
                 log::warn!(
                     "the replaced database's last changes could not be written back into it ({emptied:?}): they stay with the old file"
                 );
