@@ -2,9 +2,8 @@
 
 use anyhow::Result;
 
-use crate::cmd::send::dispatch_and_print;
+use crate::cmd::send::{RunArgs, run_kind};
 use crate::config::Config;
-use crate::dispatch::Options;
 use crate::domain::schedule::RunKind;
 
 #[derive(clap::Args, Debug)]
@@ -17,33 +16,10 @@ old. Cron runs it at 19:45 and at 09:00 the next day.",
     after_help = "Examples:\n  reminders retry --dry-run\n  reminders retry"
 )]
 pub struct Args {
-    /// List the contacts a run would make now (one line each) and contact nobody.
-    #[arg(long)]
-    pub dry_run: bool,
-
-    /// With --dry-run: also print each message in full.
-    #[arg(long, requires = "dry_run")]
-    pub show_messages: bool,
-
-    /// Contact even outside the configured contact hours (`sending.quiet_hours`).
-    #[arg(long)]
-    pub force: bool,
-
-    /// Only this site's appointments (repeatable); default: every site.
-    #[arg(long = "site", value_name = "NAME")]
-    pub sites: Vec<String>,
+    #[command(flatten)]
+    pub run: RunArgs,
 }
 
 pub fn run(cfg: &Config, args: &Args) -> Result<()> {
-    dispatch_and_print(
-        cfg,
-        Options {
-            kind: RunKind::Retry,
-            dry_run: args.dry_run,
-            force: args.force,
-            limit: None,
-            sites: crate::cmd::send::check_sites(cfg, &args.sites)?,
-        },
-        args.show_messages,
-    )
+    run_kind(cfg, RunKind::Retry, &args.run, None)
 }

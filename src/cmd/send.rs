@@ -22,6 +22,17 @@ reminders send\n  reminders send --limit 5           # at most five contacts\n  
 reminders send --force             # outside contact hours (think twice)"
 )]
 pub struct Args {
+    #[command(flatten)]
+    pub run: RunArgs,
+
+    /// Contact at most N appointments (messages) in this run.
+    #[arg(long, value_name = "N")]
+    pub limit: Option<usize>,
+}
+
+/// What `send` and `retry` both take.
+#[derive(clap::Args, Debug, Default)]
+pub struct RunArgs {
     /// List the contacts a run would make now (one line each) and contact nobody; changes nothing.
     #[arg(long)]
     pub dry_run: bool,
@@ -34,27 +45,28 @@ pub struct Args {
     #[arg(long)]
     pub force: bool,
 
-    /// Contact at most N appointments (messages) in this run.
-    #[arg(long, value_name = "N")]
-    pub limit: Option<usize>,
-
     /// Only this site's appointments (repeatable); default: every site.
     #[arg(long = "site", value_name = "NAME")]
     pub sites: Vec<String>,
 }
 
-pub fn run(cfg: &Config, args: &Args) -> Result<()> {
+/// Runs `kind` with the shared flags, then prints what it did.
+pub fn run_kind(cfg: &Config, kind: RunKind, args: &RunArgs, limit: Option<usize>) -> Result<()> {
     dispatch_and_print(
         cfg,
         Options {
-            kind: RunKind::Send,
+            kind,
             dry_run: args.dry_run,
             force: args.force,
-            limit: args.limit,
+            limit,
             sites: check_sites(cfg, &args.sites)?,
         },
         args.show_messages,
     )
+}
+
+pub fn run(cfg: &Config, args: &Args) -> Result<()> {
+    run_kind(cfg, RunKind::Send, &args.run, args.limit)
 }
 
 /// `--site` values must name configured sites.
@@ -77,16 +89,11 @@ pub fn check_sites(cfg: &Config, sites: &[String]) -> Result<Vec<String>> {
 
 /// `import --now`: send right after importing, with the default options.
 pub fn run_after_import(cfg: &Config, sites: &[String]) -> Result<()> {
-    run(
-        cfg,
-        &Args {
-            dry_run: false,
-            show_messages: false,
-            force: false,
-            limit: None,
-            sites: sites.to_vec(),
-        },
-    )
+    let args = RunArgs {
+        sites: sites.to_vec(),
+        ..RunArgs::default()
+    };
+    run_kind(cfg, RunKind::Send, &args, None)
 }
 
 /// A run (or a dry run) of `opts.kind`, with what it did printed on stdout.

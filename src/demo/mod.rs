@@ -80,10 +80,7 @@ pub fn run() -> Result<()> {
             cmd::retry::run(
                 &cfg,
                 &cmd::retry::Args {
-                    dry_run: false,
-                    show_messages: false,
-                    force: false,
-                    sites: Vec::new(),
+                    run: cmd::send::RunArgs::default(),
                 },
             )
         };
