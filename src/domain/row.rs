@@ -306,13 +306,13 @@ impl Rules<'_> {
         Err(why.join("; "))
     }
 
-    /// The columns no field reads, by their normalised names, as JSON.
+    /// The row's columns kept as data (`Columns::data`), by their normalised names, as JSON.
     fn data<'r>(&self, get: &impl Fn(usize) -> &'r str) -> Option<String> {
-        if self.columns.extra.is_empty() {
+        if self.columns.data.is_empty() {
             return None;
         }
         let mut map = serde_json::Map::new();
-        for &i in &self.columns.extra {
+        for &i in &self.columns.data {
             let key = &self.columns.keys[i];
             if !key.is_empty() && !map.contains_key(key) {
                 map.insert(key.clone(), serde_json::Value::String(get(i).to_string()));
@@ -551,7 +551,14 @@ mod tests {
             (a.phone_number.as_str(), a.channel),
             ("+14165550109", Channel::Call)
         );
-        assert_eq!(a.data.as_deref(), Some(r#"{"provider":"Dr. Li"}"#));
+        // Every column is data but those read under their field's own name (Appt Date, Appt
+        // Time): mapped ones too, under their own headers.
+        assert_eq!(
+            a.data.as_deref(),
+            Some(
+                r#"{"hmphone":"416-555-0109","patnum":"P9","provider":"Dr. Li","txtmsgok":"Yes","wirelessphone":""}"#
+            )
+        );
         let why = failed(check_with(
             &cols,
             &sites,
