@@ -8,7 +8,7 @@ use chrono_tz::Tz;
 
 use crate::domain::channel::{self, Channel, DefaultChannel};
 use crate::domain::columns::{Columns, PhoneColumn, When};
-use crate::domain::datetime::{self, SlashOrder};
+use crate::domain::datetime::{self, SlashOrder, SplitError};
 use crate::domain::phone;
 use crate::domain::sites::SiteTable;
 use crate::domain::values::{self, Words};
@@ -191,8 +191,15 @@ impl Rules<'_> {
         if let Some(at) = at
             && at <= self.now
         {
+            let fields = match c.when {
+                When::DateTime(i) => named(i, "appt_date_time"),
+                When::Split { date, time } => {
+                    format!("{} and {}", named(date, "appt_date"), named(time, "appt_time"))
+                }
+                When::Missing => "appt_date_time".to_string(),
+            };
             problems.push(format!(
-                "the appointment time {} is already in the past",
+                "{fields}: the appointment time {} is already in the past",
                 at.with_timezone(&tz).format("%Y-%m-%d %H:%M")
             ));
         }
@@ -261,11 +268,21 @@ impl Rules<'_> {
                 .map_err(|why| format!("{} '{}' {why}", named(i, "appt_date_time"), get(i).trim())),
             When::Split { date, time } => {
                 datetime::parse_split(get(date), get(time), tz, self.order).map_err(|e| {
-                    // The error names appt_date/appt_time; say which column that is.
-                    let text = e.to_string();
-                    let (from, to) = (named(date, "appt_date"), named(time, "appt_time"));
-                    text.replacen("appt_date", &from, 1)
-                        .replacen("appt_time", &to, 1)
+                    // Each part under the column it came from.
+                    let (d, t) = (named(date, "appt_date"), named(time, "appt_time"));
+                    match e {
+                        SplitError::Date { raw, why } => format!("{d} '{raw}' {why}"),
+                        SplitError::Time { raw, why } => format!("{t} '{raw}' {why}"),
+                        SplitError::Both {
+                            date_raw,
+                            date_why,
+                            time_raw,
+                            time_why,
+                        } => format!("{d} '{date_raw}' {date_why}; {t} '{time_raw}' {time_why}"),
+                        SplitError::Instant { date, time, why } => {
+                            format!("{d} '{date}' with {t} '{time}' {why}")
+                        }
+                    }
                 })
             }
             When::Missing => Err("the file has no appointment time column".into()),
@@ -295,13 +312,23 @@ impl Rules<'_> {
             }
         }
         if why.is_empty() {
-            let names: Vec<String> = self
-                .columns
-                .phones
-                .iter()
-                .map(|p| named(p.index, "phone_number"))
-                .collect();
-            why.push(format!("{} is empty", names.join(" and ")));
+            let phones = &self.columns.phones;
+            why.push(match phones.as_slice() {
+                [one] => format!("{} is empty", named(one.index, "phone_number")),
+                _ => {
+                    let names: Vec<String> = phones
+                        .iter()
+                        .map(|p| {
+                            let name = self.columns.names.get(p.index).map_or("", |n| n.trim());
+                            format!("\"{name}\"")
+                        })
+                        .collect();
+                    format!(
+                        "phone_number is empty in every column it is read from ({})",
+                        names.join(", ")
+                    )
+                }
+            });
         }
         Err(why.join("; "))
     }
@@ -446,7 +473,7 @@ mod tests {
             (
                 5,
                 "2026-11-24 09:30",
-                "the appointment time 2026-11-24 09:30 is already in the past",
+                "appt_date_time: the appointment time 2026-11-24 09:30 is already in the past",
             ),
             (
                 5,
@@ -569,7 +596,9 @@ mod tests {
             "{why}"
         );
         assert!(
-            why.contains("phone_number (column \"WirelessPhone\") and phone_number (column \"HmPhone\") is empty"),
+            why.contains(
+                "phone_number is empty in every column it is read from (\"WirelessPhone\", \"HmPhone\")"
+            ),
             "{why}"
         );
     }

@@ -85,9 +85,10 @@ impl Checker<'_> {
             return Some(self.reject(
                 rec,
                 format!(
-                    "{} fields where the header has {}: is there an unquoted comma (or delimiter) in a value? Nothing of the row was stored, so no value lands in the wrong column",
+                    "{} fields where the header has {}: is there an unquoted {} in a value? Nothing of the row was stored, so no value lands in the wrong column",
                     rec.len(),
-                    cols.width()
+                    cols.width(),
+                    super::layout::delimiter_name(self.layout.delimiter)
                 ),
             ));
         }
