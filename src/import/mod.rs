@@ -138,8 +138,9 @@ pub fn import_file(
         archive_error: None,
     };
 
+    let seen_before = imports::completed_with_sha(conn, &survey.sha256)?;
     if !opts.force
-        && let Some((earlier, earlier_name)) = imports::completed_with_sha(conn, &survey.sha256)?
+        && let Some((earlier, earlier_name)) = &seen_before
     {
         outcome.status = ImportStatus::Skipped;
         outcome.note = Some(format!(
@@ -195,7 +196,17 @@ pub fn import_file(
     // inside a transaction, hence here).
     conn.pragma_update(None, "foreign_keys", "OFF")?;
     let stored = store_file(
-        conn, cfg, &new, records, &rules, &layout, encoding, bulk, &source, opts,
+        conn,
+        cfg,
+        &new,
+        records,
+        &rules,
+        &layout,
+        encoding,
+        bulk,
+        &source,
+        opts,
+        seen_before.is_some(),
     );
     conn.pragma_update(None, "foreign_keys", "ON")?;
     conn.pragma_update(None, "cache_size", previous_cache)?;
@@ -255,6 +266,7 @@ fn store_file<R: BufRead + Send>(
     bulk: bool,
     source: &Source,
     opts: Options,
+    again: bool,
 ) -> Result<std::result::Result<Stored, NotNow>> {
     let tx = db::begin(conn)?;
     let import_id = imports::insert(&tx, new, ImportStatus::Completed)?;
@@ -275,6 +287,7 @@ fn store_file<R: BufRead + Send>(
         import_id,
         now: &now,
         snapshot: cfg.csv.snapshot,
+        again,
         tally: store::Tally::default(),
     };
     let seen = pipeline(records, rules, layout, encoding, &mut store)?;

@@ -35,6 +35,9 @@ pub struct Store<'a> {
     pub now: &'a str,
     /// Snapshot files need to know which stored appointments they listed.
     pub snapshot: bool,
+    /// The file's content was imported before (`import --force`): it brings back nothing
+    /// withdrawn (`dedupe::decide`).
+    pub again: bool,
     pub tally: Tally,
 }
 
@@ -90,7 +93,7 @@ impl Store<'_> {
                         .filter(|(aid, pid, _)| *aid == a.appointment_id && *pid == a.patient_id)
                         .map(|(_, _, s)| s.clone())
                         .collect();
-                    match dedupe::decide(&new.at, &mine) {
+                    match dedupe::decide(&new.at, &mine, self.again) {
                         Decision::New { moved, moved_from } => {
                             self.withdraw_moved(&moved)?;
                             let mut new = new.clone();
