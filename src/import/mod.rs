@@ -300,6 +300,9 @@ fn store_file<R: BufRead + Send>(
         let sites = site_table(cfg);
         for (site, day) in &seen.days {
             let (from, to) = crate::domain::attention::day_bounds(*day, sites.zone(site));
+            // Only what is still ahead: an appointment earlier today may be listed by a row
+            // that failed as past, and one gone by is history, not the export's to withdraw.
+            let from = from.max(cfg.now());
             not_in_export += appointments::withdraw_unlisted(
                 &tx,
                 site,
