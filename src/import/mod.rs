@@ -207,6 +207,7 @@ pub fn import_file(
         &source,
         opts,
         seen_before.is_some(),
+        &outcome.summary,
     );
     conn.pragma_update(None, "foreign_keys", "ON")?;
     conn.pragma_update(None, "cache_size", previous_cache)?;
@@ -267,6 +268,7 @@ fn store_file<R: BufRead + Send>(
     source: &Source,
     opts: Options,
     again: bool,
+    how_read: &Summary,
 ) -> Result<std::result::Result<Stored, NotNow>> {
     let tx = db::begin(conn)?;
     let import_id = imports::insert(&tx, new, ImportStatus::Completed)?;
@@ -319,6 +321,9 @@ fn store_file<R: BufRead + Send>(
         return Ok(Err(not_now));
     }
     let summary = serde_json::json!({
+        "encoding": how_read.encoding,
+        "delimiter": how_read.delimiter,
+        "dates": how_read.dates,
         "per_day": tally.per_day.iter().map(|((site, date), count)| {
             serde_json::json!({"site": site, "date": date, "count": count})
         }).collect::<Vec<_>>(),
