@@ -92,6 +92,17 @@ pub enum Attempt {
     NotNow(NotNow),
 }
 
+/// Where a file comes from: what decides how carefully it is opened, and whether the archive
+/// takes it or a copy of it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Origin {
+    /// Found by listing the drop folder: a symlink is refused and a file still settling is
+    /// left for the next run. Named on the command line, a file is taken as complete.
+    pub listed: bool,
+    /// It sits in the drop folder: moved into the archive. Elsewhere: copied, left in place.
+    pub in_drop_folder: bool,
+}
+
 /// Rows per batch between the reading and the storing threads.
 const BATCH: usize = 512;
 
@@ -99,11 +110,12 @@ pub fn import_file(
     conn: &mut Connection,
     cfg: &Config,
     path: &Path,
-    in_drop_folder: bool,
+    origin: Origin,
     user: &str,
     opts: Options,
 ) -> Result<Attempt> {
-    let source = match Source::open(path, in_drop_folder)? {
+    let in_drop_folder = origin.in_drop_folder;
+    let source = match Source::open(path, origin.listed)? {
         Ok(s) => s,
         Err(not_now) => return Ok(Attempt::NotNow(not_now)),
     };
