@@ -145,7 +145,11 @@ impl Mapping {
 
     /// The phone columns (normalised) a file is read for: those mapped, or `phone_number`.
     pub fn phone_headers(&self) -> Vec<String> {
-        match self.mapped.iter().find(|(f, _, _)| *f == Field::PhoneNumber) {
+        match self
+            .mapped
+            .iter()
+            .find(|(f, _, _)| *f == Field::PhoneNumber)
+        {
             Some((_, h, _)) => h.clone(),
             None => vec![Field::PhoneNumber.name().to_string()],
         }
@@ -450,7 +454,9 @@ mod tests {
         let text = err.to_string();
         // The header as the configuration wrote it.
         assert!(
-            text.starts_with("patient_id is mapped to \"PatNum\" but the file has no such column; "),
+            text.starts_with(
+                "patient_id is mapped to \"PatNum\" but the file has no such column; "
+            ),
             "{text}"
         );
         // With a mapping, the other fields are not found by their own names, but the file's
@@ -500,7 +506,13 @@ mod tests {
         assert_eq!(cols.data, vec![0, 1, 2, 3, 4, 5, 6]);
         // Without a mapping the same header reads `status` and `language`.
         let cols = resolve(
-            &header(&["status", "language", "patient_id", "phone_number", "appt_date_time"]),
+            &header(&[
+                "status",
+                "language",
+                "patient_id",
+                "phone_number",
+                "appt_date_time",
+            ]),
             &Mapping::default(),
         )
         .unwrap();

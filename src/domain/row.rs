@@ -194,7 +194,11 @@ impl Rules<'_> {
             let fields = match c.when {
                 When::DateTime(i) => named(i, "appt_date_time"),
                 When::Split { date, time } => {
-                    format!("{} and {}", named(date, "appt_date"), named(time, "appt_time"))
+                    format!(
+                        "{} and {}",
+                        named(date, "appt_date"),
+                        named(time, "appt_time")
+                    )
                 }
                 When::Missing => "appt_date_time".to_string(),
             };
