@@ -4,6 +4,7 @@
 mod common;
 
 mod day;
+mod exports;
 mod import;
 mod send;
 mod status;
