@@ -4,8 +4,10 @@
 mod common;
 
 mod day;
+mod export_rules;
 mod exports;
 mod import;
+mod moves;
 mod send;
 mod status;
 mod webhook;
