@@ -4,6 +4,7 @@
 mod common;
 
 mod day;
+mod dry_run;
 mod export_rules;
 mod exports;
 mod import;
