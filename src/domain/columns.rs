@@ -184,7 +184,7 @@ pub struct Columns {
     pub extra: Vec<usize>,
     /// Columns kept in the appointment's data (JSON, by normalised header: every one a template
     /// placeholder): all but those read as a field under the field's own name, whose value is
-    /// that field of the appointment.
+    /// that field of the appointment. In key order; of two columns with one key, the first.
     pub data: Vec<usize>,
 }
 
@@ -327,9 +327,12 @@ pub fn resolve(header: &[String], mapping: &Mapping) -> Result<Columns, Missing>
     let extra = (0..keys.len()).filter(|&i| used[i].is_none()).collect();
     // A column read under its field's own name is that field of the appointment, and a
     // placeholder under that name already; every other column is kept in the data.
-    let data = (0..keys.len())
-        .filter(|&i| used[i].is_none_or(|f| keys[i] != f.name()))
+    // In the order the row's JSON lists them (by key), one column per key: the first.
+    let mut data: Vec<usize> = (0..keys.len())
+        .filter(|&i| !keys[i].is_empty() && used[i].is_none_or(|f| keys[i] != f.name()))
         .collect();
+    data.sort_by(|&a, &b| keys[a].cmp(&keys[b]).then(a.cmp(&b)));
+    data.dedup_by(|later, first| keys[*later] == keys[*first]);
     Ok(Columns {
         appointment_id,
         patient_id,
@@ -503,7 +506,19 @@ mod tests {
         assert_eq!((cols.status, cols.language), (None, None));
         assert_eq!(cols.extra, vec![0, 1, 2]);
         // Every column is data: none is read under its field's own name.
-        assert_eq!(cols.data, vec![0, 1, 2, 3, 4, 5, 6]);
+        let data: Vec<&str> = cols.data.iter().map(|&i| cols.keys[i].as_str()).collect();
+        assert_eq!(
+            data,
+            [
+                "appt_start_time",
+                "id",
+                "language",
+                "next_appt",
+                "phone_cell",
+                "pubpid",
+                "status"
+            ]
+        );
         // Without a mapping the same header reads `status` and `language`.
         let cols = resolve(
             &header(&[
