@@ -32,6 +32,8 @@ pub enum Item {
         patient_id: String,
     },
     Reject(Rejected),
+    /// A row the storing side has taken out for a moment (to insert it without a copy).
+    Lent,
 }
 
 /// What the rows told the import beyond the rows themselves.

@@ -423,7 +423,7 @@ fn pipeline<R: BufRead + Send>(
         for batch in receive {
             let stored = batch
                 .map_err(anyhow::Error::from)
-                .and_then(|b| store.batch(&b).map(|()| b));
+                .and_then(|mut b| store.batch(&mut b).map(|()| b));
             match stored {
                 // The reader may be done and gone: then the batch is simply freed here.
                 Ok(b) => drop(recycle.send(b)),

@@ -41,14 +41,40 @@ pub struct Store<'a> {
     pub tally: Tally,
 }
 
+/// FNV-1a: the keys of one run of rows are hashed once each to find repeats, and std's
+/// SipHash (built to resist chosen keys, which a run of 64 rows need not) cost more than the
+/// lookup they save.
+#[derive(Default)]
+struct Fnv(u64);
+
+impl std::hash::Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = if self.0 == 0 {
+            0xcbf2_9ce4_8422_2325
+        } else {
+            self.0
+        };
+        for &b in bytes {
+            h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+        }
+        self.0 = h;
+    }
+}
+
 impl Store<'_> {
-    /// Stores a batch of items in file order.
-    pub fn batch(&mut self, items: &[Item]) -> Result<()> {
+    /// Stores a batch of items in file order. Rows stored are lent to the insert and put back,
+    /// so that what the reading thread allocated goes back to it to be freed.
+    pub fn batch(&mut self, items: &mut [Item]) -> Result<()> {
         let mut start = 0;
         while start < items.len() {
             // A run of rows whose keys are all different (so one lookup serves them all),
             // ending before a cancel, which must see what the rows before it stored.
-            let mut keys = HashSet::new();
+            let mut keys: HashSet<_, std::hash::BuildHasherDefault<Fnv>> =
+                HashSet::with_capacity_and_hasher(INSERT_BATCH, Default::default());
             let mut end = start;
             while end < items.len() && end - start < INSERT_BATCH {
                 match &items[end] {
@@ -62,17 +88,17 @@ impl Store<'_> {
                         end += 1;
                         break;
                     }
-                    Item::Reject(_) => {}
+                    Item::Reject(_) | Item::Lent => {}
                 }
                 end += 1;
             }
-            self.run(&items[start..end])?;
+            self.run(&mut items[start..end])?;
             start = end;
         }
         Ok(())
     }
 
-    fn run(&mut self, items: &[Item]) -> Result<()> {
+    fn run(&mut self, items: &mut [Item]) -> Result<()> {
         let keys: Vec<(&str, &str)> = items
             .iter()
             .filter_map(|i| match i {
@@ -82,8 +108,10 @@ impl Store<'_> {
             .collect();
         let stored = appointments::lookup(self.conn, &keys)?;
         let mut inserts: Vec<NewAppointment> = Vec::new();
+        // Where each insert was lent from.
+        let mut lent: Vec<usize> = Vec::new();
         let mut seen_ids = Vec::new();
-        for item in items {
+        for (at, item) in items.iter_mut().enumerate() {
             self.tally.counts.total += 1;
             match item {
                 Item::Keep(new) => {
@@ -96,10 +124,13 @@ impl Store<'_> {
                     match dedupe::decide(&new.at, &mine, self.again) {
                         Decision::New { moved, moved_from } => {
                             self.withdraw_moved(&moved)?;
-                            let mut new = new.clone();
                             new.moved_from = moved_from;
-                            self.stored(&new);
+                            self.stored(new);
+                            let Item::Keep(new) = std::mem::replace(item, Item::Lent) else {
+                                unreachable!("matched as Keep above");
+                            };
                             inserts.push(new);
+                            lent.push(at);
                         }
                         Decision::Duplicate { id } => {
                             self.tally.counts.duplicates += 1;
@@ -126,10 +157,15 @@ impl Store<'_> {
                     self.tally.counts.withdrawn += 1;
                 }
                 Item::Reject(r) => self.reject(r)?,
+                Item::Lent => unreachable!("only a run's own inserts are lent, and given back"),
             }
         }
         if !inserts.is_empty() {
-            appointments::insert_batch(self.conn, &inserts, self.import_id, self.now)?;
+            let done = appointments::insert_batch(self.conn, &inserts, self.import_id, self.now);
+            for (new, at) in inserts.into_iter().zip(lent) {
+                items[at] = Item::Keep(new);
+            }
+            done?;
         }
         if self.snapshot && !seen_ids.is_empty() {
             appointments::mark_seen(self.conn, &seen_ids, self.import_id)?;
