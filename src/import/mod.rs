@@ -103,6 +103,38 @@ pub struct Origin {
     pub in_drop_folder: bool,
 }
 
+/// How long each step of an import took, logged at info level (`-v`): where a slow import
+/// spends its time, without a profiler.
+struct Phases {
+    last: std::time::Instant,
+    took: Vec<(&'static str, std::time::Duration)>,
+}
+
+impl Phases {
+    fn start() -> Phases {
+        Phases {
+            last: std::time::Instant::now(),
+            took: Vec::new(),
+        }
+    }
+
+    /// The step just finished.
+    fn done(&mut self, step: &'static str) {
+        let now = std::time::Instant::now();
+        self.took.push((step, now - self.last));
+        self.last = now;
+    }
+
+    fn log(&self, file: &str) {
+        let said: Vec<String> = self
+            .took
+            .iter()
+            .map(|(step, d)| format!("{step} {:.2} s", d.as_secs_f64()))
+            .collect();
+        log::info!("{file}: {}", said.join(", "));
+    }
+}
+
 /// Rows per batch between the reading and the storing threads.
 const BATCH: usize = 512;
 
@@ -119,11 +151,13 @@ pub fn import_file(
         Ok(s) => s,
         Err(not_now) => return Ok(Attempt::NotNow(not_now)),
     };
+    let mut phases = Phases::start();
     let survey = survey::survey(&mut source.reader()?)
         .with_context(|| format!("reading {}", path.display()))?;
     if let Err(not_now) = source.unchanged()? {
         return Ok(Attempt::NotNow(not_now));
     }
+    phases.done("checksum and encoding");
     let file_name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -175,6 +209,7 @@ pub fn import_file(
     };
     let (order, order_reason) =
         layout::slash_order(&open, &layout, &cfg.csv, cfg.slash_dates, survey.has_slash)?;
+    phases.done("layout and date order");
     outcome.summary.delimiter = layout::delimiter_name(layout.delimiter);
     outcome.summary.dates = order_reason;
 
@@ -220,6 +255,7 @@ pub fn import_file(
         opts,
         seen_before.is_some(),
         &outcome.summary,
+        &mut phases,
     );
     conn.pragma_update(None, "foreign_keys", "ON")?;
     conn.pragma_update(None, "cache_size", previous_cache)?;
@@ -241,7 +277,9 @@ pub fn import_file(
     outcome.summary.not_in_export = stored.not_in_export;
     if let Some(id) = outcome.import_id {
         archive_into(conn, cfg, &source, id, in_drop_folder, &mut outcome)?;
+        phases.done("archive");
     }
+    phases.log(&file_name);
     Ok(Attempt::Done(Box::new(outcome)))
 }
 
@@ -281,6 +319,7 @@ fn store_file<R: BufRead + Send>(
     opts: Options,
     again: bool,
     how_read: &Summary,
+    phases: &mut Phases,
 ) -> Result<std::result::Result<Stored, NotNow>> {
     let tx = db::begin(conn)?;
     let import_id = imports::insert(&tx, new, ImportStatus::Completed)?;
@@ -305,9 +344,13 @@ fn store_file<R: BufRead + Send>(
         tally: store::Tally::default(),
     };
     let seen = pipeline(records, rules, layout, encoding, &mut store)?;
+    phases.done("rows");
     for (_, sql) in &rebuild {
         tx.execute_batch(sql)
             .context("rebuilding an index after a bulk load")?;
+    }
+    if !rebuild.is_empty() {
+        phases.done("index rebuild");
     }
     let mut not_in_export = 0;
     if cfg.csv.snapshot {
@@ -356,12 +399,14 @@ fn store_file<R: BufRead + Send>(
             summary: Some(&summary),
         },
     )?;
+    phases.done("snapshot and summary");
     if opts.dry_run {
         tx.rollback()?;
     } else {
         tx.commit()
             .with_context(|| format!("saving the import of {}", source.path.display()))?;
     }
+    phases.done("commit");
     Ok(Ok(Stored {
         import_id: (!opts.dry_run).then_some(import_id),
         tally,
