@@ -401,3 +401,45 @@ fn withdraw_by_hand_exits_0_1_or_2() {
         ]
     );
 }
+
+#[test]
+fn a_file_big_enough_for_a_bulk_load_still_finds_what_is_stored() {
+    // The bulk path (a file at least as big as the table) decides which rows need looking up
+    // from a filter of the stored pairs: it must still see every one of them.
+    let w = Workdir::new();
+    let mut first = String::from(HEADER);
+    for i in 0..100 {
+        first.push_str(&format!(
+            "K{i},P{i},416-555-01{:02},2026-11-25 10:00,\n",
+            i % 100
+        ));
+    }
+    w.write("csv/1.csv", first);
+    w.run(&["import"]).ok();
+    let mut big = String::from(HEADER);
+    for i in 0..50_000 {
+        // K0-K49 again (duplicates), K50-K59 at 11:00 (moved), K60-K99 cancelled, then new.
+        let (time, status) = match i {
+            0..50 => ("10:00", ""),
+            50..60 => ("11:00", ""),
+            60..100 => ("10:00", "Cancelled"),
+            _ => ("12:00", ""),
+        };
+        big.push_str(&format!(
+            "K{i},P{i},416-555-{:04},2026-11-25 {time},{status}\n",
+            i % 10_000
+        ));
+    }
+    w.write("csv/2.csv", big);
+    let out = w.run(&["import"]).ok();
+    assert!(
+        out.contains("2.csv: 10 appointment(s) moved to a new time"),
+        "{out}"
+    );
+    assert_eq!(last_counts(&w), (50_000, 49_910, 50, 0, 40));
+    assert_eq!(
+        w.count("SELECT count(*) FROM appointments WHERE status = 'withdrawn'"),
+        50
+    );
+    assert_eq!(w.count("SELECT count(*) FROM appointments"), 100 + 49_910);
+}

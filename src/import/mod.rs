@@ -230,9 +230,11 @@ pub fn import_file(
     // them as they were). Otherwise they are filled row by row in no particular order (phone,
     // time), and SQLite's default 2 MB page cache would spend much of a large import spilling
     // pages to the WAL and reading them back: a bigger cache for the import only.
-    let bulk = bulk_load(survey.lines, appointments::approximate_count(conn)?);
+    let stored_before = appointments::approximate_count(conn)?;
+    let bulk = bulk_load(survey.lines, stored_before)
+        .then(|| stored_before.max(0) as usize + survey.lines as usize);
     let previous_cache: i64 = conn.pragma_query_value(None, "cache_size", |r| r.get(0))?;
-    if !bulk {
+    if bulk.is_none() {
         conn.pragma_update(None, "cache_size", IMPORT_CACHE_SIZE)?;
     }
     // With foreign keys on, SQLite must be able to undo a multi-row insert half-way (a row
@@ -314,7 +316,8 @@ fn store_file<R: BufRead + Send>(
     rules: &Rules<'_>,
     layout: &layout::Layout,
     encoding: survey::Encoding,
-    bulk: bool,
+    // A bulk load, and how many (appointment, patient) pairs it may hold in all.
+    bulk: Option<usize>,
     source: &Source,
     opts: Options,
     again: bool,
@@ -323,7 +326,7 @@ fn store_file<R: BufRead + Send>(
 ) -> Result<std::result::Result<Stored, NotNow>> {
     let tx = db::begin(conn)?;
     let import_id = imports::insert(&tx, new, ImportStatus::Completed)?;
-    let rebuild = if bulk {
+    let rebuild = if bulk.is_some() {
         // Let SQLite sort for the index rebuild on a second core.
         tx.pragma_update(None, "threads", 2)?;
         let indexes = appointments::secondary_indexes(&tx)?;
@@ -335,15 +338,29 @@ fn store_file<R: BufRead + Send>(
         Vec::new()
     };
     let now = db_time(cfg.now());
-    let mut store = Store {
-        conn: &tx,
-        import_id,
-        now: &now,
-        snapshot: cfg.csv.snapshot,
-        again,
-        tally: store::Tally::default(),
+    let filter = match bulk {
+        Some(pairs) => {
+            let mut filter = store::MayBeStored::for_keys(pairs);
+            appointments::each_key(&tx, |a, p| filter.add(a, p))?;
+            Some(filter)
+        }
+        None => None,
     };
-    let seen = pipeline(records, rules, layout, encoding, &mut store)?;
+    // The store's kept statements borrow the transaction: they are done with before it is.
+    let (seen, tally) = {
+        let mut store = Store {
+            conn: &tx,
+            batches: appointments::Batches::new(&tx)?,
+            import_id,
+            now: &now,
+            snapshot: cfg.csv.snapshot,
+            again,
+            filter,
+            tally: store::Tally::default(),
+        };
+        let seen = pipeline(records, rules, layout, encoding, &mut store)?;
+        (seen, store.tally)
+    };
     phases.done("rows");
     for (_, sql) in &rebuild {
         tx.execute_batch(sql)
@@ -370,7 +387,6 @@ fn store_file<R: BufRead + Send>(
             )? as u64;
         }
     }
-    let tally = store.tally;
     if let Err(not_now) = source.unchanged()? {
         // Rolled back: the next run imports the finished file whole.
         return Ok(Err(not_now));
