@@ -5,9 +5,13 @@ mod common;
 
 mod check;
 mod day;
+mod dry_run;
+mod export_rules;
+mod exports;
 mod faults;
 mod import;
 mod messages;
+mod moves;
 mod ops;
 mod schedule;
 mod send;

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 
 use crate::config::Config;
-use crate::import::{self, Attempt, Options, Outcome};
+use crate::import::{self, Attempt, Options, Origin, Outcome};
 use crate::{db, output};
 
 #[derive(clap::Args, Debug)]
@@ -97,15 +97,11 @@ pub fn run(cfg: &Config, args: &Args) -> Result<()> {
     // keeps its type so the words for it can be found (`db::fault`).
     let mut database_fault = None;
     for (path, in_drop_folder) in &files {
-        // Named by hand, a file is taken as complete; in the drop folder it may still arrive.
-        match import::import_file(
-            &mut conn,
-            cfg,
-            path,
-            *in_drop_folder && from_drop_folder,
-            &user,
-            opts,
-        ) {
+        let origin = Origin {
+            listed: from_drop_folder,
+            in_drop_folder: *in_drop_folder,
+        };
+        match import::import_file(&mut conn, cfg, path, origin, &user, opts) {
             Ok(Attempt::Done(outcome)) => outcomes.push(*outcome),
             Ok(Attempt::NotNow(why)) => {
                 log::warn!("{} {}", path.display(), why.0);

@@ -62,6 +62,16 @@ pub fn load(l: &Layers<'_>) -> Result<Csv> {
         ));
     }
     if let Some(call_only) = l.words("csv.call_only")? {
+        // A header that is no phone column would silently text a landline: say so instead.
+        let phones = mapping.phone_headers();
+        if let Some(stray) = call_only
+            .iter()
+            .find(|h| !phones.contains(&crate::domain::columns::normalise_header(h)))
+        {
+            return Err(usage(format!(
+                "configuration key `csv.call_only`: \"{stray}\" is not one of the phone_number columns ([csv.columns] phone_number)"
+            )));
+        }
         mapping.set_call_only(&call_only);
     }
     let list = |key: &str| -> Result<Vec<String>> { Ok(l.words(key)?.unwrap_or_default()) };

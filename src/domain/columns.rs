@@ -85,35 +85,74 @@ pub fn normalise_header(name: &str) -> String {
 }
 
 /// The clinic's mapping: for each mapped field, the headers that may hold it, in order (the
-/// first non-empty valid value wins), normalised. Fields left out are found by their own name.
+/// first non-empty valid value wins). Without any mapping, each field is found by its own name
+/// (SPEC 9.1); with one, only the fields it names are read, and every other column is data: an
+/// export's own `status` or `language` column may mean something else (OpenEMR's `status` is
+/// the patient's marital status).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Mapping {
-    mapped: Vec<(Field, Vec<String>)>,
+    /// (field, headers normalised, headers as the configuration wrote them)
+    mapped: Vec<(Field, Vec<String>, Vec<String>)>,
     /// Phone columns whose numbers are called, never texted (landlines), normalised.
     pub call_only: Vec<String>,
 }
 
 impl Mapping {
     pub fn map(&mut self, field: Field, headers: &[String]) {
-        self.mapped.retain(|(f, _)| *f != field);
-        self.mapped
-            .push((field, headers.iter().map(|h| normalise_header(h)).collect()));
+        self.mapped.retain(|(f, _, _)| *f != field);
+        self.mapped.push((
+            field,
+            headers.iter().map(|h| normalise_header(h)).collect(),
+            headers.iter().map(|h| h.trim().to_string()).collect(),
+        ));
     }
 
     pub fn set_call_only(&mut self, headers: &[String]) {
         self.call_only = headers.iter().map(|h| normalise_header(h)).collect();
     }
 
-    /// The headers a field is looked for under, and whether the clinic named them.
+    /// The headers (normalised) a field is looked for under, and whether the clinic named them:
+    /// its own name without a mapping, none when a mapping leaves it out.
     fn headers(&self, field: Field) -> (Vec<String>, bool) {
-        match self.mapped.iter().find(|(f, _)| *f == field) {
-            Some((_, h)) => (h.clone(), true),
-            None => (vec![field.name().to_string()], false),
+        match self.mapped.iter().find(|(f, _, _)| *f == field) {
+            Some((_, h, _)) => (h.clone(), true),
+            None if self.mapped.is_empty() => (vec![field.name().to_string()], false),
+            None => (Vec::new(), false),
         }
     }
 
+    /// The header a mapped field names, as the configuration wrote it.
+    fn written(&self, field: Field, normalised: &str) -> String {
+        self.mapped
+            .iter()
+            .find(|(f, _, _)| *f == field)
+            .and_then(|(_, norm, written)| {
+                norm.iter()
+                    .position(|n| n == normalised)
+                    .and_then(|i| written.get(i).cloned())
+            })
+            .unwrap_or_else(|| normalised.to_string())
+    }
+
     pub fn is_mapped(&self, field: Field) -> bool {
-        self.mapped.iter().any(|(f, _)| *f == field)
+        self.mapped.iter().any(|(f, _, _)| *f == field)
+    }
+
+    /// Whether `[csv.columns]` maps anything (then only what it maps is read).
+    pub fn is_empty(&self) -> bool {
+        self.mapped.is_empty()
+    }
+
+    /// The phone columns (normalised) a file is read for: those mapped, or `phone_number`.
+    pub fn phone_headers(&self) -> Vec<String> {
+        match self
+            .mapped
+            .iter()
+            .find(|(f, _, _)| *f == Field::PhoneNumber)
+        {
+            Some((_, h, _)) => h.clone(),
+            None => vec![Field::PhoneNumber.name().to_string()],
+        }
     }
 }
 
@@ -141,8 +180,12 @@ pub struct Columns {
     pub names: Vec<String>,
     /// Normalised header names, the placeholder names of every column.
     pub keys: Vec<String>,
-    /// Columns holding none of the fields: kept in the appointment's data.
+    /// Columns holding none of the fields.
     pub extra: Vec<usize>,
+    /// Columns kept in the appointment's data (JSON, by normalised header: every one a template
+    /// placeholder): all but those read as a field under the field's own name, whose value is
+    /// that field of the appointment. In key order; of two columns with one key, the first.
+    pub data: Vec<usize>,
 }
 
 /// Where the appointment's time is.
@@ -187,19 +230,20 @@ impl fmt::Display for Missing {
 /// field the clinic mapped must be found under one of its headers.
 pub fn resolve(header: &[String], mapping: &Mapping) -> Result<Columns, Missing> {
     let keys: Vec<String> = header.iter().map(|h| normalise_header(h)).collect();
-    let mut used = vec![false; keys.len()];
+    // Which field reads each column.
+    let mut used: Vec<Option<Field>> = vec![None; keys.len()];
     let mut missing = Vec::new();
-    let mut find_all = |field: Field, used: &mut Vec<bool>| -> Vec<usize> {
+    let mut find_all = |field: Field, used: &mut Vec<Option<Field>>| -> Vec<usize> {
         let (wanted, named) = mapping.headers(field);
         let found: Vec<usize> = wanted
             .iter()
             .filter_map(|w| keys.iter().position(|k| k == w))
             .collect();
         if named && found.len() < wanted.len() {
-            let absent: Vec<&str> = wanted
+            let absent: Vec<String> = wanted
                 .iter()
                 .filter(|w| !keys.contains(w))
-                .map(String::as_str)
+                .map(|a| mapping.written(field, a))
                 .collect();
             missing.push(format!(
                 "{field} is mapped to {} but the file has no such column",
@@ -207,7 +251,7 @@ pub fn resolve(header: &[String], mapping: &Mapping) -> Result<Columns, Missing>
             ));
         }
         for &i in &found {
-            used[i] = true;
+            used[i] = Some(field);
         }
         found
     };
@@ -230,11 +274,30 @@ pub fn resolve(header: &[String], mapping: &Mapping) -> Result<Columns, Missing>
     let language = first(find_all(Field::Language, &mut used));
     let status = first(find_all(Field::Status, &mut used));
     let clinic = first(find_all(Field::Clinic, &mut used));
+    // A required field the file has no column for, and no mapping names.
+    let unmapped = |field: Field, without_mapping: &str| -> String {
+        if mapping.is_empty() {
+            return without_mapping.to_string();
+        }
+        let name = if field == Field::ApptDateTime {
+            "appt_date_time (nor appt_date and appt_time)".to_string()
+        } else {
+            field.to_string()
+        };
+        let hint = if keys.iter().any(|k| k == field.name()) {
+            format!(": the file has a \"{field}\" column, add {field} = \"{field}\"")
+        } else {
+            String::new()
+        };
+        format!(
+            "{name} is not mapped in [csv.columns] (with a mapping, only the fields it names are read){hint}"
+        )
+    };
     if patient_id.is_none() && !mapping.is_mapped(Field::PatientId) {
-        missing.push("no patient_id column".into());
+        missing.push(unmapped(Field::PatientId, "no patient_id column"));
     }
     if phones.is_empty() && !mapping.is_mapped(Field::PhoneNumber) {
-        missing.push("no phone_number column".into());
+        missing.push(unmapped(Field::PhoneNumber, "no phone_number column"));
     }
     let when = match (date_time, date, time) {
         (Some(i), _, _) => When::DateTime(i),
@@ -249,7 +312,10 @@ pub fn resolve(header: &[String], mapping: &Mapping) -> Result<Columns, Missing>
         }
         (None, None, None) => {
             if !mapping.is_mapped(Field::ApptDateTime) && !mapping.is_mapped(Field::ApptDate) {
-                missing.push("no appt_date_time column (nor appt_date and appt_time)".into());
+                missing.push(unmapped(
+                    Field::ApptDateTime,
+                    "no appt_date_time column (nor appt_date and appt_time)",
+                ));
             }
             When::Missing
         }
@@ -258,7 +324,15 @@ pub fn resolve(header: &[String], mapping: &Mapping) -> Result<Columns, Missing>
     else {
         return Err(Missing(missing));
     };
-    let extra = (0..keys.len()).filter(|&i| !used[i]).collect();
+    let extra = (0..keys.len()).filter(|&i| used[i].is_none()).collect();
+    // A column read under its field's own name is that field of the appointment, and a
+    // placeholder under that name already; every other column is kept in the data.
+    // In the order the row's JSON lists them (by key), one column per key: the first.
+    let mut data: Vec<usize> = (0..keys.len())
+        .filter(|&i| !keys[i].is_empty() && used[i].is_none_or(|f| keys[i] != f.name()))
+        .collect();
+    data.sort_by(|&a, &b| keys[a].cmp(&keys[b]).then(a.cmp(&b)));
+    data.dedup_by(|later, first| keys[*later] == keys[*first]);
     Ok(Columns {
         appointment_id,
         patient_id,
@@ -273,10 +347,11 @@ pub fn resolve(header: &[String], mapping: &Mapping) -> Result<Columns, Missing>
         names: header.to_vec(),
         keys,
         extra,
+        data,
     })
 }
 
-fn quote_list(items: &[&str]) -> String {
+fn quote_list(items: &[String]) -> String {
     items
         .iter()
         .map(|i| format!("\"{i}\""))
@@ -379,9 +454,23 @@ mod tests {
             &m,
         )
         .unwrap_err();
-        assert_eq!(
-            err.to_string(),
-            "patient_id is mapped to \"patnum\" but the file has no such column"
+        let text = err.to_string();
+        // The header as the configuration wrote it.
+        assert!(
+            text.starts_with(
+                "patient_id is mapped to \"PatNum\" but the file has no such column; "
+            ),
+            "{text}"
+        );
+        // With a mapping, the other fields are not found by their own names, but the file's
+        // columns of those names are pointed out.
+        assert!(
+            text.contains(
+                "phone_number is not mapped in [csv.columns] (with a mapping, only the fields it \
+                 names are read): the file has a \"phone_number\" column, add phone_number = \
+                 \"phone_number\""
+            ),
+            "{text}"
         );
         // Optional columns absent are fine: no appointment id, no preferences.
         let cols = resolve(
@@ -391,5 +480,58 @@ mod tests {
         .unwrap();
         assert_eq!(cols.appointment_id, None);
         assert_eq!(cols.phone_preference, None);
+    }
+
+    #[test]
+    fn with_a_mapping_unmapped_columns_are_data_even_under_a_field_name() {
+        // OpenEMR's patient `status` is the marital status, its `id` a row number.
+        let mut m = Mapping::default();
+        m.map(Field::PatientId, &["pubpid".into()]);
+        m.map(Field::PhoneNumber, &["phone_cell".into()]);
+        m.map(Field::ApptDate, &["next_appt".into()]);
+        m.map(Field::ApptTime, &["appt_start_time".into()]);
+        let cols = resolve(
+            &header(&[
+                "id",
+                "status",
+                "language",
+                "pubpid",
+                "phone_cell",
+                "next_appt",
+                "appt_start_time",
+            ]),
+            &m,
+        )
+        .unwrap();
+        assert_eq!((cols.status, cols.language), (None, None));
+        assert_eq!(cols.extra, vec![0, 1, 2]);
+        // Every column is data: none is read under its field's own name.
+        let data: Vec<&str> = cols.data.iter().map(|&i| cols.keys[i].as_str()).collect();
+        assert_eq!(
+            data,
+            [
+                "appt_start_time",
+                "id",
+                "language",
+                "next_appt",
+                "phone_cell",
+                "pubpid",
+                "status"
+            ]
+        );
+        // Without a mapping the same header reads `status` and `language`.
+        let cols = resolve(
+            &header(&[
+                "status",
+                "language",
+                "patient_id",
+                "phone_number",
+                "appt_date_time",
+            ]),
+            &Mapping::default(),
+        )
+        .unwrap();
+        assert_eq!((cols.status, cols.language), (Some(0), Some(1)));
+        assert!(cols.data.is_empty());
     }
 }

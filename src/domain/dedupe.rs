@@ -1,6 +1,9 @@
 //! What a checked row means against what is stored for its (appointment_id, patient_id)
 //! (SPEC 4.1, 10.3): one appointment per (appointment id, patient id, instant); the same pair at
-//! another instant is the appointment moved; a withdrawn one listed again comes back.
+//! another instant is the appointment moved; a withdrawn one listed again comes back — unless
+//! the file listing it is one imported before (`import --force` after a config fix): an old
+//! export read again is not the clinic's latest word, and must not undo what later files (or
+//! an operator) withdrew. Its rows already stored count as duplicates (SPEC 9.4).
 
 /// An appointment stored under the row's (appointment_id, patient_id).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -25,7 +28,8 @@ pub enum Decision {
     Reinstate { id: i64, moved: Vec<i64> },
 }
 
-pub fn decide(at: &str, stored: &[Stored]) -> Decision {
+/// `again`: the row's file has the content of a file imported before.
+pub fn decide(at: &str, stored: &[Stored], again: bool) -> Decision {
     let others = |except: Option<i64>| -> Vec<&Stored> {
         stored
             .iter()
@@ -33,7 +37,7 @@ pub fn decide(at: &str, stored: &[Stored]) -> Decision {
             .collect()
     };
     match stored.iter().find(|s| s.at == at) {
-        Some(same) if same.withdrawn => Decision::Reinstate {
+        Some(same) if same.withdrawn && !again => Decision::Reinstate {
             id: same.id,
             moved: others(Some(same.id)).iter().map(|s| s.id).collect(),
         },
@@ -66,18 +70,18 @@ mod tests {
     #[test]
     fn new_duplicate_moved_and_back_again() {
         assert_eq!(
-            decide(TEN, &[]),
+            decide(TEN, &[], false),
             Decision::New {
                 moved: vec![],
                 moved_from: None
             }
         );
         assert_eq!(
-            decide(TEN, &[s(1, TEN, false)]),
+            decide(TEN, &[s(1, TEN, false)], false),
             Decision::Duplicate { id: 1 }
         );
         assert_eq!(
-            decide(ELEVEN, &[s(1, TEN, false)]),
+            decide(ELEVEN, &[s(1, TEN, false)], false),
             Decision::New {
                 moved: vec![1],
                 moved_from: Some(TEN.into())
@@ -85,7 +89,7 @@ mod tests {
         );
         // Moved back to its first time: the first comes back, the second goes.
         assert_eq!(
-            decide(TEN, &[s(1, TEN, true), s(2, ELEVEN, false)]),
+            decide(TEN, &[s(1, TEN, true), s(2, ELEVEN, false)], false),
             Decision::Reinstate {
                 id: 1,
                 moved: vec![2]
@@ -93,7 +97,7 @@ mod tests {
         );
         // Listed again after a cancel.
         assert_eq!(
-            decide(TEN, &[s(1, TEN, true)]),
+            decide(TEN, &[s(1, TEN, true)], false),
             Decision::Reinstate {
                 id: 1,
                 moved: vec![]
@@ -103,12 +107,26 @@ mod tests {
         assert_eq!(
             decide(
                 "2026-11-26T15:00:00Z",
-                &[s(1, TEN, true), s(2, ELEVEN, false)]
+                &[s(1, TEN, true), s(2, ELEVEN, false)],
+                false
             ),
             Decision::New {
                 moved: vec![2],
                 moved_from: Some(ELEVEN.into())
             }
+        );
+    }
+
+    #[test]
+    fn a_file_read_again_brings_nothing_back() {
+        // The first export read again after a later one moved A1 to 11:00: 10:00 stays
+        // withdrawn, and so does one withdrawn by hand or by a cancel.
+        let stored = [s(1, TEN, true), s(2, ELEVEN, false)];
+        assert_eq!(decide(TEN, &stored, true), Decision::Duplicate { id: 1 });
+        assert_eq!(decide(ELEVEN, &stored, true), Decision::Duplicate { id: 2 });
+        assert_eq!(
+            decide(TEN, &[s(1, TEN, true)], true),
+            Decision::Duplicate { id: 1 }
         );
     }
 }

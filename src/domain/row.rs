@@ -8,7 +8,7 @@ use chrono_tz::Tz;
 
 use crate::domain::channel::{self, Channel, DefaultChannel};
 use crate::domain::columns::{Columns, PhoneColumn, When};
-use crate::domain::datetime::{self, SlashOrder};
+use crate::domain::datetime::{self, SlashOrder, SplitError};
 use crate::domain::phone;
 use crate::domain::sites::SiteTable;
 use crate::domain::values::{self, Words};
@@ -84,6 +84,10 @@ pub struct Rules<'a> {
 /// An id as a person sees it: surrounding spaces, control characters and invisible
 /// (zero-width) characters removed, so `A1`, `A1\0` and `A1\u{200b}` are one appointment.
 pub fn clean_id(raw: &str) -> String {
+    // Printable ASCII (nearly every id) has nothing to strip but spaces.
+    if raw.bytes().all(|b| (0x20..0x7f).contains(&b)) {
+        return raw.trim().to_string();
+    }
     raw.chars()
         .filter(|c| !c.is_control() && !is_invisible(*c))
         .collect::<String>()
@@ -191,8 +195,19 @@ impl Rules<'_> {
         if let Some(at) = at
             && at <= self.now
         {
+            let fields = match c.when {
+                When::DateTime(i) => named(i, "appt_date_time"),
+                When::Split { date, time } => {
+                    format!(
+                        "{} and {}",
+                        named(date, "appt_date"),
+                        named(time, "appt_time")
+                    )
+                }
+                When::Missing => "appt_date_time".to_string(),
+            };
             problems.push(format!(
-                "the appointment time {} is already in the past",
+                "{fields}: the appointment time {} is already in the past",
                 at.with_timezone(&tz).format("%Y-%m-%d %H:%M")
             ));
         }
@@ -261,11 +276,21 @@ impl Rules<'_> {
                 .map_err(|why| format!("{} '{}' {why}", named(i, "appt_date_time"), get(i).trim())),
             When::Split { date, time } => {
                 datetime::parse_split(get(date), get(time), tz, self.order).map_err(|e| {
-                    // The error names appt_date/appt_time; say which column that is.
-                    let text = e.to_string();
-                    let (from, to) = (named(date, "appt_date"), named(time, "appt_time"));
-                    text.replacen("appt_date", &from, 1)
-                        .replacen("appt_time", &to, 1)
+                    // Each part under the column it came from.
+                    let (d, t) = (named(date, "appt_date"), named(time, "appt_time"));
+                    match e {
+                        SplitError::Date { raw, why } => format!("{d} '{raw}' {why}"),
+                        SplitError::Time { raw, why } => format!("{t} '{raw}' {why}"),
+                        SplitError::Both {
+                            date_raw,
+                            date_why,
+                            time_raw,
+                            time_why,
+                        } => format!("{d} '{date_raw}' {date_why}; {t} '{time_raw}' {time_why}"),
+                        SplitError::Instant { date, time, why } => {
+                            format!("{d} '{date}' with {t} '{time}' {why}")
+                        }
+                    }
                 })
             }
             When::Missing => Err("the file has no appointment time column".into()),
@@ -295,31 +320,88 @@ impl Rules<'_> {
             }
         }
         if why.is_empty() {
-            let names: Vec<String> = self
-                .columns
-                .phones
-                .iter()
-                .map(|p| named(p.index, "phone_number"))
-                .collect();
-            why.push(format!("{} is empty", names.join(" and ")));
+            let phones = &self.columns.phones;
+            why.push(match phones.as_slice() {
+                [one] => format!("{} is empty", named(one.index, "phone_number")),
+                _ => {
+                    let names: Vec<String> = phones
+                        .iter()
+                        .map(|p| {
+                            let name = self.columns.names.get(p.index).map_or("", |n| n.trim());
+                            format!("\"{name}\"")
+                        })
+                        .collect();
+                    format!(
+                        "phone_number is empty in every column it is read from ({})",
+                        names.join(", ")
+                    )
+                }
+            });
         }
         Err(why.join("; "))
     }
 
-    /// The columns no field reads, by their normalised names, as JSON.
+    /// The row's columns kept as data (`Columns::data`), by their normalised names, as a JSON
+    /// object. Written by hand: through `serde_json::Value` it cost more than the rest of a
+    /// mapped row's checks (a map and two copies of every cell), on every row of the file.
     fn data<'r>(&self, get: &impl Fn(usize) -> &'r str) -> Option<String> {
-        if self.columns.extra.is_empty() {
+        let columns = &self.columns.data;
+        if columns.is_empty() {
             return None;
         }
-        let mut map = serde_json::Map::new();
-        for &i in &self.columns.extra {
-            let key = &self.columns.keys[i];
-            if !key.is_empty() && !map.contains_key(key) {
-                map.insert(key.clone(), serde_json::Value::String(get(i).to_string()));
+        let mut out = String::with_capacity(2 + columns.len() * 24);
+        out.push('{');
+        for (n, &i) in columns.iter().enumerate() {
+            if n > 0 {
+                out.push(',');
             }
+            // A normalised header is letters, digits and `_`: nothing to escape.
+            out.push('"');
+            out.push_str(&self.columns.keys[i]);
+            out.push_str("\":");
+            json_string(&mut out, get(i));
         }
-        Some(serde_json::Value::Object(map).to_string())
+        out.push('}');
+        Some(out)
     }
+}
+
+/// `s` as a JSON string, escaped as serde_json escapes it.
+fn json_string(out: &mut String, s: &str) {
+    out.push('"');
+    // Whether anything needs escaping, without stopping early (so it compiles to a few wide
+    // compares): nearly no cell does.
+    let plain = !s.bytes().fold(false, |any, b| {
+        any | (b < 0x20) | (b == b'"') | (b == b'\\')
+    });
+    if plain {
+        out.push_str(s);
+        out.push('"');
+        return;
+    }
+    let mut done = 0;
+    for (i, b) in s.bytes().enumerate() {
+        let escaped = match b {
+            b'"' => "\\\"",
+            b'\\' => "\\\\",
+            b'\n' => "\\n",
+            b'\r' => "\\r",
+            b'\t' => "\\t",
+            0x08 => "\\b",
+            0x0c => "\\f",
+            0..=0x1f => "",
+            _ => continue,
+        };
+        out.push_str(&s[done..i]);
+        if escaped.is_empty() {
+            out.push_str(&format!("\\u{b:04x}"));
+        } else {
+            out.push_str(escaped);
+        }
+        done = i + 1;
+    }
+    out.push_str(&s[done..]);
+    out.push('"');
 }
 
 /// The id of an appointment in an export that has none: the patient and the local time.
@@ -446,7 +528,7 @@ mod tests {
             (
                 5,
                 "2026-11-24 09:30",
-                "the appointment time 2026-11-24 09:30 is already in the past",
+                "appt_date_time: the appointment time 2026-11-24 09:30 is already in the past",
             ),
             (
                 5,
@@ -551,7 +633,14 @@ mod tests {
             (a.phone_number.as_str(), a.channel),
             ("+14165550109", Channel::Call)
         );
-        assert_eq!(a.data.as_deref(), Some(r#"{"provider":"Dr. Li"}"#));
+        // Every column is data but those read under their field's own name (Appt Date, Appt
+        // Time): mapped ones too, under their own headers.
+        assert_eq!(
+            a.data.as_deref(),
+            Some(
+                r#"{"hmphone":"416-555-0109","patnum":"P9","provider":"Dr. Li","txtmsgok":"Yes","wirelessphone":""}"#
+            )
+        );
         let why = failed(check_with(
             &cols,
             &sites,
@@ -562,7 +651,9 @@ mod tests {
             "{why}"
         );
         assert!(
-            why.contains("phone_number (column \"WirelessPhone\") and phone_number (column \"HmPhone\") is empty"),
+            why.contains(
+                "phone_number is empty in every column it is read from (\"WirelessPhone\", \"HmPhone\")"
+            ),
             "{why}"
         );
     }
@@ -624,5 +715,22 @@ mod tests {
             why.contains("clinic 'Danforth' names no configured site"),
             "{why}"
         );
+    }
+
+    #[test]
+    fn data_json_is_escaped_as_serde_json_escapes_it() {
+        for s in [
+            "",
+            "plain",
+            "Hélène \"Lena\" O'Neil",
+            "back\\slash / slash",
+            "tab\tnew\nline\rcr\u{8}\u{c}",
+            "\u{0}\u{1f}\u{7f}\u{200b}",
+            "Zoë 😀",
+        ] {
+            let mut mine = String::new();
+            json_string(&mut mine, s);
+            assert_eq!(mine, serde_json::to_string(s).unwrap(), "{s:?}");
+        }
     }
 }

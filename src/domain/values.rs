@@ -50,10 +50,10 @@ impl Words {
 
     /// `Some(true)` for a yes word, `Some(false)` for a no word (empty is no), else `None`.
     pub fn yes_no(&self, raw: &str) -> Option<bool> {
-        let w = raw.trim().to_lowercase();
-        if self.yes.contains(&w) {
+        let w = raw.trim();
+        if is_one_of(w, &self.yes) {
             Some(true)
-        } else if self.no.contains(&w) {
+        } else if is_one_of(w, &self.no) {
             Some(false)
         } else {
             None
@@ -61,8 +61,8 @@ impl Words {
     }
 
     pub fn is_cancelled(&self, raw: &str) -> bool {
-        let w = raw.trim().to_lowercase();
-        !w.is_empty() && self.cancelled.contains(&w)
+        let w = raw.trim();
+        !w.is_empty() && is_one_of(w, &self.cancelled)
     }
 
     /// What a person reads after "is not yes or no": the words that are.
@@ -82,17 +82,33 @@ impl Words {
     }
 }
 
+/// Whether `w` (trimmed) is one of `words` (lower-case), in any case. These run several times
+/// on every row of an import: an ASCII value (nearly all) is compared without being lowered
+/// into a new string.
+fn is_one_of<S: AsRef<str>>(w: &str, words: &[S]) -> bool {
+    if w.is_ascii() {
+        words.iter().any(|x| x.as_ref().eq_ignore_ascii_case(w))
+    } else {
+        let lower = w.to_lowercase();
+        words.iter().any(|x| x.as_ref() == lower)
+    }
+}
+
+const ENGLISH: [&str; 4] = ["en", "eng", "english", "anglais"];
+const FRENCH: [&str; 6] = ["fr", "fra", "fre", "french", "français", "francais"];
+
 /// A language cell: `None` when the value names no language we speak (the row is kept, in
 /// English, and the import counts the value). Empty is English.
 pub fn language(raw: &str) -> Option<Language> {
-    let w = raw.trim().to_lowercase();
-    let (en, fr) = (
-        ["en", "eng", "english", "anglais"],
-        ["fr", "fra", "fre", "french", "français", "francais"],
-    );
-    if w.is_empty() || en.contains(&w.as_str()) || w.starts_with("en-") || w.starts_with("en_") {
+    let w = raw.trim();
+    // `en-CA`, `fr_FR`: a language and a region.
+    let tagged = |code: &[u8]| {
+        let b = w.as_bytes();
+        b.len() >= 3 && b[..2].eq_ignore_ascii_case(code) && matches!(b[2], b'-' | b'_')
+    };
+    if w.is_empty() || is_one_of(w, &ENGLISH) || tagged(b"en") {
         Some(Language::En)
-    } else if fr.contains(&w.as_str()) || w.starts_with("fr-") || w.starts_with("fr_") {
+    } else if is_one_of(w, &FRENCH) || tagged(b"fr") {
         Some(Language::Fr)
     } else {
         None
@@ -116,6 +132,7 @@ mod tests {
             ("O", Some(true)),
             ("vrai", Some(true)),
             ("sí", Some(true)),
+            ("SÍ", Some(true)),
             ("No", Some(false)),
             ("f", Some(false)),
             ("0", Some(false)),
@@ -142,6 +159,8 @@ mod tests {
             "Annule",
             "void",
             "annulé par patient",
+            "ANNULÉ PAR PATIENT",
+            "ANNULÉ",
         ] {
             assert!(w.is_cancelled(raw), "{raw}");
         }
@@ -166,6 +185,10 @@ mod tests {
             ("French", Some(Fr)),
             ("Français", Some(Fr)),
             ("francais", Some(Fr)),
+            ("FRANÇAIS", Some(Fr)),
+            ("fr_FR", Some(Fr)),
+            ("En_gb", Some(En)),
+            ("enx", None),
             ("fr-CA", Some(Fr)),
             ("Spanish", None),
             ("Unknown", None),

@@ -32,6 +32,8 @@ pub enum Item {
         patient_id: String,
     },
     Reject(Rejected),
+    /// A row the storing side has taken out for a moment (to insert it without a copy).
+    Lent,
 }
 
 /// What the rows told the import beyond the rows themselves.
@@ -85,15 +87,27 @@ impl Checker<'_> {
             return Some(self.reject(
                 rec,
                 format!(
-                    "{} fields where the header has {}: is there an unquoted comma (or delimiter) in a value? Nothing of the row was stored, so no value lands in the wrong column",
+                    "{} fields where the header has {}: is there an unquoted {} in a value? Nothing of the row was stored, so no value lands in the wrong column",
                     rec.len(),
-                    cols.width()
+                    cols.width(),
+                    super::layout::delimiter_name(self.layout.delimiter)
                 ),
             ));
         }
         let mut texts: Vec<Cow<'_, str>> = Vec::with_capacity(rec.len());
         let mut damaged = Vec::new();
+        // The whole record checked at once, when its bytes are their own text (valid UTF-8,
+        // or ASCII in a Windows-1252 file): one check instead of one per field. A field the
+        // whole cannot be cut at (a character split between two fields) is checked alone.
+        let whole = match self.encoding {
+            Encoding::Windows1252 if !rec.bytes().is_ascii() => None,
+            _ => std::str::from_utf8(rec.bytes()).ok(),
+        };
         for (i, bytes) in rec.fields().enumerate() {
+            if let Some(text) = whole.and_then(|w| w.get(rec.span(i)?)) {
+                texts.push(Cow::Borrowed(text));
+                continue;
+            }
             match decode::text(bytes, self.encoding) {
                 Some(t) => texts.push(t),
                 None => {
@@ -121,7 +135,11 @@ impl Checker<'_> {
                     self.seen.language(value);
                 }
                 self.seen.days.insert((appt.site.clone(), appt.local_date));
-                Some(Item::Keep(NewAppointment::new(*appt)))
+                Some(Item::Keep(NewAppointment {
+                    at: crate::domain::datetime::stored_form(appt.at),
+                    appt: *appt,
+                    moved_from: None,
+                }))
             }
             Verdict::Cancel {
                 appointment_id,

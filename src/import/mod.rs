@@ -94,6 +94,49 @@ pub enum Attempt {
     NotNow(NotNow),
 }
 
+/// Where a file comes from: what decides how carefully it is opened, and whether the archive
+/// takes it or a copy of it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Origin {
+    /// Found by listing the drop folder: a symlink is refused and a file still settling is
+    /// left for the next run. Named on the command line, a file is taken as complete.
+    pub listed: bool,
+    /// It sits in the drop folder: moved into the archive. Elsewhere: copied, left in place.
+    pub in_drop_folder: bool,
+}
+
+/// How long each step of an import took, logged at info level (`-v`): where a slow import
+/// spends its time, without a profiler.
+struct Phases {
+    last: std::time::Instant,
+    took: Vec<(&'static str, std::time::Duration)>,
+}
+
+impl Phases {
+    fn start() -> Phases {
+        Phases {
+            last: std::time::Instant::now(),
+            took: Vec::new(),
+        }
+    }
+
+    /// The step just finished.
+    fn done(&mut self, step: &'static str) {
+        let now = std::time::Instant::now();
+        self.took.push((step, now - self.last));
+        self.last = now;
+    }
+
+    fn log(&self, file: &str) {
+        let said: Vec<String> = self
+            .took
+            .iter()
+            .map(|(step, d)| format!("{step} {:.2} s", d.as_secs_f64()))
+            .collect();
+        log::info!("{file}: {}", said.join(", "));
+    }
+}
+
 /// Rows per batch between the reading and the storing threads.
 const BATCH: usize = 512;
 
@@ -101,19 +144,22 @@ pub fn import_file(
     conn: &mut Connection,
     cfg: &Config,
     path: &Path,
-    in_drop_folder: bool,
+    origin: Origin,
     user: &str,
     opts: Options<'_>,
 ) -> Result<Attempt> {
-    let source = match Source::open(path, in_drop_folder)? {
+    let in_drop_folder = origin.in_drop_folder;
+    let source = match Source::open(path, origin.listed)? {
         Ok(s) => s,
         Err(not_now) => return Ok(Attempt::NotNow(not_now)),
     };
+    let mut phases = Phases::start();
     let survey = survey::survey(&mut source.reader()?)
         .with_context(|| format!("reading {}", path.display()))?;
     if let Err(not_now) = source.unchanged()? {
         return Ok(Attempt::NotNow(not_now));
     }
+    phases.done("checksum and encoding");
     let file_name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -140,8 +186,9 @@ pub fn import_file(
         archive_error: None,
     };
 
+    let seen_before = imports::completed_with_sha(conn, &survey.sha256)?;
     if !opts.force
-        && let Some((earlier, earlier_name)) = imports::completed_with_sha(conn, &survey.sha256)?
+        && let Some((earlier, earlier_name)) = &seen_before
     {
         outcome.status = ImportStatus::Skipped;
         outcome.note = Some(format!(
@@ -164,6 +211,7 @@ pub fn import_file(
     };
     let (order, order_reason) =
         layout::slash_order(&open, &layout, &cfg.csv, cfg.slash_dates, survey.has_slash)?;
+    phases.done("layout and date order");
     outcome.summary.delimiter = layout::delimiter_name(layout.delimiter);
     outcome.summary.dates = order_reason;
 
@@ -184,9 +232,11 @@ pub fn import_file(
     // them as they were). Otherwise they are filled row by row in no particular order (phone,
     // time), and SQLite's default 2 MB page cache would spend much of a large import spilling
     // pages to the WAL and reading them back: a bigger cache for the import only.
-    let bulk = bulk_load(survey.lines, appointments::approximate_count(conn)?);
+    let stored_before = appointments::approximate_count(conn)?;
+    let bulk = bulk_load(survey.lines, stored_before)
+        .then(|| stored_before.max(0) as usize + survey.lines as usize);
     let previous_cache: i64 = conn.pragma_query_value(None, "cache_size", |r| r.get(0))?;
-    if !bulk {
+    if bulk.is_none() {
         conn.pragma_update(None, "cache_size", IMPORT_CACHE_SIZE)?;
     }
     // With foreign keys on, SQLite must be able to undo a multi-row insert half-way (a row
@@ -208,6 +258,9 @@ pub fn import_file(
         &source,
         opts,
         survey.lines,
+        seen_before.is_some(),
+        &outcome.summary,
+        &mut phases,
     );
     conn.pragma_update(None, "foreign_keys", "ON")?;
     conn.pragma_update(None, "cache_size", previous_cache)?;
@@ -229,7 +282,9 @@ pub fn import_file(
     outcome.summary.not_in_export = stored.not_in_export;
     if let Some(id) = outcome.import_id {
         archive_into(conn, cfg, &source, id, in_drop_folder, &mut outcome)?;
+        phases.done("archive");
     }
+    phases.log(&file_name);
     Ok(Attempt::Done(Box::new(outcome)))
 }
 
@@ -264,14 +319,18 @@ fn store_file<R: BufRead + Send>(
     rules: &Rules<'_>,
     layout: &layout::Layout,
     encoding: survey::Encoding,
-    bulk: bool,
+    // A bulk load, and how many (appointment, patient) pairs it may hold in all.
+    bulk: Option<usize>,
     source: &Source,
     opts: Options<'_>,
     lines: u64,
+    again: bool,
+    how_read: &Summary,
+    phases: &mut Phases,
 ) -> Result<std::result::Result<Stored, NotNow>> {
     let tx = db::begin(conn)?;
     let import_id = imports::insert(&tx, new, ImportStatus::Completed)?;
-    let rebuild = if bulk {
+    let rebuild = if bulk.is_some() {
         // Let SQLite sort for the index rebuild on a second core.
         tx.pragma_update(None, "threads", 2)?;
         let indexes = appointments::secondary_indexes(&tx)?;
@@ -283,28 +342,50 @@ fn store_file<R: BufRead + Send>(
         Vec::new()
     };
     let now = db_time(cfg.now());
-    let mut store = Store {
-        conn: &tx,
-        import_id,
-        now: &now,
-        snapshot: cfg.csv.snapshot,
-        tally: store::Tally::default(),
+    let filter = match bulk {
+        Some(pairs) => {
+            let mut filter = store::MayBeStored::for_keys(pairs);
+            appointments::each_key(&tx, |a, p| filter.add(a, p))?;
+            Some(filter)
+        }
+        None => None,
     };
     let progress = |rows: u64| {
         if let Some(p) = opts.progress {
             p(rows, lines);
         }
     };
-    let seen = pipeline(records, rules, layout, encoding, &mut store, &progress)?;
+    // The store's kept statements borrow the transaction: they are done with before it is.
+    let (seen, tally) = {
+        let mut store = Store {
+            conn: &tx,
+            batches: appointments::Batches::new(&tx)?,
+            import_id,
+            now: &now,
+            snapshot: cfg.csv.snapshot,
+            again,
+            filter,
+            tally: store::Tally::default(),
+        };
+        let seen = pipeline(records, rules, layout, encoding, &mut store, &progress)?;
+        (seen, store.tally)
+    };
+    phases.done("rows");
     for (_, sql) in &rebuild {
         tx.execute_batch(sql)
             .context("rebuilding an index after a bulk load")?;
+    }
+    if !rebuild.is_empty() {
+        phases.done("index rebuild");
     }
     let mut not_in_export = 0;
     if cfg.csv.snapshot {
         let sites = site_table(cfg);
         for (site, day) in &seen.days {
             let (from, to) = crate::domain::dates::day_bounds(*day, sites.zone(site));
+            // Only what is still ahead: an appointment earlier today may be listed by a row
+            // that failed as past, and one gone by is history, not the export's to withdraw.
+            let from = from.max(cfg.now());
             not_in_export += appointments::withdraw_unlisted(
                 &tx,
                 site,
@@ -315,12 +396,14 @@ fn store_file<R: BufRead + Send>(
             )? as u64;
         }
     }
-    let tally = store.tally;
     if let Err(not_now) = source.unchanged()? {
         // Rolled back: the next run imports the finished file whole.
         return Ok(Err(not_now));
     }
     let summary = serde_json::json!({
+        "encoding": how_read.encoding,
+        "delimiter": how_read.delimiter,
+        "dates": how_read.dates,
         "per_day": tally.per_day.iter().map(|((site, date), count)| {
             serde_json::json!({"site": site, "date": date, "count": count})
         }).collect::<Vec<_>>(),
@@ -341,12 +424,14 @@ fn store_file<R: BufRead + Send>(
             summary: Some(&summary),
         },
     )?;
+    phases.done("snapshot and summary");
     if opts.dry_run {
         tx.rollback()?;
     } else {
         tx.commit()
             .with_context(|| format!("saving the import of {}", source.path.display()))?;
     }
+    phases.done("commit");
     Ok(Ok(Stored {
         import_id: (!opts.dry_run).then_some(import_id),
         tally,
@@ -409,7 +494,7 @@ fn pipeline<R: BufRead + Send>(
         for batch in receive {
             let stored = batch
                 .map_err(anyhow::Error::from)
-                .and_then(|b| store.batch(&b).map(|()| b));
+                .and_then(|mut b| store.batch(&mut b).map(|()| b));
             match stored {
                 // The reader may be done and gone: then the batch is simply freed here.
                 Ok(b) => {

@@ -50,6 +50,25 @@ impl RawRecord {
         Some(&self.buf[start..end])
     }
 
+    /// Where field `i` sits in `bytes()`.
+    pub fn span(&self, i: usize) -> Option<std::ops::Range<usize>> {
+        if i >= self.count {
+            return None;
+        }
+        let start = if i == 0 { 0 } else { self.ends[i - 1] };
+        Some(start..self.ends[i])
+    }
+
+    /// Every field's bytes, one after the other (`span` says where each is).
+    pub fn bytes(&self) -> &[u8] {
+        let end = if self.count == 0 {
+            0
+        } else {
+            self.ends[self.count - 1]
+        };
+        &self.buf[..end]
+    }
+
     pub fn fields(&self) -> impl Iterator<Item = &[u8]> {
         (0..self.len()).filter_map(|i| self.field(i))
     }
@@ -331,5 +350,18 @@ mod tests {
         let got = items(&text, None);
         assert_eq!(got[0], format!("1:{long}|y"));
         assert_eq!(got[1].matches('|').count(), 299);
+    }
+
+    #[test]
+    fn spans_cut_the_bytes_into_the_fields() {
+        let mut r = Records::new("a,\"b,c\",,d\u{e9}\n".as_bytes(), b',');
+        let (rec, _) = r.next().unwrap().unwrap();
+        let cut: Vec<&[u8]> = (0..rec.len())
+            .map(|i| &rec.bytes()[rec.span(i).unwrap()])
+            .collect();
+        let fields: Vec<&[u8]> = rec.fields().collect();
+        assert_eq!(cut, fields);
+        assert_eq!(fields, [&b"a"[..], b"b,c", b"", "d\u{e9}".as_bytes()]);
+        assert_eq!(rec.span(4), None);
     }
 }

@@ -51,12 +51,12 @@ pub struct Source {
 }
 
 impl Source {
-    /// Opens `path` for an import. `in_drop_folder`: a symlink is refused rather than followed,
-    /// and a file still settling is left for the next run.
-    pub fn open(path: &Path, in_drop_folder: bool) -> Result<std::result::Result<Source, NotNow>> {
+    /// Opens `path` for an import. `listed` (found by listing the drop folder): a symlink is
+    /// refused rather than followed, and a file still settling is left for the next run.
+    pub fn open(path: &Path, listed: bool) -> Result<std::result::Result<Source, NotNow>> {
         let mut options = OpenOptions::new();
         options.read(true);
-        if in_drop_folder {
+        if listed {
             options.custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK);
         } else {
             // A FIFO named by hand must not block the import waiting for a writer.
@@ -80,7 +80,7 @@ impl Source {
                 "is not a regular file (a folder, device or pipe): not imported".into(),
             )));
         }
-        if in_drop_folder
+        if listed
             && let Some(age) = age(&meta)
             && age < SETTLE
         {

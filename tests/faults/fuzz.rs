@@ -168,7 +168,17 @@ fn fuzzed_csv_bytes_never_panic_and_every_row_is_accounted_for() {
             force: true,
             progress: None,
         };
-        let outcome = match import::import_file(&mut conn, &cfg, &file, false, "fuzz", opts) {
+        let outcome = match import::import_file(
+            &mut conn,
+            &cfg,
+            &file,
+            import::Origin {
+                listed: false,
+                in_drop_folder: false,
+            },
+            "fuzz",
+            opts,
+        ) {
             Ok(Attempt::Done(o)) => o,
             Ok(Attempt::NotNow(why)) => panic!("left for later ({why:?}): {}", context()),
             Err(e) => panic!("import failed: {e:#}\n{}", context()),

@@ -66,78 +66,125 @@ impl NewAppointment {
     }
 }
 
-/// Stores up to `INSERT_BATCH` new appointments in one statement. The caller has checked each
-/// is new (`lookup`), so a clash is an error, never a silently dropped row.
-pub fn insert_batch(
-    conn: &Connection,
-    rows: &[NewAppointment],
-    import_id: i64,
-    now: &str,
-) -> Result<usize> {
-    debug_assert!((1..=INSERT_BATCH).contains(&rows.len()));
-    let mut stmt = conn.prepare_cached(insert_sql(rows.len()))?;
-    let mut params: Vec<&dyn rusqlite::ToSql> = Vec::with_capacity(2 + rows.len() * ROW_PARAMS);
-    params.extend_from_slice(&[&import_id as &dyn rusqlite::ToSql, &now]);
-    for row in rows {
-        let a = &row.appt;
-        params.extend_from_slice(&[
-            &a.appointment_id as &dyn rusqlite::ToSql,
-            &a.patient_id,
-            &a.phone_number,
-            &a.phone_preference,
-            &a.text_preference,
-            &row.at,
-            &a.message,
-            &a.language,
-            &a.channel,
-            &a.site,
-            &a.data,
-            &row.moved_from,
-        ]);
-    }
-    Ok(stmt.execute(params.as_slice())?)
+/// The import's two batch statements. Those for a full batch (`INSERT_BATCH` rows or keys),
+/// nearly every one of a large file, are prepared once per import and kept: taken from the
+/// connection's statement cache and given back for every batch, they cost a sixth of the
+/// storing thread (the cache clears all 770 bindings on the way back, and hashes the long SQL
+/// text both ways). Shorter batches use the cache.
+pub struct Batches<'c> {
+    conn: &'c Connection,
+    insert_full: rusqlite::Statement<'c>,
+    lookup_full: rusqlite::Statement<'c>,
 }
 
-/// The lookup statement for `n` keys: a join with the keys, so each is one search of the
-/// unique (appointment_id, patient_id, time) index.
-fn lookup_sql(n: usize) -> String {
-    let keys: Vec<String> = (0..n)
-        .map(|i| format!("(?{}, ?{})", 2 * i + 1, 2 * i + 2))
-        .collect();
-    format!(
-        "SELECT a.appointment_id, a.patient_id, a.id, a.appt_date_time, a.status = 'withdrawn'
-         FROM (VALUES {}) AS k JOIN appointments a
-           ON a.appointment_id = k.column1 AND a.patient_id = k.column2
-         WHERE a.deleted_at IS NULL",
-        keys.join(", ")
-    )
+impl<'c> Batches<'c> {
+    pub fn new(conn: &'c Connection) -> Result<Batches<'c>> {
+        Ok(Batches {
+            conn,
+            insert_full: conn.prepare(insert_sql(INSERT_BATCH))?,
+            lookup_full: conn.prepare(lookup_sql(INSERT_BATCH))?,
+        })
+    }
+
+    /// Stores up to `INSERT_BATCH` new appointments in one statement. The caller has checked
+    /// each is new (`lookup`), so a clash is an error, never a silently dropped row.
+    pub fn insert(&mut self, rows: &[NewAppointment], import_id: i64, now: &str) -> Result<usize> {
+        debug_assert!((1..=INSERT_BATCH).contains(&rows.len()));
+        let mut params: Vec<&dyn rusqlite::ToSql> = Vec::with_capacity(2 + rows.len() * ROW_PARAMS);
+        params.extend_from_slice(&[&import_id as &dyn rusqlite::ToSql, &now]);
+        for row in rows {
+            let a = &row.appt;
+            params.extend_from_slice(&[
+                &a.appointment_id as &dyn rusqlite::ToSql,
+                &a.patient_id,
+                &a.phone_number,
+                &a.phone_preference,
+                &a.text_preference,
+                &row.at,
+                &a.message,
+                &a.language,
+                &a.channel,
+                &a.site,
+                &a.data,
+                &row.moved_from,
+            ]);
+        }
+        if rows.len() == INSERT_BATCH {
+            Ok(self.insert_full.execute(params.as_slice())?)
+        } else {
+            let mut stmt = self.conn.prepare_cached(insert_sql(rows.len()))?;
+            Ok(stmt.execute(params.as_slice())?)
+        }
+    }
+
+    /// What is stored under each (appointment_id, patient_id) of `keys` (at most
+    /// INSERT_BATCH).
+    pub fn lookup(
+        &mut self,
+        keys: &[(&str, &str)],
+    ) -> Result<Vec<(String, String, crate::domain::dedupe::Stored)>> {
+        if keys.is_empty() {
+            return Ok(Vec::new());
+        }
+        debug_assert!(keys.len() <= INSERT_BATCH);
+        let params: Vec<&dyn rusqlite::ToSql> = keys
+            .iter()
+            .flat_map(|(a, p)| [a as &dyn rusqlite::ToSql, p as &dyn rusqlite::ToSql])
+            .collect();
+        let read = |r: &rusqlite::Row<'_>| {
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
+                crate::domain::dedupe::Stored {
+                    id: r.get(2)?,
+                    at: r.get(3)?,
+                    withdrawn: r.get(4)?,
+                },
+            ))
+        };
+        if keys.len() == INSERT_BATCH {
+            let rows = self.lookup_full.query_map(params.as_slice(), read)?;
+            Ok(rows.collect::<rusqlite::Result<_>>()?)
+        } else {
+            let mut stmt = self.conn.prepare_cached(lookup_sql(keys.len()))?;
+            let rows = stmt.query_map(params.as_slice(), read)?;
+            Ok(rows.collect::<rusqlite::Result<_>>()?)
+        }
+    }
 }
 
-/// What is stored under each (appointment_id, patient_id) of `keys` (at most INSERT_BATCH).
-pub fn lookup(
-    conn: &Connection,
-    keys: &[(&str, &str)],
-) -> Result<Vec<(String, String, crate::domain::dedupe::Stored)>> {
-    if keys.is_empty() {
-        return Ok(Vec::new());
+/// Calls `f` with the (appointment_id, patient_id) of every stored appointment, in no order.
+pub fn each_key(conn: &Connection, mut f: impl FnMut(&str, &str)) -> Result<()> {
+    let mut stmt = conn.prepare("SELECT appointment_id, patient_id FROM appointments")?;
+    let mut rows = stmt.query([])?;
+    while let Some(r) = rows.next()? {
+        f(r.get_ref(0)?.as_str()?, r.get_ref(1)?.as_str()?);
     }
-    let mut stmt = conn.prepare_cached(&lookup_sql(keys.len()))?;
-    let params: Vec<&dyn rusqlite::ToSql> = keys
-        .iter()
-        .flat_map(|(a, p)| [a as &dyn rusqlite::ToSql, p as &dyn rusqlite::ToSql])
-        .collect();
-    let rows = stmt.query_map(params.as_slice(), |r| {
-        Ok((
-            r.get(0)?,
-            r.get(1)?,
-            crate::domain::dedupe::Stored {
-                id: r.get(2)?,
-                at: r.get(3)?,
-                withdrawn: r.get(4)?,
-            },
-        ))
-    })?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    Ok(())
+}
+
+/// The lookup statement for `n` keys (1..=INSERT_BATCH), built once per size: a join with
+/// the keys, so each is one search of the unique (appointment_id, patient_id, time) index.
+fn lookup_sql(n: usize) -> &'static str {
+    static SQL: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+    let all = SQL.get_or_init(|| {
+        (1..=INSERT_BATCH)
+            .map(|n| {
+                let keys: Vec<String> = (0..n)
+                    .map(|i| format!("(?{}, ?{})", 2 * i + 1, 2 * i + 2))
+                    .collect();
+                format!(
+                    "SELECT a.appointment_id, a.patient_id, a.id, a.appt_date_time,
+                            a.status = 'withdrawn'
+                     FROM (VALUES {}) AS k JOIN appointments a
+                       ON a.appointment_id = k.column1 AND a.patient_id = k.column2
+                     WHERE a.deleted_at IS NULL",
+                    keys.join(", ")
+                )
+            })
+            .collect()
+    });
+    &all[n - 1]
 }
 
 /// Takes appointments out of the schedule for good (`reason`: moved, cancelled, not in

@@ -22,6 +22,13 @@ pub enum SplitError {
         raw: String,
         why: String,
     },
+    /// Neither column reads: both are named, so one fix mends the row.
+    Both {
+        date_raw: String,
+        date_why: String,
+        time_raw: String,
+        time_why: String,
+    },
     /// Both columns read, but together they name no instant (a spring-forward gap).
     Instant {
         date: String,
@@ -35,6 +42,15 @@ impl fmt::Display for SplitError {
         match self {
             SplitError::Date { raw, why } => write!(f, "appt_date '{raw}' {why}"),
             SplitError::Time { raw, why } => write!(f, "appt_time '{raw}' {why}"),
+            SplitError::Both {
+                date_raw,
+                date_why,
+                time_raw,
+                time_why,
+            } => write!(
+                f,
+                "appt_date '{date_raw}' {date_why}; appt_time '{time_raw}' {time_why}"
+            ),
             SplitError::Instant { date, time, why } => {
                 write!(f, "appt_date '{date}' with appt_time '{time}' {why}")
             }
@@ -61,8 +77,20 @@ pub fn parse_split(
         raw: time_raw.to_string(),
         why,
     };
-    let (date, time_in_date) = date_column(date_raw, order).map_err(date_err)?;
-    let (date_in_time, time) = time_column(time_raw, order).map_err(time_err)?;
+    let (date, time_in_date, date_in_time, time) =
+        match (date_column(date_raw, order), time_column(time_raw, order)) {
+            (Ok((date, t)), Ok((d, time))) => (date, t, d, time),
+            (Err(date_why), Err(time_why)) => {
+                return Err(SplitError::Both {
+                    date_raw: date_raw.to_string(),
+                    date_why,
+                    time_raw: time_raw.to_string(),
+                    time_why,
+                });
+            }
+            (Err(why), _) => return Err(date_err(why)),
+            (_, Err(why)) => return Err(time_err(why)),
+        };
     if let Some(other) = time_in_date.filter(|&t| t != NaiveTime::MIN && t != time) {
         return Err(date_err(format!(
             "carries a time ({}) that is not appt_time's ({})",
@@ -184,6 +212,15 @@ mod tests {
     fn the_wrong_column_is_named() {
         for (date, time, order, want) in [
             ("", "9:30", MDY, "appt_date '' is empty"),
+            ("", "", MDY, "appt_date '' is empty; appt_time '' is empty"),
+            (
+                "13/45/2026",
+                "930",
+                MDY,
+                "appt_date '13/45/2026' is not a real date read month-first (mdy); appt_time \
+                 '930' is a bare number, not a time (expected e.g. 9:30, 14:30:00, 9:30 AM or \
+                 9 h 30)",
+            ),
             ("2026-11-25", " ", MDY, "appt_time '' is empty"),
             (
                 "13/45/2026",
@@ -193,7 +230,7 @@ mod tests {
             ),
             (
                 "11/25/2026",
-                "bad",
+                "9:30",
                 DMY,
                 "appt_date '11/25/2026' is not a real date read day-first (dmy)",
             ),
