@@ -337,7 +337,7 @@ fn a_mapped_header_the_file_lacks_fails_the_file_naming_field_and_header() {
     let why = "patient_id is mapped to \"PatNum\" but the file has no such column";
     assert!(
         run.stderr()
-            .contains(&format!("day.csv could not be imported: no header row")),
+            .contains("day.csv could not be imported: no header row"),
         "{}",
         run.stderr()
     );
