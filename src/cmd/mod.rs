@@ -1,6 +1,7 @@
 //! One file per subcommand: its arguments, its help text and its `run`.
 
 pub mod demo;
+pub mod export;
 pub mod import;
 pub mod reconcile;
 pub mod retry;
