@@ -48,6 +48,7 @@ pub enum Command {
     Reconcile(cmd::reconcile::Args),
     Withdraw(cmd::withdraw::Args),
     Export(cmd::export::Args),
+    Prune(cmd::prune::Args),
     ServeWebhook(cmd::serve_webhook::Args),
     Demo(cmd::demo::Args),
 }

@@ -3,6 +3,7 @@
 pub mod demo;
 pub mod export;
 pub mod import;
+pub mod prune;
 pub mod reconcile;
 pub mod retry;
 pub mod send;

@@ -5,6 +5,7 @@ pub mod appointments;
 pub mod attempts;
 pub mod imports;
 pub mod opt_outs;
+pub mod prune;
 pub mod replies;
 pub mod results;
 pub mod runs;
