@@ -6,6 +6,7 @@ mod common;
 mod day;
 mod import;
 mod messages;
+mod results;
 mod schedule;
 mod send;
 mod status;
