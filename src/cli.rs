@@ -47,6 +47,8 @@ pub enum Command {
     Status(cmd::status::Args),
     Reconcile(cmd::reconcile::Args),
     Withdraw(cmd::withdraw::Args),
+    Export(cmd::export::Args),
+    Prune(cmd::prune::Args),
     ServeWebhook(cmd::serve_webhook::Args),
     Demo(cmd::demo::Args),
 }

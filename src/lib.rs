@@ -14,6 +14,7 @@ pub mod exit;
 pub mod import;
 pub mod mask;
 pub mod news;
+pub mod outbox;
 pub mod output;
 pub mod progress;
 pub mod report;

@@ -1,7 +1,9 @@
 //! One file per subcommand: its arguments, its help text and its `run`.
 
 pub mod demo;
+pub mod export;
 pub mod import;
+pub mod prune;
 pub mod reconcile;
 pub mod retry;
 pub mod send;

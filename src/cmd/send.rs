@@ -102,11 +102,14 @@ pub fn dispatch_and_print(cfg: &Config, opts: Options, show_messages: bool) -> R
         return print_dry_run(cfg, opts, show_messages);
     }
     let terminal = Terminal::new(cfg, opts.kind);
+    let sites = opts.sites.clone();
     let summary = dispatch::run(cfg, opts, &terminal);
     terminal.done();
     let summary = summary?;
     print_summary(&summary);
     print_selection(cfg, &summary);
+    // The clinic's results files, whatever the run's outcome: what it did is recorded.
+    crate::outbox::after_run(cfg, summary.run_id, &sites);
     match summary.error {
         Some(why) => Err(anyhow::anyhow!(why)),
         None => Ok(()),

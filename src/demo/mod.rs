@@ -137,7 +137,7 @@ fn write_config(dir: &Path, api_base: &str, port: u16) -> Result<PathBuf> {
     let path = dir.join("reminders.toml");
     let d = dir.display();
     let text = format!(
-        "db = \"{d}/reminders.db\"\ncsv_dir = \"{d}/csv\"\narchive_dir = \"{d}/archive\"\n\n\
+        "db = \"{d}/reminders.db\"\ncsv_dir = \"{d}/csv\"\narchive_dir = \"{d}/archive\"\noutbox_dir = \"{d}/outbox\"\n\n\
          [twilio]\naccount_sid = \"{ACCOUNT_SID}\"\nauth_token = \"{AUTH_TOKEN}\"\n\
          phone_number = \"+16135550000\"\napi_base = \"{api_base}\"\n\n\
          [sending]\ncalls_per_second = 20\nsms_per_second = 20\nlock_wait_seconds = 10\n\n\

@@ -1,0 +1,114 @@
+//! `reminders export`: the results file of one appointment day (SPEC 12.1), for the clinic's
+//! system. Runs write these files themselves; this writes one again, on demand.
+
+use std::path::PathBuf;
+
+use anyhow::Result;
+
+use crate::config::Config;
+use crate::db::{self, views};
+use crate::domain::dates;
+use crate::exit::usage;
+use crate::outbox;
+
+#[derive(clap::Args, Debug)]
+#[command(
+    about = "Write the results file of an appointment day for the clinic's system",
+    long_about = "Writes one CSV row per appointment of the day — its state, channel, touches, \
+attempts, when the patient was reached, confirmed or asked to cancel, their last text and, when \
+they were not reached, why in words — to outbox_dir/results-YYYY-MM-DD.csv (with --site, \
+results-SITE-YYYY-MM-DD.csv), mode 0600, replacing the old file at once. send, retry and \
+import --now write these files themselves after each run; export writes one on demand. Cells \
+that a spreadsheet would run as a formula get a leading '. The database must exist: export \
+never creates one.",
+    after_help = "Examples:\n  reminders export                       # the coming day, as `status` shows it\n  \
+reminders export --date tomorrow\n  \
+reminders export --date 2026-11-25 --site bloor\n  \
+reminders export --date today --out /srv/emr/inbox/reminders.csv\n  \
+reminders export --out - | head        # to standard output"
+)]
+pub struct Args {
+    /// The appointment day: today, tomorrow, yesterday or YYYY-MM-DD. Default: the coming day
+    /// (the day of the next appointment, as `reminders status` shows it).
+    #[arg(long, value_name = "DAY")]
+    pub date: Option<String>,
+
+    /// Write this file instead of the outbox's (`-`: standard output).
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+
+    /// Only this site's appointments.
+    #[arg(long, value_name = "NAME")]
+    pub site: Option<String>,
+}
+
+pub fn run(cfg: &Config, args: &Args) -> Result<()> {
+    if let Some(s) = &args.site {
+        crate::cmd::send::check_sites(cfg, std::slice::from_ref(s))?;
+    }
+    let scope = args.site.as_deref();
+    let now = cfg.now();
+    let today = outbox::today(cfg, scope, now);
+    let named = match &args.date {
+        Some(word) => {
+            Some(dates::parse_day(word, today).map_err(|why| usage(format!("--date: {why}")))?)
+        }
+        None => None,
+    };
+    let (conn, _) = db::open_to_read(&cfg.db)?;
+    let day = match named {
+        Some(d) => d,
+        // The day `status` is about: the day of the next appointment, so the evening before a
+        // clinic day and that day's morning both name the day whose reminders are under way.
+        None => {
+            let tz = cfg.site(scope.unwrap_or("")).tz;
+            let next = views::next_appointment_at(&conn, &crate::clock::db_time(now))?;
+            crate::domain::dates::coming_day(
+                next.as_deref().and_then(crate::clock::parse_db_time),
+                now,
+                tz,
+            )
+        }
+    };
+    let rows = outbox::rows(cfg, &conn, scope, day)?;
+    let of = match scope {
+        Some(s) => format!("{day} at {s}"),
+        None => day.to_string(),
+    };
+    match args.out.as_deref() {
+        Some(p) if p.as_os_str() == "-" => {
+            match outbox::write_rows(&mut std::io::stdout().lock(), &rows) {
+                // `| head` closed the pipe: the reader has what it wanted.
+                Err(e) if is_broken_pipe(&e) => return Ok(()),
+                written => written?,
+            }
+            eprintln!("{} appointment(s) of {of}", rows.len());
+        }
+        out => {
+            let path = match out {
+                Some(p) => p.to_path_buf(),
+                None => {
+                    outbox::ensure_dir(&cfg.outbox_dir)?;
+                    outbox::path(cfg, scope, day)
+                }
+            };
+            outbox::write(&path, &rows)?;
+            println!(
+                "wrote {}: {} appointment(s) of {of}",
+                path.display(),
+                rows.len()
+            );
+        }
+    }
+    Ok(())
+}
+
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+            || c.downcast_ref::<csv::Error>().is_some_and(|csv| {
+                matches!(csv.kind(), csv::ErrorKind::Io(io) if io.kind() == std::io::ErrorKind::BrokenPipe)
+            })
+    })
+}
