@@ -342,6 +342,24 @@ mod tests {
     }
 
     #[test]
+    fn the_fit_check_counts_from_an_index_alone() {
+        let conn = crate::db::open_memory();
+        let mut stmt = conn
+            .prepare(&format!("EXPLAIN QUERY PLAN {}", count_due_sql()))
+            .unwrap();
+        let mut rows = stmt.raw_query();
+        let mut plan = Vec::new();
+        while let Some(row) = rows.next().unwrap() {
+            plan.push(row.get::<_, String>(3).unwrap());
+        }
+        let plan = plan.join("; ");
+        assert!(
+            plan.contains("USING COVERING INDEX appointments_due_count (status=? AND appt_date_time>? AND appt_date_time<?)"),
+            "{plan}"
+        );
+    }
+
+    #[test]
     fn a_numbers_appointments_are_found_by_the_phone_index() {
         let conn = crate::db::open_memory();
         let sql = for_phone_sql(&[State::Pending, State::Failed]);
