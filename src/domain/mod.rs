@@ -4,6 +4,7 @@ pub mod attention;
 pub mod channel;
 pub mod columns;
 pub mod contact_hours;
+pub mod dates;
 pub mod datetime;
 pub mod dedupe;
 pub mod keywords;
