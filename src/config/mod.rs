@@ -454,6 +454,7 @@ impl Config {
 }
 
 fn schedule(l: &Layers<'_>) -> Result<Schedule> {
+    use crate::domain::schedule::MAX_DAYS_BEFORE;
     let source = |key: &str| {
         l.value(key)
             .map_or_else(|| "the defaults".to_string(), |(_, s)| s.to_string())
@@ -465,12 +466,12 @@ fn schedule(l: &Layers<'_>) -> Result<Schedule> {
             .and_then(|items| {
                 items
                     .iter()
-                    .map(|i| i.as_integer().and_then(|n| u32::try_from(n).ok()).filter(|n| *n <= 60))
+                    .map(|i| i.as_integer().and_then(|n| u32::try_from(n).ok()).filter(|n| *n <= MAX_DAYS_BEFORE))
                     .collect::<Option<Vec<u32>>>()
             })
             .ok_or_else(|| {
                 usage(format!(
-                    "configuration key `schedule.days_before` from {}: must be a list of whole numbers of days from 0 to 60, e.g. [3, 1]",
+                    "configuration key `schedule.days_before` from {}: must be a list of whole numbers of days from 0 to {MAX_DAYS_BEFORE}, e.g. [3, 1]",
                     source("schedule.days_before")
                 ))
             })?,
