@@ -14,4 +14,6 @@ pub use model::{Day, Funnel, HandCall, Price, Rate, Reason, Report, Usage};
 #[cfg(test)]
 mod browser_test;
 #[cfg(test)]
+mod chromium;
+#[cfg(test)]
 mod tests;
