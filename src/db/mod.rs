@@ -6,6 +6,7 @@ pub mod attempts;
 pub mod imports;
 pub mod opt_outs;
 pub mod replies;
+pub mod report;
 pub mod runs;
 pub mod views;
 pub mod webhook_events;
