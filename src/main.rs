@@ -39,6 +39,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Status(args) => reminders::cmd::status::run(&cfg, args),
         Command::Reconcile(args) => reminders::cmd::reconcile::run(&cfg, args),
         Command::Withdraw(args) => reminders::cmd::withdraw::run(&cfg, args),
+        Command::Report(args) => reminders::cmd::report::run(&cfg, args),
         Command::ServeWebhook(args) => reminders::cmd::serve_webhook::run(&cfg, args),
         Command::Demo(args) => reminders::cmd::demo::run(args),
     }

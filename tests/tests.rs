@@ -6,6 +6,7 @@ mod common;
 mod day;
 mod import;
 mod messages;
+mod report;
 mod schedule;
 mod send;
 mod status;

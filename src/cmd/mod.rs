@@ -3,6 +3,7 @@
 pub mod demo;
 pub mod import;
 pub mod reconcile;
+pub mod report;
 pub mod retry;
 pub mod send;
 pub mod serve_webhook;
