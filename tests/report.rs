@@ -1,7 +1,7 @@
 //! `report` end to end: the demo's whole day (its scripted patients through 19:00, 19:45 and
 //! 09:00, as `day.rs` runs it) and then the real `reminders report`, as JSON and as the page,
 //! with its figures checked against the database; hostile CSV values and replies on the page;
-//! the page in a real browser; the day words and their usage errors.
+//! the page in a real browser; sites; the day words and their usage errors.
 
 use std::os::unix::fs::PermissionsExt;
 
@@ -471,6 +471,62 @@ fn the_commands_page_renders_in_chromium_and_prints_on_a4() {
     let h = hostile_day();
     h.run(&["report", "--out", "hostile.html"]).ok();
     chromium::assert_renders(&chromium, dir.path(), &h.join("hostile.html"));
+}
+
+#[test]
+fn sites_are_rows_of_the_report_and_site_narrows_it_to_one_in_its_own_zone() {
+    let w = Workdir::new();
+    w.write(
+        "reminders.toml",
+        "[sites.bloor]\nnames = [\"Bloor\"]\nclinic_name = \"Bloor Street Clinic\"\n\
+         [sites.west]\nnames = [\"Kitsilano\"]\ntimezone = \"America/Vancouver\"\n\
+         clinic_name = \"Kitsilano Clinic\"\n",
+    );
+    w.write(
+        "csv/day.csv",
+        "appointment_id,patient_id,phone_number,phone_preference,text_preference,appt_date_time,clinic\n\
+         B1,P1,416-555-0201,n,y,2026-11-25 09:00,Bloor\n\
+         B2,P2,416-555-0202,n,n,2026-11-25 10:00,Bloor\n\
+         W1,P3,604-555-0203,n,y,2026-11-25 09:00,Kitsilano\n",
+    );
+    w.run(&["import"]).ok();
+
+    let all = json(&w, &["report", "--json", "--to", "tomorrow"]);
+    assert_eq!(all["clinic"], "All sites");
+    assert_eq!(all["site"], Value::Null);
+    assert_eq!(all["timezone"], "America/Toronto");
+    assert_eq!(
+        rates(&all["by_site"]),
+        [
+            ("bloor".to_string(), 2, 0, 0, 0),
+            ("west".to_string(), 1, 0, 0, 0)
+        ]
+    );
+    assert_eq!(
+        rates(&all["by_channel"]),
+        [
+            ("SMS".to_string(), 2, 0, 0, 0),
+            ("Call".to_string(), 1, 0, 0, 0)
+        ]
+    );
+
+    // One site, named in any case: its figures, its name, its zone (at 19:00 in Toronto it is
+    // 16:00 on the 24th in Vancouver, so its today is the 24th too).
+    let west = json(
+        &w,
+        &["report", "--json", "--site", "WEST", "--from", "today"],
+    );
+    assert_eq!(west["clinic"], "Kitsilano Clinic");
+    assert_eq!(west["site"], "west");
+    assert_eq!(west["timezone"], "America/Vancouver");
+    assert_eq!(west["from"], "2026-11-24");
+    assert_eq!(n(&west["funnel"]["imported"]), 0, "the 25th is after today");
+    let west = json(
+        &w,
+        &["report", "--json", "--site", "west", "--to", "tomorrow"],
+    );
+    assert_eq!(n(&west["funnel"]["imported"]), 1);
+    assert_eq!(rates(&west["by_site"]), [("west".to_string(), 1, 0, 0, 0)]);
 }
 
 #[test]
