@@ -49,6 +49,7 @@ pub enum Command {
     Withdraw(cmd::withdraw::Args),
     Export(cmd::export::Args),
     Prune(cmd::prune::Args),
+    Report(cmd::report::Args),
     ServeWebhook(cmd::serve_webhook::Args),
     Demo(cmd::demo::Args),
 }

@@ -69,6 +69,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Withdraw(args) => reminders::cmd::withdraw::run(&cfg, args),
         Command::Export(args) => reminders::cmd::export::run(&cfg, args),
         Command::Prune(args) => reminders::cmd::prune::run(&cfg, args),
+        Command::Report(args) => reminders::cmd::report::run(&cfg, args),
         Command::ServeWebhook(args) => reminders::cmd::serve_webhook::run(&cfg, args),
         Command::Demo(args) => reminders::cmd::demo::run(args),
     };

@@ -13,6 +13,7 @@ mod import;
 mod messages;
 mod moves;
 mod ops;
+mod report;
 mod results;
 mod schedule;
 mod send;

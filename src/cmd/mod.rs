@@ -5,6 +5,7 @@ pub mod export;
 pub mod import;
 pub mod prune;
 pub mod reconcile;
+pub mod report;
 pub mod retry;
 pub mod send;
 pub mod serve_webhook;

@@ -4,6 +4,7 @@ use anyhow::Result;
 
 use super::layers::Layers;
 use super::values::boolean;
+use crate::domain::schedule::MAX_DAYS_BEFORE;
 use crate::exit::usage;
 
 /// `[schedule]` (SPEC 10.1, 12.2).
@@ -28,12 +29,12 @@ pub(super) fn schedule(l: &Layers<'_>) -> Result<Schedule> {
             .and_then(|items| {
                 items
                     .iter()
-                    .map(|i| i.as_integer().and_then(|n| u32::try_from(n).ok()).filter(|n| *n <= 60))
+                    .map(|i| i.as_integer().and_then(|n| u32::try_from(n).ok()).filter(|n| *n <= MAX_DAYS_BEFORE))
                     .collect::<Option<Vec<u32>>>()
             })
             .ok_or_else(|| {
                 usage(format!(
-                    "configuration key `schedule.days_before` from {}: must be a list of whole numbers of days from 0 to 60, e.g. [3, 1]",
+                    "configuration key `schedule.days_before` from {}: must be a list of whole numbers of days from 0 to {MAX_DAYS_BEFORE}, e.g. [3, 1]",
                     source("schedule.days_before")
                 ))
             })?,

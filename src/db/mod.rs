@@ -12,6 +12,7 @@ pub mod imports;
 pub mod opt_outs;
 pub mod prune;
 pub mod replies;
+pub mod report;
 pub mod results;
 pub mod runs;
 pub mod views;

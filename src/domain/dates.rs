@@ -35,17 +35,27 @@ pub fn activity_window(day: NaiveDate, tz: Tz) -> (DateTime<Utc>, DateTime<Utc>)
     (start_of(day - Duration::days(1), tz), day_bounds(day, tz).1)
 }
 
-/// The day `word` names, `today` being the local date now.
+/// The day `word` names, `today` being the local date now; anything else is an error that says
+/// what is accepted (the caller turns it into a usage error naming its flag).
 pub fn parse_day(word: &str, today: NaiveDate) -> Result<NaiveDate, String> {
     let w = word.trim();
     match w.to_ascii_lowercase().as_str() {
         "today" => Ok(today),
         "tomorrow" => Ok(today + Duration::days(1)),
         "yesterday" => Ok(today - Duration::days(1)),
-        _ => NaiveDate::parse_from_str(w, "%Y-%m-%d")
-            .ok()
-            .filter(|_| w.len() == 10)
-            .ok_or_else(|| format!("{w:?} is not a day: use {ACCEPTED}")),
+        _ => {
+            // Exactly four-two-two digits: chrono alone would also take `2026-1-5` or `+2026-…`.
+            let shape = w.len() == 10
+                && w.bytes().enumerate().all(|(i, b)| match i {
+                    4 | 7 => b == b'-',
+                    _ => b.is_ascii_digit(),
+                });
+            match NaiveDate::parse_from_str(w, "%Y-%m-%d") {
+                Ok(day) if shape => Ok(day),
+                _ if shape => Err(format!("{w:?} is not a real date (use {ACCEPTED})")),
+                _ => Err(format!("{w:?} is not a day: use {ACCEPTED}")),
+            }
+        }
     }
 }
 

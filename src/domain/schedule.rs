@@ -23,6 +23,10 @@ pub enum RunKind {
     Retry,
 }
 
+/// The most days ahead a touch may be (the configuration refuses more): no attempt is made
+/// further ahead of its appointment than this, which bounds where the report looks for them.
+pub const MAX_DAYS_BEFORE: u32 = 60;
+
 /// The `days_before` entries, largest first, without repeats.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Touches(Vec<u32>);

@@ -53,6 +53,7 @@ impl Report {
             }
         };
         Report {
+            to_call_date: to + Days::new(1),
             clinic: "Riverside Family Health".to_string(),
             site: None,
             timezone: "America/Toronto".to_string(),

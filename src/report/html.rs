@@ -37,6 +37,7 @@ pub fn render(report: &Report) -> String {
                     (headline(report))
                     section {
                         h2 { "From import to answer" }
+                        p.note { "The appointments dated in this period, and how each one ended." }
                         (funnel(&report.funnel))
                     }
                     section {
@@ -61,9 +62,9 @@ pub fn render(report: &Report) -> String {
                         h2 { "Usage" }
                         (usage(&report.usage))
                     }
-                    section {
+                    section.calls {
                         h2 { "To phone by hand" }
-                        (hand_calls(&report.to_call))
+                        (hand_calls(&report.to_call, report.to_call_date))
                     }
                 }
             }
@@ -206,6 +207,9 @@ fn reasons(report: &Report) -> Markup {
 
 fn usage(u: &Usage) -> Markup {
     html! {
+        p.note {
+            "The calls and texts about these appointments; one about several appointments counts once."
+        }
         dl.usage {
             div { dt { "SMS sent" } dd { (count(u.sms_sent)) } }
             div { dt { "SMS segments" } dd { (count(u.sms_segments)) } }
@@ -223,13 +227,16 @@ fn usage(u: &Usage) -> Markup {
     }
 }
 
-fn hand_calls(calls: &[HandCall]) -> Markup {
+fn hand_calls(calls: &[HandCall], day: NaiveDate) -> Markup {
+    let day = day.format("%A %-d %b %Y").to_string();
     if calls.is_empty() {
-        return html! { p.empty { "Nobody to call by hand." } };
+        return html! { p.empty { "Nobody to call by hand for " (day) "." } };
     }
     // Four columns, each holding what is read together, so the list fits an A4 page across.
     html! {
-        p.note { "For the coming day: reminders that failed, and patients who asked to cancel." }
+        p.note {
+            "For " (day) ", the coming day: reminders that failed, and patients who asked to cancel."
+        }
         table.calls {
             thead {
                 tr {

@@ -30,6 +30,9 @@ pub struct Report {
     pub usage: Usage,
     /// The patients to phone by hand for the coming day, in appointment order.
     pub to_call: Vec<HandCall>,
+    /// The coming day `to_call` is for: the local date of the next appointment when the
+    /// report was made.
+    pub to_call_date: NaiveDate,
 }
 
 /// Counts of the period's appointments. `imported`, `contacted` and `reached` are a chain

@@ -57,6 +57,7 @@ pub(crate) fn empty() -> Report {
         failure_reasons: vec![],
         usage: Usage::default(),
         to_call: vec![],
+        to_call_date: day,
     }
 }
 
@@ -180,6 +181,10 @@ fn every_figure_of_the_example_is_on_the_page() {
         );
     }
     assert_shows(&page, &format!("{} to phone by hand", r.to_call.len()));
+    assert_shows(
+        &page,
+        "For Tuesday 1 Dec 2026, the coming day: reminders that failed",
+    );
 }
 
 #[test]
@@ -282,6 +287,7 @@ fn json_has_the_documented_keys() {
             "failure_reasons",
             "usage",
             "to_call",
+            "to_call_date",
         ])
     );
     assert_eq!(json["from"], "2026-11-01");
@@ -341,6 +347,7 @@ fn json_has_the_documented_keys() {
         ])
     );
     assert_eq!(json["to_call"][0]["state"], "failed");
+    assert_eq!(json["to_call_date"], "2026-12-01");
 }
 
 #[test]
@@ -355,7 +362,7 @@ fn an_empty_period_reads_as_empty_not_broken() {
     assert_shows(&page, "No failed attempts in this period.");
     assert_shows(&page, "SMS sent 0 SMS segments 0 Calls 0 Call minutes 0.0");
     assert_shows(&page, "Twilio price not reported by Twilio");
-    assert_shows(&page, "Nobody to call by hand.");
+    assert_shows(&page, "Nobody to call by hand for Sunday 1 Nov 2026.");
     for bad in ["NaN", "inf", "width:NaN"] {
         assert!(!html.contains(bad), "{bad} in the empty page");
     }

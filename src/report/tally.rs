@@ -1,0 +1,470 @@
+//! From the database's rows to the period's figures: the appointments of the period
+//! (`db::report::appointments`), then the attempts made since the first of them was imported
+//! (`db::report::attempts_made`), which meet here by appointment id. Pure: the rows come in as
+//! arguments, the figures go out as the model's types, so every rule is tested without a
+//! database.
+//!
+//! Memory stays a few bytes per appointment id in the period's range (which appointments are
+//! the period's, which are confirmed, and a bit per touch for "contacted" and "reached"),
+//! however many rows stream through.
+
+use std::collections::BTreeMap;
+
+use chrono::{Days, NaiveDate};
+use chrono_tz::Tz;
+
+use super::model::{Day, Funnel, Price, Rate, Reason, Usage};
+use crate::clock::db_time;
+use crate::db::report::{AppointmentRow, AttemptRow, Span};
+use crate::domain::channel::Channel;
+use crate::domain::dates::day_bounds;
+use crate::domain::reasons::{self, Outcome};
+
+const IN_PERIOD: u8 = 1;
+const CONFIRMED: u8 = 2;
+
+/// Everything the tally needs besides the rows.
+#[derive(Clone, Copy, Debug)]
+pub struct Settings {
+    pub tz: Tz,
+    pub from: NaiveDate,
+    /// Inclusive.
+    pub to: NaiveDate,
+    pub voicemail_counts: bool,
+}
+
+#[derive(Default)]
+struct Steps {
+    appointments: u64,
+    contacted: u64,
+    reached: u64,
+    confirmed: u64,
+}
+
+impl Steps {
+    fn count(&mut self, a: &AppointmentRow<'_>, confirmed: bool) {
+        self.appointments += 1;
+        self.contacted += u64::from(a.contacted);
+        self.reached += u64::from(a.reached);
+        self.confirmed += u64::from(confirmed);
+    }
+
+    fn rate(&self, label: String) -> Rate {
+        Rate {
+            label,
+            appointments: self.appointments,
+            contacted: self.contacted,
+            reached: self.reached,
+            confirmed: self.confirmed,
+        }
+    }
+}
+
+/// One touch (its `days_before`), and which of the period's appointments it contacted and
+/// reached: a bit per appointment, so an appointment counts once however many attempts (or
+/// combined messages) its touch took.
+struct Touch {
+    days: Option<i64>,
+    contacted: Vec<u64>,
+    reached: Vec<u64>,
+}
+
+impl Touch {
+    /// Later touches are closer to the appointment; attempts from before touches were
+    /// recorded come first.
+    fn lateness(&self) -> (bool, i64) {
+        (self.days.is_some(), -self.days.unwrap_or(0))
+    }
+}
+
+fn set(bits: &mut [u64], i: usize) {
+    bits[i / 64] |= 1 << (i % 64);
+}
+
+fn get(bits: &[u64], i: usize) -> bool {
+    bits[i / 64] & (1 << (i % 64)) != 0
+}
+
+/// What decides an attempt's reason, and the reason (`None`: it did not fail).
+struct Kind {
+    channel: String,
+    status: String,
+    answered_by: Option<String>,
+    error_code: Option<i64>,
+    reason: Option<String>,
+    count: u64,
+}
+
+pub struct Tally {
+    s: Settings,
+    /// The UTC start of each local day of the period, and the end of the last.
+    day_starts: Vec<String>,
+    days: Vec<Day>,
+    funnel: Funnel,
+    channels: BTreeMap<u8, Steps>,
+    sites: BTreeMap<String, Steps>,
+    first_id: i64,
+    /// Per appointment id from `first_id`: `IN_PERIOD`, `CONFIRMED`.
+    flags: Vec<u8>,
+    touches: Vec<Touch>,
+    /// Few kinds, the common ones first (each found moves up one place).
+    kinds: Vec<Kind>,
+    usage: Usage,
+    prices: BTreeMap<String, f64>,
+    /// The SID of the last call or text counted: a combined message's attempts were recorded
+    /// together, so they come one after another.
+    last_sid: String,
+    /// The day the last appointment fell on: rows stored together are mostly of one day.
+    last_day: usize,
+    first_import: Option<String>,
+}
+
+impl Tally {
+    /// A tally for the appointments of `span` (ids outside it are not the period's).
+    pub fn new(s: Settings, span: &Span) -> Tally {
+        let mut day_starts = Vec::new();
+        let mut days = Vec::new();
+        let mut date = s.from;
+        while date <= s.to {
+            day_starts.push(db_time(day_bounds(date, s.tz).0));
+            days.push(Day {
+                date,
+                appointments: 0,
+                reached: 0,
+                confirmed: 0,
+                failed: 0,
+            });
+            match date.checked_add_days(Days::new(1)) {
+                Some(next) => date = next,
+                None => break,
+            }
+        }
+        day_starts.push(db_time(day_bounds(s.to, s.tz).1));
+        let ids = usize::try_from(span.last - span.first + 1).unwrap_or(0);
+        Tally {
+            s,
+            day_starts,
+            days,
+            funnel: Funnel::default(),
+            channels: BTreeMap::new(),
+            sites: BTreeMap::new(),
+            first_id: span.first,
+            flags: vec![0; ids],
+            touches: Vec::new(),
+            kinds: Vec::new(),
+            usage: Usage::default(),
+            prices: BTreeMap::new(),
+            last_sid: String::new(),
+            last_day: 0,
+            first_import: None,
+        }
+    }
+
+    fn slot(&self, id: i64) -> Option<usize> {
+        usize::try_from(id - self.first_id)
+            .ok()
+            .filter(|&i| i < self.flags.len())
+    }
+
+    /// One appointment of the period.
+    pub fn add_appointment(&mut self, a: &AppointmentRow<'_>) {
+        let f = &mut self.funnel;
+        f.imported += 1;
+        f.contacted += u64::from(a.contacted);
+        f.reached += u64::from(a.reached);
+        let (mut confirmed, mut failed) = (false, false);
+        match a.status {
+            "confirmed" => {
+                f.confirmed += 1;
+                confirmed = true;
+            }
+            "cancel_requested" => f.cancel_requested += 1,
+            "failed" => {
+                f.failed += 1;
+                failed = true;
+            }
+            "expired" => f.expired += 1,
+            "withdrawn" => f.withdrawn += 1,
+            "opted_out" => f.opted_out += 1,
+            _ => {}
+        }
+        self.channels
+            .entry(channel_order(a.channel))
+            .or_default()
+            .count(a, confirmed);
+        match self.sites.get_mut(a.site) {
+            Some(steps) => steps.count(a, confirmed),
+            None => (self.sites.entry(a.site.to_string()).or_default()).count(a, confirmed),
+        }
+        // The day whose UTC bounds hold the time (stored times compare as text).
+        let holds = |i: usize| {
+            self.day_starts[i].as_str() <= a.at
+                && self
+                    .day_starts
+                    .get(i + 1)
+                    .is_some_and(|end| a.at < end.as_str())
+        };
+        let i = if self.last_day < self.days.len() && holds(self.last_day) {
+            Some(self.last_day)
+        } else {
+            let i = self
+                .day_starts
+                .partition_point(|start| start.as_str() <= a.at);
+            i.checked_sub(1)
+        };
+        if let Some((i, day)) = i.and_then(|i| Some((i, self.days.get_mut(i)?))) {
+            self.last_day = i;
+            day.appointments += 1;
+            day.reached += u64::from(a.reached);
+            day.confirmed += u64::from(confirmed);
+            day.failed += u64::from(failed);
+        }
+        if let Some(i) = self.slot(a.id) {
+            self.flags[i] = IN_PERIOD | if confirmed { CONFIRMED } else { 0 };
+        }
+        if self
+            .first_import
+            .as_deref()
+            .is_none_or(|t| a.created_at < t)
+        {
+            self.first_import = Some(a.created_at.to_string());
+        }
+    }
+
+    /// When the first of the period's appointments was imported: none of their attempts is
+    /// older. `None` when the period has none.
+    pub fn first_import(&self) -> Option<&str> {
+        self.first_import.as_deref()
+    }
+
+    /// One attempt; those for appointments outside the period are passed over.
+    pub fn add_attempt(&mut self, a: &AttemptRow<'_>) {
+        let Some(i) = self.slot(a.appointment) else {
+            return;
+        };
+        if self.flags[i] & IN_PERIOD == 0 || a.status == "not-sent" {
+            // Not the period's; or it never left (a not-sent attempt did not happen).
+            return;
+        }
+        let outcome = Outcome {
+            channel: Channel::parse(a.channel).unwrap_or(Channel::Call),
+            status: a.status,
+            answered_by: a.answered_by,
+            error_code: a.error_code,
+        };
+        let vm = self.s.voicemail_counts;
+        let failed = self.count_kind(&outcome);
+        let bits = self.flags.len().div_ceil(64);
+        let touch = match self.touches.iter().position(|t| t.days == a.touch_days) {
+            Some(t) => t,
+            None => {
+                self.touches.push(Touch {
+                    days: a.touch_days,
+                    contacted: vec![0; bits],
+                    reached: vec![0; bits],
+                });
+                self.touches.len() - 1
+            }
+        };
+        let touch = &mut self.touches[touch];
+        set(&mut touch.contacted, i);
+        if !failed && reasons::reached(&outcome, vm) {
+            set(&mut touch.reached, i);
+        }
+        if let Some(sid) = a.sid {
+            self.count_sent(sid, a);
+        }
+    }
+
+    /// Counts the attempt under its kind; whether it failed.
+    fn count_kind(&mut self, o: &Outcome<'_>) -> bool {
+        let found = self.kinds.iter().position(|k| {
+            k.error_code == o.error_code
+                && k.status == o.status
+                && k.answered_by.as_deref() == o.answered_by
+                && k.channel == o.channel.as_str()
+        });
+        let i = match found {
+            Some(0) => 0,
+            Some(i) => {
+                self.kinds.swap(i, i - 1);
+                i - 1
+            }
+            None => {
+                self.kinds.push(Kind {
+                    channel: o.channel.as_str().to_string(),
+                    status: o.status.to_string(),
+                    answered_by: o.answered_by.map(String::from),
+                    error_code: o.error_code,
+                    reason: reasons::failure(o, self.s.voicemail_counts),
+                    count: 0,
+                });
+                self.kinds.len() - 1
+            }
+        };
+        self.kinds[i].count += 1;
+        self.kinds[i].reason.is_some()
+    }
+
+    /// A call or text Twilio accepted: counted once, however many appointments it was about.
+    fn count_sent(&mut self, sid: &str, a: &AttemptRow<'_>) {
+        if self.last_sid == sid {
+            return;
+        }
+        self.last_sid.clear();
+        self.last_sid.push_str(sid);
+        let u = &mut self.usage;
+        if a.channel == "call" {
+            u.calls += 1;
+            u.call_seconds += a.duration.unwrap_or(0).max(0) as u64;
+        } else {
+            u.sms_sent += 1;
+            // A text Twilio accepted is at least one segment.
+            u.sms_segments += a.num_segments.unwrap_or(1).max(1) as u64;
+        }
+        if let (Some(price), Some(unit)) = (a.price, a.price_unit)
+            && price.is_finite()
+        {
+            // Twilio reports a charge as a negative amount; the page shows costs.
+            match self.prices.get_mut(unit) {
+                Some(sum) => *sum += price.abs(),
+                None => {
+                    self.prices.insert(unit.to_string(), price.abs());
+                }
+            }
+        }
+    }
+
+    /// The figures; `site_label` names a site's key for the page.
+    ///
+    /// A touch counts the appointments it contacted and reached. A confirmation counts for the
+    /// last touch that reached the patient (a confirmation ends the schedule, so no touch
+    /// comes after the one answered), else the last one made (a reply proves the reminder
+    /// arrived even when no status said so, and that touch then counts as reached too): a
+    /// touch never confirms more patients than it reached.
+    pub fn finish(mut self, site_label: impl Fn(&str) -> String) -> Figures {
+        self.touches.sort_by_key(Touch::lateness);
+        let mut steps: Vec<Steps> = self.touches.iter().map(|_| Steps::default()).collect();
+        for (i, flags) in self.flags.iter().enumerate() {
+            if flags & IN_PERIOD == 0 {
+                continue;
+            }
+            let mut last_reached = None;
+            let mut last_made = None;
+            for (t, touch) in self.touches.iter().enumerate() {
+                if !get(&touch.contacted, i) {
+                    continue;
+                }
+                steps[t].appointments += 1;
+                steps[t].contacted += 1;
+                last_made = Some(t);
+                if get(&touch.reached, i) {
+                    steps[t].reached += 1;
+                    last_reached = Some(t);
+                }
+            }
+            if flags & CONFIRMED != 0 {
+                if let Some(t) = last_reached {
+                    steps[t].confirmed += 1;
+                } else if let Some(t) = last_made {
+                    steps[t].reached += 1;
+                    steps[t].confirmed += 1;
+                }
+            }
+        }
+        // First touch first; attempts without a recorded touch last.
+        let (known, unknown): (Vec<_>, Vec<_>) = self
+            .touches
+            .iter()
+            .zip(&steps)
+            .partition(|(touch, _)| touch.days.is_some());
+        let by_touch = known
+            .into_iter()
+            .chain(unknown)
+            .map(|(touch, steps)| steps.rate(touch_label(touch.days)))
+            .collect();
+
+        let mut reasons: BTreeMap<String, u64> = BTreeMap::new();
+        for k in self.kinds {
+            if let Some(reason) = k.reason {
+                *reasons.entry(reason).or_default() += k.count;
+            }
+        }
+        let mut failure_reasons: Vec<Reason> = reasons
+            .into_iter()
+            .map(|(reason, count)| Reason { reason, count })
+            .collect();
+        failure_reasons.sort_by(|a, b| b.count.cmp(&a.count).then(a.reason.cmp(&b.reason)));
+
+        let mut by_site: Vec<Rate> = self
+            .sites
+            .iter()
+            .map(|(key, steps)| steps.rate(site_label(key)))
+            .collect();
+        by_site.sort_by(|a, b| a.label.cmp(&b.label));
+        let mut usage = self.usage;
+        usage.prices = self
+            .prices
+            .into_iter()
+            .map(|(unit, amount)| Price { unit, amount })
+            .collect();
+        Figures {
+            funnel: self.funnel,
+            by_channel: self
+                .channels
+                .iter()
+                .map(|(&order, steps)| steps.rate(channel_label(order)))
+                .collect(),
+            by_touch,
+            by_site,
+            daily: self.days,
+            failure_reasons,
+            usage,
+        }
+    }
+}
+
+/// The parts of the report the period's rows make.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Figures {
+    pub funnel: Funnel,
+    pub by_channel: Vec<Rate>,
+    pub by_touch: Vec<Rate>,
+    pub by_site: Vec<Rate>,
+    pub daily: Vec<Day>,
+    pub failure_reasons: Vec<Reason>,
+    pub usage: Usage,
+}
+
+/// The page's order for a channel.
+fn channel_order(channel: &str) -> u8 {
+    match channel {
+        "sms" => 0,
+        "call" => 1,
+        _ => 2,
+    }
+}
+
+fn channel_label(order: u8) -> String {
+    match order {
+        0 => "SMS",
+        1 => "Call",
+        _ => "No channel (not contacted)",
+    }
+    .to_string()
+}
+
+/// "3 days before", "1 day before", "On the day"; attempts from before touches were recorded
+/// have none.
+pub fn touch_label(days: Option<i64>) -> String {
+    match days {
+        Some(0) => "On the day".to_string(),
+        Some(1) => "1 day before".to_string(),
+        Some(n) => format!("{n} days before"),
+        None => "Touch not recorded".to_string(),
+    }
+}
+
+#[cfg(test)]
+#[path = "tally_tests.rs"]
+mod tests;
