@@ -44,14 +44,16 @@ pub fn today(cfg: &Config, scope: Scope<'_>, now: DateTime<Utc>) -> NaiveDate {
         .date_naive()
 }
 
-/// The rows of local day `day` (each appointment in its own site's zone), soonest first, each
-/// cell as written (spreadsheet-safe).
-pub fn rows(
+/// Writes the header and the rows of local day `day` (each appointment in its own site's zone),
+/// soonest first, each cell spreadsheet-safe, to `out` as they are read: a day of a million
+/// appointments in flat memory. How many rows it wrote.
+pub fn write_day_rows(
     cfg: &Config,
     conn: &Connection,
     scope: Scope<'_>,
     day: NaiveDate,
-) -> Result<Vec<Vec<String>>> {
+    out: &mut dyn Write,
+) -> Result<usize> {
     // The widest UTC range any of the scope's zones gives the day; each appointment is then
     // kept only when the day is its own local date. Without sites, every appointment is read in
     // the top-level zone, which `cfg.site("")` is.
@@ -62,22 +64,24 @@ pub fn rows(
     let bounds = zones.iter().map(|tz| day_bounds(day, *tz));
     let from = bounds.clone().map(|b| b.0).min().unwrap_or_default();
     let to = bounds.map(|b| b.1).max().unwrap_or_default();
-    let found = crate::db::results::in_range(conn, &db_time(from), &db_time(to), scope)
-        .with_context(|| format!("reading the appointments of {day}"))?;
     let rules = Rules {
         touches: &cfg.schedule.touches,
         voicemail_counts_as_reached: cfg.sending.voicemail_counts_as_reached,
     };
-    Ok(found
-        .iter()
-        .filter(|(a, _)| local_date(cfg, &a.site, &a.at) == Some(day))
-        .map(|(a, attempts)| {
-            results::row(a, attempts, rules, cfg.site(&a.site).tz)
-                .iter()
-                .map(|cell| spreadsheet_safe(cell).into_owned())
-                .collect()
-        })
-        .collect())
+    let mut w = csv::Writer::from_writer(out);
+    w.write_record(HEADER)?;
+    let mut written = 0;
+    crate::db::results::each_in_range(conn, &db_time(from), &db_time(to), scope, |a, attempts| {
+        if local_date(cfg, &a.site, &a.at) == Some(day) {
+            let row = results::row(&a, &attempts, rules, cfg.site(&a.site).tz);
+            w.write_record(row.iter().map(|cell| spreadsheet_safe(cell).into_owned()))?;
+            written += 1;
+        }
+        Ok(())
+    })
+    .with_context(|| format!("reading the appointments of {day}"))?;
+    w.flush()?;
+    Ok(written)
 }
 
 /// The results file's path for a day in the outbox.
@@ -92,23 +96,6 @@ pub fn ensure_dir(dir: &Path) -> Result<()> {
         .mode(0o700)
         .create(dir)
         .with_context(|| format!("creating the outbox folder {}", dir.display()))
-}
-
-/// Writes `rows` under the header to `path`, replacing what was there at once (see the module
-/// comment), mode 0600. The folder must exist.
-pub fn write(path: &Path, rows: &[Vec<String>]) -> Result<()> {
-    replace(path, |out| write_rows(out, rows))
-}
-
-/// The header and `rows` as CSV.
-pub fn write_rows(out: &mut dyn Write, rows: &[Vec<String>]) -> Result<()> {
-    let mut w = csv::Writer::from_writer(out);
-    w.write_record(HEADER)?;
-    for row in rows {
-        w.write_record(row)?;
-    }
-    w.flush()?;
-    Ok(())
 }
 
 /// Writes `path` aside and renames it into place: `fill` writes the content.
@@ -217,18 +204,50 @@ fn write_day(
     day: NaiveDate,
     path: &Path,
 ) -> Result<usize> {
-    let rows = rows(cfg, conn, scope, day)?;
-    if rows.is_empty() {
-        return Ok(0);
-    }
     ensure_dir(&cfg.outbox_dir)?;
-    write(path, &rows)?;
-    Ok(rows.len())
+    let mut written = 0;
+    let done = replace(path, |out| {
+        written = write_day_rows(cfg, conn, scope, day, out)?;
+        // Nothing that day: the file that may be there stays as it is.
+        if written == 0 {
+            return Err(anyhow::Error::new(NoAppointments));
+        }
+        Ok(())
+    });
+    match done {
+        Err(e) if e.is::<NoAppointments>() => Ok(0),
+        done => done.map(|()| written),
+    }
 }
+
+/// A day without appointments gets no file.
+#[derive(Debug)]
+struct NoAppointments;
+
+impl std::fmt::Display for NoAppointments {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("no appointments that day")
+    }
+}
+
+impl std::error::Error for NoAppointments {}
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A file of `rows` under the header, as the writer makes one.
+    fn write(path: &Path, rows: &[Vec<String>]) -> Result<()> {
+        replace(path, |out| {
+            let mut w = csv::Writer::from_writer(out);
+            w.write_record(HEADER)?;
+            for row in rows {
+                w.write_record(row)?;
+            }
+            w.flush()?;
+            Ok(())
+        })
+    }
 
     fn mode(p: &Path) -> u32 {
         fs::metadata(p).unwrap().permissions().mode() & 0o777

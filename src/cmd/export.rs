@@ -70,19 +70,20 @@ pub fn run(cfg: &Config, args: &Args) -> Result<()> {
             )
         }
     };
-    let rows = outbox::rows(cfg, &conn, scope, day)?;
     let of = match scope {
         Some(s) => format!("{day} at {s}"),
         None => day.to_string(),
     };
     match args.out.as_deref() {
         Some(p) if p.as_os_str() == "-" => {
-            match outbox::write_rows(&mut std::io::stdout().lock(), &rows) {
-                // `| head` closed the pipe: the reader has what it wanted.
-                Err(e) if is_broken_pipe(&e) => return Ok(()),
-                written => written?,
-            }
-            eprintln!("{} appointment(s) of {of}", rows.len());
+            let written =
+                match outbox::write_day_rows(cfg, &conn, scope, day, &mut std::io::stdout().lock())
+                {
+                    // `| head` closed the pipe: the reader has what it wanted.
+                    Err(e) if is_broken_pipe(&e) => return Ok(()),
+                    written => written?,
+                };
+            eprintln!("{written} appointment(s) of {of}");
         }
         out => {
             let path = match out {
@@ -92,12 +93,12 @@ pub fn run(cfg: &Config, args: &Args) -> Result<()> {
                     outbox::path(cfg, scope, day)
                 }
             };
-            outbox::write(&path, &rows)?;
-            println!(
-                "wrote {}: {} appointment(s) of {of}",
-                path.display(),
-                rows.len()
-            );
+            let mut written = 0;
+            outbox::replace(&path, |out| {
+                written = outbox::write_day_rows(cfg, &conn, scope, day, out)?;
+                Ok(())
+            })?;
+            println!("wrote {}: {written} appointment(s) of {of}", path.display());
         }
     }
     Ok(())

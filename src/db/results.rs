@@ -2,8 +2,6 @@
 //! which appointments a run contacted. A day is read by one statement, so one snapshot: a file
 //! never mixes an appointment's state before a callback with its attempts after it.
 
-use std::collections::HashMap;
-
 use anyhow::Result;
 use rusqlite::{Connection, named_params};
 
@@ -14,11 +12,10 @@ use crate::domain::results::{Appointment, Attempt};
 const RANGE: &str = "a.appt_date_time >= :from AND a.appt_date_time < :to
     AND a.deleted_at IS NULL AND (:site IS NULL OR a.site = :site)";
 
-/// A range's appointments with their attempts, in one query and one pass: the appointments by
-/// the (status, time) index, each one's attempts by `appointment_logs_appointment`. No ORDER
-/// BY: with every state listed the index yields the range state by state, and sorting the
-/// joined rows would sort every attempt of the day; the rows are put in order once grouped
-/// (measured in BENCHMARKS.md against a query per appointment).
+/// A range's appointments with their attempts, in one query: the appointments by the (status,
+/// time) index, each one's attempts by `appointment_logs_appointment`, sorted by SQLite (which
+/// spills a big day to temporary files), so a day of a million appointments is read in flat
+/// memory, one appointment at a time.
 fn day_sql() -> String {
     format!(
         "SELECT a.id, a.appointment_id, a.patient_id, a.site, a.appt_date_time, a.status,
@@ -28,81 +25,82 @@ fn day_sql() -> String {
                 l.error_message, l.touch_days
          FROM appointments a
          LEFT JOIN appointment_logs l ON l.appointment_id = a.id AND l.deleted_at IS NULL
-         WHERE {} AND {RANGE}",
+         WHERE {} AND {RANGE}
+         ORDER BY a.appt_date_time, a.id, l.attempt, l.id",
         in_every_state("a.status")
     )
 }
 
-/// The appointments with a time in `[from, to)` (of `site` only, when given), soonest first,
-/// each with its attempts, oldest first.
+/// Calls `each` with every appointment with a time in `[from, to)` (of `site` only, when
+/// given), soonest first, and its attempts, oldest first: one appointment in memory at a time.
+pub fn each_in_range(
+    conn: &Connection,
+    from: &str,
+    to: &str,
+    site: Option<&str>,
+    mut each: impl FnMut(Appointment, Vec<Attempt>) -> Result<()>,
+) -> Result<()> {
+    let mut stmt = conn.prepare(&day_sql())?;
+    let mut rows = stmt.query(named_params! {":from": from, ":to": to, ":site": site})?;
+    let mut current: Option<(i64, Appointment, Vec<Attempt>)> = None;
+    while let Some(r) = rows.next()? {
+        let id: i64 = r.get(0)?;
+        if current.as_ref().map(|c| c.0) != Some(id) {
+            if let Some((_, appointment, attempts)) = current.take() {
+                each(appointment, attempts)?;
+            }
+            current = Some((
+                id,
+                Appointment {
+                    appointment_id: r.get(1)?,
+                    patient_id: r.get(2)?,
+                    site: r.get(3)?,
+                    at: r.get(4)?,
+                    state: r.get(5)?,
+                    withdrawn_reason: r.get(6)?,
+                    channel: r.get(7)?,
+                    attempt_count: r.get(8)?,
+                    reached_at: r.get(9)?,
+                    confirmed_at: r.get(10)?,
+                    cancel_requested_at: r.get(11)?,
+                    last_reply: r.get(12)?,
+                },
+                Vec::new(),
+            ));
+        }
+        // NULL: an appointment without attempts (the LEFT JOIN's one row for it).
+        if r.get::<_, Option<i64>>(13)?.is_some()
+            && let Some((_, _, attempts)) = current.as_mut()
+        {
+            attempts.push(Attempt {
+                channel: r.get(15)?,
+                status: r.get(16)?,
+                answered_by: r.get(17)?,
+                error_code: r.get(18)?,
+                error_message: r.get(19)?,
+                touch_days: r.get(20)?,
+            });
+        }
+    }
+    if let Some((_, appointment, attempts)) = current {
+        each(appointment, attempts)?;
+    }
+    Ok(())
+}
+
+/// [`each_in_range`], collected: for a range known to be small.
 pub fn in_range(
     conn: &Connection,
     from: &str,
     to: &str,
     site: Option<&str>,
 ) -> Result<Vec<(Appointment, Vec<Attempt>)>> {
-    struct Found {
-        id: i64,
-        appointment: Appointment,
-        attempts: Vec<((i64, i64), Attempt)>,
-    }
-    let mut found: Vec<Found> = Vec::new();
-    let mut index: HashMap<i64, usize> = HashMap::new();
-    let mut stmt = conn.prepare(&day_sql())?;
-    let mut rows = stmt.query(named_params! {":from": from, ":to": to, ":site": site})?;
-    while let Some(r) = rows.next()? {
-        let id: i64 = r.get(0)?;
-        let at = match index.get(&id) {
-            Some(&i) => i,
-            None => {
-                found.push(Found {
-                    id,
-                    appointment: Appointment {
-                        appointment_id: r.get(1)?,
-                        patient_id: r.get(2)?,
-                        site: r.get(3)?,
-                        at: r.get(4)?,
-                        state: r.get(5)?,
-                        withdrawn_reason: r.get(6)?,
-                        channel: r.get(7)?,
-                        attempt_count: r.get(8)?,
-                        reached_at: r.get(9)?,
-                        confirmed_at: r.get(10)?,
-                        cancel_requested_at: r.get(11)?,
-                        last_reply: r.get(12)?,
-                    },
-                    attempts: Vec::new(),
-                });
-                index.insert(id, found.len() - 1);
-                found.len() - 1
-            }
-        };
-        // NULL: an appointment without attempts (the LEFT JOIN's one row for it).
-        if let Some(attempt) = r.get::<_, Option<i64>>(13)? {
-            found[at].attempts.push((
-                (attempt, r.get(14)?),
-                Attempt {
-                    channel: r.get(15)?,
-                    status: r.get(16)?,
-                    answered_by: r.get(17)?,
-                    error_code: r.get(18)?,
-                    error_message: r.get(19)?,
-                    touch_days: r.get(20)?,
-                },
-            ));
-        }
-    }
-    found.sort_by(|x, y| (&x.appointment.at, x.id).cmp(&(&y.appointment.at, y.id)));
-    Ok(found
-        .into_iter()
-        .map(|mut f| {
-            f.attempts.sort_by_key(|(order, _)| *order);
-            (
-                f.appointment,
-                f.attempts.into_iter().map(|(_, t)| t).collect(),
-            )
-        })
-        .collect())
+    let mut found = Vec::new();
+    each_in_range(conn, from, to, site, |a, t| {
+        found.push((a, t));
+        Ok(())
+    })?;
+    Ok(found)
 }
 
 fn contacted_sql() -> &'static str {
@@ -150,7 +148,9 @@ mod tests {
                 "SEARCH a USING INDEX appointments_due_count {by_time}"
             ))) && p
                 .contains("SEARCH l USING INDEX appointment_logs_appointment (appointment_id=?)")
-                && !p.contains("TEMP B-TREE"),
+                // The one sort: the day's rows, by SQLite's sorter (bounded memory).
+                && p.contains("USE TEMP B-TREE FOR ORDER BY")
+                && !p.contains("SCAN"),
             "{p}"
         );
         let p = plan(&conn, contacted_sql());
