@@ -36,6 +36,7 @@ fn the_whole_day_reaches_everyone_it_can_exactly_as_scripted() {
         &["import", "--now"],
     );
     assert!(out.contains("20 to contact"), "{out}");
+    crate::results::after_the_evening_send(&w, &out);
     let after_send = sim.total_contacts();
 
     // 19:10: inside the 30-minute gap. Lost callbacks are reconciled, nobody is contacted.
@@ -90,6 +91,8 @@ fn the_whole_day_reaches_everyone_it_can_exactly_as_scripted() {
         w.count("SELECT count(*) FROM appointments WHERE success_at IS NOT NULL"),
         16
     );
+    // What the front desk imports that morning.
+    crate::results::after_the_whole_day_the_days_file_says_how_each_appointment_ended(&w);
 }
 
 #[test]
