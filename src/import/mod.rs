@@ -12,6 +12,7 @@ mod archive;
 mod check;
 mod decode;
 mod layout;
+mod pipeline;
 mod records;
 mod source;
 mod store;
@@ -29,12 +30,10 @@ use crate::config::Config;
 use crate::db::{self, appointments, imports};
 use crate::domain::row::Rules;
 use crate::domain::sites::SiteTable;
-use check::{Checker, Item};
 use imports::{Counts, ImportStatus};
-use records::{RawRecord, Records};
+use records::Records;
 pub use source::NotNow;
 use source::Source;
-use store::Store;
 
 #[derive(Clone, Copy, Default)]
 pub struct Options<'a> {
@@ -105,41 +104,6 @@ pub struct Origin {
     pub in_drop_folder: bool,
 }
 
-/// How long each step of an import took, logged at info level (`-v`): where a slow import
-/// spends its time, without a profiler.
-struct Phases {
-    last: std::time::Instant,
-    took: Vec<(&'static str, std::time::Duration)>,
-}
-
-impl Phases {
-    fn start() -> Phases {
-        Phases {
-            last: std::time::Instant::now(),
-            took: Vec::new(),
-        }
-    }
-
-    /// The step just finished.
-    fn done(&mut self, step: &'static str) {
-        let now = std::time::Instant::now();
-        self.took.push((step, now - self.last));
-        self.last = now;
-    }
-
-    fn log(&self, file: &str) {
-        let said: Vec<String> = self
-            .took
-            .iter()
-            .map(|(step, d)| format!("{step} {:.2} s", d.as_secs_f64()))
-            .collect();
-        log::info!("{file}: {}", said.join(", "));
-    }
-}
-
-/// Rows per batch between the reading and the storing threads.
-const BATCH: usize = 512;
-
 pub fn import_file(
     conn: &mut Connection,
     cfg: &Config,
@@ -153,7 +117,7 @@ pub fn import_file(
         Ok(s) => s,
         Err(not_now) => return Ok(Attempt::NotNow(not_now)),
     };
-    let mut phases = Phases::start();
+    let mut phases = pipeline::Phases::start();
     let survey = survey::survey(&mut source.reader()?)
         .with_context(|| format!("reading {}", path.display()))?;
     if let Err(not_now) = source.unchanged()? {
@@ -235,18 +199,8 @@ pub fn import_file(
     let stored_before = appointments::approximate_count(conn)?;
     let bulk = bulk_load(survey.lines, stored_before)
         .then(|| stored_before.max(0) as usize + survey.lines as usize);
-    let previous_cache: i64 = conn.pragma_query_value(None, "cache_size", |r| r.get(0))?;
-    if bulk.is_none() {
-        conn.pragma_update(None, "cache_size", IMPORT_CACHE_SIZE)?;
-    }
-    // With foreign keys on, SQLite must be able to undo a multi-row insert half-way (a row
-    // whose parent is missing aborts the statement), so it copies every page each insert
-    // touches to a statement journal first: on a large file a third of the storing time went
-    // there. Every row here refers to the import row this same transaction writes first, so the
-    // check cannot fail; it is off for the import's transaction only (the pragma is ignored
-    // inside a transaction, hence here).
-    conn.pragma_update(None, "foreign_keys", "OFF")?;
-    let stored = store_file(
+    let previous = db::appointments::import_settings(conn, bulk.is_none())?;
+    let stored = pipeline::store_file(
         conn,
         cfg,
         &new,
@@ -262,8 +216,7 @@ pub fn import_file(
         &outcome.summary,
         &mut phases,
     );
-    conn.pragma_update(None, "foreign_keys", "ON")?;
-    conn.pragma_update(None, "cache_size", previous_cache)?;
+    db::appointments::restore_settings(conn, previous)?;
     let stored = match stored? {
         Ok(s) => s,
         Err(not_now) => return Ok(Attempt::NotNow(not_now)),
@@ -288,10 +241,6 @@ pub fn import_file(
     Ok(Attempt::Done(Box::new(outcome)))
 }
 
-/// SQLite `cache_size` during an import: negative means KiB (24 MiB: at 32 MiB peak RSS of a
-/// 1M-row import reached 62 MB, too near the 64 MB budget).
-const IMPORT_CACHE_SIZE: i64 = -24 * 1024;
-
 /// Rebuild the secondary indexes rather than fill them row by row: only for big files that
 /// at least double the table, where one sort beats a million random index inserts.
 fn bulk_load(lines_in_file: u64, stored: i64) -> bool {
@@ -301,218 +250,6 @@ fn bulk_load(lines_in_file: u64, stored: i64) -> bool {
 /// The sites the configuration names, or the one site.
 pub fn site_table(cfg: &Config) -> SiteTable {
     cfg.site_table()
-}
-
-struct Stored {
-    import_id: Option<i64>,
-    tally: store::Tally,
-    unknown_languages: Vec<(String, u64)>,
-    not_in_export: u64,
-}
-
-#[allow(clippy::too_many_arguments)]
-fn store_file<R: BufRead + Send>(
-    conn: &mut Connection,
-    cfg: &Config,
-    new: &imports::NewImport<'_>,
-    records: Records<R>,
-    rules: &Rules<'_>,
-    layout: &layout::Layout,
-    encoding: survey::Encoding,
-    // A bulk load, and how many (appointment, patient) pairs it may hold in all.
-    bulk: Option<usize>,
-    source: &Source,
-    opts: Options<'_>,
-    lines: u64,
-    again: bool,
-    how_read: &Summary,
-    phases: &mut Phases,
-) -> Result<std::result::Result<Stored, NotNow>> {
-    let tx = db::begin(conn)?;
-    let import_id = imports::insert(&tx, new, ImportStatus::Completed)?;
-    let rebuild = if bulk.is_some() {
-        // Let SQLite sort for the index rebuild on a second core.
-        tx.pragma_update(None, "threads", 2)?;
-        let indexes = appointments::secondary_indexes(&tx)?;
-        for (name, _) in &indexes {
-            tx.execute_batch(&format!("DROP INDEX \"{name}\""))?;
-        }
-        indexes
-    } else {
-        Vec::new()
-    };
-    let now = db_time(cfg.now());
-    let filter = match bulk {
-        Some(pairs) => {
-            let mut filter = store::MayBeStored::for_keys(pairs);
-            appointments::each_key(&tx, |a, p| filter.add(a, p))?;
-            Some(filter)
-        }
-        None => None,
-    };
-    let progress = |rows: u64| {
-        if let Some(p) = opts.progress {
-            p(rows, lines);
-        }
-    };
-    // The store's kept statements borrow the transaction: they are done with before it is.
-    let (seen, tally) = {
-        let mut store = Store {
-            conn: &tx,
-            batches: appointments::Batches::new(&tx)?,
-            import_id,
-            now: &now,
-            snapshot: cfg.csv.snapshot,
-            again,
-            filter,
-            tally: store::Tally::default(),
-        };
-        let seen = pipeline(records, rules, layout, encoding, &mut store, &progress)?;
-        (seen, store.tally)
-    };
-    phases.done("rows");
-    for (_, sql) in &rebuild {
-        tx.execute_batch(sql)
-            .context("rebuilding an index after a bulk load")?;
-    }
-    if !rebuild.is_empty() {
-        phases.done("index rebuild");
-    }
-    let mut not_in_export = 0;
-    if cfg.csv.snapshot {
-        let sites = site_table(cfg);
-        for (site, day) in &seen.days {
-            let (from, to) = crate::domain::dates::day_bounds(*day, sites.zone(site));
-            // Only what is still ahead: an appointment earlier today may be listed by a row
-            // that failed as past, and one gone by is history, not the export's to withdraw.
-            let from = from.max(cfg.now());
-            not_in_export += appointments::withdraw_unlisted(
-                &tx,
-                site,
-                &db_time(from),
-                &db_time(to),
-                import_id,
-                &now,
-            )? as u64;
-        }
-    }
-    if let Err(not_now) = source.unchanged()? {
-        // Rolled back: the next run imports the finished file whole.
-        return Ok(Err(not_now));
-    }
-    let summary = serde_json::json!({
-        "encoding": how_read.encoding,
-        "delimiter": how_read.delimiter,
-        "dates": how_read.dates,
-        "per_day": tally.per_day.iter().map(|((site, date), count)| {
-            serde_json::json!({"site": site, "date": date, "count": count})
-        }).collect::<Vec<_>>(),
-        "languages_not_recognised": seen.unknown_languages,
-        "moved": tally.moved,
-        "not_in_export": not_in_export,
-    })
-    .to_string();
-    imports::finish(
-        &tx,
-        import_id,
-        &imports::Finish {
-            status: ImportStatus::Completed,
-            counts: &tally.counts,
-            file_path: None,
-            finished_at: &db_time(cfg.now()),
-            error: None,
-            summary: Some(&summary),
-        },
-    )?;
-    phases.done("snapshot and summary");
-    if opts.dry_run {
-        tx.rollback()?;
-    } else {
-        tx.commit()
-            .with_context(|| format!("saving the import of {}", source.path.display()))?;
-    }
-    phases.done("commit");
-    Ok(Ok(Stored {
-        import_id: (!opts.dry_run).then_some(import_id),
-        tally,
-        unknown_languages: seen.unknown_languages,
-        not_in_export,
-    }))
-}
-
-/// Reading and checking (CSV, phone numbers, dates) on one core while SQLite stores on the
-/// other; the bounded channel keeps memory flat whatever the file's size.
-fn pipeline<R: BufRead + Send>(
-    mut records: Records<R>,
-    rules: &Rules<'_>,
-    layout: &layout::Layout,
-    encoding: survey::Encoding,
-    store: &mut Store<'_>,
-    progress: &dyn Fn(u64),
-) -> Result<check::Seen> {
-    std::thread::scope(|scope| {
-        let (send, receive) = std::sync::mpsc::sync_channel::<std::io::Result<Vec<Item>>>(8);
-        // Stored batches travel back, so the reading thread also frees what it allocated:
-        // freeing on the storing thread took glibc's cross-thread path and cost that thread
-        // about a tenth of its time.
-        let (recycle, recycled) = std::sync::mpsc::channel::<Vec<Item>>();
-        let reader = scope.spawn(move || {
-            let mut checker = Checker {
-                rules,
-                layout,
-                encoding,
-                seen: check::Seen::default(),
-            };
-            records.expect(layout.columns.width());
-            let mut rec = RawRecord::default();
-            let mut batch = Vec::with_capacity(BATCH);
-            loop {
-                match records.read_into(&mut rec) {
-                    Ok(None) => break,
-                    Ok(Some(read)) => {
-                        if let Some(item) = checker.item(&rec, read) {
-                            batch.push(item);
-                        }
-                    }
-                    Err(e) => {
-                        let _ = send.send(Err(e));
-                        return checker.seen;
-                    }
-                }
-                if batch.len() == BATCH {
-                    let mut next = recycled.try_recv().unwrap_or_default();
-                    next.clear();
-                    if send.send(Ok(std::mem::replace(&mut batch, next))).is_err() {
-                        return checker.seen; // the storing side gave up
-                    }
-                }
-            }
-            let _ = send.send(Ok(batch));
-            checker.seen
-        });
-        let mut result = Ok(());
-        for batch in receive {
-            let stored = batch
-                .map_err(anyhow::Error::from)
-                .and_then(|mut b| store.batch(&mut b).map(|()| b));
-            match stored {
-                // The reader may be done and gone: then the batch is simply freed here.
-                Ok(b) => {
-                    progress(store.tally.counts.total as u64);
-                    drop(recycle.send(b));
-                }
-                Err(e) => {
-                    result = Err(e);
-                    break;
-                }
-            }
-        }
-        drop(recycle);
-        let seen = reader
-            .join()
-            .map_err(|_| anyhow::anyhow!("the reading thread panicked"))?;
-        result.map(|()| seen)
-    })
 }
 
 /// A file skipped (same content as before) or unreadable as an export: recorded with the

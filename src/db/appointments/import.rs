@@ -262,3 +262,51 @@ pub fn withdraw_unlisted(
         named_params! {":now": now, ":from": from, ":to": to, ":site": site, ":import": import_id},
     )?)
 }
+
+/// SQLite `cache_size` during an import: negative means KiB (24 MiB: at 32 MiB peak RSS of a
+/// 1M-row import reached 62 MB, too near the 64 MB budget).
+const IMPORT_CACHE_SIZE: i64 = -24 * 1024;
+
+/// The connection's settings for an import, returning the cache size to restore after it. With
+/// foreign keys on, SQLite must be able to undo a multi-row insert half-way (a row whose parent
+/// is missing aborts the statement), so it copies every page each insert touches to a statement
+/// journal first: on a large file a third of the storing time went there. Every row refers to
+/// the import row the same transaction writes first, so the check cannot fail; it is off for
+/// the import only (the pragma is ignored inside a transaction, hence before it). A row-by-row
+/// import (`big_cache`) fills the indexes in no particular order: a bigger cache keeps SQLite
+/// from spilling pages to the WAL and reading them back.
+pub fn import_settings(conn: &Connection, big_cache: bool) -> Result<i64> {
+    let previous: i64 = conn.pragma_query_value(None, "cache_size", |r| r.get(0))?;
+    if big_cache {
+        conn.pragma_update(None, "cache_size", IMPORT_CACHE_SIZE)?;
+    }
+    conn.pragma_update(None, "foreign_keys", "OFF")?;
+    Ok(previous)
+}
+
+/// Back to the connection's usual settings after an import.
+pub fn restore_settings(conn: &Connection, cache_size: i64) -> Result<()> {
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    conn.pragma_update(None, "cache_size", cache_size)?;
+    Ok(())
+}
+
+/// Drops the appointments' secondary indexes for a bulk load (inside its transaction, so a kill
+/// leaves them as they were) and returns them for [`rebuild_indexes`]; SQLite may sort for the
+/// rebuild on a second core.
+pub fn drop_secondary_indexes(tx: &Connection) -> Result<Vec<(String, String)>> {
+    tx.pragma_update(None, "threads", 2)?;
+    let indexes = super::secondary_indexes(tx)?;
+    for (name, _) in &indexes {
+        tx.execute_batch(&format!("DROP INDEX \"{name}\""))?;
+    }
+    Ok(indexes)
+}
+
+/// Builds again the indexes [`drop_secondary_indexes`] dropped.
+pub fn rebuild_indexes(tx: &Connection, indexes: &[(String, String)]) -> Result<()> {
+    for (_, sql) in indexes {
+        tx.execute_batch(sql)?;
+    }
+    Ok(())
+}

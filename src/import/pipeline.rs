@@ -1,0 +1,257 @@
+//! Reading and storing a file's rows: checking on one core while SQLite stores on the other,
+//! in one transaction, a bulk load rebuilding the secondary indexes after.
+
+use std::io::BufRead;
+
+use anyhow::{Context, Result};
+use rusqlite::Connection;
+
+use super::check::{self, Checker, Item};
+use super::records::{RawRecord, Records};
+use super::source::{NotNow, Source};
+use super::store::{self, Store};
+use super::{Options, Summary, layout, site_table, survey};
+use crate::clock::db_time;
+use crate::config::Config;
+use crate::db::{self, appointments, imports};
+use crate::domain::row::Rules;
+use imports::ImportStatus;
+
+/// How long each step of an import took, logged at info level (`-v`): where a slow import
+/// spends its time, without a profiler.
+pub(super) struct Phases {
+    last: std::time::Instant,
+    took: Vec<(&'static str, std::time::Duration)>,
+}
+
+impl Phases {
+    pub(super) fn start() -> Phases {
+        Phases {
+            last: std::time::Instant::now(),
+            took: Vec::new(),
+        }
+    }
+
+    /// The step just finished.
+    pub(super) fn done(&mut self, step: &'static str) {
+        let now = std::time::Instant::now();
+        self.took.push((step, now - self.last));
+        self.last = now;
+    }
+
+    pub(super) fn log(&self, file: &str) {
+        let said: Vec<String> = self
+            .took
+            .iter()
+            .map(|(step, d)| format!("{step} {:.2} s", d.as_secs_f64()))
+            .collect();
+        log::info!("{file}: {}", said.join(", "));
+    }
+}
+
+/// Rows per batch between the reading and the storing threads.
+const BATCH: usize = 512;
+
+pub(super) struct Stored {
+    pub import_id: Option<i64>,
+    pub tally: store::Tally,
+    pub unknown_languages: Vec<(String, u64)>,
+    pub not_in_export: u64,
+}
+
+#[allow(clippy::too_many_arguments)]
+pub(super) fn store_file<R: BufRead + Send>(
+    conn: &mut Connection,
+    cfg: &Config,
+    new: &imports::NewImport<'_>,
+    records: Records<R>,
+    rules: &Rules<'_>,
+    layout: &layout::Layout,
+    encoding: survey::Encoding,
+    // A bulk load, and how many (appointment, patient) pairs it may hold in all.
+    bulk: Option<usize>,
+    source: &Source,
+    opts: Options<'_>,
+    lines: u64,
+    again: bool,
+    how_read: &Summary,
+    phases: &mut Phases,
+) -> Result<std::result::Result<Stored, NotNow>> {
+    let tx = db::begin(conn)?;
+    let import_id = imports::insert(&tx, new, ImportStatus::Completed)?;
+    let rebuild = if bulk.is_some() {
+        appointments::drop_secondary_indexes(&tx)?
+    } else {
+        Vec::new()
+    };
+    let now = db_time(cfg.now());
+    let filter = match bulk {
+        Some(pairs) => {
+            let mut filter = store::MayBeStored::for_keys(pairs);
+            appointments::each_key(&tx, |a, p| filter.add(a, p))?;
+            Some(filter)
+        }
+        None => None,
+    };
+    let progress = |rows: u64| {
+        if let Some(p) = opts.progress {
+            p(rows, lines);
+        }
+    };
+    // The store's kept statements borrow the transaction: they are done with before it is.
+    let (seen, tally) = {
+        let mut store = Store {
+            conn: &tx,
+            batches: appointments::Batches::new(&tx)?,
+            import_id,
+            now: &now,
+            snapshot: cfg.csv.snapshot,
+            again,
+            filter,
+            tally: store::Tally::default(),
+        };
+        let seen = pipeline(records, rules, layout, encoding, &mut store, &progress)?;
+        (seen, store.tally)
+    };
+    phases.done("rows");
+    appointments::rebuild_indexes(&tx, &rebuild)
+        .context("rebuilding an index after a bulk load")?;
+    if !rebuild.is_empty() {
+        phases.done("index rebuild");
+    }
+    let mut not_in_export = 0;
+    if cfg.csv.snapshot {
+        let sites = site_table(cfg);
+        for (site, day) in &seen.days {
+            let (from, to) = crate::domain::dates::day_bounds(*day, sites.zone(site));
+            // Only what is still ahead: an appointment earlier today may be listed by a row
+            // that failed as past, and one gone by is history, not the export's to withdraw.
+            let from = from.max(cfg.now());
+            not_in_export += appointments::withdraw_unlisted(
+                &tx,
+                site,
+                &db_time(from),
+                &db_time(to),
+                import_id,
+                &now,
+            )? as u64;
+        }
+    }
+    if let Err(not_now) = source.unchanged()? {
+        // Rolled back: the next run imports the finished file whole.
+        return Ok(Err(not_now));
+    }
+    let summary = serde_json::json!({
+        "encoding": how_read.encoding,
+        "delimiter": how_read.delimiter,
+        "dates": how_read.dates,
+        "per_day": tally.per_day.iter().map(|((site, date), count)| {
+            serde_json::json!({"site": site, "date": date, "count": count})
+        }).collect::<Vec<_>>(),
+        "languages_not_recognised": seen.unknown_languages,
+        "moved": tally.moved,
+        "not_in_export": not_in_export,
+    })
+    .to_string();
+    imports::finish(
+        &tx,
+        import_id,
+        &imports::Finish {
+            status: ImportStatus::Completed,
+            counts: &tally.counts,
+            file_path: None,
+            finished_at: &db_time(cfg.now()),
+            error: None,
+            summary: Some(&summary),
+        },
+    )?;
+    phases.done("snapshot and summary");
+    if opts.dry_run {
+        tx.rollback()?;
+    } else {
+        tx.commit()
+            .with_context(|| format!("saving the import of {}", source.path.display()))?;
+    }
+    phases.done("commit");
+    Ok(Ok(Stored {
+        import_id: (!opts.dry_run).then_some(import_id),
+        tally,
+        unknown_languages: seen.unknown_languages,
+        not_in_export,
+    }))
+}
+
+/// Reading and checking (CSV, phone numbers, dates) on one core while SQLite stores on the
+/// other; the bounded channel keeps memory flat whatever the file's size.
+fn pipeline<R: BufRead + Send>(
+    mut records: Records<R>,
+    rules: &Rules<'_>,
+    layout: &layout::Layout,
+    encoding: survey::Encoding,
+    store: &mut Store<'_>,
+    progress: &dyn Fn(u64),
+) -> Result<check::Seen> {
+    std::thread::scope(|scope| {
+        let (send, receive) = std::sync::mpsc::sync_channel::<std::io::Result<Vec<Item>>>(8);
+        // Stored batches travel back, so the reading thread also frees what it allocated:
+        // freeing on the storing thread took glibc's cross-thread path and cost that thread
+        // about a tenth of its time.
+        let (recycle, recycled) = std::sync::mpsc::channel::<Vec<Item>>();
+        let reader = scope.spawn(move || {
+            let mut checker = Checker {
+                rules,
+                layout,
+                encoding,
+                seen: check::Seen::default(),
+            };
+            records.expect(layout.columns.width());
+            let mut rec = RawRecord::default();
+            let mut batch = Vec::with_capacity(BATCH);
+            loop {
+                match records.read_into(&mut rec) {
+                    Ok(None) => break,
+                    Ok(Some(read)) => {
+                        if let Some(item) = checker.item(&rec, read) {
+                            batch.push(item);
+                        }
+                    }
+                    Err(e) => {
+                        let _ = send.send(Err(e));
+                        return checker.seen;
+                    }
+                }
+                if batch.len() == BATCH {
+                    let mut next = recycled.try_recv().unwrap_or_default();
+                    next.clear();
+                    if send.send(Ok(std::mem::replace(&mut batch, next))).is_err() {
+                        return checker.seen; // the storing side gave up
+                    }
+                }
+            }
+            let _ = send.send(Ok(batch));
+            checker.seen
+        });
+        let mut result = Ok(());
+        for batch in receive {
+            let stored = batch
+                .map_err(anyhow::Error::from)
+                .and_then(|mut b| store.batch(&mut b).map(|()| b));
+            match stored {
+                // The reader may be done and gone: then the batch is simply freed here.
+                Ok(b) => {
+                    progress(store.tally.counts.total as u64);
+                    drop(recycle.send(b));
+                }
+                Err(e) => {
+                    result = Err(e);
+                    break;
+                }
+            }
+        }
+        drop(recycle);
+        let seen = reader
+            .join()
+            .map_err(|_| anyhow::anyhow!("the reading thread panicked"))?;
+        result.map(|()| seen)
+    })
+}
