@@ -5,29 +5,14 @@
 use std::time::{Duration, Instant};
 
 use reminders::demo::script;
-use reminders::twilio::simulator::{Contacts, Simulator};
+use reminders::twilio::simulator::Contacts;
 
 use crate::common::Workdir;
-use crate::common::twilio::{self, at, free_port, state, window};
+use crate::common::twilio::{self, state, window};
 
 #[test]
 fn the_whole_day_reaches_everyone_it_can_exactly_as_scripted() {
-    let sim = Simulator::start(twilio::ACCOUNT, twilio::TOKEN, at(script::WINDOWS[0].0)).unwrap();
-    for p in script::patients() {
-        sim.script(p.number, p.steps);
-    }
-    let port = free_port();
-    let mut w = Workdir::new();
-    twilio::connect(&mut w, &sim, &format!("http://127.0.0.1:{port}"));
-    w.write(
-        "reminders.toml",
-        "[sending]\ncalls_per_second = 50\nsms_per_second = 50\n",
-    );
-    // The demo's own sample: the fixture plus a family of three on one number.
-    w.write(
-        "csv/appointments-2026-11-24.csv",
-        reminders::demo::SAMPLE_CSV,
-    );
+    let (sim, mut w, port) = twilio::demo_day();
 
     let out = window(
         &mut w,

@@ -6,11 +6,11 @@
 use std::os::unix::fs::PermissionsExt;
 
 use reminders::demo::script;
-use reminders::twilio::simulator::{Simulator, Step};
+use reminders::twilio::simulator::Step;
 use serde_json::Value;
 
 use crate::common::listener::{self, Listener};
-use crate::common::twilio::{self, at, free_port, window};
+use crate::common::twilio::{self, free_port, window};
 use crate::common::{EVENING, Workdir};
 
 #[path = "../src/report/chromium.rs"]
@@ -22,21 +22,7 @@ const MORNING: &str = "2026-11-25T09:10:00-05:00";
 
 /// The demo's day, as `day.rs` runs it: every scripted patient through the three windows.
 fn simulated_day() -> Workdir {
-    let sim = Simulator::start(twilio::ACCOUNT, twilio::TOKEN, at(script::WINDOWS[0].0)).unwrap();
-    for p in script::patients() {
-        sim.script(p.number, p.steps);
-    }
-    let port = free_port();
-    let mut w = Workdir::new();
-    twilio::connect(&mut w, &sim, &format!("http://127.0.0.1:{port}"));
-    w.write(
-        "reminders.toml",
-        "[sending]\ncalls_per_second = 50\nsms_per_second = 50\n",
-    );
-    w.write(
-        "csv/appointments-2026-11-24.csv",
-        reminders::demo::SAMPLE_CSV,
-    );
+    let (sim, mut w, port) = twilio::demo_day();
     window(
         &mut w,
         &sim,

@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use reminders::demo::script;
 use reminders::domain::channel::Channel;
 use reminders::domain::results::HEADER;
-use reminders::twilio::simulator::{Simulator, Step};
+use reminders::twilio::simulator::Step;
 
 use crate::common::listener::{self, Listener};
 use crate::common::twilio::{self, at, free_port, window};
@@ -85,22 +85,7 @@ fn local(stored: Option<String>) -> String {
 
 #[test]
 fn after_the_whole_day_the_days_file_says_how_each_appointment_ended() {
-    let sim = Simulator::start(twilio::ACCOUNT, twilio::TOKEN, at(script::WINDOWS[0].0)).unwrap();
-    for p in script::patients() {
-        sim.script(p.number, p.steps);
-    }
-    let port = free_port();
-    let mut w = Workdir::new();
-    twilio::connect(&mut w, &sim, &format!("http://127.0.0.1:{port}"));
-    w.write(
-        "reminders.toml",
-        "[sending]\ncalls_per_second = 50\nsms_per_second = 50\n",
-    );
-    // The demo's own sample: the shared fixture plus a family of three on one number.
-    w.write(
-        "csv/appointments-2026-11-24.csv",
-        reminders::demo::SAMPLE_CSV,
-    );
+    let (sim, mut w, port) = twilio::demo_day();
     let file = w.join("outbox/results-2026-11-25.csv");
 
     // 19:00: the file for the coming day is there straight after the send (the evening's own

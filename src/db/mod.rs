@@ -271,6 +271,19 @@ pub fn open_in_memory() -> Result<Connection> {
     Ok(conn)
 }
 
+/// SQLite's plan for `sql`, its steps joined by "; ", for the tests that hold each query to an
+/// index. Parameters are left unbound: the plan does not depend on their values.
+#[cfg(test)]
+pub fn query_plan(conn: &Connection, sql: &str) -> String {
+    let mut stmt = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
+    let mut rows = stmt.raw_query();
+    let mut detail = Vec::new();
+    while let Some(row) = rows.next().unwrap() {
+        detail.push(row.get::<_, String>(3).unwrap());
+    }
+    detail.join("; ")
+}
+
 #[cfg(test)]
 pub fn open_memory() -> Connection {
     open_in_memory().expect("in-memory database")

@@ -281,16 +281,7 @@ pub fn to_call(conn: &Connection, p: &Period<'_>) -> Result<Vec<ToCall>> {
 mod tests {
     use super::*;
 
-    fn plan(conn: &Connection, sql: &str) -> String {
-        let mut stmt = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
-        // Parameters left unbound: the plan does not depend on their values.
-        let mut rows = stmt.raw_query();
-        let mut detail = Vec::new();
-        while let Some(row) = rows.next().unwrap() {
-            detail.push(row.get::<_, String>(3).unwrap());
-        }
-        detail.join("; ")
-    }
+    use crate::db::query_plan as plan;
 
     #[track_caller]
     fn assert_plan(conn: &Connection, sql: &str, uses: &[&str], sorts: bool) {

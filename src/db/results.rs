@@ -125,15 +125,7 @@ pub fn contacted_by_run(conn: &Connection, run_id: i64) -> Result<Vec<(String, S
 mod tests {
     use super::*;
 
-    fn plan(conn: &Connection, sql: &str) -> String {
-        let mut stmt = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
-        let mut rows = stmt.raw_query();
-        let mut detail = Vec::new();
-        while let Some(row) = rows.next().unwrap() {
-            detail.push(row.get::<_, String>(3).unwrap());
-        }
-        detail.join("; ")
-    }
+    use crate::db::query_plan as plan;
 
     #[test]
     fn each_query_reads_by_an_index() {

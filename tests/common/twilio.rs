@@ -81,3 +81,26 @@ pub fn state(w: &Workdir, appointment_id: &str) -> String {
         )
         .unwrap_or_else(|e| panic!("{appointment_id}: {e}"))
 }
+
+/// The demo's day, ready to run: the simulator playing every scripted patient, a workdir
+/// connected to it with the demo's sample (the shared fixture plus a family of three on one
+/// number) in its drop folder, and the port its listener will have.
+pub fn demo_day() -> (Simulator, Workdir, u16) {
+    use reminders::demo::script;
+    let sim = Simulator::start(ACCOUNT, TOKEN, at(script::WINDOWS[0].0)).expect("simulator");
+    for p in script::patients() {
+        sim.script(p.number, p.steps);
+    }
+    let port = free_port();
+    let mut w = Workdir::new();
+    connect(&mut w, &sim, &format!("http://127.0.0.1:{port}"));
+    w.write(
+        "reminders.toml",
+        "[sending]\ncalls_per_second = 50\nsms_per_second = 50\n",
+    );
+    w.write(
+        "csv/appointments-2026-11-24.csv",
+        reminders::demo::SAMPLE_CSV,
+    );
+    (sim, w, port)
+}

@@ -325,15 +325,7 @@ mod tests {
     #[test]
     fn a_run_reads_its_candidates_straight_off_the_state_and_time_index() {
         let conn = crate::db::open_memory();
-        let mut stmt = conn
-            .prepare(&format!("EXPLAIN QUERY PLAN {}", due_batch_sql()))
-            .unwrap();
-        let mut rows = stmt.raw_query();
-        let mut plan = Vec::new();
-        while let Some(row) = rows.next().unwrap() {
-            plan.push(row.get::<_, String>(3).unwrap());
-        }
-        let plan = plan.join("; ");
+        let plan = crate::db::query_plan(&conn, &due_batch_sql());
         assert!(
             plan.contains("USING INDEX appointments_status_time (status=? AND appt_date_time>? AND appt_date_time<?)")
                 && !plan.contains("TEMP B-TREE"),
@@ -344,15 +336,7 @@ mod tests {
     #[test]
     fn the_fit_check_counts_from_an_index_alone() {
         let conn = crate::db::open_memory();
-        let mut stmt = conn
-            .prepare(&format!("EXPLAIN QUERY PLAN {}", count_due_sql()))
-            .unwrap();
-        let mut rows = stmt.raw_query();
-        let mut plan = Vec::new();
-        while let Some(row) = rows.next().unwrap() {
-            plan.push(row.get::<_, String>(3).unwrap());
-        }
-        let plan = plan.join("; ");
+        let plan = crate::db::query_plan(&conn, &count_due_sql());
         assert!(
             plan.contains("USING COVERING INDEX appointments_due_count (status=? AND appt_date_time>? AND appt_date_time<?)"),
             "{plan}"
