@@ -65,7 +65,7 @@ pub fn run(cfg: &Config, args: &Args) -> Result<()> {
     // The old pages' content may still sit in the write-ahead log until a checkpoint; move it
     // into the (overwritten) database file now. Another connection reading at this moment only
     // delays that to a later checkpoint, so a busy answer is not an error.
-    let _ = conn.pragma_update(None, "wal_checkpoint", "TRUNCATE");
+    let _ = db::checkpoint_truncate(&conn);
     let mut failed = Vec::new();
     let mut removed = 0;
     for f in &files {
