@@ -201,13 +201,33 @@ pub struct LogRow {
 }
 
 fn logs_sql(f: &Filter) -> String {
+    // A day's attempts were all made in the weeks before its end (a touch is at most
+    // MAX_DAYS_BEFORE days ahead, and nobody is contacted after the appointment): read them
+    // from the attempts' creation index in that window, in the order shown, so `--limit 20`
+    // stops after 20 and a day with no attempts costs nothing, rather than visiting each of
+    // the day's appointments first.
+    let join = if f.search.is_none() {
+        "appointment_logs l CROSS JOIN appointments a ON a.id = l.appointment_id"
+    } else {
+        // A search: the two id indexes find the appointments, then their attempts.
+        "appointments a JOIN appointment_logs l ON l.appointment_id = a.id"
+    };
+    let from = if f.search.is_none() && f.from.is_some() {
+        format!(
+            "l.created_at >= strftime('%Y-%m-%dT%H:%M:%SZ', :from, '-{} days')
+           AND l.created_at < coalesce(:to, '~') AND",
+            crate::domain::schedule::MAX_DAYS_BEFORE + 2
+        )
+    } else {
+        String::new()
+    };
     format!(
         "SELECT l.id, a.id, a.appointment_id, a.patient_id, a.appt_date_time, l.attempt, l.channel,
                 l.sid, l.\"to\", l.status, l.duration, l.answered_by, l.error_code,
                 l.error_message, l.start_time, l.end_time, l.run_id, l.created_at, l.updated_at,
                 l.touch_days, l.num_segments
-         FROM appointments a JOIN appointment_logs l ON l.appointment_id = a.id
-         WHERE {} AND l.deleted_at IS NULL
+         FROM {join}
+         WHERE {from} {} AND l.deleted_at IS NULL
            AND (:channel IS NULL OR l.channel = :channel)
          ORDER BY l.created_at, l.id LIMIT :limit",
         appointment_filter(f)
@@ -422,6 +442,26 @@ mod tests {
     }
 
     use crate::db::query_plan as plan;
+
+    #[test]
+    fn attempts_are_read_in_the_order_shown_so_a_limit_stops_early() {
+        let conn = crate::db::open_memory();
+        let day = Filter {
+            from: Some("2026-11-25T05:00:00Z".into()),
+            to: Some("2026-11-26T05:00:00Z".into()),
+            ..Filter::default()
+        };
+        for f in [Filter::default(), day] {
+            let plan = plan(&conn, &logs_sql(&f));
+            assert!(
+                plan.starts_with("SEARCH l USING INDEX appointment_logs_created")
+                    || plan.starts_with("SCAN l USING INDEX appointment_logs_created"),
+                "{plan}"
+            );
+            assert!(plan.contains("SEARCH a USING INTEGER PRIMARY KEY"), "{plan}");
+            assert!(!plan.contains("TEMP B-TREE"), "{plan}");
+        }
+    }
 
     #[test]
     fn status_queries_use_indexes() {
