@@ -458,7 +458,10 @@ mod tests {
                     || plan.starts_with("SCAN l USING INDEX appointment_logs_created"),
                 "{plan}"
             );
-            assert!(plan.contains("SEARCH a USING INTEGER PRIMARY KEY"), "{plan}");
+            assert!(
+                plan.contains("SEARCH a USING INTEGER PRIMARY KEY"),
+                "{plan}"
+            );
             assert!(!plan.contains("TEMP B-TREE"), "{plan}");
         }
     }
