@@ -29,7 +29,6 @@ use crate::clock::db_time;
 use crate::config::Config;
 use crate::db::{self, appointments, imports};
 use crate::domain::row::Rules;
-use crate::domain::sites::SiteTable;
 use imports::{Counts, ImportStatus};
 use records::Records;
 pub use source::NotNow;
@@ -179,7 +178,7 @@ pub fn import_file(
     outcome.summary.delimiter = layout::delimiter_name(layout.delimiter);
     outcome.summary.dates = order_reason;
 
-    let sites = site_table(cfg);
+    let sites = cfg.site_table();
     let rules = Rules {
         columns: &layout.columns,
         words: &cfg.csv.words,
@@ -245,11 +244,6 @@ pub fn import_file(
 /// at least double the table, where one sort beats a million random index inserts.
 fn bulk_load(lines_in_file: u64, stored: i64) -> bool {
     lines_in_file >= 50_000 && lines_in_file as i64 >= stored
-}
-
-/// The sites the configuration names, or the one site.
-pub fn site_table(cfg: &Config) -> SiteTable {
-    cfg.site_table()
 }
 
 /// A file skipped (same content as before) or unreadable as an export: recorded with the

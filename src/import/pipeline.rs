@@ -10,7 +10,7 @@ use super::check::{self, Checker, Item};
 use super::records::{RawRecord, Records};
 use super::source::{NotNow, Source};
 use super::store::{self, Store};
-use super::{Options, Summary, layout, site_table, survey};
+use super::{Options, Summary, layout, survey};
 use crate::clock::db_time;
 use crate::config::Config;
 use crate::db::{self, appointments, imports};
@@ -121,7 +121,7 @@ pub(super) fn store_file<R: BufRead + Send>(
     }
     let mut not_in_export = 0;
     if cfg.csv.snapshot {
-        let sites = site_table(cfg);
+        let sites = cfg.site_table();
         for (site, day) in &seen.days {
             let (from, to) = crate::domain::dates::day_bounds(*day, sites.zone(site));
             // Only what is still ahead: an appointment earlier today may be listed by a row
