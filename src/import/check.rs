@@ -3,13 +3,11 @@
 //! the storing side writes the previous batch.
 
 use std::borrow::Cow;
-use std::collections::BTreeSet;
-
-use chrono::NaiveDate;
 
 use super::decode;
 use super::layout::Layout;
 use super::records::{RawRecord, Read};
+use super::site_days::SiteDays;
 use super::survey::Encoding;
 use crate::db::appointments::NewAppointment;
 use crate::domain::row::{Rules, Verdict};
@@ -41,7 +39,7 @@ pub enum Item {
 pub struct Seen {
     /// Local dates (with their site) of every valid row, stored or not: a snapshot file speaks
     /// for these days.
-    pub days: BTreeSet<(String, NaiveDate)>,
+    pub days: SiteDays,
     /// Language values that named no language we speak, with how often.
     pub unknown_languages: Vec<(String, u64)>,
 }
@@ -134,7 +132,7 @@ impl Checker<'_> {
                 if let Some(value) = &appt.unknown_language {
                     self.seen.language(value);
                 }
-                self.seen.days.insert((appt.site.clone(), appt.local_date));
+                self.seen.days.add(&appt.site, appt.local_date);
                 Some(Item::Keep(NewAppointment {
                     at: crate::domain::datetime::stored_form(appt.at),
                     appt: *appt,

@@ -14,6 +14,7 @@ mod decode;
 mod layout;
 mod pipeline;
 mod records;
+mod site_days;
 mod source;
 mod store;
 mod survey;
@@ -226,8 +227,12 @@ pub fn import_file(
     outcome.summary.per_day = stored
         .tally
         .per_day
-        .into_iter()
-        .map(|((site, date), count)| DayCount { site, date, count })
+        .iter()
+        .map(|((site, date), count)| DayCount {
+            site: site.to_string(),
+            date,
+            count,
+        })
         .collect();
     outcome.summary.languages_not_recognised = stored.unknown_languages;
     outcome.summary.moved = stored.tally.moved;

@@ -122,8 +122,8 @@ pub(super) fn store_file<R: BufRead + Send>(
     let mut not_in_export = 0;
     if cfg.csv.snapshot {
         let sites = cfg.site_table();
-        for (site, day) in &seen.days {
-            let (from, to) = crate::domain::dates::day_bounds(*day, sites.zone(site));
+        for ((site, day), _) in seen.days.iter() {
+            let (from, to) = crate::domain::dates::day_bounds(day, sites.zone(site));
             // Only what is still ahead: an appointment earlier today may be listed by a row
             // that failed as past, and one gone by is history, not the export's to withdraw.
             let from = from.max(cfg.now());

@@ -3,13 +3,13 @@
 //! moved ones withdrawn, withdrawn ones listed again brought back, cancelled ones withdrawn,
 //! rejected rows kept with their reason. All inside the import's one transaction.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::HashSet;
 
 use anyhow::Result;
-use chrono::NaiveDate;
 use rusqlite::Connection;
 
 use super::check::{Item, Rejected};
+use super::site_days::SiteDays;
 use crate::db::appointments::{self, INSERT_BATCH, NewAppointment};
 use crate::db::imports;
 use crate::domain::dedupe::{self, Decision};
@@ -19,7 +19,7 @@ use crate::domain::dedupe::{self, Decision};
 pub struct Tally {
     pub counts: imports::Counts,
     /// Stored appointments per (site, local date).
-    pub per_day: BTreeMap<(String, NaiveDate), u64>,
+    pub per_day: SiteDays,
     /// The first rejected rows' reasons, for the operator's screen (all are stored).
     pub shown: Vec<(u64, String)>,
     /// Appointments withdrawn because a row moved them (reported, not counted as rows).
@@ -245,11 +245,7 @@ impl Store<'_> {
 
     fn stored(&mut self, new: &NewAppointment) {
         self.tally.counts.successful += 1;
-        *self
-            .tally
-            .per_day
-            .entry((new.appt.site.clone(), new.appt.local_date))
-            .or_default() += 1;
+        self.tally.per_day.add(&new.appt.site, new.appt.local_date);
     }
 
     fn withdraw_moved(&mut self, ids: &[i64]) -> Result<()> {

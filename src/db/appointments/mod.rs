@@ -338,7 +338,7 @@ mod tests {
         let conn = crate::db::open_memory();
         let plan = crate::db::query_plan(&conn, &count_due_sql());
         assert!(
-            plan.contains("USING COVERING INDEX appointments_due_count (status=? AND appt_date_time>? AND appt_date_time<?)"),
+            plan.contains("USING COVERING INDEX appointments_status_time (status=? AND appt_date_time>? AND appt_date_time<?)"),
             "{plan}"
         );
     }
