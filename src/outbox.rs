@@ -6,6 +6,7 @@
 //! atomic, so a reader opens either the whole old file or the whole new one. The folder is
 //! synced after the rename so the new name survives a power loss too.
 
+use std::borrow::Cow;
 use std::collections::BTreeSet;
 use std::fs::{self, File};
 use std::io::{BufWriter, Write};
@@ -44,15 +45,36 @@ pub fn today(cfg: &Config, scope: Scope<'_>, now: DateTime<Utc>) -> NaiveDate {
         .date_naive()
 }
 
+/// The most a day's formatted rows may take to be put in time order in memory (reserved
+/// up front, so never moved; only what is written is resident). A bigger day is read in time
+/// order from SQLite's sorter, in flat memory but slower.
+const IN_MEMORY: usize = 32 << 20;
+
 /// Writes the header and the rows of local day `day` (each appointment in its own site's zone),
-/// soonest first, each cell spreadsheet-safe, to `out` as they are read: a day of a million
-/// appointments in flat memory. How many rows it wrote.
+/// soonest first, each cell spreadsheet-safe, to `out`. How many rows it wrote.
+///
+/// A day's appointments are read in the order they are stored (the evening's import stored them
+/// together), formatted, and put in time order in memory: looking 195,000 of them up one by one
+/// in time order cost three times as much (BENCHMARKS.md). A day whose rows outgrow
+/// [`IN_MEMORY`] is read again from SQLite's sorter, one appointment at a time.
 pub fn write_day_rows(
     cfg: &Config,
     conn: &Connection,
     scope: Scope<'_>,
     day: NaiveDate,
     out: &mut dyn Write,
+) -> Result<usize> {
+    write_rows(cfg, conn, scope, day, out, IN_MEMORY)
+}
+
+/// [`write_day_rows`], sorting in memory up to `limit` bytes of rows.
+fn write_rows(
+    cfg: &Config,
+    conn: &Connection,
+    scope: Scope<'_>,
+    day: NaiveDate,
+    out: &mut dyn Write,
+    limit: usize,
 ) -> Result<usize> {
     // The widest UTC range any of the scope's zones gives the day; each appointment is then
     // kept only when the day is its own local date. Without sites, every appointment is read in
@@ -62,27 +84,190 @@ pub fn write_day_rows(
         zones.push(cfg.timezone);
     }
     let bounds = zones.iter().map(|tz| day_bounds(day, *tz));
-    let from = bounds.clone().map(|b| b.0).min().unwrap_or_default();
-    let to = bounds.map(|b| b.1).max().unwrap_or_default();
+    let (from, to) = (
+        db_time(bounds.clone().map(|b| b.0).min().unwrap_or_default()),
+        db_time(bounds.map(|b| b.1).max().unwrap_or_default()),
+    );
     let rules = Rules {
         touches: &cfg.schedule.touches,
         voicemail_counts_as_reached: cfg.sending.voicemail_counts_as_reached,
     };
+    let row_of = DayRow { cfg, day, rules };
+    let reading = || format!("reading the appointments of {day}");
     let mut w = csv::Writer::from_writer(out);
     w.write_record(HEADER)?;
+    let span = crate::db::results::span(conn, &from, &to).with_context(reading)?;
+    if let Some(sorted) =
+        in_memory(conn, &from, &to, scope, &span, &row_of, limit).with_context(reading)?
+    {
+        w.flush()?;
+        let out = w.into_inner().map_err(|e| e.into_error())?;
+        for &(_, start, end) in &sorted.rows {
+            out.write_all(&sorted.bytes[start..end])?;
+        }
+        return Ok(sorted.rows.len());
+    }
     let mut written = 0;
-    crate::db::results::each_in_range(conn, &db_time(from), &db_time(to), scope, |a, attempts| {
-        if local_date(cfg, &a.site, &a.at) == Some(day) {
-            let row = results::row(&a, &attempts, rules, cfg.site(&a.site).tz);
-            w.write_record(row.iter().map(|cell| spreadsheet_safe(cell).into_owned()))?;
+    crate::db::results::each_in_range(conn, &from, &to, scope, |a, attempts| {
+        if let Some((_, row)) = row_of.of(a, attempts) {
+            write_row(&mut w, &row)?;
             written += 1;
         }
         Ok(())
     })
-    .with_context(|| format!("reading the appointments of {day}"))?;
+    .with_context(reading)?;
     w.flush()?;
     Ok(written)
 }
+
+/// What makes an appointment's row of the day's file.
+struct DayRow<'c> {
+    cfg: &'c Config,
+    day: NaiveDate,
+    rules: Rules<'c>,
+}
+
+impl DayRow<'_> {
+    /// The row for `a` with its time (for the order), or `None` when its own local date (in its
+    /// site's zone) is another day.
+    fn of<'a>(
+        &self,
+        a: &'a results::Appointment,
+        attempts: &[results::Attempt],
+    ) -> Option<(i64, Vec<Cow<'a, str>>)> {
+        let tz = self.cfg.site(&a.site).tz;
+        let at = parse_db_time(&a.at).filter(|t| t.with_timezone(&tz).date_naive() == self.day)?;
+        Some((at.timestamp(), results::row(a, attempts, self.rules, tz)))
+    }
+}
+
+/// One row, each cell spreadsheet-safe (a cell copied only when it must change).
+fn write_row<W: Write>(w: &mut csv::Writer<W>, row: &[Cow<'_, str>]) -> csv::Result<()> {
+    for cell in row {
+        w.write_field(spreadsheet_safe(cell).as_bytes())?;
+    }
+    w.write_record(None::<&[u8]>)
+}
+
+/// A day's rows as CSV, one after another in `bytes`, and where each is, in time order.
+struct Sorted {
+    bytes: Vec<u8>,
+    /// (time, start, end) of each row.
+    rows: Vec<(i64, usize, usize)>,
+}
+
+/// Appointments with their attempts, passed from the reading thread to the formatting one.
+type Batch = Vec<(results::Appointment, Vec<results::Attempt>)>;
+
+/// Appointments per batch between the two threads.
+const BATCH: usize = 256;
+
+/// The range's rows read in stored order and sorted by (time, id), as SQLite's `ORDER BY
+/// appt_date_time, id` would give them; `None` when they would take more than `limit` bytes.
+///
+/// SQLite reads on this thread while another formats the rows (about as much work again), as
+/// the import does: batches go over a bounded channel and come back to be filled again, their
+/// strings keeping their buffers.
+fn in_memory(
+    conn: &Connection,
+    from: &str,
+    to: &str,
+    scope: Scope<'_>,
+    span: &crate::db::results::Span,
+    row_of: &DayRow<'_>,
+    limit: usize,
+) -> Result<Option<Sorted>> {
+    // Rows are never shorter than this: a day that cannot fit is not even tried.
+    const SHORTEST_ROW: usize = 40;
+    let count = usize::try_from(span.count).unwrap_or(usize::MAX);
+    if count.saturating_mul(SHORTEST_ROW) > limit {
+        return Ok(None);
+    }
+    std::thread::scope(|threads| {
+        let (send, receive) = std::sync::mpsc::sync_channel::<(Batch, usize)>(8);
+        let (recycle, recycled) = std::sync::mpsc::channel::<Batch>();
+        let formatter = threads.spawn(move || -> Result<Option<Sorted>> {
+            let mut w = csv::Writer::from_writer(Vec::with_capacity(limit));
+            let mut rows = Vec::with_capacity(count);
+            let mut start = 0;
+            for (batch, n) in receive {
+                for (a, attempts) in &batch[..n] {
+                    let Some((at, row)) = row_of.of(a, attempts) else {
+                        continue;
+                    };
+                    write_row(&mut w, &row)?;
+                    w.flush()?;
+                    let end = w.get_ref().len();
+                    if end > limit {
+                        // Dropping the channel stops the reading side.
+                        return Ok(None);
+                    }
+                    rows.push((at, start, end));
+                    start = end;
+                }
+                drop(recycle.send(batch));
+            }
+            // Stable: the rows came in id order, so those at one time stay in it.
+            rows.sort_by_key(|&(at, ..)| at);
+            let bytes = w.into_inner().map_err(|e| e.into_error())?;
+            Ok(Some(Sorted { bytes, rows }))
+        });
+        let mut batch = Batch::new();
+        let mut n = 0;
+        let read =
+            crate::db::results::each_in_range_as_stored(conn, from, to, scope, span, |a, t| {
+                if n == batch.len() {
+                    batch.push(Default::default());
+                }
+                let (into_a, into_t) = &mut batch[n];
+                into_a.copy_from(a);
+                assign(into_t, t);
+                n += 1;
+                if n == BATCH {
+                    let next = recycled.try_recv().unwrap_or_default();
+                    send.send((std::mem::replace(&mut batch, next), n))
+                        .map_err(|_| anyhow::Error::new(Stopped))?;
+                    n = 0;
+                }
+                Ok(())
+            })
+            .and_then(|()| {
+                send.send((batch, n))
+                    .map_err(|_| anyhow::Error::new(Stopped))
+            });
+        drop(send);
+        let formatted = formatter
+            .join()
+            .map_err(|_| anyhow::anyhow!("the thread formatting the rows panicked"))??;
+        match read {
+            // The formatting side stopped: the day is too big (`None`), or it failed.
+            Err(e) if e.is::<Stopped>() => Ok(formatted),
+            read => read.map(|()| formatted),
+        }
+    })
+}
+
+/// `v` holds clones of `from`, in the buffers it had.
+fn assign(v: &mut Vec<results::Attempt>, from: &[results::Attempt]) {
+    v.truncate(from.len());
+    let kept = v.len();
+    for (into, t) in v.iter_mut().zip(from) {
+        into.copy_from(t);
+    }
+    v.extend_from_slice(&from[kept..]);
+}
+
+/// The formatting side stopped taking rows.
+#[derive(Debug)]
+struct Stopped;
+
+impl std::fmt::Display for Stopped {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("the rows were no longer taken")
+    }
+}
+
+impl std::error::Error for Stopped {}
 
 /// The results file's path for a day in the outbox.
 pub fn path(cfg: &Config, scope: Scope<'_>, day: NaiveDate) -> PathBuf {
@@ -260,6 +445,92 @@ mod tests {
             .collect();
         n.sort();
         n
+    }
+
+    /// A day of appointments (some at one time, some with attempts, one the day before and
+    /// one after, a reply a spreadsheet would run), stored out of time order.
+    fn a_stored_day() -> (Config, Connection, tempfile::TempDir) {
+        let dir = tempfile::tempdir().unwrap();
+        let toml = dir.path().join("reminders.toml");
+        fs::write(&toml, "").unwrap();
+        let overrides = crate::config::Overrides {
+            config: Some(toml),
+            ..Default::default()
+        };
+        let cfg = Config::load_with(&overrides, &|_| None).unwrap();
+        let conn = crate::db::open_memory();
+        conn.execute(
+            "INSERT INTO imports (id, file_name, sha256, status, user_id, started_at)
+             VALUES (1, 'f.csv', 'x', 'completed', 'u', '2026-11-24T23:00:00Z')",
+            [],
+        )
+        .unwrap();
+        // (time, attempts, last reply); Toronto's 2026-11-25 is [05:00Z, 05:00Z next day).
+        let rows = [
+            ("2026-11-25T15:00:00Z", 0, None),
+            ("2026-11-25T14:00:00Z", 2, None),
+            ("2026-11-26T05:00:00Z", 0, None),
+            ("2026-11-25T15:00:00Z", 1, Some("=HYPERLINK(1)")),
+            ("2026-11-25T04:59:59Z", 0, None),
+            ("2026-11-25T05:00:00Z", 0, None),
+            ("2026-11-25T15:00:00Z", 0, None),
+        ];
+        for (i, (at, attempts, reply)) in rows.into_iter().enumerate() {
+            let id = i as i64 + 1;
+            conn.execute(
+                "INSERT INTO appointments (id, appointment_id, patient_id, phone_number,
+                     phone_preference, text_preference, appt_date_time, channel, status,
+                     attempt_count, last_reply, import_id, created_at, updated_at)
+                 VALUES (?1, 'A' || ?1, 'P' || ?1, '+14165550101', 1, 0, ?2, 'call',
+                     CASE WHEN ?3 > 0 THEN 'failed' ELSE 'pending' END, ?3, ?4, 1, '', '')",
+                rusqlite::params![id, at, attempts, reply],
+            )
+            .unwrap();
+            for n in 1..=attempts {
+                conn.execute(
+                    "INSERT INTO appointment_logs (appointment_id, attempt, channel, \"to\",
+                         \"from\", status, touch_days, created_at, updated_at)
+                     VALUES (?1, ?2, 'call', '+14165550101', '+14165550000',
+                         CASE WHEN ?2 = 1 THEN 'no-answer' ELSE 'busy' END, 1, '', '')",
+                    rusqlite::params![id, n],
+                )
+                .unwrap();
+            }
+        }
+        (cfg, conn, dir)
+    }
+
+    fn day_file(cfg: &Config, conn: &Connection, limit: usize) -> (usize, String) {
+        let day = NaiveDate::from_ymd_opt(2026, 11, 25).unwrap();
+        let mut out = Vec::new();
+        let n = write_rows(cfg, conn, None, day, &mut out, limit).unwrap();
+        (n, String::from_utf8(out).unwrap())
+    }
+
+    #[test]
+    fn sorted_in_memory_or_by_sqlite_the_file_is_the_same() {
+        let (cfg, conn, _dir) = a_stored_day();
+        let (n, in_memory) = day_file(&cfg, &conn, IN_MEMORY);
+        let ids: Vec<&str> = in_memory
+            .lines()
+            .skip(1)
+            .map(|l| l.split(',').next().unwrap())
+            .collect();
+        // Soonest first, one time's appointments in the order they were stored.
+        assert_eq!((n, ids), (5, vec!["A6", "A2", "A1", "A4", "A7"]));
+        assert!(
+            in_memory.contains("no answer, busy") && in_memory.contains(",'=HYPERLINK(1),"),
+            "{in_memory}"
+        );
+        // Too big to sort in memory before reading (0), and found too big half way through
+        // (the reading side is stopped, and SQLite's sorter reads the day again).
+        for limit in [0, in_memory.len() / 2] {
+            assert_eq!(
+                day_file(&cfg, &conn, limit),
+                (5, in_memory.clone()),
+                "{limit}"
+            );
+        }
     }
 
     #[test]

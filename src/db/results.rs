@@ -12,23 +12,44 @@ use crate::domain::results::{Appointment, Attempt};
 const RANGE: &str = "a.appt_date_time >= :from AND a.appt_date_time < :to
     AND a.deleted_at IS NULL AND (:site IS NULL OR a.site = :site)";
 
+/// Every column the file needs: the appointment's, then one of its attempts' (NULL when it has
+/// none: the LEFT JOIN's one row for it).
+const COLUMNS: &str = "a.id, a.appointment_id, a.patient_id, a.site, a.appt_date_time, a.status,
+    a.withdrawn_reason, a.channel, a.attempt_count, a.reached_at, a.confirmed_at,
+    a.cancel_requested_at, a.last_reply,
+    l.attempt, l.id, l.channel, l.status, l.answered_by, l.error_code, l.error_message,
+    l.touch_days";
+
+const JOINED: &str = "FROM appointments a
+    LEFT JOIN appointment_logs l ON l.appointment_id = a.id AND l.deleted_at IS NULL";
+
 /// A range's appointments with their attempts, in one query: the appointments by the (status,
 /// time) index, each one's attempts by `appointment_logs_appointment`, sorted by SQLite (which
 /// spills a big day to temporary files), so a day of a million appointments is read in flat
 /// memory, one appointment at a time.
 fn day_sql() -> String {
     format!(
-        "SELECT a.id, a.appointment_id, a.patient_id, a.site, a.appt_date_time, a.status,
-                a.withdrawn_reason, a.channel, a.attempt_count, a.reached_at, a.confirmed_at,
-                a.cancel_requested_at, a.last_reply,
-                l.attempt, l.id, l.channel, l.status, l.answered_by, l.error_code,
-                l.error_message, l.touch_days
-         FROM appointments a
-         LEFT JOIN appointment_logs l ON l.appointment_id = a.id AND l.deleted_at IS NULL
+        "SELECT {COLUMNS} {JOINED}
          WHERE {} AND {RANGE}
          ORDER BY a.appt_date_time, a.id, l.attempt, l.id",
         in_every_state("a.status")
     )
+}
+
+/// A range's appointments in the order they are stored, each with its attempts, without a sort:
+/// `dense`, the id range the index gave, read in stored order (`+` keeps SQLite from reaching
+/// for the time index instead), the time checked on each row; otherwise through the (status,
+/// time) index, sorted by id.
+fn stored_order_sql(dense: bool) -> String {
+    let r#where = if dense {
+        "a.id >= :first AND a.id <= :last
+         AND +a.appt_date_time >= :from AND +a.appt_date_time < :to
+         AND a.deleted_at IS NULL AND (:site IS NULL OR a.site = :site)"
+            .to_string()
+    } else {
+        format!("{} AND {RANGE}", in_every_state("a.status"))
+    };
+    format!("SELECT {COLUMNS} {JOINED} WHERE {where} ORDER BY a.id, l.attempt, l.id")
 }
 
 /// Calls `each` with every appointment with a time in `[from, to)` (of `site` only, when
@@ -38,52 +59,132 @@ pub fn each_in_range(
     from: &str,
     to: &str,
     site: Option<&str>,
-    mut each: impl FnMut(Appointment, Vec<Attempt>) -> Result<()>,
+    each: impl FnMut(&Appointment, &[Attempt]) -> Result<()>,
 ) -> Result<()> {
     let mut stmt = conn.prepare(&day_sql())?;
-    let mut rows = stmt.query(named_params! {":from": from, ":to": to, ":site": site})?;
-    let mut current: Option<(i64, Appointment, Vec<Attempt>)> = None;
+    let rows = stmt.query(named_params! {":from": from, ":to": to, ":site": site})?;
+    grouped(rows, each)
+}
+
+/// Where a range's appointments sit in the table: how many, and the first and last id.
+pub use crate::db::report::Span;
+
+/// How many of `[from, to)`'s appointments there are, and between which ids, off the (status,
+/// time) index alone.
+pub fn span(conn: &Connection, from: &str, to: &str) -> Result<Span> {
+    crate::db::report::span(
+        conn,
+        &crate::db::report::Period {
+            from,
+            to,
+            site: None,
+        },
+    )
+}
+
+/// Reading a range's id span row by row in stored order costs about a tenth of looking each of
+/// its appointments up through the index (a table page holds some 25 rows, read once; a lookup
+/// reads a page for each row): the span is read whole unless it holds ten times more rows than
+/// the range has appointments.
+const SCAN_OVER_LOOKUP: i64 = 10;
+
+/// [`each_in_range`] in the order the appointments are stored (by id), for a caller that sorts
+/// them itself: a day's appointments, stored together by the evening's import, are read in
+/// stored order instead of looked up one by one in time order.
+pub fn each_in_range_as_stored(
+    conn: &Connection,
+    from: &str,
+    to: &str,
+    site: Option<&str>,
+    span: &Span,
+    each: impl FnMut(&Appointment, &[Attempt]) -> Result<()>,
+) -> Result<()> {
+    if span.count == 0 {
+        return Ok(());
+    }
+    if span.last - span.first < span.count.saturating_mul(SCAN_OVER_LOOKUP) {
+        let mut stmt = conn.prepare(&stored_order_sql(true))?;
+        let rows = stmt.query(named_params! {
+            ":from": from, ":to": to, ":site": site, ":first": span.first, ":last": span.last,
+        })?;
+        grouped(rows, each)
+    } else {
+        let mut stmt = conn.prepare(&stored_order_sql(false))?;
+        let rows = stmt.query(named_params! {":from": from, ":to": to, ":site": site})?;
+        grouped(rows, each)
+    }
+}
+
+/// Rows of [`COLUMNS`], an appointment's together, to one call per appointment. The same
+/// appointment and attempts are filled again for each (their strings keep their buffers): a
+/// day of 195,000 appointments no longer allocates a dozen strings for each.
+fn grouped(
+    mut rows: rusqlite::Rows<'_>,
+    mut each: impl FnMut(&Appointment, &[Attempt]) -> Result<()>,
+) -> Result<()> {
+    let mut current: Option<i64> = None;
+    let mut a = Appointment::default();
+    // Attempts of the current appointment: the first `n` of `attempts`.
+    let mut attempts: Vec<Attempt> = Vec::new();
+    let mut n = 0;
     while let Some(r) = rows.next()? {
         let id: i64 = r.get(0)?;
-        if current.as_ref().map(|c| c.0) != Some(id) {
-            if let Some((_, appointment, attempts)) = current.take() {
-                each(appointment, attempts)?;
+        if current != Some(id) {
+            if current.is_some() {
+                each(&a, &attempts[..n])?;
             }
-            current = Some((
-                id,
-                Appointment {
-                    appointment_id: r.get(1)?,
-                    patient_id: r.get(2)?,
-                    site: r.get(3)?,
-                    at: r.get(4)?,
-                    state: r.get(5)?,
-                    withdrawn_reason: r.get(6)?,
-                    channel: r.get(7)?,
-                    attempt_count: r.get(8)?,
-                    reached_at: r.get(9)?,
-                    confirmed_at: r.get(10)?,
-                    cancel_requested_at: r.get(11)?,
-                    last_reply: r.get(12)?,
-                },
-                Vec::new(),
-            ));
+            current = Some(id);
+            text(&mut a.appointment_id, r.get_ref(1)?)?;
+            text(&mut a.patient_id, r.get_ref(2)?)?;
+            text(&mut a.site, r.get_ref(3)?)?;
+            text(&mut a.at, r.get_ref(4)?)?;
+            text(&mut a.state, r.get_ref(5)?)?;
+            optional(&mut a.withdrawn_reason, r.get_ref(6)?)?;
+            text(&mut a.channel, r.get_ref(7)?)?;
+            a.attempt_count = r.get(8)?;
+            optional(&mut a.reached_at, r.get_ref(9)?)?;
+            optional(&mut a.confirmed_at, r.get_ref(10)?)?;
+            optional(&mut a.cancel_requested_at, r.get_ref(11)?)?;
+            optional(&mut a.last_reply, r.get_ref(12)?)?;
+            n = 0;
         }
         // NULL: an appointment without attempts (the LEFT JOIN's one row for it).
-        if r.get::<_, Option<i64>>(13)?.is_some()
-            && let Some((_, _, attempts)) = current.as_mut()
-        {
-            attempts.push(Attempt {
-                channel: r.get(15)?,
-                status: r.get(16)?,
-                answered_by: r.get(17)?,
-                error_code: r.get(18)?,
-                error_message: r.get(19)?,
-                touch_days: r.get(20)?,
-            });
+        if r.get::<_, Option<i64>>(13)?.is_some() {
+            if n == attempts.len() {
+                attempts.push(Attempt::default());
+            }
+            let t = &mut attempts[n];
+            text(&mut t.channel, r.get_ref(15)?)?;
+            text(&mut t.status, r.get_ref(16)?)?;
+            optional(&mut t.answered_by, r.get_ref(17)?)?;
+            t.error_code = r.get(18)?;
+            optional(&mut t.error_message, r.get_ref(19)?)?;
+            t.touch_days = r.get(20)?;
+            n += 1;
         }
     }
-    if let Some((_, appointment, attempts)) = current {
-        each(appointment, attempts)?;
+    if current.is_some() {
+        each(&a, &attempts[..n])?;
+    }
+    Ok(())
+}
+
+/// `into` holds the text `v` now, in the buffer it had.
+fn text(into: &mut String, v: rusqlite::types::ValueRef<'_>) -> Result<()> {
+    into.clear();
+    into.push_str(v.as_str()?);
+    Ok(())
+}
+
+/// [`text`] for a column that may be NULL.
+fn optional(into: &mut Option<String>, v: rusqlite::types::ValueRef<'_>) -> Result<()> {
+    match (v.as_str_or_null()?, into) {
+        (None, into) => *into = None,
+        (Some(v), Some(into)) => {
+            into.clear();
+            into.push_str(v);
+        }
+        (Some(v), into) => *into = Some(v.to_string()),
     }
     Ok(())
 }
@@ -97,7 +198,7 @@ pub fn in_range(
 ) -> Result<Vec<(Appointment, Vec<Attempt>)>> {
     let mut found = Vec::new();
     each_in_range(conn, from, to, site, |a, t| {
-        found.push((a, t));
+        found.push((a.clone(), t.to_vec()));
         Ok(())
     })?;
     Ok(found)
@@ -130,19 +231,34 @@ mod tests {
     #[test]
     fn each_query_reads_by_an_index() {
         let conn = crate::db::open_memory();
-        // Either index that leads with (status, time) serves.
         let by_time = "(status=? AND appt_date_time>? AND appt_date_time<?)";
         let p = plan(&conn, &day_sql());
         assert!(
-            (p.contains(&format!(
+            p.contains(&format!(
                 "SEARCH a USING INDEX appointments_status_time {by_time}"
-            )) || p.contains(&format!(
-                "SEARCH a USING INDEX appointments_due_count {by_time}"
-            ))) && p
+            )) && p
                 .contains("SEARCH l USING INDEX appointment_logs_appointment (appointment_id=?)")
                 // The one sort: the day's rows, by SQLite's sorter (bounded memory).
                 && p.contains("USE TEMP B-TREE FOR ORDER BY")
                 && !p.contains("SCAN"),
+            "{p}"
+        );
+        // In stored order: a dense day's id range in the table's own order, no sort at all.
+        let p = plan(&conn, &stored_order_sql(true));
+        assert!(
+            p.contains("SEARCH a USING INTEGER PRIMARY KEY (rowid>? AND rowid<?)")
+                && p.contains(
+                    "SEARCH l USING INDEX appointment_logs_appointment (appointment_id=?)"
+                )
+                && !p.contains("TEMP B-TREE")
+                && !p.contains("SCAN"),
+            "{p}"
+        );
+        let p = plan(&conn, &stored_order_sql(false));
+        assert!(
+            p.contains(&format!(
+                "SEARCH a USING INDEX appointments_status_time {by_time}"
+            )) && !p.contains("SCAN"),
             "{p}"
         );
         let p = plan(&conn, contacted_sql());
@@ -219,6 +335,34 @@ mod tests {
         .unwrap();
         assert_eq!(bloor.len(), 1);
         assert_eq!(bloor[0].0.appointment_id, "A2");
+
+        // In stored order, by either path: the same appointments and attempts, by id.
+        let (from, to) = ("2026-11-25T05:00:00Z", "2026-11-26T05:00:00Z");
+        let found = span(&conn, from, to).unwrap();
+        assert_eq!((found.count, found.first, found.last), (3, 1, 4));
+        let sparse = Span {
+            count: 1,
+            first: 1,
+            last: 1_000,
+        };
+        for (span, site) in [(found, None), (sparse, None), (found, Some("bloor"))] {
+            let mut seen = Vec::new();
+            each_in_range_as_stored(&conn, from, to, site, &span, |a, l| {
+                let statuses: Vec<String> = l.iter().map(|t| t.status.clone()).collect();
+                seen.push((a.appointment_id.clone(), statuses));
+                Ok(())
+            })
+            .unwrap();
+            let want: Vec<(String, Vec<String>)> = match site {
+                None => vec![
+                    ("A1".into(), vec!["no-answer".into(), "busy".into()]),
+                    ("A2".into(), vec!["not-sent".into()]),
+                    ("A4".into(), vec![]),
+                ],
+                Some(_) => vec![("A2".into(), vec!["not-sent".into()])],
+            };
+            assert_eq!(seen, want, "{span:?} {site:?}");
+        }
 
         let mut contacted = contacted_by_run(&conn, 7).unwrap();
         contacted.sort();
