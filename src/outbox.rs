@@ -219,9 +219,10 @@ fn in_memory(
                 if n == batch.len() {
                     batch.push(Default::default());
                 }
+                // Kept by swapping: the batch's old buffers are filled with the next one.
                 let (into_a, into_t) = &mut batch[n];
-                into_a.copy_from(a);
-                assign(into_t, t);
+                std::mem::swap(into_a, a);
+                std::mem::swap(into_t, t);
                 n += 1;
                 if n == BATCH {
                     let next = recycled.try_recv().unwrap_or_default();
@@ -245,16 +246,6 @@ fn in_memory(
             read => read.map(|()| formatted),
         }
     })
-}
-
-/// `v` holds clones of `from`, in the buffers it had.
-fn assign(v: &mut Vec<results::Attempt>, from: &[results::Attempt]) {
-    v.truncate(from.len());
-    let kept = v.len();
-    for (into, t) in v.iter_mut().zip(from) {
-        into.copy_from(t);
-    }
-    v.extend_from_slice(&from[kept..]);
 }
 
 /// The formatting side stopped taking rows.

@@ -59,7 +59,7 @@ pub fn each_in_range(
     from: &str,
     to: &str,
     site: Option<&str>,
-    each: impl FnMut(&Appointment, &[Attempt]) -> Result<()>,
+    each: impl FnMut(&mut Appointment, &mut Vec<Attempt>) -> Result<()>,
 ) -> Result<()> {
     let mut stmt = conn.prepare(&day_sql())?;
     let rows = stmt.query(named_params! {":from": from, ":to": to, ":site": site})?;
@@ -97,7 +97,7 @@ pub fn each_in_range_as_stored(
     to: &str,
     site: Option<&str>,
     span: &Span,
-    each: impl FnMut(&Appointment, &[Attempt]) -> Result<()>,
+    each: impl FnMut(&mut Appointment, &mut Vec<Attempt>) -> Result<()>,
 ) -> Result<()> {
     if span.count == 0 {
         return Ok(());
@@ -117,23 +117,25 @@ pub fn each_in_range_as_stored(
 
 /// Rows of [`COLUMNS`], an appointment's together, to one call per appointment. The same
 /// appointment and attempts are filled again for each (their strings keep their buffers): a
-/// day of 195,000 appointments no longer allocates a dozen strings for each.
+/// day of 195,000 appointments no longer allocates a dozen strings for each. `each` may swap
+/// them for others to keep them (every field is written again for the next appointment).
 fn grouped(
     mut rows: rusqlite::Rows<'_>,
-    mut each: impl FnMut(&Appointment, &[Attempt]) -> Result<()>,
+    mut each: impl FnMut(&mut Appointment, &mut Vec<Attempt>) -> Result<()>,
 ) -> Result<()> {
     let mut current: Option<i64> = None;
     let mut a = Appointment::default();
-    // Attempts of the current appointment: the first `n` of `attempts`.
     let mut attempts: Vec<Attempt> = Vec::new();
-    let mut n = 0;
+    // Attempts done with, to be filled again.
+    let mut spare: Vec<Attempt> = Vec::new();
     while let Some(r) = rows.next()? {
         let id: i64 = r.get(0)?;
         if current != Some(id) {
             if current.is_some() {
-                each(&a, &attempts[..n])?;
+                each(&mut a, &mut attempts)?;
             }
             current = Some(id);
+            spare.append(&mut attempts);
             text(&mut a.appointment_id, r.get_ref(1)?)?;
             text(&mut a.patient_id, r.get_ref(2)?)?;
             text(&mut a.site, r.get_ref(3)?)?;
@@ -146,25 +148,21 @@ fn grouped(
             optional(&mut a.confirmed_at, r.get_ref(10)?)?;
             optional(&mut a.cancel_requested_at, r.get_ref(11)?)?;
             optional(&mut a.last_reply, r.get_ref(12)?)?;
-            n = 0;
         }
         // NULL: an appointment without attempts (the LEFT JOIN's one row for it).
         if r.get::<_, Option<i64>>(13)?.is_some() {
-            if n == attempts.len() {
-                attempts.push(Attempt::default());
-            }
-            let t = &mut attempts[n];
+            let mut t = spare.pop().unwrap_or_default();
             text(&mut t.channel, r.get_ref(15)?)?;
             text(&mut t.status, r.get_ref(16)?)?;
             optional(&mut t.answered_by, r.get_ref(17)?)?;
             t.error_code = r.get(18)?;
             optional(&mut t.error_message, r.get_ref(19)?)?;
             t.touch_days = r.get(20)?;
-            n += 1;
+            attempts.push(t);
         }
     }
     if current.is_some() {
-        each(&a, &attempts[..n])?;
+        each(&mut a, &mut attempts)?;
     }
     Ok(())
 }
@@ -198,7 +196,7 @@ pub fn in_range(
 ) -> Result<Vec<(Appointment, Vec<Attempt>)>> {
     let mut found = Vec::new();
     each_in_range(conn, from, to, site, |a, t| {
-        found.push((a.clone(), t.to_vec()));
+        found.push((a.clone(), t.clone()));
         Ok(())
     })?;
     Ok(found)

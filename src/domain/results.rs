@@ -64,36 +64,7 @@ pub struct Attempt {
     pub touch_days: Option<u32>,
 }
 
-impl Appointment {
-    /// Becomes a copy of `a` in the buffers it has (a results file copies 195,000 of these
-    /// between threads; `clone_from` as derived would allocate every string again).
-    pub fn copy_from(&mut self, a: &Appointment) {
-        self.appointment_id.clone_from(&a.appointment_id);
-        self.patient_id.clone_from(&a.patient_id);
-        self.site.clone_from(&a.site);
-        self.at.clone_from(&a.at);
-        self.state.clone_from(&a.state);
-        self.withdrawn_reason.clone_from(&a.withdrawn_reason);
-        self.channel.clone_from(&a.channel);
-        self.attempt_count = a.attempt_count;
-        self.reached_at.clone_from(&a.reached_at);
-        self.confirmed_at.clone_from(&a.confirmed_at);
-        self.cancel_requested_at.clone_from(&a.cancel_requested_at);
-        self.last_reply.clone_from(&a.last_reply);
-    }
-}
-
 impl Attempt {
-    /// [`Appointment::copy_from`] for an attempt.
-    pub fn copy_from(&mut self, t: &Attempt) {
-        self.channel.clone_from(&t.channel);
-        self.status.clone_from(&t.status);
-        self.answered_by.clone_from(&t.answered_by);
-        self.error_code = t.error_code;
-        self.error_message.clone_from(&t.error_message);
-        self.touch_days = t.touch_days;
-    }
-
     /// An attempt that never reached Twilio did not happen (`dispatch::attempt::undo`).
     fn happened(&self) -> bool {
         self.status != "not-sent"
