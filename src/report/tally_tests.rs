@@ -202,6 +202,30 @@ fn a_combined_message_is_counted_once_and_priced_as_a_cost() {
 }
 
 #[test]
+fn sites_are_counted_apart_however_their_rows_interleave() {
+    let mut t = Tally::new(settings(), &span(1, 7));
+    for (id, site, status) in [
+        (1, "east", "confirmed"),
+        (2, "east", "pending"),
+        (3, "", "pending"),
+        (4, "west", "confirmed"),
+        (5, "east", "reached"),
+        (6, "", "confirmed"),
+        (7, "west", "pending"),
+    ] {
+        t.add_appointment(&AppointmentRow {
+            site,
+            ..appt(id, status, "sms", "2026-11-25T15:00:00Z")
+        });
+    }
+    let f = t.finish(|k| k.to_uppercase());
+    assert_eq!(
+        rows(&f.by_site),
+        [("", 2, 2, 1, 1), ("EAST", 3, 3, 2, 1), ("WEST", 2, 2, 1, 1)]
+    );
+}
+
+#[test]
 fn an_empty_period_has_every_day_and_nothing_else() {
     let t = Tally::new(settings(), &Span::default());
     let f = t.finish(|k| k.to_string());
