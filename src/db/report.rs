@@ -40,6 +40,12 @@ impl Span {
     pub fn dense(&self) -> bool {
         self.count > 0 && self.count.saturating_mul(4) > self.last - self.first
     }
+
+    /// Whether every id of the range is one of the period's appointments, so there is no row
+    /// to pass over: an import that held the period's appointments and nothing else.
+    pub fn full(&self) -> bool {
+        self.count > 0 && self.last.checked_sub(self.first) == Some(self.count - 1)
+    }
 }
 
 pub(crate) fn span_sql() -> String {
@@ -95,6 +101,16 @@ pub(crate) fn appointments_in_range_sql() -> String {
     )
 }
 
+/// A full period: its id range, no time checked on each row (the span counted every id of
+/// the range in the period, in the same read).
+pub(crate) fn appointments_in_full_range_sql() -> String {
+    format!(
+        "SELECT {APPOINTMENT_COLUMNS} FROM appointments
+         WHERE id >= :first AND id <= :last AND :from < :to
+           AND deleted_at IS NULL AND (:site IS NULL OR site = :site)"
+    )
+}
+
 /// A sparse period: its rows through the (status, appt_date_time) index.
 pub(crate) fn appointments_by_time_sql() -> String {
     format!(
@@ -105,14 +121,17 @@ pub(crate) fn appointments_by_time_sql() -> String {
     )
 }
 
-/// Every appointment of the period (at the site), in no particular order.
+/// Every appointment of the period (at the site), in no particular order. `span` is the
+/// period's, read in the same transaction.
 pub fn appointments(
     conn: &Connection,
     p: &Period<'_>,
     span: &Span,
     mut each: impl FnMut(&AppointmentRow<'_>),
 ) -> Result<()> {
-    let sql = if span.dense() {
+    let sql = if span.full() {
+        appointments_in_full_range_sql()
+    } else if span.dense() {
         appointments_in_range_sql()
     } else {
         appointments_by_time_sql()
@@ -318,12 +337,17 @@ mod tests {
         );
         assert!(plan(&conn, &appointments_by_time_sql()).contains(BY_TIME_RANGE));
         // A dense period: the id range the index gave, in stored order.
-        assert_plan(
-            &conn,
-            &appointments_in_range_sql(),
-            &["SEARCH appointments USING INTEGER PRIMARY KEY (rowid>? AND rowid<?)"],
-            false,
-        );
+        for sql in [
+            appointments_in_range_sql(),
+            appointments_in_full_range_sql(),
+        ] {
+            assert_plan(
+                &conn,
+                &sql,
+                &["SEARCH appointments USING INTEGER PRIMARY KEY (rowid>? AND rowid<?)"],
+                false,
+            );
+        }
     }
 
     #[test]
@@ -366,6 +390,12 @@ mod tests {
         assert!(span(25, 1, 100).dense());
         assert!(!span(24, 1, 100).dense());
         assert!(!span(0, 0, -1).dense());
+        // Full: every id of the range is the period's.
+        assert!(span(100, 1, 100).full());
+        assert!(span(1, 7, 7).full());
+        assert!(!span(99, 1, 100).full());
+        assert!(!span(0, 0, -1).full());
+        assert!(!span(2, i64::MIN, i64::MAX).full());
     }
 
     /// Appointments: (id, status, site, time, attempts as (touch, status, sid, created)).
@@ -469,6 +499,30 @@ mod tests {
             );
             assert_eq!(read(Some("east")), [(4, "reached".to_string(), true)]);
         }
+        // Ids 2 and 3 alone: a full range, read with no time checked.
+        let later = |site: Option<&'static str>| Period {
+            from: "2026-11-25T15:30:00Z",
+            to: "2026-11-28T05:00:00Z",
+            site,
+        };
+        let full = span(&conn, &later(None)).unwrap();
+        assert_eq!(
+            full,
+            Span {
+                count: 2,
+                first: 2,
+                last: 3
+            }
+        );
+        assert!(full.full());
+        let read = |site| {
+            let mut seen = Vec::new();
+            appointments(&conn, &later(site), &full, |a| seen.push(a.id)).unwrap();
+            seen.sort();
+            seen
+        };
+        assert_eq!(read(None), [2, 3]);
+        assert!(read(Some("east")).is_empty());
         let empty = span(
             &conn,
             &Period {

@@ -8,6 +8,7 @@
 //! the period's, which are confirmed, and a bit per touch for "contacted" and "reached"),
 //! however many rows stream through.
 
+use std::borrow::Borrow;
 use std::collections::BTreeMap;
 
 use chrono::{Days, NaiveDate};
@@ -99,10 +100,17 @@ pub struct Tally {
     s: Settings,
     /// The UTC start of each local day of the period, and the end of the last.
     day_starts: Vec<String>,
+    /// The same as `time_key`s, so a stored time is placed without comparing text (`None`:
+    /// one is not in the stored form, and the text is compared).
+    day_keys: Option<Vec<u64>>,
     days: Vec<Day>,
     funnel: Funnel,
-    channels: BTreeMap<u8, Steps>,
-    sites: BTreeMap<String, Steps>,
+    /// By `channel_order`; a channel no appointment had counts none.
+    channels: [Steps; 3],
+    /// By key, in order.
+    sites: Vec<(String, Steps)>,
+    /// The site of the last appointment: rows of a site are mostly stored together.
+    last_site: usize,
     first_id: i64,
     /// Per appointment id from `first_id`: `IN_PERIOD`, `CONFIRMED`.
     flags: Vec<u8>,
@@ -116,7 +124,8 @@ pub struct Tally {
     last_sid: String,
     /// The day the last appointment fell on: rows stored together are mostly of one day.
     last_day: usize,
-    first_import: Option<String>,
+    /// The earliest `created_at` so far, and its `time_key`.
+    first_import: Option<(String, Option<u64>)>,
 }
 
 impl Tally {
@@ -140,14 +149,17 @@ impl Tally {
             }
         }
         day_starts.push(db_time(day_bounds(s.to, s.tz).1));
+        let day_keys = day_starts.iter().map(|t| time_key(t)).collect();
         let ids = usize::try_from(span.last - span.first + 1).unwrap_or(0);
         Tally {
             s,
             day_starts,
+            day_keys,
             days,
             funnel: Funnel::default(),
-            channels: BTreeMap::new(),
-            sites: BTreeMap::new(),
+            channels: Default::default(),
+            sites: Vec::new(),
+            last_site: 0,
             first_id: span.first,
             flags: vec![0; ids],
             touches: Vec::new(),
@@ -188,29 +200,13 @@ impl Tally {
             "opted_out" => f.opted_out += 1,
             _ => {}
         }
-        self.channels
-            .entry(channel_order(a.channel))
-            .or_default()
-            .count(a, confirmed);
-        match self.sites.get_mut(a.site) {
-            Some(steps) => steps.count(a, confirmed),
-            None => (self.sites.entry(a.site.to_string()).or_default()).count(a, confirmed),
-        }
-        // The day whose UTC bounds hold the time (stored times compare as text).
-        let holds = |i: usize| {
-            self.day_starts[i].as_str() <= a.at
-                && self
-                    .day_starts
-                    .get(i + 1)
-                    .is_some_and(|end| a.at < end.as_str())
-        };
-        let i = if self.last_day < self.days.len() && holds(self.last_day) {
-            Some(self.last_day)
-        } else {
-            let i = self
-                .day_starts
-                .partition_point(|start| start.as_str() <= a.at);
-            i.checked_sub(1)
+        self.channels[usize::from(channel_order(a.channel))].count(a, confirmed);
+        self.site(a.site).count(a, confirmed);
+        // The day whose UTC bounds hold the time (stored times compare as text, and their
+        // keys as the text does).
+        let i = match (&self.day_keys, time_key(a.at)) {
+            (Some(keys), Some(at)) => day_of(keys, &at, self.last_day),
+            _ => day_of(&self.day_starts, a.at, self.last_day),
         };
         if let Some((i, day)) = i.and_then(|i| Some((i, self.days.get_mut(i)?))) {
             self.last_day = i;
@@ -222,19 +218,39 @@ impl Tally {
         if let Some(i) = self.slot(a.id) {
             self.flags[i] = IN_PERIOD | if confirmed { CONFIRMED } else { 0 };
         }
-        if self
-            .first_import
-            .as_deref()
-            .is_none_or(|t| a.created_at < t)
-        {
-            self.first_import = Some(a.created_at.to_string());
+        let key = time_key(a.created_at);
+        let earlier = match &self.first_import {
+            None => true,
+            Some((first, first_key)) => match (key, first_key) {
+                (Some(key), Some(first)) => key < *first,
+                _ => a.created_at < first.as_str(),
+            },
+        };
+        if earlier {
+            self.first_import = Some((a.created_at.to_string(), key));
         }
+    }
+
+    fn site(&mut self, key: &str) -> &mut Steps {
+        // Lengths first: most clinics have one site, keyed "", and glibc's memcmp takes ~80 ns
+        // over an empty String (its dangling pointer costs the vector load a fault assist).
+        let same = |k: &String| k.len() == key.len() && (key.is_empty() || k == key);
+        if !self.sites.get(self.last_site).is_some_and(|(k, _)| same(k)) {
+            self.last_site = match self.sites.binary_search_by(|(k, _)| k.as_str().cmp(key)) {
+                Ok(i) => i,
+                Err(i) => {
+                    self.sites.insert(i, (key.to_string(), Steps::default()));
+                    i
+                }
+            };
+        }
+        &mut self.sites[self.last_site].1
     }
 
     /// When the first of the period's appointments was imported: none of their attempts is
     /// older. `None` when the period has none.
     pub fn first_import(&self) -> Option<&str> {
-        self.first_import.as_deref()
+        self.first_import.as_ref().map(|(t, _)| t.as_str())
     }
 
     /// One attempt; those for appointments outside the period are passed over.
@@ -410,10 +426,10 @@ impl Tally {
             .collect();
         Figures {
             funnel: self.funnel,
-            by_channel: self
-                .channels
-                .iter()
-                .map(|(&order, steps)| steps.rate(channel_label(order)))
+            by_channel: (0..)
+                .zip(&self.channels)
+                .filter(|(_, steps)| steps.appointments > 0)
+                .map(|(order, steps)| steps.rate(channel_label(order)))
                 .collect(),
             by_touch,
             by_site,
@@ -434,6 +450,48 @@ pub struct Figures {
     pub daily: Vec<Day>,
     pub failure_reasons: Vec<Reason>,
     pub usage: Usage,
+}
+
+/// The day `i` whose bounds `[starts[i], starts[i + 1])` hold `at`, `last` tried first: rows
+/// stored together are mostly of one day. `None` before the first start; the last start (the
+/// period's end) and after it give `starts.len() - 1`, which is no day.
+fn day_of<S: Borrow<T>, T: PartialOrd + ?Sized>(
+    starts: &[S],
+    at: &T,
+    last: usize,
+) -> Option<usize> {
+    let holds = |i: usize| {
+        starts[i].borrow() <= at && starts.get(i + 1).is_some_and(|end| at < end.borrow())
+    };
+    if last + 1 < starts.len() && holds(last) {
+        return Some(last);
+    }
+    starts
+        .partition_point(|start| start.borrow() <= at)
+        .checked_sub(1)
+}
+
+/// A stored time `YYYY-MM-DDTHH:MM:SSZ` (`clock::db_time`) as the number its 14 digits make:
+/// of two times in that form, the earlier has the smaller key, as it has the smaller text.
+/// `None` for any other text, which is then compared as text.
+fn time_key(t: &str) -> Option<u64> {
+    const DIGITS: [usize; 14] = [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18];
+    let b: &[u8; 20] = t.as_bytes().try_into().ok()?;
+    let form = [
+        (4, b'-'),
+        (7, b'-'),
+        (10, b'T'),
+        (13, b':'),
+        (16, b':'),
+        (19, b'Z'),
+    ];
+    if form.iter().any(|&(i, c)| b[i] != c) {
+        return None;
+    }
+    DIGITS.iter().try_fold(0, |key: u64, &i| {
+        let d = b[i].wrapping_sub(b'0');
+        (d < 10).then(|| key * 10 + u64::from(d))
+    })
 }
 
 /// The page's order for a channel.

@@ -202,6 +202,30 @@ fn a_combined_message_is_counted_once_and_priced_as_a_cost() {
 }
 
 #[test]
+fn sites_are_counted_apart_however_their_rows_interleave() {
+    let mut t = Tally::new(settings(), &span(1, 7));
+    for (id, site, status) in [
+        (1, "east", "confirmed"),
+        (2, "east", "pending"),
+        (3, "", "pending"),
+        (4, "west", "confirmed"),
+        (5, "east", "reached"),
+        (6, "", "confirmed"),
+        (7, "west", "pending"),
+    ] {
+        t.add_appointment(&AppointmentRow {
+            site,
+            ..appt(id, status, "sms", "2026-11-25T15:00:00Z")
+        });
+    }
+    let f = t.finish(|k| k.to_uppercase());
+    assert_eq!(
+        rows(&f.by_site),
+        [("", 2, 2, 1, 1), ("EAST", 3, 3, 2, 1), ("WEST", 2, 2, 1, 1)]
+    );
+}
+
+#[test]
 fn an_empty_period_has_every_day_and_nothing_else() {
     let t = Tally::new(settings(), &Span::default());
     let f = t.finish(|k| k.to_string());
@@ -209,6 +233,95 @@ fn an_empty_period_has_every_day_and_nothing_else() {
     assert_eq!(f.daily.len(), 3);
     assert!(f.by_channel.is_empty() && f.by_touch.is_empty() && f.by_site.is_empty());
     assert!(f.failure_reasons.is_empty());
+}
+
+#[test]
+fn a_stored_times_key_orders_as_its_text() {
+    assert_eq!(time_key("2026-11-25T13:07:09Z"), Some(20261125130709));
+    assert_eq!(time_key("0000-01-01T00:00:00Z"), Some(101000000));
+    let times = [
+        "0999-12-31T23:59:59Z",
+        "2026-11-24T23:59:59Z",
+        "2026-11-25T00:00:00Z",
+        "2026-11-25T00:00:01Z",
+        "2026-11-25T05:00:00Z",
+        "2026-12-01T00:00:00Z",
+        "9999-12-31T23:59:59Z",
+    ];
+    for pair in times.windows(2) {
+        assert!(pair[0] < pair[1]);
+        assert!(time_key(pair[0]) < time_key(pair[1]), "{pair:?}");
+    }
+    // Any other text has none (and is compared as text), without a panic.
+    for other in [
+        "",
+        "2026-11-25",
+        "2026-11-25T13:00:00",
+        "2026-11-25T13:00:00+00:00",
+        "2026-11-25T13:00:00.000Z",
+        "2026-11-25 13:00:00Z",
+        "2026-11-25T13:00:0xZ",
+        "+2026-11-25T13:00:00Z",
+        "2026-1-250T13:00:00Z",
+        "２026-11-25T13:00:0Z",
+        "2026-11-25T13:00:00Zé",
+    ] {
+        assert_eq!(time_key(other), None, "{other}");
+    }
+}
+
+#[test]
+fn a_time_falls_on_the_day_whose_bounds_hold_it_as_text_or_as_key() {
+    let starts = [
+        "2026-11-24T05:00:00Z",
+        "2026-11-25T05:00:00Z",
+        "2026-11-26T05:00:00Z",
+    ];
+    let keys: Vec<u64> = starts.iter().map(|t| time_key(t).unwrap()).collect();
+    for (at, day) in [
+        ("2026-11-24T04:59:59Z", None),
+        ("2026-11-24T05:00:00Z", Some(0)),
+        ("2026-11-25T04:59:59Z", Some(0)),
+        ("2026-11-25T05:00:00Z", Some(1)),
+        // The period's end, and after it: no day of the period.
+        ("2026-11-26T05:00:00Z", Some(2)),
+        ("2027-01-01T00:00:00Z", Some(2)),
+    ] {
+        for last in 0..3 {
+            assert_eq!(day_of(&starts, at, last), day, "{at} {last}");
+            assert_eq!(day_of(&keys, &time_key(at).unwrap(), last), day);
+        }
+    }
+    // A time not in the stored form is placed by its text.
+    let mut t = Tally::new(settings(), &span(1, 2));
+    t.add_appointment(&appt(1, "pending", "sms", "2026-11-25T14:30:00.5Z"));
+    t.add_appointment(&appt(2, "pending", "sms", "2026-11-25 14:30"));
+    let f = t.finish(|k| k.to_string());
+    let days: Vec<u64> = f.daily.iter().map(|d| d.appointments).collect();
+    // "2026-11-25 14:30" sorts before "2026-11-25T05:00:00Z": the 24th, as text has it.
+    assert_eq!(days, [1, 1, 0]);
+}
+
+#[test]
+fn the_first_import_is_the_earliest_by_key_or_by_text() {
+    let mut t = Tally::new(settings(), &span(1, 4));
+    for (id, created_at) in [
+        (1, "2026-11-20T23:00:00Z"),
+        (2, "2026-11-19T23:00:00Z"),
+        (3, "2026-11-21T23:00:00Z"),
+    ] {
+        t.add_appointment(&AppointmentRow {
+            created_at,
+            ..appt(id, "pending", "sms", "2026-11-25T15:00:00Z")
+        });
+    }
+    assert_eq!(t.first_import(), Some("2026-11-19T23:00:00Z"));
+    // Not in the stored form: compared as text.
+    t.add_appointment(&AppointmentRow {
+        created_at: "2026-11-19 12:00",
+        ..appt(4, "pending", "sms", "2026-11-25T15:00:00Z")
+    });
+    assert_eq!(t.first_import(), Some("2026-11-19 12:00"));
 }
 
 #[test]
