@@ -50,29 +50,41 @@ pub fn parse_db_time(s: &str) -> Option<DateTime<Utc>> {
 /// read a million of these, and chrono's RFC 3339 parser took a tenth of the time. Anything else
 /// (another offset, fractions, a leap second) is `None`, for the full parser.
 fn stored_form(s: &str) -> Option<DateTime<Utc>> {
-    let b = s.as_bytes();
-    let shaped = b.len() == 20
-        && [
-            (4, b'-'),
-            (7, b'-'),
-            (10, b'T'),
-            (13, b':'),
-            (16, b':'),
-            (19, b'Z'),
-        ]
-        .iter()
-        .all(|&(i, c)| b[i] == c);
-    if !shaped {
+    let [y, mo, d, h, mi, sec] = stored_fields(s)?;
+    let date = chrono::NaiveDate::from_ymd_opt(y as i32, mo, d)?;
+    let time = chrono::NaiveTime::from_hms_opt(h, mi, sec)?;
+    Some(date.and_time(time).and_utc())
+}
+
+/// The six numbers of a time in [`db_time`]'s form (year, month, day, hour, minute, second), not
+/// checked as a date; `None` for text of any other shape.
+pub fn stored_fields(s: &str) -> Option<[u32; 6]> {
+    let b: &[u8; 20] = s.as_bytes().try_into().ok()?;
+    let form = [
+        (4, b'-'),
+        (7, b'-'),
+        (10, b'T'),
+        (13, b':'),
+        (16, b':'),
+        (19, b'Z'),
+    ];
+    if form.iter().any(|&(i, c)| b[i] != c) {
         return None;
     }
     let n = |at: usize, len: usize| {
         b[at..at + len].iter().try_fold(0u32, |acc, &c| {
-            c.is_ascii_digit().then(|| acc * 10 + u32::from(c - b'0'))
+            let d = c.wrapping_sub(b'0');
+            (d < 10).then(|| acc * 10 + u32::from(d))
         })
     };
-    let date = chrono::NaiveDate::from_ymd_opt(n(0, 4)? as i32, n(5, 2)?, n(8, 2)?)?;
-    let time = chrono::NaiveTime::from_hms_opt(n(11, 2)?, n(14, 2)?, n(17, 2)?)?;
-    Some(date.and_time(time).and_utc())
+    Some([
+        n(0, 4)?,
+        n(5, 2)?,
+        n(8, 2)?,
+        n(11, 2)?,
+        n(14, 2)?,
+        n(17, 2)?,
+    ])
 }
 
 /// A stored UTC timestamp as the clinic reads it: `2026-11-24 19:00` in its own zone.

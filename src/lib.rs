@@ -18,5 +18,6 @@ pub mod outbox;
 pub mod output;
 pub mod progress;
 pub mod report;
+pub mod text;
 pub mod twilio;
 pub mod webhook;

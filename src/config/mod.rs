@@ -392,7 +392,8 @@ impl Config {
 
     /// A site's settings (its own, else the top level's); `""` or an unknown key: the top level.
     pub fn site(&self, key: &str) -> SiteView<'_> {
-        match self.sites.iter().find(|s| s.key == key) {
+        // Per row of an import, a report and a results file: `text::same`.
+        match self.sites.iter().find(|s| crate::text::same(&s.key, key)) {
             Some(s) => SiteView {
                 key: &s.key,
                 tz: s.timezone,

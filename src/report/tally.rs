@@ -232,10 +232,12 @@ impl Tally {
     }
 
     fn site(&mut self, key: &str) -> &mut Steps {
-        // Lengths first: most clinics have one site, keyed "", and glibc's memcmp takes ~80 ns
-        // over an empty String (its dangling pointer costs the vector load a fault assist).
-        let same = |k: &String| k.len() == key.len() && (key.is_empty() || k == key);
-        if !self.sites.get(self.last_site).is_some_and(|(k, _)| same(k)) {
+        // Most clinics have one site, keyed "": `text::same` does not compare "" with "".
+        if !self
+            .sites
+            .get(self.last_site)
+            .is_some_and(|(k, _)| crate::text::same(k, key))
+        {
             self.last_site = match self.sites.binary_search_by(|(k, _)| k.as_str().cmp(key)) {
                 Ok(i) => i,
                 Err(i) => {
@@ -475,23 +477,8 @@ fn day_of<S: Borrow<T>, T: PartialOrd + ?Sized>(
 /// of two times in that form, the earlier has the smaller key, as it has the smaller text.
 /// `None` for any other text, which is then compared as text.
 fn time_key(t: &str) -> Option<u64> {
-    const DIGITS: [usize; 14] = [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18];
-    let b: &[u8; 20] = t.as_bytes().try_into().ok()?;
-    let form = [
-        (4, b'-'),
-        (7, b'-'),
-        (10, b'T'),
-        (13, b':'),
-        (16, b':'),
-        (19, b'Z'),
-    ];
-    if form.iter().any(|&(i, c)| b[i] != c) {
-        return None;
-    }
-    DIGITS.iter().try_fold(0, |key: u64, &i| {
-        let d = b[i].wrapping_sub(b'0');
-        (d < 10).then(|| key * 10 + u64::from(d))
-    })
+    let [y, mo, d, h, mi, s] = crate::clock::stored_fields(t)?.map(u64::from);
+    Some(((((y * 100 + mo) * 100 + d) * 100 + h) * 100 + mi) * 100 + s)
 }
 
 /// The page's order for a channel.
