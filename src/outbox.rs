@@ -207,8 +207,8 @@ fn in_memory(
                 }
                 drop(recycle.send(batch));
             }
-            // Stable: the rows came in id order, so those at one time stay in it.
-            rows.sort_by_key(|&(at, ..)| at);
+            // Rows came in id order, so their place in `bytes` keeps those at one time in it.
+            rows.sort_unstable_by_key(|&(at, start, _)| (at, start));
             let bytes = w.into_inner().map_err(|e| e.into_error())?;
             Ok(Some(Sorted { bytes, rows }))
         });
@@ -297,7 +297,8 @@ pub fn replace(path: &Path, fill: impl FnOnce(&mut dyn Write) -> Result<()>) -> 
         let file = tmp.as_file();
         // Whatever the umask did, the file is the owner's only.
         file.set_permissions(fs::Permissions::from_mode(0o600))?;
-        let mut out = BufWriter::new(file);
+        // A day's file is megabytes: written a megabyte at a time, not 8 KiB.
+        let mut out = BufWriter::with_capacity(1 << 20, file);
         fill(&mut out)?;
         out.flush()?;
         drop(out);
