@@ -46,9 +46,11 @@ pub fn today(cfg: &Config, scope: Scope<'_>, now: DateTime<Utc>) -> NaiveDate {
 }
 
 /// The most a day's formatted rows may take to be put in time order in memory (reserved
-/// up front, so never moved; only what is written is resident). A bigger day is read in time
-/// order from SQLite's sorter, in flat memory but slower.
-const IN_MEMORY: usize = 32 << 20;
+/// up front, so never moved; only what is written is resident). With the row index (24 bytes
+/// a row, at least 40 bytes of row each) and the process's own ~14 MB, a day that just fits
+/// peaks near 53 MB, under the 64 MB budget. A bigger day is read in time order from SQLite's
+/// sorter, in flat memory but slower.
+const IN_MEMORY: usize = 24 << 20;
 
 /// Writes the header and the rows of local day `day` (each appointment in its own site's zone),
 /// soonest first, each cell spreadsheet-safe, to `out`. How many rows it wrote.
@@ -227,14 +229,14 @@ fn in_memory(
                 if n == BATCH {
                     let next = recycled.try_recv().unwrap_or_default();
                     send.send((std::mem::replace(&mut batch, next), n))
-                        .map_err(|_| anyhow::Error::new(Stopped))?;
+                        .map_err(|_| anyhow::Error::new(Stop::NotTaken))?;
                     n = 0;
                 }
                 Ok(())
             })
             .and_then(|()| {
                 send.send((batch, n))
-                    .map_err(|_| anyhow::Error::new(Stopped))
+                    .map_err(|_| anyhow::Error::new(Stop::NotTaken))
             });
         drop(send);
         let formatted = formatter
@@ -242,23 +244,11 @@ fn in_memory(
             .map_err(|_| anyhow::anyhow!("the thread formatting the rows panicked"))??;
         match read {
             // The formatting side stopped: the day is too big (`None`), or it failed.
-            Err(e) if e.is::<Stopped>() => Ok(formatted),
+            Err(e) if Stop::is(&e, Stop::NotTaken) => Ok(formatted),
             read => read.map(|()| formatted),
         }
     })
 }
-
-/// The formatting side stopped taking rows.
-#[derive(Debug)]
-struct Stopped;
-
-impl std::fmt::Display for Stopped {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("the rows were no longer taken")
-    }
-}
-
-impl std::error::Error for Stopped {}
 
 /// The results file's path for a day in the outbox.
 pub fn path(cfg: &Config, scope: Scope<'_>, day: NaiveDate) -> PathBuf {
@@ -387,27 +377,41 @@ fn write_day(
         written = write_day_rows(cfg, conn, scope, day, out)?;
         // Nothing that day: the file that may be there stays as it is.
         if written == 0 {
-            return Err(anyhow::Error::new(NoAppointments));
+            return Err(anyhow::Error::new(Stop::NoAppointments));
         }
         Ok(())
     });
     match done {
-        Err(e) if e.is::<NoAppointments>() => Ok(0),
+        Err(e) if Stop::is(&e, Stop::NoAppointments) => Ok(0),
         done => done.map(|()| written),
     }
 }
 
-/// A day without appointments gets no file.
-#[derive(Debug)]
-struct NoAppointments;
+/// A write ended early on purpose: never shown to anyone.
+#[derive(Debug, PartialEq, Eq)]
+enum Stop {
+    /// A day without appointments gets no file.
+    NoAppointments,
+    /// The formatting side stopped taking rows.
+    NotTaken,
+}
 
-impl std::fmt::Display for NoAppointments {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("no appointments that day")
+impl Stop {
+    fn is(e: &anyhow::Error, which: Stop) -> bool {
+        e.downcast_ref::<Stop>() == Some(&which)
     }
 }
 
-impl std::error::Error for NoAppointments {}
+impl std::fmt::Display for Stop {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Stop::NoAppointments => "no appointments that day",
+            Stop::NotTaken => "the rows were no longer taken",
+        })
+    }
+}
+
+impl std::error::Error for Stop {}
 
 #[cfg(test)]
 mod tests {
