@@ -98,6 +98,10 @@ fn write_rows(
     let reading = || format!("reading the appointments of {day}");
     let mut w = csv::Writer::from_writer(out);
     w.write_record(HEADER)?;
+    // One read transaction: the span, the rows and (if it comes to that) the sorted re-read
+    // all see one snapshot, so the file never mixes states before and after a write.
+    let snapshot = conn.unchecked_transaction().with_context(reading)?;
+    let conn: &Connection = &snapshot;
     let span = crate::db::results::span(conn, &from, &to).with_context(reading)?;
     if let Some(sorted) =
         in_memory(conn, &from, &to, scope, &span, &row_of, limit).with_context(reading)?
