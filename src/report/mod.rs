@@ -4,6 +4,7 @@
 //! command (`cmd/report.rs`) live elsewhere; nothing here reads a file, a clock or a database.
 
 pub mod chart;
+mod days;
 mod example;
 pub mod hand_calls;
 pub mod html;

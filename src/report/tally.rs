@@ -8,17 +8,15 @@
 //! the period's, which are confirmed, and a bit per touch for "contacted" and "reached"),
 //! however many rows stream through.
 
-use std::borrow::Borrow;
 use std::collections::BTreeMap;
 
-use chrono::{Days, NaiveDate};
+use chrono::NaiveDate;
 use chrono_tz::Tz;
 
+use super::days::{PeriodDays, time_key};
 use super::model::{Day, Funnel, Price, Rate, Reason, Usage};
-use crate::clock::db_time;
 use crate::db::report::{AppointmentRow, AttemptRow, Span};
 use crate::domain::channel::Channel;
-use crate::domain::dates::day_bounds;
 use crate::domain::reasons::{self, Outcome};
 
 const IN_PERIOD: u8 = 1;
@@ -98,11 +96,8 @@ struct Kind {
 
 pub struct Tally {
     s: Settings,
-    /// The UTC start of each local day of the period, and the end of the last.
-    day_starts: Vec<String>,
-    /// The same as `time_key`s, so a stored time is placed without comparing text (`None`:
-    /// one is not in the stored form, and the text is compared).
-    day_keys: Option<Vec<u64>>,
+    /// Which of `days` a stored time falls on.
+    period: PeriodDays,
     days: Vec<Day>,
     funnel: Funnel,
     /// By `channel_order`; a channel no appointment had counts none.
@@ -122,8 +117,6 @@ pub struct Tally {
     /// The SID of the last call or text counted: a combined message's attempts were recorded
     /// together, so they come one after another.
     last_sid: String,
-    /// The day the last appointment fell on: rows stored together are mostly of one day.
-    last_day: usize,
     /// The earliest `created_at` so far, and its `time_key`.
     first_import: Option<(String, Option<u64>)>,
 }
@@ -131,30 +124,21 @@ pub struct Tally {
 impl Tally {
     /// A tally for the appointments of `span` (ids outside it are not the period's).
     pub fn new(s: Settings, span: &Span) -> Tally {
-        let mut day_starts = Vec::new();
-        let mut days = Vec::new();
-        let mut date = s.from;
-        while date <= s.to {
-            day_starts.push(db_time(day_bounds(date, s.tz).0));
-            days.push(Day {
+        let (period, dates) = PeriodDays::new(s.from, s.to, s.tz);
+        let days = dates
+            .into_iter()
+            .map(|date| Day {
                 date,
                 appointments: 0,
                 reached: 0,
                 confirmed: 0,
                 failed: 0,
-            });
-            match date.checked_add_days(Days::new(1)) {
-                Some(next) => date = next,
-                None => break,
-            }
-        }
-        day_starts.push(db_time(day_bounds(s.to, s.tz).1));
-        let day_keys = day_starts.iter().map(|t| time_key(t)).collect();
+            })
+            .collect();
         let ids = usize::try_from(span.last - span.first + 1).unwrap_or(0);
         Tally {
             s,
-            day_starts,
-            day_keys,
+            period,
             days,
             funnel: Funnel::default(),
             channels: Default::default(),
@@ -167,7 +151,6 @@ impl Tally {
             usage: Usage::default(),
             prices: BTreeMap::new(),
             last_sid: String::new(),
-            last_day: 0,
             first_import: None,
         }
     }
@@ -202,14 +185,7 @@ impl Tally {
         }
         self.channels[usize::from(channel_order(a.channel))].count(a, confirmed);
         self.site(a.site).count(a, confirmed);
-        // The day whose UTC bounds hold the time (stored times compare as text, and their
-        // keys as the text does).
-        let i = match (&self.day_keys, time_key(a.at)) {
-            (Some(keys), Some(at)) => day_of(keys, &at, self.last_day),
-            _ => day_of(&self.day_starts, a.at, self.last_day),
-        };
-        if let Some((i, day)) = i.and_then(|i| Some((i, self.days.get_mut(i)?))) {
-            self.last_day = i;
+        if let Some(day) = self.period.place(a.at).and_then(|i| self.days.get_mut(i)) {
             day.appointments += 1;
             day.reached += u64::from(a.reached);
             day.confirmed += u64::from(confirmed);
@@ -452,33 +428,6 @@ pub struct Figures {
     pub daily: Vec<Day>,
     pub failure_reasons: Vec<Reason>,
     pub usage: Usage,
-}
-
-/// The day `i` whose bounds `[starts[i], starts[i + 1])` hold `at`, `last` tried first: rows
-/// stored together are mostly of one day. `None` before the first start; the last start (the
-/// period's end) and after it give `starts.len() - 1`, which is no day.
-fn day_of<S: Borrow<T>, T: PartialOrd + ?Sized>(
-    starts: &[S],
-    at: &T,
-    last: usize,
-) -> Option<usize> {
-    let holds = |i: usize| {
-        starts[i].borrow() <= at && starts.get(i + 1).is_some_and(|end| at < end.borrow())
-    };
-    if last + 1 < starts.len() && holds(last) {
-        return Some(last);
-    }
-    starts
-        .partition_point(|start| start.borrow() <= at)
-        .checked_sub(1)
-}
-
-/// A stored time `YYYY-MM-DDTHH:MM:SSZ` (`clock::db_time`) as the number its 14 digits make:
-/// of two times in that form, the earlier has the smaller key, as it has the smaller text.
-/// `None` for any other text, which is then compared as text.
-fn time_key(t: &str) -> Option<u64> {
-    let [y, mo, d, h, mi, s] = crate::clock::stored_fields(t)?.map(u64::from);
-    Some(((((y * 100 + mo) * 100 + d) * 100 + h) * 100 + mi) * 100 + s)
 }
 
 /// The page's order for a channel.

@@ -1,4 +1,5 @@
 use super::*;
+use crate::report::days::{day_of, time_key};
 
 const TZ: Tz = chrono_tz::America::Toronto;
 
