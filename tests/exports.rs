@@ -128,17 +128,21 @@ pub fn failed_rows(w: &Workdir) -> Vec<(i64, String)> {
         .collect()
 }
 
-/// The appointment's `data` column, parsed.
+/// The appointment's `data`: its values (a JSON array) under its import's column names.
 pub fn data_of(w: &Workdir, appointment_id: &str) -> Value {
-    let data: String = w
+    let (keys, values): (String, String) = w
         .db()
         .query_row(
-            "SELECT data FROM appointments WHERE appointment_id = ?1",
+            "SELECT i.data_keys, a.data FROM appointments a JOIN imports i ON i.id = a.import_id
+             WHERE a.appointment_id = ?1",
             [appointment_id],
-            |r| r.get(0),
+            |r| Ok((r.get(0)?, r.get(1)?)),
         )
         .unwrap();
-    serde_json::from_str(&data).unwrap()
+    let keys: Vec<String> = serde_json::from_str(&keys).unwrap();
+    let values: Vec<Value> = serde_json::from_str(&values).unwrap();
+    assert_eq!(keys.len(), values.len(), "{keys:?} {values:?}");
+    Value::Object(keys.into_iter().zip(values).collect())
 }
 
 fn check(name: &str, want: &Expected) -> Workdir {

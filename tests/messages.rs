@@ -109,6 +109,29 @@ fn combine_false_keeps_one_message_per_appointment() {
     assert_eq!(sim.creates_to("+14165550101").len(), 2);
 }
 
+#[test]
+fn every_csv_column_is_a_placeholder_in_the_clinics_own_text() {
+    let (mut w, sim, port) = clinic("[templates]\nsms_en = \"sms.en.txt\"\n");
+    w.write(
+        "sms.en.txt",
+        "See {provider} in room {room} ({visit_type}) at {time}. Reply STOP to opt out.",
+    );
+    w.write(
+        "csv/day.csv",
+        format!(
+            "appointment_id,patient_id,phone_number,phone_preference,text_preference,appt_date_time,Provider,Room,Visit Type\n\
+             A1,P1,416-555-0101,n,y,2026-11-25 09:00,\"Dr Bélanger, DDS\",,\"Cleaning \"\"deep\"\"\"\n"
+        ),
+    );
+    window(&mut w, &sim, port, EVENING, &["import", "--now"]);
+    let texts = sim.creates_to("+14165550101");
+    assert_eq!(texts.len(), 1);
+    assert_eq!(
+        texts[0].param("Body").unwrap(),
+        "See Dr Bélanger, DDS in room  (Cleaning \"deep\") at 9:00 AM. Reply STOP to opt out."
+    );
+}
+
 const SITES: &str = "\n\
 [sites.bloor]\n\
 names = [\"Bloor\", \"Bloor St Clinic\"]\n\

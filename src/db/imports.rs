@@ -61,6 +61,15 @@ pub fn insert(conn: &Connection, new: &NewImport<'_>, status: ImportStatus) -> R
     Ok(conn.last_insert_rowid())
 }
 
+/// The names of the columns an import keeps in each row's `data`, in order (a JSON array).
+pub fn set_data_keys(conn: &Connection, id: i64, keys: &[&str]) -> Result<()> {
+    conn.execute(
+        "UPDATE imports SET data_keys = ?2 WHERE id = ?1",
+        rusqlite::params![id, serde_json::to_string(keys)?],
+    )?;
+    Ok(())
+}
+
 pub struct Finish<'a> {
     pub status: ImportStatus,
     pub counts: &'a Counts,

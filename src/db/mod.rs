@@ -36,6 +36,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/004_part_two.sql"),
     include_str!("migrations/005_due_count_index.sql"),
     include_str!("migrations/006_one_state_time_index.sql"),
+    include_str!("migrations/007_data_keys.sql"),
 ];
 
 /// How long a write waits for another process (the listener, a run) to finish its own.

@@ -341,27 +341,24 @@ impl Rules<'_> {
         Err(why.join("; "))
     }
 
-    /// The row's columns kept as data (`Columns::data`), by their normalised names, as a JSON
-    /// object. Written by hand: through `serde_json::Value` it cost more than the rest of a
-    /// mapped row's checks (a map and two copies of every cell), on every row of the file.
+    /// The row's columns kept as data (`Columns::data`): their values as a JSON array, in the
+    /// order of `Columns::data` (the import keeps their names once, `imports.data_keys`).
+    /// Written by hand: through `serde_json::Value` it cost more than the rest of a mapped
+    /// row's checks, on every row of the file.
     fn data<'r>(&self, get: &impl Fn(usize) -> &'r str) -> Option<String> {
         let columns = &self.columns.data;
         if columns.is_empty() {
             return None;
         }
-        let mut out = String::with_capacity(2 + columns.len() * 24);
-        out.push('{');
+        let mut out = String::with_capacity(2 + columns.len() * 12);
+        out.push('[');
         for (n, &i) in columns.iter().enumerate() {
             if n > 0 {
                 out.push(',');
             }
-            // A normalised header is letters, digits and `_`: nothing to escape.
-            out.push('"');
-            out.push_str(&self.columns.keys[i]);
-            out.push_str("\":");
             json_string(&mut out, get(i));
         }
-        out.push('}');
+        out.push(']');
         Some(out)
     }
 }
@@ -634,12 +631,16 @@ mod tests {
             ("+14165550109", Channel::Call)
         );
         // Every column is data but those read under their field's own name (Appt Date, Appt
-        // Time): mapped ones too, under their own headers.
+        // Time): mapped ones too, under their own headers (kept once, by the import), the
+        // values in that order.
+        let keys: Vec<&str> = cols.data.iter().map(|&i| cols.keys[i].as_str()).collect();
+        assert_eq!(
+            keys,
+            ["hmphone", "patnum", "provider", "txtmsgok", "wirelessphone"]
+        );
         assert_eq!(
             a.data.as_deref(),
-            Some(
-                r#"{"hmphone":"416-555-0109","patnum":"P9","provider":"Dr. Li","txtmsgok":"Yes","wirelessphone":""}"#
-            )
+            Some(r#"["416-555-0109","P9","Dr. Li","Yes",""]"#)
         );
         let why = failed(check_with(
             &cols,

@@ -79,6 +79,12 @@ pub(super) fn store_file<R: BufRead + Send>(
 ) -> Result<std::result::Result<Stored, NotNow>> {
     let tx = db::begin(conn)?;
     let import_id = imports::insert(&tx, new, ImportStatus::Completed)?;
+    let data_keys: Vec<&str> = (layout.columns.data.iter())
+        .map(|&i| layout.columns.keys[i].as_str())
+        .collect();
+    if !data_keys.is_empty() {
+        imports::set_data_keys(&tx, import_id, &data_keys)?;
+    }
     let rebuild = if bulk.is_some() {
         appointments::drop_secondary_indexes(&tx)?
     } else {

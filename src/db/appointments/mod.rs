@@ -38,10 +38,19 @@ pub struct Stored {
     pub moved_from: Option<String>,
 }
 
+/// `data` is read as one JSON object whichever way it was stored: a row's values (an array)
+/// under its import's column names (`imports.data_keys`, schema 7), or the object rows stored
+/// before schema 7 hold.
 const COLUMNS: &str =
     "id, appointment_id, patient_id, phone_number, appt_date_time, appointment_msg,
     language, channel, status, attempt_count, last_attempt_at, site, touch_days, touch_attempts,
-    reached_at IS NOT NULL, data, moved_from";
+    reached_at IS NOT NULL,
+    CASE WHEN substr(data, 1, 1) = '[' THEN
+        (SELECT json_group_object(k.value, v.value)
+         FROM json_each((SELECT data_keys FROM imports WHERE imports.id = appointments.import_id)) AS k
+         JOIN json_each(appointments.data) AS v ON v.key = k.key)
+    ELSE data END,
+    moved_from";
 
 fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Stored> {
     let channel: String = r.get(7)?;
@@ -341,6 +350,44 @@ mod tests {
             plan.contains("USING COVERING INDEX appointments_status_time (status=? AND appt_date_time>? AND appt_date_time<?)"),
             "{plan}"
         );
+    }
+
+    #[test]
+    fn data_is_read_as_one_object_stored_either_way() {
+        let conn = crate::db::open_memory();
+        conn.execute_batch(
+            r#"INSERT INTO imports (id, file_name, sha256, status, user_id, started_at, data_keys)
+                   VALUES (1, 'a.csv', 'x', 'completed', 'u', '', '["provider","room","note"]'),
+                          (2, 'b.csv', 'y', 'completed', 'u', '', NULL);
+               INSERT INTO appointments (id, appointment_id, patient_id, phone_number,
+                   phone_preference, text_preference, appt_date_time, channel, status,
+                   import_id, created_at, updated_at, data)
+               VALUES (1, 'A1', 'P1', '+14165550101', 1, 0, '2026-11-25T15:00:00Z', 'call',
+                       'pending', 1, '', '', '["Dr Bélanger","","say \"hi\"\n"]'),
+                      (2, 'A2', 'P2', '+14165550102', 1, 0, '2026-11-25T15:00:00Z', 'call',
+                       'pending', 2, '', '', '{"provider":"Dr Li","room":"3"}'),
+                      (3, 'A3', 'P3', '+14165550103', 1, 0, '2026-11-25T15:00:00Z', 'call',
+                       'pending', 2, '', '', NULL);"#,
+        )
+        .unwrap();
+        let data = |id| -> Option<serde_json::Value> {
+            get(&conn, id)
+                .unwrap()
+                .unwrap()
+                .data
+                .map(|d| serde_json::from_str(&d).unwrap())
+        };
+        assert_eq!(
+            data(1),
+            Some(
+                serde_json::json!({"provider": "Dr Bélanger", "room": "", "note": "say \"hi\"\n"})
+            )
+        );
+        assert_eq!(
+            data(2),
+            Some(serde_json::json!({"provider": "Dr Li", "room": "3"}))
+        );
+        assert_eq!(data(3), None);
     }
 
     #[test]
