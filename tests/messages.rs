@@ -118,10 +118,8 @@ fn every_csv_column_is_a_placeholder_in_the_clinics_own_text() {
     );
     w.write(
         "csv/day.csv",
-        format!(
-            "appointment_id,patient_id,phone_number,phone_preference,text_preference,appt_date_time,Provider,Room,Visit Type\n\
-             A1,P1,416-555-0101,n,y,2026-11-25 09:00,\"Dr Bélanger, DDS\",,\"Cleaning \"\"deep\"\"\"\n"
-        ),
+        "appointment_id,patient_id,phone_number,phone_preference,text_preference,appt_date_time,Provider,Room,Visit Type\n\
+         A1,P1,416-555-0101,n,y,2026-11-25 09:00,\"Dr Bélanger, DDS\",,\"Cleaning \"\"deep\"\"\"\n",
     );
     window(&mut w, &sim, port, EVENING, &["import", "--now"]);
     let texts = sim.creates_to("+14165550101");
