@@ -1,29 +1,14 @@
 //! One number, one message; sites; the clinic's words; French replies and the consent history
 //! (SPEC 11), end to end: the real binary, the simulator and the real listener.
 
-use reminders::domain::channel::Channel;
-use reminders::twilio::simulator::{Simulator, Step};
+use reminders::twilio::simulator::Step;
 
 use crate::common::listener::Listener;
-use crate::common::twilio::{self, at, free_port, state, window};
+use crate::common::twilio::{at, clinic, state, window};
 use crate::common::{EVENING, Workdir};
 
 const HEADER: &str =
     "appointment_id,patient_id,phone_number,phone_preference,text_preference,appt_date_time\n";
-
-fn clinic(config: &str) -> (Workdir, Simulator, u16) {
-    let sim = twilio::start(EVENING);
-    sim.set_default(Channel::Call, Step::Answer { press: None });
-    sim.set_default(Channel::Sms, Step::Deliver { reply: None });
-    let port = free_port();
-    let mut w = Workdir::new();
-    twilio::connect(&mut w, &sim, &format!("http://127.0.0.1:{port}"));
-    w.write(
-        "reminders.toml",
-        format!("[sending]\ncalls_per_second = 50\nsms_per_second = 50\n{config}"),
-    );
-    (w, sim, port)
-}
 
 #[test]
 fn a_family_on_one_number_gets_one_text_and_oui_confirms_all_three() {

@@ -3,29 +3,13 @@
 
 use std::time::{Duration, Instant};
 
-use reminders::domain::channel::Channel;
 use reminders::twilio::simulator::{Simulator, Step};
 
-use crate::common::twilio::{self, free_port, state, window};
+use crate::common::twilio::{self, clinic, state, window};
 use crate::common::{EVENING, Workdir};
 
 const HEADER: &str =
     "appointment_id,patient_id,phone_number,phone_preference,text_preference,appt_date_time\n";
-
-/// A workdir whose Twilio answers every call (a patient picks up) and a listener port.
-fn clinic(config: &str) -> (Workdir, Simulator, u16) {
-    let sim = twilio::start(EVENING);
-    sim.set_default(Channel::Call, Step::Answer { press: None });
-    sim.set_default(Channel::Sms, Step::Deliver { reply: None });
-    let port = free_port();
-    let mut w = Workdir::new();
-    twilio::connect(&mut w, &sim, &format!("http://127.0.0.1:{port}"));
-    w.write(
-        "reminders.toml",
-        format!("[sending]\ncalls_per_second = 50\nsms_per_second = 50\n{config}"),
-    );
-    (w, sim, port)
-}
 
 fn calls_to(sim: &Simulator, n: u32) -> usize {
     sim.creates_to(&format!("+1416555{n:04}")).len()

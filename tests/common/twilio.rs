@@ -50,6 +50,22 @@ pub fn refuse(sim: &Simulator, to: &str, http: u16, code: i64) {
     sim.script(to, vec![Step::Refuse { http, code }]);
 }
 
+/// A workdir at `EVENING` whose Twilio answers every call (a patient picks up) and delivers
+/// every text, sending at 50 a second, with `config` after that; and a listener port.
+pub fn clinic(config: &str) -> (Workdir, Simulator, u16) {
+    let sim = start(crate::common::EVENING);
+    sim.set_default(Channel::Call, Step::Answer { press: None });
+    sim.set_default(Channel::Sms, Step::Deliver { reply: None });
+    let port = free_port();
+    let mut w = Workdir::new();
+    connect(&mut w, &sim, &format!("http://127.0.0.1:{port}"));
+    w.write(
+        "reminders.toml",
+        format!("[sending]\ncalls_per_second = 50\nsms_per_second = 50\n{config}"),
+    );
+    (w, sim, port)
+}
+
 /// A loopback port free now, for a listener whose public URL must name it in advance.
 pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
