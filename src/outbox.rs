@@ -168,6 +168,10 @@ type Batch = Vec<(results::Appointment, Vec<results::Attempt>)>;
 /// Appointments per batch between the two threads.
 const BATCH: usize = 256;
 
+/// More than a row of the file takes (its longest cells are a patient's text, at most 1,600
+/// characters, and the failure reasons).
+const ROW_ROOM: usize = 64 << 10;
+
 /// The range's rows read in stored order and sorted by (time, id), as SQLite's `ORDER BY
 /// appt_date_time, id` would give them; `None` when they would take more than `limit` bytes.
 ///
@@ -193,7 +197,9 @@ fn in_memory(
         let (send, receive) = std::sync::mpsc::sync_channel::<(Batch, usize)>(8);
         let (recycle, recycled) = std::sync::mpsc::channel::<Batch>();
         let formatter = threads.spawn(move || -> Result<Option<Sorted>> {
-            let mut w = csv::Writer::from_writer(Vec::with_capacity(limit));
+            // Room for the row that crosses the limit too, so the buffer is never moved (a move
+            // would hold it twice for a moment).
+            let mut w = csv::Writer::from_writer(Vec::with_capacity(limit + ROW_ROOM));
             let mut rows = Vec::with_capacity(count);
             let mut start = 0;
             for (batch, n) in receive {
