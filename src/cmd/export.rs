@@ -78,13 +78,15 @@ pub fn run(cfg: &Config, args: &Args) -> Result<()> {
         Some(p) if p.as_os_str() == "-" => {
             // Buffered: standard output flushes at every line otherwise (a write per row).
             let mut out = std::io::BufWriter::with_capacity(1 << 20, std::io::stdout().lock());
-            let written = match outbox::write_day_rows(cfg, &conn, scope, day, &mut out)
-                .and_then(|n| Ok(std::io::Write::flush(&mut out).map(|()| n)?))
-            {
-                // `| head` closed the pipe: the reader has what it wanted.
-                Err(e) if is_broken_pipe(&e) => return Ok(()),
-                written => written?,
-            };
+            let written =
+                match outbox::write_day_rows(cfg, &conn, scope, day, &mut out).and_then(|n| {
+                    std::io::Write::flush(&mut out)?;
+                    Ok(n)
+                }) {
+                    // `| head` closed the pipe: the reader has what it wanted.
+                    Err(e) if is_broken_pipe(&e) => return Ok(()),
+                    written => written?,
+                };
             eprintln!("{written} appointment(s) of {of}");
         }
         out => {

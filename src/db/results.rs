@@ -84,8 +84,9 @@ pub fn span(conn: &Connection, from: &str, to: &str) -> Result<Span> {
 
 /// Reading a range's id span row by row in stored order costs about a tenth of looking each of
 /// its appointments up through the index (a table page holds some 25 rows, read once; a lookup
-/// reads a page for each row): the span is read whole unless it holds ten times more rows than
-/// the range has appointments.
+/// reads a page for each row; measured for the results file's columns, BENCHMARKS.md): the span
+/// is read whole unless it holds ten times more rows than the range has appointments. The
+/// report, reading fewer columns, measured a quarter (`Span::dense`).
 const SCAN_OVER_LOOKUP: i64 = 10;
 
 /// [`each_in_range`] in the order the appointments are stored (by id), for a caller that sorts
@@ -102,7 +103,7 @@ pub fn each_in_range_as_stored(
     if span.count == 0 {
         return Ok(());
     }
-    if span.last - span.first < span.count.saturating_mul(SCAN_OVER_LOOKUP) {
+    if span.dense_at(SCAN_OVER_LOOKUP) {
         let mut stmt = conn.prepare(&stored_order_sql(true))?;
         let rows = stmt.query(named_params! {
             ":from": from, ":to": to, ":site": site, ":first": span.first, ":last": span.last,
