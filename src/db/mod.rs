@@ -39,6 +39,9 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/007_data_keys.sql"),
 ];
 
+/// SQLite's page size for a new database, in bytes.
+const PAGE_SIZE: i64 = 16 * 1024;
+
 /// How long a write waits for another process (the listener, a run) to finish its own.
 pub const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -83,6 +86,18 @@ pub fn make_durable(conn: &Connection) -> Result<()> {
     conn.pragma_update(None, "synchronous", "FULL")?;
     Ok(())
 }
+
+/// A connection that reads and writes a few rows at a time (a dispatch worker's, one of up to
+/// `max_in_flight`): with 16 KiB pages, SQLite's default cache of 2 MiB for each of 64 workers
+/// took a run 20 MB over its memory budget (BENCHMARKS.md, "Page size"), and the pages it
+/// would keep are in the kernel's cache anyway (a read costs microseconds; a contact, 250 ms).
+pub fn for_point_writes(conn: Connection) -> Result<Connection> {
+    conn.pragma_update(None, "cache_size", -POINT_WRITE_CACHE_KIB)?;
+    Ok(conn)
+}
+
+/// A worker connection's page cache, in KiB (four pages).
+const POINT_WRITE_CACHE_KIB: i64 = 64;
 
 /// Writes the WAL back into the database file and empties it; `true` when all of it went in
 /// (no reader held part of it back).
@@ -222,6 +237,10 @@ fn connect(path: &Path, busy: Duration, flags: OpenFlags) -> Result<Connection> 
     )
     .with_context(|| format!("opening the database {}", path.display()))?;
     conn.busy_timeout(busy)?;
+    // Only a database with nothing in it yet takes this (an existing one keeps its own pages).
+    // 16 KiB pages quarter the reads of a day's export and the pages an import writes
+    // (BENCHMARKS.md, "Page size"); larger ones made the import slower again.
+    conn.pragma_update(None, "page_size", PAGE_SIZE)?;
     // The first read: a file that is not a database, or cannot be read, says so here.
     let mode: String = conn
         .pragma_query_value(None, "journal_mode", |r| r.get(0))
@@ -302,17 +321,18 @@ mod tests {
     use std::os::unix::fs::PermissionsExt;
 
     #[test]
-    fn sqlite_is_built_without_its_memory_counters() {
-        // Set in .cargo/config.toml: otherwise every SQLite allocation takes a global mutex.
+    fn sqlite_is_built_with_the_options_of_cargo_config() {
         let conn = rusqlite::Connection::open_in_memory().unwrap();
-        let used: bool = conn
-            .query_row(
-                "SELECT sqlite_compileoption_used('DEFAULT_MEMSTATUS=0')",
-                [],
-                |r| r.get(0),
-            )
-            .unwrap();
-        assert!(used);
+        let used = |option: &str| -> bool {
+            conn.query_row("SELECT sqlite_compileoption_used(?1)", [option], |r| {
+                r.get(0)
+            })
+            .unwrap()
+        };
+        // Otherwise every SQLite allocation takes a global mutex.
+        assert!(used("DEFAULT_MEMSTATUS=0"));
+        // Otherwise each of a send's 64 worker connections keeps 320 KiB it was never allowed.
+        assert!(used("DEFAULT_PCACHE_INITSZ=0"));
     }
 
     #[test]
@@ -333,5 +353,28 @@ mod tests {
         drop(conn);
         // Reopening does not re-run migrations.
         super::open(&path).unwrap();
+    }
+
+    #[test]
+    fn a_new_database_takes_the_page_size_and_an_existing_one_keeps_its_own() {
+        let dir = tempfile::tempdir().unwrap();
+        let page_size = |conn: &rusqlite::Connection| -> i64 {
+            conn.pragma_query_value(None, "page_size", |r| r.get(0))
+                .unwrap()
+        };
+        let new = dir.path().join("new.db");
+        assert_eq!(page_size(&super::open(&new).unwrap()), super::PAGE_SIZE);
+
+        // A database made before this page size (4 KiB, SQLite's default) stays readable and
+        // writable as it is: the pragma cannot change it in WAL mode, and must not fail.
+        let old = dir.path().join("old.db");
+        let conn = rusqlite::Connection::open(&old).unwrap();
+        conn.pragma_update(None, "journal_mode", "WAL").unwrap();
+        conn.execute_batch("CREATE TABLE t(x)").unwrap();
+        drop(conn);
+        let conn = super::open(&old).unwrap();
+        assert_eq!(page_size(&conn), 4096);
+        let (conn, _) = super::open_to_read(&old).unwrap();
+        assert_eq!(page_size(&conn), 4096);
     }
 }

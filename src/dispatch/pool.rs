@@ -40,7 +40,7 @@ pub fn run(
     std::thread::scope(|s| {
         for _ in 0..workers {
             s.spawn(|| {
-                let mut conn = match db::open(&cfg.db) {
+                let mut conn = match db::open(&cfg.db).and_then(db::for_point_writes) {
                     Ok(c) => c,
                     Err(e) => {
                         push(&failures, e);
