@@ -55,10 +55,10 @@ const IN_MEMORY: usize = 24 << 20;
 /// Writes the header and the rows of local day `day` (each appointment in its own site's zone),
 /// soonest first, each cell spreadsheet-safe, to `out`. How many rows it wrote.
 ///
-/// A day's appointments are read in the order they are stored (the evening's import stored them
-/// together), formatted, and put in time order in memory: looking 195,000 of them up one by one
-/// in time order cost three times as much (BENCHMARKS.md). A day whose rows outgrow
-/// [`IN_MEMORY`] is read again from SQLite's sorter, one appointment at a time.
+/// A day's appointments are read from the (status, time, id, …) index alone, one state after
+/// another, formatted, and put in time order in memory (BENCHMARKS.md, "The results file from
+/// the index"). A day whose rows outgrow [`IN_MEMORY`] is read again from SQLite's sorter, one
+/// appointment at a time.
 pub fn write_day_rows(
     cfg: &Config,
     conn: &Connection,
@@ -98,17 +98,16 @@ fn write_rows(
     let reading = || format!("reading the appointments of {day}");
     let mut w = csv::Writer::from_writer(out);
     w.write_record(HEADER)?;
-    // One read transaction: the span, the rows and (if it comes to that) the sorted re-read
-    // all see one snapshot, so the file never mixes states before and after a write.
+    // One read transaction: the rows and (if it comes to that) the sorted re-read see one
+    // snapshot, so the file never mixes states before and after a write.
     let snapshot = conn.unchecked_transaction().with_context(reading)?;
     let conn: &Connection = &snapshot;
-    let span = crate::db::results::span(conn, &from, &to).with_context(reading)?;
     if let Some(sorted) =
-        in_memory(conn, &from, &to, scope, &span, &row_of, limit).with_context(reading)?
+        in_memory(conn, &from, &to, scope, &row_of, limit).with_context(reading)?
     {
         w.flush()?;
         let out = w.into_inner().map_err(|e| e.into_error())?;
-        for &(_, start, end) in &sorted.rows {
+        for &(_, _, start, end) in &sorted.rows {
             out.write_all(&sorted.bytes[start..end])?;
         }
         return Ok(sorted.rows.len());
@@ -158,8 +157,8 @@ fn write_row<W: Write>(w: &mut csv::Writer<W>, row: &[Cow<'_, str>]) -> csv::Res
 /// A day's rows as CSV, one after another in `bytes`, and where each is, in time order.
 struct Sorted {
     bytes: Vec<u8>,
-    /// (time, start, end) of each row.
-    rows: Vec<(i64, usize, usize)>,
+    /// (time, id, start, end) of each row.
+    rows: Vec<(i64, i64, usize, usize)>,
 }
 
 /// Appointments with their attempts, passed from the reading thread to the formatting one.
@@ -172,8 +171,9 @@ const BATCH: usize = 256;
 /// characters, and the failure reasons).
 const ROW_ROOM: usize = 64 << 10;
 
-/// The range's rows read in stored order and sorted by (time, id), as SQLite's `ORDER BY
-/// appt_date_time, id` would give them; `None` when they would take more than `limit` bytes.
+/// The range's rows read one state after another and sorted by (time, id), as SQLite's
+/// `ORDER BY appt_date_time, id` would give them; `None` when they would take more than `limit`
+/// bytes (then the reading stops there).
 ///
 /// SQLite reads on this thread while another formats the rows (about as much work again), as
 /// the import does: batches go over a bounded channel and come back to be filled again, their
@@ -183,16 +183,9 @@ fn in_memory(
     from: &str,
     to: &str,
     scope: Scope<'_>,
-    span: &crate::db::results::Span,
     row_of: &DayRow<'_>,
     limit: usize,
 ) -> Result<Option<Sorted>> {
-    // Rows are never shorter than this: a day that cannot fit is not even tried.
-    const SHORTEST_ROW: usize = 40;
-    let count = usize::try_from(span.count).unwrap_or(usize::MAX);
-    if count.saturating_mul(SHORTEST_ROW) > limit {
-        return Ok(None);
-    }
     std::thread::scope(|threads| {
         let (send, receive) = std::sync::mpsc::sync_channel::<(Batch, usize)>(8);
         let (recycle, recycled) = std::sync::mpsc::channel::<Batch>();
@@ -200,7 +193,7 @@ fn in_memory(
             // Room for the row that crosses the limit too, so the buffer is never moved (a move
             // would hold it twice for a moment).
             let mut w = csv::Writer::from_writer(Vec::with_capacity(limit + ROW_ROOM));
-            let mut rows = Vec::with_capacity(count);
+            let mut rows = Vec::new();
             let mut start = 0;
             for (batch, n) in receive {
                 for (a, attempts) in &batch[..n] {
@@ -214,40 +207,38 @@ fn in_memory(
                         // Dropping the channel stops the reading side.
                         return Ok(None);
                     }
-                    rows.push((at, start, end));
+                    rows.push((at, a.id, start, end));
                     start = end;
                 }
                 drop(recycle.send(batch));
             }
-            // Rows came in id order, so their place in `bytes` keeps those at one time in it.
-            rows.sort_unstable_by_key(|&(at, start, _)| (at, start));
+            rows.sort_unstable_by_key(|&(at, id, _, _)| (at, id));
             let bytes = w.into_inner().map_err(|e| e.into_error())?;
             Ok(Some(Sorted { bytes, rows }))
         });
         let mut batch = Batch::new();
         let mut n = 0;
-        let read =
-            crate::db::results::each_in_range_as_stored(conn, from, to, scope, span, |a, t| {
-                if n == batch.len() {
-                    batch.push(Default::default());
-                }
-                // Kept by swapping: the batch's old buffers are filled with the next one.
-                let (into_a, into_t) = &mut batch[n];
-                std::mem::swap(into_a, a);
-                std::mem::swap(into_t, t);
-                n += 1;
-                if n == BATCH {
-                    let next = recycled.try_recv().unwrap_or_default();
-                    send.send((std::mem::replace(&mut batch, next), n))
-                        .map_err(|_| anyhow::Error::new(Stop::NotTaken))?;
-                    n = 0;
-                }
-                Ok(())
-            })
-            .and_then(|()| {
-                send.send((batch, n))
-                    .map_err(|_| anyhow::Error::new(Stop::NotTaken))
-            });
+        let read = crate::db::results::each_in_range_by_state(conn, from, to, scope, |a, t| {
+            if n == batch.len() {
+                batch.push(Default::default());
+            }
+            // Kept by swapping: the batch's old buffers are filled with the next one.
+            let (into_a, into_t) = &mut batch[n];
+            std::mem::swap(into_a, a);
+            std::mem::swap(into_t, t);
+            n += 1;
+            if n == BATCH {
+                let next = recycled.try_recv().unwrap_or_default();
+                send.send((std::mem::replace(&mut batch, next), n))
+                    .map_err(|_| anyhow::Error::new(Stop::NotTaken))?;
+                n = 0;
+            }
+            Ok(())
+        })
+        .and_then(|()| {
+            send.send((batch, n))
+                .map_err(|_| anyhow::Error::new(Stop::NotTaken))
+        });
         drop(send);
         let formatted = formatter
             .join()

@@ -37,6 +37,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/005_due_count_index.sql"),
     include_str!("migrations/006_one_state_time_index.sql"),
     include_str!("migrations/007_data_keys.sql"),
+    include_str!("migrations/008_results_in_the_index.sql"),
 ];
 
 /// SQLite's page size for a new database, in bytes.

@@ -36,20 +36,17 @@ fn day_sql() -> String {
     )
 }
 
-/// A range's appointments in the order they are stored, each with its attempts, without a sort:
-/// `dense`, the id range the index gave, read in stored order (`+` keeps SQLite from reaching
-/// for the time index instead), the time checked on each row; otherwise through the (status,
-/// time) index, sorted by id.
-fn stored_order_sql(dense: bool) -> String {
-    let r#where = if dense {
-        "a.id >= :first AND a.id <= :last
-         AND +a.appt_date_time >= :from AND +a.appt_date_time < :to
-         AND a.deleted_at IS NULL AND (:site IS NULL OR a.site = :site)"
-            .to_string()
-    } else {
-        format!("{} AND {RANGE}", in_every_state("a.status"))
-    };
-    format!("SELECT {COLUMNS} {JOINED} WHERE {where} ORDER BY a.id, l.attempt, l.id")
+/// A range's appointments with their attempts, without a sort: off the (status, time, id, …)
+/// index alone, which holds every column of the appointment the file needs (schema 8), one
+/// state after another, each state's in (time, id) order; each one's attempts by
+/// `appointment_logs_appointment`.
+fn by_state_sql() -> String {
+    format!(
+        "SELECT {COLUMNS} {JOINED}
+         WHERE {} AND {RANGE}
+         ORDER BY a.status, a.appt_date_time, a.id, l.attempt, l.id",
+        in_every_state("a.status")
+    )
 }
 
 /// Calls `each` with every appointment with a time in `[from, to)` (of `site` only, when
@@ -66,54 +63,19 @@ pub fn each_in_range(
     grouped(rows, each)
 }
 
-/// Where a range's appointments sit in the table: how many, and the first and last id.
-pub use crate::db::report::Span;
-
-/// How many of `[from, to)`'s appointments there are, and between which ids, off the (status,
-/// time) index alone.
-pub fn span(conn: &Connection, from: &str, to: &str) -> Result<Span> {
-    crate::db::report::span(
-        conn,
-        &crate::db::report::Period {
-            from,
-            to,
-            site: None,
-        },
-    )
-}
-
-/// Reading a range's id span row by row in stored order costs about a tenth of looking each of
-/// its appointments up through the index (a table page holds some 25 rows, read once; a lookup
-/// reads a page for each row; measured for the results file's columns, BENCHMARKS.md): the span
-/// is read whole unless it holds ten times more rows than the range has appointments. The
-/// report, reading fewer columns, measured a quarter (`Span::dense`).
-const SCAN_OVER_LOOKUP: i64 = 10;
-
-/// [`each_in_range`] in the order the appointments are stored (by id), for a caller that sorts
-/// them itself: a day's appointments, stored together by the evening's import, are read in
-/// stored order instead of looked up one by one in time order.
-pub fn each_in_range_as_stored(
+/// [`each_in_range`] one state after another (each state's appointments soonest first), for a
+/// caller that sorts them itself: the range's index entries are all that is read, not the
+/// table's rows of other days, and SQLite sorts nothing.
+pub fn each_in_range_by_state(
     conn: &Connection,
     from: &str,
     to: &str,
     site: Option<&str>,
-    span: &Span,
     each: impl FnMut(&mut Appointment, &mut Vec<Attempt>) -> Result<()>,
 ) -> Result<()> {
-    if span.count == 0 {
-        return Ok(());
-    }
-    if span.dense_at(SCAN_OVER_LOOKUP) {
-        let mut stmt = conn.prepare(&stored_order_sql(true))?;
-        let rows = stmt.query(named_params! {
-            ":from": from, ":to": to, ":site": site, ":first": span.first, ":last": span.last,
-        })?;
-        grouped(rows, each)
-    } else {
-        let mut stmt = conn.prepare(&stored_order_sql(false))?;
-        let rows = stmt.query(named_params! {":from": from, ":to": to, ":site": site})?;
-        grouped(rows, each)
-    }
+    let mut stmt = conn.prepare(&by_state_sql())?;
+    let rows = stmt.query(named_params! {":from": from, ":to": to, ":site": site})?;
+    grouped(rows, each)
 }
 
 /// Rows of [`COLUMNS`], an appointment's together, to one call per appointment. The same
@@ -137,6 +99,7 @@ fn grouped(
             }
             current = Some(id);
             spare.append(&mut attempts);
+            a.id = id;
             text(&mut a.appointment_id, r.get_ref(1)?)?;
             text(&mut a.patient_id, r.get_ref(2)?)?;
             text(&mut a.site, r.get_ref(3)?)?;
@@ -234,7 +197,7 @@ mod tests {
         let p = plan(&conn, &day_sql());
         assert!(
             p.contains(&format!(
-                "SEARCH a USING INDEX appointments_status_time {by_time}"
+                "SEARCH a USING COVERING INDEX appointments_status_time {by_time}"
             )) && p
                 .contains("SEARCH l USING INDEX appointment_logs_appointment (appointment_id=?)")
                 // The one sort: the day's rows, by SQLite's sorter (bounded memory).
@@ -242,22 +205,15 @@ mod tests {
                 && !p.contains("SCAN"),
             "{p}"
         );
-        // In stored order: a dense day's id range in the table's own order, no sort at all.
-        let p = plan(&conn, &stored_order_sql(true));
-        assert!(
-            p.contains("SEARCH a USING INTEGER PRIMARY KEY (rowid>? AND rowid<?)")
-                && p.contains(
-                    "SEARCH l USING INDEX appointment_logs_appointment (appointment_id=?)"
-                )
-                && !p.contains("TEMP B-TREE")
-                && !p.contains("SCAN"),
-            "{p}"
-        );
-        let p = plan(&conn, &stored_order_sql(false));
+        // By state: the index alone (every column is in it), and no sort at all.
+        let p = plan(&conn, &by_state_sql());
         assert!(
             p.contains(&format!(
-                "SEARCH a USING INDEX appointments_status_time {by_time}"
-            )) && !p.contains("SCAN"),
+                "SEARCH a USING COVERING INDEX appointments_status_time {by_time}"
+            )) && p
+                .contains("SEARCH l USING INDEX appointment_logs_appointment (appointment_id=?)")
+                && !p.contains("TEMP B-TREE")
+                && !p.contains("SCAN"),
             "{p}"
         );
         let p = plan(&conn, contacted_sql());
@@ -335,32 +291,32 @@ mod tests {
         assert_eq!(bloor.len(), 1);
         assert_eq!(bloor[0].0.appointment_id, "A2");
 
-        // In stored order, by either path: the same appointments and attempts, by id.
+        // One state after another, each soonest first: the same appointments and attempts.
+        insert(&conn, 5, "A5", "", "2026-11-25T13:00:00Z");
+        conn.execute(
+            "UPDATE appointments SET status = 'confirmed' WHERE id = 5",
+            [],
+        )
+        .unwrap();
         let (from, to) = ("2026-11-25T05:00:00Z", "2026-11-26T05:00:00Z");
-        let found = span(&conn, from, to).unwrap();
-        assert_eq!((found.count, found.first, found.last), (3, 1, 4));
-        let sparse = Span {
-            count: 1,
-            first: 1,
-            last: 1_000,
-        };
-        for (span, site) in [(found, None), (sparse, None), (found, Some("bloor"))] {
+        for site in [None, Some("bloor")] {
             let mut seen = Vec::new();
-            each_in_range_as_stored(&conn, from, to, site, &span, |a, l| {
+            each_in_range_by_state(&conn, from, to, site, |a, l| {
                 let statuses: Vec<String> = l.iter().map(|t| t.status.clone()).collect();
-                seen.push((a.appointment_id.clone(), statuses));
+                seen.push((a.id, a.appointment_id.clone(), statuses));
                 Ok(())
             })
             .unwrap();
-            let want: Vec<(String, Vec<String>)> = match site {
+            let want: Vec<(i64, String, Vec<String>)> = match site {
                 None => vec![
-                    ("A1".into(), vec!["no-answer".into(), "busy".into()]),
-                    ("A2".into(), vec!["not-sent".into()]),
-                    ("A4".into(), vec![]),
+                    (5, "A5".into(), vec![]),
+                    (2, "A2".into(), vec!["not-sent".into()]),
+                    (1, "A1".into(), vec!["no-answer".into(), "busy".into()]),
+                    (4, "A4".into(), vec![]),
                 ],
-                Some(_) => vec![("A2".into(), vec!["not-sent".into()])],
+                Some(_) => vec![(2, "A2".into(), vec!["not-sent".into()])],
             };
-            assert_eq!(seen, want, "{span:?} {site:?}");
+            assert_eq!(seen, want, "{site:?}");
         }
 
         let mut contacted = contacted_by_run(&conn, 7).unwrap();

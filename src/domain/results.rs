@@ -37,6 +37,8 @@ pub const HEADER: [&str; 14] = [
 /// An appointment as the results file needs it; times are stored UTC RFC 3339.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Appointment {
+    /// The database's id: orders the appointments at one time as they were stored.
+    pub id: i64,
     pub appointment_id: String,
     pub patient_id: String,
     pub site: String,
