@@ -45,12 +45,18 @@ pub fn today(cfg: &Config, scope: Scope<'_>, now: DateTime<Utc>) -> NaiveDate {
         .date_naive()
 }
 
-/// The most a day's formatted rows may take to be put in time order in memory (reserved
-/// up front, so never moved; only what is written is resident). With the row index (24 bytes
-/// a row, at least 40 bytes of row each) and the process's own ~14 MB, a day that just fits
-/// peaks near 53 MB, under the 64 MB budget. A bigger day is read in time order from SQLite's
-/// sorter, in flat memory but slower.
-const IN_MEMORY: usize = 24 << 20;
+/// The most a day's formatted rows and their index ([`Placed`], 24 bytes a row) may take to be
+/// put in time order in memory by `reminders export` (the rows' buffer is reserved up front,
+/// so never moved; only what is written is resident). With the process's own ~14 MB, a day
+/// that just fits peaks under 50 MB, within the 64 MB budget; 195,000 appointments take
+/// about 21 MB. A bigger day is read in time order from SQLite's sorter, in flat memory but
+/// slower.
+const IN_MEMORY: usize = 32 << 20;
+
+/// [`IN_MEMORY`] for the files a dispatching run writes when it ends: the process still holds
+/// what its workers' connections used (the allocator keeps it), so only a small day is sorted
+/// in memory; nobody waits on these files.
+const AFTER_RUN_IN_MEMORY: usize = 4 << 20;
 
 /// Writes the header and the rows of local day `day` (each appointment in its own site's zone),
 /// soonest first, each cell spreadsheet-safe, to `out`. How many rows it wrote.
@@ -107,8 +113,8 @@ fn write_rows(
     {
         w.flush()?;
         let out = w.into_inner().map_err(|e| e.into_error())?;
-        for &(_, _, start, end) in &sorted.rows {
-            out.write_all(&sorted.bytes[start..end])?;
+        for row in &sorted.rows {
+            out.write_all(&sorted.bytes[row.start as usize..row.end as usize])?;
         }
         return Ok(sorted.rows.len());
     }
@@ -157,8 +163,16 @@ fn write_row<W: Write>(w: &mut csv::Writer<W>, row: &[Cow<'_, str>]) -> csv::Res
 /// A day's rows as CSV, one after another in `bytes`, and where each is, in time order.
 struct Sorted {
     bytes: Vec<u8>,
-    /// (time, id, start, end) of each row.
-    rows: Vec<(i64, i64, usize, usize)>,
+    rows: Vec<Placed>,
+}
+
+/// Where a formatted row sits in [`Sorted::bytes`] (under 4 GiB: the buffer is at most a
+/// limit and a row), and the (time, id) that orders it.
+struct Placed {
+    at: i64,
+    id: i64,
+    start: u32,
+    end: u32,
 }
 
 /// Appointments with their attempts, passed from the reading thread to the formatting one.
@@ -172,8 +186,8 @@ const BATCH: usize = 256;
 const ROW_ROOM: usize = 64 << 10;
 
 /// The range's rows read one state after another and sorted by (time, id), as SQLite's
-/// `ORDER BY appt_date_time, id` would give them; `None` when they would take more than `limit`
-/// bytes (then the reading stops there).
+/// `ORDER BY appt_date_time, id` would give them; `None` when they and their index would take
+/// more than `limit` bytes (then the reading stops there).
 ///
 /// SQLite reads on this thread while another formats the rows (about as much work again), as
 /// the import does: batches go over a bounded channel and come back to be filled again, their
@@ -203,16 +217,29 @@ fn in_memory(
                     write_row(&mut w, &row)?;
                     w.flush()?;
                     let end = w.get_ref().len();
-                    if end > limit {
+                    if rows.len() == rows.capacity() {
+                        rows.reserve(1);
+                    }
+                    let held = end + rows.capacity() * std::mem::size_of::<Placed>();
+                    let (Ok(start32), Ok(end32)) = (u32::try_from(start), u32::try_from(end))
+                    else {
+                        return Ok(None);
+                    };
+                    if held > limit {
                         // Dropping the channel stops the reading side.
                         return Ok(None);
                     }
-                    rows.push((at, a.id, start, end));
+                    rows.push(Placed {
+                        at,
+                        id: a.id,
+                        start: start32,
+                        end: end32,
+                    });
                     start = end;
                 }
                 drop(recycle.send(batch));
             }
-            rows.sort_unstable_by_key(|&(at, id, _, _)| (at, id));
+            rows.sort_unstable_by_key(|r| (r.at, r.id));
             let bytes = w.into_inner().map_err(|e| e.into_error())?;
             Ok(Some(Sorted { bytes, rows }))
         });
@@ -375,7 +402,7 @@ fn write_day(
     ensure_dir(&cfg.outbox_dir)?;
     let mut written = 0;
     let done = replace(path, |out| {
-        written = write_day_rows(cfg, conn, scope, day, out)?;
+        written = write_rows(cfg, conn, scope, day, out, AFTER_RUN_IN_MEMORY)?;
         // Nothing that day: the file that may be there stays as it is.
         if written == 0 {
             return Err(anyhow::Error::new(Stop::NoAppointments));
@@ -519,8 +546,9 @@ mod tests {
             in_memory.contains("no answer, busy") && in_memory.contains(",'=HYPERLINK(1),"),
             "{in_memory}"
         );
-        // Too big to sort in memory before reading (0), and found too big half way through
-        // (the reading side is stopped, and SQLite's sorter reads the day again).
+        // Too big from its first row (0), and found too big half way through (the reading
+        // side is stopped, and SQLite's sorter reads the day again). "A4" is read first (its
+        // state, `failed`, comes before `pending` in the index) and still sorts by its id.
         for limit in [0, in_memory.len() / 2] {
             assert_eq!(
                 day_file(&cfg, &conn, limit),
