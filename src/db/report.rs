@@ -38,13 +38,7 @@ impl Span {
     /// export per evening stores each day's appointments together, so a period is usually
     /// one dense range.
     pub fn dense(&self) -> bool {
-        self.dense_at(4)
-    }
-
-    /// Whether the id range holds fewer than `rows_per_lookup` rows per appointment of the
-    /// range: reading a row in stored order costs `1 / rows_per_lookup` of looking one up.
-    pub fn dense_at(&self, rows_per_lookup: i64) -> bool {
-        self.count > 0 && self.count.saturating_mul(rows_per_lookup) > self.last - self.first
+        self.count > 0 && self.count.saturating_mul(4) > self.last - self.first
     }
 
     /// Whether every id of the range is one of the period's appointments, so there is no row
