@@ -18,22 +18,12 @@ case "$mode" in
         sqlite_table="CREATE TABLE t(AptNum TEXT, PatNum TEXT, LName TEXT, FName TEXT, AptDate TEXT, AptTime TEXT, HmPhone TEXT, WkPhone TEXT, WirelessPhone TEXT, TxtMsgOk TEXT, Language TEXT, Note TEXT);" ;;
     *) echo "mode must be plain or mapped" >&2; exit 2 ;;
 esac
-repo="$(cd "$(dirname "$0")/.." && pwd)"
-target="${CARGO_TARGET_DIR:-$repo/target}"
-work="$(mktemp -d)"
-trap 'rm -rf "$work"' EXIT
+source "$(dirname "$0")/lib.sh"
 
 echo "== generating $rows rows ($mode)"
 python3 "$repo/benches/gen_csv.py" "$rows" "$work/bench.csv" $gen_flag
 ls -l "$work/bench.csv" | awk '{print "   " $5 " bytes"}'
 
-echo "== building (release)"
-(cd "$repo" && cargo build --release --locked --quiet)
-bin="$target/release/reminders"
-
-# Figures from /usr/bin/time -v: wall seconds and peak RSS in kB.
-wall() { awk -F': ' '/Elapsed \(wall clock\)/ {n=split($2,p,":"); s=0; for(i=1;i<=n;i++) s=s*60+p[i]; print s}' "$1"; }
-rss() { awk -F': ' '/Maximum resident set size/ {print $2}' "$1"; }
 
 echo "== reminders import"
 mkdir -p "$work/app/csv" "$work/app/archive"

@@ -14,14 +14,7 @@ set -euo pipefail
 
 rows="${1:-1000000}"
 runs="${2:-3}"
-repo="$(cd "$(dirname "$0")/.." && pwd)"
-target="${CARGO_TARGET_DIR:-$repo/target}"
-work="$(mktemp -d)"
-trap 'rm -rf "$work"' EXIT
-
-echo "== building (release)"
-(cd "$repo" && cargo build --release --locked --quiet)
-bin="$target/release/reminders"
+source "$(dirname "$0")/lib.sh"
 
 db="${KEEP_DB:-$work/reminders.db}"
 if [ ! -s "$db" ]; then

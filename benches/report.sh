@@ -18,14 +18,7 @@ set -euo pipefail
 
 rows="${1:-1000000}"
 runs="${2:-5}"
-repo="$(cd "$(dirname "$0")/.." && pwd)"
-target="${CARGO_TARGET_DIR:-$repo/target}"
-work="$(mktemp -d)"
-trap 'rm -rf "$work"' EXIT
-
-echo "== building (release)"
-(cd "$repo" && cargo build --release --locked --quiet)
-bin="$target/release/reminders"
+source "$(dirname "$0")/lib.sh"
 
 spread="${SPREAD_DAYS:-365}"
 now=2026-11-28T20:00:00-05:00
@@ -52,9 +45,6 @@ sqlite3 "$db" "SELECT 'appointments: ' || count(*) || ', ' || min(appt_date_time
                SELECT 'attempts: ' || count(*) FROM appointment_logs;"
 ls -l "$db" | awk '{print "database: " $5 " bytes"}'
 
-wall() { awk -F': ' '/Elapsed \(wall clock\)/ {n=split($2,p,":"); s=0; for(i=1;i<=n;i++) s=s*60+p[i]; print s}' "$1"; }
-cpu() { awk -F': ' '/(User|System) time/ {s+=$2} END {print s}' "$1"; }
-rss() { awk -F': ' '/Maximum resident set size/ {print $2}' "$1"; }
 
 for what in html json; do
     for i in $(seq 1 "$runs"); do
