@@ -49,7 +49,7 @@ pub fn today(cfg: &Config, scope: Scope<'_>, now: DateTime<Utc>) -> NaiveDate {
 /// put in time order in memory by `reminders export` (the rows' buffer is reserved up front,
 /// so never moved; only what is written is resident). With the process's own ~14 MB, a day
 /// that just fits peaks under 50 MB, within the 64 MB budget; 195,000 appointments take
-/// about 21 MB. A bigger day is read in time order from SQLite's sorter, in flat memory but
+/// about 22 MB. A bigger day is read in time order from SQLite's sorter, in flat memory but
 /// slower.
 const IN_MEMORY: usize = 32 << 20;
 
