@@ -119,7 +119,8 @@ fn write_rows(
         return Ok(sorted.rows.len());
     }
     let mut written = 0;
-    crate::db::results::each_in_range(conn, &from, &to, scope, |a, attempts| {
+    let order = crate::db::results::Order::SoonestFirst;
+    crate::db::results::each_in_range(conn, order, &from, &to, scope, |a, attempts| {
         if let Some((_, row)) = row_of.of(a, attempts) {
             write_row(&mut w, &row)?;
             written += 1;
@@ -245,7 +246,8 @@ fn in_memory(
         });
         let mut batch = Batch::new();
         let mut n = 0;
-        let read = crate::db::results::each_in_range_by_state(conn, from, to, scope, |a, t| {
+        let order = crate::db::results::Order::ByState;
+        let read = crate::db::results::each_in_range(conn, order, from, to, scope, |a, t| {
             if n == batch.len() {
                 batch.push(Default::default());
             }

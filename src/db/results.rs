@@ -23,57 +23,45 @@ const COLUMNS: &str = "a.id, a.appointment_id, a.patient_id, a.site, a.appt_date
 const JOINED: &str = "FROM appointments a
     LEFT JOIN appointment_logs l ON l.appointment_id = a.id AND l.deleted_at IS NULL";
 
-/// A range's appointments with their attempts, in one query: the appointments by the (status,
-/// time) index, each one's attempts by `appointment_logs_appointment`, sorted by SQLite (which
-/// spills a big day to temporary files), so a day of a million appointments is read in flat
-/// memory, one appointment at a time.
-fn day_sql() -> String {
-    format!(
-        "SELECT {COLUMNS} {JOINED}
-         WHERE {} AND {RANGE}
-         ORDER BY a.appt_date_time, a.id, l.attempt, l.id",
-        in_every_state("a.status")
-    )
+/// The order a range's appointments come in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Order {
+    /// Soonest first (by time, then id): sorted by SQLite, which spills a big day to temporary
+    /// files, so a day of a million appointments is read in flat memory.
+    SoonestFirst,
+    /// One state after another, each state's in (time, id) order: the order of the (status,
+    /// time, id, …) index, which holds every column of the appointment the file needs (schema
+    /// 8), so the range's index entries are all that is read (not the table's rows of other
+    /// days) and SQLite sorts nothing. For a caller that sorts them itself.
+    ByState,
 }
 
-/// A range's appointments with their attempts, without a sort: off the (status, time, id, …)
-/// index alone, which holds every column of the appointment the file needs (schema 8), one
-/// state after another, each state's in (time, id) order; each one's attempts by
-/// `appointment_logs_appointment`.
-fn by_state_sql() -> String {
+/// A range's appointments with their attempts in one query, in `order`; each one's attempts
+/// by `appointment_logs_appointment`, oldest first.
+fn range_sql(order: Order) -> String {
+    let order = match order {
+        Order::SoonestFirst => "a.appt_date_time, a.id",
+        Order::ByState => "a.status, a.appt_date_time, a.id",
+    };
     format!(
         "SELECT {COLUMNS} {JOINED}
          WHERE {} AND {RANGE}
-         ORDER BY a.status, a.appt_date_time, a.id, l.attempt, l.id",
+         ORDER BY {order}, l.attempt, l.id",
         in_every_state("a.status")
     )
 }
 
 /// Calls `each` with every appointment with a time in `[from, to)` (of `site` only, when
-/// given), soonest first, and its attempts, oldest first: one appointment in memory at a time.
+/// given), in `order`, and its attempts, oldest first: one appointment in memory at a time.
 pub fn each_in_range(
     conn: &Connection,
+    order: Order,
     from: &str,
     to: &str,
     site: Option<&str>,
     each: impl FnMut(&mut Appointment, &mut Vec<Attempt>) -> Result<()>,
 ) -> Result<()> {
-    let mut stmt = conn.prepare(&day_sql())?;
-    let rows = stmt.query(named_params! {":from": from, ":to": to, ":site": site})?;
-    grouped(rows, each)
-}
-
-/// [`each_in_range`] one state after another (each state's appointments soonest first), for a
-/// caller that sorts them itself: the range's index entries are all that is read, not the
-/// table's rows of other days, and SQLite sorts nothing.
-pub fn each_in_range_by_state(
-    conn: &Connection,
-    from: &str,
-    to: &str,
-    site: Option<&str>,
-    each: impl FnMut(&mut Appointment, &mut Vec<Attempt>) -> Result<()>,
-) -> Result<()> {
-    let mut stmt = conn.prepare(&by_state_sql())?;
+    let mut stmt = conn.prepare(&range_sql(order))?;
     let rows = stmt.query(named_params! {":from": from, ":to": to, ":site": site})?;
     grouped(rows, each)
 }
@@ -159,7 +147,7 @@ pub fn in_range(
     site: Option<&str>,
 ) -> Result<Vec<(Appointment, Vec<Attempt>)>> {
     let mut found = Vec::new();
-    each_in_range(conn, from, to, site, |a, t| {
+    each_in_range(conn, Order::SoonestFirst, from, to, site, |a, t| {
         found.push((a.clone(), t.clone()));
         Ok(())
     })?;
@@ -194,7 +182,7 @@ mod tests {
     fn each_query_reads_by_an_index() {
         let conn = crate::db::open_memory();
         let by_time = "(status=? AND appt_date_time>? AND appt_date_time<?)";
-        let p = plan(&conn, &day_sql());
+        let p = plan(&conn, &range_sql(Order::SoonestFirst));
         assert!(
             p.contains(&format!(
                 "SEARCH a USING COVERING INDEX appointments_status_time {by_time}"
@@ -206,7 +194,7 @@ mod tests {
             "{p}"
         );
         // By state: the index alone (every column is in it), and no sort at all.
-        let p = plan(&conn, &by_state_sql());
+        let p = plan(&conn, &range_sql(Order::ByState));
         assert!(
             p.contains(&format!(
                 "SEARCH a USING COVERING INDEX appointments_status_time {by_time}"
@@ -301,7 +289,7 @@ mod tests {
         let (from, to) = ("2026-11-25T05:00:00Z", "2026-11-26T05:00:00Z");
         for site in [None, Some("bloor")] {
             let mut seen = Vec::new();
-            each_in_range_by_state(&conn, from, to, site, |a, l| {
+            each_in_range(&conn, Order::ByState, from, to, site, |a, l| {
                 let statuses: Vec<String> = l.iter().map(|t| t.status.clone()).collect();
                 seen.push((a.id, a.appointment_id.clone(), statuses));
                 Ok(())
