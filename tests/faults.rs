@@ -15,6 +15,7 @@
 mod database;
 mod exports;
 mod fuzz;
+mod round3;
 mod twilio;
 
 use std::process::{Child, Command};

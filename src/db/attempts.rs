@@ -17,10 +17,16 @@ pub struct Attempt {
     pub status: String,
     pub sequence_number: Option<i64>,
     pub created_at: String,
+    pub from: Option<String>,
+    /// The first attempt of the contact this one was part of (none before schema 9).
+    pub contact: Option<i64>,
+    /// SHA-256 of a text's body.
+    pub sent_sha256: Option<String>,
 }
 
 const COLUMNS: &str =
-    "id, appointment_id, attempt, channel, sid, \"to\", status, sequence_number, created_at";
+    "id, appointment_id, attempt, channel, sid, \"to\", status, sequence_number, created_at,
+     \"from\", contact_id, sent_sha256";
 
 fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Attempt> {
     let channel: String = r.get(3)?;
@@ -34,6 +40,9 @@ fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Attempt> {
         status: r.get(6)?,
         sequence_number: r.get(7)?,
         created_at: r.get(8)?,
+        from: r.get(9)?,
+        contact: r.get(10)?,
+        sent_sha256: r.get(11)?,
     })
 }
 
@@ -48,6 +57,8 @@ pub struct NewAttempt<'a> {
     pub touch: Option<u32>,
     /// A text's segments, as counted here (Twilio's own count replaces it when reported).
     pub segments: Option<u32>,
+    /// SHA-256 of a text's body (`message::digest`).
+    pub sent: Option<&'a str>,
     pub now: &'a str,
 }
 
@@ -55,16 +66,42 @@ pub struct NewAttempt<'a> {
 pub fn insert(conn: &Connection, a: &NewAttempt<'_>) -> Result<i64> {
     conn.prepare_cached(
         "INSERT INTO appointment_logs (appointment_id, attempt, channel, \"to\", \"from\", status,
-             run_id, touch_days, num_segments, created_at, updated_at)
+             run_id, touch_days, num_segments, sent_sha256, created_at, updated_at)
          VALUES (:appt, :attempt, :channel, :to, :from, 'dispatching', :run, :touch, :segments,
-             :now, :now)",
+             :sent, :now, :now)",
     )?
     .execute(named_params! {
         ":appt": a.appointment, ":attempt": a.attempt, ":channel": a.channel.as_str(),
         ":to": a.to, ":from": a.from, ":run": a.run_id, ":touch": a.touch,
-        ":segments": a.segments, ":now": a.now,
+        ":segments": a.segments, ":sent": a.sent, ":now": a.now,
     })?;
     Ok(conn.last_insert_rowid())
+}
+
+/// Marks `ids` (the attempts of one contact, first first) as one contact.
+pub fn set_contact(conn: &Connection, ids: &[i64]) -> Result<()> {
+    let Some(&first) = ids.first() else {
+        return Ok(());
+    };
+    let mut stmt =
+        conn.prepare_cached("UPDATE appointment_logs SET contact_id = ?1 WHERE id = ?2")?;
+    for id in ids {
+        stmt.execute([first, *id])?;
+    }
+    Ok(())
+}
+
+/// Whether a contact to `to` on `channel` is recorded as going out but not settled: no SID,
+/// still `dispatching` (a run died, or Twilio could not be asked what became of it).
+pub fn unsettled_to(conn: &Connection, to: &str, channel: Channel) -> Result<bool> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT 1 FROM appointment_logs
+             WHERE \"to\" = ?1 AND channel = ?2 AND sid IS NULL AND status = 'dispatching' LIMIT 1",
+        )?
+        .query_row(rusqlite::params![to, channel.as_str()], |_| Ok(()))
+        .optional()?
+        .is_some())
 }
 
 /// The attempts a call or message made: one per appointment it was about.

@@ -38,6 +38,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/006_one_state_time_index.sql"),
     include_str!("migrations/007_data_keys.sql"),
     include_str!("migrations/008_results_in_the_index.sql"),
+    include_str!("migrations/009_contacts.sql"),
 ];
 
 /// SQLite's page size for a new database, in bytes.

@@ -86,6 +86,43 @@ struct Claim {
     members: Vec<(i64, String, i64)>,
     to: String,
     began: DateTime<Utc>,
+    /// What was sent, to tell it apart in Twilio's list.
+    print: Fingerprint,
+}
+
+/// What a contact sent, as Twilio's list of calls or messages to a number shows it: the sender
+/// and, for a text, a digest of its words. A care home's six appointments go out as two texts
+/// to one number within a second; an unclear answer or a kill must not let one text's attempts
+/// adopt the other's.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Fingerprint {
+    /// The `From` we sent with (not a messaging service: Twilio reports the number it chose).
+    pub from: Option<String>,
+    /// SHA-256 (hex) of a text's body.
+    pub body_sha256: Option<String>,
+}
+
+impl Fingerprint {
+    pub fn new(from: &str, body_sha256: Option<&str>) -> Fingerprint {
+        Fingerprint {
+            from: (!from.is_empty() && !from.starts_with("MG")).then(|| from.to_string()),
+            body_sha256: body_sha256.map(str::to_string),
+        }
+    }
+
+    fn from_matches(&self, r: &Resource) -> bool {
+        match (&self.from, &r.from) {
+            (Some(ours), Some(theirs)) => ours == theirs,
+            _ => true,
+        }
+    }
+
+    fn body_matches(&self, r: &Resource) -> Option<bool> {
+        match (&self.body_sha256, &r.body) {
+            (Some(ours), Some(body)) => Some(*ours == message::digest(body)),
+            _ => None,
+        }
+    }
 }
 
 /// What claiming found.
@@ -105,6 +142,9 @@ pub fn run(conn: &mut Connection, ctx: &RunCtx<'_>, pacer: &Pacer, job: &Job) ->
         channel,
         appointments: n,
         segments,
+    };
+    let Some(_turn) = ctx.number_turn(&job.group[0].phone_number) else {
+        return Ok(done(Sent::Skipped, job.group.len(), 0));
     };
     pacer.wait_turn();
     if ctx.stop.load(Ordering::SeqCst) || (channel == Channel::Sms && ctx.texting_stopped()) {
@@ -162,6 +202,19 @@ fn claim(conn: &mut Connection, ctx: &RunCtx<'_>, job: &Job) -> Result<Claimed> 
         tx.commit()?;
         return Ok(Claimed::Nothing);
     }
+    // An earlier contact to this number on this channel whose fate is unknown (Twilio could not
+    // be asked): until it is settled, nothing can tell a new contact's call or text from it.
+    let to = &still_due[0].phone_number;
+    let channel = still_due[0].channel;
+    if attempts::unsettled_to(&tx, to, channel)? {
+        tx.commit()?;
+        log::warn!(
+            "an earlier {} to {} is not settled yet: not contacted again until Twilio says what became of it",
+            channel.as_str(),
+            mask::phone(to)
+        );
+        return Ok(Claimed::Nothing);
+    }
     let req = match message::build(ctx.cfg, ctx.texts, ctx.public_url, &still_due)? {
         Ok(req) => req,
         Err(why) => {
@@ -170,6 +223,7 @@ fn claim(conn: &mut Connection, ctx: &RunCtx<'_>, job: &Job) -> Result<Claimed> 
         }
     };
     let mut members = Vec::with_capacity(still_due.len());
+    let sent = req.sent_digest();
     for appt in &still_due {
         let attempt = appointments::start_attempt(&tx, appt.id, job.touch, &now)?;
         let log_id = attempts::insert(
@@ -183,17 +237,23 @@ fn claim(conn: &mut Connection, ctx: &RunCtx<'_>, job: &Job) -> Result<Claimed> 
                 run_id: Some(ctx.run_id),
                 touch: Some(job.touch),
                 segments: req.shape.map(|s| s.segments as u32),
+                sent: sent.as_deref(),
                 now: &now,
             },
         )?;
         members.push((log_id, appt.appointment_id.clone(), attempt));
     }
+    // Every attempt of this contact names the first: recovery settles them together, and never
+    // together with another contact to the same number.
+    let ids: Vec<i64> = members.iter().map(|m| m.0).collect();
+    attempts::set_contact(&tx, &ids)?;
     tx.commit()?;
     Ok(Claimed::Go(
         Claim {
             members,
             to: still_due[0].phone_number.clone(),
             began,
+            print: Fingerprint::new(req.sender(), sent.as_deref()),
         },
         req,
     ))
@@ -250,7 +310,17 @@ fn send(
             Err(ApiError::Unclear(why)) => {
                 std::thread::sleep(backoff(ctx.backoff, tries));
                 let since = claim.began - chrono::Duration::seconds(CLOCK_SLACK_SECONDS);
-                match find_created(conn, ctx.client, req.channel, &claim.to, since) {
+                // The claim made this the number's only unsettled contact on its channel.
+                let unique = true;
+                match find_created(
+                    conn,
+                    ctx.client,
+                    req.channel,
+                    &claim.to,
+                    since,
+                    &claim.print,
+                    unique,
+                ) {
                     Ok(Some(found)) => return Outcome::Accepted(Box::new(found)),
                     Ok(None) if tries < MAX_TRIES => {
                         log::warn!(
@@ -388,22 +458,43 @@ fn settle(
     }
 }
 
-/// A call or message to `to` created since `since` that no attempt of ours has claimed yet.
+/// The call or message to `to`, created since `since`, that no attempt of ours has claimed and
+/// that is this contact's: from the same sender and, for a text, with the same words. When the
+/// contact is the number's only unsettled one on its channel (`unique`), a text whose words
+/// Twilio changed (a messaging service's smart encoding) is still taken as ours, the oldest
+/// first: that and a second reminder are the alternatives. When several are unsettled (a run
+/// of an older version died with two out), a text is only ever matched by its words.
 pub fn find_created(
     conn: &Connection,
     client: &Client,
     channel: Channel,
     to: &str,
     since: DateTime<Utc>,
+    print: &Fingerprint,
+    unique: bool,
 ) -> Result<Option<Resource>> {
     let known = attempts::known_sids_to(conn, to)?;
-    let mut found: Vec<Resource> = client
+    // Newest first from Twilio; reversed, the oldest unclaimed one comes first.
+    let found: Vec<Resource> = client
         .list_to(channel, to, since)?
         .into_iter()
-        .filter(|r| !known.contains(&r.sid))
+        .rev()
+        .filter(|r| !known.contains(&r.sid) && print.from_matches(r))
         .collect();
-    // Newest first from Twilio; the oldest unclaimed one is the earliest unfinished attempt's.
-    Ok(found.pop())
+    Ok(pick(found, print, unique))
+}
+
+/// Which of the unclaimed resources (oldest first) is the contact's.
+fn pick(found: Vec<Resource>, print: &Fingerprint, unique: bool) -> Option<Resource> {
+    if found.iter().any(|r| print.body_matches(r) == Some(true)) {
+        return found
+            .into_iter()
+            .find(|r| print.body_matches(r) == Some(true));
+    }
+    if !unique && found.iter().any(|r| print.body_matches(r) == Some(false)) {
+        return None;
+    }
+    found.into_iter().next()
 }
 
 /// An attempt that never reached Twilio did not happen: it is marked `not-sent` with the reason
@@ -464,6 +555,7 @@ fn record_unbuildable(
                 run_id: Some(ctx.run_id),
                 touch: Some(job.touch),
                 segments: None,
+                sent: None,
                 now: &now,
             },
         )?;

@@ -4,7 +4,7 @@
 
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Condvar, Mutex};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -38,6 +38,31 @@ pub struct RunCtx<'a> {
     /// Requests Twilio is known to have acted on (a call or message exists): what a run that
     /// ends in a fault reports as contacted.
     contacted: AtomicI64,
+    /// Numbers with a contact between its claim and its settling, and the signal that one of
+    /// them settled (see `NumberTurn`).
+    busy_numbers: Mutex<HashSet<String>>,
+    number_freed: Condvar,
+}
+
+/// A worker's turn at one phone number: while it is held no other worker of the run claims a
+/// contact to that number. Six or more appointments on one number (a care home's desk) go out
+/// as two messages; one after the other, each contact is the only one to that number that is
+/// unsettled, so an unclear answer or a kill can always be matched with what Twilio has.
+pub struct NumberTurn<'c, 'a> {
+    ctx: &'c RunCtx<'a>,
+    number: String,
+}
+
+impl Drop for NumberTurn<'_, '_> {
+    fn drop(&mut self) {
+        let mut busy = self
+            .ctx
+            .busy_numbers
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        busy.remove(&self.number);
+        self.ctx.number_freed.notify_all();
+    }
 }
 
 /// What a run is and works with.
@@ -70,6 +95,31 @@ impl<'a> RunCtx<'a> {
             no_texts_reason: Mutex::new(None),
             closed: Mutex::new(HashSet::new()),
             contacted: AtomicI64::new(0),
+            busy_numbers: Mutex::new(HashSet::new()),
+            number_freed: Condvar::new(),
+        }
+    }
+
+    /// Waits until no other worker of this run has a contact out to `number`, then holds it.
+    /// `None` once the run has stopped.
+    pub fn number_turn(&self, number: &str) -> Option<NumberTurn<'_, 'a>> {
+        let mut busy = self.busy_numbers.lock().unwrap_or_else(|p| p.into_inner());
+        loop {
+            if self.stop.load(Ordering::SeqCst) {
+                return None;
+            }
+            if busy.insert(number.to_string()) {
+                return Some(NumberTurn {
+                    ctx: self,
+                    number: number.to_string(),
+                });
+            }
+            // A timeout as well as the signal: a stop set by a signal handler notifies nobody.
+            busy = self
+                .number_freed
+                .wait_timeout(busy, Duration::from_millis(200))
+                .unwrap_or_else(|p| p.into_inner())
+                .0;
         }
     }
 

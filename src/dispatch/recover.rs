@@ -10,7 +10,7 @@ use anyhow::Result;
 use chrono::{DateTime, Duration, Utc};
 use rusqlite::Connection;
 
-use super::attempt::{self, CLOCK_SLACK_SECONDS, find_created};
+use super::attempt::{self, CLOCK_SLACK_SECONDS, Fingerprint, find_created};
 use crate::clock::{db_time, parse_db_time};
 use crate::db::attempts;
 use crate::mask;
@@ -36,27 +36,30 @@ pub fn unfinished(
     now: DateTime<Utc>,
 ) -> Result<Settled> {
     let mut settled = Settled::default();
-    // The attempts of one contact (a combined message has one per appointment) were recorded
-    // together: same number, channel and moment. Twilio is asked once for them all.
     let open = attempts::unfinished_without_sid(conn)?;
-    let mut contacts: Vec<Vec<&attempts::Attempt>> = Vec::new();
-    for a in &open {
-        match contacts.last_mut() {
-            Some(c)
-                if c[0].to == a.to
-                    && c[0].channel == a.channel
-                    && c[0].created_at == a.created_at =>
-            {
-                c.push(a)
-            }
-            _ => contacts.push(vec![a]),
-        }
-    }
-    for contact in contacts {
+    let contacts = contacts(&open);
+    let mut settled_here = vec![false; contacts.len()];
+    for (i, contact) in contacts.iter().enumerate() {
         let first = contact[0];
         let began = parse_db_time(&first.created_at).unwrap_or(now);
         let since = began - Duration::seconds(CLOCK_SLACK_SECONDS);
-        let found = match find_created(conn, client, first.channel, &first.to, since) {
+        let print = Fingerprint::new(
+            first.from.as_deref().unwrap_or(""),
+            first.sent_sha256.as_deref(),
+        );
+        // Is this the number's only unsettled contact on its channel?
+        let unique = !contacts.iter().enumerate().any(|(j, c)| {
+            j != i && !settled_here[j] && c[0].to == first.to && c[0].channel == first.channel
+        });
+        let found = match find_created(
+            conn,
+            client,
+            first.channel,
+            &first.to,
+            since,
+            &print,
+            unique,
+        ) {
             Ok(f) => f,
             Err(e) => {
                 log::warn!(
@@ -72,7 +75,7 @@ pub fn unfinished(
         let tx = crate::db::begin(conn)?;
         match found {
             Some(resource) => {
-                for open in &contact {
+                for open in contact {
                     attempts::set_sid(&tx, open.id, &resource.sid, "dispatching", &stamp)?;
                 }
                 news::apply_status(&tx, rules, &resource.report(), false, &stamp)?;
@@ -85,7 +88,7 @@ pub fn unfinished(
                 );
             }
             None => {
-                for open in &contact {
+                for open in contact {
                     attempt::undo(
                         &tx,
                         rules,
@@ -99,8 +102,30 @@ pub fn unfinished(
             }
         }
         tx.commit()?;
+        settled_here[i] = true;
     }
     Ok(settled)
+}
+
+/// The unfinished attempts put back together into the contacts they were part of, in the order
+/// they were made: by the contact they name, or — recorded before contacts were named — by
+/// number, channel and moment, as they were then grouped.
+fn contacts(open: &[attempts::Attempt]) -> Vec<Vec<&attempts::Attempt>> {
+    let mut contacts: Vec<Vec<&attempts::Attempt>> = Vec::new();
+    for a in open {
+        let joins = |c: &Vec<&attempts::Attempt>| match (c[0].contact, a.contact) {
+            (Some(x), Some(y)) => x == y,
+            (None, None) => {
+                c[0].to == a.to && c[0].channel == a.channel && c[0].created_at == a.created_at
+            }
+            _ => false,
+        };
+        match contacts.iter_mut().find(|c| joins(c)) {
+            Some(c) => c.push(a),
+            None => contacts.push(vec![a]),
+        }
+    }
+    contacts
 }
 
 pub fn awaiting(

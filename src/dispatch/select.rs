@@ -157,7 +157,7 @@ impl<'a> Selector<'a> {
         match verdict {
             Verdict::Contact { touch, .. } => {
                 let group = if self.cfg.schedule.combine {
-                    match self.group_led_by(&appt)? {
+                    match self.group_led_by(&appt, touch)? {
                         Some(g) => g,
                         None => return Ok(None),
                     }
@@ -201,12 +201,16 @@ impl<'a> Selector<'a> {
         verdict(self.cfg, &self.conn, &self.opts, appt, self.now)
     }
 
-    /// With `combine`: every due appointment of this number, channel and site, in the order
-    /// the run meets them, five to a message. `appt` leads a message when it comes first in its
-    /// five; otherwise the message that lists it is led by an earlier one (`None`).
+    /// With `combine`: every appointment of this number, channel and site that is due the same
+    /// touch, in the order the run meets them, five to a message. `appt` leads a message when it
+    /// comes first in its five; otherwise the message that lists it is led by an earlier one
+    /// (`None`). A family member due another touch (three days before, while this one is the
+    /// day before) is never put in this message: the claim would drop it, and its own touch
+    /// would go unmade. It leads (or joins) a message of its own touch.
     fn group_led_by(
         &self,
         appt: &appointments::Stored,
+        touch: u32,
     ) -> Result<Option<Vec<appointments::Stored>>> {
         let mut due = Vec::new();
         for other in
@@ -215,7 +219,7 @@ impl<'a> Selector<'a> {
             if other.channel != appt.channel
                 || other.site != appt.site
                 || (other.id != appt.id
-                    && !matches!(self.verdict(&other)?, Verdict::Contact { .. }))
+                    && !matches!(self.verdict(&other)?, Verdict::Contact { touch: t, .. } if t == touch))
             {
                 continue;
             }

@@ -56,6 +56,11 @@ pub struct Resource {
     #[serde(default)]
     pub to: Option<String>,
     #[serde(default)]
+    pub from: Option<String>,
+    /// A message's text (a call's resource has none).
+    #[serde(default)]
+    pub body: Option<String>,
+    #[serde(default)]
     pub date_created: Option<String>,
     #[serde(default)]
     pub start_time: Option<String>,

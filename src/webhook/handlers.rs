@@ -80,6 +80,8 @@ pub fn apply(
         Plan::Inbound {
             message_sid,
             from,
+            to,
+            messaging_service,
             body,
             twilio_handled,
         } => super::inbound::reply(
@@ -88,6 +90,8 @@ pub fn apply(
             super::inbound::Text {
                 message_sid,
                 from,
+                to,
+                messaging_service: messaging_service.as_deref(),
                 body,
                 twilio_handled: twilio_handled.as_deref(),
             },

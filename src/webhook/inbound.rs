@@ -23,6 +23,9 @@ use crate::news;
 pub struct Text<'a> {
     pub message_sid: &'a str,
     pub from: &'a str,
+    /// Our number the patient wrote to, and its messaging service if it has one.
+    pub to: &'a str,
+    pub messaging_service: Option<&'a str>,
     pub body: &'a str,
     /// Set when Twilio's own opt-out handling matched the message (`STOP`, `START`, `HELP`).
     pub twilio_handled: Option<&'a str>,
@@ -51,7 +54,12 @@ pub fn reply(
     now: &str,
 ) -> Result<(Answer, String)> {
     let said = keywords::interpret(t.body);
-    let targets = appointments::answered_by_reply(conn, t.from, now)?;
+    let thread: Vec<&str> = [Some(t.to), t.messaging_service]
+        .into_iter()
+        .flatten()
+        .filter(|s| !s.is_empty())
+        .collect();
+    let targets = appointments::answered_by_reply(conn, t.from, &thread, now)?;
     // The language the patient wrote in, else the one their appointment is in.
     let lang = said
         .language

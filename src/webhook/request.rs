@@ -23,6 +23,10 @@ pub enum Plan {
     Inbound {
         message_sid: String,
         from: String,
+        /// The number the patient wrote to, and the messaging service it belongs to if any:
+        /// the thread, which says which of our senders (which site) they answer.
+        to: String,
+        messaging_service: Option<String>,
         body: String,
         /// Set when Twilio's own opt-out handling matched the message (`STOP`, `START`, `HELP`).
         twilio_handled: Option<String>,
@@ -107,6 +111,8 @@ pub fn plan(route: Route, query: &str, params: &[(String, String)]) -> Result<Pl
                 .or_else(|_| required(params, "SmsMessageSid"))?
                 .to_string(),
             from: required(params, "From")?.to_string(),
+            to: form::get(params, "To").unwrap_or("").trim().to_string(),
+            messaging_service: text("MessagingServiceSid"),
             body: form::get(params, "Body").unwrap_or("").to_string(),
             twilio_handled: text("OptOutType").map(|t| t.to_ascii_uppercase()),
         }),

@@ -268,36 +268,88 @@ pub fn of_sid(conn: &Connection, sid: &str) -> Result<Vec<Stored>> {
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
-/// What a text reply from `phone` answers: the upcoming appointments of the last text sent to
-/// it (every one a combined text listed), else its soonest contacted upcoming appointment.
-pub fn answered_by_reply(conn: &Connection, phone: &str, now: &str) -> Result<Vec<Stored>> {
-    use rusqlite::OptionalExtension;
-    let last_sid: Option<String> = conn
-        .prepare_cached(
-            "SELECT sid FROM appointment_logs
-             WHERE \"to\" = ?1 AND channel = 'sms' AND sid IS NOT NULL
-             ORDER BY id DESC LIMIT 1",
-        )?
-        .query_row([phone], |r| r.get(0))
-        .optional()?;
-    if let Some(sid) = last_sid {
-        let upcoming: Vec<Stored> = of_sid(conn, &sid)?
-            .into_iter()
-            .filter(|a| a.at.as_str() > now && a.state != State::Withdrawn)
-            .collect();
-        if !upcoming.is_empty() {
-            return Ok(upcoming);
+/// What a text reply from `phone` answers. First in its thread — the senders it wrote to
+/// (`thread`: the number, and its messaging service), so that a patient of two sites answering
+/// one site's text never answers the other's — then, when that thread holds nothing, on the
+/// whole number: the upcoming appointments of the last text (with every other text that run
+/// sent the number from the same sender: six appointments on one number go out as two texts,
+/// and one reply answers all six), else the soonest contacted upcoming appointment.
+pub fn answered_by_reply(
+    conn: &Connection,
+    phone: &str,
+    thread: &[&str],
+    now: &str,
+) -> Result<Vec<Stored>> {
+    let threads: &[&[&str]] = if thread.is_empty() {
+        &[&[]]
+    } else {
+        &[thread, &[]]
+    };
+    for senders in threads {
+        let (a, b) = (senders.first().copied(), senders.get(1).copied());
+        let found = last_texts(conn, phone, a, b, now)?;
+        if !found.is_empty() {
+            return Ok(found);
+        }
+        if let Some(soonest) = soonest_contacted_for_phone(conn, phone, a, b, now)? {
+            return Ok(vec![soonest]);
         }
     }
-    Ok(soonest_contacted_for_phone(conn, phone, now)?
+    Ok(Vec::new())
+}
+
+/// The upcoming, not withdrawn appointments of the last text to `phone` (from `a` or `b`
+/// when given), and of the other texts of the run that sent it, to `phone` from its sender.
+fn last_texts(
+    conn: &Connection,
+    phone: &str,
+    a: Option<&str>,
+    b: Option<&str>,
+    now: &str,
+) -> Result<Vec<Stored>> {
+    use rusqlite::OptionalExtension;
+    let last: Option<(String, Option<i64>, Option<String>)> = conn
+        .prepare_cached(
+            "SELECT sid, run_id, \"from\" FROM appointment_logs
+             WHERE \"to\" = ?1 AND channel = 'sms' AND sid IS NOT NULL
+               AND (?2 IS NULL OR \"from\" IN (?2, ?3))
+             ORDER BY id DESC LIMIT 1",
+        )?
+        .query_row(rusqlite::params![phone, a, b.or(a)], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        })
+        .optional()?;
+    let Some((sid, run, from)) = last else {
+        return Ok(Vec::new());
+    };
+    let all = match (run, from) {
+        (Some(run), Some(from)) => {
+            let mut stmt = conn.prepare_cached(&format!(
+                "SELECT {COLUMNS} FROM appointments
+                 WHERE id IN (SELECT appointment_id FROM appointment_logs
+                              WHERE \"to\" = ?1 AND channel = 'sms' AND sid IS NOT NULL
+                                AND run_id = ?2 AND \"from\" = ?3)
+                   AND deleted_at IS NULL
+                 ORDER BY appt_date_time, id"
+            ))?;
+            let rows = stmt.query_map(rusqlite::params![phone, run, from], from_row)?;
+            rows.collect::<rusqlite::Result<Vec<_>>>()?
+        }
+        _ => of_sid(conn, &sid)?,
+    };
+    Ok(all
         .into_iter()
+        .filter(|a| a.at.as_str() > now && a.state != State::Withdrawn)
         .collect())
 }
 
-/// The soonest upcoming appointment of a number that has been contacted: where a text reply goes.
-pub fn soonest_contacted_for_phone(
+/// The soonest upcoming appointment of a number that has been contacted (from `a` or `b` when
+/// given): where a text reply goes when no text was sent.
+fn soonest_contacted_for_phone(
     conn: &Connection,
     phone: &str,
+    a: Option<&str>,
+    b: Option<&str>,
     now: &str,
 ) -> Result<Option<Stored>> {
     use rusqlite::OptionalExtension;
@@ -307,9 +359,11 @@ pub fn soonest_contacted_for_phone(
                 "SELECT {COLUMNS} FROM appointments
                  WHERE phone_number = ?1 AND attempt_count > 0 AND appt_date_time > ?2
                    AND +status != 'withdrawn' AND deleted_at IS NULL
+                   AND (?3 IS NULL OR id IN (SELECT appointment_id FROM appointment_logs
+                                             WHERE \"to\" = ?1 AND \"from\" IN (?3, ?4)))
                  ORDER BY appt_date_time, id LIMIT 1"
             ),
-            rusqlite::params![phone, now],
+            rusqlite::params![phone, now, a, b.or(a)],
             from_row,
         )
         .optional()?)

@@ -133,10 +133,27 @@ pub fn date_and_time(at: DateTime<Utc>, tz: Tz, lang: Language) -> (String, Stri
     }
 }
 
+/// Whether XML 1.0 can carry `c` at all, escaped or not: not the C0 controls other than tab,
+/// line feed and carriage return, and not U+FFFE/U+FFFF. A call whose TwiML holds one is
+/// refused by Twilio, so every attempt for that patient would fail.
+fn xml_can_carry(c: char) -> bool {
+    !matches!(c, '\u{0}'..='\u{8}' | '\u{b}' | '\u{c}' | '\u{e}'..='\u{1f}' | '\u{fffe}' | '\u{ffff}')
+}
+
+/// A value from an export or a patient, made fit to send: control characters (FileMaker's
+/// in-cell line break is a vertical tab; Excel leaves NULs and escapes) become spaces, in texts
+/// as in calls, so what the patient reads is what the call says.
+pub fn printable(s: &str) -> String {
+    s.chars()
+        .map(|c| if c.is_control() && c != '\n' { ' ' } else { c })
+        .collect()
+}
+
 pub fn xml_escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {
+            _ if !xml_can_carry(c) => out.push(' '),
             '&' => out.push_str("&amp;"),
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
@@ -301,7 +318,8 @@ pub fn render_sms(template: Option<&str>, f: &Facts<'_>) -> Result<String, Rende
     let value = values(f, false);
     let mut body = fill(template, |name| {
         value(name).map(|p| match p {
-            Piece::Text(t) | Piece::Markup(t) => t,
+            Piece::Text(t) => printable(&t),
+            Piece::Markup(t) => t,
         })
     })
     .map_err(RenderError::Unknown)?;
@@ -325,7 +343,7 @@ pub fn render_voice(template: Option<&str>, f: &Facts<'_>) -> Result<String, Ren
     let value = values(f, true);
     let twiml = fill(template, |name| {
         value(name).map(|p| match p {
-            Piece::Text(t) => xml_escape(&t),
+            Piece::Text(t) => xml_escape(&printable(&t)),
             Piece::Markup(m) => m,
         })
     })
@@ -345,6 +363,17 @@ mod tests {
     use crate::clock::parse_db_time;
 
     const GATHER: &str = "https://rem.example.ca/twilio/voice-gather?appointment=7&x=1";
+
+    #[test]
+    fn characters_xml_cannot_carry_become_spaces() {
+        assert_eq!(
+            xml_escape("a\u{b}b\u{1}c\u{1b}d\u{0}e\u{ffff}"),
+            "a b c d e "
+        );
+        assert_eq!(xml_escape("tab\tline\nend\r"), "tab\tline\nend\r");
+        assert_eq!(printable("Bring\u{b}your card\u{1}"), "Bring your card ");
+        assert_eq!(printable("two\nlines"), "two\nlines");
+    }
 
     fn item(msg: &str) -> Item<'_> {
         Item {

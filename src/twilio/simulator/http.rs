@@ -242,8 +242,13 @@ pub(super) fn describe(r: &Resource, later: bool) -> serde_json::Value {
         "error_message": null,
         "uri": format!("/2010-04-01/Accounts/AC/{collection}/{}.json", r.sid),
     });
-    if later && let Some(obj) = v.as_object_mut() {
-        obj.extend(r.extra.clone());
+    if let Some(obj) = v.as_object_mut() {
+        if r.channel == Channel::Sms {
+            obj.insert("body".into(), r.content.clone().into());
+        }
+        if later {
+            obj.extend(r.extra.clone());
+        }
     }
     v
 }

@@ -43,6 +43,8 @@ pub enum Step {
     Garbled(Garble, Box<Step>),
     /// The inner step happens at Twilio, and the answer never comes: the connection stalls.
     Stall(Box<Step>),
+    /// The request is lost on the way: Twilio never acts on it, and no answer comes.
+    Lost,
 }
 
 /// How the answer to a create request that did create something can go wrong.
@@ -77,6 +79,9 @@ pub(super) fn create(st: &mut State, channel: Channel, params: &[(String, String
     if let Step::Refuse { http, code } = step {
         return Reply::Now(error(http, code, refusal_message(code)));
     }
+    if step == Step::Lost {
+        return Reply::Never;
+    }
     // How the answer to this request travels back, once Twilio has acted on it.
     let (step, answer_fault) = match step {
         Step::Garbled(g, inner) => (*inner, Some(Some(g))),
@@ -101,6 +106,12 @@ pub(super) fn create(st: &mut State, channel: Channel, params: &[(String, String
         channel,
         to: to.clone(),
         from: from.clone(),
+        content: get(if channel == Channel::Call {
+            "Twiml"
+        } else {
+            "Body"
+        })
+        .unwrap_or_default(),
         status: String::new(),
         created: st.now(),
         answered_by: None,

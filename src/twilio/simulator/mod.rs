@@ -82,6 +82,8 @@ pub struct Resource {
     pub channel: Channel,
     pub to: String,
     pub from: String,
+    /// What was sent: a text's body, or a call's TwiML (which only a message's resource shows).
+    pub content: String,
     /// What a fetch reports: the final status of its step, or `queued` for a held one.
     pub status: String,
     pub created: DateTime<Utc>,
