@@ -41,6 +41,7 @@ pub struct Cli {
 
 #[derive(Subcommand, Debug)]
 pub enum Command {
+    Run(cmd::run::Args),
     Import(cmd::import::Args),
     Send(cmd::send::Args),
     Retry(cmd::retry::Args),

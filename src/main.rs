@@ -61,6 +61,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     }
     let cfg = Config::load(&overrides)?;
     let done = match &cli.command {
+        Command::Run(args) => reminders::cmd::run::run(&cfg, args),
         Command::Import(args) => reminders::cmd::import::run(&cfg, args),
         Command::Send(args) => reminders::cmd::send::run(&cfg, args),
         Command::Retry(args) => reminders::cmd::retry::run(&cfg, args),

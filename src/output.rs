@@ -109,6 +109,25 @@ pub fn table_fit(
     }
 }
 
+/// Prose for a mail or a pipe: broken between words into lines of at most `width` characters,
+/// each after `indent`. Only a word longer than a whole line (a long path) is cut.
+pub fn paragraph(text: &str, width: usize, indent: &str) -> String {
+    let room = width.saturating_sub(get_text_width(indent)).max(20);
+    let mut words: Vec<String> = Vec::new();
+    for word in text.split_whitespace() {
+        let mut rest: Vec<char> = word.chars().collect();
+        while rest.len() > room {
+            words.push(rest.drain(..room).collect());
+        }
+        words.push(rest.into_iter().collect());
+    }
+    wrap_words(&words.join(" "), room)
+        .lines()
+        .map(|l| format!("{indent}{l}"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 /// Prose broken between words so no line is wider than `width`.
 fn wrap_words(text: &str, width: usize) -> String {
     let mut out = String::new();
@@ -264,6 +283,8 @@ pub fn opt(v: &Option<impl ToString>) -> String {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
     #[test]
     fn tables_fit_the_width_they_are_given_and_keep_short_cells_whole() {
         let rows = vec![vec![
@@ -329,6 +350,24 @@ mod tests {
         // Too many short columns for the room: all share it.
         let w = super::column_widths(&[20, 20, 20, 40], 50);
         assert!(w.iter().sum::<usize>() <= 50, "{w:?}");
+    }
+
+    #[test]
+    fn paragraphs_fit_their_width_and_cut_only_words_longer_than_a_line() {
+        let p = paragraph(
+            "the 19:00 send did not run: check that cron runs `reminders run` every 5 minutes as the data folder's owner",
+            40,
+            "  ",
+        );
+        assert!(p.lines().all(|l| l.chars().count() <= 40), "{p}");
+        assert!(
+            p.contains("`reminders run`") || p.contains("`reminders\n"),
+            "{p}"
+        );
+        let long = "x".repeat(100);
+        let p = paragraph(&long, 40, "  ");
+        assert!(p.lines().all(|l| l.chars().count() <= 40), "{p}");
+        assert_eq!(p.replace(['\n', ' '], ""), long);
     }
 
     #[test]

@@ -67,13 +67,22 @@ fn an_export_that_did_not_arrive() {
         d.contains("check that the clinic's system exported the file"),
         "{d}"
     );
-    // On a day no export is expected, the same silence is fine.
+    // On a day no export is expected, the same silence is fine (the windows that did not
+    // run, with nothing ever sent, are another matter).
     w.write(
         "reminders.toml",
         "[schedule]\nexpect_files = [\"mon\", \"tue\"]\n",
     );
     w.env("REMINDERS_NOW", "2026-11-26T20:00:00-05:00"); // a Thursday
-    assert_eq!(w.run(&["status", "--check"]).code(), 0);
+    let items = check(&w, &[]);
+    assert!(
+        items.iter().all(|i| i["kind"] != "export_missing"),
+        "{items:?}"
+    );
+    assert!(
+        items.iter().all(|i| i["kind"] == "window_missed"),
+        "{items:?}"
+    );
 }
 
 #[test]

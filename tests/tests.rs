@@ -15,6 +15,7 @@ mod moves;
 mod ops;
 mod report;
 mod results;
+mod run;
 mod schedule;
 mod send;
 mod status;

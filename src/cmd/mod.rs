@@ -7,6 +7,7 @@ pub mod prune;
 pub mod reconcile;
 pub mod report;
 pub mod retry;
+pub mod run;
 pub mod send;
 pub mod serve_webhook;
 pub mod status;

@@ -18,7 +18,7 @@ would; it also settles attempts an interrupted run left without a SID. Nobody is
 pub struct Args {}
 
 pub fn run(cfg: &Config, _args: &Args) -> Result<()> {
-    let mut session = Session::open(cfg, "reconcile", &[])?;
+    let mut session = Session::open_reconcile(cfg)?;
     let bar = crate::progress::bar(crate::progress::CHECKS, None);
     let result = session.settle(true, &|done, total| {
         bar.set_length(total as u64);

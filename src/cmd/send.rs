@@ -60,6 +60,8 @@ pub fn run_kind(cfg: &Config, kind: RunKind, args: &RunArgs, limit: Option<usize
             force: args.force,
             limit,
             sites: check_sites(cfg, &args.sites)?,
+            window: None,
+            lock_wait: None,
         },
         args.show_messages,
     )

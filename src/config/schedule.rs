@@ -1,10 +1,13 @@
-//! `[schedule]`: the reminder touches, one message per number, and the days an export is due.
+//! `[schedule]`: the reminder touches, one message per number, the days an export is due, and
+//! the day's windows (`send`, `retry`, `catch_up_minutes`) that `reminders run` keeps.
 
 use anyhow::Result;
 
 use super::layers::Layers;
-use super::values::boolean;
+use super::values::{boolean, whole};
 use crate::domain::schedule::MAX_DAYS_BEFORE;
+use crate::domain::schedule::RunKind;
+use crate::domain::windows::{Day, Window};
 use crate::exit::usage;
 
 /// `[schedule]` (SPEC 10.1, 12.2).
@@ -15,6 +18,50 @@ pub struct Schedule {
     pub combine: bool,
     /// The days an export is expected (`status --check` flags a missing one).
     pub expect_files: Vec<chrono::Weekday>,
+    /// The send and retry windows, local times of each site's zone.
+    pub day: Day,
+    /// How long after its time a window that did not run is still run.
+    pub catch_up: chrono::Duration,
+}
+
+/// `19:00`, `9:00`, `19:45:00`.
+fn clock_time(s: &str) -> std::result::Result<chrono::NaiveTime, String> {
+    chrono::NaiveTime::parse_from_str(s.trim(), "%H:%M")
+        .or_else(|_| chrono::NaiveTime::parse_from_str(s.trim(), "%H:%M:%S"))
+        .map_err(|_| format!("{s:?} is not a time of day like \"19:00\""))
+}
+
+fn windows(l: &Layers<'_>) -> Result<Day> {
+    let bad = |key: &str, why: String| usage(format!("configuration key `schedule.{key}`: {why}"));
+    let send = match l.words("schedule.send")? {
+        None => vec!["19:00".to_string()],
+        Some(w) => w,
+    };
+    let retry = match l.words("schedule.retry")? {
+        None => vec!["19:45".to_string(), "09:00".to_string()],
+        Some(w) => w,
+    };
+    let mut all = Vec::new();
+    for (key, kind, times) in [
+        ("send", RunKind::Send, &send),
+        ("retry", RunKind::Retry, &retry),
+    ] {
+        for t in times {
+            all.push(Window {
+                kind,
+                at: clock_time(t).map_err(|why| bad(key, why))?,
+            });
+        }
+    }
+    if send.is_empty() {
+        return Err(bad("send", "needs a time, e.g. \"19:00\"".into()));
+    }
+    Day::new(all).ok_or_else(|| {
+        bad(
+            "send",
+            "two windows (send or retry) have the same time: give each its own".into(),
+        )
+    })
 }
 
 pub(super) fn schedule(l: &Layers<'_>) -> Result<Schedule> {
@@ -62,6 +109,12 @@ pub(super) fn schedule(l: &Layers<'_>) -> Result<Schedule> {
         touches,
         combine: l.get("schedule.combine", true, boolean)?,
         expect_files,
+        day: windows(l)?,
+        catch_up: chrono::Duration::minutes(l.get(
+            "schedule.catch_up_minutes",
+            60,
+            whole(0i64, 24 * 60),
+        )?),
     })
 }
 

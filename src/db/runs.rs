@@ -1,7 +1,7 @@
 //! The `runs` table: one row per `send`, `retry` or `reconcile`.
 
 use anyhow::Result;
-use rusqlite::{Connection, named_params};
+use rusqlite::{Connection, OptionalExtension, named_params};
 use serde::Serialize;
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
@@ -12,13 +12,91 @@ pub struct Tally {
     pub skipped: i64,
 }
 
+/// The window of the day a run was started for by `reminders run`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WindowTag {
+    /// `send 19:00`, `retry 09:00`.
+    pub label: String,
+    /// The site-local date (`YYYY-MM-DD`) it was that window of.
+    pub date: String,
+    /// When the window opened (UTC).
+    pub opens: String,
+}
+
 /// Records a run's start; `sites`: the sites it serves (empty: all).
 pub fn start(conn: &Connection, kind: &str, sites: &[String], now: &str) -> Result<i64> {
+    start_for(conn, kind, sites, None, now)
+}
+
+/// Records a run's start, with the window it is for.
+pub fn start_for(
+    conn: &Connection,
+    kind: &str,
+    sites: &[String],
+    window: Option<&WindowTag>,
+    now: &str,
+) -> Result<i64> {
     conn.execute(
-        "INSERT INTO runs (kind, started_at, sites) VALUES (?1, ?2, ?3)",
-        rusqlite::params![kind, now, sites.join(",")],
+        "INSERT INTO runs (kind, started_at, sites, window, window_date, window_opens)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        rusqlite::params![
+            kind,
+            now,
+            sites.join(","),
+            window.map(|w| &w.label),
+            window.map(|w| &w.date),
+            window.map(|w| &w.opens)
+        ],
     )?;
     Ok(conn.last_insert_rowid())
+}
+
+/// The outcome of a run refused before it started (missing credentials, a template error).
+pub const REFUSED: &str = "refused";
+
+/// Records a run that was refused before it contacted anyone, with the reason.
+pub fn refused(
+    conn: &Connection,
+    kind: &str,
+    sites: &[String],
+    window: Option<&WindowTag>,
+    why: &str,
+    now: &str,
+) -> Result<i64> {
+    let id = start_for(conn, kind, sites, window, now)?;
+    conn.execute(
+        "UPDATE runs SET finished_at = ?2, outcome = ?3, error = ?4 WHERE id = ?1",
+        rusqlite::params![id, now, REFUSED, why],
+    )?;
+    Ok(id)
+}
+
+/// Whether `window` of `date` has run for `site`: a run for it that ended (completed, failed,
+/// or stopped at the end of contact hours). One that was refused, interrupted or died did
+/// not, so the next tick runs it again while it may.
+pub fn window_done(conn: &Connection, site: &str, label: &str, date: &str) -> Result<bool> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT 1 FROM runs WHERE window_date = ?1 AND window = ?2 AND sites = ?3
+               AND outcome IN ('completed', 'failed', 'stopped at the end of contact hours')
+             LIMIT 1",
+        )?
+        .query_row(rusqlite::params![date, label, site], |_| Ok(()))
+        .optional()?
+        .is_some())
+}
+
+/// Whether a refusal with these words was recorded for `site` since `since`: `run` records
+/// (and mails) a refusal once a day, not at every tick.
+pub fn refused_since(conn: &Connection, site: &str, why: &str, since: &str) -> Result<bool> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT 1 FROM runs WHERE outcome = 'refused' AND sites = ?1 AND error = ?2
+               AND started_at >= ?3 LIMIT 1",
+        )?
+        .query_row(rusqlite::params![site, why, since], |_| Ok(()))
+        .optional()?
+        .is_some())
 }
 
 /// How a run ended.
@@ -75,4 +153,54 @@ pub fn close_dead(conn: &Connection, now: &str, why: &str) -> Result<usize> {
          WHERE finished_at IS NULL",
         named_params! {":now": now, ":why": why},
     )?)
+}
+
+/// Whether a run of `kind` serving `site` (or every site) started in `[from, to)` and was not
+/// refused: a window covered by hand (`import --now`, `retry`) or by `reminders run`.
+pub fn covered(conn: &Connection, site: &str, kind: &str, from: &str, to: &str) -> Result<bool> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT 1 FROM runs
+             WHERE kind = ?1 AND started_at >= ?3 AND started_at < ?4
+               AND (sites = '' OR ',' || sites || ',' LIKE '%,' || ?2 || ',%')
+               AND coalesce(outcome, '') != 'refused'
+             LIMIT 1",
+        )?
+        .query_row(rusqlite::params![kind, site, from, to], |_| Ok(()))
+        .optional()?
+        .is_some())
+}
+
+/// A window's run that started later than `late_after` after the window opened.
+#[derive(Clone, Debug)]
+pub struct LateRun {
+    pub sites: String,
+    pub window: String,
+    pub opens: String,
+    pub started_at: String,
+}
+
+/// Window runs of windows that opened since `since` and started late.
+pub fn late_since(conn: &Connection, since: &str, late_after_minutes: i64) -> Result<Vec<LateRun>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT sites, window, window_opens, started_at FROM runs
+         WHERE window_opens >= ?1 AND coalesce(outcome, '') != 'refused'
+           AND julianday(started_at) - julianday(window_opens) > ?2 / 1440.0
+         ORDER BY window_opens, id",
+    )?;
+    let rows = stmt.query_map(rusqlite::params![since, late_after_minutes], |r| {
+        Ok(LateRun {
+            sites: r.get(0)?,
+            window: r.get(1)?,
+            opens: r.get(2)?,
+            started_at: r.get(3)?,
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// When the first import started: before it there was nothing to send, so no window is
+/// expected to have run.
+pub fn first_activity(conn: &Connection) -> Result<Option<String>> {
+    Ok(conn.query_row("SELECT min(started_at) FROM imports", [], |r| r.get(0))?)
 }

@@ -340,24 +340,43 @@ pub fn last_import_at(conn: &Connection) -> Result<Option<String>> {
 }
 
 fn silent_attempts_sql() -> &'static str {
-    "SELECT count(DISTINCT l.sid), min(l.created_at) FROM appointment_logs l
-     WHERE l.created_at >= :from AND l.created_at < :to AND l.created_at < :before
-       AND l.sid IS NOT NULL
-       AND NOT EXISTS (SELECT 1 FROM webhook_events e WHERE e.sid = l.sid)"
+    "SELECT count(DISTINCT CASE WHEN NOT heard THEN sid END),
+            count(DISTINCT CASE WHEN NOT heard AND open THEN sid END),
+            count(DISTINCT CASE WHEN heard THEN sid END),
+            min(CASE WHEN NOT heard THEN created_at END)
+     FROM (SELECT l.sid, l.created_at,
+                  EXISTS (SELECT 1 FROM webhook_events e WHERE e.sid = l.sid) AS heard,
+                  l.status IN ('queued', 'accepted', 'scheduled', 'sending', 'initiated',
+                               'ringing', 'in-progress') AS open
+           FROM appointment_logs l
+           WHERE l.created_at >= :from AND l.created_at < :to AND l.created_at < :before
+             AND l.sid IS NOT NULL)"
 }
 
-/// Calls and texts made in `[from, to)`, before `before`, that no callback was ever received
-/// for: their outcomes reach us only through `reconcile`.
-pub fn silent_attempts(
-    conn: &Connection,
-    from: &str,
-    to: &str,
-    before: &str,
-) -> Result<(i64, Option<String>)> {
+/// Calls and texts made in `[from, to)`, before `before`, and their callbacks.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Silence {
+    /// No callback was ever received for them.
+    pub silent: i64,
+    /// ... and their outcome is still unknown (`reconcile` has not found it either).
+    pub silent_open: i64,
+    /// A callback arrived for them: the listener is reached.
+    pub heard: i64,
+    pub oldest_silent: Option<String>,
+}
+
+pub fn silent_attempts(conn: &Connection, from: &str, to: &str, before: &str) -> Result<Silence> {
     Ok(conn.query_row(
         silent_attempts_sql(),
         named_params! {":from": from, ":to": to, ":before": before},
-        |r| Ok((r.get(0)?, r.get(1)?)),
+        |r| {
+            Ok(Silence {
+                silent: r.get(0)?,
+                silent_open: r.get(1)?,
+                heard: r.get(2)?,
+                oldest_silent: r.get(3)?,
+            })
+        },
     )?)
 }
 
@@ -372,11 +391,14 @@ pub struct BadNumberRow {
     pub phone_number: String,
     pub error_code: i64,
     pub at: String,
+    /// The appointment was reached after all (by a later attempt).
+    pub reached_later: bool,
 }
 
 fn bad_numbers_sql() -> String {
     format!(
-        "SELECT a.appointment_id, a.patient_id, l.\"to\", l.error_code, l.created_at
+        "SELECT a.appointment_id, a.patient_id, l.\"to\", l.error_code, l.created_at,
+             a.reached_at IS NOT NULL
          FROM appointment_logs l JOIN appointments a ON a.id = l.appointment_id
          WHERE l.created_at >= :from AND l.created_at < :to AND l.error_code IN ({})
          ORDER BY l.created_at, l.id",
@@ -394,6 +416,7 @@ pub fn bad_numbers(conn: &Connection, from: &str, to: &str) -> Result<Vec<BadNum
             phone_number: r.get(2)?,
             error_code: r.get(3)?,
             at: r.get(4)?,
+            reached_later: r.get(5)?,
         })
     })?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)

@@ -39,6 +39,10 @@ pub struct Options {
     pub limit: Option<usize>,
     /// Only these sites (`--site`); empty: every site.
     pub sites: Vec<String>,
+    /// The window of the day this run is for (`reminders run`); none for a run by hand.
+    pub window: Option<runs::WindowTag>,
+    /// How long to wait for another run's lock; `None`: the configured `lock_wait_seconds`.
+    pub lock_wait: Option<std::time::Duration>,
 }
 
 /// What happened to the contacts of one channel in a run, counted in appointments.
@@ -125,8 +129,10 @@ impl Summary {
         })
     }
 
-    fn outcome(&self) -> &'static str {
-        if self.interrupted {
+    fn outcome(&self, refused: bool) -> &'static str {
+        if refused {
+            runs::REFUSED
+        } else if self.interrupted {
             "interrupted"
         } else if self.error.is_some() {
             "failed"
@@ -159,8 +165,8 @@ pub trait Watch: Sync {
 }
 
 pub fn run(cfg: &Config, opts: Options, watch: &dyn Watch) -> Result<Summary> {
-    let texts = Texts::load(cfg)?;
-    let mut session = session::Session::open(cfg, kind_name(opts.kind), &opts.sites)?;
+    let texts = Texts::load(cfg).inspect_err(|e| session::record_refusal(cfg, &opts, e))?;
+    let mut session = session::Session::open(cfg, &opts)?;
     let rules = cfg.news_rules();
     let mut summary = Summary {
         run_id: Some(session.run_id),
@@ -240,6 +246,11 @@ pub fn run(cfg: &Config, opts: Options, watch: &dyn Watch) -> Result<Summary> {
         Ok(())
     })();
     drop(signals);
+    // A configuration error found before the first contact (a template naming a placeholder
+    // no export has): the run was refused, as with missing credentials.
+    let refused = result
+        .as_ref()
+        .is_err_and(|e| crate::exit::code_for(e) == 2 && summary.contacted == 0);
 
     let error = match (&result, &summary.stopped) {
         (Err(e), _) => Some(format!("{e:#}")),
@@ -257,7 +268,7 @@ pub fn run(cfg: &Config, opts: Options, watch: &dyn Watch) -> Result<Summary> {
     let finished = session.finish(&runs::Ending {
         tally: &summary.tally,
         error: summary.error.as_deref(),
-        outcome: summary.outcome(),
+        outcome: summary.outcome(refused),
         left_for_next: summary.left_for_next as i64,
         unresolved: summary.unresolved,
         note: summary.capacity.as_deref(),

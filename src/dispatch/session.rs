@@ -12,6 +12,7 @@ use crate::config::{Config, Credentials};
 use crate::db::{self, runs};
 use crate::dispatch::lock::RunLock;
 use crate::dispatch::recover::{self, Settled};
+use crate::dispatch::{Options, kind_name};
 use crate::news::Rules;
 use crate::twilio::client::Client;
 
@@ -26,20 +27,47 @@ pub struct Session {
 }
 
 impl Session {
-    /// Waits for the run lock (exit 3 if another run keeps it), then records the run.
-    pub fn open(cfg: &Config, kind: &str, sites: &[String]) -> Result<Session> {
-        let creds = cfg.credentials()?;
+    /// Waits for the run lock (exit 3 if another run keeps it), then records the run. Missing
+    /// credentials refuse the run, and the refusal is recorded with its reason.
+    pub fn open(cfg: &Config, opts: &Options) -> Result<Session> {
+        let creds = cfg
+            .credentials()
+            .inspect_err(|e| record_refusal(cfg, opts, e))?;
+        Self::start(
+            cfg,
+            creds,
+            kind_name(opts.kind),
+            &opts.sites,
+            opts.window.as_ref(),
+            opts.lock_wait,
+        )
+    }
+
+    /// `reconcile`'s session: every site, no window.
+    pub fn open_reconcile(cfg: &Config) -> Result<Session> {
+        Self::start(cfg, cfg.credentials()?, "reconcile", &[], None, None)
+    }
+
+    fn start(
+        cfg: &Config,
+        creds: Credentials,
+        kind: &str,
+        sites: &[String],
+        window: Option<&runs::WindowTag>,
+        lock_wait: Option<Duration>,
+    ) -> Result<Session> {
         let pid = std::process::id();
         let started = db_time(cfg.now());
+        let wait = lock_wait.unwrap_or(Duration::from_secs(cfg.sending.lock_wait_seconds));
         let mut lock = RunLock::acquire(
             &cfg.lock_path(),
-            Duration::from_secs(cfg.sending.lock_wait_seconds),
+            wait,
             &format!("{kind} run (pid {pid}, started {started})"),
         )?;
         let conn = db::open(&cfg.db)?;
         // Holding the lock, any run still "not finished" is one that died.
         runs::close_dead(&conn, &db_time(cfg.now()), runs::DIED_CHECKED)?;
-        let run_id = runs::start(&conn, kind, sites, &db_time(cfg.now()))?;
+        let run_id = runs::start_for(&conn, kind, sites, window, &db_time(cfg.now()))?;
         lock.describe(&format!(
             "{kind} run #{run_id} (pid {pid}, started {started})"
         ))?;
@@ -75,5 +103,27 @@ impl Session {
 
     pub fn finish(&self, ending: &runs::Ending<'_>) -> Result<()> {
         runs::end(&self.conn, self.run_id, ending, &db_time(self.now()))
+    }
+}
+
+/// Records that a run was refused before it started, with the reason: `status runs` and
+/// `status --check` show it the next morning. Only into a database that exists (a refused run
+/// creates nothing); a failure to record is logged, the refusal itself is what is reported.
+pub fn record_refusal(cfg: &Config, opts: &Options, why: &anyhow::Error) {
+    if opts.dry_run || !cfg.db.exists() {
+        return;
+    }
+    let recorded = db::open(&cfg.db).and_then(|conn| {
+        runs::refused(
+            &conn,
+            kind_name(opts.kind),
+            &opts.sites,
+            opts.window.as_ref(),
+            &format!("{why:#}"),
+            &db_time(cfg.now()),
+        )
+    });
+    if let Err(e) = recorded {
+        log::warn!("could not record the refused run: {e:#}");
     }
 }

@@ -14,7 +14,7 @@ pub struct Item {
     /// `failed`, `cancel_requested`, `opted_out`, `expired_untried`, `import_failed`,
     /// `import_rejected_rows`, `export_missing`, `run_error`, `run_interrupted`,
     /// `run_unresolved`, `run_stopped`, `run_capacity`, `callbacks_missing`, `free_text_reply`,
-    /// `number_invalid`.
+    /// `number_invalid`, `text_preference`, `window_missed`, `window_late`, `run_refused`.
     pub kind: &'static str,
     /// What it is about: an appointment, `import #N`, `<kind> run #N`, a number.
     pub subject: String,
@@ -71,6 +71,45 @@ pub struct BadNumber<'a> {
     pub phone_masked: String,
     pub code: i64,
     pub at: &'a str,
+    /// A later attempt (a call, after a text Twilio could not deliver) reached the patient:
+    /// the number is right; only the text preference is not.
+    pub reached_later: bool,
+}
+
+/// A window of the day (`reminders run`) that did not run, or ran late.
+pub struct WindowNote {
+    /// `the 19:00 send` (`… at bloor` with several sites).
+    pub name: String,
+    /// When it opened (UTC RFC 3339).
+    pub opens: String,
+    /// When it ran, local `HH:MM`, and how many minutes late; `None`: it did not run.
+    pub late: Option<(String, i64)>,
+}
+
+/// Attempts over 30 minutes old with a SID, and whether any callback reached us for them.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Silence<'a> {
+    /// With no callback at all.
+    pub silent: i64,
+    /// ... whose outcome is still unknown (not fetched by `reconcile` or `retry` either).
+    pub silent_open: i64,
+    /// With a callback.
+    pub heard: i64,
+    pub oldest: Option<&'a str>,
+}
+
+impl Silence<'_> {
+    /// How many to report. When callbacks arrive for other attempts, a lost one is Twilio's
+    /// hiccup, and it stops mattering once `reconcile` (or `retry`) fetched its outcome. When
+    /// none arrives at all, the listener or the proxy in front of it is not reached: every
+    /// silent attempt says so, fetched or not.
+    pub fn to_report(&self) -> i64 {
+        if self.heard == 0 {
+            self.silent
+        } else {
+            self.silent_open
+        }
+    }
 }
 
 /// Everything that decides, for one day.
@@ -82,10 +121,14 @@ pub struct Facts<'a> {
     /// When the latest import (of any file) started, and whether an export is expected today.
     pub last_import: Option<DateTime<Utc>>,
     pub export_expected_today: bool,
-    /// Attempts over 30 minutes old with a SID and no callback at all, and the oldest.
-    pub silent_attempts: (i64, Option<&'a str>),
+    /// Attempts over 30 minutes old with a SID and no callback at all.
+    pub silence: Silence<'a>,
     pub free_text: &'a [FreeText<'a>],
     pub bad_numbers: &'a [BadNumber<'a>],
+    pub windows: &'a [WindowNote],
+    /// The start of today in the clinic's zone: an import's rejected rows are news on the day
+    /// of that import, not every evening and morning after.
+    pub day_start: &'a str,
 }
 
 /// An export is expected at least this often (the evening's file, with a few hours' slack).
@@ -94,6 +137,30 @@ pub const EXPORT_EVERY_HOURS: i64 = 26;
 pub fn items(f: &Facts<'_>) -> Vec<Item> {
     let mut out = Vec::new();
     export_missing(f, &mut out);
+    for w in f.windows {
+        let (kind, detail) = match &w.late {
+            None => (
+                "window_missed",
+                format!(
+                    "{} did not run: check that cron runs `reminders run` every 5 minutes as the data folder's owner, then `reminders check`",
+                    w.name
+                ),
+            ),
+            Some((at, minutes)) => (
+                "window_late",
+                format!(
+                    "{} ran at {at}, {minutes} minutes late: check that cron runs `reminders run` every 5 minutes and that the server was up",
+                    w.name
+                ),
+            ),
+        };
+        out.push(Item {
+            kind,
+            subject: w.name.clone(),
+            at: w.opens.clone(),
+            detail,
+        });
+    }
     for a in f.appointments {
         let (kind, detail) = match a.state {
             State::Failed => (
@@ -140,7 +207,7 @@ pub fn items(f: &Facts<'_>) -> Vec<Item> {
                     i.error.unwrap_or("no reason recorded")
                 ),
             });
-        } else if i.rejected_rows > 0 {
+        } else if i.rejected_rows > 0 && i.started_at >= f.day_start {
             out.push(Item {
                 kind: "import_rejected_rows",
                 subject: format!("import #{}", i.id),
@@ -155,11 +222,12 @@ pub fn items(f: &Facts<'_>) -> Vec<Item> {
     for r in f.runs {
         run_items(r, &mut out);
     }
-    if f.silent_attempts.0 > 0 {
+    let silent = f.silence.to_report();
+    if silent > 0 {
         out.push(Item {
             kind: "callbacks_missing",
-            subject: format!("{} attempt(s)", f.silent_attempts.0),
-            at: f.silent_attempts.1.unwrap_or_default().to_string(),
+            subject: format!("{silent} attempt(s)"),
+            at: f.silence.oldest.unwrap_or_default().to_string(),
             detail: "Twilio's status callbacks have not arrived for over 30 minutes (outcomes only `reconcile` can fetch): check REMINDERS_PUBLIC_URL and the proxy, and that `serve-webhook` is running".to_string(),
         });
     }
@@ -178,6 +246,22 @@ pub fn items(f: &Facts<'_>) -> Vec<Item> {
         });
     }
     for b in f.bad_numbers {
+        if b.reached_later {
+            out.push(Item {
+                kind: "text_preference",
+                subject: format!(
+                    "appointment {} (patient {})",
+                    b.appointment_id, b.patient_id
+                ),
+                at: b.at.to_string(),
+                detail: format!(
+                    "Twilio could not text {} ({}), and a call then reached the patient: set the patient's text preference to no in the clinic's system",
+                    b.phone_masked,
+                    twilio_errors::describe(b.code)
+                ),
+            });
+            continue;
+        }
         out.push(Item {
             kind: "number_invalid",
             subject: format!(
@@ -229,6 +313,14 @@ fn run_items(r: &Run<'_>, out: &mut Vec<Item>) {
         })
     };
     match r.outcome {
+        Some("refused") => push(
+            "run_refused",
+            format!(
+                "the {} was refused before it contacted anyone: {} — fix the configuration, then `reminders check`",
+                r.kind,
+                r.error.unwrap_or("no reason recorded")
+            ),
+        ),
         Some("interrupted") | Some("died") => push(
             "run_interrupted",
             format!(
@@ -318,9 +410,11 @@ mod tests {
             runs,
             last_import: parse_db_time("2026-11-25T00:00:00Z"),
             export_expected_today: true,
-            silent_attempts: (0, None),
+            silence: Silence::default(),
             free_text: &[],
             bad_numbers: &[],
+            windows: &[],
+            day_start: "2026-11-24T05:00:00Z",
         }
     }
 
@@ -410,6 +504,85 @@ mod tests {
     }
 
     #[test]
+    fn a_number_that_could_not_text_but_was_reached_by_call_is_advice_about_the_preference() {
+        let bad = [BadNumber {
+            appointment_id: "A3",
+            patient_id: "P3",
+            phone_masked: "+1416***0103".into(),
+            code: 21614,
+            at: "2026-11-25T00:10:00Z",
+            reached_later: true,
+        }];
+        let mut f = facts(&[], &[], &[]);
+        f.bad_numbers = &bad;
+        let got = items(&f);
+        assert_eq!(got.len(), 1);
+        assert_eq!(got[0].kind, "text_preference");
+        assert!(
+            got[0].detail.contains("text preference to no"),
+            "{}",
+            got[0].detail
+        );
+        assert!(!got[0].detail.contains("fix the number"));
+    }
+
+    #[test]
+    fn a_lost_callback_that_was_fetched_clears_unless_no_callback_arrives_at_all() {
+        let mut f = facts(&[], &[], &[]);
+        let lost = |silent, silent_open, heard| Silence {
+            silent,
+            silent_open,
+            heard,
+            oldest: Some("2026-11-25T00:00:00Z"),
+        };
+        let count = |f: &Facts<'_>| {
+            items(f)
+                .iter()
+                .filter(|i| i.kind == "callbacks_missing")
+                .count()
+        };
+        f.silence = lost(1, 0, 20);
+        assert_eq!(count(&f), 0, "fetched, and other callbacks arrive: cleared");
+        f.silence = lost(1, 1, 20);
+        assert_eq!(count(&f), 1, "still unknown");
+        f.silence = lost(3, 0, 0);
+        assert_eq!(
+            count(&f),
+            1,
+            "no callback at all: the listener is not reached"
+        );
+    }
+
+    #[test]
+    fn rejected_rows_are_news_on_the_day_of_their_import_only() {
+        let imports = [
+            Import {
+                id: 1,
+                file_name: "yesterday.csv",
+                failed: false,
+                rejected_rows: 2,
+                started_at: "2026-11-23T23:30:00Z",
+                error: None,
+            },
+            Import {
+                id: 2,
+                file_name: "today.csv",
+                failed: false,
+                rejected_rows: 1,
+                started_at: "2026-11-24T23:30:00Z",
+                error: None,
+            },
+        ];
+        let f = facts(&[], &imports, &[]);
+        let subjects: Vec<String> = items(&f)
+            .into_iter()
+            .filter(|i| i.kind == "import_rejected_rows")
+            .map(|i| i.subject)
+            .collect();
+        assert_eq!(subjects, ["import #2"]);
+    }
+
+    #[test]
     fn a_missing_export_callbacks_free_text_and_bad_numbers() {
         let free = [FreeText {
             phone_masked: "+1416***0101".into(),
@@ -423,10 +596,16 @@ mod tests {
             phone_masked: "+1416***0102".into(),
             code: 21211,
             at: "2026-11-25T00:10:00Z",
+            reached_later: false,
         }];
         let mut f = facts(&[], &[], &[]);
         f.last_import = parse_db_time("2026-11-23T19:00:00Z");
-        f.silent_attempts = (4, Some("2026-11-25T00:00:00Z"));
+        f.silence = Silence {
+            silent: 4,
+            silent_open: 4,
+            heard: 0,
+            oldest: Some("2026-11-25T00:00:00Z"),
+        };
         f.free_text = &free;
         f.bad_numbers = &bad;
         let got = items(&f);

@@ -21,3 +21,4 @@ pub mod state;
 pub mod templates;
 pub mod twilio_errors;
 pub mod values;
+pub mod windows;

@@ -142,7 +142,22 @@ fn attention_items(cfg: &Config, conn: &Connection, day: NaiveDate, tz: Tz) -> R
     let (wfrom, wto) = dates::activity_window(day, tz);
     let (wfrom, wto) = (db_time(wfrom), db_time(wto));
     let imports = views::imports_started(conn, &wfrom, &wto)?;
-    let runs = views::runs(conn, Some(&wfrom), Some(&wto), None)?;
+    let mut runs = views::runs(conn, Some(&wfrom), Some(&wto), None)?;
+    // A refusal clears once a later run of the same kind for the same sites got past it.
+    let superseded: Vec<i64> = runs
+        .iter()
+        .filter(|r| r.outcome.as_deref() == Some(crate::db::runs::REFUSED))
+        .filter(|r| {
+            runs.iter().any(|later| {
+                later.id > r.id
+                    && later.kind == r.kind
+                    && later.sites == r.sites
+                    && later.outcome.as_deref() != Some(crate::db::runs::REFUSED)
+            })
+        })
+        .map(|r| r.id)
+        .collect();
+    runs.retain(|r| !superseded.contains(&r.id));
     let now = cfg.now();
     let before = db_time(now - chrono::Duration::minutes(30));
     let silent = views::silent_attempts(conn, &wfrom, &wto, &before)?;
@@ -190,7 +205,12 @@ fn attention_items(cfg: &Config, conn: &Connection, day: NaiveDate, tz: Tz) -> R
             .as_deref()
             .and_then(parse_db_time),
         export_expected_today: cfg.schedule.expect_files.contains(&today.weekday()),
-        silent_attempts: (silent.0, silent.1.as_deref()),
+        silence: attention::Silence {
+            silent: silent.silent,
+            silent_open: silent.silent_open,
+            heard: silent.heard,
+            oldest: silent.oldest_silent.as_deref(),
+        },
         free_text: &free
             .iter()
             .map(|r| attention::FreeText {
@@ -208,10 +228,72 @@ fn attention_items(cfg: &Config, conn: &Connection, day: NaiveDate, tz: Tz) -> R
                 phone_masked: crate::mask::phone(&b.phone_number),
                 code: b.error_code,
                 at: &b.at,
+                reached_later: b.reached_later,
             })
             .collect::<Vec<_>>(),
+        windows: &window_notes(cfg, conn, now)?,
+        day_start: &db_time(dates::day_bounds(today, tz).0),
     };
     Ok(attention::items(&facts))
+}
+
+/// The windows of the last day that did not run, or ran late, at every site.
+fn window_notes(
+    cfg: &Config,
+    conn: &Connection,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<Vec<attention::WindowNote>> {
+    use crate::db::runs;
+    use crate::domain::windows::{self, LATE_AFTER_MINUTES};
+    let Some(since) = runs::first_activity(conn)?
+        .as_deref()
+        .and_then(parse_db_time)
+    else {
+        return Ok(Vec::new());
+    };
+    let grace = chrono::Duration::minutes(LATE_AFTER_MINUTES);
+    let mut notes = Vec::new();
+    for key in cfg.site_keys() {
+        let tz = cfg.site(key).tz;
+        let mut failure = None;
+        let missed = windows::missed(&cfg.schedule.day, tz, now, grace, since, |o| {
+            let kind = crate::dispatch::kind_name(o.window.kind);
+            let to = o.opens + cfg.schedule.catch_up.max(chrono::Duration::hours(1));
+            runs::covered(conn, key, kind, &db_time(o.opens), &db_time(to)).unwrap_or_else(|e| {
+                failure.get_or_insert(e);
+                true
+            })
+        });
+        if let Some(e) = failure {
+            return Err(e);
+        }
+        for o in missed {
+            notes.push(attention::WindowNote {
+                name: windows::name(key, &o.label()),
+                opens: db_time(o.opens),
+                late: None,
+            });
+        }
+    }
+    let day_ago = db_time(now - chrono::Duration::hours(24));
+    for late in runs::late_since(conn, &day_ago, LATE_AFTER_MINUTES)? {
+        let (Some(opens), Some(started)) =
+            (parse_db_time(&late.opens), parse_db_time(&late.started_at))
+        else {
+            continue;
+        };
+        let tz = cfg.site(&late.sites).tz;
+        notes.push(attention::WindowNote {
+            name: windows::name(&late.sites, &late.window),
+            opens: late.opens.clone(),
+            late: Some((
+                started.with_timezone(&tz).format("%H:%M").to_string(),
+                (started - opens).num_minutes(),
+            )),
+        });
+    }
+    notes.sort_by(|a, b| a.opens.cmp(&b.opens));
+    Ok(notes)
 }
 
 /// `--check`: silent and 0 when nothing needs attention; otherwise the list and exit 1.
@@ -226,9 +308,30 @@ fn check(
         return Ok(());
     }
     let title = format!("Needs attention ({day})");
-    output::write(out, format, &attention_view(items, tz, &title))?;
+    if format == Format::Table && output::terminal_width().is_none() {
+        // For cron's mail: plain lines of at most 80 characters, one item per paragraph.
+        write!(out, "{}", plain_items(items, tz, &title))?;
+    } else {
+        output::write(out, format, &attention_view(items, tz, &title))?;
+    }
     out.flush()?;
     Err(anyhow!("{} item(s) need attention for {day}", items.len()))
+}
+
+/// The attention list as a mail reads it: a title, then per item its kind, subject and time on
+/// one line and what to do, indented, below — every line at most 80 characters.
+fn plain_items(items: &[Item], tz: Tz, title: &str) -> String {
+    let mut out = output::paragraph(&format!("{title}: {} item(s)", items.len()), 80, "");
+    out.push('\n');
+    for i in items {
+        out.push('\n');
+        let head = format!("{} — {} — {}", i.kind, i.subject, local_display(&i.at, tz));
+        out.push_str(&output::paragraph(&head, 80, ""));
+        out.push('\n');
+        out.push_str(&output::paragraph(&i.detail, 80, "    "));
+        out.push('\n');
+    }
+    out
 }
 
 /// States down, channels across, totals on both.
