@@ -10,11 +10,13 @@
 //! - `database`: the listener's file replaced or deleted (5) and its durable commits (11), runs
 //!   that died (9), a locked, read-only, missing or full database (11);
 //! - `fuzz`: mutated CSV bytes through the import, random form bodies and signatures at the
-//!   listener.
+//!   listener;
+//! - `round3_edges`: the third audit's edges — outputs written only over regular files.
 
 mod database;
 mod exports;
 mod fuzz;
+mod round3_edges;
 mod twilio;
 
 use std::process::{Child, Command};

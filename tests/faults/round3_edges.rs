@@ -1,0 +1,135 @@
+//! Edges found by the third audit: where outputs may be written, what Twilio's error texts and
+//! patients' replies carry into the store and the views, the clock `prune` goes by, the public
+//! URL, and the modes of what the tool creates under a careless umask.
+
+use std::os::unix::fs::{FileTypeExt, PermissionsExt};
+use std::path::Path;
+use std::time::Duration;
+
+use super::{HEADER, bounded, call_row};
+use crate::common::{Run, Workdir};
+
+/// A workdir with the 25th's appointments imported.
+fn imported_day() -> Workdir {
+    let w = Workdir::new();
+    w.write(
+        "csv/day.csv",
+        format!(
+            "{HEADER}{}{}",
+            call_row("A1", "0101", "09:00"),
+            call_row("A2", "0102", "10:00")
+        ),
+    );
+    w.run(&["import"]).ok();
+    w
+}
+
+fn mkfifo(path: &Path) {
+    let made = std::process::Command::new("mkfifo")
+        .arg(path)
+        .status()
+        .expect("running mkfifo");
+    assert!(made.success(), "mkfifo {}", path.display());
+}
+
+/// Runs `args` bounded: before the fix a reader of the FIFO could wait forever.
+fn run(w: &Workdir, args: &[&str]) -> Run {
+    bounded(w.command(args), Duration::from_secs(30))
+}
+
+#[track_caller]
+fn refused(out: &Run, path: &str, what: &str) {
+    assert_eq!(out.code(), 1, "{}\n{}", out.stdout(), out.stderr());
+    let err = out.stderr();
+    assert!(err.contains(&format!("{path} is {what}")), "{err}");
+    assert!(err.contains("regular file"), "{err}");
+}
+
+/// `export --out` and `report --out` (and the outbox's own files) are written only where a
+/// regular file is or none is: a named pipe, a symbolic link or a folder at the path is
+/// refused with an error naming it, and left exactly as it was. `-` is standard output.
+#[test]
+fn outputs_replace_only_regular_files() {
+    let w = imported_day();
+    let fifo = w.join("pipe.csv");
+    mkfifo(&fifo);
+    let precious = w.write("precious.txt", "keep me");
+    std::os::unix::fs::symlink(&precious, w.join("link.csv")).unwrap();
+    std::fs::create_dir(w.join("folder.html")).unwrap();
+
+    for (args, path, what) in [
+        (
+            vec!["export", "--date", "2026-11-25", "--out", "pipe.csv"],
+            "pipe.csv",
+            "a named pipe (FIFO)",
+        ),
+        (
+            vec!["export", "--date", "2026-11-25", "--out", "link.csv"],
+            "link.csv",
+            "a symbolic link",
+        ),
+        (
+            vec!["report", "--out", "pipe.csv"],
+            "pipe.csv",
+            "a named pipe (FIFO)",
+        ),
+        (
+            vec!["report", "--json", "--out", "link.csv"],
+            "link.csv",
+            "a symbolic link",
+        ),
+        (
+            vec!["report", "--out", "folder.html"],
+            "folder.html",
+            "a folder",
+        ),
+    ] {
+        refused(&run(&w, &args), path, what);
+    }
+    assert!(
+        std::fs::symlink_metadata(&fifo)
+            .unwrap()
+            .file_type()
+            .is_fifo(),
+        "the pipe is still a pipe"
+    );
+    let link = std::fs::symlink_metadata(w.join("link.csv")).unwrap();
+    assert!(link.file_type().is_symlink(), "the link is still a link");
+    assert_eq!(std::fs::read_to_string(&precious).unwrap(), "keep me");
+    assert!(w.join("folder.html").is_dir());
+
+    // The outbox's own file, a link someone put there: refused the same way.
+    std::fs::create_dir(w.join("outbox")).unwrap();
+    std::os::unix::fs::symlink(&precious, w.join("outbox/results-2026-11-25.csv")).unwrap();
+    let out = run(&w, &["export", "--date", "2026-11-25"]);
+    refused(&out, "outbox/results-2026-11-25.csv", "a symbolic link");
+    assert_eq!(std::fs::read_to_string(&precious).unwrap(), "keep me");
+    // Nothing half written left behind anywhere.
+    for dir in [w.path(), &w.join("outbox")] {
+        let aside: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n.ends_with(".tmp"))
+            .collect();
+        assert!(aside.is_empty(), "{aside:?}");
+    }
+
+    // A regular file is replaced (owner-only), and `-` is standard output, for both commands.
+    let old = w.write("day.csv", "old");
+    std::fs::set_permissions(&old, std::fs::Permissions::from_mode(0o644)).unwrap();
+    run(&w, &["export", "--date", "2026-11-25", "--out", "day.csv"]).ok();
+    let text = std::fs::read_to_string(&old).unwrap();
+    assert!(
+        text.starts_with("appointment_id,") && text.contains("A2"),
+        "{text}"
+    );
+    assert_eq!(
+        std::fs::metadata(&old).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+    let csv = run(&w, &["export", "--date", "2026-11-25", "--out", "-"]).ok();
+    assert_eq!(csv, text);
+    let page = run(&w, &["report", "--out", "-"]).ok();
+    assert!(page.starts_with("<!DOCTYPE html>"), "{page}");
+    assert!(!w.join("-").exists(), "`-` is standard output, not a file");
+}
