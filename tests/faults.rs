@@ -11,7 +11,8 @@
 //!   that died (9), a locked, read-only, missing or full database (11);
 //! - `fuzz`: mutated CSV bytes through the import, random form bodies and signatures at the
 //!   listener;
-//! - `round3_edges`: the third audit's edges — outputs written only over regular files.
+//! - `round3_edges`: the third audit's edges — outputs written only over regular files,
+//!   numbers in Twilio's error texts.
 
 mod database;
 mod exports;

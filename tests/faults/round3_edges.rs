@@ -7,7 +7,9 @@ use std::path::Path;
 use std::time::Duration;
 
 use super::{HEADER, bounded, call_row};
-use crate::common::{Run, Workdir};
+use crate::common::listener::{self, Listener};
+use crate::common::twilio::{self, refuse, sid};
+use crate::common::{EVENING, Run, Workdir};
 
 /// A workdir with the 25th's appointments imported.
 fn imported_day() -> Workdir {
@@ -132,4 +134,115 @@ fn outputs_replace_only_regular_files() {
     let page = run(&w, &["report", "--out", "-"]).ok();
     assert!(page.starts_with("<!DOCTYPE html>"), "{page}");
     assert!(!w.join("-").exists(), "`-` is standard output, not a file");
+}
+
+/// Twilio's error texts quote the patient's number in full ("The 'To' number +14165550101 is
+/// not a valid phone number."): whether it comes as a refusal, in a status callback or from a
+/// fetch, the number is masked in the send log, in what is stored and in `status logs` (table,
+/// `--json`, `--csv`) — also for a text stored in full before.
+#[test]
+fn twilios_error_texts_never_show_a_full_number() {
+    let sim = twilio::start(EVENING);
+    let mut w = Workdir::new();
+    twilio::connect(&mut w, &sim, listener::PUBLIC);
+    w.write(
+        "reminders.toml",
+        "[sending]\ncalls_per_second = 100\nsms_per_second = 100\n",
+    );
+    w.write(
+        "csv/day.csv",
+        format!(
+            "{HEADER}{}A2,PA2,416-555-0102,n,y,2026-11-25 10:00\n\
+             A3,PA3,416-555-0103,n,y,2026-11-25 11:00\n",
+            call_row("A1", "0101", "09:00")
+        ),
+    );
+    w.run(&["import"]).ok();
+    let full = ["4165550101", "4165550102", "4165550103"];
+    let no_full_number = |what: &str, text: &str| {
+        for n in full {
+            assert!(!text.contains(n), "{what} shows {n}:\n{text}");
+        }
+    };
+
+    // Refused when created: the send log says why, masked.
+    refuse(&sim, "+14165550101", 400, 21211);
+    let send = w.run(&["send"]);
+    let log = send.stderr();
+    assert!(
+        log.contains("The 'To' number +1416***0101 is not a valid phone number."),
+        "{log}"
+    );
+    no_full_number("the send log", &log);
+    no_full_number("send's output", &send.stdout());
+
+    // A text's failure reported by a callback, and another's found by `reconcile`.
+    let l = Listener::start(&w);
+    let sms = sid(&sim, "+14165550102");
+    let (code, _) = l.post(
+        "/twilio/sms-status",
+        &[
+            ("MessageSid", sms.as_str()),
+            ("MessageStatus", "undelivered"),
+            ("ErrorCode", "30003"),
+            (
+                "ErrorMessage",
+                "Unreachable destination handset +14165550102",
+            ),
+        ],
+    );
+    assert_eq!(code, 200);
+    l.stop();
+    sim.set_status(
+        &sid(&sim, "+14165550103"),
+        "undelivered",
+        serde_json::json!({
+            "error_code": 30005,
+            "error_message": "Unknown destination handset (416) 555-0103"
+        }),
+    );
+    let rec = w.run(&["reconcile"]);
+    no_full_number("reconcile", &format!("{}{}", rec.stdout(), rec.stderr()));
+
+    let stored: Vec<String> = {
+        let db = w.db();
+        let mut stmt = db
+            .prepare("SELECT error_message FROM appointment_logs ORDER BY id")
+            .unwrap();
+        stmt.query_map([], |r| r.get(0))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
+    };
+    assert_eq!(
+        stored,
+        [
+            "The 'To' number +1416***0101 is not a valid phone number.",
+            "Unreachable destination handset +1416***0102",
+            "Unknown destination handset ***0103",
+        ]
+    );
+
+    // A row stored in full before the edge masked it is masked when read.
+    w.db()
+        .execute(
+            "UPDATE appointment_logs SET error_message =
+                 'The ''To'' number +14165550101 is not a valid phone number.'
+             WHERE error_code = 21211",
+            [],
+        )
+        .unwrap();
+    for args in [
+        &["status", "logs"][..],
+        &["status", "logs", "--json"],
+        &["status", "logs", "--csv"],
+    ] {
+        let out = w.run(args).ok();
+        assert!(
+            out.contains("+1416***0101 is not a valid"),
+            "{args:?}\n{out}"
+        );
+        assert!(out.contains("handset +1416***0102"), "{args:?}\n{out}");
+        no_full_number(&format!("{args:?}"), &out);
+    }
 }
