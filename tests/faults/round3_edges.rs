@@ -246,3 +246,61 @@ fn twilios_error_texts_never_show_a_full_number() {
         no_full_number(&format!("{args:?}"), &out);
     }
 }
+
+/// `prune` counts its cut-off back from `REMINDERS_NOW` only when that is not ahead of the
+/// real clock: with it set to 2099, an appointment ten days ahead on the real clock stays,
+/// while one over a year old goes.
+#[test]
+fn prune_never_counts_back_from_a_clock_set_ahead() {
+    use chrono::{Duration as Days, SecondsFormat, Utc};
+    let real = Utc::now();
+    let at = |d: i64| (real + Days::days(d)).format("%Y-%m-%d 10:00").to_string();
+    let stamp = |d: i64| (real + Days::days(d)).to_rfc3339_opts(SecondsFormat::Secs, true);
+    let mut w = Workdir::new();
+    w.env("REMINDERS_NOW", &stamp(-401));
+    w.write(
+        "csv/old.csv",
+        format!("{HEADER}OLD,P1,416-555-0101,y,n,{}\n", at(-400)),
+    );
+    w.run(&["import"]).ok();
+    w.env("REMINDERS_NOW", &stamp(0));
+    w.write(
+        "csv/coming.csv",
+        format!("{HEADER}SOON,P2,416-555-0102,y,n,{}\n", at(10)),
+    );
+    w.run(&["import"]).ok();
+    assert_eq!(w.count("SELECT count(*) FROM appointments"), 2);
+
+    w.env("REMINDERS_NOW", "2099-01-01T00:00:00Z");
+    let dry = w.run(&["prune", "--older-than", "90", "--dry-run"]);
+    let said = dry.ok();
+    let appointments: Vec<&str> = said
+        .lines()
+        .filter(|l| l.trim_start().starts_with("appointments "))
+        .flat_map(|l| l.split_whitespace().last())
+        .collect();
+    assert_eq!(appointments, ["1"], "{said}");
+    assert!(
+        dry.stderr().contains("ahead of the real clock"),
+        "{}",
+        dry.stderr()
+    );
+    let out = w.run(&["prune", "--older-than", "90"]);
+    out.ok();
+    let left: Vec<String> = {
+        let db = w.db();
+        let mut stmt = db
+            .prepare("SELECT appointment_id FROM appointments")
+            .unwrap();
+        stmt.query_map([], |r| r.get(0))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
+    };
+    assert_eq!(left, ["SOON"], "{}", out.stdout());
+    let help = w.run(&["prune", "--help"]).ok();
+    assert!(
+        help.contains("never from later than the real clock"),
+        "{help}"
+    );
+}
