@@ -12,7 +12,7 @@
 //! - `fuzz`: mutated CSV bytes through the import, random form bodies and signatures at the
 //!   listener;
 //! - `round3_edges`: the third audit's edges — outputs written only over regular files,
-//!   numbers in Twilio's error texts, prune's clock.
+//!   numbers in Twilio's error texts, prune's clock, the public URL.
 
 mod database;
 mod exports;

@@ -304,3 +304,72 @@ fn prune_never_counts_back_from_a_clock_set_ahead() {
         "{help}"
     );
 }
+
+/// The public URL is where every callback and keypress URL starts: one with a query, a
+/// fragment or a user name and password is refused where it is configured (exit 2, naming the
+/// key and the problem, never repeating a password), and a trailing slash is dropped.
+#[test]
+fn a_public_url_with_a_query_fragment_or_password_is_refused() {
+    let sim = twilio::start(EVENING);
+    let mut w = Workdir::new();
+    twilio::connect(&mut w, &sim, "https://rem.example.ca");
+    w.write(
+        "csv/day.csv",
+        format!("{HEADER}{}", call_row("A1", "0101", "09:00")),
+    );
+    for (url, why) in [
+        ("https://rem.example.ca?x=1", "query"),
+        ("https://rem.example.ca/hooks?x=1", "query"),
+        ("https://rem.example.ca#top", "fragment"),
+        (
+            "https://clinic:s3cret@rem.example.ca",
+            "user name or password",
+        ),
+        ("https://rem.example.ca:http", "invalid port"),
+    ] {
+        w.env("REMINDERS_PUBLIC_URL", url);
+        let out = w.run(&["send"]);
+        assert_eq!(out.code(), 2, "{url}\n{}", out.stderr());
+        let err = out.stderr();
+        assert!(
+            err.contains("webhook.public_url")
+                && err.contains("environment variable REMINDERS_PUBLIC_URL")
+                && err.contains(why),
+            "{url}: {err}"
+        );
+        assert!(!err.contains("s3cret"), "{err}");
+    }
+    // The same from the file, named with the file.
+    w.env("REMINDERS_PUBLIC_URL", "");
+    w.write(
+        "reminders.toml",
+        "[webhook]\npublic_url = \"https://rem.example.ca/?x=1\"\n",
+    );
+    let out = w.run(&["send"]);
+    assert_eq!(out.code(), 2, "{}", out.stderr());
+    assert!(
+        out.stderr().contains("config file") && out.stderr().contains("query"),
+        "{}",
+        out.stderr()
+    );
+    assert!(sim.received().is_empty(), "nothing went to Twilio");
+
+    // A trailing slash is dropped: the callback URLs have one slash before their path.
+    w.write(
+        "reminders.toml",
+        "[sending]\ncalls_per_second = 100\n[webhook]\npublic_url = \"https://Rem.Example.ca/base/\"\n",
+    );
+    w.run(&["import"]).ok();
+    w.run(&["send"]).ok();
+    let create = sim.creates_to("+14165550101");
+    let callback = create[0]
+        .params
+        .iter()
+        .find(|(k, _)| k == "StatusCallback")
+        .map(|(_, v)| v.clone())
+        .expect("a status callback URL");
+    assert!(
+        callback.starts_with("https://rem.example.ca/base/twilio/call-status"),
+        "{callback}"
+    );
+}
