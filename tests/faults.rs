@@ -12,7 +12,8 @@
 //! - `fuzz`: mutated CSV bytes through the import, random form bodies and signatures at the
 //!   listener;
 //! - `round3_edges`: the third audit's edges — outputs written only over regular files,
-//!   numbers in Twilio's error texts, prune's clock, the public URL.
+//!   numbers in Twilio's error texts, prune's clock, the public URL, modes under umask 000 and
+//!   the database file the listener takes up.
 
 mod database;
 mod exports;

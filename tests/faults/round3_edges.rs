@@ -373,3 +373,130 @@ fn a_public_url_with_a_query_fragment_or_password_is_refused() {
         "{callback}"
     );
 }
+
+/// `reminders ARGS` under `umask 000`, as a careless cron or service file would start it.
+fn under_umask_000(w: &Workdir, args: &[&str]) -> std::process::Command {
+    let mut all = vec![
+        "-c",
+        "umask 000; exec \"$0\" \"$@\"",
+        env!("CARGO_BIN_EXE_reminders"),
+    ];
+    all.extend_from_slice(args);
+    w.program("sh", &all)
+}
+
+#[track_caller]
+fn mode_of(p: &Path) -> u32 {
+    std::fs::metadata(p)
+        .unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+        .permissions()
+        .mode()
+        & 0o777
+}
+
+fn callback(l: &Listener, seq: &str) -> u16 {
+    l.post(
+        "/twilio/call-status",
+        &[
+            ("CallSid", "CA77777777777777777777777777777777"),
+            ("CallStatus", "ringing"),
+            ("SequenceNumber", seq),
+        ],
+    )
+    .0
+}
+
+/// Under `umask 000` the folders the tool creates (the database's, the archive, the outbox) are
+/// 0700 and the database with its WAL and shared-memory files 0600. And a database put in the
+/// listener's place is taken up only if it is its user's and nobody else can write it:
+/// otherwise 503, with the reason in the log, until it is.
+#[test]
+fn what_the_tool_creates_is_owner_only_and_the_listener_takes_up_only_its_own_file() {
+    let mut w = Workdir::new();
+    w.env("REMINDERS_DB", "data/sub/reminders.db")
+        .env("REMINDERS_ARCHIVE_DIR", "kept/archive")
+        .env("REMINDERS_OUTBOX_DIR", "results/outbox")
+        .env("TWILIO_AUTH_TOKEN", listener::TOKEN)
+        .env("REMINDERS_PUBLIC_URL", listener::PUBLIC);
+    w.write(
+        "csv/day.csv",
+        format!("{HEADER}{}", call_row("A1", "0101", "09:00")),
+    );
+    Run(under_umask_000(&w, &["import"]).output().unwrap()).ok();
+    Run(under_umask_000(&w, &["export", "--date", "2026-11-25"])
+        .output()
+        .unwrap())
+    .ok();
+    let l = Listener::start_with(under_umask_000(
+        &w,
+        &["serve-webhook", "--listen", "127.0.0.1:0"],
+    ));
+    assert_eq!(callback(&l, "1"), 200);
+    for folder in [
+        "data",
+        "data/sub",
+        "kept",
+        "kept/archive",
+        "results",
+        "results/outbox",
+    ] {
+        assert_eq!(mode_of(&w.join(folder)), 0o700, "{folder}");
+    }
+    for file in [
+        "data/sub/reminders.db",
+        "data/sub/reminders.db-wal",
+        "data/sub/reminders.db-shm",
+        "kept/archive/day.csv",
+        "results/outbox/results-2026-11-25.csv",
+    ] {
+        assert_eq!(mode_of(&w.join(file)), 0o600, "{file}");
+    }
+
+    // A database anyone may write, renamed into the listener's place: not taken up.
+    let db = w.join("data/sub/reminders.db");
+    let swap = |mode: u32| {
+        let aside = w.join("data/sub/swap.db");
+        let _ = std::fs::remove_file(&aside);
+        reminders::db::open(&aside).expect("a database to swap in");
+        std::fs::set_permissions(&aside, std::fs::Permissions::from_mode(mode)).unwrap();
+        std::fs::rename(&aside, &db).unwrap();
+    };
+    let events = || -> i64 {
+        rusqlite::Connection::open(&db)
+            .unwrap()
+            .query_row("SELECT count(*) FROM webhook_events", [], |r| r.get(0))
+            .unwrap()
+    };
+    swap(0o666);
+    assert_eq!(callback(&l, "2"), 503);
+    assert_eq!(l.get("/healthz").0, 503);
+    assert_eq!(events(), 0, "nothing stored in the file not taken up");
+    let log = l.log();
+    assert!(
+        log.contains("is not taken up") && log.contains("can be written by every user (mode 666)"),
+        "{log}"
+    );
+    // Made the listener's own: taken up.
+    std::fs::set_permissions(&db, std::fs::Permissions::from_mode(0o600)).unwrap();
+    assert_eq!(callback(&l, "3"), 200);
+    assert_eq!(events(), 1);
+
+    // Group-writable: the same.
+    swap(0o620);
+    assert_eq!(callback(&l, "4"), 503);
+    assert!(
+        l.log().contains("can be written by its group"),
+        "{}",
+        l.log()
+    );
+
+    // Another user's file (only root can make one to try).
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    if unsafe { libc::geteuid() } == 0 {
+        swap(0o600);
+        std::os::unix::fs::chown(&db, Some(65534), Some(65534)).unwrap();
+        assert_eq!(callback(&l, "5"), 503);
+        assert!(l.log().contains("belongs to user id 65534"), "{}", l.log());
+    }
+    l.stop();
+}
