@@ -13,7 +13,7 @@
 //!   listener;
 //! - `round3_edges`: the third audit's edges — outputs written only over regular files,
 //!   numbers in Twilio's error texts, prune's clock, the public URL, modes under umask 000 and
-//!   the database file the listener takes up.
+//!   the database file the listener takes up, a patient's reply of 60 KB.
 
 mod database;
 mod exports;

@@ -500,3 +500,49 @@ fn what_the_tool_creates_is_owner_only_and_the_listener_takes_up_only_its_own_fi
     }
     l.stop();
 }
+
+/// A 60 KB text (Twilio delivers at most 1,600 characters; the listener takes bodies up to
+/// 64 KiB) is kept to its first 1,600 characters, marked as cut, in `replies` and as the
+/// appointment's last reply.
+#[test]
+fn a_huge_reply_is_kept_to_twilios_longest_text() {
+    let w = listener::imported();
+    listener::attempt(&w, "A1001", "sms", "SM01");
+    let l = Listener::start(&w);
+    let body: String = "Please call me back about my appointment. "
+        .chars()
+        .cycle()
+        .take(60_000)
+        .collect();
+    let (code, _) = l.post(
+        "/twilio/sms-inbound",
+        &[
+            ("MessageSid", "SM99999999999999999999999999999999"),
+            ("From", "+14165550101"),
+            ("To", "+14165550000"),
+            ("Body", &body),
+        ],
+    );
+    assert_eq!(code, 200);
+    l.stop();
+    let (stored, last): (String, String) = w
+        .db()
+        .query_row(
+            "SELECT r.body, a.last_reply FROM replies r JOIN appointments a ON a.id = r.appointment",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    for (what, text) in [("replies.body", &stored), ("last_reply", &last)] {
+        let n = text.chars().count();
+        assert!(n < 1700, "{what}: {n} characters stored");
+    }
+    let first: String = body.chars().take(1600).collect();
+    let mark = "… [cut: 60000 characters in all]";
+    assert_eq!(stored, format!("{first}{mark}"));
+    assert_eq!(last, format!("{}{mark}", first.trim_start()));
+    let results = w
+        .run(&["export", "--date", "2026-11-25", "--out", "-"])
+        .ok();
+    assert!(results.len() < 20_000, "{} bytes", results.len());
+}
