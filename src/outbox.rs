@@ -1,16 +1,12 @@
 //! The results files for the clinic's system (SPEC 12.1), in `outbox_dir`: one CSV per
 //! appointment day, rewritten after every dispatching run and by `reminders export`.
 //!
-//! A file is never seen half written: it is written aside in the same folder (owner-only from
-//! its first byte), flushed to disk, then renamed over the old one — a rename within a folder is
-//! atomic, so a reader opens either the whole old file or the whole new one. The folder is
-//! synced after the rename so the new name survives a power loss too.
+//! A file is never seen half written: `files::replace` writes it aside and renames it into place
+//! (owner-only, and only ever over a regular file).
 
 use std::borrow::Cow;
 use std::collections::BTreeSet;
-use std::fs::{self, File};
-use std::io::{BufWriter, Write};
-use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
@@ -287,53 +283,7 @@ pub fn path(cfg: &Config, scope: Scope<'_>, day: NaiveDate) -> PathBuf {
 
 /// The outbox folder, created owner-only when missing (a folder that exists keeps its mode).
 pub fn ensure_dir(dir: &Path) -> Result<()> {
-    fs::DirBuilder::new()
-        .recursive(true)
-        .mode(0o700)
-        .create(dir)
-        .with_context(|| format!("creating the outbox folder {}", dir.display()))
-}
-
-/// Writes `path` aside and renames it into place: `fill` writes the content.
-pub fn replace(path: &Path, fill: impl FnOnce(&mut dyn Write) -> Result<()>) -> Result<()> {
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
-    let name = path
-        .file_name()
-        .with_context(|| format!("{} names no file", path.display()))?
-        .to_string_lossy()
-        .into_owned();
-    // A dot file, so nothing that imports `results-*.csv` picks it up half written; removed
-    // when dropped, should anything below fail.
-    let tmp = tempfile::Builder::new()
-        .prefix(&format!(".{name}."))
-        .suffix(".tmp")
-        .permissions(fs::Permissions::from_mode(0o600))
-        .tempfile_in(dir)
-        .with_context(|| format!("creating a temporary file in {}", dir.display()))?;
-    (|| -> Result<()> {
-        let file = tmp.as_file();
-        // Whatever the umask did, the file is the owner's only.
-        file.set_permissions(fs::Permissions::from_mode(0o600))?;
-        // A day's file is megabytes: written a megabyte at a time, not 8 KiB.
-        let mut out = BufWriter::with_capacity(1 << 20, file);
-        fill(&mut out)?;
-        out.flush()?;
-        drop(out);
-        file.sync_all()?;
-        Ok(())
-    })()
-    .with_context(|| format!("writing {}", tmp.path().display()))?;
-    tmp.persist(path)
-        .map_err(|e| e.error)
-        .with_context(|| format!("renaming the new file into place as {}", path.display()))?;
-    // The rename itself must reach the disk for the new file to survive a power loss.
-    File::open(dir)
-        .and_then(|d| d.sync_all())
-        .with_context(|| format!("syncing the folder {}", dir.display()))?;
-    Ok(())
+    crate::files::private_dir(dir, "the outbox folder")
 }
 
 /// The days a dispatching run rewrites for a scope: from each site's today up to the last day a
@@ -403,7 +353,7 @@ fn write_day(
 ) -> Result<usize> {
     ensure_dir(&cfg.outbox_dir)?;
     let mut written = 0;
-    let done = replace(path, |out| {
+    let done = crate::files::replace(path, |out| {
         written = write_rows(cfg, conn, scope, day, out, AFTER_RUN_IN_MEMORY)?;
         // Nothing that day: the file that may be there stays as it is.
         if written == 0 {
@@ -446,10 +396,12 @@ impl std::error::Error for Stop {}
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::fs;
+    use std::os::unix::fs::PermissionsExt;
 
     /// A file of `rows` under the header, as the writer makes one.
     fn write(path: &Path, rows: &[Vec<String>]) -> Result<()> {
-        replace(path, |out| {
+        crate::files::replace(path, |out| {
             let mut w = csv::Writer::from_writer(out);
             w.write_record(HEADER)?;
             for row in rows {
@@ -578,47 +530,5 @@ mod tests {
         );
         assert!(text.contains("A2") && !text.contains("A1"), "{text}");
         assert_eq!(names(&outbox), ["results-2026-11-25.csv"]);
-    }
-
-    #[test]
-    fn the_old_file_stays_whole_until_the_new_one_is() {
-        let dir = tempfile::tempdir().unwrap();
-        let p = dir.path().join("results-2026-11-25.csv");
-        write(&p, &[vec!["old".into(); HEADER.len()]]).unwrap();
-        let before = fs::read(&p).unwrap();
-        // The new content is written aside: while it is being written (and when writing it
-        // fails half way) the file under its name is the old one, whole.
-        let err = replace(&p, |out| {
-            out.write_all(b"appointment_id,half a ro")?;
-            assert_eq!(
-                fs::read(&p).unwrap(),
-                before,
-                "the name still holds the old file"
-            );
-            let aside = names(dir.path());
-            assert_eq!(aside.len(), 2, "{aside:?}");
-            assert!(aside[0].starts_with(".results-2026-11-25.csv.") && aside[0].ends_with(".tmp"));
-            anyhow::bail!("disk full")
-        })
-        .unwrap_err();
-        assert!(format!("{err:#}").contains("disk full"));
-        assert_eq!(fs::read(&p).unwrap(), before);
-        assert_eq!(
-            names(dir.path()),
-            ["results-2026-11-25.csv"],
-            "nothing left aside"
-        );
-    }
-
-    #[test]
-    fn a_symlink_in_the_files_place_is_replaced_not_followed() {
-        let dir = tempfile::tempdir().unwrap();
-        let target = dir.path().join("elsewhere.txt");
-        fs::write(&target, "keep me").unwrap();
-        let p = dir.path().join("results-2026-11-25.csv");
-        std::os::unix::fs::symlink(&target, &p).unwrap();
-        write(&p, &[]).unwrap();
-        assert_eq!(fs::read_to_string(&target).unwrap(), "keep me");
-        assert!(fs::symlink_metadata(&p).unwrap().file_type().is_file());
     }
 }

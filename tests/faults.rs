@@ -10,12 +10,19 @@
 //! - `database`: the listener's file replaced or deleted (5) and its durable commits (11), runs
 //!   that died (9), a locked, read-only, missing or full database (11);
 //! - `fuzz`: mutated CSV bytes through the import, random form bodies and signatures at the
-//!   listener.
+//!   listener;
+//! - `round3`: the third audit's combined messages (two texts to one number told apart under
+//!   garbled answers and kills), replies between sites, touches in a family, control
+//!   characters, and a fuzz test of recovery with families and kills;
+//! - `round3_edges`: the third audit's edges — outputs written only over regular files,
+//!   numbers in Twilio's error texts, prune's clock, the public URL, modes under umask 000 and
+//!   the database file the listener takes up, a patient's reply of 60 KB.
 
 mod database;
 mod exports;
 mod fuzz;
 mod round3;
+mod round3_edges;
 mod twilio;
 
 use std::process::{Child, Command};

@@ -255,7 +255,10 @@ fn twilio_errors_have_their_effects() {
         .unwrap();
     assert_eq!(
         (code, msg.as_str()),
-        (21211, "The 'To' number is not a valid phone number.")
+        (
+            21211,
+            "The 'To' number +1416***0103 is not a valid phone number."
+        )
     );
 
     // The retry at 19:45 calls A1007 and never contacts the opted-out or invalid numbers.

@@ -284,7 +284,7 @@ fn logs_show_every_attempt_with_twilios_outcome() {
     assert_eq!(invalid["error_code"], 21211);
     assert_eq!(
         invalid["error_message"],
-        "The 'To' number is not a valid phone number."
+        "The 'To' number +1416***0103 is not a valid phone number."
     );
     assert_eq!(invalid["sid"], Value::Null);
 
@@ -304,7 +304,7 @@ fn logs_show_every_attempt_with_twilios_outcome() {
     let table = w.run(&["status", "logs", "--search", "A1003"]).ok();
     assert!(
         table.contains(
-            "21211 not a valid phone number: The 'To' number is not a valid phone number."
+            "21211 not a valid phone number: The 'To' number +1416***0103 is not a valid phone number."
         ),
         "{table}"
     );

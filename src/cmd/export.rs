@@ -19,8 +19,9 @@ attempts, when the patient was reached, confirmed or asked to cancel, their last
 they were not reached, why in words — to outbox_dir/results-YYYY-MM-DD.csv (with --site, \
 results-SITE-YYYY-MM-DD.csv), mode 0600, replacing the old file at once. send, retry and \
 import --now write these files themselves after each run; export writes one on demand. Cells \
-that a spreadsheet would run as a formula get a leading '. The database must exist: export \
-never creates one.",
+that a spreadsheet would run as a formula get a leading '. A file is only ever written in place \
+of a regular file: a symbolic link, named pipe, device or folder at its path is refused \
+(`--out -` writes to standard output). The database must exist: export never creates one.",
     after_help = "Examples:\n  reminders export                       # the coming day, as `status` shows it\n  \
 reminders export --date tomorrow\n  \
 reminders export --date 2026-11-25 --site bloor\n  \
@@ -33,7 +34,8 @@ pub struct Args {
     #[arg(long, value_name = "DAY")]
     pub date: Option<String>,
 
-    /// Write this file instead of the outbox's (`-`: standard output).
+    /// Write this file instead of the outbox's: a new file or a regular file to replace (`-`:
+    /// standard output).
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
 
@@ -98,7 +100,7 @@ pub fn run(cfg: &Config, args: &Args) -> Result<()> {
                 }
             };
             let mut written = 0;
-            outbox::replace(&path, |out| {
+            crate::files::replace(&path, |out| {
                 written = outbox::write_day_rows(cfg, &conn, scope, day, out)?;
                 Ok(())
             })?;

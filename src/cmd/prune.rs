@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
 use anyhow::{Context, Result};
-use chrono::Duration;
+use chrono::{DateTime, Duration, Utc};
 
 use crate::clock::{db_time, local_display};
 use crate::config::Config;
@@ -20,7 +20,10 @@ rejected rows of imports started before it, and then the archived CSV files (reg
 archive_dir, by modification time; symlinks and folders are left alone) older than it. Keeps \
 the imports (their checksums stop an old file from being imported again) and opt_outs (a number \
 that said STOP stays uncontacted). Prints what it removed; --dry-run prints the same and changes \
-nothing. Deleted rows are overwritten in the database file, not left in its free pages.",
+nothing. Deleted rows are overwritten in the database file, not left in its free pages.\n\n\
+The cut-off is counted back from now: from REMINDERS_NOW when it is set and in the past, but \
+never from later than the real clock, so a clock set ahead cannot delete appointments still to \
+come.",
     after_help = "Examples:\n  reminders prune --older-than 90 --dry-run\n  \
 reminders prune --older-than 90\n  \
 reminders prune                      # retention_days from the configuration"
@@ -42,7 +45,7 @@ pub fn run(cfg: &Config, args: &Args) -> Result<()> {
              in the configuration file (without either, everything is kept)",
         )
     })?;
-    let now = cfg.now();
+    let now = cut_off_clock(cfg.now(), chrono::Utc::now());
     let cut = now - Duration::days(i64::from(days));
     let cut_text = db_time(cut);
     let mut conn = db::open_existing(&cfg.db, db::BUSY_TIMEOUT)?;
@@ -90,6 +93,22 @@ pub fn run(cfg: &Config, args: &Args) -> Result<()> {
         );
     }
     Ok(())
+}
+
+/// The "now" the cut-off is counted back from: `REMINDERS_NOW` (a catch-up run, a test) when it
+/// is in the past, never later than the real clock. Deleting is the one thing a clock set ahead
+/// cannot be allowed to do: at 2099, appointments still to come would go.
+fn cut_off_clock(set: DateTime<Utc>, real: DateTime<Utc>) -> DateTime<Utc> {
+    if set > real {
+        log::warn!(
+            "REMINDERS_NOW ({}) is ahead of the real clock: prune counts back from the real clock ({})",
+            db_time(set),
+            db_time(real)
+        );
+        real
+    } else {
+        set
+    }
 }
 
 fn print_counts(counts: &Counts, files: usize, archive: &Path) {
@@ -142,7 +161,6 @@ fn old_files(dir: &Path, cut: SystemTime) -> Result<Vec<PathBuf>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chrono::{DateTime, Utc};
 
     #[test]
     fn only_old_regular_files_and_nothing_followed() {

@@ -35,13 +35,16 @@ period; reach and confirmation rates by channel, by touch and by site; a daily t
 patients were not reached; the texts, segments, calls and call minutes about those appointments, \
 with Twilio's price where Twilio reported one; and the patients to phone by hand for the \
 coming day (reminder failed, or asked to cancel). Phone numbers are masked unless \
---show-phone. The page holds patient ids, so it is written readable by its owner only.\n\n\
+--show-phone. The page holds patient ids, so it is written readable by its owner only, and \
+only ever in place of a regular file: a symbolic link, named pipe, device or folder at --out is \
+refused (`--out -` writes to standard output).\n\n\
 --from and --to take today, tomorrow, yesterday or YYYY-MM-DD (both days included). The \
 report only reads the database: it never creates one.",
     after_help = "Examples:\n  reminders report                                  # report.html, last 30 days\n  \
 reminders report --from 2026-11-01 --to 2026-11-30 --out november.html\n  \
 reminders report --from yesterday --to yesterday --site bloor\n  \
-reminders report --json | jq .funnel"
+reminders report --json | jq .funnel\n  \
+reminders report --out - > /srv/www/report.html"
 )]
 pub struct Args {
     /// First day of the period: today, tomorrow, yesterday or YYYY-MM-DD (default: 29 days
@@ -57,7 +60,8 @@ pub struct Args {
     #[arg(long, value_name = "NAME")]
     pub site: Option<String>,
 
-    /// Where to write (default report.html; with --json, standard output).
+    /// Where to write: a new file or a regular file to replace (default report.html; with
+    /// --json, standard output); `-` for standard output.
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
 
@@ -89,17 +93,21 @@ pub fn run(cfg: &Config, args: &Args) -> Result<()> {
     };
     let report = build(cfg, &conn, &asked)
         .with_context(|| format!("reading the database {} for the report", cfg.db.display()))?;
+    let to_stdout = args.out.as_deref().is_some_and(|p| p.as_os_str() == "-");
     if args.json {
         let mut text = serde_json::to_string_pretty(&report)?;
         text.push('\n');
         return match &args.out {
-            Some(path) => {
+            Some(path) if !to_stdout => {
                 write_private(path, text.as_bytes())?;
                 println!("{}: {}", path.display(), headline(&report));
                 Ok(())
             }
-            None => print_quietly(&text),
+            _ => print_quietly(&text),
         };
+    }
+    if to_stdout {
+        return print_quietly(&crate::report::render(&report));
     }
     let path = args
         .out
@@ -307,29 +315,15 @@ fn headline(r: &Report) -> String {
     )
 }
 
-/// Writes `bytes` to `path` whole or not at all, readable by its owner only: into a temporary
-/// file beside it (created 0600), flushed to disk, then renamed over the old one, so a reader
-/// never sees half a report and an old report's looser mode is not inherited.
+/// Writes `bytes` to `path` whole or not at all, readable by its owner only (`files::replace`:
+/// written aside, flushed, renamed over the old one, and never over anything but a regular
+/// file), so a reader never sees half a report and an old report's looser mode is not inherited.
 fn write_private(path: &Path, bytes: &[u8]) -> Result<()> {
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".report-")
-        .suffix(".tmp")
-        .tempfile_in(dir)
-        .with_context(|| format!("creating a file in {} for the report", dir.display()))?;
-    tmp.write_all(bytes)
-        .and_then(|()| tmp.as_file().sync_all())
-        .with_context(|| format!("writing the report beside {}", path.display()))?;
-    tmp.persist(path)
-        .map_err(|e| e.error)
-        .with_context(|| format!("writing the report to {}", path.display()))?;
-    Ok(())
+    crate::files::replace(path, |out| Ok(out.write_all(bytes)?))
+        .with_context(|| format!("writing the report to {}", path.display()))
 }
 
-/// JSON to standard output; a reader that stops early (`| head`) is no error.
+/// The page or the JSON to standard output; a reader that stops early (`| head`) is no error.
 fn print_quietly(text: &str) -> Result<()> {
     let mut out = std::io::stdout().lock();
     match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {

@@ -260,7 +260,8 @@ impl Config {
             Some((v, source)) if !v.trim().is_empty() => {
                 Some(parse_public_url(v.trim()).map_err(|why| {
                     usage(format!(
-                        "configuration key `webhook.public_url` from {source}: {why} (got {v:?})"
+                        "configuration key `webhook.public_url` from {source}: {why} (got {:?})",
+                        values::public_url_shown(v.trim())
                     ))
                 })?)
             }
@@ -569,6 +570,36 @@ mod tests {
             parse_public_url("HTTPS://Rem.Example.ca/").unwrap(),
             "https://rem.example.ca"
         );
-        assert!(parse_public_url("rem.example.ca").is_err());
+        for (raw, normal) in [
+            (
+                "https://rem.example.ca/hooks//",
+                "https://rem.example.ca/hooks",
+            ),
+            ("http://127.0.0.1:8080/", "http://127.0.0.1:8080"),
+            ("https://[::1]:8443", "https://[::1]:8443"),
+        ] {
+            assert_eq!(parse_public_url(raw).unwrap(), normal, "{raw}");
+        }
+        for (raw, why) in [
+            ("rem.example.ca", "https://"),
+            ("ftp://rem.example.ca", "https://"),
+            ("https://", "no host"),
+            ("https:///twilio", "no host"),
+            ("https://h?x=1", "query"),
+            ("https://h/base?x=1", "query"),
+            ("https://h#top", "fragment"),
+            ("https://user:pw@h", "user name or password"),
+            ("https://h:port", "invalid port"),
+            ("https://h:0", "invalid port"),
+            ("https://h x", "spaces"),
+            ("https://h%2e", "invalid host"),
+        ] {
+            let err = parse_public_url(raw).unwrap_err();
+            assert!(err.contains(why), "{raw}: {err}");
+        }
+        assert_eq!(
+            values::public_url_shown("https://user:pw@h/x"),
+            "https://***@h/x"
+        );
     }
 }

@@ -52,31 +52,95 @@ pub fn parse_now(raw: &str) -> Result<DateTime<Utc>> {
         })
 }
 
-/// The public base URL Twilio reaches the listener at: signatures are computed over it, so it is
-/// normalised once here (lower-case scheme and host, no trailing slash).
+/// The public base URL Twilio reaches the listener at: signatures are computed over it and
+/// every callback URL is it plus a path, so it is checked and normalised once here (lower-case
+/// scheme and host, no trailing slash). A query or fragment would swallow the paths added to it
+/// (`https://h?x=1/twilio/call-status` reaches `/`, and every callback gets 404), and a user name
+/// or password does not belong in a URL sent to Twilio with every request.
 pub fn parse_public_url(raw: &str) -> std::result::Result<String, String> {
-    let (scheme, rest) = raw
-        .split_once("://")
-        .ok_or("must start with https:// or http://")?;
+    const SCHEME: &str = "must start with https:// or http://";
+    let (scheme, rest) = raw.split_once("://").ok_or(SCHEME)?;
     let scheme = scheme.to_ascii_lowercase();
     if scheme != "https" && scheme != "http" {
-        return Err("must start with https:// or http://".into());
+        return Err(SCHEME.into());
     }
-    let (host, path) = match rest.find('/') {
+    if rest.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err("must not contain spaces or control characters".into());
+    }
+    if rest.contains('?') {
+        return Err("must not carry a query (`?…`): the callback paths are added after it".into());
+    }
+    if rest.contains('#') {
+        return Err(
+            "must not carry a fragment (`#…`): the callback paths are added after it".into(),
+        );
+    }
+    let (authority, path) = match rest.find('/') {
         Some(i) => (&rest[..i], &rest[i..]),
         None => (rest, ""),
     };
+    if authority.contains('@') {
+        return Err("must not carry a user name or password (`user@`)".into());
+    }
+    check_host(authority)?;
+    Ok(format!(
+        "{scheme}://{}{}",
+        authority.to_ascii_lowercase(),
+        path.trim_end_matches('/')
+    ))
+}
+
+/// `host`, `host:port`, `[v6]` or `[v6]:port`.
+fn check_host(authority: &str) -> std::result::Result<(), String> {
+    let (host, port, allowed): (&str, Option<&str>, fn(char) -> bool) =
+        match authority.strip_prefix('[') {
+            Some(v6) => {
+                let (addr, after) = v6
+                    .split_once(']')
+                    .ok_or("has an unclosed `[` in its host")?;
+                let port = match after {
+                    "" => None,
+                    _ => Some(after.strip_prefix(':').ok_or("has text after its host")?),
+                };
+                (addr, port, |c| {
+                    c.is_ascii_hexdigit() || matches!(c, ':' | '.')
+                })
+            }
+            None => match authority.split_once(':') {
+                Some((h, p)) => (h, Some(p), |c| {
+                    c.is_ascii_alphanumeric() || matches!(c, '-' | '.')
+                }),
+                None => (authority, None, |c| {
+                    c.is_ascii_alphanumeric() || matches!(c, '-' | '.')
+                }),
+            },
+        };
     if host.is_empty() {
         return Err("has no host".into());
     }
-    if path.contains('?') || path.contains('#') {
-        return Err("must not carry a query or fragment".into());
+    if !host.chars().all(allowed) {
+        return Err(format!("has an invalid host {host:?}"));
     }
-    Ok(format!(
-        "{scheme}://{}{}",
-        host.to_ascii_lowercase(),
-        path.trim_end_matches('/')
-    ))
+    if let Some(p) = port
+        && !(p.bytes().all(|b| b.is_ascii_digit()) && p.parse::<u16>().is_ok_and(|n| n > 0))
+    {
+        return Err(format!("has an invalid port {p:?}"));
+    }
+    Ok(())
+}
+
+/// A public URL as an error may quote it: a password in it is not repeated.
+pub fn public_url_shown(raw: &str) -> String {
+    match raw.split_once("://") {
+        Some((scheme, rest)) => {
+            let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+            match rest[..end].rfind('@') {
+                Some(at) => format!("{scheme}://***@{}", &rest[at + 1..]),
+                None => raw.to_string(),
+            }
+        }
+        None => raw.to_string(),
+    }
 }
 
 pub fn read_template(path: &Option<PathBuf>) -> Result<Option<String>> {

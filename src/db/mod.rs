@@ -207,12 +207,12 @@ fn exists(path: &Path) -> Result<bool> {
         .with_context(|| format!("looking for the database {}", path.display()))
 }
 
-/// Creates the database file ourselves so it is owner-only from its first byte; SQLite gives
-/// the WAL and shared-memory files the same mode as the database.
+/// Creates the database file ourselves so it is owner-only from its first byte (and its folder,
+/// when missing, owner-only too), whatever the umask; SQLite gives the WAL and shared-memory
+/// files the same mode as the database.
 fn create(path: &Path) -> Result<()> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir)
-            .with_context(|| format!("creating the database folder {}", dir.display()))?;
+        crate::files::private_dir(dir, "the database folder")?;
     }
     log::info!("creating the database {}", path.display());
     OpenOptions::new()

@@ -44,7 +44,7 @@ pub fn run() -> Result<()> {
     }
     let port = free_port()?;
     let config = write_config(dir.path(), &sim.base_url(), port)?;
-    std::fs::create_dir_all(dir.path().join("csv"))?;
+    crate::files::private_dir(&dir.path().join("csv"), "the demo's drop folder")?;
     let sample = dir.path().join("csv/appointments-2026-11-24.csv");
     std::fs::write(&sample, SAMPLE_CSV)?;
     // Dropped long before 19:00: the import takes only files that have settled.

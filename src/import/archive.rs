@@ -12,8 +12,7 @@ use anyhow::{Context, Result};
 
 /// Archives `src` (whose content is `file`, already open) as import `import_id`.
 pub fn archive(src: &Path, file: &File, dir: &Path, import_id: i64, take: bool) -> Result<PathBuf> {
-    fs::create_dir_all(dir)
-        .with_context(|| format!("creating the archive folder {}", dir.display()))?;
+    crate::files::private_dir(dir, "the archive folder")?;
     let name = src
         .file_name()
         .context("the file has no name")?

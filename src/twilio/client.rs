@@ -1,5 +1,9 @@
 //! Twilio's REST API (2010-04-01) on ureq: create a call or message, fetch one, and list those
 //! sent to a number. Basic auth, form bodies, JSON answers, Twilio's error JSON as a typed error.
+//!
+//! Twilio's error texts quote the number ("The 'To' number +14165550101 is not a valid phone
+//! number"): every number in them is masked here, as they come in, so the send log, the stored
+//! attempt and the views built on it never hold one.
 
 use std::fmt;
 use std::time::Duration;
@@ -19,6 +23,7 @@ pub enum ApiError {
     Refused {
         http_status: u16,
         code: Option<i64>,
+        /// Twilio's text, with every phone number in it masked.
         message: String,
     },
     /// The answer does not say what happened: none came (connection failure, a deadline
@@ -99,7 +104,11 @@ impl Resource {
             end_time: rfc2822(self.end_time.as_deref()).map(crate::clock::db_time),
             answered_by: self.answered_by.clone().filter(|s| !s.is_empty()),
             error_code: self.error_code.as_ref().and_then(number),
-            error_message: self.error_message.clone().filter(|s| !s.is_empty()),
+            error_message: self
+                .error_message
+                .as_deref()
+                .filter(|s| !s.is_empty())
+                .map(crate::mask::phones_in),
             // Twilio writes a charge as a negative amount; a cost is kept positive.
             price: self.price.as_ref().and_then(decimal).map(f64::abs),
             price_unit: self.price_unit.clone().filter(|s| !s.is_empty()),
@@ -300,9 +309,10 @@ fn classify<T: for<'de> Deserialize<'de>>(status: u16, body: &str) -> Result<T, 
             Err(ApiError::Refused {
                 http_status: status,
                 code: parsed.as_ref().and_then(|p| p.code).or(Some(20429)),
-                message: parsed
-                    .and_then(|p| p.message)
-                    .unwrap_or_else(|| "Too Many Requests".into()),
+                message: parsed.and_then(|p| p.message).map_or_else(
+                    || "Too Many Requests".into(),
+                    |m| crate::mask::phones_in(&m),
+                ),
             })
         }
         400..=499 => match serde_json::from_str::<ErrorBody>(body) {
@@ -312,7 +322,7 @@ fn classify<T: for<'de> Deserialize<'de>>(status: u16, body: &str) -> Result<T, 
             }) => Err(ApiError::Refused {
                 http_status: status,
                 code: Some(code),
-                message: message.unwrap_or_default(),
+                message: crate::mask::phones_in(&message.unwrap_or_default()),
             }),
             _ => Err(ApiError::Unclear(format!(
                 "HTTP {status} without Twilio's error body ({})",
@@ -369,6 +379,27 @@ mod tests {
         assert_eq!(
             (r.price, r.price_unit.as_deref(), r.num_segments),
             (Some(0.0075), Some("USD"), Some(2))
+        );
+    }
+
+    #[test]
+    fn numbers_in_twilios_error_texts_are_masked() {
+        let body = r#"{"code":21211,"message":"The 'To' number +14165550101 is not a valid phone number.","status":400}"#;
+        assert_eq!(
+            classify::<Resource>(400, body),
+            Err(ApiError::Refused {
+                http_status: 400,
+                code: Some(21211),
+                message: "The 'To' number +1416***0101 is not a valid phone number.".into(),
+            })
+        );
+        let m: Resource = serde_json::from_str(
+            r#"{"sid":"SM1","status":"undelivered","error_code":30003,"error_message":"Unreachable handset 4165550101"}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            m.report().error_message.as_deref(),
+            Some("Unreachable handset ***0101")
         );
     }
 }

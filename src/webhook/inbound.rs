@@ -6,6 +6,8 @@
 //! texts to a number that said STOP; its `OptOutType` parameter says when it did. The French
 //! words (ARRET, DESABONNER, AIDE) it does not know: the listener records and answers them.
 
+use std::borrow::Cow;
+
 use anyhow::Result;
 use chrono::Duration;
 use rusqlite::Connection;
@@ -34,6 +36,24 @@ pub struct Text<'a> {
 /// A free-text reply gets one polite answer per this many hours per number, so an
 /// auto-responder on the patient's phone cannot start a ping-pong.
 const OTHER_ANSWER_HOURS: i64 = 24;
+
+/// The most of a reply that is kept, in characters: Twilio delivers no text longer than 1,600.
+/// A longer body did not come from a phone the usual way, and the listener accepts bodies up to
+/// 64 KiB: kept whole, it would fill `replies`, the results file and the report.
+pub const MAX_REPLY_CHARS: usize = 1600;
+
+/// `text` as it is stored: its first `MAX_REPLY_CHARS` characters, and a mark saying how long it
+/// was when there was more.
+pub fn kept(text: &str) -> Cow<'_, str> {
+    match text.char_indices().nth(MAX_REPLY_CHARS) {
+        None => Cow::Borrowed(text),
+        Some((cut, _)) => Cow::Owned(format!(
+            "{}… [cut: {} characters in all]",
+            &text[..cut],
+            text.chars().count()
+        )),
+    }
+}
 
 fn kind(reply: Reply) -> &'static str {
     match reply {
@@ -66,7 +86,9 @@ pub fn reply(
         .or_else(|| targets.first().map(|a| Lang::from_code(&a.language)))
         .unwrap_or(Lang::En);
     let who = mask::phone(t.from);
-    let words = t.body.trim();
+    let body = kept(t.body);
+    let words = kept(t.body.trim());
+    let words = words.as_ref();
     let mut notes = Vec::new();
     if fresh {
         replies::insert(
@@ -74,7 +96,7 @@ pub fn reply(
             &replies::NewReply {
                 message_sid: t.message_sid,
                 phone_number: t.from,
-                body: t.body,
+                body: &body,
                 kind: kind(said.reply),
                 appointment: targets.first().map(|a| a.id),
                 site: targets.first().map_or("", |a| a.site.as_str()),
@@ -152,4 +174,21 @@ pub fn reply(
         notes.push("repeated, not applied again".into());
     }
     Ok((xml(answer), notes.join("; ")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_reply_is_kept_to_twilios_longest_text() {
+        assert_eq!(kept("C"), "C");
+        let full = "é".repeat(MAX_REPLY_CHARS);
+        assert_eq!(kept(&full), full);
+        let long = format!("{full}xyz");
+        assert_eq!(
+            kept(&long),
+            format!("{full}… [cut: {} characters in all]", MAX_REPLY_CHARS + 3)
+        );
+    }
 }

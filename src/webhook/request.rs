@@ -90,7 +90,8 @@ pub fn plan(route: Route, query: &str, params: &[(String, String)]) -> Result<Pl
                     sid: sid.to_string(),
                     status: status.to_string(),
                     error_code: number("ErrorCode").ok().flatten(),
-                    error_message: text("ErrorMessage"),
+                    // Twilio's text may quote the patient's number: stored masked.
+                    error_message: text("ErrorMessage").map(|m| crate::mask::phones_in(&m)),
                     ..Default::default()
                 },
             })

@@ -13,8 +13,10 @@
 //! `synchronous=FULL` (the WAL reaches the disk before the answer; one sync per group, shared by
 //! everyone in it), and before each group the writer checks with one `stat` that the file at
 //! the configured path is still the one it has open (`Store`). A file replaced under it (a
-//! restore from a backup) is reopened, migrated if needed; a deleted one means 503 — and a
-//! failing `/healthz` — until a database is back at that path. It never creates one there.
+//! restore from a backup) is reopened, migrated if needed — but only if it is the listener's
+//! own (its user's, not writable by group or others); a deleted one, or one not its own, means
+//! 503 — and a failing `/healthz` — until a database it can take up is at that path. It never
+//! creates one there.
 
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
@@ -84,6 +86,8 @@ pub struct Store {
     companions: Vec<(PathBuf, FileId)>,
     /// Why the last group could not be committed; `/healthz` fails until one is.
     failing: Option<String>,
+    /// A file put at the path that was not taken up (said once in the log, not per callback).
+    refused: Option<FileId>,
 }
 
 impl Store {
@@ -99,6 +103,7 @@ impl Store {
             conn: Some(conn),
             companions: Vec::new(),
             failing: None,
+            refused: None,
         };
         store.note_companions();
         Ok(store)
@@ -142,6 +147,20 @@ impl Store {
                     );
                     self.retire();
                 }
+                if let Err(why) = trusted(&self.path) {
+                    if self.refused != Some(id) {
+                        log::error!(
+                            "the database file now at {} is not taken up: {why}; callbacks are answered 503 (Twilio sends them again) until it is the listener's own (chown, chmod 600)",
+                            self.path.display()
+                        );
+                        self.refused = Some(id);
+                    }
+                    bail!(
+                        "the database file now at {} is not taken up: {why}",
+                        self.path.display()
+                    );
+                }
+                self.refused = None;
                 let conn = crate::db::open_existing(&self.path, self.busy)?;
                 crate::db::make_durable(&conn)?;
                 log::warn!(
@@ -190,6 +209,50 @@ impl Store {
             None => Ok(()),
         }
     }
+}
+
+/// Whether a file put in the database's place may be taken up: the listener writes patients'
+/// news into it and answers Twilio 200, so it must be the listener's own — a regular file owned
+/// by the user the listener runs as, that neither its group nor others can write — and so must
+/// a WAL or shared-memory file beside it (SQLite would apply the WAL's pages). Otherwise another
+/// local user could put a database of their making in its place, or change it underneath.
+fn trusted(path: &Path) -> std::result::Result<(), String> {
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    let me = unsafe { libc::geteuid() };
+    for (p, required) in [
+        (path.to_path_buf(), true),
+        (crate::db::companion(path, "-wal"), false),
+        (crate::db::companion(path, "-shm"), false),
+    ] {
+        let m = match std::fs::metadata(&p) {
+            Ok(m) => m,
+            Err(e) if !required && e.kind() == std::io::ErrorKind::NotFound => continue,
+            Err(e) => return Err(format!("{}: {e}", p.display())),
+        };
+        if !m.file_type().is_file() {
+            return Err(format!("{} is not a regular file", p.display()));
+        }
+        if m.uid() != me {
+            return Err(format!(
+                "{} belongs to user id {}, and the listener runs as user id {me}",
+                p.display(),
+                m.uid()
+            ));
+        }
+        if m.mode() & 0o022 != 0 {
+            return Err(format!(
+                "{} can be written by {} (mode {:o})",
+                p.display(),
+                if m.mode() & 0o002 != 0 {
+                    "every user"
+                } else {
+                    "its group"
+                },
+                m.mode() & 0o777
+            ));
+        }
+    }
+    Ok(())
 }
 
 fn close(conn: Connection) {

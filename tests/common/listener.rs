@@ -57,8 +57,17 @@ impl Listener {
     }
 
     pub fn start_on(wd: &Workdir, port: u16) -> Listener {
-        let mut child = wd
-            .command(&["serve-webhook", "--listen", &format!("127.0.0.1:{port}")])
+        Listener::start_with(wd.command(&[
+            "serve-webhook",
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+        ]))
+    }
+
+    /// `cmd` (a `serve-webhook` however started, e.g. under a shell that sets its umask) as the
+    /// listener.
+    pub fn start_with(mut cmd: std::process::Command) -> Listener {
+        let mut child = cmd
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
             .spawn()

@@ -38,10 +38,13 @@ fn events_in(path: &Path) -> i64 {
         .unwrap()
 }
 
-/// `from` copied to `to` the way a careful restore does it: written aside, renamed into place.
+/// `from` copied to `to` the way a careful restore does it: written aside, owner-only (the
+/// listener takes up no file others could write), renamed into place.
 fn restore(from: &Path, to: &Path) {
+    use std::os::unix::fs::PermissionsExt;
     let aside = to.with_extension("restoring");
     std::fs::copy(from, &aside).unwrap();
+    std::fs::set_permissions(&aside, std::fs::Permissions::from_mode(0o600)).unwrap();
     std::fs::rename(&aside, to).unwrap();
 }
 

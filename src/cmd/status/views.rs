@@ -145,6 +145,11 @@ pub(super) fn logs(
     let mut records = views::logs(conn, &filter(args, scope))?;
     for r in &mut records {
         r.to = shown_phone(args, &r.to);
+        // Twilio's texts quote the number ("The 'To' number +1… is not a valid phone number");
+        // rows stored before those were masked on the way in are masked here.
+        if let Some(m) = &mut r.error_message {
+            *m = mask::phones_in(m);
+        }
     }
     let rows = records
         .iter()

@@ -77,7 +77,7 @@ pub(super) fn create(st: &mut State, channel: Channel, params: &[(String, String
         .and_then(VecDeque::pop_front)
         .unwrap_or(default);
     if let Step::Refuse { http, code } = step {
-        return Reply::Now(error(http, code, refusal_message(code)));
+        return Reply::Now(error(http, code, &refusal_message(code, &to)));
     }
     if step == Step::Lost {
         return Reply::Never;
@@ -337,14 +337,15 @@ fn gather_action(twiml: &str) -> Option<String> {
     )
 }
 
-fn refusal_message(code: i64) -> &'static str {
+/// Twilio's own words for a refusal; like Twilio's, some quote the number.
+fn refusal_message(code: i64, to: &str) -> String {
     match code {
-        20429 => "Too Many Requests",
-        20003 => "Authenticate",
-        21211 => "The 'To' number is not a valid phone number.",
-        21610 => "Attempt to send to unsubscribed recipient",
-        21614 => "'To' number is not a valid mobile number",
-        _ => "Simulated error",
+        20429 => "Too Many Requests".into(),
+        20003 => "Authenticate".into(),
+        21211 => format!("The 'To' number {to} is not a valid phone number."),
+        21610 => "Attempt to send to unsubscribed recipient".into(),
+        21614 => format!("The 'To' number {to} is not a valid mobile number."),
+        _ => "Simulated error".into(),
     }
 }
 
