@@ -60,6 +60,8 @@ pub struct Twilio {
     pub phone_number: String,
     pub messaging_service_sid: Option<String>,
     pub api_base: String,
+    /// Base URL of Twilio's Messaging API (messaging services live on their own host).
+    pub messaging_api_base: String,
     /// The most any one request to Twilio may take, answer included.
     pub timeout: std::time::Duration,
 }
@@ -143,6 +145,7 @@ pub struct Credentials {
     pub auth_token: Secret,
     pub phone_number: String,
     pub api_base: String,
+    pub messaging_api_base: String,
     pub public_url: String,
     pub timeout: std::time::Duration,
 }
@@ -330,6 +333,11 @@ impl Config {
                     .unwrap_or_else(|| "https://api.twilio.com".to_string())
                     .trim_end_matches('/')
                     .to_string(),
+                messaging_api_base: l
+                    .optional_string("twilio.messaging_api_base")
+                    .unwrap_or_else(|| "https://messaging.twilio.com".to_string())
+                    .trim_end_matches('/')
+                    .to_string(),
                 timeout: std::time::Duration::from_secs(l.get(
                     "twilio.timeout_seconds",
                     30,
@@ -371,6 +379,7 @@ impl Config {
             auth_token: self.twilio.auth_token.clone(),
             phone_number: phone,
             api_base: self.twilio.api_base.clone(),
+            messaging_api_base: self.twilio.messaging_api_base.clone(),
             public_url: self.webhook.public_url.clone().unwrap_or_default(),
             timeout: self.twilio.timeout,
         })
@@ -481,6 +490,7 @@ mod tests {
         assert_eq!(c.sending.lock_wait_seconds, 900);
         assert_eq!(c.sending.default_channel, DefaultChannel::Call);
         assert_eq!(c.twilio.api_base, "https://api.twilio.com");
+        assert_eq!(c.twilio.messaging_api_base, "https://messaging.twilio.com");
         assert_eq!(c.webhook.listen, "127.0.0.1:8080");
     }
 
