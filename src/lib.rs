@@ -11,6 +11,7 @@ pub mod demo;
 pub mod dispatch;
 pub mod domain;
 pub mod exit;
+pub mod host;
 pub mod import;
 pub mod mask;
 pub mod news;

@@ -110,7 +110,7 @@ pub fn table_fit(
 }
 
 /// Prose broken between words so no line is wider than `width`.
-fn wrap_words(text: &str, width: usize) -> String {
+pub fn wrap_words(text: &str, width: usize) -> String {
     let mut out = String::new();
     let mut line = 0;
     for word in text.split(' ') {

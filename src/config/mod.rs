@@ -150,6 +150,37 @@ pub struct Credentials {
     pub timeout: std::time::Duration,
 }
 
+/// A variable of the process environment; empty counts as unset.
+pub fn process_env(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.is_empty())
+}
+
+/// Which configuration file is read: `--config`, else `$REMINDERS_CONFIG` (both must exist),
+/// else `./reminders.toml` when there is one. The flag says whether the file must exist.
+pub fn file_location(
+    overrides: &Overrides,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> (Option<PathBuf>, bool) {
+    match (&overrides.config, env("REMINDERS_CONFIG")) {
+        (Some(p), _) => (Some(p.clone()), true),
+        (None, Some(p)) => (Some(PathBuf::from(p)), true),
+        (None, None) => {
+            let p = PathBuf::from("reminders.toml");
+            (p.exists().then_some(p), false)
+        }
+    }
+}
+
+/// Whether a configuration file's text sets `twilio.auth_token` (to anything but "").
+pub fn holds_auth_token(text: &str) -> bool {
+    text.parse::<toml::Table>().ok().is_some_and(|t| {
+        t.get("twilio")
+            .and_then(|v| v.get("auth_token"))
+            .and_then(toml::Value::as_str)
+            .is_some_and(|v| !v.trim().is_empty())
+    })
+}
+
 /// Flags that override both file and environment.
 #[derive(Clone, Debug, Default)]
 pub struct Overrides {
@@ -162,22 +193,14 @@ impl Config {
     /// Loads the configuration the way every command does: `--config`, else `$REMINDERS_CONFIG`,
     /// else `./reminders.toml` if it exists; then the process environment; then flags.
     pub fn load(overrides: &Overrides) -> Result<Config> {
-        let env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
-        Config::load_with(overrides, &env)
+        Config::load_with(overrides, &process_env)
     }
 
     pub fn load_with(
         overrides: &Overrides,
         env: &dyn Fn(&str) -> Option<String>,
     ) -> Result<Config> {
-        let (file_path, must_exist) = match (&overrides.config, env("REMINDERS_CONFIG")) {
-            (Some(p), _) => (Some(p.clone()), true),
-            (None, Some(p)) => (Some(PathBuf::from(p)), true),
-            (None, None) => {
-                let p = PathBuf::from("reminders.toml");
-                (p.exists().then_some(p), false)
-            }
-        };
+        let (file_path, must_exist) = file_location(overrides, env);
         let file = match &file_path {
             Some(p) => {
                 let text = match std::fs::read_to_string(p) {
@@ -571,6 +594,14 @@ mod tests {
         let msg = format!("{:#}", c.credentials().unwrap_err());
         assert!(msg.contains("TWILIO_AUTH_TOKEN") && msg.contains("REMINDERS_PUBLIC_URL"));
         assert!(!msg.contains("TWILIO_ACCOUNT_SID"));
+    }
+
+    #[test]
+    fn a_file_holds_the_token_only_when_it_sets_one() {
+        assert!(holds_auth_token("[twilio]\nauth_token = \"abc\"\n"));
+        assert!(!holds_auth_token("[twilio]\nauth_token = \"\"\n"));
+        assert!(!holds_auth_token("[twilio]\naccount_sid = \"AC1\"\n"));
+        assert!(!holds_auth_token("not toml ["));
     }
 
     #[test]
