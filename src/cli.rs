@@ -52,5 +52,6 @@ pub enum Command {
     Prune(cmd::prune::Args),
     Report(cmd::report::Args),
     ServeWebhook(cmd::serve_webhook::Args),
+    Check(cmd::check::Args),
     Demo(cmd::demo::Args),
 }

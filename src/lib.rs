@@ -12,6 +12,7 @@ pub mod dispatch;
 pub mod domain;
 pub mod exit;
 pub mod files;
+pub mod host;
 pub mod import;
 pub mod mask;
 pub mod news;

@@ -59,6 +59,10 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     if let Command::Demo(args) = &cli.command {
         return reminders::cmd::demo::run(args);
     }
+    // `check` reports a configuration that does not load as one of its failures.
+    if let Command::Check(args) = &cli.command {
+        return reminders::cmd::check::run(&overrides, args);
+    }
     let cfg = Config::load(&overrides)?;
     let done = match &cli.command {
         Command::Run(args) => reminders::cmd::run::run(&cfg, args),
@@ -73,6 +77,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Report(args) => reminders::cmd::report::run(&cfg, args),
         Command::ServeWebhook(args) => reminders::cmd::serve_webhook::run(&cfg, args),
         Command::Demo(args) => reminders::cmd::demo::run(args),
+        Command::Check(args) => reminders::cmd::check::run(&overrides, args),
     };
     // A locked, read-only or full database: words that say what to do, before the detail.
     done.map_err(|err| {

@@ -129,7 +129,7 @@ pub fn paragraph(text: &str, width: usize, indent: &str) -> String {
 }
 
 /// Prose broken between words so no line is wider than `width`.
-fn wrap_words(text: &str, width: usize) -> String {
+pub fn wrap_words(text: &str, width: usize) -> String {
     let mut out = String::new();
     let mut line = 0;
     for word in text.split(' ') {

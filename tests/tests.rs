@@ -4,6 +4,7 @@
 mod common;
 
 mod check;
+mod check_cmd;
 mod day;
 mod dry_run;
 mod export_rules;

@@ -1,5 +1,6 @@
 //! One file per subcommand: its arguments, its help text and its `run`.
 
+pub mod check;
 pub mod demo;
 pub mod export;
 pub mod import;

@@ -48,6 +48,10 @@ pub const KEYS: &[(&str, Option<&str>)] = &[
         Some("TWILIO_MESSAGING_SERVICE_SID"),
     ),
     ("twilio.api_base", Some("TWILIO_API_BASE")),
+    (
+        "twilio.messaging_api_base",
+        Some("TWILIO_MESSAGING_API_BASE"),
+    ),
     ("twilio.timeout_seconds", None),
     ("sending.max_attempts", None),
     ("sending.min_retry_gap_minutes", None),

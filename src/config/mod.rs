@@ -60,6 +60,8 @@ pub struct Twilio {
     pub phone_number: String,
     pub messaging_service_sid: Option<String>,
     pub api_base: String,
+    /// Base URL of Twilio's Messaging API (messaging services live on their own host).
+    pub messaging_api_base: String,
     /// The most any one request to Twilio may take, answer included.
     pub timeout: std::time::Duration,
 }
@@ -143,8 +145,40 @@ pub struct Credentials {
     pub auth_token: Secret,
     pub phone_number: String,
     pub api_base: String,
+    pub messaging_api_base: String,
     pub public_url: String,
     pub timeout: std::time::Duration,
+}
+
+/// A variable of the process environment; empty counts as unset.
+pub fn process_env(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.is_empty())
+}
+
+/// Which configuration file is read: `--config`, else `$REMINDERS_CONFIG` (both must exist),
+/// else `./reminders.toml` when there is one. The flag says whether the file must exist.
+pub fn file_location(
+    overrides: &Overrides,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> (Option<PathBuf>, bool) {
+    match (&overrides.config, env("REMINDERS_CONFIG")) {
+        (Some(p), _) => (Some(p.clone()), true),
+        (None, Some(p)) => (Some(PathBuf::from(p)), true),
+        (None, None) => {
+            let p = PathBuf::from("reminders.toml");
+            (p.exists().then_some(p), false)
+        }
+    }
+}
+
+/// Whether a configuration file's text sets `twilio.auth_token` (to anything but "").
+pub fn holds_auth_token(text: &str) -> bool {
+    text.parse::<toml::Table>().ok().is_some_and(|t| {
+        t.get("twilio")
+            .and_then(|v| v.get("auth_token"))
+            .and_then(toml::Value::as_str)
+            .is_some_and(|v| !v.trim().is_empty())
+    })
 }
 
 /// Flags that override both file and environment.
@@ -159,22 +193,14 @@ impl Config {
     /// Loads the configuration the way every command does: `--config`, else `$REMINDERS_CONFIG`,
     /// else `./reminders.toml` if it exists; then the process environment; then flags.
     pub fn load(overrides: &Overrides) -> Result<Config> {
-        let env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
-        Config::load_with(overrides, &env)
+        Config::load_with(overrides, &process_env)
     }
 
     pub fn load_with(
         overrides: &Overrides,
         env: &dyn Fn(&str) -> Option<String>,
     ) -> Result<Config> {
-        let (file_path, must_exist) = match (&overrides.config, env("REMINDERS_CONFIG")) {
-            (Some(p), _) => (Some(p.clone()), true),
-            (None, Some(p)) => (Some(PathBuf::from(p)), true),
-            (None, None) => {
-                let p = PathBuf::from("reminders.toml");
-                (p.exists().then_some(p), false)
-            }
-        };
+        let (file_path, must_exist) = file_location(overrides, env);
         let file = match &file_path {
             Some(p) => {
                 let text = match std::fs::read_to_string(p) {
@@ -331,6 +357,11 @@ impl Config {
                     .unwrap_or_else(|| "https://api.twilio.com".to_string())
                     .trim_end_matches('/')
                     .to_string(),
+                messaging_api_base: l
+                    .optional_string("twilio.messaging_api_base")
+                    .unwrap_or_else(|| "https://messaging.twilio.com".to_string())
+                    .trim_end_matches('/')
+                    .to_string(),
                 timeout: std::time::Duration::from_secs(l.get(
                     "twilio.timeout_seconds",
                     30,
@@ -372,6 +403,7 @@ impl Config {
             auth_token: self.twilio.auth_token.clone(),
             phone_number: phone,
             api_base: self.twilio.api_base.clone(),
+            messaging_api_base: self.twilio.messaging_api_base.clone(),
             public_url: self.webhook.public_url.clone().unwrap_or_default(),
             timeout: self.twilio.timeout,
         })
@@ -482,6 +514,7 @@ mod tests {
         assert_eq!(c.sending.lock_wait_seconds, 900);
         assert_eq!(c.sending.default_channel, DefaultChannel::Call);
         assert_eq!(c.twilio.api_base, "https://api.twilio.com");
+        assert_eq!(c.twilio.messaging_api_base, "https://messaging.twilio.com");
         assert_eq!(c.webhook.listen, "127.0.0.1:8080");
     }
 
@@ -562,6 +595,14 @@ mod tests {
         let msg = format!("{:#}", c.credentials().unwrap_err());
         assert!(msg.contains("TWILIO_AUTH_TOKEN") && msg.contains("REMINDERS_PUBLIC_URL"));
         assert!(!msg.contains("TWILIO_ACCOUNT_SID"));
+    }
+
+    #[test]
+    fn a_file_holds_the_token_only_when_it_sets_one() {
+        assert!(holds_auth_token("[twilio]\nauth_token = \"abc\"\n"));
+        assert!(!holds_auth_token("[twilio]\nauth_token = \"\"\n"));
+        assert!(!holds_auth_token("[twilio]\naccount_sid = \"AC1\"\n"));
+        assert!(!holds_auth_token("not toml ["));
     }
 
     #[test]

@@ -70,6 +70,25 @@ pub fn set_data_keys(conn: &Connection, id: i64, keys: &[&str]) -> Result<()> {
     Ok(())
 }
 
+/// The last completed import: its file's name and the columns its rows keep for templates
+/// besides the usual ones (none when it kept none).
+pub fn last_columns(conn: &Connection) -> Result<Option<(String, Vec<String>)>> {
+    let row = conn
+        .query_row(
+            "SELECT file_name, data_keys FROM imports WHERE status = 'completed'
+             ORDER BY id DESC LIMIT 1",
+            [],
+            |r| Ok((r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?)),
+        )
+        .optional()?;
+    Ok(row.map(|(file, keys)| {
+        let keys = keys
+            .and_then(|k| serde_json::from_str::<Vec<String>>(&k).ok())
+            .unwrap_or_default();
+        (file, keys)
+    }))
+}
+
 pub struct Finish<'a> {
     pub status: ImportStatus,
     pub counts: &'a Counts,

@@ -195,6 +195,50 @@ fn schema_is_current(conn: &Connection, path: &Path) -> Result<()> {
     Ok(())
 }
 
+/// What `check` learns of an existing database without changing it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Inspection {
+    /// Its `user_version`: how many migrations have run.
+    pub version: i64,
+    /// How many this program has.
+    pub current: i64,
+    /// What `PRAGMA quick_check` found wrong (empty: nothing).
+    pub problems: Vec<String>,
+}
+
+/// A read-only connection to an existing database: never creates one, never migrates it.
+pub fn open_read_only(path: &Path) -> Result<Connection> {
+    if !exists(path)? {
+        bail!("there is no database at {}", path.display());
+    }
+    let conn = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )
+    .with_context(|| format!("opening the database {}", path.display()))?;
+    conn.busy_timeout(BUSY_TIMEOUT)?;
+    Ok(conn)
+}
+
+/// Opens an existing database read-only (never creating, never migrating) and reads its schema
+/// version and SQLite's quick integrity check.
+pub fn inspect(path: &Path) -> Result<Inspection> {
+    let conn = open_read_only(path)?;
+    let version: i64 = conn
+        .pragma_query_value(None, "user_version", |r| r.get(0))
+        .with_context(|| format!("reading the database {}", path.display()))?;
+    let mut stmt = conn.prepare("PRAGMA quick_check")?;
+    let found = stmt
+        .query_map([], |r| r.get::<_, String>(0))?
+        .collect::<rusqlite::Result<Vec<String>>>()
+        .with_context(|| format!("checking the database {}", path.display()))?;
+    Ok(Inspection {
+        version,
+        current: MIGRATIONS.len() as i64,
+        problems: found.into_iter().filter(|p| p != "ok").collect(),
+    })
+}
+
 /// `path` plus a suffix (`-wal`, `-shm`, `.lock`): SQLite's and our files beside the database.
 pub fn companion(path: &Path, suffix: &str) -> PathBuf {
     let mut name = path.as_os_str().to_owned();
@@ -356,6 +400,25 @@ mod tests {
         drop(conn);
         // Reopening does not re-run migrations.
         super::open(&path).unwrap();
+    }
+
+    #[test]
+    fn inspecting_reads_the_version_and_changes_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("r.db");
+        assert!(super::inspect(&path).is_err());
+        assert!(!path.exists(), "inspect must never create a database");
+        drop(super::open(&path).unwrap());
+        let i = super::inspect(&path).unwrap();
+        let migrations = super::MIGRATIONS.len() as i64;
+        assert_eq!((i.version, i.current), (migrations, migrations));
+        assert!(i.problems.is_empty(), "{:?}", i.problems);
+        let old = dir.path().join("old.db");
+        let conn = rusqlite::Connection::open(&old).unwrap();
+        conn.pragma_update(None, "user_version", 3).unwrap();
+        drop(conn);
+        assert_eq!(super::inspect(&old).unwrap().version, 3);
+        assert_eq!(super::inspect(&old).unwrap().version, 3, "not migrated");
     }
 
     #[test]

@@ -20,6 +20,26 @@ use crate::webhook::routes::Route;
 /// and is not part of the signed URL.
 pub const CALLBACK_RETRY: &str = "#rc=3&rp=ct,rt,5xx";
 
+/// Where Twilio reports on a call or text, as every request carries it (a call also names the
+/// progress events it reports).
+pub fn callback_params(channel: Channel, public_url: &str) -> Vec<(&'static str, String)> {
+    let route = match channel {
+        Channel::Call => Route::CallStatus,
+        _ => Route::SmsStatus,
+    };
+    let mut params = vec![(
+        "StatusCallback",
+        format!("{}{CALLBACK_RETRY}", route.url(public_url)),
+    )];
+    if channel == Channel::Call {
+        params.push(("StatusCallbackMethod", "POST".into()));
+        for event in ["initiated", "ringing", "answered", "completed"] {
+            params.push(("StatusCallbackEvent", event.into()));
+        }
+    }
+    params
+}
+
 /// One site's template files, read once before anyone is contacted (`None`: built in).
 #[derive(Clone, Debug, Default)]
 struct SiteTexts {
@@ -167,14 +187,7 @@ pub fn build(
             };
             params.push(("From", site.phone_number.to_string()));
             params.push(("Twiml", twiml.clone()));
-            params.push((
-                "StatusCallback",
-                format!("{}{CALLBACK_RETRY}", Route::CallStatus.url(public_url)),
-            ));
-            params.push(("StatusCallbackMethod", "POST".into()));
-            for event in ["initiated", "ringing", "answered", "completed"] {
-                params.push(("StatusCallbackEvent", event.into()));
-            }
+            params.extend(callback_params(Channel::Call, public_url));
             // Waits for the greeting's beep so a voicemail gets the whole message.
             params.push(("MachineDetection", "DetectMessageEnd".into()));
             (twiml, None)
@@ -189,10 +202,7 @@ pub fn build(
                 None => params.push(("From", site.phone_number.to_string())),
             }
             params.push(("Body", body.clone()));
-            params.push((
-                "StatusCallback",
-                format!("{}{CALLBACK_RETRY}", Route::SmsStatus.url(public_url)),
-            ));
+            params.extend(callback_params(Channel::Sms, public_url));
             params.push((
                 "ValidityPeriod",
                 (cfg.sending.sms_validity_minutes * 60).to_string(),

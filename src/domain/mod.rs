@@ -11,6 +11,7 @@ pub mod keywords;
 pub mod ordering;
 pub mod outcome;
 pub mod phone;
+pub mod readiness;
 pub mod reasons;
 pub mod results;
 pub mod row;

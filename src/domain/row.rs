@@ -20,6 +20,9 @@ pub enum Language {
 }
 
 impl Language {
+    /// Every language a message can be written in.
+    pub const ALL: [Language; 2] = [Language::En, Language::Fr];
+
     pub fn code(self) -> &'static str {
         match self {
             Language::En => "en",

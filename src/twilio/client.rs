@@ -155,10 +155,65 @@ struct Page {
     next_page_uri: Option<String>,
 }
 
+/// The account, as `check` reads it.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+pub struct Account {
+    pub sid: String,
+    /// `active`, `suspended` or `closed`.
+    pub status: String,
+    #[serde(default)]
+    pub friendly_name: Option<String>,
+    /// `Trial` or `Full`.
+    #[serde(default, rename = "type")]
+    pub kind: Option<String>,
+}
+
+/// What a number of the account can do.
+#[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq, Eq)]
+pub struct Capabilities {
+    #[serde(default)]
+    pub voice: bool,
+    #[serde(default)]
+    pub sms: bool,
+}
+
+/// A phone number on the account, with where its incoming calls and texts go.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+pub struct IncomingNumber {
+    pub sid: String,
+    pub phone_number: String,
+    #[serde(default)]
+    pub capabilities: Capabilities,
+    #[serde(default)]
+    pub sms_url: Option<String>,
+    #[serde(default)]
+    pub sms_method: Option<String>,
+    #[serde(default)]
+    pub voice_url: Option<String>,
+    #[serde(default)]
+    pub voice_method: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct NumberPage {
+    #[serde(default)]
+    incoming_phone_numbers: Vec<IncomingNumber>,
+}
+
+/// A messaging service (Messaging API v1).
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+pub struct MessagingService {
+    pub sid: String,
+    #[serde(default)]
+    pub friendly_name: Option<String>,
+}
+
 #[derive(Clone)]
 pub struct Client {
     agent: ureq::Agent,
     base: String,
+    /// Messaging services live on another host than the 2010-04-01 API.
+    messaging_base: String,
     account_sid: String,
     authorization: String,
 }
@@ -202,6 +257,7 @@ impl Client {
         Client {
             agent,
             base: creds.api_base.trim_end_matches('/').to_string(),
+            messaging_base: creds.messaging_api_base.trim_end_matches('/').to_string(),
             account_sid: creds.account_sid.clone(),
             authorization: format!("Basic {token}"),
         }
@@ -273,6 +329,50 @@ impl Client {
             }
         }
         Ok(found)
+    }
+}
+
+impl Client {
+    fn get_json<T: for<'de> Deserialize<'de>>(&self, url: &str) -> Result<T, ApiError> {
+        let req = self
+            .agent
+            .get(url)
+            .header("Authorization", &self.authorization);
+        read_json(req.call())
+    }
+
+    /// The account the credentials belong to; wrong credentials are `Refused` with 20003.
+    pub fn fetch_account(&self) -> Result<Account, ApiError> {
+        self.get_json(&format!(
+            "{}/2010-04-01/Accounts/{}.json",
+            self.base, self.account_sid
+        ))
+    }
+
+    /// The account's number `e164`, if it is one of the account's (an empty page: it is not).
+    pub fn incoming_number(&self, e164: &str) -> Result<Option<IncomingNumber>, ApiError> {
+        let url = format!(
+            "{}?{}",
+            self.url("IncomingPhoneNumbers.json"),
+            form_urlencoded::Serializer::new(String::new())
+                .append_pair("PhoneNumber", e164)
+                .finish()
+        );
+        let page: NumberPage = self.get_json(&url)?;
+        Ok(page
+            .incoming_phone_numbers
+            .into_iter()
+            .find(|n| n.phone_number == e164))
+    }
+
+    /// The messaging service `sid`, or `None` when the account has none by that SID (404).
+    pub fn messaging_service(&self, sid: &str) -> Result<Option<MessagingService>, ApiError> {
+        match self.get_json(&format!("{}/v1/Services/{sid}", self.messaging_base)) {
+            Err(ApiError::Refused {
+                http_status: 404, ..
+            }) => Ok(None),
+            other => other.map(Some),
+        }
     }
 }
 
@@ -349,6 +449,28 @@ fn describe_body(body: &str, why: &dyn fmt::Display) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn numbers_and_accounts_read_as_twilio_writes_them() {
+        let page: NumberPage = serde_json::from_str(
+            r#"{"incoming_phone_numbers":[{"sid":"PN1","phone_number":"+16135550000",
+                "capabilities":{"voice":true,"sms":false,"mms":false,"fax":false},
+                "sms_url":"","sms_method":"POST","voice_url":"https://x/twilio/voice-inbound",
+                "voice_method":"POST","status_callback":""}],"page_size":50}"#,
+        )
+        .unwrap();
+        let n = &page.incoming_phone_numbers[0];
+        assert!(n.capabilities.voice && !n.capabilities.sms);
+        assert_eq!(n.sms_url.as_deref(), Some(""));
+        let a: Account = serde_json::from_str(
+            r#"{"sid":"AC1","status":"suspended","friendly_name":"Clinic","type":"Full"}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            (a.status.as_str(), a.kind.as_deref()),
+            ("suspended", Some("Full"))
+        );
+    }
 
     #[test]
     fn resource_becomes_a_report() {

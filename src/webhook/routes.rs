@@ -19,6 +19,11 @@ const TABLE: [(Route, &str, &str); 5] = [
     (Route::Health, "/healthz", "healthz"),
 ];
 
+/// Where a number's incoming calls are to be sent ("a call comes in" in Twilio's console): the
+/// path `check` expects a number's `voice_url` to name. The listener does not answer it yet;
+/// once it does, it belongs in `TABLE` with the other routes.
+pub const VOICE_INBOUND_PATH: &str = "/twilio/voice-inbound";
+
 impl Route {
     pub fn from_path(path: &str) -> Option<Route> {
         TABLE

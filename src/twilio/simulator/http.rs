@@ -172,6 +172,10 @@ fn route(
     path: &str,
     params: &[(String, String)],
 ) -> Reply {
+    if let Some(reply) = super::account::route(&app.account_sid, &st.holdings, method, path, params)
+    {
+        return reply;
+    }
     let not_found = || Reply::Now(error(404, 20404, "The requested resource was not found"));
     let prefix = format!("/2010-04-01/Accounts/{}/", app.account_sid);
     let Some(rest) = path.strip_prefix(&prefix) else {

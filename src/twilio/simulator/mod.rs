@@ -6,8 +6,13 @@
 //! When asked to `deliver`, it posts signed status callbacks, keypresses and patient replies to
 //! the listener in the order Twilio generates them (`../shared/twilio.md`).
 //!
+//! The account side (`account.rs`) answers what `check` asks: the account and its status, the
+//! numbers on it, messaging services; a test sets each (`set_account_status`, `add_number`,
+//! `add_messaging_service`).
+//!
 //! Everything it receives is kept (`received`), so tests assert on what Twilio was asked.
 
+mod account;
 mod http;
 mod lifecycle;
 
@@ -23,6 +28,7 @@ use chrono::{DateTime, Utc};
 
 use crate::domain::channel::Channel;
 use crate::twilio::signature;
+pub use account::Number;
 pub use lifecycle::{Garble, Step};
 
 /// One request as the simulator received it.
@@ -122,6 +128,8 @@ struct State {
     received: Vec<Received>,
     /// How long every answer takes, as Twilio's API does under load.
     latency: Duration,
+    /// The account's status, numbers and messaging services.
+    holdings: account::Holdings,
 }
 
 impl State {
@@ -160,6 +168,7 @@ impl Simulator {
             contacts: HashMap::new(),
             received: Vec::new(),
             latency: Duration::ZERO,
+            holdings: account::Holdings::default(),
         }));
         let in_flight = Arc::new(AtomicUsize::new(0));
         let max_in_flight = Arc::new(AtomicUsize::new(0));
@@ -239,6 +248,27 @@ impl Simulator {
                 r.extra.extend(obj.clone());
             }
         }
+    }
+
+    /// The account's status: `active` (the default), `suspended` or `closed`.
+    pub fn set_account_status(&self, status: &str) {
+        self.lock().holdings.status = status.to_string();
+    }
+
+    /// Puts a number on the account (or replaces the one with the same digits).
+    pub fn add_number(&self, number: Number) {
+        let mut st = self.lock();
+        let numbers = &mut st.holdings.numbers;
+        numbers.retain(|n| n.phone_number != number.phone_number);
+        numbers.push(number);
+    }
+
+    /// Creates a messaging service on the account.
+    pub fn add_messaging_service(&self, sid: &str, friendly_name: &str) {
+        self.lock()
+            .holdings
+            .services
+            .push((sid.to_string(), friendly_name.to_string()));
     }
 
     pub fn contacts(&self, number: &str) -> Contacts {
