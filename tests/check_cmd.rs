@@ -493,3 +493,26 @@ fn a_send_test_whose_report_never_comes_fails_saying_what_twilio_knows() {
     assert!(waited.text.contains("/twilio/"), "{waited:?}");
     r.listener.stop();
 }
+
+#[test]
+fn a_window_outside_contact_hours_fails() {
+    let r = ready();
+    let lines = check(&r.w, &[], 0);
+    assert_eq!(
+        finding(&lines, "inside the contact hours").level,
+        "ok",
+        "the default windows 09:00, 19:00 and 19:45 fit 08:00-21:00"
+    );
+    // A Saturday-style 18:00 end: the 19:00 send and the 19:45 retry would reach nobody.
+    r.w.write(
+        "reminders.toml",
+        "[sending]\nquiet_hours = \"10:00-18:00\"\n",
+    );
+    let lines = check(&r.w, &[], 1);
+    let windows = finding(&lines, "outside the contact hours");
+    assert_eq!(windows.level, "FAIL");
+    assert!(
+        windows.text.contains("send 19:00, retry 19:45"),
+        "{windows:?}"
+    );
+}

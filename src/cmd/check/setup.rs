@@ -362,6 +362,38 @@ fn contact_hours(r: &mut Report, cfg: &Config) {
     }
 }
 
-/// Where the check that each site's send and retry windows fall inside its contact hours
-/// belongs (a window outside them is a failure), once the configuration has windows.
-fn windows_within_contact_hours(_r: &mut Report, _cfg: &Config) {}
+/// Each site's send and retry windows fall inside its contact hours: a window outside them
+/// would run and contact nobody, every day.
+fn windows_within_contact_hours(r: &mut Report, cfg: &Config) {
+    let windows = cfg.schedule.day.windows();
+    let listed: Vec<String> = windows.iter().map(|w| w.label()).collect();
+    for key in cfg.site_keys() {
+        let site = cfg.site(key);
+        let outside: Vec<String> = windows
+            .iter()
+            .filter(|w| !site.quiet_hours.allows(w.at))
+            .map(|w| w.label())
+            .collect();
+        let hours = format!(
+            "{}-{}",
+            site.quiet_hours.start.format("%H:%M"),
+            site.quiet_hours.end.format("%H:%M")
+        );
+        if outside.is_empty() {
+            r.add(Finding::ok(format!(
+                "{}windows {} inside the contact hours ({hours})",
+                label(key),
+                listed.join(", ")
+            )));
+        } else {
+            r.add(Finding::fail(
+                format!(
+                    "{}window {} outside the contact hours ({hours}): it would contact nobody",
+                    label(key),
+                    outside.join(", ")
+                ),
+                "move it in [schedule] send / retry, or widen the contact hours",
+            ));
+        }
+    }
+}
