@@ -110,7 +110,7 @@ impl Fingerprint {
         }
     }
 
-    fn from_matches(&self, r: &Resource) -> bool {
+    fn sender_matches(&self, r: &Resource) -> bool {
         match (&self.from, &r.from) {
             (Some(ours), Some(theirs)) => ours == theirs,
             _ => true,
@@ -479,7 +479,7 @@ pub fn find_created(
         .list_to(channel, to, since)?
         .into_iter()
         .rev()
-        .filter(|r| !known.contains(&r.sid) && print.from_matches(r))
+        .filter(|r| !known.contains(&r.sid) && print.sender_matches(r))
         .collect();
     Ok(pick(found, print, unique))
 }
