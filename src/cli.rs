@@ -53,3 +53,23 @@ pub enum Command {
     ServeWebhook(cmd::serve_webhook::Args),
     Demo(cmd::demo::Args),
 }
+
+impl Command {
+    /// Whether the command may run only as the user who owns the database (`access`). The
+    /// demo works in a folder of its own; every other command reads or writes the clinic's.
+    pub fn needs_owner(&self) -> bool {
+        match self {
+            Command::Demo(_) => false,
+            Command::Import(_)
+            | Command::Send(_)
+            | Command::Retry(_)
+            | Command::Status(_)
+            | Command::Reconcile(_)
+            | Command::Withdraw(_)
+            | Command::Export(_)
+            | Command::Prune(_)
+            | Command::Report(_)
+            | Command::ServeWebhook(_) => true,
+        }
+    }
+}

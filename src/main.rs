@@ -60,6 +60,11 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         return reminders::cmd::demo::run(args);
     }
     let cfg = Config::load(&overrides)?;
+    // Before anything is created or opened: what another user makes in the data folder (a
+    // lock file, the outbox, the WAL's files) the owner cannot open afterwards.
+    if cli.command.needs_owner() {
+        reminders::access::require_owner(&cfg.db)?;
+    }
     let done = match &cli.command {
         Command::Import(args) => reminders::cmd::import::run(&cfg, args),
         Command::Send(args) => reminders::cmd::send::run(&cfg, args),

@@ -3,6 +3,7 @@
 
 mod common;
 
+mod access;
 mod check;
 mod day;
 mod dry_run;

@@ -1,0 +1,192 @@
+//! The right user: a command runs only as the user who owns the database (or, before there is
+//! one, its folder), and stops before it creates anything otherwise.
+//!
+//! These tests run as root (as CI does): "another user" is `nobody` (uid 65534) owning the data
+//! folder, and running as `nobody` goes through `setpriv` or `runuser`; without either, the
+//! tests that need it say so and return.
+
+use std::collections::BTreeMap;
+use std::os::unix::fs::MetadataExt;
+use std::path::Path;
+use std::process::Command;
+
+use crate::common::{Run, Workdir};
+
+const NOBODY: u32 = 65534;
+
+const HEADER: &str =
+    "appointment_id,patient_id,phone_number,phone_preference,text_preference,appt_date_time\n";
+
+fn is_root() -> bool {
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    unsafe { libc::geteuid() == 0 }
+}
+
+/// Every file and folder under `dir`: its owner, mode, size and modification time.
+fn listing(dir: &Path) -> BTreeMap<String, (u32, u32, u64, i64, i64)> {
+    let mut out = BTreeMap::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        let m = std::fs::symlink_metadata(&d).unwrap();
+        let rel = d.strip_prefix(dir).unwrap().display().to_string();
+        out.insert(rel, (m.uid(), m.mode(), m.len(), m.mtime(), m.mtime_nsec()));
+        if m.is_dir() {
+            for e in std::fs::read_dir(&d).unwrap() {
+                stack.push(e.unwrap().path());
+            }
+        }
+    }
+    out
+}
+
+/// Gives everything under `dir` (and `dir`) to `uid`.
+fn chown_all(dir: &Path, uid: u32) {
+    for path in listing(dir).keys() {
+        std::os::unix::fs::lchown(dir.join(path), Some(uid), Some(uid)).unwrap();
+    }
+}
+
+/// The binary run as `nobody`, through whichever of `setpriv` and `runuser` this system has.
+fn as_nobody(w: &Workdir, args: &[&str]) -> Option<Run> {
+    let bin = env!("CARGO_BIN_EXE_reminders");
+    let has = |program: &str| {
+        Command::new(program)
+            .arg("--version")
+            .output()
+            .is_ok_and(|o| o.status.success())
+    };
+    let mut cmd = if has("setpriv") {
+        let mut full = vec![
+            "--reuid=65534",
+            "--regid=65534",
+            "--clear-groups",
+            "--",
+            bin,
+        ];
+        full.extend_from_slice(args);
+        w.program("setpriv", &full)
+    } else if has("runuser") {
+        let mut full = vec!["-u", "nobody", "--", bin];
+        full.extend_from_slice(args);
+        w.program("runuser", &full)
+    } else {
+        eprintln!("neither setpriv nor runuser here: the run as another user is not tested");
+        return None;
+    };
+    Some(Run(cmd.output().expect("running reminders as nobody")))
+}
+
+/// A data folder with a stored day in it, all of it given to `nobody`.
+fn nobodys_data_folder() -> Workdir {
+    let w = Workdir::new();
+    w.write(
+        "csv/day.csv",
+        format!("{HEADER}A1,P1,416-555-0101,y,n,2026-11-25 10:00\n"),
+    );
+    w.run(&["import"]).ok();
+    // Tonight's file, waiting: an import would move it into the archive.
+    w.write(
+        "csv/next.csv",
+        format!("{HEADER}A2,P2,416-555-0102,y,n,2026-11-25 11:00\n"),
+    );
+    chown_all(w.path(), NOBODY);
+    w
+}
+
+#[test]
+fn another_users_database_stops_every_command_before_it_creates_anything() {
+    if !is_root() {
+        eprintln!("not root: the files cannot be given to another user here");
+        return;
+    }
+    let mut w = nobodys_data_folder();
+    w.env("TWILIO_ACCOUNT_SID", "ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa")
+        .env("TWILIO_AUTH_TOKEN", "token")
+        .env("TWILIO_PHONE_NUMBER", "+16135550000")
+        .env("TWILIO_API_BASE", "http://127.0.0.1:9")
+        .env("REMINDERS_PUBLIC_URL", "https://rem.example.ca");
+    let bin = env!("CARGO_BIN_EXE_reminders");
+    let before = listing(w.path());
+    for args in [
+        &["status"][..],
+        &["status", "--check"],
+        &["import"],
+        &["import", "--dry-run"],
+        &["import", "--now", "csv/day two.csv"],
+        &["send"],
+        &["retry"],
+        &["reconcile"],
+        &["withdraw", "A1"],
+        &["export"],
+        &["prune", "--older-than", "1"],
+        &["report"],
+        &["serve-webhook"],
+    ] {
+        let run = w.run(args);
+        let err = run.stderr();
+        assert_eq!(run.code(), 2, "{args:?}: {err}");
+        assert!(
+            err.contains(
+                "reminders.db belongs to nobody (mode 0600); you are root: run `sudo -u nobody "
+            ),
+            "{args:?}: {err}"
+        );
+        let typed: Vec<String> = args
+            .iter()
+            .map(|a| {
+                if a.contains(' ') {
+                    format!("'{a}'")
+                } else {
+                    a.to_string()
+                }
+            })
+            .collect();
+        assert!(
+            err.contains(&format!("sudo -u nobody {bin} {}`", typed.join(" "))),
+            "{args:?}: the command as typed, quoted: {err}"
+        );
+        assert_eq!(
+            listing(w.path()),
+            before,
+            "{args:?} created or moved something"
+        );
+    }
+    // No database yet: the folder's owner decides, and nothing is created in it.
+    for f in ["reminders.db", "reminders.db-wal", "reminders.db-shm"] {
+        let _ = std::fs::remove_file(w.join(f));
+    }
+    let before = listing(w.path());
+    let mode = std::fs::metadata(w.path()).unwrap().mode() & 0o7777;
+    let run = w.run(&["import"]);
+    assert_eq!(run.code(), 2, "{}", run.stderr());
+    assert!(
+        run.stderr().contains(&format!(
+            "there is no database yet and its folder {} belongs to nobody (mode {mode:04o}); you are root: run `sudo -u nobody {bin} import`",
+            w.path().display()
+        )),
+        "{}",
+        run.stderr()
+    );
+    assert_eq!(listing(w.path()), before);
+}
+
+#[test]
+fn the_owner_runs_as_usual() {
+    if !is_root() {
+        eprintln!("not root: no other user to run as");
+        return;
+    }
+    let w = nobodys_data_folder();
+    let Some(import) = as_nobody(&w, &["import"]) else {
+        return;
+    };
+    import.ok();
+    assert!(!w.join("csv/next.csv").exists(), "archived");
+    let status = as_nobody(&w, &["status", "appointments", "--json"]).unwrap();
+    let list: serde_json::Value = serde_json::from_str(&status.ok()).unwrap();
+    assert_eq!(list.as_array().unwrap().len(), 2);
+    // Whatever it made is the owner's.
+    for (path, (uid, ..)) in listing(w.path()) {
+        assert_eq!(uid, NOBODY, "{path} belongs to {uid}");
+    }
+}
