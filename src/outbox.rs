@@ -17,6 +17,7 @@ use anyhow::{Context, Result};
 use chrono::{DateTime, NaiveDate, Utc};
 use rusqlite::Connection;
 
+use crate::access::Permission;
 use crate::clock::{db_time, parse_db_time};
 use crate::config::Config;
 use crate::domain::dates::day_bounds;
@@ -291,6 +292,7 @@ pub fn ensure_dir(dir: &Path) -> Result<()> {
         .recursive(true)
         .mode(0o700)
         .create(dir)
+        .permission(dir)
         .with_context(|| format!("creating the outbox folder {}", dir.display()))
 }
 
@@ -312,6 +314,7 @@ pub fn replace(path: &Path, fill: impl FnOnce(&mut dyn Write) -> Result<()>) -> 
         .suffix(".tmp")
         .permissions(fs::Permissions::from_mode(0o600))
         .tempfile_in(dir)
+        .permission(dir)
         .with_context(|| format!("creating a temporary file in {}", dir.display()))?;
     (|| -> Result<()> {
         let file = tmp.as_file();
@@ -328,10 +331,12 @@ pub fn replace(path: &Path, fill: impl FnOnce(&mut dyn Write) -> Result<()>) -> 
     .with_context(|| format!("writing {}", tmp.path().display()))?;
     tmp.persist(path)
         .map_err(|e| e.error)
+        .permission(dir)
         .with_context(|| format!("renaming the new file into place as {}", path.display()))?;
     // The rename itself must reach the disk for the new file to survive a power loss.
     File::open(dir)
         .and_then(|d| d.sync_all())
+        .permission(dir)
         .with_context(|| format!("syncing the folder {}", dir.display()))?;
     Ok(())
 }

@@ -1,12 +1,13 @@
 //! The right user: a command runs only as the user who owns the database (or, before there is
-//! one, its folder), and stops before it creates anything otherwise.
+//! one, its folder), and stops before it creates anything otherwise; a permission error names
+//! the file, its owner and mode, and who was running.
 //!
 //! These tests run as root (as CI does): "another user" is `nobody` (uid 65534) owning the data
 //! folder, and running as `nobody` goes through `setpriv` or `runuser`; without either, the
 //! tests that need it say so and return.
 
 use std::collections::BTreeMap;
-use std::os::unix::fs::MetadataExt;
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::Path;
 use std::process::Command;
 
@@ -189,4 +190,65 @@ fn the_owner_runs_as_usual() {
     for (path, (uid, ..)) in listing(w.path()) {
         assert_eq!(uid, NOBODY, "{path} belongs to {uid}");
     }
+}
+
+#[test]
+fn a_permission_error_names_the_file_its_owner_and_mode_and_the_user() {
+    if !is_root() {
+        eprintln!("not root: the files cannot be given to another user here");
+        return;
+    }
+    let mut w = nobodys_data_folder();
+    w.env("TWILIO_ACCOUNT_SID", "ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa")
+        .env("TWILIO_AUTH_TOKEN", "token")
+        .env("TWILIO_PHONE_NUMBER", "+16135550000")
+        .env("TWILIO_API_BASE", "http://127.0.0.1:9")
+        .env("REMINDERS_PUBLIC_URL", "https://rem.example.ca");
+    // What root left behind: the run lock and the outbox.
+    let lock = w.write("reminders.db.lock", "");
+    std::fs::set_permissions(&lock, std::fs::Permissions::from_mode(0o600)).unwrap();
+    std::fs::create_dir(w.join("outbox")).unwrap();
+    std::fs::set_permissions(w.join("outbox"), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let Some(send) = as_nobody(&w, &["send"]) else {
+        return;
+    };
+    assert_eq!(send.code(), 1, "{}", send.stderr());
+    assert!(
+        send.stderr().contains(
+            "opening the run lock reminders.db.lock: reminders.db.lock belongs to root (mode 0600); running as nobody: Permission denied"
+        ),
+        "{}",
+        send.stderr()
+    );
+    let export = as_nobody(&w, &["export", "--date", "2026-11-25"]).unwrap();
+    assert_eq!(export.code(), 1, "{}", export.stderr());
+    assert!(
+        export
+            .stderr()
+            .contains("outbox belongs to root (mode 0755); running as nobody: Permission denied"),
+        "{}",
+        export.stderr()
+    );
+    // The database's own folder, root's: SQLite cannot make the WAL's files beside it ("unable
+    // to open database file") and the words say whose folder that is.
+    std::os::unix::fs::chown(w.path(), Some(0), Some(0)).unwrap();
+    std::fs::set_permissions(w.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    for f in ["reminders.db-wal", "reminders.db-shm"] {
+        let _ = std::fs::remove_file(w.join(f));
+    }
+    let import = as_nobody(&w, &["import"]).unwrap();
+    assert_eq!(import.code(), 1, "{}", import.stderr());
+    assert!(
+        import.stderr().contains(&format!(
+            "{} belongs to root (mode 0755); running as nobody",
+            w.path().display()
+        )),
+        "{}",
+        import.stderr()
+    );
+    assert!(w.join("csv/next.csv").exists(), "left for the next run");
+    // `status` only reads: it reads the database as it is.
+    let status = as_nobody(&w, &["status", "appointments", "--json"]).unwrap();
+    let list: serde_json::Value = serde_json::from_str(&status.ok()).unwrap();
+    assert_eq!(list.as_array().unwrap().len(), 1);
 }

@@ -319,6 +319,7 @@ fn write_private(path: &Path, bytes: &[u8]) -> Result<()> {
         .prefix(".report-")
         .suffix(".tmp")
         .tempfile_in(dir)
+        .map_err(|e| crate::access::permission(dir, e))
         .with_context(|| format!("creating a file in {} for the report", dir.display()))?;
     tmp.write_all(bytes)
         .and_then(|()| tmp.as_file().sync_all())

@@ -28,6 +28,8 @@ use std::time::Duration;
 use anyhow::{Context, Result, bail};
 use rusqlite::{Connection, OpenFlags};
 
+use crate::access::Permission;
+
 /// Migrations, in order; the database's `user_version` says how many have run.
 const MIGRATIONS: &[&str] = &[
     include_str!("migrations/001_init.sql"),
@@ -211,6 +213,7 @@ fn exists(path: &Path) -> Result<bool> {
 fn create(path: &Path) -> Result<()> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir)
+            .permission(dir)
             .with_context(|| format!("creating the database folder {}", dir.display()))?;
     }
     log::info!("creating the database {}", path.display());
@@ -227,6 +230,7 @@ fn create(path: &Path) -> Result<()> {
                 Err(e)
             }
         })
+        .permission(path)
         .with_context(|| format!("creating the database {}", path.display()))?;
     Ok(())
 }

@@ -115,6 +115,29 @@ pub fn shell_word(word: &str) -> Cow<'_, str> {
     }
 }
 
+/// A file or folder and whose it is.
+pub struct Entry<'a> {
+    pub path: &'a str,
+    pub owner: &'a Account,
+    pub mode: u32,
+}
+
+/// `outbox belongs to root (mode 0755); running as reminders`: what a permission error adds.
+pub fn belongs(entries: &[Entry<'_>], running: &Account) -> String {
+    let each: Vec<String> = entries
+        .iter()
+        .map(|e| {
+            format!(
+                "{} belongs to {} (mode {})",
+                e.path,
+                e.owner.label(),
+                mode(e.mode)
+            )
+        })
+        .collect();
+    format!("{}; running as {}", each.join(", "), running.label())
+}
+
 /// Permission bits as `chmod` takes them: `0600`.
 fn mode(bits: u32) -> String {
     format!("{:04o}", bits & 0o7777)
@@ -215,6 +238,31 @@ mod tests {
         assert_eq!(
             rerun_as(&nameless, &words(&["reminders", "send"])),
             "sudo -u '#4242' reminders send"
+        );
+    }
+
+    #[test]
+    fn permission_words_name_each_file_its_owner_and_mode_and_the_user() {
+        let root = account(0, Some("root"));
+        let nobody = account(65534, None);
+        let got = belongs(
+            &[
+                Entry {
+                    path: "reminders.db.lock",
+                    owner: &root,
+                    mode: 0o100600,
+                },
+                Entry {
+                    path: "outbox",
+                    owner: &root,
+                    mode: 0o40755,
+                },
+            ],
+            &nobody,
+        );
+        assert_eq!(
+            got,
+            "reminders.db.lock belongs to root (mode 0600), outbox belongs to root (mode 0755); running as uid 65534"
         );
     }
 }

@@ -10,9 +10,12 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 
+use crate::access::Permission;
+
 /// Archives `src` (whose content is `file`, already open) as import `import_id`.
 pub fn archive(src: &Path, file: &File, dir: &Path, import_id: i64, take: bool) -> Result<PathBuf> {
     fs::create_dir_all(dir)
+        .permission(dir)
         .with_context(|| format!("creating the archive folder {}", dir.display()))?;
     let name = src
         .file_name()
@@ -36,16 +39,20 @@ pub fn archive(src: &Path, file: &File, dir: &Path, import_id: i64, take: bool) 
                 if take && let Err(e) = fs::remove_file(src) {
                     // The original stays: so must no second copy of it.
                     let _ = fs::remove_file(&dest);
-                    return Err(e).with_context(|| {
-                        format!("removing {} from the drop folder", src.display())
-                    });
+                    let folder = src.parent().filter(|p| !p.as_os_str().is_empty());
+                    return Err(crate::access::permission(
+                        folder.unwrap_or(Path::new(".")),
+                        e,
+                    ))
+                    .with_context(|| format!("removing {} from the drop folder", src.display()));
                 }
                 return Ok(dest);
             }
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
             Err(e) => {
                 let _ = fs::remove_file(&aside);
-                return Err(e).with_context(|| format!("naming the copy {}", dest.display()));
+                return Err(crate::access::permission(dir, e))
+                    .with_context(|| format!("naming the copy {}", dest.display()));
             }
         }
     }
@@ -62,6 +69,7 @@ fn write_aside(file: &File, dir: &Path, import_id: i64) -> Result<PathBuf> {
         .create_new(true)
         .mode(0o600)
         .open(&aside)
+        .permission(dir)
         .with_context(|| format!("creating {}", aside.display()))?;
     let copied = (|| -> std::io::Result<()> {
         let mut input = file.try_clone()?;

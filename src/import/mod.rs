@@ -24,6 +24,8 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use rusqlite::Connection;
+
+use crate::access::Permission;
 use serde::Serialize;
 
 use crate::clock::db_time;
@@ -322,7 +324,7 @@ pub struct DropFolder {
 }
 
 pub fn drop_folder_files(dir: &Path) -> Result<DropFolder> {
-    let entries = std::fs::read_dir(dir).with_context(|| {
+    let entries = std::fs::read_dir(dir).permission(dir).with_context(|| {
         format!(
             "listing the drop folder {} (csv_dir / REMINDERS_CSV_DIR)",
             dir.display()
