@@ -201,6 +201,19 @@ pub fn database_words(db: &Path) -> Option<String> {
     Some(access::belongs(&entries, &me))
 }
 
+/// The warning for a configuration file that holds the auth token and that others can read;
+/// said once, by `main`, for every command that reads the configuration.
+pub fn warn_if_token_exposed(cfg: &crate::config::Config) {
+    let Some(file) = &cfg.token_file else {
+        return;
+    };
+    if let Ok(meta) = std::fs::metadata(file)
+        && let Some(words) = access::token_exposed(&file.display().to_string(), meta.mode())
+    {
+        log::warn!("{words}");
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -60,6 +60,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         return reminders::cmd::demo::run(args);
     }
     let cfg = Config::load(&overrides)?;
+    reminders::access::warn_if_token_exposed(&cfg);
     // Before anything is created or opened: what another user makes in the data folder (a
     // lock file, the outbox, the WAL's files) the owner cannot open afterwards.
     if cli.command.needs_owner() {

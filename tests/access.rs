@@ -1,6 +1,7 @@
 //! The right user: a command runs only as the user who owns the database (or, before there is
 //! one, its folder), and stops before it creates anything otherwise; a permission error names
-//! the file, its owner and mode, and who was running.
+//! the file, its owner and mode, and who was running; a configuration file holding the auth
+//! token that others can read is warned about.
 //!
 //! These tests run as root (as CI does): "another user" is `nobody` (uid 65534) owning the data
 //! folder, and running as `nobody` goes through `setpriv` or `runuser`; without either, the
@@ -251,4 +252,24 @@ fn a_permission_error_names_the_file_its_owner_and_mode_and_the_user() {
     let status = as_nobody(&w, &["status", "appointments", "--json"]).unwrap();
     let list: serde_json::Value = serde_json::from_str(&status.ok()).unwrap();
     assert_eq!(list.as_array().unwrap().len(), 1);
+}
+
+#[test]
+fn a_config_file_others_can_read_holding_the_token_is_warned_about_once() {
+    let w = Workdir::new();
+    let toml = w.write("reminders.toml", "[twilio]\nauth_token = \"s3cret\"\n");
+    std::fs::set_permissions(&toml, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let warning = "reminders.toml holds the Twilio auth token and is readable by others (mode 0644): chmod 600 reminders.toml";
+    for args in [&["import"][..], &["status", "--check"]] {
+        let run = w.run(args);
+        let err = run.stderr();
+        assert_eq!(err.matches(warning).count(), 1, "{args:?}: {err}");
+        assert!(!err.contains("s3cret"), "{err}");
+    }
+    std::fs::set_permissions(&toml, std::fs::Permissions::from_mode(0o600)).unwrap();
+    assert!(!w.run(&["import"]).stderr().contains("readable by others"));
+    // A file without the token may be read by anyone.
+    w.write("reminders.toml", "timezone = \"America/Toronto\"\n");
+    std::fs::set_permissions(&toml, std::fs::Permissions::from_mode(0o644)).unwrap();
+    assert!(!w.run(&["import"]).stderr().contains("readable by others"));
 }

@@ -138,6 +138,18 @@ pub fn belongs(entries: &[Entry<'_>], running: &Account) -> String {
     format!("{}; running as {}", each.join(", "), running.label())
 }
 
+/// A configuration file that holds the auth token and that the file's group or anyone else can
+/// read: the words of the warning, with the command that fixes it.
+pub fn token_exposed(path: &str, file_mode: u32) -> Option<String> {
+    (file_mode & 0o044 != 0).then(|| {
+        format!(
+            "{path} holds the Twilio auth token and is readable by others (mode {}): chmod 600 {}",
+            mode(file_mode),
+            shell_word(path)
+        )
+    })
+}
+
 /// Permission bits as `chmod` takes them: `0600`.
 fn mode(bits: u32) -> String {
     format!("{:04o}", bits & 0o7777)
@@ -264,5 +276,24 @@ mod tests {
             got,
             "reminders.db.lock belongs to root (mode 0600), outbox belongs to root (mode 0755); running as uid 65534"
         );
+    }
+
+    #[test]
+    fn a_token_file_others_can_read_is_named_with_its_fix() {
+        assert_eq!(token_exposed("reminders.toml", 0o100600), None);
+        assert_eq!(token_exposed("reminders.toml", 0o100400), None);
+        assert_eq!(
+            token_exposed("reminders.toml", 0o100644).as_deref(),
+            Some(
+                "reminders.toml holds the Twilio auth token and is readable by others (mode 0644): chmod 600 reminders.toml"
+            )
+        );
+        assert_eq!(
+            token_exposed("/etc/my reminders.toml", 0o100640).as_deref(),
+            Some(
+                "/etc/my reminders.toml holds the Twilio auth token and is readable by others (mode 0640): chmod 600 '/etc/my reminders.toml'"
+            )
+        );
+        assert!(token_exposed("r.toml", 0o100604).is_some(), "others alone");
     }
 }
