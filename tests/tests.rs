@@ -6,6 +6,7 @@ mod common;
 mod access;
 mod check;
 mod day;
+mod drop_folder;
 mod dry_run;
 mod export_rules;
 mod exports;
