@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 
 use crate::config::Config;
+use crate::domain::attention::not_a_csv;
 use crate::import::{self, Attempt, Options, Origin, Outcome};
 use crate::{db, output};
 
@@ -27,7 +28,8 @@ reminders import --now                # import, then send right away\n\n\
 Rejected rows: reminders status failed-rows --import N"
 )]
 pub struct Args {
-    /// Files to import; default: every *.csv in the drop folder, oldest name first.
+    /// Files to import; default: every *.csv (or *.CSV) in the drop folder, oldest name first;
+    /// other files there are named in a warning, not imported.
     pub files: Vec<PathBuf>,
 
     /// Run `send` right after importing (the manual "upload and go"), even when there was no
@@ -60,6 +62,9 @@ pub fn run(cfg: &Config, args: &Args) -> Result<()> {
         let found = import::drop_folder_files(&cfg.csv_dir)?;
         for (path, why) in found.skipped {
             log::warn!("{} {why}", path.display());
+        }
+        for path in &found.not_csv {
+            log::warn!("{}", not_a_csv(&path.display().to_string()));
         }
         found.files.into_iter().map(|f| (f, true)).collect()
     } else {
