@@ -57,25 +57,37 @@ fn as_nobody(w: &Workdir, args: &[&str]) -> Option<Run> {
             .output()
             .is_ok_and(|o| o.status.success())
     };
-    let mut cmd = if has("setpriv") {
-        let mut full = vec![
-            "--reuid=65534",
-            "--regid=65534",
-            "--clear-groups",
-            "--",
-            bin,
-        ];
-        full.extend_from_slice(args);
-        w.program("setpriv", &full)
-    } else if has("runuser") {
-        let mut full = vec!["-u", "nobody", "--", bin];
-        full.extend_from_slice(args);
-        w.program("runuser", &full)
-    } else {
+    let command = |args: &[&str]| {
+        if has("setpriv") {
+            let mut full = vec![
+                "--reuid=65534",
+                "--regid=65534",
+                "--clear-groups",
+                "--",
+                bin,
+            ];
+            full.extend_from_slice(args);
+            Some(w.program("setpriv", &full))
+        } else if has("runuser") {
+            let mut full = vec!["-u", "nobody", "--", bin];
+            full.extend_from_slice(args);
+            Some(w.program("runuser", &full))
+        } else {
+            None
+        }
+    };
+    let Some(mut probe) = command(&["--version"]) else {
         eprintln!("neither setpriv nor runuser here: the run as another user is not tested");
         return None;
     };
-    Some(Run(cmd.output().expect("running reminders as nobody")))
+    if !probe.output().is_ok_and(|o| o.status.success()) {
+        eprintln!("nobody cannot run {bin} here: the run as another user is not tested");
+        return None;
+    }
+    let out = command(args)?
+        .output()
+        .expect("running reminders as nobody");
+    Some(Run(out))
 }
 
 /// A data folder with a stored day in it, all of it given to `nobody`.
