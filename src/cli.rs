@@ -55,3 +55,25 @@ pub enum Command {
     Check(cmd::check::Args),
     Demo(cmd::demo::Args),
 }
+
+impl Command {
+    /// Whether the command may run only as the user who owns the database (`access`). The
+    /// demo works in a folder of its own; every other command reads or writes the clinic's.
+    pub fn needs_owner(&self) -> bool {
+        match self {
+            // `check` reports who owns what itself, as one of its findings.
+            Command::Demo(_) | Command::Check(_) => false,
+            Command::Run(_)
+            | Command::Import(_)
+            | Command::Send(_)
+            | Command::Retry(_)
+            | Command::Status(_)
+            | Command::Reconcile(_)
+            | Command::Withdraw(_)
+            | Command::Export(_)
+            | Command::Prune(_)
+            | Command::Report(_)
+            | Command::ServeWebhook(_) => true,
+        }
+    }
+}

@@ -16,6 +16,7 @@ use std::io::{BufWriter, Write};
 use std::os::unix::fs::{DirBuilderExt, FileTypeExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
+use crate::access::Permission;
 use anyhow::{Context, Result, bail};
 
 /// Creates `dir` (and the folders above it that are missing) readable by its owner only,
@@ -40,6 +41,7 @@ pub fn private_dir(dir: &Path, what: &str) -> Result<()> {
         .recursive(true)
         .mode(0o700)
         .create(dir)
+        .permission(missing.last().map_or(dir, |d| d.parent().unwrap_or(d)))
         .with_context(|| format!("creating {what} {}", dir.display()))?;
     // The mode given to mkdir passes through the umask; a umask that removes the owner's own
     // bits would leave a folder we cannot use, so the mode is set again, explicitly.
@@ -102,6 +104,7 @@ pub fn replace(path: &Path, fill: impl FnOnce(&mut dyn Write) -> Result<()>) -> 
         .suffix(".tmp")
         .permissions(fs::Permissions::from_mode(0o600))
         .tempfile_in(dir)
+        .permission(dir)
         .with_context(|| format!("creating a temporary file in {}", dir.display()))?;
     (|| -> Result<()> {
         let file = tmp.as_file();
@@ -121,6 +124,7 @@ pub fn replace(path: &Path, fill: impl FnOnce(&mut dyn Write) -> Result<()>) -> 
     check_output(path)?;
     tmp.persist(path)
         .map_err(|e| e.error)
+        .permission(dir)
         .with_context(|| format!("renaming the new file into place as {}", path.display()))?;
     // The rename itself must reach the disk for the new file to survive a power loss.
     File::open(dir)

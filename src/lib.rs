@@ -2,6 +2,7 @@
 //! The binary (`main.rs`) parses and dispatches; everything else lives here so end-to-end tests
 //! can drive the built-in Twilio simulator beside the real binary.
 
+pub mod access;
 pub mod cli;
 pub mod clock;
 pub mod cmd;

@@ -64,6 +64,12 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         return reminders::cmd::check::run(&overrides, args);
     }
     let cfg = Config::load(&overrides)?;
+    reminders::access::warn_if_token_exposed(&cfg);
+    // Before anything is created or opened: what another user makes in the data folder (a
+    // lock file, the outbox, the WAL's files) the owner cannot open afterwards.
+    if cli.command.needs_owner() {
+        reminders::access::require_owner(&cfg.db)?;
+    }
     let done = match &cli.command {
         Command::Run(args) => reminders::cmd::run::run(&cfg, args),
         Command::Import(args) => reminders::cmd::import::run(&cfg, args),

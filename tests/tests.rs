@@ -3,9 +3,11 @@
 
 mod common;
 
+mod access;
 mod check;
 mod check_cmd;
 mod day;
+mod drop_folder;
 mod dry_run;
 mod export_rules;
 mod exports;

@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 
 use crate::config::Config;
+use crate::domain::attention::not_a_csv;
 use crate::import::{self, Attempt, Options, Origin, Outcome};
 use crate::{db, output};
 
@@ -27,10 +28,12 @@ reminders import --now                # import, then send right away\n\n\
 Rejected rows: reminders status failed-rows --import N"
 )]
 pub struct Args {
-    /// Files to import; default: every *.csv in the drop folder, oldest name first.
+    /// Files to import; default: every *.csv (or *.CSV) in the drop folder, oldest name first;
+    /// other files there are named in a warning, not imported.
     pub files: Vec<PathBuf>,
 
-    /// Run `send` right after importing (the manual "upload and go").
+    /// Run `send` right after importing (the manual "upload and go"), even when there was no
+    /// new file: what earlier imports stored is sent too. Not after a file that failed.
     #[arg(long, conflicts_with = "dry_run")]
     pub now: bool,
 
@@ -60,6 +63,9 @@ pub fn run(cfg: &Config, args: &Args) -> Result<()> {
         for (path, why) in found.skipped {
             log::warn!("{} {why}", path.display());
         }
+        for path in &found.not_csv {
+            log::warn!("{}", not_a_csv(&path.display().to_string()));
+        }
         found.files.into_iter().map(|f| (f, true)).collect()
     } else {
         args.files
@@ -72,7 +78,8 @@ pub fn run(cfg: &Config, args: &Args) -> Result<()> {
             "no CSV file to import in {}: has the export arrived? (`reminders status --check` reports it)",
             cfg.csv_dir.display()
         );
-        return Ok(());
+        // What earlier imports stored (a file imported by hand this afternoon) is still due.
+        return send_after(cfg, args, Vec::new());
     }
     let mut conn = open_db(cfg, args.dry_run)?;
     let user = operator();
@@ -126,6 +133,9 @@ pub fn run(cfg: &Config, args: &Args) -> Result<()> {
         println!("Dry run: nothing was stored, archived or recorded.");
     }
     print_summary(&outcomes);
+    // A file whose rows are stored but that stayed in the drop folder: the import did its work,
+    // so a send may follow it; the command still fails afterwards, saying so.
+    let mut unarchived = Vec::new();
     for o in &outcomes {
         if o.status == crate::db::imports::ImportStatus::Failed {
             problems.push(format!(
@@ -135,7 +145,7 @@ pub fn run(cfg: &Config, args: &Args) -> Result<()> {
             ));
         }
         if let Some(why) = &o.archive_error {
-            problems.push(format!(
+            unarchived.push(format!(
                 "{} was imported (import #{}) but could not be archived: {why}; it stays where it is, and the next run archives it without importing it twice",
                 o.file_name,
                 o.import_id.unwrap_or_default()
@@ -143,19 +153,39 @@ pub fn run(cfg: &Config, args: &Args) -> Result<()> {
         }
     }
     if let Some(e) = database_fault {
-        for p in &problems {
+        for p in problems.iter().chain(&unarchived) {
             log::error!("{p}");
         }
         return Err(e);
     }
+    // A file that could not be imported stops `--now` before the send: it may hold the
+    // evening's cancellations and moves, and a send without them would remind those patients.
     if !problems.is_empty() {
+        problems.extend(unarchived);
         anyhow::bail!("{}", problems.join("\n"));
     }
-    if args.now {
-        return crate::cmd::send::run_after_import(cfg, &args.sites)
-            .context("sending after the import");
+    send_after(cfg, args, unarchived)
+}
+
+/// With `--now`, the send, whatever the import found (no file, only duplicates): the
+/// appointments already stored are due all the same. Then `problems`, the import's own that
+/// did not stop the send, fail the command.
+fn send_after(cfg: &Config, args: &Args, problems: Vec<String>) -> Result<()> {
+    let sent = if args.now {
+        crate::cmd::send::run_after_import(cfg, &args.sites).context("sending after the import")
+    } else {
+        Ok(())
+    };
+    match (sent, problems.is_empty()) {
+        (Ok(()), true) => Ok(()),
+        (Ok(()), false) => anyhow::bail!("{}", problems.join("\n")),
+        (Err(e), _) => {
+            for p in &problems {
+                log::error!("{p}");
+            }
+            Err(e)
+        }
     }
-    Ok(())
 }
 
 /// The store, or for a dry run with no database yet an empty one in memory: a dry run creates

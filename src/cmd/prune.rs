@@ -79,7 +79,11 @@ pub fn run(cfg: &Config, args: &Args) -> Result<()> {
             }
             // Gone already (another prune, a person): what we wanted.
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(e) => failed.push(format!("{}: {e}", f.display())),
+            Err(e) => {
+                let folder = f.parent().unwrap_or(Path::new("."));
+                let e = crate::access::permission(folder, e);
+                failed.push(format!("{}: {e:#}", f.display()));
+            }
         }
     }
     println!("Deleted what was {when}:");
@@ -139,7 +143,8 @@ fn old_files(dir: &Path, cut: SystemTime) -> Result<Vec<PathBuf>> {
         Ok(e) => e,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
         Err(e) => {
-            return Err(e).with_context(|| format!("reading the archive folder {}", dir.display()));
+            return Err(crate::access::permission(dir, e))
+                .with_context(|| format!("reading the archive folder {}", dir.display()));
         }
     };
     let mut old = Vec::new();

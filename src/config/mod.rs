@@ -136,6 +136,9 @@ pub struct Config {
     pub templates: Templates,
     pub webhook: Webhook,
     pub clock: Clock,
+    /// The configuration file, when it holds the Twilio auth token: whose mode is checked so
+    /// that a token others can read is said (`access::warn_if_token_exposed`).
+    pub token_file: Option<PathBuf>,
 }
 
 /// What is needed to talk to Twilio; only `send`-like commands ask for it.
@@ -189,6 +192,11 @@ pub struct Overrides {
     pub listen: Option<String>,
 }
 
+/// The file's `[twilio] auth_token`, if it has one.
+fn holds_token(file: &toml::Table) -> Option<&str> {
+    file.get("twilio")?.get("auth_token")?.as_str()
+}
+
 impl Config {
     /// Loads the configuration the way every command does: `--config`, else `$REMINDERS_CONFIG`,
     /// else `./reminders.toml` if it exists; then the process environment; then flags.
@@ -226,6 +234,9 @@ impl Config {
             }
             None => toml::Table::new(),
         };
+        let token_file = file_path
+            .clone()
+            .filter(|_| holds_token(&file).is_some_and(|t| !t.trim().is_empty()));
         let layers = Layers {
             file_path: file_path.as_deref(),
             file,
@@ -372,6 +383,7 @@ impl Config {
             templates,
             webhook: Webhook { listen, public_url },
             clock,
+            token_file,
         })
     }
 
@@ -587,6 +599,27 @@ mod tests {
         let dbg = format!("{c:?}");
         assert!(!dbg.contains("supersecret-token"), "{dbg}");
         assert!(dbg.contains("[redacted]"));
+    }
+
+    #[test]
+    fn the_file_is_remembered_only_when_it_holds_the_token() {
+        let with = |text: &str, env: &[(&str, &str)]| {
+            load(Some(text), env, Overrides::default())
+                .unwrap()
+                .token_file
+                .is_some()
+        };
+        assert!(with("[twilio]\nauth_token = \"t0ken\"\n", &[]));
+        // The environment wins, but the file still holds the token for anyone to read.
+        assert!(with(
+            "[twilio]\nauth_token = \"t0ken\"\n",
+            &[("TWILIO_AUTH_TOKEN", "other")]
+        ));
+        assert!(!with("[twilio]\nauth_token = \"\"\n", &[]));
+        assert!(!with(
+            "[twilio]\naccount_sid = \"AC1\"\n",
+            &[("TWILIO_AUTH_TOKEN", "t")]
+        ));
     }
 
     #[test]

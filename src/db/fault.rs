@@ -1,6 +1,6 @@
 //! What went wrong with the database, in words an operator can act on (SPEC 14, "clear words
-//! under faults"): a lock someone else holds, a file this process may not write, a full disk or
-//! a file size limit. `explain` puts those words in front of an error that ended a command; the
+//! under faults"): a lock someone else holds, a file this process may not write or open (whose
+//! it is), a full disk or a file size limit. `explain` puts those words in front of an error that ended a command; the
 //! error's own chain stays behind them as the detail.
 
 use std::path::{Path, PathBuf};
@@ -66,7 +66,8 @@ fn io_fault(e: &std::io::Error) -> Option<Fault> {
     }
 }
 
-/// Whether SQLite could not open the database file (or the WAL's companion files beside it).
+/// Whether SQLite could not open the database file (or the WAL's companion files beside it:
+/// in a folder this user may not write, SQLite says READONLY_DIRECTORY).
 pub fn is_cannot_open(err: &anyhow::Error) -> bool {
     err.chain().any(|c| {
         matches!(
@@ -74,6 +75,7 @@ pub fn is_cannot_open(err: &anyhow::Error) -> bool {
             Some(rusqlite::Error::SqliteFailure(f, _))
                 if f.code == ErrorCode::CannotOpen
                     || f.extended_code == ffi::SQLITE_READONLY_CANTINIT
+                    || f.extended_code == ffi::SQLITE_READONLY_DIRECTORY
         )
     })
 }
@@ -103,12 +105,24 @@ fn no_space_left(db: &Path) -> bool {
     ok && st.f_bavail == 0
 }
 
-/// The words for a database this process may not write.
+/// The words for a database this process may not write: whose files are in the way, when
+/// that is the cause.
 pub fn read_only_words(db: &Path) -> String {
+    let why = crate::access::database_words(db).unwrap_or_else(|| {
+        "the file, its folder or the filesystem is read-only, or it belongs to another user"
+            .to_string()
+    });
     format!(
-        "the database {} cannot be written by this process (the file, its folder or the filesystem is read-only, or it belongs to another user): `reminders status` can still read it; run this command as the user that owns the database, or make it writable again",
+        "the database {} cannot be written by this process ({why}): `reminders status` can still read it; run this command as the user that owns the database, or make it writable again",
         db.display()
     )
+}
+
+/// The words for a database SQLite could not open ("unable to open database file"), when its
+/// files or folder belong to someone else or lack the owner's permission.
+pub fn cannot_open_words(db: &Path) -> Option<String> {
+    crate::access::database_words(db)
+        .map(|why| format!("the database {} cannot be opened: {why}", db.display()))
 }
 
 /// The words for a full disk; `contacted` is said by a dispatching run.
@@ -171,6 +185,12 @@ pub fn explain(
         Some(Fault::Full) => {
             let words = full_words(&err, db);
             err.context(words)
+        }
+        None if is_cannot_open(&err) && !err.to_string().contains("cannot be opened") => {
+            match cannot_open_words(db) {
+                Some(words) => err.context(words),
+                None => err,
+            }
         }
         _ => err,
     }

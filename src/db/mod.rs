@@ -28,6 +28,8 @@ use std::time::Duration;
 use anyhow::{Context, Result, bail};
 use rusqlite::{Connection, OpenFlags};
 
+use crate::access::Permission;
+
 /// Migrations, in order; the database's `user_version` says how many have run.
 const MIGRATIONS: &[&str] = &[
     include_str!("migrations/001_init.sql"),
@@ -272,6 +274,7 @@ fn create(path: &Path) -> Result<()> {
                 Err(e)
             }
         })
+        .permission(path)
         .with_context(|| format!("creating the database {}", path.display()))?;
     Ok(())
 }

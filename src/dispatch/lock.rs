@@ -15,6 +15,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result};
 use rusqlite::Connection;
 
+use crate::access::Permission;
 use crate::db::runs;
 use crate::exit::LockBusy;
 
@@ -32,6 +33,7 @@ impl RunLock {
             .truncate(false)
             .mode(0o600)
             .open(path)
+            .permission(path)
             .with_context(|| format!("opening the run lock {}", path.display()))?;
         let deadline = Instant::now() + wait;
         let mut announced = false;
@@ -116,6 +118,7 @@ fn try_close_dead_runs(conn: &Connection, lock_path: &Path, now: &str) -> Result
         .truncate(false)
         .mode(0o600)
         .open(lock_path)
+        .permission(lock_path)
         .with_context(|| format!("opening the run lock {}", lock_path.display()))?;
     match file.try_lock() {
         Ok(()) => {}

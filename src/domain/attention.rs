@@ -12,7 +12,7 @@ use crate::domain::twilio_errors;
 #[derive(Clone, Debug, Serialize, PartialEq, Eq)]
 pub struct Item {
     /// `failed`, `cancel_requested`, `opted_out`, `expired_untried`, `import_failed`,
-    /// `import_rejected_rows`, `export_missing`, `run_error`, `run_interrupted`,
+    /// `import_rejected_rows`, `export_missing`, `file_not_imported`, `run_error`, `run_interrupted`,
     /// `run_unresolved`, `run_stopped`, `run_capacity`, `callbacks_missing`, `free_text_reply`,
     /// `number_invalid`, `text_preference`, `window_missed`, `window_late`, `run_refused`.
     pub kind: &'static str,
@@ -112,6 +112,19 @@ impl Silence<'_> {
     }
 }
 
+/// A file in the drop folder that no import takes: not named `*.csv`.
+pub struct NotCsv<'a> {
+    /// As the operator finds it (`csv/appointments.txt`).
+    pub path: &'a str,
+    pub modified_at: &'a str,
+}
+
+/// What is said of a file in the drop folder that is not imported, by `import` (a warning) and
+/// by `--check`.
+pub fn not_a_csv(path: &str) -> String {
+    format!("{path} is not a .csv file: not imported; rename it to .csv if it is the export")
+}
+
 /// Everything that decides, for one day.
 pub struct Facts<'a> {
     pub now: DateTime<Utc>,
@@ -129,6 +142,8 @@ pub struct Facts<'a> {
     /// The start of today in the clinic's zone: an import's rejected rows are news on the day
     /// of that import, not every evening and morning after.
     pub day_start: &'a str,
+    /// Files in the drop folder now that no import takes.
+    pub not_csv: &'a [NotCsv<'a>],
 }
 
 /// An export is expected at least this often (the evening's file, with a few hours' slack).
@@ -159,6 +174,14 @@ pub fn items(f: &Facts<'_>) -> Vec<Item> {
             subject: w.name.clone(),
             at: w.opens.clone(),
             detail,
+        });
+    }
+    for n in f.not_csv {
+        out.push(Item {
+            kind: "file_not_imported",
+            subject: n.path.to_string(),
+            at: n.modified_at.to_string(),
+            detail: format!("{} (or move it out of the drop folder)", not_a_csv(n.path)),
         });
     }
     for a in f.appointments {
@@ -415,6 +438,7 @@ mod tests {
             bad_numbers: &[],
             windows: &[],
             day_start: "2026-11-24T05:00:00Z",
+            not_csv: &[],
         }
     }
 
@@ -598,6 +622,10 @@ mod tests {
             at: "2026-11-25T00:10:00Z",
             reached_later: false,
         }];
+        let not_csv = [NotCsv {
+            path: "csv/appointments.txt",
+            modified_at: "2026-11-24T23:55:00Z",
+        }];
         let mut f = facts(&[], &[], &[]);
         f.last_import = parse_db_time("2026-11-23T19:00:00Z");
         f.silence = Silence {
@@ -608,22 +636,28 @@ mod tests {
         };
         f.free_text = &free;
         f.bad_numbers = &bad;
+        f.not_csv = &not_csv;
         let got = items(&f);
         let kinds: Vec<&str> = got.iter().map(|i| i.kind).collect();
         assert_eq!(
             kinds,
             [
                 "export_missing",
+                "file_not_imported",
                 "callbacks_missing",
                 "free_text_reply",
                 "number_invalid"
             ]
         );
         assert!(got[0].detail.contains("last 26 hours"), "{}", got[0].detail);
-        assert!(got[1].detail.contains("REMINDERS_PUBLIC_URL"));
-        assert!(got[2].detail.contains("\"what time?\""));
-        assert!(got[3].detail.contains("21211") && got[3].detail.contains("fix the number"));
+        assert_eq!(
+            got[1].detail,
+            "csv/appointments.txt is not a .csv file: not imported; rename it to .csv if it is the export (or move it out of the drop folder)"
+        );
+        assert!(got[2].detail.contains("REMINDERS_PUBLIC_URL"));
+        assert!(got[3].detail.contains("\"what time?\""));
+        assert!(got[4].detail.contains("21211") && got[4].detail.contains("fix the number"));
         f.export_expected_today = false;
-        assert_eq!(items(&f).len(), 3, "no export expected today (a weekend)");
+        assert_eq!(items(&f).len(), 4, "no export expected today (a weekend)");
     }
 }

@@ -1,5 +1,6 @@
 //! Pure decisions, no I/O: every function takes the facts (including "now") and returns a verdict.
 
+pub mod access;
 pub mod attention;
 pub mod channel;
 pub mod columns;

@@ -10,6 +10,8 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 
+use crate::access::Permission;
+
 /// Archives `src` (whose content is `file`, already open) as import `import_id`.
 pub fn archive(src: &Path, file: &File, dir: &Path, import_id: i64, take: bool) -> Result<PathBuf> {
     crate::files::private_dir(dir, "the archive folder")?;
@@ -35,16 +37,20 @@ pub fn archive(src: &Path, file: &File, dir: &Path, import_id: i64, take: bool) 
                 if take && let Err(e) = fs::remove_file(src) {
                     // The original stays: so must no second copy of it.
                     let _ = fs::remove_file(&dest);
-                    return Err(e).with_context(|| {
-                        format!("removing {} from the drop folder", src.display())
-                    });
+                    let folder = src.parent().filter(|p| !p.as_os_str().is_empty());
+                    return Err(crate::access::permission(
+                        folder.unwrap_or(Path::new(".")),
+                        e,
+                    ))
+                    .with_context(|| format!("removing {} from the drop folder", src.display()));
                 }
                 return Ok(dest);
             }
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
             Err(e) => {
                 let _ = fs::remove_file(&aside);
-                return Err(e).with_context(|| format!("naming the copy {}", dest.display()));
+                return Err(crate::access::permission(dir, e))
+                    .with_context(|| format!("naming the copy {}", dest.display()));
             }
         }
     }
@@ -61,6 +67,7 @@ fn write_aside(file: &File, dir: &Path, import_id: i64) -> Result<PathBuf> {
         .create_new(true)
         .mode(0o600)
         .open(&aside)
+        .permission(dir)
         .with_context(|| format!("creating {}", aside.display()))?;
     let copied = (|| -> std::io::Result<()> {
         let mut input = file.try_clone()?;

@@ -24,6 +24,8 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use rusqlite::Connection;
+
+use crate::access::Permission;
 use serde::Serialize;
 
 use crate::clock::db_time;
@@ -319,10 +321,14 @@ pub struct DropFolder {
     pub files: Vec<PathBuf>,
     /// Entries left alone, with why (links, folders, …).
     pub skipped: Vec<(PathBuf, String)>,
+    /// Files not named `*.csv` (in any case), which are never imported: an export saved as
+    /// `.txt` or `.xlsx` would otherwise wait there unseen while its patients go unreminded.
+    /// Hidden files and folders are not listed.
+    pub not_csv: Vec<PathBuf>,
 }
 
 pub fn drop_folder_files(dir: &Path) -> Result<DropFolder> {
-    let entries = std::fs::read_dir(dir).with_context(|| {
+    let entries = std::fs::read_dir(dir).permission(dir).with_context(|| {
         format!(
             "listing the drop folder {} (csv_dir / REMINDERS_CSV_DIR)",
             dir.display()
@@ -330,13 +336,19 @@ pub fn drop_folder_files(dir: &Path) -> Result<DropFolder> {
     })?;
     let mut files = Vec::new();
     let mut skipped = Vec::new();
+    let mut not_csv = Vec::new();
     for entry in entries {
         let entry = entry.with_context(|| format!("listing {}", dir.display()))?;
         let path = entry.path();
+        // `.CSV` too: Windows tools write either, and a person sees no difference.
         let wanted = path
             .extension()
             .is_some_and(|e| e.eq_ignore_ascii_case("csv"));
         if !wanted {
+            let hidden = entry.file_name().as_encoded_bytes().starts_with(b".");
+            if !hidden && entry.file_type().is_ok_and(|t| !t.is_dir()) {
+                not_csv.push(path);
+            }
             continue;
         }
         // The entry's own type: a symlink is not followed to find out what it points at.
@@ -351,5 +363,10 @@ pub fn drop_folder_files(dir: &Path) -> Result<DropFolder> {
     }
     files.sort();
     skipped.sort();
-    Ok(DropFolder { files, skipped })
+    not_csv.sort();
+    Ok(DropFolder {
+        files,
+        skipped,
+        not_csv,
+    })
 }

@@ -70,7 +70,10 @@ impl Source {
                         .into(),
                 )));
             }
-            Err(e) => return Err(e).with_context(|| format!("opening {}", path.display())),
+            Err(e) => {
+                return Err(crate::access::permission(path, e))
+                    .with_context(|| format!("opening {}", path.display()));
+            }
         };
         let meta = file
             .metadata()

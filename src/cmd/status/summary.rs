@@ -164,6 +164,7 @@ fn attention_items(cfg: &Config, conn: &Connection, day: NaiveDate, tz: Tz) -> R
     let free = crate::db::replies::unmatched(conn, &wfrom, &wto)?;
     let bad = views::bad_numbers(conn, &wfrom, &wto)?;
     let today = now.with_timezone(&tz).date_naive();
+    let not_csv = not_csv_in_drop_folder(cfg);
     let facts = attention::Facts {
         now,
         appointments: &appointments
@@ -233,6 +234,10 @@ fn attention_items(cfg: &Config, conn: &Connection, day: NaiveDate, tz: Tz) -> R
             .collect::<Vec<_>>(),
         windows: &window_notes(cfg, conn, now)?,
         day_start: &db_time(dates::day_bounds(today, tz).0),
+        not_csv: &not_csv
+            .iter()
+            .map(|(path, modified_at)| attention::NotCsv { path, modified_at })
+            .collect::<Vec<_>>(),
     };
     Ok(attention::items(&facts))
 }
@@ -294,6 +299,29 @@ fn window_notes(
     }
     notes.sort_by(|a, b| a.opens.cmp(&b.opens));
     Ok(notes)
+}
+
+/// The files in the drop folder no import takes, with when each was last modified. A drop
+/// folder that cannot be listed is left to `import` to report: `status` only reads.
+fn not_csv_in_drop_folder(cfg: &Config) -> Vec<(String, String)> {
+    let found = match crate::import::drop_folder_files(&cfg.csv_dir) {
+        Ok(found) => found,
+        Err(e) => {
+            log::debug!("the drop folder was not looked at: {e:#}");
+            return Vec::new();
+        }
+    };
+    found
+        .not_csv
+        .iter()
+        .map(|p| {
+            let modified = std::fs::symlink_metadata(p)
+                .and_then(|m| m.modified())
+                .map(|t| db_time(t.into()))
+                .unwrap_or_default();
+            (p.display().to_string(), modified)
+        })
+        .collect()
 }
 
 /// `--check`: silent and 0 when nothing needs attention; otherwise the list and exit 1.
