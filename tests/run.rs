@@ -370,3 +370,20 @@ fn a_refused_send_by_hand_is_recorded_and_listed() {
         check.stdout()
     );
 }
+
+/// A wrong token is found by `reconcile` even with nothing to fetch, not first at 19:00.
+#[test]
+fn reconcile_with_a_wrong_token_fails() {
+    let (mut w, _sim, _port) = utc_clinic("", "2026-11-24T20:00:00Z");
+    w.empty_db();
+    assert_eq!(w.run(&["reconcile"]).code(), 0, "the right token");
+    w.env("TWILIO_AUTH_TOKEN", "not-the-token");
+    let out = w.run(&["reconcile"]);
+    assert_eq!(out.code(), 1, "{}", out.stderr());
+    assert!(
+        out.stderr().contains("TWILIO_AUTH_TOKEN"),
+        "{}",
+        out.stderr()
+    );
+    assert!(!out.stderr().contains("not-the-token"));
+}

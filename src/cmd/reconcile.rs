@@ -19,6 +19,22 @@ pub struct Args {}
 
 pub fn run(cfg: &Config, _args: &Args) -> Result<()> {
     let mut session = Session::open_reconcile(cfg)?;
+    // With nothing to fetch, wrong credentials would go unnoticed until 19:00: the account is
+    // asked for first, and a refusal fails the command.
+    if let Err(e) = session.client.fetch_account() {
+        let why = format!(
+            "Twilio did not accept the account's credentials: {e} — check TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN (`reminders check` says more)"
+        );
+        session.finish(&crate::db::runs::Ending {
+            tally: &Tally::default(),
+            error: Some(&why),
+            outcome: "failed",
+            left_for_next: 0,
+            unresolved: 0,
+            note: None,
+        })?;
+        anyhow::bail!(why);
+    }
     let bar = crate::progress::bar(crate::progress::CHECKS, None);
     let result = session.settle(true, &|done, total| {
         bar.set_length(total as u64);
