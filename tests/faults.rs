@@ -10,11 +10,16 @@
 //! - `database`: the listener's file replaced or deleted (5) and its durable commits (11), runs
 //!   that died (9), a locked, read-only, missing or full database (11);
 //! - `fuzz`: mutated CSV bytes through the import, random form bodies and signatures at the
-//!   listener.
+//!   listener;
+//! - `round3_import`: the third audit's import and configuration items: lines and files too
+//!   long or too wide to read (6, 7), contradicting consent words (8), config paths that are
+//!   not files (14), a column mapped twice, delimiters that cannot separate, line ends inside
+//!   quotes, Excel times just before midnight.
 
 mod database;
 mod exports;
 mod fuzz;
+mod round3_import;
 mod twilio;
 
 use std::process::{Child, Command};
