@@ -26,13 +26,42 @@ pub struct Csv {
     pub words: Words,
 }
 
+/// `[csv] delimiter`, as written (a tab is a tab, not a space to trim): `None` for "auto". Only a
+/// tab or a punctuation character can separate fields: a line end would make every field a row,
+/// the quote is what encloses a field holding the delimiter, and a letter or digit would cut ids,
+/// dates and phone numbers apart.
+fn delimiter(raw: &str) -> std::result::Result<Option<u8>, String> {
+    const CHOICES: &str =
+        "use \"auto\", \"tab\" or one punctuation character such as \",\", \";\" or \"|\"";
+    if raw == "\t" {
+        return Ok(Some(b'\t'));
+    }
+    if raw.contains(['\n', '\r']) {
+        return Err(format!(
+            "a line end cannot separate fields (it ends a row): {CHOICES}"
+        ));
+    }
+    let s = raw.trim();
+    match s.as_bytes() {
+        b"auto" => Ok(None),
+        b"" if raw.is_empty() => Ok(None),
+        b"tab" | b"\\t" => Ok(Some(b'\t')),
+        [] => Err(format!(
+            "a space cannot separate fields (headers such as \"Appt Date\" hold spaces): {CHOICES}"
+        )),
+        [b'"'] => Err(format!(
+            "the quote \" cannot separate fields (it encloses a field that holds the delimiter): {CHOICES}"
+        )),
+        [one] if one.is_ascii_alphanumeric() => Err(format!(
+            "a letter or digit cannot separate fields (it would cut ids, dates and phone numbers apart): {CHOICES}"
+        )),
+        [one] if one.is_ascii_punctuation() => Ok(Some(*one)),
+        _ => Err(format!("is not a delimiter this program reads: {CHOICES}")),
+    }
+}
+
 pub fn load(l: &Layers<'_>) -> Result<Csv> {
-    let delimiter = l.get("csv.delimiter", None, |s| match s {
-        "auto" | "" => Ok(None),
-        "tab" | "\\t" | "\t" => Ok(Some(b'\t')),
-        one if one.len() == 1 && one.is_ascii() && one != "\"" => Ok(Some(one.as_bytes()[0])),
-        _ => Err("must be \"auto\", \"tab\" or one character such as \",\" or \";\"".into()),
-    })?;
+    let delimiter = l.get_exact("csv.delimiter", None, delimiter)?;
     let dates = l.get("csv.dates", Dates::Auto, |s| {
         if s.eq_ignore_ascii_case("auto") {
             return Ok(Dates::Auto);
@@ -87,4 +116,42 @@ pub fn load(l: &Layers<'_>) -> Result<Csv> {
         mapping,
         words,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn delimiters_that_can_separate_fields() {
+        for (raw, want) in [
+            ("auto", None),
+            (" auto ", None),
+            ("", None),
+            ("tab", Some(b'\t')),
+            ("\\t", Some(b'\t')),
+            ("\t", Some(b'\t')),
+            (",", Some(b',')),
+            (" ; ", Some(b';')),
+            ("|", Some(b'|')),
+        ] {
+            assert_eq!(delimiter(raw), Ok(want), "{raw:?}");
+        }
+        for (raw, why) in [
+            ("\n", "a line end"),
+            ("\r", "a line end"),
+            ("\r\n", "a line end"),
+            ("\"", "the quote"),
+            ("a", "a letter or digit"),
+            ("Z", "a letter or digit"),
+            ("1", "a letter or digit"),
+            (" ", "a space"),
+            ("\u{1f}", "is not a delimiter"),
+            ("é", "is not a delimiter"),
+            (",;", "is not a delimiter"),
+        ] {
+            let err = delimiter(raw).unwrap_err();
+            assert!(err.starts_with(why), "{raw:?}: {err}");
+        }
+    }
 }

@@ -3,8 +3,78 @@
 //! mappings that give one column to two fields, delimiters that cannot separate fields, line
 //! ends inside quoted fields, and Excel times a moment before midnight.
 
-use super::HEADER;
-use crate::common::Workdir;
+use super::{HEADER, call_row};
+use crate::common::{Run, Workdir};
+
+fn stored_ids(w: &Workdir) -> Vec<String> {
+    let db = w.db();
+    let mut stmt = db
+        .prepare("SELECT appointment_id FROM appointments ORDER BY appointment_id")
+        .unwrap();
+    stmt.query_map([], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect()
+}
+
+fn with_config(config: &str) -> (Workdir, Run) {
+    let w = Workdir::new();
+    w.write("reminders.toml", config);
+    w.write(
+        "csv/day.csv",
+        format!("{HEADER}{}", call_row("K1", "0101", "10:00")),
+    );
+    let run = w.run(&["import"]);
+    (w, run)
+}
+
+#[track_caller]
+fn refused(config: &str, says: &[&str]) {
+    let (w, run) = with_config(config);
+    assert_eq!(
+        run.code(),
+        2,
+        "{config}\nstdout:\n{}\nstderr:\n{}",
+        run.stdout(),
+        run.stderr()
+    );
+    for s in says {
+        assert!(
+            run.stderr().contains(s),
+            "{config}: {s:?} in\n{}",
+            run.stderr()
+        );
+    }
+    assert!(!w.join("reminders.db").exists(), "nothing was imported");
+}
+
+/// Minor: a delimiter that is a line end, a quote, a letter or a digit cannot separate fields:
+/// refused with a clear message (exit 2), not taken as "auto" or used.
+#[test]
+fn a_delimiter_that_cannot_separate_fields_is_refused() {
+    for (toml_value, shown) in [
+        ("\"\\n\"", "a line end"),
+        ("\"\\r\"", "a line end"),
+        ("'\"'", "the quote"),
+        ("\"a\"", "a letter or digit"),
+        ("\"1\"", "a letter or digit"),
+    ] {
+        refused(
+            &format!("[csv]\ndelimiter = {toml_value}\n"),
+            &["`csv.delimiter`", shown],
+        );
+    }
+    // A tab written as a real tab character is a tab, not "auto": a comma-separated file has
+    // no header when read tab-separated.
+    let (w, run) = with_config("[csv]\ndelimiter = \"\\t\"\n");
+    assert_eq!(run.code(), 1, "{}", run.stderr());
+    assert!(
+        run.stderr().contains("read tab-separated"),
+        "{}",
+        run.stderr()
+    );
+    assert!(stored_ids(&w).is_empty());
+}
 
 /// Minor: an Excel date-time a fraction of a second before midnight stays on its own day, at
 /// 23:59, rather than rounding into the next day.
