@@ -83,6 +83,19 @@ pub fn load(l: &Layers<'_>) -> Result<Csv> {
             mapping.map(field, &headers);
         }
     }
+    if let Some(shared) = mapping.shared_column() {
+        let ((first, as_first), (second, as_second)) = (shared.first, shared.second);
+        let written = if as_first == as_second {
+            format!("\"{as_first}\"")
+        } else {
+            format!(
+                "\"{as_first}\" and \"{as_second}\", one column (headers match whatever their case and punctuation)"
+            )
+        };
+        return Err(usage(format!(
+            "[csv.columns]: {first} and {second} are both mapped to {written}: a column holds one field, or each row's value there would be read as both; map each field to its own column"
+        )));
+    }
     if mapping.is_mapped(Field::ApptDateTime)
         && (mapping.is_mapped(Field::ApptDate) || mapping.is_mapped(Field::ApptTime))
     {

@@ -48,6 +48,21 @@ fn refused(config: &str, says: &[&str]) {
     assert!(!w.join("reminders.db").exists(), "nothing was imported");
 }
 
+/// Minor: one header given to two fields in `[csv.columns]` (directly, or in a phone list)
+/// is refused at load, naming both fields and the header; otherwise each row's values would
+/// land in two fields at once.
+#[test]
+fn a_header_mapped_to_two_fields_is_refused() {
+    refused(
+        "[csv.columns]\nappointment_id = \"ID\"\npatient_id = \"ID\"\nphone_number = \"Phone\"\nappt_date_time = \"When\"\n",
+        &["appointment_id", "patient_id", "\"ID\""],
+    );
+    refused(
+        "[csv.columns]\npatient_id = \"PatNum\"\nphone_number = [\"Cell\", \"PATNUM\"]\nappt_date_time = \"When\"\n",
+        &["patient_id", "phone_number", "\"PATNUM\""],
+    );
+}
+
 /// Minor: a delimiter that is a line end, a quote, a letter or a digit cannot separate fields:
 /// refused with a clear message (exit 2), not taken as "auto" or used.
 #[test]
