@@ -5,7 +5,7 @@ use anyhow::Result;
 use super::layers::Layers;
 use crate::domain::columns::{FIELDS, Field, Mapping};
 use crate::domain::datetime::SlashOrder;
-use crate::domain::values::Words;
+use crate::domain::values::{Contradiction, Meaning, NO, Words, YES};
 use crate::exit::usage;
 
 /// How slash dates read: decided per file from its own dates, or fixed.
@@ -58,6 +58,43 @@ fn delimiter(raw: &str) -> std::result::Result<Option<u8>, String> {
         [one] if one.is_ascii_punctuation() => Ok(Some(*one)),
         _ => Err(format!("is not a delimiter this program reads: {CHOICES}")),
     }
+}
+
+/// Why a clinic's consent word is refused, naming its key and the word it clashes with.
+fn contradiction(l: &Layers<'_>, c: &Contradiction) -> String {
+    let (key, other_key, meaning, other) = match c.added_as {
+        Meaning::Yes => ("csv.values.yes", "csv.values.no", "yes", "no"),
+        Meaning::No => ("csv.values.no", "csv.values.yes", "no", "yes"),
+    };
+    let source = l
+        .value(key)
+        .map(|(_, s)| format!(" from {s}"))
+        .unwrap_or_default();
+    let word = if c.word.trim().is_empty() {
+        format!("{:?} (empty)", c.word)
+    } else {
+        format!("{:?}", c.word)
+    };
+    let clash = match &c.clinic_other {
+        None => {
+            let built_in = match c.added_as {
+                Meaning::Yes => &NO[..],
+                Meaning::No => &YES[..],
+            };
+            let shown: Vec<&str> = built_in
+                .iter()
+                .map(|w| if w.is_empty() { "empty" } else { w })
+                .collect();
+            format!(
+                "is a built-in {other} word (built in as {other}: {})",
+                shown.join(", ")
+            )
+        }
+        Some(as_written) => format!("is also in `{other_key}` (as {as_written:?})"),
+    };
+    format!(
+        "configuration key `{key}`{source}: {word} {clash}, and a value cannot mean both {meaning} and {other}: which it means decides whether patients are called or texted, so remove it from one list (or have the export write another word)"
+    )
 }
 
 pub fn load(l: &Layers<'_>) -> Result<Csv> {
@@ -121,7 +158,8 @@ pub fn load(l: &Layers<'_>) -> Result<Csv> {
         &list("csv.values.yes")?,
         &list("csv.values.no")?,
         &list("csv.values.cancelled")?,
-    );
+    )
+    .map_err(|c| usage(contradiction(l, &c)))?;
     Ok(Csv {
         delimiter,
         dates,

@@ -48,6 +48,31 @@ fn refused(config: &str, says: &[&str]) {
     assert!(!w.join("reminders.db").exists(), "nothing was imported");
 }
 
+/// Item 8: a clinic's word that a built-in word of the other meaning already claims, or that
+/// its own lists give both meanings, is refused when the configuration loads (exit 2), naming
+/// the key and the word; otherwise the built-in meaning would silently win (patients marked
+/// "O" for no would be texted).
+#[test]
+fn consent_words_that_contradict_each_other_are_refused() {
+    refused(
+        "[csv.values]\nno = [\"O\"]\n",
+        &["`csv.values.no`", "\"O\"", "built-in yes word"],
+    );
+    refused(
+        "[csv.values]\nyes = [\"n\"]\n",
+        &["`csv.values.yes`", "\"n\"", "built-in no word"],
+    );
+    refused(
+        "[csv.values]\nyes = [\"Sí\"]\nno = [\"SÍ\"]\n",
+        &["`csv.values.no`", "\"SÍ\"", "`csv.values.yes`"],
+    );
+    // Words that agree with the built-in ones, or are new, are fine.
+    let (w, run) =
+        with_config("[csv.values]\nyes = [\"X\", \"Sí\"]\nno = [\"Unknown\", \"N/A\"]\n");
+    run.ok();
+    assert_eq!(stored_ids(&w), ["K1"]);
+}
+
 /// Minor: one header given to two fields in `[csv.columns]` (directly, or in a phone list)
 /// is refused at load, naming both fields and the header; otherwise each row's values would
 /// land in two fields at once.
