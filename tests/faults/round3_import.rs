@@ -3,8 +3,36 @@
 //! mappings that give one column to two fields, delimiters that cannot separate fields, line
 //! ends inside quoted fields, and Excel times a moment before midnight.
 
-use super::{HEADER, call_row};
+use std::os::unix::process::CommandExt;
+use std::process::Command;
+use std::time::Duration;
+
+use super::{HEADER, bounded, call_row};
+use crate::common::twilio::clinic;
 use crate::common::{Run, Workdir};
+
+/// The address space the binary may use in these tests (`ulimit -v`). A small import needs well
+/// under 128 MiB; a reader that amplifies a long line needs many times the line's size.
+const MEMORY_LIMIT: u64 = 256 * 1024 * 1024;
+
+/// `cmd`, limited to `MEMORY_LIMIT` of address space: past it an allocation fails and the
+/// process aborts, as under a cron job's `ulimit -v`.
+fn within_memory_limit(mut cmd: Command) -> Command {
+    // Safety: only setrlimit, which is async-signal-safe, runs between fork and exec.
+    unsafe {
+        cmd.pre_exec(|| {
+            let limit = libc::rlimit {
+                rlim_cur: MEMORY_LIMIT,
+                rlim_max: MEMORY_LIMIT,
+            };
+            if libc::setrlimit(libc::RLIMIT_AS, &limit) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    cmd
+}
 
 fn stored_ids(w: &Workdir) -> Vec<String> {
     let db = w.db();
@@ -71,6 +99,83 @@ fn consent_words_that_contradict_each_other_are_refused() {
         with_config("[csv.values]\nyes = [\"X\", \"Sí\"]\nno = [\"Unknown\", \"N/A\"]\n");
     run.ok();
     assert_eq!(stored_ids(&w), ["K1"]);
+}
+
+/// Item 14: a config path that is a named pipe or a device is refused at once (exit 2), naming
+/// the path and what it is, instead of waiting for a writer or reading without end.
+#[test]
+fn a_config_path_that_is_a_fifo_or_a_device_is_refused_at_once() {
+    let w = Workdir::new();
+    let fifo = w.join("pipe.toml");
+    let c = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+    assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+    for (path, what) in [
+        (fifo.to_str().unwrap(), "a named pipe"),
+        ("/dev/zero", "a character device"),
+        (w.path().to_str().unwrap(), "a folder"),
+    ] {
+        let run = bounded(
+            within_memory_limit(w.command(&["--config", path, "status"])),
+            Duration::from_secs(20),
+        );
+        assert_eq!(run.code(), 2, "{path}: {}", run.stderr());
+        assert!(
+            run.stderr()
+                .contains(&format!("config file {path} is {what}")),
+            "{path}: {}",
+            run.stderr()
+        );
+    }
+    // Also through the environment.
+    let mut w2 = Workdir::new();
+    w2.env("REMINDERS_CONFIG", "/dev/zero");
+    let run = bounded(
+        within_memory_limit(w2.command(&["status"])),
+        Duration::from_secs(20),
+    );
+    assert_eq!(run.code(), 2, "{}", run.stderr());
+}
+
+/// Item 14, the files the configuration names: a template path that is a named pipe stops the
+/// run at once with the path and what it is, before anyone is contacted, instead of holding the
+/// run lock while it waits for a writer.
+#[test]
+fn a_template_that_is_a_fifo_stops_the_run_at_once() {
+    let (w, sim, _port) = clinic("[templates]\nsms_en = \"pipe.txt\"\n");
+    let fifo = w.join("pipe.txt");
+    let c = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+    assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+    w.write(
+        "csv/day.csv",
+        format!("{HEADER}T1,P1,416-555-0101,n,y,2026-11-25 09:00\n"),
+    );
+    w.run(&["import"]).ok();
+    let run = bounded(w.command(&["send"]), Duration::from_secs(30));
+    assert_ne!(run.code(), 0);
+    assert!(
+        run.stderr().contains("template pipe.txt is a named pipe"),
+        "{}",
+        run.stderr()
+    );
+    assert!(sim.creates_to("+14165550101").is_empty());
+}
+
+/// Item 14: a config file larger than the cap is refused without reading it all.
+#[test]
+fn a_config_file_larger_than_the_cap_is_refused() {
+    let w = Workdir::new();
+    w.write(
+        "reminders.toml",
+        format!("# {}\n", "x".repeat(2 * 1024 * 1024)),
+    );
+    let run = w.run(&["status"]);
+    assert_eq!(run.code(), 2, "{}", run.stderr());
+    assert!(
+        run.stderr()
+            .contains("more than the 1 MiB a config file may have"),
+        "{}",
+        run.stderr()
+    );
 }
 
 /// Minor: one header given to two fields in `[csv.columns]` (directly, or in a phone list)
