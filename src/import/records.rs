@@ -94,6 +94,35 @@ pub enum Read {
     UnclosedQuote { field: usize },
 }
 
+/// How a line ended, as the file wrote it. A quoted field that spans lines gets back exactly
+/// the line end it held (a note typed with Enter in Excel keeps its `\r\n` or lone `\r`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum End {
+    Lf,
+    CrLf,
+    /// A lone `\r`: old Mac files end their lines so.
+    Cr,
+    /// The end of the file, with no line end.
+    Eof,
+}
+
+impl End {
+    /// What the parser is given after the line.
+    fn bytes(self) -> &'static [u8] {
+        match self {
+            End::Lf | End::Eof => b"\n",
+            End::CrLf => b"\r\n",
+            End::Cr => b"\r",
+        }
+    }
+}
+
+/// One physical line: `\n`, `\r\n` and a lone `\r` each end one.
+struct Line {
+    bytes: Vec<u8>,
+    end: End,
+}
+
 pub struct Records<R> {
     input: R,
     core: Reader,
@@ -101,9 +130,7 @@ pub struct Records<R> {
     /// The header's number of fields, once known.
     expected: Option<usize>,
     /// Lines to read again before the input: those a broken record had swallowed.
-    pending: VecDeque<Vec<u8>>,
-    /// Lines split off a line that used a lone `\r` as its end (old Mac files).
-    split: VecDeque<Vec<u8>>,
+    pending: VecDeque<Line>,
     row: u64,
 }
 
@@ -115,7 +142,6 @@ impl<R: BufRead> Records<R> {
             delimiter,
             expected: None,
             pending: VecDeque::new(),
-            split: VecDeque::new(),
             row: 0,
         }
     }
@@ -125,32 +151,59 @@ impl<R: BufRead> Records<R> {
         self.expected = Some(fields);
     }
 
-    /// The next physical line, without its line end.
-    fn next_line(&mut self) -> io::Result<Option<Vec<u8>>> {
+    /// The next physical line, and how it ended; `None` at the end of the file.
+    fn next_line(&mut self) -> io::Result<Option<Line>> {
         if let Some(l) = self.pending.pop_front() {
             return Ok(Some(l));
         }
-        if let Some(l) = self.split.pop_front() {
-            return Ok(Some(l));
+        let mut bytes = Vec::new();
+        loop {
+            let (found, used) = {
+                let buf = match self.input.fill_buf() {
+                    Ok(b) => b,
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                    Err(e) => return Err(e),
+                };
+                if buf.is_empty() {
+                    return Ok((!bytes.is_empty()).then_some(Line {
+                        bytes,
+                        end: End::Eof,
+                    }));
+                }
+                match memchr::memchr2(b'\n', b'\r', buf) {
+                    Some(i) => {
+                        bytes.extend_from_slice(&buf[..i]);
+                        (Some(buf[i]), i + 1)
+                    }
+                    None => {
+                        bytes.extend_from_slice(buf);
+                        (None, buf.len())
+                    }
+                }
+            };
+            self.input.consume(used);
+            let end = match found {
+                None => continue,
+                Some(b'\n') => End::Lf,
+                // A `\r` and the `\n` right after it are one line end.
+                Some(_) if self.next_byte_is(b'\n')? => {
+                    self.input.consume(1);
+                    End::CrLf
+                }
+                Some(_) => End::Cr,
+            };
+            return Ok(Some(Line { bytes, end }));
         }
-        let mut line = Vec::new();
-        if self.input.read_until(b'\n', &mut line)? == 0 {
-            return Ok(None);
+    }
+
+    fn next_byte_is(&mut self, b: u8) -> io::Result<bool> {
+        loop {
+            match self.input.fill_buf() {
+                Ok(buf) => return Ok(buf.first() == Some(&b)),
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e),
+            }
         }
-        if line.last() == Some(&b'\n') {
-            line.pop();
-        }
-        if line.last() == Some(&b'\r') {
-            line.pop();
-        }
-        // A lone `\r` ends a line too.
-        if line.contains(&b'\r') {
-            let mut parts = line.split(|&b| b == b'\r').map(<[u8]>::to_vec);
-            let first = parts.next().unwrap_or_default();
-            self.split.extend(parts);
-            return Ok(Some(first));
-        }
-        Ok(Some(line))
     }
 
     /// Reads the next record into `rec` (its buffers reused); `None` at the end of the file.
@@ -162,18 +215,20 @@ impl<R: BufRead> Records<R> {
         rec.row = self.row;
         rec.clear();
         self.core.reset();
-        if feed(&mut self.core, &first, rec, true) {
+        // A blank line is a row of no fields (the parser itself would skip it, and take the
+        // next line for the rest of this record).
+        if first.bytes.is_empty() || feed(&mut self.core, &first.bytes, first.end.bytes(), rec) {
             return Ok(Some(Read::Record));
         }
         // The line ended inside a quoted field: the record goes on on the next lines.
         let opened_in = rec.count;
-        let mut swallowed: Vec<Vec<u8>> = Vec::new();
+        let mut swallowed: Vec<Line> = Vec::new();
         let mut closed = false;
         while swallowed.len() < MAX_SPAN_LINES && rec.used < MAX_RECORD_BYTES {
             let Some(line) = self.next_line()? else {
                 break;
             };
-            let done = feed(&mut self.core, &line, rec, true);
+            let done = feed(&mut self.core, &line.bytes, line.end.bytes(), rec);
             swallowed.push(line);
             if done {
                 closed = true;
@@ -191,14 +246,14 @@ impl<R: BufRead> Records<R> {
         // What the caller may show of the broken row: the fields before the quote.
         self.core.reset();
         rec.clear();
-        feed(&mut self.core, &first, rec, false);
+        feed(&mut self.core, &first.bytes, b"", rec);
         rec.count = rec.count.min(opened_in);
         Ok(Some(Read::UnclosedQuote { field: opened_in }))
     }
 
     /// A record spanning lines is believable when it has the header's width and none of the
     /// lines it swallowed would have been a whole row by itself.
-    fn plausible(&self, rec: &RawRecord, swallowed: &[Vec<u8>]) -> bool {
+    fn plausible(&self, rec: &RawRecord, swallowed: &[Line]) -> bool {
         let Some(expected) = self.expected else {
             return true;
         };
@@ -209,7 +264,7 @@ impl<R: BufRead> Records<R> {
         swallowed.iter().all(|line| {
             alone.reset();
             let mut r = RawRecord::default();
-            feed(&mut alone, line, &mut r, false);
+            feed(&mut alone, &line.bytes, b"", &mut r);
             // Finish whatever is open so its fields count.
             finish(&mut alone, &mut r);
             r.len() < expected
@@ -217,12 +272,13 @@ impl<R: BufRead> Records<R> {
     }
 }
 
-/// Feeds one line (and its line end) to the parser; whether a record ended with it.
-fn feed(core: &mut Reader, line: &[u8], rec: &mut RawRecord, with_end: bool) -> bool {
-    let end: &[u8] = if with_end { b"\n" } else { b"" };
+/// Feeds one line and then `end` (its line end, or nothing) to the parser; whether a record
+/// ended with them. Empty input is never passed on: to the parser it means the end of the file,
+/// which would close an open quoted field (a blank line inside a note would cut the note).
+fn feed(core: &mut Reader, line: &[u8], end: &[u8], rec: &mut RawRecord) -> bool {
     for part in [line, end] {
         let mut input = part;
-        loop {
+        while !input.is_empty() {
             if rec.buf.len() - rec.used < 64 {
                 let grow = rec.buf.len().max(256);
                 rec.buf.resize(rec.buf.len() + grow, 0);
@@ -333,6 +389,24 @@ mod tests {
         assert_eq!(
             items("id,pid,msg,lang\nA1,P1,\"oops,en\nA2,P2,x,fr\n", Some(4)),
             ["1:id|pid|msg|lang", "2:UNCLOSED@2", "3:A2|P2|x|fr"]
+        );
+    }
+
+    #[test]
+    fn line_ends_inside_quotes_stay_in_their_field_as_written() {
+        assert_eq!(
+            items(
+                "id,msg,lang\r\nA1,\"one\rtwo\",en\r\nA2,\"one\r\ntwo\",fr\r\nA3,\"a\r\rb\",en\rA4,\"p\n\nq\",fr\nA5,x,en",
+                Some(3)
+            ),
+            [
+                "1:id|msg|lang",
+                "2:A1|one\rtwo|en",
+                "3:A2|one\r\ntwo|fr",
+                "4:A3|a\r\rb|en",
+                "5:A4|p\n\nq|fr",
+                "6:A5|x|en"
+            ]
         );
     }
 

@@ -34,6 +34,20 @@ fn within_memory_limit(mut cmd: Command) -> Command {
     cmd
 }
 
+fn failed_rows(w: &Workdir) -> Vec<(i64, String, String)> {
+    let db = w.db();
+    let mut stmt = db
+        .prepare(
+            "SELECT row_number, validation_error, data FROM failed_import_rows
+             ORDER BY import_id, row_number",
+        )
+        .unwrap();
+    stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect()
+}
+
 fn stored_ids(w: &Workdir) -> Vec<String> {
     let db = w.db();
     let mut stmt = db
@@ -219,6 +233,47 @@ fn a_delimiter_that_cannot_separate_fields_is_refused() {
         run.stderr()
     );
     assert!(stored_ids(&w).is_empty());
+}
+
+/// Minor: a carriage return inside a quoted field, alone or before a line feed, is part of the
+/// field: the row stays one row and the field keeps it.
+#[test]
+fn a_carriage_return_inside_quotes_stays_in_its_field() {
+    let w = Workdir::new();
+    let header = "appointment_id,patient_id,phone_number,phone_preference,text_preference,appt_date_time,appointment_msg,language\r\n";
+    w.write(
+        "csv/cr.csv",
+        format!(
+            "{header}\
+             C1,P1,416-555-0101,y,n,2026-11-25 10:00,\"line one\rline two\",en\r\n\
+             C2,P2,416-555-0102,y,n,2026-11-25 10:00,\"one\r\ntwo\",fr\r\n\
+             C3,P3,416-555-0103,y,n,2026-11-25 10:00,\"a\r\rb\",fr\r\n\
+             C4,P4,416-555-0104,y,n,2026-11-25 10:00,plain,en\r\n"
+        ),
+    );
+    let out = w.run(&["import"]).ok();
+    assert!(failed_rows(&w).is_empty(), "{out}");
+    let msgs: Vec<(String, String, i64)> = {
+        let db = w.db();
+        let mut s = db
+            .prepare("SELECT appointment_id, appointment_msg, language = 'fr' FROM appointments ORDER BY appointment_id")
+            .unwrap();
+        s.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
+    };
+    assert_eq!(
+        msgs,
+        [
+            ("C1".into(), "line one\rline two".into(), 0),
+            ("C2".into(), "one\r\ntwo".into(), 1),
+            ("C3".into(), "a\r\rb".into(), 1),
+            ("C4".into(), "plain".into(), 0),
+        ]
+    );
+    let total: i64 = w.count("SELECT processed_rows FROM imports");
+    assert_eq!(total, 4);
 }
 
 /// Minor: an Excel date-time a fraction of a second before midnight stays on its own day, at
