@@ -50,6 +50,8 @@ pub fn find(
     let mut best: Option<Layout> = None;
     // For the error: the first non-blank line, split the way that gives it the most cells.
     let mut first_line: Option<(u8, Vec<String>, columns::Missing)> = None;
+    // And the first line too long to read, with its length.
+    let mut too_long: Option<(u64, u64)> = None;
     for &delimiter in &candidates {
         let mut records = Records::new(open()?, delimiter);
         let mut rec = RawRecord::default();
@@ -58,6 +60,9 @@ pub fn find(
             let Some(read) = records.read_into(&mut rec)? else {
                 break;
             };
+            if let Read::TooLong { bytes } = read {
+                too_long.get_or_insert((rec.row, bytes));
+            }
             if read != Read::Record || rec.is_blank() {
                 continue;
             }
@@ -98,12 +103,23 @@ pub fn find(
     if let Some(layout) = best {
         return Ok(Ok(layout));
     }
-    Ok(Err(match first_line {
-        None => "the file is empty: no header row".to_string(),
-        Some((delimiter, cells, missing)) => format!(
-            "no header row: none of the first {HEADER_SEARCH} lines holds the columns needed ({missing}). The first line, read {}-separated, has: {}",
+    let unread = too_long.map(|(row, bytes)| {
+        format!(
+            "line {row} is {} long, more than the {} a line may have, and was not read (a file that lost its line ends, or no export at all?)",
+            super::records::size_shown(bytes),
+            super::records::max_record_shown()
+        )
+    });
+    Ok(Err(match (first_line, unread) {
+        (None, None) => "the file is empty: no header row".to_string(),
+        (None, Some(unread)) => format!(
+            "no header row: {unread}; no other line among the first {HEADER_SEARCH} holds the columns needed"
+        ),
+        (Some((delimiter, cells, missing)), unread) => format!(
+            "no header row: none of the first {HEADER_SEARCH} lines holds the columns needed ({missing}). The first line, read {}-separated, has: {}{}",
             delimiter_name(delimiter),
-            shown_cells(&cells)
+            shown_cells(&cells),
+            unread.map(|u| format!(". And {u}")).unwrap_or_default()
         ),
     }))
 }
@@ -235,6 +251,27 @@ mod tests {
         assert_eq!(
             layout("", &csv).unwrap_err(),
             "the file is empty: no header row"
+        );
+    }
+
+    #[test]
+    fn a_line_too_long_to_read_is_named_when_no_header_is_found() {
+        let csv = default_csv();
+        let long: &'static str = "a,".repeat(super::super::records::MAX_RECORD_BYTES).leak();
+        let why = layout(long, &csv).unwrap_err();
+        assert!(
+            why.starts_with("no header row: line 1 is 512 KiB long, more than the 256 KiB a line may have, and was not read"),
+            "{why}"
+        );
+        // Above the header it is skipped like a title line: the header is still found.
+        let text: &'static str =
+            format!("Report\n{long}\npatient_id,phone_number,appt_date_time\n").leak();
+        assert_eq!(layout(text, &csv).unwrap().header_row, 3);
+        let text: &'static str = format!("Report,x\n{long}\n").leak();
+        let why = layout(text, &csv).unwrap_err();
+        assert!(
+            why.contains("has: Report, x. And line 2 is 512 KiB long"),
+            "{why}"
         );
     }
 

@@ -34,6 +34,18 @@ fn within_memory_limit(mut cmd: Command) -> Command {
     cmd
 }
 
+/// Every import recorded: (file name, status, error, archived path).
+fn imports(w: &Workdir) -> Vec<(String, String, Option<String>, Option<String>)> {
+    let db = w.db();
+    let mut stmt = db
+        .prepare("SELECT file_name, status, error, file_path FROM imports ORDER BY id")
+        .unwrap();
+    stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect()
+}
+
 fn failed_rows(w: &Workdir) -> Vec<(i64, String, String)> {
     let db = w.db();
     let mut stmt = db
@@ -57,6 +69,89 @@ fn stored_ids(w: &Workdir) -> Vec<String> {
         .unwrap()
         .map(Result::unwrap)
         .collect()
+}
+
+fn drop_folder(w: &Workdir) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(w.join("csv"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+/// Item 6: an 8 MB file of one line (no line end at all, a comma every other byte) is recorded
+/// as a failed import saying why, and archived; the good export after it in the drop folder
+/// imports. All of it within a 256 MiB address space: the line is never read whole into
+/// per-field structures.
+#[test]
+fn a_file_of_one_huge_line_is_a_failed_import_and_the_next_export_imports() {
+    let w = Workdir::new();
+    w.write("csv/2026-11-23.csv", "a,".repeat(4 * 1024 * 1024));
+    w.write(
+        "csv/2026-11-24.csv",
+        format!("{HEADER}{}", call_row("G1", "0101", "10:00")),
+    );
+    let run = bounded(
+        within_memory_limit(w.command(&["import"])),
+        Duration::from_secs(120),
+    );
+    // The bad file makes the run exit 1 (a file could not be imported); nothing aborted.
+    assert_eq!(run.code(), 1, "{}\n{}", run.stdout(), run.stderr());
+    let recorded = imports(&w);
+    assert_eq!(recorded.len(), 2, "{recorded:?}");
+    let (name, status, error, archived) = &recorded[0];
+    assert_eq!(
+        (name.as_str(), status.as_str()),
+        ("2026-11-23.csv", "failed")
+    );
+    let error = error.as_deref().unwrap_or_default();
+    assert!(
+        error.contains("line 1 is 8.0 MiB long, more than the 256 KiB"),
+        "{error}"
+    );
+    assert!(archived.is_some(), "the failed file is archived");
+    assert_eq!(
+        (recorded[1].0.as_str(), recorded[1].1.as_str()),
+        ("2026-11-24.csv", "completed")
+    );
+    assert_eq!(stored_ids(&w), ["G1"]);
+    assert!(drop_folder(&w).is_empty(), "{:?}", drop_folder(&w));
+    assert!(run.stderr().contains("256 KiB"), "{}", run.stderr());
+}
+
+/// Item 6, one row: a row of 8 MB (one huge line among good ones) fails alone, with a reason,
+/// and the rows around it are stored; memory stays within the same limit.
+#[test]
+fn a_row_longer_than_the_cap_fails_alone() {
+    let w = Workdir::new();
+    w.write(
+        "csv/day.csv",
+        format!(
+            "{HEADER}{}{}\n{}",
+            call_row("H1", "0101", "10:00"),
+            "a,".repeat(4 * 1024 * 1024),
+            call_row("H3", "0103", "11:00"),
+        ),
+    );
+    let run = bounded(
+        within_memory_limit(w.command(&["import"])),
+        Duration::from_secs(120),
+    );
+    let out = run.ok();
+    assert_eq!(stored_ids(&w), ["H1", "H3"], "{out}");
+    let failed = failed_rows(&w);
+    assert_eq!(failed.len(), 1, "{failed:?}");
+    assert_eq!(failed[0].0, 3);
+    assert!(
+        failed[0]
+            .1
+            .starts_with("the row is 8.0 MiB long, more than the 256 KiB a row may have"),
+        "{failed:?}"
+    );
+    // Nothing of the huge row is kept.
+    assert!(failed[0].2.len() < 100, "{}", failed[0].2.len());
+    assert_eq!(imports(&w)[0].1, "completed");
 }
 
 fn with_config(config: &str) -> (Workdir, Run) {
