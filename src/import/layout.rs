@@ -16,6 +16,10 @@ use crate::domain::datetime::{OrderTally, SlashOrder, slash_evidence};
 
 /// The header is looked for among this many first lines.
 const HEADER_SEARCH: usize = 20;
+/// The most columns an export may have. Real ones have 10 to 60, the widest a few hundred; every
+/// column is kept with every row and offered to the templates, so a file of 10,000 columns (a
+/// transposed sheet, or no export at all) would cost every row and every message for nothing.
+pub const MAX_COLUMNS: usize = 1000;
 const DELIMITERS: [u8; 3] = [b',', b';', b'\t'];
 
 #[derive(Clone, Debug)]
@@ -101,6 +105,13 @@ pub fn find(
         }
     }
     if let Some(layout) = best {
+        if layout.columns.width() > MAX_COLUMNS {
+            return Ok(Err(format!(
+                "the header (row {}) has {} columns, more than the {MAX_COLUMNS} an export may have: is this the appointment list (a sheet turned on its side?)",
+                layout.header_row,
+                layout.columns.width()
+            )));
+        }
         return Ok(Ok(layout));
     }
     let unread = too_long.map(|(row, bytes)| {
@@ -251,6 +262,30 @@ mod tests {
         assert_eq!(
             layout("", &csv).unwrap_err(),
             "the file is empty: no header row"
+        );
+    }
+
+    #[test]
+    fn a_header_of_more_columns_than_the_cap_is_refused() {
+        let csv = default_csv();
+        let header = |extra: usize| -> &'static str {
+            let names: Vec<String> = (0..extra).map(|i| format!("x{i}")).collect();
+            format!(
+                "patient_id,phone_number,appt_date_time,{}\n",
+                names.join(",")
+            )
+            .leak()
+        };
+        assert_eq!(
+            layout(header(MAX_COLUMNS - 3), &csv)
+                .unwrap()
+                .columns
+                .width(),
+            MAX_COLUMNS
+        );
+        assert_eq!(
+            layout(header(MAX_COLUMNS - 2), &csv).unwrap_err(),
+            "the header (row 1) has 1001 columns, more than the 1000 an export may have: is this the appointment list (a sheet turned on its side?)"
         );
     }
 

@@ -8,8 +8,8 @@ use std::process::Command;
 use std::time::Duration;
 
 use super::{HEADER, bounded, call_row};
-use crate::common::twilio::clinic;
-use crate::common::{Run, Workdir};
+use crate::common::twilio::{clinic, window};
+use crate::common::{EVENING, Run, Workdir};
 
 /// The address space the binary may use in these tests (`ulimit -v`). A small import needs well
 /// under 128 MiB; a reader that amplifies a long line needs many times the line's size.
@@ -152,6 +152,62 @@ fn a_row_longer_than_the_cap_fails_alone() {
     // Nothing of the huge row is kept.
     assert!(failed[0].2.len() < 100, "{}", failed[0].2.len());
     assert_eq!(imports(&w)[0].1, "completed");
+}
+
+/// Item 7: a header of more columns than the cap (1,000) is a failed import that names both
+/// numbers, and the file is archived.
+#[test]
+fn a_header_wider_than_the_column_cap_is_a_failed_import() {
+    let w = Workdir::new();
+    let extra: Vec<String> = (1..=1200).map(|i| format!("c{i}")).collect();
+    w.write(
+        "csv/wide.csv",
+        format!(
+            "appointment_id,patient_id,phone_number,appt_date_time,{}\nW1,P1,416-555-0101,2026-11-25 10:00{}\n",
+            extra.join(","),
+            ",x".repeat(1200)
+        ),
+    );
+    let run = w.run(&["import"]);
+    assert_eq!(run.code(), 1, "{}\n{}", run.stdout(), run.stderr());
+    let recorded = imports(&w);
+    assert_eq!(recorded[0].1, "failed");
+    let error = recorded[0].2.as_deref().unwrap_or_default();
+    assert!(
+        error.contains("the header (row 1) has 1204 columns, more than the 1000"),
+        "{error}"
+    );
+    assert!(recorded[0].3.is_some(), "archived");
+    assert!(stored_ids(&w).is_empty());
+}
+
+/// Item 7: a row of 900 columns (under the cap) is stored, and its columns are the
+/// placeholders of the clinic's text, the last as well as the first.
+#[test]
+fn a_row_of_nine_hundred_columns_renders_its_placeholders() {
+    let (mut w, sim, port) = clinic("[templates]\nsms_en = \"sms.en.txt\"\n");
+    w.write(
+        "sms.en.txt",
+        "First {c1}, middle {c450}, last {c894} at {time}. Reply STOP to opt out.",
+    );
+    let names: Vec<String> = (1..=894).map(|i| format!("c{i}")).collect();
+    let values: Vec<String> = (1..=894).map(|i| format!("v{i}")).collect();
+    w.write(
+        "csv/day.csv",
+        format!(
+            "appointment_id,patient_id,phone_number,phone_preference,text_preference,appt_date_time,{}\n\
+             N1,P1,416-555-0101,n,y,2026-11-25 09:00,{}\n",
+            names.join(","),
+            values.join(",")
+        ),
+    );
+    window(&mut w, &sim, port, EVENING, &["import", "--now"]);
+    let texts = sim.creates_to("+14165550101");
+    assert_eq!(texts.len(), 1);
+    assert_eq!(
+        texts[0].param("Body").unwrap(),
+        "First v1, middle v450, last v894 at 9:00 AM. Reply STOP to opt out."
+    );
 }
 
 fn with_config(config: &str) -> (Workdir, Run) {
