@@ -17,12 +17,17 @@
 //! - `round3_edges`: the third audit's edges — outputs written only over regular files,
 //!   numbers in Twilio's error texts, prune's clock, the public URL, modes under umask 000 and
 //!   the database file the listener takes up, a patient's reply of 60 KB.
+//! - `round3_import`: the third audit's import and configuration items: lines and files too
+//!   long or too wide to read (6, 7), contradicting consent words (8), config paths that are
+//!   not files (14), a column mapped twice, delimiters that cannot separate, line ends inside
+//!   quotes, Excel times just before midnight.
 
 mod database;
 mod exports;
 mod fuzz;
 mod round3;
 mod round3_edges;
+mod round3_import;
 mod twilio;
 
 use std::process::{Child, Command};

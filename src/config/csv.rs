@@ -5,7 +5,7 @@ use anyhow::Result;
 use super::layers::Layers;
 use crate::domain::columns::{FIELDS, Field, Mapping};
 use crate::domain::datetime::SlashOrder;
-use crate::domain::values::Words;
+use crate::domain::values::{Contradiction, Meaning, NO, Words, YES};
 use crate::exit::usage;
 
 /// How slash dates read: decided per file from its own dates, or fixed.
@@ -26,13 +26,79 @@ pub struct Csv {
     pub words: Words,
 }
 
+/// `[csv] delimiter`, as written (a tab is a tab, not a space to trim): `None` for "auto". Only a
+/// tab or a punctuation character can separate fields: a line end would make every field a row,
+/// the quote is what encloses a field holding the delimiter, and a letter or digit would cut ids,
+/// dates and phone numbers apart.
+fn delimiter(raw: &str) -> std::result::Result<Option<u8>, String> {
+    const CHOICES: &str =
+        "use \"auto\", \"tab\" or one punctuation character such as \",\", \";\" or \"|\"";
+    if raw == "\t" {
+        return Ok(Some(b'\t'));
+    }
+    if raw.contains(['\n', '\r']) {
+        return Err(format!(
+            "a line end cannot separate fields (it ends a row): {CHOICES}"
+        ));
+    }
+    let s = raw.trim();
+    match s.as_bytes() {
+        b"auto" => Ok(None),
+        b"" if raw.is_empty() => Ok(None),
+        b"tab" | b"\\t" => Ok(Some(b'\t')),
+        [] => Err(format!(
+            "a space cannot separate fields (headers such as \"Appt Date\" hold spaces): {CHOICES}"
+        )),
+        [b'"'] => Err(format!(
+            "the quote \" cannot separate fields (it encloses a field that holds the delimiter): {CHOICES}"
+        )),
+        [one] if one.is_ascii_alphanumeric() => Err(format!(
+            "a letter or digit cannot separate fields (it would cut ids, dates and phone numbers apart): {CHOICES}"
+        )),
+        [one] if one.is_ascii_punctuation() => Ok(Some(*one)),
+        _ => Err(format!("is not a delimiter this program reads: {CHOICES}")),
+    }
+}
+
+/// Why a clinic's consent word is refused, naming its key and the word it clashes with.
+fn contradiction(l: &Layers<'_>, c: &Contradiction) -> String {
+    let (key, other_key, meaning, other) = match c.added_as {
+        Meaning::Yes => ("csv.values.yes", "csv.values.no", "yes", "no"),
+        Meaning::No => ("csv.values.no", "csv.values.yes", "no", "yes"),
+    };
+    let source = l
+        .value(key)
+        .map(|(_, s)| format!(" from {s}"))
+        .unwrap_or_default();
+    let word = if c.word.trim().is_empty() {
+        format!("{:?} (empty)", c.word)
+    } else {
+        format!("{:?}", c.word)
+    };
+    let clash = match &c.clinic_other {
+        None => {
+            let built_in = match c.added_as {
+                Meaning::Yes => &NO[..],
+                Meaning::No => &YES[..],
+            };
+            let shown: Vec<&str> = built_in
+                .iter()
+                .map(|w| if w.is_empty() { "empty" } else { w })
+                .collect();
+            format!(
+                "is a built-in {other} word (built in as {other}: {})",
+                shown.join(", ")
+            )
+        }
+        Some(as_written) => format!("is also in `{other_key}` (as {as_written:?})"),
+    };
+    format!(
+        "configuration key `{key}`{source}: {word} {clash}, and a value cannot mean both {meaning} and {other}: which it means decides whether patients are called or texted, so remove it from one list (or have the export write another word)"
+    )
+}
+
 pub fn load(l: &Layers<'_>) -> Result<Csv> {
-    let delimiter = l.get("csv.delimiter", None, |s| match s {
-        "auto" | "" => Ok(None),
-        "tab" | "\\t" | "\t" => Ok(Some(b'\t')),
-        one if one.len() == 1 && one.is_ascii() && one != "\"" => Ok(Some(one.as_bytes()[0])),
-        _ => Err("must be \"auto\", \"tab\" or one character such as \",\" or \";\"".into()),
-    })?;
+    let delimiter = l.get_exact("csv.delimiter", None, delimiter)?;
     let dates = l.get("csv.dates", Dates::Auto, |s| {
         if s.eq_ignore_ascii_case("auto") {
             return Ok(Dates::Auto);
@@ -53,6 +119,19 @@ pub fn load(l: &Layers<'_>) -> Result<Csv> {
             }
             mapping.map(field, &headers);
         }
+    }
+    if let Some(shared) = mapping.shared_column() {
+        let ((first, as_first), (second, as_second)) = (shared.first, shared.second);
+        let written = if as_first == as_second {
+            format!("\"{as_first}\"")
+        } else {
+            format!(
+                "\"{as_first}\" and \"{as_second}\", one column (headers match whatever their case and punctuation)"
+            )
+        };
+        return Err(usage(format!(
+            "[csv.columns]: {first} and {second} are both mapped to {written}: a column holds one field, or each row's value there would be read as both; map each field to its own column"
+        )));
     }
     if mapping.is_mapped(Field::ApptDateTime)
         && (mapping.is_mapped(Field::ApptDate) || mapping.is_mapped(Field::ApptTime))
@@ -79,7 +158,8 @@ pub fn load(l: &Layers<'_>) -> Result<Csv> {
         &list("csv.values.yes")?,
         &list("csv.values.no")?,
         &list("csv.values.cancelled")?,
-    );
+    )
+    .map_err(|c| usage(contradiction(l, &c)))?;
     Ok(Csv {
         delimiter,
         dates,
@@ -87,4 +167,42 @@ pub fn load(l: &Layers<'_>) -> Result<Csv> {
         mapping,
         words,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn delimiters_that_can_separate_fields() {
+        for (raw, want) in [
+            ("auto", None),
+            (" auto ", None),
+            ("", None),
+            ("tab", Some(b'\t')),
+            ("\\t", Some(b'\t')),
+            ("\t", Some(b'\t')),
+            (",", Some(b',')),
+            (" ; ", Some(b';')),
+            ("|", Some(b'|')),
+        ] {
+            assert_eq!(delimiter(raw), Ok(want), "{raw:?}");
+        }
+        for (raw, why) in [
+            ("\n", "a line end"),
+            ("\r", "a line end"),
+            ("\r\n", "a line end"),
+            ("\"", "the quote"),
+            ("a", "a letter or digit"),
+            ("Z", "a letter or digit"),
+            ("1", "a letter or digit"),
+            (" ", "a space"),
+            ("\u{1f}", "is not a delimiter"),
+            ("é", "is not a delimiter"),
+            (",;", "is not a delimiter"),
+        ] {
+            let err = delimiter(raw).unwrap_err();
+            assert!(err.starts_with(why), "{raw:?}: {err}");
+        }
+    }
 }

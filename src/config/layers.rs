@@ -195,7 +195,19 @@ impl<'a> Layers<'a> {
             .unwrap_or_default()
     }
 
+    /// A key's value, parsed after trimming spaces around it, or `default` when it is not set.
     pub fn get<T>(
+        &self,
+        key: &str,
+        default: T,
+        parse: impl Fn(&str) -> std::result::Result<T, String>,
+    ) -> Result<T> {
+        self.get_exact(key, default, |s| parse(s.trim()))
+    }
+
+    /// As `get`, but the value is parsed as written: for a value where a space, a tab or a line
+    /// end means something (a delimiter).
+    pub fn get_exact<T>(
         &self,
         key: &str,
         default: T,
@@ -203,7 +215,7 @@ impl<'a> Layers<'a> {
     ) -> Result<T> {
         match self.raw(key) {
             None => Ok(default),
-            Some((text, source)) => parse(text.trim()).map_err(|why| {
+            Some((text, source)) => parse(&text).map_err(|why| {
                 usage(format!(
                     "configuration key `{key}` from {source}: {why} (got {})",
                     shown_value(key, &text)

@@ -10,6 +10,7 @@ use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 
 pub mod csv;
+mod file;
 mod layers;
 mod schedule;
 pub mod sites;
@@ -211,17 +212,16 @@ impl Config {
         let (file_path, must_exist) = file_location(overrides, env);
         let file = match &file_path {
             Some(p) => {
-                let text = match std::fs::read_to_string(p) {
+                let text = match file::read_small(p, "config file") {
                     Ok(t) => t,
-                    Err(e) if !must_exist && e.kind() == std::io::ErrorKind::NotFound => {
-                        String::new()
-                    }
-                    Err(e) => {
+                    Err(file::Unreadable::Missing(_)) if !must_exist => String::new(),
+                    Err(file::Unreadable::Missing(e)) => {
                         return Err(usage(format!(
                             "cannot read config file {}: {e}",
                             p.display()
                         )));
                     }
+                    Err(file::Unreadable::Refused(why)) => return Err(usage(why)),
                 };
                 let table: toml::Table = text.parse().map_err(|e| {
                     usage(format!(

@@ -143,11 +143,17 @@ pub fn public_url_shown(raw: &str) -> String {
     }
 }
 
+/// A template file's text: a regular file of at most 1 MiB (a named pipe would block the run,
+/// holding its lock, until something wrote to it).
 pub fn read_template(path: &Option<PathBuf>) -> Result<Option<String>> {
     match path {
         None => Ok(None),
-        Some(p) => std::fs::read_to_string(p)
-            .map(Some)
-            .with_context(|| format!("reading template {}", p.display())),
+        Some(p) => match super::file::read_small(p, "template") {
+            Ok(text) => Ok(Some(text)),
+            Err(super::file::Unreadable::Missing(e)) => {
+                Err(e).with_context(|| format!("reading template {}", p.display()))
+            }
+            Err(super::file::Unreadable::Refused(why)) => Err(anyhow::anyhow!(why)),
+        },
     }
 }

@@ -142,10 +142,8 @@ pub fn build(
     let lead = group.first().context("a contact with no appointment")?;
     let site: SiteView<'_> = cfg.site(&lead.site);
     let language = Language::from_code(&lead.language);
-    let data: Vec<Option<serde_json::Map<String, serde_json::Value>>> = group
-        .iter()
-        .map(|a| a.data.as_deref().and_then(|d| serde_json::from_str(d).ok()))
-        .collect();
+    let data: Vec<Option<serde_json::Map<String, serde_json::Value>>> =
+        group.iter().map(Stored::data_object).collect();
     let mut items = Vec::with_capacity(group.len());
     for (a, data) in group.iter().zip(&data) {
         items.push(Item {

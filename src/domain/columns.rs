@@ -134,6 +134,27 @@ impl Mapping {
             .unwrap_or_else(|| normalised.to_string())
     }
 
+    /// Two fields mapped to one column (the headers as the configuration wrote them, which
+    /// match once normalised): each row's value there would be read as both, so its rows
+    /// would swap their ids, or dial an id. The first such pair, in the mapping's order.
+    pub fn shared_column(&self) -> Option<SharedColumn<'_>> {
+        for (n, (later, norms, written)) in self.mapped.iter().enumerate() {
+            for (norm, header) in norms.iter().zip(written) {
+                let earlier = self.mapped[..n].iter().find_map(|(f, ns, ws)| {
+                    let at = ns.iter().position(|x| x == norm)?;
+                    Some((*f, ws[at].as_str()))
+                });
+                if let Some(first) = earlier {
+                    return Some(SharedColumn {
+                        first,
+                        second: (*later, header.as_str()),
+                    });
+                }
+            }
+        }
+        None
+    }
+
     pub fn is_mapped(&self, field: Field) -> bool {
         self.mapped.iter().any(|(f, _, _)| *f == field)
     }
@@ -154,6 +175,14 @@ impl Mapping {
             None => vec![Field::PhoneNumber.name().to_string()],
         }
     }
+}
+
+/// A column two fields are mapped to: each field, with the header as the configuration wrote it
+/// for that field.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SharedColumn<'a> {
+    pub first: (Field, &'a str),
+    pub second: (Field, &'a str),
 }
 
 /// One phone column: where it is and whether its numbers may be texted.
@@ -480,6 +509,26 @@ mod tests {
         .unwrap();
         assert_eq!(cols.appointment_id, None);
         assert_eq!(cols.phone_preference, None);
+    }
+
+    #[test]
+    fn a_column_mapped_to_two_fields_is_found() {
+        let mut m = Mapping::default();
+        m.map(Field::AppointmentId, &["ID".into()]);
+        m.map(Field::PatientId, &["PatNum".into()]);
+        m.map(Field::PhoneNumber, &["Cell".into(), "Cell".into()]);
+        // One field naming a column twice is only a repeat.
+        assert_eq!(m.shared_column(), None);
+        m.map(Field::Clinic, &["pat num".into(), "Site".into()]);
+        assert_eq!(m.shared_column(), None, "pat_num is not patnum");
+        m.map(Field::Status, &["Where".into(), "PATNUM".into()]);
+        assert_eq!(
+            m.shared_column(),
+            Some(SharedColumn {
+                first: (Field::PatientId, "PatNum"),
+                second: (Field::Status, "PATNUM")
+            })
+        );
     }
 
     #[test]

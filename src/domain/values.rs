@@ -25,27 +25,81 @@ pub struct Words {
 
 impl Default for Words {
     fn default() -> Self {
-        Words::with(&[], &[], &[])
-    }
-}
-
-fn lower(list: &[String]) -> impl Iterator<Item = String> + '_ {
-    list.iter().map(|w| w.trim().to_lowercase())
-}
-
-impl Words {
-    /// The built-in words plus the clinic's own.
-    pub fn with(yes: &[String], no: &[String], cancelled: &[String]) -> Words {
         let built_in = |list: &[&str]| list.iter().map(|w| w.to_string()).collect::<Vec<_>>();
-        let mut w = Words {
+        Words {
             yes: built_in(&YES),
             no: built_in(&NO),
             cancelled: built_in(&CANCELLED),
+        }
+    }
+}
+
+fn lower(word: &str) -> String {
+    word.trim().to_lowercase()
+}
+
+/// Which list a clinic's word was added to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Meaning {
+    Yes,
+    No,
+}
+
+/// A clinic's word that already means the opposite: a yes word of the clinic's that is a
+/// built-in no word, or the reverse, or a word the clinic added to both lists.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Contradiction {
+    /// The word as the clinic wrote it, and the list it was added to.
+    pub word: String,
+    pub added_as: Meaning,
+    /// The clinic's own word of the other meaning (as written) it matches; `None` when it is a
+    /// built-in word of the other meaning.
+    pub clinic_other: Option<String>,
+}
+
+impl Words {
+    /// The built-in words plus the clinic's own, or the first of the clinic's words that already
+    /// means the opposite. Yes is looked up before no, so such a word would silently keep one
+    /// meaning (a clinic's `no = ["O"]` stays the built-in French "o", yes, and those patients
+    /// are texted); whichever meaning it was meant to have, someone must decide.
+    pub fn with(
+        yes: &[String],
+        no: &[String],
+        cancelled: &[String],
+    ) -> Result<Words, Contradiction> {
+        let mut w = Words::default();
+        let opposite = |added_as, word: &String, built_in: &[String], clinic: &[String]| {
+            let l = lower(word);
+            if built_in.contains(&l) {
+                return Some(Contradiction {
+                    word: word.clone(),
+                    added_as,
+                    clinic_other: None,
+                });
+            }
+            clinic
+                .iter()
+                .find(|c| lower(c) == l)
+                .map(|c| Contradiction {
+                    word: word.clone(),
+                    added_as,
+                    clinic_other: Some(c.clone()),
+                })
         };
-        w.yes.extend(lower(yes));
-        w.no.extend(lower(no));
-        w.cancelled.extend(lower(cancelled));
-        w
+        for word in yes {
+            if let Some(c) = opposite(Meaning::Yes, word, &w.no, &[]) {
+                return Err(c);
+            }
+        }
+        for word in no {
+            if let Some(c) = opposite(Meaning::No, word, &w.yes, yes) {
+                return Err(c);
+            }
+        }
+        w.yes.extend(yes.iter().map(|x| lower(x)));
+        w.no.extend(no.iter().map(|x| lower(x)));
+        w.cancelled.extend(cancelled.iter().map(|x| lower(x)));
+        Ok(w)
     }
 
     /// `Some(true)` for a yes word, `Some(false)` for a no word (empty is no), else `None`.
@@ -121,7 +175,7 @@ mod tests {
 
     #[test]
     fn yes_and_no_words() {
-        let w = Words::with(&["X ".into(), "Sí".into()], &["Unknown".into()], &[]);
+        let w = Words::with(&["X ".into(), "Sí".into()], &["Unknown".into()], &[]).unwrap();
         for (raw, want) in [
             ("Yes", Some(true)),
             ("TRUE", Some(true)),
@@ -150,8 +204,37 @@ mod tests {
     }
 
     #[test]
+    fn a_word_that_already_means_the_opposite_is_refused() {
+        let words = |list: &[&str]| list.iter().map(|w| w.to_string()).collect::<Vec<_>>();
+        let refused = |yes: &[&str], no: &[&str]| Words::with(&words(yes), &words(no), &[]);
+        let built_in = |word: &str, added_as| {
+            Err(Contradiction {
+                word: word.into(),
+                added_as,
+                clinic_other: None,
+            })
+        };
+        assert_eq!(refused(&[], &["O"]), built_in("O", Meaning::No));
+        assert_eq!(refused(&[], &[" Vrai "]), built_in(" Vrai ", Meaning::No));
+        assert_eq!(refused(&["n"], &[]), built_in("n", Meaning::Yes));
+        assert_eq!(refused(&["FAUX"], &[]), built_in("FAUX", Meaning::Yes));
+        // Empty is a built-in no.
+        assert_eq!(refused(&[""], &[]), built_in("", Meaning::Yes));
+        assert_eq!(
+            refused(&["Sí"], &["maybe", "SÍ"]),
+            Err(Contradiction {
+                word: "SÍ".into(),
+                added_as: Meaning::No,
+                clinic_other: Some("Sí".into()),
+            })
+        );
+        // Repeating a built-in word with its own meaning is harmless.
+        assert!(refused(&["Y", "oui"], &["N", "unknown", "N/A"]).is_ok());
+    }
+
+    #[test]
     fn cancelled_words() {
-        let w = Words::with(&[], &[], &["Annulé par patient".into()]);
+        let w = Words::with(&[], &[], &["Annulé par patient".into()]).unwrap();
         for raw in [
             "Cancelled",
             "CANCELED",

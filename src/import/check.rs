@@ -44,6 +44,32 @@ pub struct Seen {
     pub unknown_languages: Vec<(String, u64)>,
 }
 
+impl Item {
+    /// About how much memory the item holds beyond itself: batches are cut by it as well as by
+    /// their number of rows, so a file of huge rows keeps as little in flight as one of small.
+    pub fn heap_bytes(&self) -> usize {
+        match self {
+            Item::Keep(new) => {
+                let a = &new.appt;
+                new.at.len()
+                    + a.appointment_id.len()
+                    + a.patient_id.len()
+                    + a.phone_number.len()
+                    + a.message.len()
+                    + a.site.len()
+                    + a.data.as_ref().map_or(0, String::len)
+                    + a.unknown_language.as_ref().map_or(0, String::len)
+            }
+            Item::Cancel {
+                appointment_id,
+                patient_id,
+            } => appointment_id.len() + patient_id.len(),
+            Item::Reject(r) => r.data.len() + r.reason.len(),
+            Item::Lent => 0,
+        }
+    }
+}
+
 impl Seen {
     fn language(&mut self, value: &str) {
         match self.unknown_languages.iter_mut().find(|(v, _)| v == value) {
@@ -68,6 +94,16 @@ impl Checker<'_> {
             return None;
         }
         let cols = &self.layout.columns;
+        if let Read::TooLong { bytes } = read {
+            return Some(self.reject(
+                rec,
+                format!(
+                    "the row is {} long, more than the {} a row may have: it was not read (did the export lose its line ends, or hold something that is no appointment?)",
+                    super::records::size_shown(bytes),
+                    super::records::max_record_shown()
+                ),
+            ));
+        }
         if let Read::UnclosedQuote { field } = read {
             let name = cols.names.get(field).map_or("a field", String::as_str);
             return Some(self.reject(
@@ -159,10 +195,22 @@ impl Checker<'_> {
     }
 }
 
-/// The row as stored for a person to fix: every column under its header name, extras included.
+/// Fields past the header's kept with a row that has too many (enough to see where the values
+/// shifted; a row can hold a hundred thousand).
+const EXTRA_FIELDS_KEPT: usize = 10;
+
+/// The row as stored for a person to fix: every column under its header name, and up to
+/// `EXTRA_FIELDS_KEPT` fields past them, with how many more were left out.
 fn row_json(header: &[String], rec: &RawRecord, encoding: Encoding) -> String {
     let mut map = serde_json::Map::new();
-    for (i, bytes) in rec.fields().enumerate() {
+    let keep = header.len() + EXTRA_FIELDS_KEPT;
+    if rec.len() > keep {
+        map.insert(
+            "more_fields".to_string(),
+            serde_json::Value::String(format!("{} more fields not kept", rec.len() - keep)),
+        );
+    }
+    for (i, bytes) in rec.fields().take(keep).enumerate() {
         let mut key = header
             .get(i)
             .map(|h| h.trim())
@@ -178,4 +226,29 @@ fn row_json(header: &[String], rec: &RawRecord, encoding: Encoding) -> String {
         );
     }
     serde_json::Value::Object(map).to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::import::records::Records;
+
+    #[test]
+    fn a_rejected_row_keeps_its_columns_and_a_few_fields_more() {
+        let header: Vec<String> = ["id", "pid", "phone"].map(String::from).to_vec();
+        let line = (1..=40)
+            .map(|i| i.to_string())
+            .collect::<Vec<_>>()
+            .join(",");
+        let mut records = Records::new(line.as_bytes(), b',');
+        let (rec, _) = records.next().unwrap().unwrap();
+        let json: serde_json::Value =
+            serde_json::from_str(&row_json(&header, &rec, Encoding::Utf8)).unwrap();
+        let map = json.as_object().unwrap();
+        assert_eq!(map.len(), 3 + EXTRA_FIELDS_KEPT + 1, "{json}");
+        assert_eq!(map["id"], "1");
+        assert_eq!(map["column_13"], "13");
+        assert!(!map.contains_key("column_14"), "{json}");
+        assert_eq!(map["more_fields"], "27 more fields not kept");
+    }
 }

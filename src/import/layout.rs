@@ -16,6 +16,10 @@ use crate::domain::datetime::{OrderTally, SlashOrder, slash_evidence};
 
 /// The header is looked for among this many first lines.
 const HEADER_SEARCH: usize = 20;
+/// The most columns an export may have. Real ones have 10 to 60, the widest a few hundred; every
+/// column is kept with every row and offered to the templates, so a file of 10,000 columns (a
+/// transposed sheet, or no export at all) would cost every row and every message for nothing.
+pub const MAX_COLUMNS: usize = 1000;
 const DELIMITERS: [u8; 3] = [b',', b';', b'\t'];
 
 #[derive(Clone, Debug)]
@@ -50,6 +54,8 @@ pub fn find(
     let mut best: Option<Layout> = None;
     // For the error: the first non-blank line, split the way that gives it the most cells.
     let mut first_line: Option<(u8, Vec<String>, columns::Missing)> = None;
+    // And the first line too long to read, with its length.
+    let mut too_long: Option<(u64, u64)> = None;
     for &delimiter in &candidates {
         let mut records = Records::new(open()?, delimiter);
         let mut rec = RawRecord::default();
@@ -58,6 +64,9 @@ pub fn find(
             let Some(read) = records.read_into(&mut rec)? else {
                 break;
             };
+            if let Read::TooLong { bytes } = read {
+                too_long.get_or_insert((rec.row, bytes));
+            }
             if read != Read::Record || rec.is_blank() {
                 continue;
             }
@@ -96,14 +105,32 @@ pub fn find(
         }
     }
     if let Some(layout) = best {
+        if layout.columns.width() > MAX_COLUMNS {
+            return Ok(Err(format!(
+                "the header (row {}) has {} columns, more than the {MAX_COLUMNS} an export may have: is this the appointment list (a sheet turned on its side?)",
+                layout.header_row,
+                layout.columns.width()
+            )));
+        }
         return Ok(Ok(layout));
     }
-    Ok(Err(match first_line {
-        None => "the file is empty: no header row".to_string(),
-        Some((delimiter, cells, missing)) => format!(
-            "no header row: none of the first {HEADER_SEARCH} lines holds the columns needed ({missing}). The first line, read {}-separated, has: {}",
+    let unread = too_long.map(|(row, bytes)| {
+        format!(
+            "line {row} is {} long, more than the {} a line may have, and was not read (a file that lost its line ends, or no export at all?)",
+            super::records::size_shown(bytes),
+            super::records::max_record_shown()
+        )
+    });
+    Ok(Err(match (first_line, unread) {
+        (None, None) => "the file is empty: no header row".to_string(),
+        (None, Some(unread)) => format!(
+            "no header row: {unread}; no other line among the first {HEADER_SEARCH} holds the columns needed"
+        ),
+        (Some((delimiter, cells, missing)), unread) => format!(
+            "no header row: none of the first {HEADER_SEARCH} lines holds the columns needed ({missing}). The first line, read {}-separated, has: {}{}",
             delimiter_name(delimiter),
-            shown_cells(&cells)
+            shown_cells(&cells),
+            unread.map(|u| format!(". And {u}")).unwrap_or_default()
         ),
     }))
 }
@@ -235,6 +262,51 @@ mod tests {
         assert_eq!(
             layout("", &csv).unwrap_err(),
             "the file is empty: no header row"
+        );
+    }
+
+    #[test]
+    fn a_header_of_more_columns_than_the_cap_is_refused() {
+        let csv = default_csv();
+        let header = |extra: usize| -> &'static str {
+            let names: Vec<String> = (0..extra).map(|i| format!("x{i}")).collect();
+            format!(
+                "patient_id,phone_number,appt_date_time,{}\n",
+                names.join(",")
+            )
+            .leak()
+        };
+        assert_eq!(
+            layout(header(MAX_COLUMNS - 3), &csv)
+                .unwrap()
+                .columns
+                .width(),
+            MAX_COLUMNS
+        );
+        assert_eq!(
+            layout(header(MAX_COLUMNS - 2), &csv).unwrap_err(),
+            "the header (row 1) has 1001 columns, more than the 1000 an export may have: is this the appointment list (a sheet turned on its side?)"
+        );
+    }
+
+    #[test]
+    fn a_line_too_long_to_read_is_named_when_no_header_is_found() {
+        let csv = default_csv();
+        let long: &'static str = "a,".repeat(super::super::records::MAX_RECORD_BYTES).leak();
+        let why = layout(long, &csv).unwrap_err();
+        assert!(
+            why.starts_with("no header row: line 1 is 512 KiB long, more than the 256 KiB a line may have, and was not read"),
+            "{why}"
+        );
+        // Above the header it is skipped like a title line: the header is still found.
+        let text: &'static str =
+            format!("Report\n{long}\npatient_id,phone_number,appt_date_time\n").leak();
+        assert_eq!(layout(text, &csv).unwrap().header_row, 3);
+        let text: &'static str = format!("Report,x\n{long}\n").leak();
+        let why = layout(text, &csv).unwrap_err();
+        assert!(
+            why.contains("has: Report, x. And line 2 is 512 KiB long"),
+            "{why}"
         );
     }
 

@@ -49,8 +49,12 @@ impl Phases {
     }
 }
 
-/// Rows per batch between the reading and the storing threads.
+/// Rows per batch between the reading and the storing threads, and the most memory a batch's
+/// rows may hold: a batch of 512 ordinary rows is about 200 KiB; rows near the size cap are cut
+/// into smaller batches, so what is in flight between the threads (a few batches) stays a few
+/// MiB whatever the rows.
 const BATCH: usize = 512;
+const BATCH_BYTES: usize = 1024 * 1024;
 
 pub(super) struct Stored {
     pub import_id: Option<i64>,
@@ -213,11 +217,13 @@ fn pipeline<R: BufRead + Send>(
             records.expect(layout.columns.width());
             let mut rec = RawRecord::default();
             let mut batch = Vec::with_capacity(BATCH);
+            let mut batch_bytes = 0;
             loop {
                 match records.read_into(&mut rec) {
                     Ok(None) => break,
                     Ok(Some(read)) => {
                         if let Some(item) = checker.item(&rec, read) {
+                            batch_bytes += item.heap_bytes();
                             batch.push(item);
                         }
                     }
@@ -226,7 +232,8 @@ fn pipeline<R: BufRead + Send>(
                         return checker.seen;
                     }
                 }
-                if batch.len() == BATCH {
+                if batch.len() == BATCH || batch_bytes >= BATCH_BYTES {
+                    batch_bytes = 0;
                     let mut next = recycled.try_recv().unwrap_or_default();
                     next.clear();
                     if send.send(Ok(std::mem::replace(&mut batch, next))).is_err() {

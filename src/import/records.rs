@@ -17,10 +17,37 @@ use std::io::{self, BufRead};
 
 use csv_core::{ReadRecordResult, Reader, ReaderBuilder};
 
-/// A record may span at most this many lines (a note with line breaks in it), and hold at most
-/// this many bytes, before its opening quote is judged never closed.
+/// A record may span at most this many lines (a note with line breaks in it) before its opening
+/// quote is judged never closed.
 const MAX_SPAN_LINES: usize = 50;
-const MAX_RECORD_BYTES: usize = 256 * 1024;
+
+/// The most bytes a record holds, on one line or spanning several. A real export's row is a few
+/// hundred bytes and a long note a few KiB, so this is hundreds of times more than any real row
+/// needs, and small enough that what a row costs to read stays bounded: a longer line (a file
+/// that lost its line ends, a gigantic field, something that is no export) is never held whole,
+/// nor split into fields, which cost several times its size. It is skipped to its line end and
+/// reported as one row too long to read ([`Read::TooLong`]).
+pub const MAX_RECORD_BYTES: usize = 256 * 1024;
+
+/// `MAX_RECORD_BYTES` in words, for the reasons a person reads.
+pub fn max_record_shown() -> String {
+    size_shown(MAX_RECORD_BYTES as u64)
+}
+
+/// A size as a person reads it (`300 KiB`, `8.0 MiB`, `1.5 GiB`), rounded up so that anything past
+/// the cap reads as more than it. Never a long run of digits, which a reason's masking would take
+/// for a phone number.
+pub fn size_shown(bytes: u64) -> String {
+    const KIB: f64 = 1024.0;
+    let b = bytes as f64;
+    if b < KIB * KIB {
+        format!("{} KiB", (b / KIB).ceil())
+    } else if b < KIB * KIB * KIB {
+        format!("{:.1} MiB", (b / KIB / KIB * 10.0).ceil() / 10.0)
+    } else {
+        format!("{:.1} GiB", (b / KIB / KIB / KIB * 10.0).ceil() / 10.0)
+    }
+}
 
 /// One record's fields, as bytes. Its buffers are scratch space kept between records (`buf`
 /// and `ends` are as long as they have ever needed to be; `used` and `count` say how much of
@@ -92,6 +119,42 @@ pub enum Read {
     /// A line whose quote is never closed: `field` is where the quote opened (0-based). The
     /// caller's `RawRecord` holds the fields read before it, and its row.
     UnclosedQuote { field: usize },
+    /// A line longer than `MAX_RECORD_BYTES` (`bytes` long, without its line end), skipped
+    /// unread. The caller's `RawRecord` holds its row and no fields.
+    TooLong { bytes: u64 },
+}
+
+/// How a line ended, as the file wrote it. A quoted field that spans lines gets back exactly
+/// the line end it held (a note typed with Enter in Excel keeps its `\r\n` or lone `\r`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum End {
+    Lf,
+    CrLf,
+    /// A lone `\r`: old Mac files end their lines so.
+    Cr,
+    /// The end of the file, with no line end.
+    Eof,
+}
+
+impl End {
+    /// What the parser is given after the line.
+    fn bytes(self) -> &'static [u8] {
+        match self {
+            End::Lf | End::Eof => b"\n",
+            End::CrLf => b"\r\n",
+            End::Cr => b"\r",
+        }
+    }
+}
+
+/// One physical line: `\n`, `\r\n` and a lone `\r` each end one.
+enum Line {
+    Text {
+        bytes: Vec<u8>,
+        end: End,
+    },
+    /// Longer than `MAX_RECORD_BYTES`: only its length was kept.
+    TooLong(u64),
 }
 
 pub struct Records<R> {
@@ -101,9 +164,7 @@ pub struct Records<R> {
     /// The header's number of fields, once known.
     expected: Option<usize>,
     /// Lines to read again before the input: those a broken record had swallowed.
-    pending: VecDeque<Vec<u8>>,
-    /// Lines split off a line that used a lone `\r` as its end (old Mac files).
-    split: VecDeque<Vec<u8>>,
+    pending: VecDeque<Line>,
     row: u64,
 }
 
@@ -115,7 +176,6 @@ impl<R: BufRead> Records<R> {
             delimiter,
             expected: None,
             pending: VecDeque::new(),
-            split: VecDeque::new(),
             row: 0,
         }
     }
@@ -125,32 +185,66 @@ impl<R: BufRead> Records<R> {
         self.expected = Some(fields);
     }
 
-    /// The next physical line, without its line end.
-    fn next_line(&mut self) -> io::Result<Option<Vec<u8>>> {
+    /// The next physical line, and how it ended; `None` at the end of the file.
+    fn next_line(&mut self) -> io::Result<Option<Line>> {
         if let Some(l) = self.pending.pop_front() {
             return Ok(Some(l));
         }
-        if let Some(l) = self.split.pop_front() {
-            return Ok(Some(l));
+        let mut bytes = Vec::new();
+        // The line's length so far; past the cap its bytes are dropped and only this counts.
+        let mut len = 0u64;
+        let end = loop {
+            let (found, used) = {
+                let buf = match self.input.fill_buf() {
+                    Ok(b) => b,
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                    Err(e) => return Err(e),
+                };
+                if buf.is_empty() {
+                    if len == 0 {
+                        return Ok(None);
+                    }
+                    break End::Eof;
+                }
+                let (found, take) = match memchr::memchr2(b'\n', b'\r', buf) {
+                    Some(i) => (Some(buf[i]), i),
+                    None => (None, buf.len()),
+                };
+                len += take as u64;
+                if len <= MAX_RECORD_BYTES as u64 {
+                    bytes.extend_from_slice(&buf[..take]);
+                } else if bytes.capacity() > 0 {
+                    bytes = Vec::new();
+                }
+                (found, take + usize::from(found.is_some()))
+            };
+            self.input.consume(used);
+            match found {
+                None => continue,
+                Some(b'\n') => break End::Lf,
+                // A `\r` and the `\n` right after it are one line end.
+                Some(_) if self.next_byte_is(b'\n')? => {
+                    self.input.consume(1);
+                    break End::CrLf;
+                }
+                Some(_) => break End::Cr,
+            }
+        };
+        Ok(Some(if len > MAX_RECORD_BYTES as u64 {
+            Line::TooLong(len)
+        } else {
+            Line::Text { bytes, end }
+        }))
+    }
+
+    fn next_byte_is(&mut self, b: u8) -> io::Result<bool> {
+        loop {
+            match self.input.fill_buf() {
+                Ok(buf) => return Ok(buf.first() == Some(&b)),
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e),
+            }
         }
-        let mut line = Vec::new();
-        if self.input.read_until(b'\n', &mut line)? == 0 {
-            return Ok(None);
-        }
-        if line.last() == Some(&b'\n') {
-            line.pop();
-        }
-        if line.last() == Some(&b'\r') {
-            line.pop();
-        }
-        // A lone `\r` ends a line too.
-        if line.contains(&b'\r') {
-            let mut parts = line.split(|&b| b == b'\r').map(<[u8]>::to_vec);
-            let first = parts.next().unwrap_or_default();
-            self.split.extend(parts);
-            return Ok(Some(first));
-        }
-        Ok(Some(line))
     }
 
     /// Reads the next record into `rec` (its buffers reused); `None` at the end of the file.
@@ -162,19 +256,34 @@ impl<R: BufRead> Records<R> {
         rec.row = self.row;
         rec.clear();
         self.core.reset();
-        if feed(&mut self.core, &first, rec, true) {
+        let (first, first_end) = match first {
+            Line::TooLong(bytes) => return Ok(Some(Read::TooLong { bytes })),
+            Line::Text { bytes, end } => (bytes, end),
+        };
+        // A blank line is a row of no fields (the parser itself would skip it, and take the
+        // next line for the rest of this record).
+        if first.is_empty() || feed(&mut self.core, &first, first_end.bytes(), rec) {
             return Ok(Some(Read::Record));
         }
         // The line ended inside a quoted field: the record goes on on the next lines.
         let opened_in = rec.count;
-        let mut swallowed: Vec<Vec<u8>> = Vec::new();
+        let mut swallowed: Vec<Line> = Vec::new();
         let mut closed = false;
         while swallowed.len() < MAX_SPAN_LINES && rec.used < MAX_RECORD_BYTES {
-            let Some(line) = self.next_line()? else {
-                break;
+            let line = match self.next_line()? {
+                None => break,
+                Some(Line::Text { bytes, end }) => (bytes, end),
+                // A line too long to read is not part of a note: this quote is never closed.
+                Some(too_long) => {
+                    self.pending.push_front(too_long);
+                    break;
+                }
             };
-            let done = feed(&mut self.core, &line, rec, true);
-            swallowed.push(line);
+            let done = feed(&mut self.core, &line.0, line.1.bytes(), rec);
+            swallowed.push(Line::Text {
+                bytes: line.0,
+                end: line.1,
+            });
             if done {
                 closed = true;
                 break;
@@ -191,14 +300,14 @@ impl<R: BufRead> Records<R> {
         // What the caller may show of the broken row: the fields before the quote.
         self.core.reset();
         rec.clear();
-        feed(&mut self.core, &first, rec, false);
+        feed(&mut self.core, &first, b"", rec);
         rec.count = rec.count.min(opened_in);
         Ok(Some(Read::UnclosedQuote { field: opened_in }))
     }
 
     /// A record spanning lines is believable when it has the header's width and none of the
     /// lines it swallowed would have been a whole row by itself.
-    fn plausible(&self, rec: &RawRecord, swallowed: &[Vec<u8>]) -> bool {
+    fn plausible(&self, rec: &RawRecord, swallowed: &[Line]) -> bool {
         let Some(expected) = self.expected else {
             return true;
         };
@@ -207,9 +316,12 @@ impl<R: BufRead> Records<R> {
         }
         let mut alone = ReaderBuilder::new().delimiter(self.delimiter).build();
         swallowed.iter().all(|line| {
+            let Line::Text { bytes, .. } = line else {
+                return false;
+            };
             alone.reset();
             let mut r = RawRecord::default();
-            feed(&mut alone, line, &mut r, false);
+            feed(&mut alone, bytes, b"", &mut r);
             // Finish whatever is open so its fields count.
             finish(&mut alone, &mut r);
             r.len() < expected
@@ -217,12 +329,13 @@ impl<R: BufRead> Records<R> {
     }
 }
 
-/// Feeds one line (and its line end) to the parser; whether a record ended with it.
-fn feed(core: &mut Reader, line: &[u8], rec: &mut RawRecord, with_end: bool) -> bool {
-    let end: &[u8] = if with_end { b"\n" } else { b"" };
+/// Feeds one line and then `end` (its line end, or nothing) to the parser; whether a record
+/// ended with them. Empty input is never passed on: to the parser it means the end of the file,
+/// which would close an open quoted field (a blank line inside a note would cut the note).
+fn feed(core: &mut Reader, line: &[u8], end: &[u8], rec: &mut RawRecord) -> bool {
     for part in [line, end] {
         let mut input = part;
-        loop {
+        while !input.is_empty() {
             if rec.buf.len() - rec.used < 64 {
                 let grow = rec.buf.len().max(256);
                 rec.buf.resize(rec.buf.len() + grow, 0);
@@ -289,6 +402,7 @@ mod tests {
                     .join("|")
             ),
             (rec, Read::UnclosedQuote { field }) => format!("{}:UNCLOSED@{field}", rec.row),
+            (rec, Read::TooLong { bytes }) => format!("{}:TOO LONG {bytes}", rec.row),
         })
         .collect()
     }
@@ -337,6 +451,24 @@ mod tests {
     }
 
     #[test]
+    fn line_ends_inside_quotes_stay_in_their_field_as_written() {
+        assert_eq!(
+            items(
+                "id,msg,lang\r\nA1,\"one\rtwo\",en\r\nA2,\"one\r\ntwo\",fr\r\nA3,\"a\r\rb\",en\rA4,\"p\n\nq\",fr\nA5,x,en",
+                Some(3)
+            ),
+            [
+                "1:id|msg|lang",
+                "2:A1|one\rtwo|en",
+                "3:A2|one\r\ntwo|fr",
+                "4:A3|a\r\rb|en",
+                "5:A4|p\n\nq|fr",
+                "6:A5|x|en"
+            ]
+        );
+    }
+
+    #[test]
     fn lone_carriage_returns_end_lines_and_blank_lines_count_as_rows() {
         let got = items("a,b\r1,2\r\r3,4\r", Some(2));
         assert_eq!(got, ["1:a|b", "2:1|2", "3:", "4:3|4"]);
@@ -350,6 +482,54 @@ mod tests {
         let got = items(&text, None);
         assert_eq!(got[0], format!("1:{long}|y"));
         assert_eq!(got[1].matches('|').count(), 299);
+    }
+
+    #[test]
+    fn a_line_past_the_cap_is_one_row_too_long_and_is_never_held() {
+        let cap = MAX_RECORD_BYTES;
+        let just = "x".repeat(cap);
+        let over = "a,".repeat(cap / 2 + 1);
+        let text = format!("id,msg\n{just}\r\n{over}\rA1,\"note\n{over}\nA2,ok\n{over}");
+        assert_eq!(
+            items(&text, Some(2)),
+            [
+                "1:id|msg".to_string(),
+                format!("2:{just}"),
+                format!("3:TOO LONG {}", cap + 2),
+                // A quote left open before a line too long to read: never closed.
+                "4:UNCLOSED@1".to_string(),
+                format!("5:TOO LONG {}", cap + 2),
+                "6:A2|ok".to_string(),
+                format!("7:TOO LONG {}", cap + 2),
+            ]
+        );
+        // Read through a small buffer: the line is counted across many reads, none kept.
+        let long = "y".repeat(3 * cap);
+        let mut r = Records::new(std::io::BufReader::with_capacity(7, long.as_bytes()), b',');
+        let mut rec = RawRecord::default();
+        assert_eq!(
+            r.read_into(&mut rec).unwrap(),
+            Some(Read::TooLong {
+                bytes: 3 * cap as u64
+            })
+        );
+        assert_eq!((rec.row, rec.len(), rec.buf.capacity()), (1, 0, 0));
+        assert_eq!(r.read_into(&mut rec).unwrap(), None);
+    }
+
+    #[test]
+    fn sizes_read_as_a_person_reads_them() {
+        for (bytes, want) in [
+            (0, "0 KiB"),
+            (1, "1 KiB"),
+            (262_144, "256 KiB"),
+            (262_145, "257 KiB"),
+            (8_388_608, "8.0 MiB"),
+            (52_428_801, "50.1 MiB"),
+            (3 << 30, "3.0 GiB"),
+        ] {
+            assert_eq!(size_shown(bytes), want, "{bytes}");
+        }
     }
 
     #[test]

@@ -332,6 +332,7 @@ fn sample(
                 touch_attempts: 0,
                 reached_before: false,
                 data: Some(data.clone()),
+                data_keys: None,
                 moved_from: None,
             }
         })

@@ -47,7 +47,7 @@ pub(super) fn date(s: &str) -> Option<Result<NaiveDate, String>> {
         if frac.bytes().all(|d| d == b'0') {
             Ok(date)
         } else {
-            let time = clock(minutes_of(frac) % MINUTES_PER_DAY).unwrap_or_default();
+            let time = clock(minutes_of(frac)).unwrap_or_default();
             Err(format!(
                 "is an Excel date and time ({date} {}), where a date alone is expected",
                 time.format("%H:%M")
@@ -77,35 +77,36 @@ fn decimal(s: &str) -> Option<(Option<u32>, &str, bool)> {
 }
 
 /// A fraction of a day, given by its digits after the point, in whole minutes: Excel stores 09:30
-/// as 0.3958333…, and exports cut it to `0.395833`, a few hundredths of a second short.
+/// as 0.3958333…, and exports cut it to `0.395833`, a few hundredths of a second short, so the
+/// nearest minute is the one meant. Never past 23:59: a fraction is a moment inside its day, and
+/// 23:59:59.9 rounded up would be the next day's midnight, an appointment on the wrong date.
 fn minutes_of(frac: &str) -> u32 {
     let day = frac
         .bytes()
         .rev()
         .fold(0.0, |acc, d| (acc + f64::from(d - b'0')) / 10.0);
     // `day` is in [0, 1), so the product is in [0, 1440]: no truncation or sign to lose.
-    (day * f64::from(MINUTES_PER_DAY)).round() as u32
+    ((day * f64::from(MINUTES_PER_DAY)).round() as u32).min(MINUTES_PER_DAY - 1)
 }
 
 fn clock(minutes: u32) -> Option<NaiveTime> {
     NaiveTime::from_hms_opt(minutes / 60, minutes % 60, 0)
 }
 
-/// A time Excel wrote as a fraction of a day (`0.395833` is 09:30), to the nearest minute.
-/// `None` when `s` is not such a fraction.
+/// A time Excel wrote as a fraction of a day (`0.395833` is 09:30), to the nearest minute (at
+/// most 23:59). `None` when `s` is not such a fraction.
 pub(super) fn time(s: &str) -> Option<Result<NaiveTime, String>> {
     let (whole, frac, point) = decimal(s)?;
     if !point || whole.unwrap_or(0) != 0 {
         return None;
     }
-    Some(clock(minutes_of(frac)).ok_or_else(|| {
-        "is an Excel time that rounds to 24:00, the end of the day rather than a time in it".into()
-    }))
+    Some(clock(minutes_of(frac)).ok_or_else(|| "is not a time of day".into()))
 }
 
 /// A date and time Excel wrote as a day number and a fraction of the day (`46351.395833` is
-/// 2026-11-25 09:30), to the nearest minute. `None` when `s` is not a plain number or is a time
-/// alone (`0.5`).
+/// 2026-11-25 09:30), to the nearest minute and always on the day the number names
+/// (`46351.999999` is 23:59 that day). `None` when `s` is not a plain number or is a time alone
+/// (`0.5`).
 pub(super) fn date_time(s: &str) -> Option<Result<NaiveDateTime, String>> {
     let (whole, frac, point) = decimal(s)?;
     let whole = whole.filter(|&n| n != 0 || !point)?;
@@ -118,12 +119,7 @@ pub(super) fn date_time(s: &str) -> Option<Result<NaiveDateTime, String>> {
         }));
     }
     let minutes = minutes_of(frac);
-    // 23:59:59.9 rounds to the next day's midnight: the day carries.
-    let day = whole + minutes / MINUTES_PER_DAY;
-    Some(
-        plausible_day(day)
-            .map(|date| date.and_time(clock(minutes % MINUTES_PER_DAY).unwrap_or_default())),
-    )
+    Some(plausible_day(whole).map(|date| date.and_time(clock(minutes).unwrap_or_default())))
 }
 
 #[cfg(test)]
@@ -208,7 +204,10 @@ mod tests {
             ("46351.395833", at(2026, 11, 25, 9, 30)),
             ("46351.5", at(2026, 11, 25, 12, 0)),
             ("46351.604167", at(2026, 11, 25, 14, 30)),
-            ("46351.9999999", at(2026, 11, 26, 0, 0)),
+            // A moment before midnight stays on its day.
+            ("46351.999999", at(2026, 11, 25, 23, 59)),
+            ("46351.9999999", at(2026, 11, 25, 23, 59)),
+            ("46351.999305", at(2026, 11, 25, 23, 59)),
             ("36526.25", at(2000, 1, 1, 6, 0)),
         ] {
             assert_eq!(date_time(s), Some(Ok(want)), "{s}");
@@ -248,7 +247,8 @@ mod tests {
         ] {
             assert_eq!(time(s), Some(Ok(want)), "{s}");
         }
-        assert!(time("0.9999999").is_some_and(|r| r.is_err()));
+        // Never rounded to 24:00, the end of the day rather than a time in it.
+        assert_eq!(time("0.9999999"), Some(Ok(hm(23, 59))));
         for s in [
             "0", "930", "1.5", "-0.5", "0.5e1", "0.3.9", "", ".", "0,5", "9:30",
         ] {
