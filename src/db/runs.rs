@@ -155,15 +155,15 @@ pub fn close_dead(conn: &Connection, now: &str, why: &str) -> Result<usize> {
     )?)
 }
 
-/// Whether a run of `kind` serving `site` (or every site) started in `[from, to)` and was not
-/// refused: a window covered by hand (`import --now`, `retry`) or by `reminders run`.
+/// Whether a run of `kind` serving `site` (or every site) started in `[from, to)`: a window
+/// covered by hand (`import --now`, `retry`) or by `reminders run`. A refused run counts: it
+/// is listed as refused, not also as a window that did not run.
 pub fn covered(conn: &Connection, site: &str, kind: &str, from: &str, to: &str) -> Result<bool> {
     Ok(conn
         .prepare_cached(
             "SELECT 1 FROM runs
              WHERE kind = ?1 AND started_at >= ?3 AND started_at < ?4
                AND (sites = '' OR ',' || sites || ',' LIKE '%,' || ?2 || ',%')
-               AND coalesce(outcome, '') != 'refused'
              LIMIT 1",
         )?
         .query_row(rusqlite::params![kind, site, from, to], |_| Ok(()))
