@@ -334,7 +334,16 @@ fn a_proxy_that_changes_what_the_signature_covers_fails() {
         signed.text.contains("(scheme, Host, port, path or query)"),
         "{signed:?}"
     );
-    assert!(listener.log().contains("invalid X-Twilio-Signature"));
+    // The listener's log is read by a thread of its own: a few moments to catch up.
+    let began = std::time::Instant::now();
+    while !listener.log().contains("invalid X-Twilio-Signature") {
+        assert!(
+            began.elapsed() < std::time::Duration::from_secs(10),
+            "{}",
+            listener.log()
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
     stop.store(true, Ordering::SeqCst);
     listener.stop();
 }
