@@ -3,13 +3,14 @@
 //! where the value came from. Secrets are kept out of `Debug`.
 
 use std::fmt;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::Result;
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 
 pub mod csv;
+pub mod file;
 mod layers;
 mod schedule;
 pub mod sites;
@@ -157,7 +158,8 @@ pub struct Overrides {
 
 impl Config {
     /// Loads the configuration the way every command does: `--config`, else `$REMINDERS_CONFIG`,
-    /// else `./reminders.toml` if it exists; then the process environment; then flags.
+    /// else `./reminders.toml` if it exists, else `/etc/reminders/reminders.toml` if it exists
+    /// (`file::locate`); then the process environment; then flags.
     pub fn load(overrides: &Overrides) -> Result<Config> {
         let env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
         Config::load_with(overrides, &env)
@@ -167,13 +169,16 @@ impl Config {
         overrides: &Overrides,
         env: &dyn Fn(&str) -> Option<String>,
     ) -> Result<Config> {
-        let (file_path, must_exist) = match (&overrides.config, env("REMINDERS_CONFIG")) {
-            (Some(p), _) => (Some(p.clone()), true),
-            (None, Some(p)) => (Some(PathBuf::from(p)), true),
-            (None, None) => {
-                let p = PathBuf::from("reminders.toml");
-                (p.exists().then_some(p), false)
-            }
+        let system = env(file::SYSTEM_FILE_ENV).unwrap_or_else(|| file::SYSTEM_FILE.to_string());
+        let location = file::locate(
+            overrides.config.as_deref(),
+            env("REMINDERS_CONFIG").as_deref(),
+            Path::new(&system),
+            &file::present,
+        );
+        let (file_path, must_exist) = match location {
+            Some(l) => (Some(l.path), l.named),
+            None => (None, false),
         };
         let file = match &file_path {
             Some(p) => {
@@ -181,6 +186,13 @@ impl Config {
                     Ok(t) => t,
                     Err(e) if !must_exist && e.kind() == std::io::ErrorKind::NotFound => {
                         String::new()
+                    }
+                    Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => {
+                        return Err(usage(format!(
+                            "cannot read config file {}: {e}; run the command as the user \
+                             that owns it, e.g. `sudo -u reminders reminders status`",
+                            p.display()
+                        )));
                     }
                     Err(e) => {
                         return Err(usage(format!(
@@ -461,10 +473,14 @@ mod tests {
             std::fs::write(&p, text).unwrap();
             flags.config = Some(p);
         }
-        let map: HashMap<String, String> = env
+        let mut map: HashMap<String, String> = env
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
+        // Never this machine's /etc/reminders/reminders.toml.
+        let system = dir.path().join("system.toml");
+        map.entry(file::SYSTEM_FILE_ENV.to_string())
+            .or_insert_with(|| system.display().to_string());
         Config::load_with(&flags, &|k| map.get(k).cloned())
     }
 

@@ -1,0 +1,89 @@
+//! What the Debian package is made of, as the repository ships it: the system-wide
+//! configuration file every command finds from any folder, the completions and man page made
+//! from the flags, the packaged configuration, the cron.d heartbeat, the listener's unit, and
+//! an unconfigured install contacting nobody. (`contrib/deb/test-install.sh` installs the real
+//! package; these run without root and never touch /etc.)
+
+use crate::common::Workdir;
+
+/// The workdir's stand-in for /etc/reminders/reminders.toml (the binary looks there instead).
+fn system_file(w: &Workdir) -> std::path::PathBuf {
+    w.join("etc/reminders.toml")
+}
+
+#[test]
+fn the_system_file_is_read_from_any_folder() {
+    let w = Workdir::new();
+    let data = w.join("data");
+    w.write_fresh(
+        "etc/reminders.toml",
+        format!(
+            "db = \"{0}/reminders.db\"\ncsv_dir = \"{0}/csv\"\narchive_dir = \"{0}/archive\"\n\
+             outbox_dir = \"{0}/outbox\"\n",
+            data.display()
+        ),
+    );
+    w.fixture("appointments-2026-11-24.csv", "data/csv/day.csv");
+    let elsewhere = w.join("elsewhere");
+    std::fs::create_dir_all(&elsewhere).unwrap();
+
+    let out = w
+        .command(&["import"])
+        .current_dir(&elsewhere)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let db = rusqlite::Connection::open(data.join("reminders.db")).unwrap();
+    let stored: i64 = db
+        .query_row("SELECT count(*) FROM appointments", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(stored, 20);
+    assert!(data.join("archive/day.csv").exists());
+    assert!(!elsewhere.join("reminders.db").exists());
+    assert!(!w.join("reminders.db").exists());
+}
+
+/// Which file was read shows in the error a bad key gives: it names the file.
+#[test]
+fn the_flag_the_variable_and_the_folder_s_file_come_before_the_system_file() {
+    let mut w = Workdir::new();
+    w.write_fresh("etc/reminders.toml", "colour = \"system\"\n");
+    let read = |w: &Workdir, args: &[&str]| {
+        let out = w.run(args);
+        assert_eq!(out.code(), 2, "{}", out.stderr());
+        out.stderr()
+    };
+    // Nothing nearer: the system file.
+    let said = read(&w, &["status"]);
+    assert!(
+        said.contains(&system_file(&w).display().to_string()) && said.contains("`colour`"),
+        "{said}"
+    );
+    // ./reminders.toml wins over it.
+    w.write_fresh("reminders.toml", "colour = \"here\"\n");
+    let said = read(&w, &["status"]);
+    assert!(said.contains("config file reminders.toml"), "{said}");
+    // $REMINDERS_CONFIG over both, --config over everything.
+    w.write_fresh("named.toml", "colour = \"named\"\n");
+    w.write_fresh("flag.toml", "colour = \"flag\"\n");
+    w.env("REMINDERS_CONFIG", w.join("named.toml").to_str().unwrap());
+    assert!(read(&w, &["status"]).contains("named.toml"));
+    assert!(read(&w, &["--config", "flag.toml", "status"]).contains("flag.toml"));
+}
+
+#[test]
+fn help_says_where_the_configuration_is_looked_for() {
+    let w = Workdir::new();
+    let help = w.run(&["--help"]).ok();
+    let order = "--config FILE, else $REMINDERS_CONFIG, else ./reminders.toml, else \
+                 /etc/reminders/reminders.toml";
+    assert!(help.contains(order), "{help}");
+    assert_eq!(
+        reminders::config::file::SYSTEM_FILE,
+        "/etc/reminders/reminders.toml"
+    );
+}
