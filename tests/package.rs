@@ -4,7 +4,14 @@
 //! an unconfigured install contacting nobody. (`contrib/deb/test-install.sh` installs the real
 //! package; these run without root and never touch /etc.)
 
+use std::path::Path;
+
 use crate::common::Workdir;
+
+fn repo_file(rel: &str) -> String {
+    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join(rel);
+    std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+}
 
 /// The workdir's stand-in for /etc/reminders/reminders.toml (the binary looks there instead).
 fn system_file(w: &Workdir) -> std::path::PathBuf {
@@ -85,5 +92,72 @@ fn help_says_where_the_configuration_is_looked_for() {
     assert_eq!(
         reminders::config::file::SYSTEM_FILE,
         "/etc/reminders/reminders.toml"
+    );
+}
+
+/// A server just installed: no credentials, no export, no database. The send window's tick
+/// says why nobody was contacted, once; the next ticks are silent; `status --check` says what
+/// to configure, before the first window and after it.
+#[test]
+fn an_unconfigured_install_contacts_nobody_and_says_what_to_configure() {
+    let mut w = Workdir::new();
+    let data = w.join("data");
+    for d in ["csv", "archive", "outbox"] {
+        std::fs::create_dir_all(data.join(d)).unwrap();
+    }
+    let packaged = repo_file("reminders.toml.example").replace(
+        "db = \"reminders.db\"",
+        &format!("db = \"{}/reminders.db\"", data.display()),
+    );
+    w.write_fresh("etc/reminders.toml", &packaged);
+    // Refuse to reach anything, even if a bug tried: nothing listens there.
+    w.env("TWILIO_API_BASE", "http://127.0.0.1:9");
+
+    w.env("REMINDERS_NOW", "2026-11-24T18:00:00-05:00");
+    let early = w.run(&["status", "--check"]);
+    assert_eq!(early.code(), 1);
+    assert!(
+        early.stderr().contains("no database") && early.stderr().contains("TWILIO_AUTH_TOKEN"),
+        "{}",
+        early.stderr()
+    );
+
+    w.env("REMINDERS_NOW", "2026-11-24T19:01:00-05:00");
+    let first = w.run(&["run"]);
+    assert_eq!(first.code(), 1);
+    assert!(
+        first.stderr().contains("the 19:00 send was refused")
+            && first.stderr().contains("TWILIO_ACCOUNT_SID"),
+        "{}",
+        first.stderr()
+    );
+    for tick in ["19:06", "19:11", "19:46", "19:51"] {
+        w.env("REMINDERS_NOW", &format!("2026-11-24T{tick}:00-05:00"));
+        let again = w.run(&["run"]);
+        assert_eq!(
+            (again.code(), again.stderr().as_str()),
+            (0, ""),
+            "the tick at {tick}"
+        );
+    }
+    let db = rusqlite::Connection::open(data.join("reminders.db")).unwrap();
+    let refused: i64 = db
+        .query_row(
+            "SELECT count(*) FROM runs WHERE outcome = 'refused'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    let attempts: i64 = db
+        .query_row("SELECT count(*) FROM appointment_logs", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!((refused, attempts), (1, 0), "one refusal a day, no attempt");
+
+    let check = w.run(&["status", "--check"]);
+    assert_eq!(check.code(), 1);
+    assert!(
+        check.stdout().contains("run_refused") && check.stdout().contains("TWILIO_AUTH_TOKEN"),
+        "{}",
+        check.stdout()
     );
 }
