@@ -55,4 +55,10 @@ pub enum Command {
     Report(cmd::report::Args),
     ServeWebhook(cmd::serve_webhook::Args),
     Demo(cmd::demo::Args),
+    // Hidden: the Debian package's build makes its shell completions with it.
+    #[command(hide = true)]
+    Completions(cmd::completions::Args),
+    // Hidden: the Debian package's build makes its man page with it.
+    #[command(hide = true)]
+    Man(cmd::man::Args),
 }

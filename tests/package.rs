@@ -95,6 +95,59 @@ fn help_says_where_the_configuration_is_looked_for() {
     );
 }
 
+/// The package's completions and man page are made by hidden subcommands: from the same clap
+/// definitions as --help, reading no configuration, and listed nowhere.
+#[test]
+fn completions_and_the_man_page_come_from_the_flags() {
+    let w = Workdir::new();
+    // A broken configuration changes nothing: it is not read.
+    w.write_fresh("etc/reminders.toml", "colour = \"blue\"\n");
+
+    let bash = w.run(&["completions", "bash"]).ok();
+    assert!(bash.contains("complete -F _reminders"), "{bash}");
+    let zsh = w.run(&["completions", "zsh"]).ok();
+    assert!(zsh.starts_with("#compdef reminders"), "{zsh}");
+    let fish = w.run(&["completions", "fish"]).ok();
+    assert!(fish.contains("complete -c reminders"), "{fish}");
+    for script in [&bash, &zsh, &fish] {
+        for command in [
+            "run",
+            "import",
+            "status",
+            "serve-webhook",
+            "config",
+            "verbose",
+        ] {
+            assert!(script.contains(command), "{command} missing from\n{script}");
+        }
+        // What --help hides, `reminders <TAB>` does not offer.
+        for hidden in ["completions", "reminders,man)", "(man)", "-a \"man\""] {
+            assert!(!script.contains(hidden), "{hidden} offered in\n{script}");
+        }
+    }
+
+    let man = w.run(&["man"]).ok();
+    assert!(man.contains(".TH reminders 1"), "{man}");
+    assert!(man.contains("/etc/reminders/reminders.toml"), "{man}");
+    assert!(man.contains("serve\\-webhook"), "{man}");
+
+    // Hidden: not among --help's commands, nor in the man page's.
+    let help = w.run(&["--help"]).ok();
+    let commands: Vec<&str> = help
+        .lines()
+        .skip_while(|l| !l.starts_with("Commands:"))
+        .skip(1)
+        .take_while(|l| l.starts_with("  "))
+        .filter_map(|l| l.split_whitespace().next())
+        .collect();
+    assert!(commands.contains(&"run"), "{help}");
+    assert!(!commands.contains(&"completions") && !commands.contains(&"man"));
+    assert!(!man.contains("completions"), "{man}");
+
+    let bad = w.run(&["completions", "tcsh"]);
+    assert_eq!(bad.code(), 2);
+}
+
 /// A server just installed: no credentials, no export, no database. The send window's tick
 /// says why nobody was contacted, once; the next ticks are silent; `status --check` says what
 /// to configure, before the first window and after it.
