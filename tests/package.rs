@@ -13,6 +13,14 @@ fn repo_file(rel: &str) -> String {
     std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
 }
 
+/// The lines that are not comments or blank.
+fn active(text: &str) -> Vec<&str> {
+    text.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .collect()
+}
+
 /// The workdir's stand-in for /etc/reminders/reminders.toml (the binary looks there instead).
 fn system_file(w: &Workdir) -> std::path::PathBuf {
     w.join("etc/reminders.toml")
@@ -146,6 +154,29 @@ fn completions_and_the_man_page_come_from_the_flags() {
 
     let bad = w.run(&["completions", "tcsh"]);
     assert_eq!(bad.code(), 2);
+}
+
+/// The listener's unit: the packaged binary, as reminders, in the data folder, with no
+/// environment file (the configuration file holds the secrets).
+#[test]
+fn the_unit_runs_the_packaged_binary_as_reminders_without_an_environment_file() {
+    let unit = repo_file("contrib/reminders-webhook.service");
+    let lines = active(&unit);
+    for want in [
+        "User=reminders",
+        "Group=reminders",
+        "WorkingDirectory=/var/lib/reminders",
+        "ExecStart=/usr/bin/reminders serve-webhook",
+        "ReadWritePaths=/var/lib/reminders",
+        "Documentation=man:reminders(1)",
+    ] {
+        assert!(lines.contains(&want), "{want} missing from\n{unit}");
+    }
+    assert!(
+        !lines.iter().any(|l| l.starts_with("EnvironmentFile")),
+        "{unit}"
+    );
+    assert!(!unit.contains(".env"), "{unit}");
 }
 
 /// A server just installed: no credentials, no export, no database. The send window's tick
