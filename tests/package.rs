@@ -6,6 +6,8 @@
 
 use std::path::Path;
 
+use reminders::config::{Config, Overrides};
+
 use crate::common::Workdir;
 
 fn repo_file(rel: &str) -> String {
@@ -154,6 +156,94 @@ fn completions_and_the_man_page_come_from_the_flags() {
 
     let bad = w.run(&["completions", "tcsh"]);
     assert_eq!(bad.code(), 2);
+}
+
+#[test]
+fn the_packaged_configuration_is_the_example_with_absolute_paths_and_no_credentials() {
+    let w = Workdir::new();
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("contrib/deb/make-config.sh");
+    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("reminders.toml.example");
+    let made = w
+        .program("sh", &[script.to_str().unwrap(), example.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(
+        made.status.success(),
+        "{}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+    let packaged = String::from_utf8(made.stdout).unwrap();
+    let path = w.write_fresh("packaged.toml", &packaged);
+
+    let cfg = Config::load_with(
+        &Overrides {
+            config: Some(path),
+            ..Default::default()
+        },
+        &|_| None,
+    )
+    .expect("the packaged file loads");
+    let data = Path::new("/var/lib/reminders");
+    assert_eq!(cfg.db, data.join("reminders.db"));
+    assert_eq!(cfg.csv_dir, data.join("csv"));
+    assert_eq!(cfg.archive_dir, data.join("archive"));
+    assert_eq!(cfg.outbox_dir, data.join("outbox"));
+    assert!(cfg.twilio.account_sid.is_empty() && cfg.twilio.auth_token.is_empty());
+    assert!(cfg.twilio.phone_number.is_empty() && cfg.webhook.public_url.is_none());
+    assert!(cfg.credentials().is_err());
+
+    // Every other setting as the example has it.
+    let paths = ["db =", "csv_dir =", "archive_dir =", "outbox_dir ="];
+    let others = |text: &str| -> Vec<String> {
+        active(text)
+            .into_iter()
+            .filter(|l| !paths.iter().any(|p| l.starts_with(p)))
+            .map(String::from)
+            .collect()
+    };
+    assert_eq!(
+        others(&packaged),
+        others(&repo_file("reminders.toml.example"))
+    );
+
+    // The example changed shape: the script says so instead of packaging relative paths.
+    w.write_fresh("odd.toml", "# header\n\ndb = \"x.db\"\n");
+    let odd = w
+        .program("sh", &[script.to_str().unwrap(), "odd.toml"])
+        .output()
+        .unwrap();
+    assert!(!odd.status.success());
+    assert!(odd.stdout.is_empty());
+}
+
+/// /etc/cron.d/reminders is crontab.example's heartbeat in its cron.d form, with a MAILTO to set.
+#[test]
+fn the_cron_d_file_is_the_example_s_heartbeat() {
+    let cron_d = repo_file("contrib/deb/reminders.cron.d");
+    let jobs: Vec<&str> = active(&cron_d)
+        .into_iter()
+        .filter(|l| !l.contains('=') || l.contains("&&"))
+        .collect();
+    let example = repo_file("crontab.example");
+    let documented: Vec<&str> = example
+        .lines()
+        .filter_map(|l| l.strip_prefix('#'))
+        .map(str::trim)
+        .filter(|l| l.starts_with("*/5") && l.contains(" reminders cd "))
+        .collect();
+    assert_eq!(
+        jobs,
+        ["*/5 * * * * reminders cd /var/lib/reminders && reminders run"]
+    );
+    assert_eq!(jobs, documented);
+    assert!(
+        cron_d.lines().any(|l| l.starts_with("#MAILTO=")),
+        "{cron_d}"
+    );
+    assert!(
+        cron_d.ends_with('\n'),
+        "cron ignores a last line without a newline"
+    );
 }
 
 /// The listener's unit: the packaged binary, as reminders, in the data folder, with no
