@@ -13,13 +13,15 @@ use crate::cmd;
     about = "Appointment reminders by phone call and SMS through Twilio, driven by cron.",
     long_about = "Imports the clinic's daily appointment CSV, reaches every patient once by call or SMS \
 through Twilio at 19:00, retries the unreached at 19:45 and 09:00, and records how each attempt went.\n\n\
-Configuration: --config FILE, else $REMINDERS_CONFIG, else ./reminders.toml; the environment \
-overrides the file and flags override both (see README.md).\n\n\
+Configuration: --config FILE, else $REMINDERS_CONFIG, else ./reminders.toml, else \
+/etc/reminders/reminders.toml (the Debian package's); the environment overrides the file and \
+flags override both (see README.md).\n\n\
 Exit codes: 0 done; 1 runtime failure; 2 bad usage or configuration; 3 another dispatching run \
 holds the lock."
 )]
 pub struct Cli {
-    /// Configuration file (TOML); default $REMINDERS_CONFIG, else ./reminders.toml if present.
+    /// Configuration file (TOML); default $REMINDERS_CONFIG, else ./reminders.toml if present,
+    /// else /etc/reminders/reminders.toml if present.
     #[arg(long, global = true, value_name = "FILE")]
     pub config: Option<PathBuf>,
 
@@ -54,6 +56,12 @@ pub enum Command {
     ServeWebhook(cmd::serve_webhook::Args),
     Check(cmd::check::Args),
     Demo(cmd::demo::Args),
+    // Hidden: the Debian package's build makes its shell completions with it.
+    #[command(hide = true)]
+    Completions(cmd::completions::Args),
+    // Hidden: the Debian package's build makes its man page with it.
+    #[command(hide = true)]
+    Man(cmd::man::Args),
 }
 
 impl Command {
@@ -62,7 +70,9 @@ impl Command {
     pub fn needs_owner(&self) -> bool {
         match self {
             // `check` reports who owns what itself, as one of its findings.
-            Command::Demo(_) | Command::Check(_) => false,
+            Command::Demo(_) | Command::Check(_) | Command::Completions(_) | Command::Man(_) => {
+                false
+            }
             Command::Run(_)
             | Command::Import(_)
             | Command::Send(_)

@@ -55,9 +55,13 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             _ => None,
         },
     };
-    // The demo runs on its own settings only: the user's configuration is not even read.
-    if let Command::Demo(args) = &cli.command {
-        return reminders::cmd::demo::run(args);
+    // The demo runs on its own settings only, and the generated completions and man page come
+    // from the flags alone: the user's configuration is not even read.
+    match &cli.command {
+        Command::Demo(args) => return reminders::cmd::demo::run(args),
+        Command::Completions(args) => return reminders::cmd::completions::run(args),
+        Command::Man(args) => return reminders::cmd::man::run(args),
+        _ => {}
     }
     // `check` reports a configuration that does not load as one of its failures.
     if let Command::Check(args) = &cli.command {
@@ -84,6 +88,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::ServeWebhook(args) => reminders::cmd::serve_webhook::run(&cfg, args),
         Command::Demo(args) => reminders::cmd::demo::run(args),
         Command::Check(args) => reminders::cmd::check::run(&overrides, args),
+        Command::Completions(args) => reminders::cmd::completions::run(args),
+        Command::Man(args) => reminders::cmd::man::run(args),
     };
     // A locked, read-only or full database: words that say what to do, before the detail.
     done.map_err(|err| {

@@ -16,6 +16,7 @@ mod import;
 mod messages;
 mod moves;
 mod ops;
+mod package;
 mod report;
 mod results;
 mod run;

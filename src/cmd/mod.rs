@@ -1,9 +1,11 @@
 //! One file per subcommand: its arguments, its help text and its `run`.
 
 pub mod check;
+pub mod completions;
 pub mod demo;
 pub mod export;
 pub mod import;
+pub mod man;
 pub mod prune;
 pub mod reconcile;
 pub mod report;

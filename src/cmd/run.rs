@@ -218,8 +218,9 @@ fn refused_already(cfg: &Config, due: &[DueAt], why: &str, now: DateTime<Utc>) -
     Ok(true)
 }
 
-/// A refused window: recorded (where there is a database) and reported; `status --check`
-/// lists it until a run gets past it.
+/// A refused window: recorded and reported; `status --check` lists it until a run gets past it.
+/// The database is created for it if there is none yet: a freshly installed, unconfigured
+/// server has no export and no database, and would otherwise mail the same refusal every tick.
 fn report_refusal(
     cfg: &Config,
     d: &DueAt,
@@ -232,9 +233,6 @@ fn report_refusal(
         "error: {name} was refused: {why}\n  nobody was contacted; fix the configuration, then check it with `reminders check`"
     );
     failed.push(name);
-    if !cfg.db.exists() {
-        return Ok(());
-    }
     let conn = db::open(&cfg.db)?;
     runs::refused(
         &conn,

@@ -44,6 +44,9 @@ pub fn read_small(path: &Path, what: &str) -> Result<String, Unreadable> {
         .open(path)
         .map_err(|e| match e.kind() {
             io::ErrorKind::NotFound => Unreadable::Missing(e),
+            io::ErrorKind::PermissionDenied => Unreadable::Refused(format!(
+                "cannot read {what} {shown}: {e}; run the command as the user that owns it, e.g. `sudo -u reminders reminders status`"
+            )),
             _ => Unreadable::Refused(format!("cannot read {what} {shown}: {e}")),
         })?;
     let meta = file

@@ -3,7 +3,7 @@
 //! where the value came from. Secrets are kept out of `Debug`.
 
 use std::fmt;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::Result;
 use chrono::{DateTime, Utc};
@@ -12,6 +12,7 @@ use chrono_tz::Tz;
 pub mod csv;
 mod file;
 mod layers;
+pub mod locate;
 mod schedule;
 pub mod sites;
 pub mod values;
@@ -165,13 +166,15 @@ pub fn file_location(
     overrides: &Overrides,
     env: &dyn Fn(&str) -> Option<String>,
 ) -> (Option<PathBuf>, bool) {
-    match (&overrides.config, env("REMINDERS_CONFIG")) {
-        (Some(p), _) => (Some(p.clone()), true),
-        (None, Some(p)) => (Some(PathBuf::from(p)), true),
-        (None, None) => {
-            let p = PathBuf::from("reminders.toml");
-            (p.exists().then_some(p), false)
-        }
+    let system = env(locate::SYSTEM_FILE_ENV).unwrap_or_else(|| locate::SYSTEM_FILE.to_string());
+    match locate::locate(
+        overrides.config.as_deref(),
+        env("REMINDERS_CONFIG").as_deref(),
+        Path::new(&system),
+        &locate::present,
+    ) {
+        Some(l) => (Some(l.path), l.named),
+        None => (None, false),
     }
 }
 
@@ -200,7 +203,8 @@ fn holds_token(file: &toml::Table) -> Option<&str> {
 
 impl Config {
     /// Loads the configuration the way every command does: `--config`, else `$REMINDERS_CONFIG`,
-    /// else `./reminders.toml` if it exists; then the process environment; then flags.
+    /// else `./reminders.toml` if it exists, else `/etc/reminders/reminders.toml` if it exists
+    /// (`locate::locate`); then the process environment; then flags.
     pub fn load(overrides: &Overrides) -> Result<Config> {
         Config::load_with(overrides, &process_env)
     }
@@ -505,10 +509,14 @@ mod tests {
             std::fs::write(&p, text).unwrap();
             flags.config = Some(p);
         }
-        let map: HashMap<String, String> = env
+        let mut map: HashMap<String, String> = env
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
+        // Never this machine's /etc/reminders/reminders.toml.
+        let system = dir.path().join("system.toml");
+        map.entry(locate::SYSTEM_FILE_ENV.to_string())
+            .or_insert_with(|| system.display().to_string());
         Config::load_with(&flags, &|k| map.get(k).cloned())
     }
 

@@ -14,6 +14,9 @@ use rusqlite::Connection;
 /// Evening before the sample appointments (2026-11-25), in the clinic's zone.
 pub const EVENING: &str = "2026-11-24T19:00:00-05:00";
 
+/// Where the binary looks for the system-wide configuration file instead of /etc.
+pub const SYSTEM_CONFIG_ENV: &str = reminders::config::locate::SYSTEM_FILE_ENV;
+
 pub struct Workdir {
     dir: tempfile::TempDir,
     env: Vec<(String, String)>,
@@ -23,9 +26,15 @@ impl Workdir {
     pub fn new() -> Workdir {
         let dir = tempfile::tempdir().expect("temp dir");
         std::fs::create_dir_all(dir.path().join("csv")).unwrap();
+        // The system-wide file is looked for in here, never in /etc: a machine with the
+        // package installed must not lend a test its settings (and a clinic's database).
+        let system = dir.path().join("etc/reminders.toml").display().to_string();
         Workdir {
             dir,
-            env: vec![("REMINDERS_NOW".into(), EVENING.into())],
+            env: vec![
+                ("REMINDERS_NOW".into(), EVENING.into()),
+                (SYSTEM_CONFIG_ENV.into(), system),
+            ],
         }
     }
 

@@ -220,10 +220,22 @@ fn scope(cfg: &Config, args: &Args) -> Result<Scope> {
     })
 }
 
+/// No database, on a server where nothing can be sent either (just installed): the error says
+/// what to configure too, so the first look at `status --check` names all that is left to do.
+fn not_set_up(cfg: &Config, err: anyhow::Error) -> anyhow::Error {
+    match cfg.credentials() {
+        Err(missing) if !cfg.db.exists() => anyhow::anyhow!(
+            "{err:#}\n  and nobody can be contacted yet: {missing:#}; set them in the \
+             configuration file, then run `reminders check`"
+        ),
+        _ => err,
+    }
+}
+
 pub fn run(cfg: &Config, args: &Args) -> Result<()> {
     check_flags(args)?;
     let scope = scope(cfg, args)?;
-    let (conn, access) = db::open_to_read(&cfg.db)?;
+    let (conn, access) = db::open_to_read(&cfg.db).map_err(|e| not_set_up(cfg, e))?;
     // Runs that died are recorded as such by whoever looks next; a database this process may
     // not write is read as it is.
     if access == db::Access::ReadWrite {
