@@ -14,7 +14,7 @@ use crate::cmd;
     long_about = "Imports the clinic's daily appointment CSV, reaches every patient once by call or SMS \
 through Twilio at 19:00, retries the unreached at 19:45 and 09:00, and records how each attempt went.\n\n\
 Configuration: --config FILE, else $REMINDERS_CONFIG, else ./reminders.toml; the environment \
-overrides the file and flags override both (see README.md).\n\n\
+overrides the file and flags override both (see docs/configuration.md).\n\n\
 Exit codes: 0 done; 1 runtime failure; 2 bad usage or configuration; 3 another dispatching run \
 holds the lock."
 )]
