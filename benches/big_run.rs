@@ -1,4 +1,4 @@
-//! A run over 1,000,000 due appointments (SPEC 10.2): peak memory of `send --dry-run`, and of
+//! A run over 1,000,000 due appointments: peak memory of `send --dry-run`, and of
 //! the first minute of a real `send` against the Twilio simulator, with the time from starting
 //! `send` to Twilio receiving its first request. Selection and sending stream from SQLite, so
 //! memory must stay under 64 MB whatever the number due.

@@ -3,7 +3,7 @@
 
 Usage: benches/gen_csv.py N OUT.csv [--mapped]
 
-Plain: the SPEC 4.1 columns under their own names, comma-separated, ISO date-times.
+Plain: the plain format's columns under their own names, comma-separated, ISO date-times.
 --mapped: an Open Dental-style tab-separated export read through [csv.columns] (the config is
 benches/mapped.toml): AptNum, PatNum, names, the date and the time in two columns
 (`11/25/2026`, `9:30 AM`), three phone columns (WirelessPhone empty for a third of the rows,

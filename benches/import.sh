@@ -4,7 +4,7 @@
 # /usr/bin/time -v for wall time and peak RSS.
 #
 # Usage: benches/import.sh [ROWS] [plain|mapped]     (CARGO_TARGET_DIR is honoured)
-#   plain  (default): the SPEC 4.1 columns under their own names, comma-separated, ISO times.
+#   plain  (default): the plain format's columns under their own names, comma-separated, ISO times.
 #   mapped: an Open Dental-style tab-separated export with split date/time columns and a phone
 #           list, read through benches/mapped.toml's [csv.columns].
 set -euo pipefail

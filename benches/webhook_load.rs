@@ -1,4 +1,4 @@
-//! Load benchmark for `reminders serve-webhook` (SPEC §8): how many signed status callbacks per
+//! Load benchmark for `reminders serve-webhook`: how many signed status callbacks per
 //! second the real listener stores, at what latency, and proof that none were lost.
 //!
 //!     CARGO_TARGET_DIR=... cargo bench --bench webhook_load

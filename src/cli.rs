@@ -15,7 +15,7 @@ use crate::cmd;
 through Twilio at 19:00, retries the unreached at 19:45 and 09:00, and records how each attempt went.\n\n\
 Configuration: --config FILE, else $REMINDERS_CONFIG, else ./reminders.toml, else \
 /etc/reminders/reminders.toml (the Debian package's); the environment overrides the file and \
-flags override both (see README.md).\n\n\
+flags override both (see docs/configuration.md).\n\n\
 Exit codes: 0 done; 1 runtime failure; 2 bad usage or configuration; 3 another dispatching run \
 holds the lock."
 )]

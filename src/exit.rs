@@ -1,4 +1,5 @@
-//! Exit codes (SPEC §2) and the two error types a caller branches on to choose one.
+//! Exit codes (docs/behaviour.md, "Exit codes") and the two error types a caller branches on to
+//! choose one.
 
 use std::fmt;
 

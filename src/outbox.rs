@@ -1,4 +1,5 @@
-//! The results files for the clinic's system (SPEC 12.1), in `outbox_dir`: one CSV per
+//! The results files for the clinic's system (docs/operations.md, "The results file"), in
+//! `outbox_dir`: one CSV per
 //! appointment day, rewritten after every dispatching run and by `reminders export`.
 //!
 //! A file is never seen half written: `files::replace` writes it aside and renames it into place

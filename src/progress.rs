@@ -1,4 +1,4 @@
-//! Progress for people at a terminal (SPEC 13): a bar with count, rate and time left for
+//! Progress for people at a terminal: a bar with count, rate and time left for
 //! `send`/`retry`, rows per second for a big import, a count for `reconcile`. Nothing of it when
 //! stderr is not a terminal (cron mail, a pipe): those get the summary lines only.
 

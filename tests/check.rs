@@ -1,4 +1,4 @@
-//! `status --check` (SPEC 12.2): every silent failure of an evening is listed with what to do,
+//! `status --check` (docs/status.md): every silent failure of an evening is listed with what to do,
 //! and the exit code tells cron. Interrupted runs and the end of contact hours are checked where
 //! those runs are made (tests/schedule.rs); failed imports in tests/status.rs.
 

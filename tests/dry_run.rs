@@ -1,4 +1,4 @@
-//! `import --dry-run` (SPEC 9.4): it reads, checks and reports exactly as an import would, and
+//! `import --dry-run`: it reads, checks and reports exactly as an import would, and
 //! leaves the database, the archive and the drop folder exactly as they were — compared here
 //! file by file (name, size, modification time, mode) and the database table by table.
 

@@ -1,5 +1,5 @@
-//! The rules of SPEC 9 one by one, end to end: dates, file shapes, values and the drop folder,
-//! each through the real binary on a small file written for it.
+//! The export's rules (docs/exports.md) one by one, end to end: dates, file shapes, values and the
+//! drop folder, each through the real binary on a small file written for it.
 
 use std::os::unix::fs::PermissionsExt;
 

@@ -1,7 +1,8 @@
-//! Real clinic exports end to end (SPEC 9, issue #12): each fixture of
+//! Real clinic exports end to end (docs/exports.md, issue #12): each fixture of
 //! `tests/fixtures/exports/`, in its exact bytes, imported by the real binary with its own
-//! `.toml`, gives the counts and stored values `EXPECTED.md` lists row by row. And the README's
-//! recipes are these very `.toml` sections, so the documented recipes are the tested ones.
+//! `.toml`, gives the counts and stored values `EXPECTED.md` lists row by row. And the recipes
+//! of docs/exports.md are these very `.toml` sections, so the documented recipes are the tested
+//! ones.
 
 use std::path::Path;
 
@@ -840,23 +841,50 @@ fn csv_sections(toml: &str) -> &str {
     &toml[start..]
 }
 
+/// The recipes of docs/exports.md: every ```toml block under its "Recipes" heading.
+fn documented_recipes(doc: &str) -> Vec<&str> {
+    let start = doc
+        .find("\n## Recipes\n")
+        .expect("docs/exports.md has a Recipes section");
+    let section = &doc[start..];
+    let end = section[1..].find("\n## ").map_or(section.len(), |i| i + 1);
+    section[..end]
+        .split("```toml\n")
+        .skip(1)
+        .map(|block| &block[..block.find("```\n").expect("a closed ```toml block")])
+        .collect()
+}
+
 #[test]
-fn the_readme_recipes_are_the_tested_ones() {
-    let readme =
-        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
-    for stem in [
-        "openemr-batchcom",
-        "oscar",
-        "opendental",
-        "athenahealth",
-        "frontdesk-excel",
-        "excel-unicode",
-    ] {
-        let toml = fixture_text(&format!("{stem}.toml"));
-        let block = format!("```toml\n{}```\n", csv_sections(&toml));
+fn the_documented_recipes_are_the_tested_ones() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let doc = std::fs::read_to_string(root.join("docs/exports.md")).unwrap();
+    let recipes = documented_recipes(&doc);
+    // Every fixture layout has its recipe, verbatim ...
+    let mut stems: Vec<String> = std::fs::read_dir(root.join("tests/fixtures/exports"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .map(|p| p.file_stem().unwrap().to_string_lossy().into_owned())
+        .collect();
+    stems.sort();
+    assert_eq!(stems.len(), 6, "{stems:?}");
+    assert_eq!(recipes.len(), stems.len(), "one recipe per fixture layout");
+    let tested: Vec<String> = stems
+        .iter()
+        .map(|stem| csv_sections(&fixture_text(&format!("{stem}.toml"))).to_string())
+        .collect();
+    for (stem, sections) in stems.iter().zip(&tested) {
         assert!(
-            readme.contains(&block),
-            "README.md lacks {stem}.toml's [csv] sections verbatim:\n{block}"
+            recipes.contains(&sections.as_str()),
+            "docs/exports.md lacks {stem}.toml's [csv] sections verbatim:\n{sections}"
+        );
+    }
+    // ... and every recipe there is one of them: none is documented without a test.
+    for recipe in &recipes {
+        assert!(
+            tested.iter().any(|t| t == recipe),
+            "docs/exports.md has a recipe no fixture tests:\n{recipe}"
         );
     }
 }

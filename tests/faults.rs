@@ -1,4 +1,4 @@
-//! Faults and hostile input (SPEC 14, issue #10): one end-to-end test per item of the audit,
+//! Faults and hostile input (issue #10): one end-to-end test per item of the audit,
 //! through the real binary against the Twilio simulator and the real listener, and two fuzz
 //! tests bounded to a few seconds each.
 //!

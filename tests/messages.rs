@@ -1,5 +1,6 @@
 //! One number, one message; sites; the clinic's words; French replies and the consent history
-//! (SPEC 11), end to end: the real binary, the simulator and the real listener.
+//! (docs/behaviour.md, "Combining", "Replies and keywords", "Opt-outs"), end to end: the real
+//! binary, the simulator and the real listener.
 
 use reminders::twilio::simulator::Step;
 

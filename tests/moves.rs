@@ -1,5 +1,6 @@
-//! A later export corrects an earlier one (SPEC 10.3): moved and cancelled appointments, moved
-//! back again, snapshot files, and `withdraw` by hand — end to end through the real binary.
+//! A later export corrects an earlier one (docs/exports.md, "Moved, cancelled and withdrawn"):
+//! moved and cancelled appointments, moved back again, snapshot files, and `withdraw` by hand — end
+//! to end through the real binary.
 
 use crate::common::Workdir;
 

@@ -284,7 +284,7 @@ fn cron_field_ok(field: &str, lo: u32, hi: u32) -> bool {
     })
 }
 
-/// The crontab the README installs: one heartbeat line, as a user crontab and in its
+/// The crontab `crontab.example` gives: one heartbeat line, as a user crontab and in its
 /// /etc/cron.d form, running `reminders run` in the data folder.
 #[test]
 fn the_example_crontab_is_the_heartbeat_and_its_command_runs() {

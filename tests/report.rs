@@ -324,6 +324,48 @@ fn the_days_report_matches_the_database() {
     assert_eq!(r["failure_reasons"], serde_json::json!([]));
 }
 
+/// Every field name of `report --json` on a whole simulated day, at any depth.
+fn field_names(v: &Value, out: &mut Vec<String>) {
+    match v {
+        Value::Object(map) => {
+            for (k, v) in map {
+                out.push(k.clone());
+                field_names(v, out);
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|v| field_names(v, out)),
+        _ => {}
+    }
+}
+
+/// docs/report.md lists the `--json` fields one by one, so a field added to the report without
+/// its line there fails here.
+#[test]
+fn every_json_field_is_listed_in_the_report_doc() {
+    let w = simulated_day();
+    let r = json(&w, &["report", "--json"]);
+    let mut names = Vec::new();
+    field_names(&r, &mut names);
+    let doc = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/report.md"),
+    )
+    .unwrap();
+    let words: std::collections::HashSet<&str> = doc
+        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .collect();
+    let mut missing: Vec<&String> = names
+        .iter()
+        .filter(|n| !words.contains(n.as_str()))
+        .collect();
+    missing.sort();
+    missing.dedup();
+    assert!(
+        missing.is_empty(),
+        "docs/report.md does not list {missing:?}"
+    );
+    assert!(names.len() > 40, "{names:?}");
+}
+
 #[test]
 fn the_page_is_written_whole_owner_only_and_shows_the_days_figures() {
     let w = simulated_day();

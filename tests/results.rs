@@ -1,4 +1,4 @@
-//! The results file for the clinic's system (SPEC 12.1) and retention (SPEC 12.4): what the
+//! The results file for the clinic's system and retention (docs/operations.md): what the
 //! front desk imports the next morning after the whole simulated day, written so no reader ever
 //! sees half of it and no spreadsheet runs a cell; `export` on demand, per site; `prune`.
 

@@ -392,3 +392,35 @@ fn reconcile_with_a_wrong_token_fails() {
     );
     assert!(!out.stderr().contains("not-the-token"));
 }
+
+/// An import's rejected rows are news on the day of the import, not every evening and
+/// morning after it.
+#[test]
+fn rejected_rows_alarm_on_the_day_of_their_import_only() {
+    let (mut w, _sim, _port) = utc_clinic("", "2026-11-24T23:30:00Z");
+    w.write(
+        "csv/day.csv",
+        "appointment_id,patient_id,phone_number,phone_preference,text_preference,appt_date_time\n\
+         A1,P1,416-555-0371,y,n,2026-11-25 09:00\n\
+         A2,P2,not-a-number,y,n,2026-11-25 10:00\n",
+    );
+    w.run(&["import"]).ok();
+    let kinds = |w: &Workdir| -> Vec<String> {
+        let out = w.run(&["status", "--check", "--json"]);
+        let j: serde_json::Value =
+            serde_json::from_str(&out.stdout()).unwrap_or(serde_json::Value::Array(vec![]));
+        j.as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|i| i["kind"].as_str().map(String::from))
+            .collect()
+    };
+    assert!(kinds(&w).contains(&"import_rejected_rows".to_string()));
+    // The next morning (a new local day in Toronto), the same rows are old news.
+    w.env("REMINDERS_NOW", "2026-11-25T14:30:00Z");
+    assert!(
+        !kinds(&w).contains(&"import_rejected_rows".to_string()),
+        "{:?}",
+        kinds(&w)
+    );
+}

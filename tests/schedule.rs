@@ -1,5 +1,6 @@
-//! The reminder schedule end to end (SPEC 10): touches days ahead across several evenings,
-//! contact hours checked at every contact, the fit check, and interrupted runs.
+//! The reminder schedule end to end (docs/behaviour.md, "The schedule and its touches"): touches
+//! days ahead across several evenings, contact hours checked at every contact, the fit check, and
+//! interrupted runs.
 
 use std::time::{Duration, Instant};
 

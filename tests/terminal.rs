@@ -1,4 +1,4 @@
-//! The operator's terminal (SPEC 13): tables that fit 80 columns, days as people type them,
+//! The operator's terminal: tables that fit 80 columns, days as people type them,
 //! misplaced flags that say where they belong, and output to a closed pipe.
 
 use std::io::{BufRead, BufReader};

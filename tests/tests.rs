@@ -7,6 +7,7 @@ mod access;
 mod check;
 mod check_cmd;
 mod day;
+mod docs;
 mod drop_folder;
 mod dry_run;
 mod export_rules;

@@ -1,5 +1,5 @@
-//! `reminders export`: the results file of one appointment day (SPEC 12.1), for the clinic's
-//! system. Runs write these files themselves; this writes one again, on demand.
+//! `reminders export`: the results file of one appointment day (docs/operations.md), for the
+//! clinic's system. Runs write these files themselves; this writes one again, on demand.
 
 use std::path::PathBuf;
 

@@ -190,7 +190,7 @@ fn send_after(cfg: &Config, args: &Args, problems: Vec<String>) -> Result<()> {
 
 /// The store, or for a dry run with no database yet an empty one in memory: a dry run creates
 /// nothing, and reads a database it may not write. A real import first records runs that died
-/// (SPEC 14: the next command that opens the database does).
+/// (the next command that opens the database does: docs/behaviour.md, "Recovery").
 fn open_db(cfg: &Config, dry_run: bool) -> Result<rusqlite::Connection> {
     if dry_run {
         if !cfg.db.exists() {

@@ -1,4 +1,5 @@
-//! `reminders prune`: deletes patient data past the retention period (SPEC 12.4).
+//! `reminders prune`: deletes patient data past the retention period (docs/operations.md,
+//! "Retention").
 
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;

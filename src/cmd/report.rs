@@ -1,4 +1,4 @@
-//! `reminders report`: the manager's report (SPEC §12.3) — one self-contained HTML page, or
+//! `reminders report`: the manager's report (docs/report.md) — one self-contained HTML page, or
 //! the same figures as JSON. The queries are in `db/report.rs`, the counting in
 //! `report/tally.rs`, the page in `report/html.rs`; this file reads the flags, wires them
 //! together and writes the result.

@@ -1,4 +1,4 @@
-//! `reminders serve-webhook`: the HTTP listener Twilio reports to (SPEC §6).
+//! `reminders serve-webhook`: the HTTP listener Twilio reports to.
 
 use std::net::SocketAddr;
 

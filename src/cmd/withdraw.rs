@@ -1,4 +1,4 @@
-//! `reminders withdraw`: takes an appointment out of the schedule by hand (SPEC 10.3).
+//! `reminders withdraw`: takes an appointment out of the schedule by hand.
 
 use anyhow::Result;
 

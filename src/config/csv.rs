@@ -1,4 +1,4 @@
-//! `[csv]`, `[csv.columns]` and `[csv.values]` (SPEC 9.1): how the clinic's export is read.
+//! `[csv]`, `[csv.columns]` and `[csv.values]` (docs/exports.md): how the clinic's export is read.
 
 use anyhow::Result;
 
@@ -20,7 +20,8 @@ pub struct Csv {
     /// `None`: comma, semicolon or tab, decided from the header line.
     pub delimiter: Option<u8>,
     pub dates: Dates,
-    /// Each file lists every appointment of every date it holds (SPEC 10.3).
+    /// Each file lists every appointment of every date it holds: a stored one it no longer
+    /// lists is withdrawn (docs/exports.md, "Moved, cancelled and withdrawn").
     pub snapshot: bool,
     pub mapping: Mapping,
     pub words: Words,

@@ -224,7 +224,7 @@ impl<'a> Layers<'a> {
         }
     }
 
-    /// Empty strings mean "not set", as in the SPEC's file template.
+    /// Empty strings mean "not set", as in `reminders.toml.example`.
     pub fn optional_string(&self, key: &str) -> Option<String> {
         self.raw(key)
             .map(|(v, _)| v.trim().to_string())

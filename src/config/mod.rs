@@ -1,6 +1,6 @@
 //! Settings from the TOML file, then the environment, then flags (each wins over the one before),
-//! every key with its SPEC §3 default. A bad value is a usage error (exit 2) naming the key and
-//! where the value came from. Secrets are kept out of `Debug`.
+//! every key with its default (docs/configuration.md). A bad value is a usage error (exit 2) naming
+//! the key and where the value came from. Secrets are kept out of `Debug`.
 
 use std::fmt;
 use std::path::{Path, PathBuf};

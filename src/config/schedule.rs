@@ -10,11 +10,11 @@ use crate::domain::schedule::RunKind;
 use crate::domain::windows::{Day, Window};
 use crate::exit::usage;
 
-/// `[schedule]` (SPEC 10.1, 12.2).
+/// `[schedule]` (docs/behaviour.md, "The schedule and its touches", "Windows and catch-up").
 #[derive(Clone, Debug)]
 pub struct Schedule {
     pub touches: crate::domain::schedule::Touches,
-    /// One message per number per run (SPEC 11.1).
+    /// One message per number per run (docs/behaviour.md, "Combining").
     pub combine: bool,
     /// The days an export is expected (`status --check` flags a missing one).
     pub expect_files: Vec<chrono::Weekday>,

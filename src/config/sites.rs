@@ -1,5 +1,5 @@
-//! `[sites.NAME]` (SPEC 11.2): each site's names in the export's clinic column, its zone,
-//! sender, words and templates. Keys a site leaves out come from the top level.
+//! `[sites.NAME]` (docs/configuration.md): each site's names in the export's clinic column, its
+//! zone, sender, words and templates. Keys a site leaves out come from the top level.
 
 use anyhow::Result;
 use chrono_tz::Tz;

@@ -1,7 +1,7 @@
-//! What went wrong with the database, in words an operator can act on (SPEC 14, "clear words
-//! under faults"): a lock someone else holds, a file this process may not write or open (whose
-//! it is), a full disk or a file size limit. `explain` puts those words in front of an error that ended a command; the
-//! error's own chain stays behind them as the detail.
+//! What went wrong with the database, in words an operator can act on (docs/operations.md,
+//! "Troubleshooting"): a lock someone else holds, a file this process may not write or open (whose
+//! it is), a full disk or a file size limit. `explain` puts those words in front of an error that
+//! ended a command; the error's own chain stays behind them as the detail.
 
 use std::path::{Path, PathBuf};
 

@@ -121,7 +121,7 @@ pub enum Access {
 }
 
 /// Opens an existing database for a command that reads (`status`): never creates one (a missing
-/// database is an error naming the path, SPEC 12.2), and when this process cannot write it,
+/// database is an error naming the path), and when this process cannot write it,
 /// opens it read-only instead of failing.
 pub fn open_to_read(path: &Path) -> Result<(Connection, Access)> {
     if !exists(path)? {

@@ -1,7 +1,7 @@
-//! Retention (SPEC 12.4): what `prune` deletes, table by table, for a cut-off instant. Each
-//! table's condition is written once and serves both the count of a dry run and the delete, so
-//! the two can never disagree. Kept: `imports` (their checksums stop an old file from being
-//! imported again) and `opt_outs` (a number that said STOP stays uncontacted), and `runs`,
+//! Retention (docs/operations.md, "Retention"): what `prune` deletes, table by table, for a cut-off
+//! instant. Each table's condition is written once and serves both the count of a dry run and the
+//! delete, so the two can never disagree. Kept: `imports` (their checksums stop an old file from
+//! being imported again) and `opt_outs` (a number that said STOP stays uncontacted), and `runs`,
 //! which hold no patient data.
 
 use anyhow::{Context, Result};

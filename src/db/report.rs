@@ -1,4 +1,4 @@
-//! The queries behind `reminders report` (SPEC §12.3). Each is bounded by the period (or the
+//! The queries behind `reminders report`. Each is bounded by the period (or the
 //! coming day) and reads through an index or a key range the index gave, so a month's report
 //! costs the month's rows whatever the database holds; `report::tally` turns the rows into the
 //! page's figures.

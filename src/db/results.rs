@@ -1,4 +1,4 @@
-//! What the results file (SPEC 12.1) reads: a time range's appointments and their attempts, and
+//! What the results file reads: a time range's appointments and their attempts, and
 //! which appointments a run contacted. A day is read by one statement, so one snapshot: a file
 //! never mixes an appointment's state before a callback with its attempts after it.
 

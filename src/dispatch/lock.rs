@@ -92,11 +92,11 @@ pub fn holder(path: &Path) -> Option<String> {
     }
 }
 
-/// Closes as died the runs that never recorded their end (SPEC 14: "a run that died is
-/// recorded as such by the next command that opens the database"), for commands that do not
-/// take the run lock themselves. Only when no process holds the lock: it is taken for the
-/// moment (never waited for), so no run can start in between and be taken for dead. Best
-/// effort: a command that only reads must not fail because it could not do this.
+/// Closes as died the runs that never recorded their end (a run that died is recorded as such by
+/// the next command that opens the database: docs/behaviour.md, "Recovery"), for commands that do
+/// not take the run lock themselves. Only when no process holds the lock: it is taken for the
+/// moment (never waited for), so no run can start in between and be taken for dead. Best effort: a
+/// command that only reads must not fail because it could not do this.
 pub fn close_dead_runs(conn: &Connection, lock_path: &Path, now: &str) -> usize {
     match try_close_dead_runs(conn, lock_path, now) {
         Ok(n) => n,

@@ -297,8 +297,9 @@ fn check_templates(cfg: &Config, texts: &Texts, public_url: &str, job: &Job) -> 
     }
 }
 
-/// The fit check (SPEC 10.2): whether the planned contacts fit, at the configured rates, before
-/// the contact hours of the sites served end; if not, how many will not and what rate would do.
+/// The fit check (docs/behaviour.md, "Contact hours"): whether the planned contacts fit, at the
+/// configured rates, before the contact hours of the sites served end; if not, how many will not
+/// and what rate would do.
 fn capacity(cfg: &Config, opts: &Options, plan: Plan, now: DateTime<Utc>) -> Option<String> {
     if plan.calls + plan.texts == 0 || opts.force {
         return None;

@@ -4,7 +4,7 @@
 //!   the request; if it did, the attempt adopts what Twilio has, if not the attempt is undone
 //!   and the patient is due again — so a kill at any moment neither doubles nor drops a contact;
 //! - attempts with a SID but no final status (lost callbacks): fetched and applied exactly as a
-//!   callback would be (SPEC §5.4).
+//!   callback would be (docs/behaviour.md, "Recovery").
 
 use anyhow::Result;
 use chrono::{DateTime, Duration, Utc};

@@ -1,6 +1,6 @@
-//! What needs a person (SPEC 12.2): the facts come in as plain records, the items go out as data,
-//! each saying what to do; `cmd/status` does the reading and the printing. An empty list means
-//! nothing is wrong: `status --check` is silent and exits 0.
+//! What needs a person (docs/status.md, "What needs a person"): the facts come in as plain records,
+//! the items go out as data, each saying what to do; `cmd/status` does the reading and the
+//! printing. An empty list means nothing is wrong: `status --check` is silent and exits 0.
 
 use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;

@@ -1,4 +1,4 @@
-//! How a patient is reached (SPEC §5.1).
+//! How a patient is reached (docs/behaviour.md, "Channels").
 
 /// Who is contacted, and how, when neither preference column says yes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

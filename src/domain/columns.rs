@@ -1,4 +1,4 @@
-//! Which column of an export holds which field (SPEC 4.1, 9.1): the clinic's mapping
+//! Which column of an export holds which field (docs/exports.md): the clinic's mapping
 //! (`[csv.columns]`), or each field under its own name; where the header row is; and where
 //! each field sits in it.
 
@@ -84,11 +84,11 @@ pub fn normalise_header(name: &str) -> String {
     out
 }
 
-/// The clinic's mapping: for each mapped field, the headers that may hold it, in order (the
-/// first non-empty valid value wins). Without any mapping, each field is found by its own name
-/// (SPEC 9.1); with one, only the fields it names are read, and every other column is data: an
-/// export's own `status` or `language` column may mean something else (OpenEMR's `status` is
-/// the patient's marital status).
+/// The clinic's mapping: for each mapped field, the headers that may hold it, in order (the first
+/// non-empty valid value wins). Without any mapping, each field is found by its own name (the plain
+/// format); with one, only the fields it names are read, and every other column is data: an
+/// export's own `status` or `language` column may mean something else (OpenEMR's `status` is the
+/// patient's marital status).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Mapping {
     /// (field, headers normalised, headers as the configuration wrote them)

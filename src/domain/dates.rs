@@ -1,4 +1,4 @@
-//! Days as people type them (SPEC 13): `today`, `tomorrow`, `yesterday` or `YYYY-MM-DD`, read in
+//! Days as people type them: `today`, `tomorrow`, `yesterday` or `YYYY-MM-DD`, read in
 //! the clinic's (or a site's) zone. Anything else is refused with the forms that are accepted.
 
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};

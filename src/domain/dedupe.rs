@@ -1,9 +1,10 @@
 //! What a checked row means against what is stored for its (appointment_id, patient_id)
-//! (SPEC 4.1, 10.3): one appointment per (appointment id, patient id, instant); the same pair at
-//! another instant is the appointment moved; a withdrawn one listed again comes back — unless
-//! the file listing it is one imported before (`import --force` after a config fix): an old
-//! export read again is not the clinic's latest word, and must not undo what later files (or
-//! an operator) withdrew. Its rows already stored count as duplicates (SPEC 9.4).
+//! (docs/behaviour.md, "Imports"; docs/exports.md, "Moved, cancelled and withdrawn"): one
+//! appointment per (appointment id, patient id, instant); the same pair at another instant is the
+//! appointment moved; a withdrawn one listed again comes back — unless the file listing it is one
+//! imported before (`import --force` after a config fix): an old export read again is not the
+//! clinic's latest word, and must not undo what later files (or an operator) withdrew. Its rows
+//! already stored count as duplicates.
 
 /// An appointment stored under the row's (appointment_id, patient_id).
 #[derive(Clone, Debug, PartialEq, Eq)]

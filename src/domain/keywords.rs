@@ -1,4 +1,5 @@
-//! What a patient's text reply means (SPEC §6, §11.4). The one place the keyword lists live.
+//! What a patient's text reply means (docs/behaviour.md, "Replies and keywords"). The one place the
+//! keyword lists live.
 //!
 //! CANCEL is one of Twilio's standard opt-out words: a patient who texts it is unsubscribed by
 //! Twilio's default handling whatever we do, so it is an opt-out here too, not a cancellation.
@@ -7,7 +8,7 @@
 //! punctuation around it do not count ("Oui!" is OUI, " arrêt. " is ARRET, "c." is C), but a
 //! sentence stays `Other` even when it starts with a keyword ("oui merci beaucoup", "no
 //! problem, see you"): guessing at sentences would turn a question into a cancellation, and
-//! staff read every `Other` reply (§12.2).
+//! staff read every `Other` reply (`status --check` lists them).
 
 use unicode_normalization::UnicodeNormalization;
 use unicode_normalization::char::is_combining_mark;

@@ -94,7 +94,7 @@ pub enum ApiAction {
     /// The account or sender is misconfigured: every other request would fail the same way.
     StopRun,
     /// The sender may not text (US A2P 10DLC registration missing): no more texts this run;
-    /// calls go on (SPEC §11.4).
+    /// calls go on (docs/behaviour.md, "Twilio's errors").
     StopTexting,
     /// This attempt is over.
     Attempt(Ending),

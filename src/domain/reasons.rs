@@ -1,6 +1,6 @@
-//! Why an attempt did not reach the patient, in words a front desk understands (SPEC §12.3
-//! failure reasons, §12.1 "no answer ×2, busy", §13): from Twilio's status word, the
-//! answering-machine verdict and the error code, which `twilio_errors` puts in words.
+//! Why an attempt did not reach the patient, in words a front desk understands (the report's
+//! failure reasons, the results file's "no answer ×2, busy", every view): from Twilio's status
+//! word, the answering-machine verdict and the error code, which `twilio_errors` puts in words.
 
 use crate::domain::channel::Channel;
 use crate::domain::outcome::{self, Ending};

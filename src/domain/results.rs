@@ -1,7 +1,7 @@
-//! The results file for the clinic's system (SPEC 12.1): one row per appointment of a local day,
-//! and the rules that turn its attempts into words — how many touches were begun ("1 of 2") and
-//! why the patient was not reached ("no answer ×2, busy"). The facts come in as plain records;
-//! `db::results` reads them and `outbox` writes the file.
+//! The results file for the clinic's system (docs/operations.md, "The results file"): one row per
+//! appointment of a local day, and the rules that turn its attempts into words — how many touches
+//! were begun ("1 of 2") and why the patient was not reached ("no answer ×2, busy"). The facts come
+//! in as plain records; `db::results` reads them and `outbox` writes the file.
 
 use std::borrow::Cow;
 use std::collections::BTreeSet;

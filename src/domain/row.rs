@@ -1,4 +1,4 @@
-//! The rules one export row must pass (SPEC 4.1, 9): ids, a phone number to reach, preferences,
+//! The rules one export row must pass (docs/exports.md): ids, a phone number to reach, preferences,
 //! the appointment's time in its site's zone, language; a row whose status says cancelled
 //! withdraws an appointment instead. Every problem of a row is reported together, each naming
 //! its field.

@@ -1,13 +1,13 @@
-//! The reminder schedule (SPEC 10.1, 5.2): which touch an appointment is due, whether it is due
-//! a contact now, and where it goes when an attempt fails.
+//! The reminder schedule (docs/behaviour.md, "The schedule and its touches"): which touch an
+//! appointment is due, whether it is due a contact now, and where it goes when an attempt fails.
 //!
 //! Touches are `days_before` entries (`[3, 1]`: three days before the appointment's local date,
 //! and the day before). With `d` = the appointment's local date minus today's (in its site's
 //! zone, at the run's start), the touch due is the smallest entry ≥ `d` not made yet; an
 //! appointment further away than the largest entry is not due yet. Touches are made in falling
 //! order, so "made" is remembered as the last touch begun: entry `e` is made when that is ≤ `e`.
-//! Within a touch, attempts and retries are as in Part I: at most `max_attempts`, never two
-//! closer than the minimum gap.
+//! Within a touch, attempts and retries are as without touches: at most `max_attempts`, never
+//! two closer than the minimum gap.
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 

@@ -1,4 +1,4 @@
-//! How an SMS body travels (SPEC §11.3): its encoding, its length in the encoding's units and the
+//! How an SMS body travels: its encoding, its length in the encoding's units and the
 //! number of segments a carrier bills. `send --dry-run`, `status` and `report` show these.
 //!
 //! A body travels as GSM-7 when every character is in the GSM 03.38 default alphabet (its basic
@@ -47,9 +47,9 @@ pub struct SmsShape {
 
 /// GSM 03.38 default alphabet, basic set: the 128 code points less the escape (0x1B), in order.
 /// Note what is *not* here: `ç` (only the capital `Ç` is), `ê`, `â`, `î`, `ô`, `û`, `’`, tab,
-/// the backtick.
+/// the backtick. `\u{a7}` is the section sign, which the set holds between `Ü` and `¿`.
 const BASIC: &str = "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?\
-                     ¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà";
+                     ¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ\u{a7}¿abcdefghijklmnopqrstuvwxyzäöñüà";
 
 /// GSM 03.38 default extension table: each is sent as the escape and one more septet.
 const EXTENSION: &str = "\u{c}^{}\\[~]|€";
@@ -201,7 +201,7 @@ mod tests {
                 "Rendez-vous à la Clinique Bloor, mardi à 14 h 30. Ça va?",
                 Gsm7,
             ),
-            ("É è àùìò ÄÖÜ äöüñ Ñ Å å Æ æ ß Ø ø Ç § ¿ ¡ £ ¥ ¤", Gsm7),
+            ("É è àùìò ÄÖÜ äöüñ Ñ Å å Æ æ ß Ø ø Ç \u{a7} ¿ ¡ £ ¥ ¤", Gsm7),
             // Only the capital Ç is in GSM-7.
             ("Votre reçu", Ucs2),
             // No capital with a grave accent: only the lower-case à è ù ì ò are in the set.

@@ -1,4 +1,4 @@
-//! Which site a row belongs to (SPEC 11.2): the clinic column's value matched against each
+//! Which site a row belongs to: the clinic column's value matched against each
 //! site's names, case-insensitively and ignoring surrounding spaces. Without sites, every row is
 //! the one site, in the clinic's zone, and the clinic column is plain data.
 

@@ -1,6 +1,6 @@
-//! The appointment state machine of SPEC §4.3. `send`, `retry`, `reconcile` and the webhook
-//! listener all move appointments through `next`, so a state changes the same way whichever
-//! path brought the news.
+//! The appointment state machine (docs/behaviour.md, "Appointment states"). `send`, `retry`,
+//! `reconcile` and the webhook listener all move appointments through `next`, so a state changes
+//! the same way whichever path brought the news.
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum State {

@@ -1,6 +1,6 @@
 //! The one table of Twilio error codes (`../shared/twilio.md`, "Errors"): for each code, what it
 //! means in words a front desk understands (status views, `status --check`, the results file,
-//! the report: SPEC §13) and what it does to a run and to an attempt (`outcome`).
+//! the report) and what it does to a run and to an attempt (`outcome`).
 //!
 //! Only codes whose meaning twilio.md or Twilio's own error pages state are here. Twilio refines
 //! codes over time, so a code missing from the table is no fault: it reads "unknown Twilio
@@ -121,7 +121,7 @@ pub const CODES: &[CodeInfo] = &[
     code(30007, "filtered by the carrier as spam"),
     code(30008, "unknown error from the carrier"),
     // Every text from that sender will be refused until the clinic registers it; calls are
-    // unaffected (SPEC §11.4). The attempt itself failed through no fault of the number.
+    // unaffected. The attempt itself failed through no fault of the number.
     at_create(
         30034,
         "sent from a US number not registered for A2P 10DLC: registration needed",

@@ -1,4 +1,4 @@
-//! The words exports use for yes and no, languages and cancelled appointments (SPEC 9.2, 10.3),
+//! The words exports use for yes and no, languages and cancelled appointments (docs/exports.md),
 //! built in and added to by the clinic (`[csv.values]`).
 
 use crate::domain::row::Language;

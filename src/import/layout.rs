@@ -1,7 +1,7 @@
-//! The shape of an export (SPEC 9.3): its delimiter (comma, semicolon or tab, from the header
-//! line), its header (the first line, among the first 20, that holds every required field after
-//! mapping — report titles and blank lines above it are skipped), where each field sits, and the
-//! order its slash dates read in.
+//! The shape of an export (docs/exports.md): its delimiter (comma, semicolon or tab, from the
+//! header line), its header (the first line, among the first 20, that holds every required field
+//! after mapping — report titles and blank lines above it are skipped), where each field sits, and
+//! the order its slash dates read in.
 
 use std::io::BufRead;
 

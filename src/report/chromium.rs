@@ -1,5 +1,5 @@
-//! The report in a real browser (SPEC §12.3: it "renders without errors in a real browser
-//! (headless Chromium) and prints legibly on A4"): the one detector both browser tests use —
+//! The report in a real browser (it must render without errors in headless Chromium and print
+//! legibly on A4): the one detector both browser tests use —
 //! the unit test on the example report (`browser_test.rs`) and the end-to-end test on the
 //! page the real `report` command wrote (`tests/report.rs`, which includes this file with
 //! `#[path]`, so it depends on nothing of the crate). Test code only: it is compiled into no

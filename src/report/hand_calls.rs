@@ -1,4 +1,4 @@
-//! The hand-call list (SPEC §12.3): the coming day's patients whose reminder failed or who
+//! The hand-call list: the coming day's patients whose reminder failed or who
 //! asked to cancel, each with why in words. Pure: `db::report::to_call` reads them.
 
 use chrono_tz::Tz;

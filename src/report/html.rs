@@ -1,4 +1,4 @@
-//! The report as one self-contained HTML page (SPEC §12.3): the stylesheet and the chart are
+//! The report as one self-contained HTML page: the stylesheet and the chart are
 //! inline, there is no script, and nothing names another address, so the page reads the same
 //! from an e-mail attachment, a USB stick or a printer. maud escapes every value written into
 //! it, which matters here: site names, reasons and the hand-call rows come from the clinic's

@@ -1,4 +1,4 @@
-//! The manager's report (SPEC §12.3) as pure code: `Report` holds the period's figures (and is
+//! The manager's report (docs/report.md) as pure code: `Report` holds the period's figures (and is
 //! the `--json` output), `tally` and `hand_calls` make them from the rows the database gives,
 //! `html::render` turns them into one self-contained page. The queries (`db/report.rs`) and the
 //! command (`cmd/report.rs`) live elsewhere; nothing here reads a file, a clock or a database.

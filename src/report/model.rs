@@ -1,4 +1,4 @@
-//! The figures of the manager's report (SPEC §12.3). This struct is the `report --json` output
+//! The figures of the manager's report (docs/report.md). This struct is the `report --json` output
 //! as it stands, so its field names are part of the interface: snake_case, stable, and only
 //! added to. The HTML page is drawn from the same value, so the page and the JSON never
 //! disagree.
@@ -42,7 +42,7 @@ pub struct Funnel {
     pub imported: u64,
     /// At least one attempt went out.
     pub contacted: u64,
-    /// The patient got a reminder (`success_at` set, SPEC §4.3), whatever came after.
+    /// The patient got a reminder (`success_at` set), whatever came after.
     pub reached: u64,
     pub confirmed: u64,
     pub cancel_requested: u64,

@@ -1,5 +1,5 @@
-//! What each route of SPEC §6 does with a checked request (`request::Plan`): `execute` stores it
-//! and applies it in one transaction through `news`, the path every other command uses too.
+//! What each route of the listener does with a checked request (`request::Plan`): `execute` stores
+//! it and applies it in one transaction through `news`, the path every other command uses too.
 
 use anyhow::Result;
 use rusqlite::Connection;

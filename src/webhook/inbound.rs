@@ -1,6 +1,6 @@
-//! A text from a patient (SPEC 6, 11.4): what it says — in English or French, case, accents and
-//! surrounding punctuation ignored — applied to every appointment of the message it answers,
-//! kept in `replies` with its words, and answered in the patient's language.
+//! A text from a patient (docs/behaviour.md, "Replies and keywords"): what it says — in English or
+//! French, case, accents and surrounding punctuation ignored — applied to every appointment of the
+//! message it answers, kept in `replies` with its words, and answered in the patient's language.
 //!
 //! Twilio's default opt-out handling answers its own words (STOP, START, HELP…) and blocks
 //! texts to a number that said STOP; its `OptOutType` parameter says when it did. The French

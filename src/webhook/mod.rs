@@ -1,4 +1,5 @@
-//! The HTTP listener Twilio calls (SPEC §6): hyper 1 on a tokio runtime.
+//! The HTTP listener Twilio calls (docs/behaviour.md, "The listener's guarantees"): hyper 1 on
+//! a tokio runtime.
 //!
 //! Every POST is checked the same way before anything is written: size (64 KiB, from
 //! Content-Length and again while reading), a deadline for headers and for the body (a stalled

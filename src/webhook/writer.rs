@@ -453,7 +453,7 @@ mod tests {
         rt.block_on(writer.health()).unwrap();
         let refused = rt.block_on(writer.store(callback("CA1", "ringing", "1")));
         assert!(refused.is_err(), "answered although not stored");
-        // ... but writes failing do, until one succeeds (SPEC 14).
+        // ... but writes failing do, until one succeeds.
         assert!(rt.block_on(writer.health()).is_err());
         lock.rollback().unwrap();
         assert_eq!(events(&path), 0);

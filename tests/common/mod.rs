@@ -110,7 +110,7 @@ impl Workdir {
     }
 
     /// An empty database with the schema, as the first command that writes creates it
-    /// (`status` never creates one: SPEC 12.2).
+    /// (`status` never creates one).
     pub fn empty_db(&self) {
         reminders::db::open(&self.join("reminders.db")).expect("creating the database");
     }

@@ -320,7 +320,7 @@ fn a_read_only_database_lets_status_read_and_says_so_to_writers() {
     );
 }
 
-/// SPEC 12.2: `status` never creates a database; a missing one is an error naming the path.
+/// `status` never creates a database; a missing one is an error naming the path.
 #[test]
 fn status_without_a_database_names_the_path_and_creates_nothing() {
     let w = Workdir::new();

@@ -57,7 +57,7 @@ pub struct Args {
     #[arg(value_enum, default_value_t)]
     pub view: ViewName,
 
-    /// JSON for scripts (shapes documented in README.md).
+    /// JSON for scripts (shapes documented in docs/status.md).
     #[arg(long, conflicts_with = "csv")]
     pub json: bool,
 

@@ -24,7 +24,7 @@ use crate::output::{self, Format, View};
 /// How many of the latest imports and runs the summary lists.
 const LATEST: i64 = 5;
 
-/// The `--json` shape of the summary (documented in README.md).
+/// The `--json` shape of the summary (documented in docs/status.md).
 #[derive(Serialize)]
 struct Summary<'a> {
     date: String,
@@ -116,7 +116,7 @@ pub(super) fn run(
 }
 
 /// What needs a person for `day`: its appointments, the imports and runs of the evening before
-/// and the day itself, and the signs of trouble of that window (SPEC 12.2).
+/// and the day itself, and the signs of trouble of that window (docs/status.md).
 fn attention_items(cfg: &Config, conn: &Connection, day: NaiveDate, tz: Tz) -> Result<Vec<Item>> {
     let (from, to) = dates::day_bounds(day, tz);
     // Only the states a person acts on, each read by the (state, time) index: a day of a

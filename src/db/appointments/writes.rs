@@ -7,7 +7,7 @@ use crate::domain::channel::Channel;
 use crate::domain::state::State;
 
 /// Moves an appointment to `to`, stamping when it was reached, confirmed or asked to be
-/// cancelled (`success_at` is stamped on reaching and again on confirming, as in Part I).
+/// cancelled (`success_at` is stamped on reaching and again on confirming).
 pub fn set_state(conn: &Connection, id: i64, to: State, now: &str) -> Result<()> {
     let success = matches!(to, State::Reached | State::Confirmed);
     // A patient who confirms or asks to cancel was reached, even if no status said so first.

@@ -1,4 +1,4 @@
--- The schema of SPEC §4.2. Names follow the system this tool replaces.
+-- The first schema. Names follow the system this tool replaces.
 -- Timestamps are UTC RFC 3339 text, e.g. 2026-11-24T00:30:00Z.
 
 CREATE TABLE imports (

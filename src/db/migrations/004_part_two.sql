@@ -1,4 +1,4 @@
--- Part II of the SPEC: real exports (moved and cancelled appointments, sites, every column kept),
+-- Real exports (moved and cancelled appointments, sites, every column kept),
 -- the reminder schedule (touches), one message for several appointments (a SID shared by
 -- several attempts), replies and a consent history, results and reports.
 

@@ -1,5 +1,5 @@
 -- The fit check counts every due appointment of a window before a run contacts anyone
--- (SPEC 10.2). Through the (status, time) index each of a million candidates cost a read of
+-- (the fit check). Through the (status, time) index each of a million candidates cost a read of
 -- its table row (1.9 s); this index holds every column the count tests, so the count reads it
 -- alone (0.4 s) and a big run's first request leaves within 2 s. The (status, time) index
 -- stays: its rows come in (time, id) order, which the run's batched selection pages by.

@@ -1,4 +1,4 @@
--- Fewer indexes for a bulk load to rebuild (SPEC 8: the import within 3x `sqlite3 .import`).
+-- Fewer indexes for a bulk load to rebuild (the import's goal: within 3x `sqlite3 .import`).
 --
 -- One index now serves what two did: a run's batched selection pages through (status, time,
 -- id), the fit check counts from the same entries without reading the table (every column it

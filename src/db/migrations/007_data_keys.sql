@@ -1,4 +1,4 @@
--- A row's other columns (`appointments.data`, SPEC 9.1: every column a template placeholder)
+-- A row's other columns (`appointments.data`: every column is a template placeholder)
 -- were a JSON object per row, every column's name written again on every row: ~110 of a
 -- mapped row's ~240 bytes of data. The names are the file's, so the import keeps them once
 -- (a JSON array, in column order) and each row keeps its values (a JSON array in that order).

@@ -1,4 +1,4 @@
--- The results file of a day (SPEC 12.1) read from the index alone.
+-- The results file of a day read from the index alone.
 --
 -- Every column the file takes from an appointment is now in the (status, time, id, …) index,
 -- so a day is read as its own index entries, one state after another, each in time order,

@@ -1,4 +1,4 @@
-//! Which way a slash date such as `01/02/2026` reads, and `dates = "auto"` (SPEC 9.2): one order
+//! Which way a slash date such as `01/02/2026` reads, and `dates = "auto"`: one order
 //! for a whole file, the one under which more of its slash dates are real dates.
 
 use std::cmp::Ordering;

@@ -1,4 +1,4 @@
-//! An appointment given as a date column and a time column (SPEC 9.1 `appt_date` + `appt_time`).
+//! An appointment given as a date column and a time column (`appt_date` + `appt_time`).
 //! Excel types every cell as a date-time, so each column may carry the other's half: a date cell
 //! exports with a midnight (`11/25/2026 12:00:00 AM`), and Access writes a time cell on Excel's
 //! day zero (`12/30/1899 9:30:00 AM`). Those halves are dropped; any other must agree.

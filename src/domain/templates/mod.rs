@@ -15,7 +15,7 @@ pub use builtin::opt_out;
 pub const MAX_TWIML_CHARS: usize = 4000;
 pub const MAX_SMS_CHARS: usize = 1600;
 
-/// The most appointments one message lists (SPEC 11.1).
+/// The most appointments one message lists (docs/behaviour.md, "Combining").
 pub const MAX_COMBINED: usize = 5;
 
 /// Placeholders every template may use; the export's own columns come on top.
