@@ -3,6 +3,7 @@
 
 mod common;
 
+mod callback;
 mod check;
 mod day;
 mod dry_run;

@@ -18,6 +18,8 @@ pub struct Settings {
     pub rules: Rules,
     pub voice_en: Option<String>,
     pub voice_fr: Option<String>,
+    /// Our numbers and who answers each, for calls that come in.
+    pub lines: super::voice_inbound::Lines,
 }
 
 impl Settings {
@@ -96,6 +98,14 @@ pub fn apply(
                 twilio_handled: twilio_handled.as_deref(),
             },
             fresh,
+            now,
+        ),
+        // The same answer however often Twilio asks: it depends on the settings and on the
+        // caller's appointments only.
+        Plan::Call { call_sid, from, to } => super::voice_inbound::answer(
+            conn,
+            s,
+            super::voice_inbound::Call { call_sid, from, to },
             now,
         ),
     }

@@ -102,6 +102,59 @@ pub fn gather_again(lang: Lang, voice: Option<&str>, action: &str) -> String {
     )
 }
 
+/// "You have reached Bloor Street Clinic." — who answers a call to our number.
+fn reached(lang: Lang, clinic: Option<&str>) -> String {
+    match (lang, clinic) {
+        (Lang::En, Some(c)) => format!("You have reached {c}."),
+        (Lang::En, None) => "You have reached the clinic.".to_string(),
+        (Lang::Fr, Some(c)) => format!("Vous êtes bien chez {c}."),
+        (Lang::Fr, None) => "Vous êtes bien à la clinique.".to_string(),
+    }
+}
+
+const PUTTING_THROUGH: Text = Text(
+    "Please hold while we put you through.",
+    "Veuillez patienter, nous transférons votre appel.",
+);
+const NO_CALLS_HERE: Text = Text(
+    "This number only sends appointment reminders and cannot take your call. Please contact the clinic directly.",
+    "Ce numéro sert uniquement aux rappels de rendez-vous et ne peut pas prendre votre appel. Veuillez communiquer directement avec la clinique.",
+);
+const GOODBYE: Text = Text("Goodbye.", "Au revoir.");
+
+/// A caller hears which clinic this is, then is put through to `number` (the call-back number).
+pub fn put_through(lang: Lang, voice: Option<&str>, clinic: Option<&str>, number: &str) -> String {
+    let words = format!("{} {}", reached(lang, clinic), PUTTING_THROUGH.get(lang));
+    format!(
+        "{HEAD}<Response>{}<Dial>{}</Dial></Response>",
+        say(lang, voice, &words),
+        escape(number)
+    )
+}
+
+/// With no call-back number to put them through to: which clinic this is, how to reach it (its
+/// address when there is one), goodbye.
+pub fn no_one_to_put_through(
+    lang: Lang,
+    voice: Option<&str>,
+    clinic: Option<&str>,
+    address: Option<&str>,
+) -> String {
+    let address = address.map(str::trim).filter(|a| !a.is_empty());
+    let at = match (lang, address) {
+        (_, None) => String::new(),
+        (Lang::En, Some(a)) => format!(" The clinic's address is {a}."),
+        (Lang::Fr, Some(a)) => format!(" L'adresse de la clinique est {a}."),
+    };
+    let words = format!(
+        "{} {}{at} {}",
+        reached(lang, clinic),
+        NO_CALLS_HERE.get(lang),
+        GOODBYE.get(lang)
+    );
+    say_and_hang_up(lang, voice, &words)
+}
+
 pub fn message(text: &str) -> String {
     format!(
         "{HEAD}<Response><Message>{}</Message></Response>",
