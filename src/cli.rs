@@ -48,6 +48,8 @@ pub enum Command {
     Status(cmd::status::Args),
     Reconcile(cmd::reconcile::Args),
     Withdraw(cmd::withdraw::Args),
+    OptOut(cmd::opt_out::Args),
+    OptIn(cmd::opt_in::Args),
     Export(cmd::export::Args),
     Prune(cmd::prune::Args),
     Report(cmd::report::Args),

@@ -14,6 +14,7 @@ mod import;
 mod messages;
 mod moves;
 mod ops;
+mod opt_outs;
 mod report;
 mod results;
 mod run;
