@@ -1,6 +1,9 @@
 //! Opt-outs by hand and where opt-outs show: `opt-out`/`opt-in` go the way a STOP or START reply
-//! goes (a run then leaves the number alone, or contacts it again), and `status opt-outs` lists
-//! the numbers opted out in every format.
+//! goes (a run then leaves the number alone, or contacts it again), `status opt-outs` lists the
+//! numbers opted out in every format, and an opt-out that came after a reminder reached the
+//! patient counts in the report and in `status --check`.
+
+use reminders::twilio::simulator::Step;
 
 use crate::common::EVENING;
 use crate::common::twilio::{clinic, state, window};
@@ -62,7 +65,8 @@ fn an_opt_out_by_hand_keeps_send_away_and_an_opt_in_brings_it_back() {
     // REMINDERS_NOW set the start; the clock has moved on a little since.
     let when = json[0]["opted_out_at"].take();
     assert!(
-        when.as_str().is_some_and(|t| t.starts_with("2026-11-25T00:0")),
+        when.as_str()
+            .is_some_and(|t| t.starts_with("2026-11-25T00:0")),
         "{when}"
     );
     assert_eq!(
@@ -115,5 +119,75 @@ fn an_opt_out_by_hand_keeps_send_away_and_an_opt_in_brings_it_back() {
             "SELECT count(*) FROM opt_outs WHERE phone_number = '+14165550101' AND source = 'by hand'"
         ),
         2
+    );
+}
+
+#[test]
+fn a_stop_after_the_reminder_reached_the_patient_counts_in_the_report_and_the_check() {
+    let (mut w, sim, port) = clinic("");
+    w.write("csv/day.csv", TWO_PATIENTS);
+    sim.script(
+        "+14165550101",
+        vec![Step::Deliver {
+            reply: Some("STOP"),
+        }],
+    );
+    window(&mut w, &sim, port, EVENING, &["import", "--now"]);
+    // Reached first: the STOP does not undo that, but the number is opted out from now on.
+    assert_eq!(state(&w, "A1"), "reached");
+    assert_eq!(opted_out_json(&w, &[])[0]["source"], "reply");
+
+    let json: serde_json::Value = serde_json::from_str(
+        &w.run(&[
+            "report",
+            "--from",
+            "2026-11-24",
+            "--to",
+            "2026-11-25",
+            "--json",
+        ])
+        .ok(),
+    )
+    .unwrap();
+    assert_eq!(
+        json["opt_outs"],
+        serde_json::json!({"numbers": 1, "after_reached": 1}),
+        "{json:#}"
+    );
+    w.run(&[
+        "report",
+        "--from",
+        "2026-11-24",
+        "--to",
+        "2026-11-25",
+        "--out",
+        "r.html",
+    ])
+    .ok();
+    let html = std::fs::read_to_string(w.join("r.html")).unwrap();
+    assert!(
+        html.contains(
+            "<p class=\"optouts\">Numbers that opted out <b>1</b> (1 after a reminder had reached them)</p>"
+        ),
+        "{html}"
+    );
+
+    // `--check` tells the staff: this patient wants no more reminders.
+    let check = w.run(&["status", "--check", "--json"]);
+    assert_eq!(check.code(), 1, "{}", check.stderr());
+    let items: serde_json::Value = serde_json::from_str(&check.stdout()).unwrap();
+    let item = items
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["kind"] == "opted_out_after_reminder")
+        .unwrap_or_else(|| panic!("no opt-out item: {items:#}"));
+    assert_eq!(item["subject"], "appointment A1 (patient P1)");
+    assert!(
+        item["detail"]
+            .as_str()
+            .unwrap()
+            .contains("remind them another way"),
+        "{item}"
     );
 }

@@ -454,6 +454,47 @@ pub fn opted_out(conn: &Connection, limit: Option<i64>) -> Result<Vec<OptedOutRo
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
+/// An appointment of the day that a reminder reached, whose number opted out afterwards and
+/// still is.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LateOptOutRow {
+    pub appointment_id: String,
+    pub patient_id: String,
+    pub appt_date_time: String,
+    pub phone_number: String,
+    pub source: String,
+    pub words: Option<String>,
+}
+
+/// From the numbers opted out now (a small table, read whole) to their appointments in
+/// `[from, to)` by the phone index: those reached before the opt-out, not stopped by it.
+pub(crate) fn late_opt_outs_sql() -> &'static str {
+    "SELECT a.appointment_id, a.patient_id, a.appt_date_time, a.phone_number, o.source, o.words
+     FROM opt_outs o CROSS JOIN appointments a
+     WHERE o.event = 'opt_out'
+       AND o.id = (SELECT max(l.id) FROM opt_outs l WHERE l.phone_number = o.phone_number)
+       AND a.phone_number = o.phone_number AND a.deleted_at IS NULL
+       AND +a.appt_date_time >= :from AND +a.appt_date_time < :to
+       AND a.reached_at IS NOT NULL AND a.reached_at <= o.created_at
+       AND +a.status <> 'opted_out'
+     ORDER BY a.appt_date_time, a.id"
+}
+
+pub fn late_opt_outs(conn: &Connection, from: &str, to: &str) -> Result<Vec<LateOptOutRow>> {
+    let mut stmt = conn.prepare(late_opt_outs_sql())?;
+    let rows = stmt.query_map(named_params! {":from": from, ":to": to}, |r| {
+        Ok(LateOptOutRow {
+            appointment_id: r.get(0)?,
+            patient_id: r.get(1)?,
+            appt_date_time: r.get(2)?,
+            phone_number: r.get(3)?,
+            source: r.get(4)?,
+            words: r.get(5)?,
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
 /// Imports started in `[from, to)`, newest first: the ones a day's attention list looks at.
 pub fn imports_started(
     conn: &Connection,
@@ -556,6 +597,7 @@ mod tests {
             "SELECT 1 FROM appointments a WHERE a.patient_id = 'P1'",
             silent_attempts_sql(),
             &bad_numbers_sql(),
+            late_opt_outs_sql(),
         ] {
             let plan = plan(&conn, sql);
             assert!(plan.contains("USING"), "{sql}: {plan}");
