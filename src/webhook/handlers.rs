@@ -225,7 +225,10 @@ fn gather(
                 "appointment #{}: keypress {digits:?}, asked again",
                 first.id
             );
-            return Ok((xml(twiml::gather_again(lang, voice, &action)), note));
+            return Ok((
+                xml(twiml::gather_again(lang, voice, &action, appts.len())),
+                note,
+            ));
         }
         _ => {
             let note = format!(
@@ -249,9 +252,13 @@ fn gather(
         any |= state == target;
         notes.push(format!("appointment #{}: {note}", appt.id));
     }
-    let text = if any { said } else { &twiml::CALL_UNKNOWN };
+    let text = if any {
+        said.get(lang, appts.len())
+    } else {
+        twiml::CALL_UNKNOWN.get(lang)
+    };
     Ok((
-        xml(twiml::say_and_hang_up(lang, voice, text.get(lang))),
+        xml(twiml::say_and_hang_up(lang, voice, text)),
         format!("keypress {digits}: {}", notes.join("; ")),
     ))
 }

@@ -165,11 +165,11 @@ pub fn reply(
                     ));
                 }
                 let text = if any {
-                    text
+                    text.get(lang, targets.len())
                 } else {
-                    &twiml::SMS_NO_APPOINTMENT
+                    twiml::SMS_NO_APPOINTMENT.get(lang)
                 };
-                twiml::message(text.get(lang))
+                twiml::message(text)
             }
         }
     };
