@@ -50,6 +50,8 @@ pub enum Command {
     Status(cmd::status::Args),
     Reconcile(cmd::reconcile::Args),
     Withdraw(cmd::withdraw::Args),
+    OptOut(cmd::opt_out::Args),
+    OptIn(cmd::opt_in::Args),
     Export(cmd::export::Args),
     Prune(cmd::prune::Args),
     Report(cmd::report::Args),
@@ -75,6 +77,8 @@ impl Command {
             }
             Command::Run(_)
             | Command::Import(_)
+            | Command::OptOut(_)
+            | Command::OptIn(_)
             | Command::Send(_)
             | Command::Retry(_)
             | Command::Status(_)

@@ -24,3 +24,6 @@ pub mod report;
 pub mod text;
 pub mod twilio;
 pub mod webhook;
+
+#[cfg(test)]
+mod message_lengths;

@@ -190,8 +190,17 @@ pub fn opt_out(
     Ok(moved)
 }
 
-/// START/UNSTOP: the opt-out is lifted (the history keeps both) and contact resumes where it
-/// stopped.
+/// What an opt-in changed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct OptedIn {
+    /// The number had been opted out (its latest event was an opt-out).
+    pub lifted: bool,
+    /// Upcoming appointments of the number whose contact resumed.
+    pub resumed: usize,
+}
+
+/// START/UNSTOP (or by hand): the opt-out is lifted (the history keeps both) and contact
+/// resumes where it stopped.
 pub fn opt_in(
     conn: &Connection,
     rules: &Rules,
@@ -199,8 +208,9 @@ pub fn opt_in(
     source: &str,
     words: Option<&str>,
     now: &str,
-) -> Result<bool> {
+) -> Result<OptedIn> {
     let lifted = opt_outs::remove(conn, phone, source, words, now)?;
+    let mut resumed = 0;
     for appt in appointments::for_phone_in_states(conn, phone, &[State::OptedOut])? {
         if appt.at.as_str() > now {
             let resume = schedule::resume_state(
@@ -208,10 +218,12 @@ pub fn opt_in(
                 rules.max_attempts,
                 appt.reached_before,
             );
-            move_appointment(conn, &appt, Event::OptedIn { resume }, now)?;
+            if move_appointment(conn, &appt, Event::OptedIn { resume }, now)?.is_some() {
+                resumed += 1;
+            }
         }
     }
-    Ok(lifted)
+    Ok(OptedIn { lifted, resumed })
 }
 
 fn waiting_for(conn: &Connection, phone: &str) -> Result<Vec<appointments::Stored>> {
@@ -372,7 +384,13 @@ mod tests {
         );
         assert!(opt_outs::contains(&conn, "+14165550101").unwrap());
         assert_eq!(state_of(&conn).0, "opted_out");
-        assert!(opt_in(&conn, &rules(), "+14165550101", "reply", Some("START"), NOW).unwrap());
+        assert_eq!(
+            opt_in(&conn, &rules(), "+14165550101", "reply", Some("START"), NOW).unwrap(),
+            OptedIn {
+                lifted: true,
+                resumed: 1
+            }
+        );
         assert_eq!(state_of(&conn).0, "retry_wait");
     }
 }

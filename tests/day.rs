@@ -83,7 +83,11 @@ fn the_whole_day_reaches_everyone_it_can_exactly_as_scripted() {
     let family = sim.creates_to("+14165550121");
     assert_eq!(family.len(), 1);
     let body = family[0].param("Body").unwrap().to_string();
-    for time in ["à 8 h;", "à 8 h 20", "à 8 h 40"] {
+    for time in [
+        "3 rendez-vous : mer. 25 nov., 8 h;",
+        "25 nov., 8 h 20;",
+        "et mer. 25 nov., 8 h 40.",
+    ] {
         assert!(body.contains(time), "{time}: {body}");
     }
     assert!(body.contains("ARRET"), "French opt-out line: {body}");

@@ -34,10 +34,10 @@ fn a_family_on_one_number_gets_one_text_and_oui_confirms_all_three() {
     assert_eq!(texts.len(), 1, "one text for the three appointments");
     let body = texts[0].param("Body").unwrap();
     assert!(
-        body.contains("you have 3 appointments: Wednesday, November 25 at 9:00 AM; Wednesday, November 25 at 9:30 AM; and Wednesday, November 25 at 10:15 AM."),
+        body.contains("Reminder, 3 appointments: Wed Nov 25, 9:00 AM; Wed Nov 25, 9:30 AM; and Wed Nov 25, 10:15 AM."),
         "{body}"
     );
-    assert!(body.ends_with("Reply STOP to opt out."), "{body}");
+    assert!(body.ends_with(", STOP to opt out."), "{body}");
     // Each appointment keeps its own attempt, pointing at the shared message.
     assert_eq!(
         w.count("SELECT count(DISTINCT appointment_id) FROM appointment_logs WHERE \"to\" = '+14165550101'"),
@@ -79,6 +79,58 @@ fn a_call_for_two_appointments_and_keypress_one_confirms_both() {
         (state(&w, "A1"), state(&w, "A2")),
         ("confirmed".into(), "confirmed".into())
     );
+}
+
+#[test]
+fn an_answer_for_several_appointments_says_so_by_text_and_by_phone() {
+    use crate::common::listener::{attempt, imported};
+    let wd = imported();
+    // One text about A1001 and A1002 (the same number), one call about A1004 and A1008.
+    wd.db()
+        .execute(
+            "UPDATE appointments SET phone_number = '+14165550101' WHERE appointment_id = 'A1002'",
+            [],
+        )
+        .unwrap();
+    for id in ["A1001", "A1002"] {
+        attempt(&wd, id, "sms", "SM12");
+    }
+    for id in ["A1004", "A1008"] {
+        attempt(&wd, id, "call", "CA48");
+    }
+    let l = Listener::start(&wd);
+    let (code, xml) = l.post(
+        "/twilio/sms-inbound",
+        &[
+            ("MessageSid", "SMr12"),
+            ("From", "+14165550101"),
+            ("To", "+14165550000"),
+            ("Body", "C"),
+        ],
+    );
+    assert_eq!(code, 200, "{xml}");
+    assert!(
+        xml.contains("<Message>Thank you, your appointments are confirmed.</Message>"),
+        "{xml}"
+    );
+    assert_eq!(
+        (state(&wd, "A1001"), state(&wd, "A1002")),
+        ("confirmed".into(), "confirmed".into())
+    );
+    let (code, xml) = l.post(
+        "/twilio/voice-gather?appointment=4",
+        &[
+            ("CallSid", "CA48"),
+            ("Digits", "2"),
+            ("CallStatus", "in-progress"),
+        ],
+    );
+    assert_eq!(code, 200, "{xml}");
+    assert!(
+        xml.contains("The clinic will contact you to cancel or reschedule your appointments."),
+        "{xml}"
+    );
+    assert_eq!(state(&wd, "A1008"), "cancel_requested");
 }
 
 #[test]

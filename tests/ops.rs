@@ -38,12 +38,55 @@ fn swap(text: &mut String, from: &str, to: &str) {
     *text = text.replace(from, to);
 }
 
+/// nginx in a process group of its own, stopped with everything it started when dropped, also
+/// when the test fails: killing only the master (SIGKILL) leaves its worker running after
+/// `cargo test` has finished, holding the port and the temp dir's files.
 struct Nginx(Child);
+
+impl Nginx {
+    /// Starts `cmd` (nginx in the foreground) as the leader of a new process group.
+    fn spawn(cmd: &mut Command) -> Nginx {
+        use std::os::unix::process::CommandExt;
+        Nginx(cmd.process_group(0).spawn().expect("starting nginx"))
+    }
+
+    /// Stops nginx now and says whether anything of it is left.
+    fn stop(self) -> bool {
+        let group = self.0.id();
+        drop(self);
+        group_alive(group)
+    }
+}
+
+/// Whether any process of the group `leader` leads is still there (a worker's zombie counts
+/// until init reaps it).
+fn group_alive(leader: u32) -> bool {
+    // SAFETY: signal 0 only asks whether the group exists and may be signalled.
+    unsafe { libc::kill(-(leader as libc::pid_t), 0) == 0 }
+}
 
 impl Drop for Nginx {
     fn drop(&mut self) {
-        let _ = self.0.kill();
+        let master = self.0.id() as libc::pid_t;
+        // SIGQUIT is `nginx -s quit`: the workers finish and exit, then the master.
+        // SAFETY: signalling a child this guard started; the pid is not reused while unwaited.
+        unsafe { libc::kill(master, libc::SIGQUIT) };
+        let start = Instant::now();
+        while start.elapsed() < Duration::from_secs(5) {
+            if matches!(self.0.try_wait(), Ok(Some(_))) {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        // Whatever is left of the group (a master that did not quit, a worker it did not wait
+        // for) is killed, and the guard waits until none of it remains.
+        // SAFETY: the group this guard's nginx leads; no other process joins it.
+        unsafe { libc::kill(-master, libc::SIGKILL) };
         let _ = self.0.wait();
+        let start = Instant::now();
+        while group_alive(master as u32) && start.elapsed() < Duration::from_secs(5) {
+            std::thread::sleep(Duration::from_millis(20));
+        }
     }
 }
 
@@ -172,12 +215,10 @@ fn the_nginx_site_passes_nginx_t_and_carries_signed_callbacks_over_tls() {
 
     let mut run = Command::new(&nginx);
     base(&mut run);
-    let _nginx = Nginx(
+    let nginx_running = Nginx::spawn(
         run.args(["-g", "daemon off;"])
             .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap(),
+            .stderr(Stdio::null()),
     );
     let start = Instant::now();
     while std::net::TcpStream::connect(("127.0.0.1", https)).is_err() {
@@ -234,6 +275,8 @@ fn the_nginx_site_passes_nginx_t_and_carries_signed_callbacks_over_tls() {
         get(&format!("http://127.0.0.1:{http}/twilio/sms-status")),
         301
     );
+    // Master and workers both gone: nothing of nginx outlives the test.
+    assert!(!nginx_running.stop(), "nginx processes left behind");
 }
 
 #[test]

@@ -60,7 +60,7 @@ fn send_contacts_everyone_once_with_the_parameters_twilio_needs() {
     assert_eq!(
         sms.param("Body"),
         Some(
-            "Reminder: your appointment at Bloor Clinic is on Nov 25 at 9:30. Reply C to confirm or R to reschedule. Reply STOP to opt out."
+            "Reminder: your appointment at Bloor Clinic is on Nov 25 at 9:30. Reply C to confirm, R to cancel or reschedule, STOP to opt out."
         )
     );
     assert_eq!(

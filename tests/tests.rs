@@ -4,6 +4,7 @@
 mod common;
 
 mod access;
+mod callback;
 mod check;
 mod check_cmd;
 mod day;
@@ -17,6 +18,7 @@ mod import;
 mod messages;
 mod moves;
 mod ops;
+mod opt_outs;
 mod package;
 mod report;
 mod results;

@@ -6,6 +6,8 @@ pub mod demo;
 pub mod export;
 pub mod import;
 pub mod man;
+pub mod opt_in;
+pub mod opt_out;
 pub mod prune;
 pub mod reconcile;
 pub mod report;

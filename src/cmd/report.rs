@@ -18,7 +18,7 @@ use crate::domain::schedule::MAX_DAYS_BEFORE;
 use crate::exit::usage;
 use crate::mask;
 use crate::report::hand_calls;
-use crate::report::model::{HandCall, Rate, Report};
+use crate::report::model::{HandCall, OptOuts, Rate, Report};
 use crate::report::tally::{Settings, Tally};
 
 /// The period when neither `--from` nor `--to` says otherwise: 30 days ending today.
@@ -31,7 +31,8 @@ const DEFAULT_DAYS: u64 = 30;
 today in the clinic's time zone) as one self-contained HTML page that needs no network and \
 prints on A4: the funnel from import to answer (contacted, reached, confirmed, cancel \
 requested, failed, expired, withdrawn, opted out) for the appointments whose time is in the \
-period; reach and confirmation rates by channel, by touch and by site; a daily trend; why \
+period; the phone numbers that opted out during the period, also those a reminder had reached \
+first; reach and confirmation rates by channel, by touch and by site; a daily trend; why \
 patients were not reached; the texts, segments, calls and call minutes about those appointments, \
 with Twilio's price where Twilio reported one; and the patients to phone by hand for the \
 coming day (reminder failed, or asked to cancel). Phone numbers are masked unless \
@@ -225,6 +226,7 @@ fn build(cfg: &Config, conn: &rusqlite::Connection, asked: &Asked<'_>) -> Result
         key => key.to_string(),
     });
 
+    let opted = db::report::opt_outs(&read, &p)?;
     let (to_call_date, to_call) = hand_call_list(&read, asked, voicemail_counts)?;
     Ok(Report {
         clinic: match site {
@@ -242,6 +244,10 @@ fn build(cfg: &Config, conn: &rusqlite::Connection, asked: &Asked<'_>) -> Result
             .format("%Y-%m-%d %H:%M %Z")
             .to_string(),
         funnel: figures.funnel,
+        opt_outs: OptOuts {
+            numbers: opted.numbers,
+            after_reached: opted.after_reached,
+        },
         by_channel: figures.by_channel,
         by_touch: figures.by_touch,
         by_site: figures.by_site,

@@ -6,6 +6,7 @@ use anyhow::Result;
 
 use crate::config::Config;
 use crate::exit::usage;
+use crate::webhook::voice_inbound::{Line, Lines};
 use crate::webhook::{self, handlers::Settings};
 
 #[derive(clap::Args, Debug)]
@@ -17,7 +18,8 @@ patient replies to. Every POST must carry a valid X-Twilio-Signature computed ov
 runs behind a TLS reverse proxy that forwards to --listen; the proxy must pass the path and query \
 through unchanged (strip any path prefix that is part of REMINDERS_PUBLIC_URL).\n\n\
 Routes: POST /twilio/call-status, /twilio/sms-status, /twilio/voice-gather?appointment=ID, \
-/twilio/sms-inbound; GET /healthz. Logs one line per request on stderr (phone numbers masked). \
+/twilio/sms-inbound, /twilio/voice-inbound (the numbers' \"a call comes in\": the caller hears \
+which clinic this is and is put through to its call-back number); GET /healthz. Logs one line per request on stderr (phone numbers masked). \
 SIGTERM or SIGINT: stops accepting, answers requests in flight, exits 0.",
     after_help = "Example:\n  TWILIO_AUTH_TOKEN=... REMINDERS_PUBLIC_URL=https://rem.example.ca \\\n    reminders serve-webhook --listen 127.0.0.1:8080"
 )]
@@ -63,7 +65,41 @@ pub fn run(cfg: &Config, _args: &Args) -> Result<()> {
             rules: cfg.news_rules(),
             voice_en: cfg.sending.say_voice_en.clone(),
             voice_fr: cfg.sending.say_voice_fr.clone(),
+            lines: lines(cfg),
         },
         clock: cfg.clock,
     })
+}
+
+/// Our numbers and who answers each: every site with its own number, then the clinic's. A
+/// call-back number is dialled in E.164 when it reads as a number in the configured region,
+/// else as written.
+fn lines(cfg: &Config) -> Lines {
+    let e164 = |n: &str| {
+        crate::domain::phone::parse_e164(n, cfg.region).unwrap_or_else(|_| n.trim().to_string())
+    };
+    let line = |key: &str| {
+        let site = cfg.site(key);
+        let id = site.identity;
+        Line {
+            site: site.key.to_string(),
+            number: e164(site.phone_number),
+            clinic_name: id.clinic_name.clone().filter(|c| !c.trim().is_empty()),
+            callback_number: id
+                .callback_number
+                .as_deref()
+                .filter(|n| !n.trim().is_empty())
+                .map(e164),
+            address: id.address.clone().filter(|a| !a.trim().is_empty()),
+        }
+    };
+    Lines {
+        sites: cfg
+            .sites
+            .iter()
+            .filter(|s| s.phone_number.is_some())
+            .map(|s| line(&s.key))
+            .collect(),
+        main: line(""),
+    }
 }

@@ -296,6 +296,44 @@ pub fn to_call(conn: &Connection, p: &Period<'_>) -> Result<Vec<ToCall>> {
     Ok(out)
 }
 
+/// Numbers that opted out in a period, and how many of them after a reminder had reached them.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct OptOutCounts {
+    pub numbers: u64,
+    pub after_reached: u64,
+}
+
+/// Each number once, however many times it said STOP in the period; "after reached": one of its
+/// appointments had been reached before the opt-out (the reminder arrived, then the patient
+/// asked for no more). With a site, only numbers with an appointment at that site. The history
+/// is read whole by time (it holds a row per opt-out and opt-in, a small table next to the
+/// appointments); each number's appointments are found by the phone index.
+pub(crate) const OPT_OUTS_SQL: &str = "SELECT count(*), coalesce(sum(after), 0) FROM (
+     SELECT max(EXISTS (SELECT 1 FROM appointments a
+                        WHERE a.phone_number = o.phone_number AND a.deleted_at IS NULL
+                          AND a.reached_at IS NOT NULL AND a.reached_at <= o.created_at
+                          AND (:site IS NULL OR a.site = :site))) AS after
+     FROM opt_outs o
+     WHERE o.event = 'opt_out' AND o.created_at >= :from AND o.created_at < :to
+       AND (:site IS NULL OR EXISTS (SELECT 1 FROM appointments s
+                                     WHERE s.phone_number = o.phone_number
+                                       AND s.deleted_at IS NULL AND s.site = :site))
+     GROUP BY o.phone_number)";
+
+/// The numbers that opted out in `[from, to)` (the time of the opt-out, not of an appointment).
+pub fn opt_outs(conn: &Connection, p: &Period<'_>) -> Result<OptOutCounts> {
+    Ok(conn.query_row(
+        OPT_OUTS_SQL,
+        named_params! {":from": p.from, ":to": p.to, ":site": p.site},
+        |r| {
+            Ok(OptOutCounts {
+                numbers: r.get::<_, i64>(0)?.try_into().unwrap_or(0),
+                after_reached: r.get::<_, i64>(1)?.try_into().unwrap_or(0),
+            })
+        },
+    )?)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -381,6 +419,64 @@ mod tests {
             ],
             false,
         );
+    }
+
+    #[test]
+    fn opt_outs_count_each_number_once_and_those_a_reminder_had_reached() {
+        let conn = crate::db::open_memory();
+        store(
+            &conn,
+            &[
+                (1, "reached", "bloor", "2026-11-25T14:00:00Z", &[]),
+                (2, "opted_out", "west", "2026-11-25T15:00:00Z", &[]),
+            ],
+        );
+        conn.execute_batch(
+            "UPDATE appointments SET reached_at = '2026-11-25T00:00:00Z' WHERE id = 1;
+             UPDATE appointments SET phone_number = '+14165550102' WHERE id = 2;",
+        )
+        .unwrap();
+        let add = |phone: &str, at: &str| {
+            crate::db::opt_outs::add(&conn, phone, "reply", Some("STOP"), at).unwrap()
+        };
+        // Reached at 00:00, STOP twice after it; the other number never reached.
+        add("+14165550101", "2026-11-25T01:00:00Z");
+        add("+14165550101", "2026-11-25T02:00:00Z");
+        add("+14165550102", "2026-11-25T03:00:00Z");
+        // Outside the period.
+        add("+14165550103", "2026-11-27T03:00:00Z");
+        let period = |site| Period {
+            from: "2026-11-24T05:00:00Z",
+            to: "2026-11-26T05:00:00Z",
+            site,
+        };
+        assert_eq!(
+            opt_outs(&conn, &period(None)).unwrap(),
+            OptOutCounts {
+                numbers: 2,
+                after_reached: 1
+            }
+        );
+        assert_eq!(
+            opt_outs(&conn, &period(Some("west"))).unwrap(),
+            OptOutCounts {
+                numbers: 1,
+                after_reached: 0
+            }
+        );
+        // An opt-out before the reminder reached the number is not "after reached".
+        conn.execute(
+            "UPDATE appointments SET reached_at = '2026-11-25T05:00:00Z' WHERE id = 1",
+            [],
+        )
+        .unwrap();
+        assert_eq!(
+            opt_outs(&conn, &period(Some("bloor")))
+                .unwrap()
+                .after_reached,
+            0
+        );
+        assert!(plan(&conn, OPT_OUTS_SQL).contains("appointments_phone"));
     }
 
     #[test]

@@ -422,6 +422,79 @@ pub fn bad_numbers(conn: &Connection, from: &str, to: &str) -> Result<Vec<BadNum
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
+/// A number opted out now: the opt-out that is its latest event.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct OptedOutRow {
+    /// The stored E.164 number; the command masks it.
+    pub phone_number: String,
+    pub opted_out_at: String,
+    /// `reply`, `by hand`, `twilio error 21610`.
+    pub source: String,
+    /// What the patient wrote, or the reason given by hand.
+    pub words: Option<String>,
+}
+
+/// The numbers whose latest event is an opt-out, the latest first. Each number's latest event is
+/// found by the (phone_number, id) index.
+pub fn opted_out(conn: &Connection, limit: Option<i64>) -> Result<Vec<OptedOutRow>> {
+    let mut stmt = conn.prepare(
+        "SELECT o.phone_number, o.created_at, o.source, o.words FROM opt_outs o
+         WHERE o.event = 'opt_out'
+           AND o.id = (SELECT max(l.id) FROM opt_outs l WHERE l.phone_number = o.phone_number)
+         ORDER BY o.id DESC LIMIT :limit",
+    )?;
+    let rows = stmt.query_map(named_params! {":limit": limit.unwrap_or(-1)}, |r| {
+        Ok(OptedOutRow {
+            phone_number: r.get(0)?,
+            opted_out_at: r.get(1)?,
+            source: r.get(2)?,
+            words: r.get(3)?,
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// An appointment of the day that a reminder reached, whose number opted out afterwards and
+/// still is.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LateOptOutRow {
+    pub appointment_id: String,
+    pub patient_id: String,
+    pub appt_date_time: String,
+    pub phone_number: String,
+    pub source: String,
+    pub words: Option<String>,
+}
+
+/// From the numbers opted out now (a small table, read whole) to their appointments in
+/// `[from, to)` by the phone index: those reached before the opt-out, not stopped by it.
+pub(crate) fn late_opt_outs_sql() -> &'static str {
+    "SELECT a.appointment_id, a.patient_id, a.appt_date_time, a.phone_number, o.source, o.words
+     FROM opt_outs o CROSS JOIN appointments a
+     WHERE o.event = 'opt_out'
+       AND o.id = (SELECT max(l.id) FROM opt_outs l WHERE l.phone_number = o.phone_number)
+       AND a.phone_number = o.phone_number AND a.deleted_at IS NULL
+       AND +a.appt_date_time >= :from AND +a.appt_date_time < :to
+       AND a.reached_at IS NOT NULL AND a.reached_at <= o.created_at
+       AND +a.status <> 'opted_out'
+     ORDER BY a.appt_date_time, a.id"
+}
+
+pub fn late_opt_outs(conn: &Connection, from: &str, to: &str) -> Result<Vec<LateOptOutRow>> {
+    let mut stmt = conn.prepare(late_opt_outs_sql())?;
+    let rows = stmt.query_map(named_params! {":from": from, ":to": to}, |r| {
+        Ok(LateOptOutRow {
+            appointment_id: r.get(0)?,
+            patient_id: r.get(1)?,
+            appt_date_time: r.get(2)?,
+            phone_number: r.get(3)?,
+            source: r.get(4)?,
+            words: r.get(5)?,
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
 /// Imports started in `[from, to)`, newest first: the ones a day's attention list looks at.
 pub fn imports_started(
     conn: &Connection,
@@ -490,6 +563,33 @@ mod tests {
     }
 
     #[test]
+    fn opted_out_lists_each_number_whose_latest_event_is_an_opt_out_once() {
+        use crate::db::opt_outs::{add, remove};
+        let conn = crate::db::open_memory();
+        let t = |m: u32| format!("2026-11-24T2{m}:00:00Z");
+        add(&conn, "+14165550101", "reply", Some("STOP"), &t(0)).unwrap();
+        remove(&conn, "+14165550101", "reply", Some("START"), &t(1)).unwrap();
+        add(&conn, "+14165550102", "by hand", Some("asked"), &t(2)).unwrap();
+        add(&conn, "+14165550103", "reply", Some("STOP"), &t(3)).unwrap();
+        add(&conn, "+14165550103", "reply", Some("ARRET"), &t(4)).unwrap();
+        let rows = opted_out(&conn, None).unwrap();
+        assert_eq!(
+            rows.iter()
+                .map(|r| (
+                    r.phone_number.as_str(),
+                    r.source.as_str(),
+                    r.words.as_deref()
+                ))
+                .collect::<Vec<_>>(),
+            [
+                ("+14165550103", "reply", Some("ARRET")),
+                ("+14165550102", "by hand", Some("asked")),
+            ]
+        );
+        assert_eq!(opted_out(&conn, Some(1)).unwrap().len(), 1);
+    }
+
+    #[test]
     fn status_queries_use_indexes() {
         let conn = crate::db::open_memory();
         for sql in [
@@ -497,6 +597,7 @@ mod tests {
             "SELECT 1 FROM appointments a WHERE a.patient_id = 'P1'",
             silent_attempts_sql(),
             &bad_numbers_sql(),
+            late_opt_outs_sql(),
         ] {
             let plan = plan(&conn, sql);
             assert!(plan.contains("USING"), "{sql}: {plan}");

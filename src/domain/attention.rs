@@ -11,8 +11,9 @@ use crate::domain::twilio_errors;
 /// One thing a person should look at, and what to do about it.
 #[derive(Clone, Debug, Serialize, PartialEq, Eq)]
 pub struct Item {
-    /// `failed`, `cancel_requested`, `opted_out`, `expired_untried`, `import_failed`,
-    /// `import_rejected_rows`, `export_missing`, `file_not_imported`, `run_error`, `run_interrupted`,
+    /// `failed`, `cancel_requested`, `opted_out`, `opted_out_after_reminder`,
+    /// `expired_untried`, `import_failed`, `import_rejected_rows`, `export_missing`,
+    /// `file_not_imported`, `run_error`, `run_interrupted`,
     /// `run_unresolved`, `run_stopped`, `run_capacity`, `callbacks_missing`, `free_text_reply`,
     /// `number_invalid`, `text_preference`, `window_missed`, `window_late`, `run_refused`.
     pub kind: &'static str,
@@ -74,6 +75,18 @@ pub struct BadNumber<'a> {
     /// A later attempt (a call, after a text Twilio could not deliver) reached the patient:
     /// the number is right; only the text preference is not.
     pub reached_later: bool,
+}
+
+/// An appointment whose reminder reached the patient, whose number then opted out (and still
+/// is): this appointment ended well, but the patient gets no more reminders.
+pub struct LateOptOut<'a> {
+    pub appointment_id: &'a str,
+    pub patient_id: &'a str,
+    pub at: &'a str,
+    pub phone_masked: String,
+    /// How it came (`reply`, `by hand`) and the words used.
+    pub source: &'a str,
+    pub words: Option<&'a str>,
 }
 
 /// A window of the day (`reminders run`) that did not run, or ran late.
@@ -138,6 +151,7 @@ pub struct Facts<'a> {
     pub silence: Silence<'a>,
     pub free_text: &'a [FreeText<'a>],
     pub bad_numbers: &'a [BadNumber<'a>],
+    pub late_opt_outs: &'a [LateOptOut<'a>],
     pub windows: &'a [WindowNote],
     /// The start of today in the clinic's zone: an import's rejected rows are news on the day
     /// of that import, not every evening and morning after.
@@ -216,6 +230,24 @@ pub fn items(f: &Facts<'_>) -> Vec<Item> {
             ),
             at: a.at.to_string(),
             detail,
+        });
+    }
+    for o in f.late_opt_outs {
+        let said = match o.words.map(str::trim).filter(|w| !w.is_empty()) {
+            Some(w) => format!("{} \"{w}\"", o.source),
+            None => o.source.to_string(),
+        };
+        out.push(Item {
+            kind: "opted_out_after_reminder",
+            subject: format!(
+                "appointment {} (patient {})",
+                o.appointment_id, o.patient_id
+            ),
+            at: o.at.to_string(),
+            detail: format!(
+                "the reminder reached the patient, then {} opted out ({said}): the patient asked for no more reminders; remind them another way of this and later appointments",
+                o.phone_masked
+            ),
         });
     }
     for i in f.imports {
@@ -436,6 +468,7 @@ mod tests {
             silence: Silence::default(),
             free_text: &[],
             bad_numbers: &[],
+            late_opt_outs: &[],
             windows: &[],
             day_start: "2026-11-24T05:00:00Z",
             not_csv: &[],
@@ -548,6 +581,34 @@ mod tests {
             got[0].detail
         );
         assert!(!got[0].detail.contains("fix the number"));
+    }
+
+    #[test]
+    fn an_opt_out_after_the_reminder_reached_the_patient_asks_for_another_way() {
+        let late = [LateOptOut {
+            appointment_id: "A1",
+            patient_id: "P1",
+            at: "2026-11-25T14:00:00Z",
+            phone_masked: "+1416***0101".into(),
+            source: "reply",
+            words: Some("STOP"),
+        }];
+        let mut f = facts(&[], &[], &[]);
+        f.late_opt_outs = &late;
+        let got = items(&f);
+        assert_eq!(got.len(), 1);
+        assert_eq!(
+            (got[0].kind, got[0].subject.as_str()),
+            ("opted_out_after_reminder", "appointment A1 (patient P1)")
+        );
+        assert!(
+            got[0]
+                .detail
+                .contains("+1416***0101 opted out (reply \"STOP\")")
+                && got[0].detail.contains("remind them another way"),
+            "{}",
+            got[0].detail
+        );
     }
 
     #[test]

@@ -4,7 +4,7 @@
 
 use chrono::{Datelike, Days, NaiveDate, Weekday};
 
-use super::model::{Day, Funnel, HandCall, Price, Rate, Reason, Report, Usage};
+use super::model::{Day, Funnel, HandCall, OptOuts, Price, Rate, Reason, Report, Usage};
 
 impl Report {
     pub fn example() -> Report {
@@ -61,6 +61,12 @@ impl Report {
             to,
             generated_at: "2026-11-30 18:05 EST".to_string(),
             funnel,
+            // The appointments an opt-out stopped, and as many numbers again whose opt-out
+            // came after a reminder reached them.
+            opt_outs: OptOuts {
+                numbers: opted_out * 2,
+                after_reached: opted_out,
+            },
             by_channel: vec![sms, call],
             by_touch: vec![
                 touch("Touch 1 (3 days before)", 100, 71, 52),

@@ -8,7 +8,7 @@ use chrono::NaiveDate;
 use maud::{DOCTYPE, Markup, PreEscaped, html};
 
 use super::chart::trend_svg;
-use super::model::{Funnel, HandCall, Rate, Report, Usage, ratio};
+use super::model::{Funnel, HandCall, OptOuts, Rate, Report, Usage, ratio};
 
 pub(super) const CSS: &str = include_str!("report.css");
 
@@ -39,6 +39,7 @@ pub fn render(report: &Report) -> String {
                         h2 { "From import to answer" }
                         p.note { "The appointments dated in this period, and how each one ended." }
                         (funnel(&report.funnel))
+                        (opt_outs(&report.opt_outs))
                     }
                     section {
                         h2 { "Reach and confirmation" }
@@ -119,7 +120,7 @@ fn funnel(f: &Funnel) -> Markup {
         ("Failed", f.failed, "bad"),
         ("Expired", f.expired, "quiet"),
         ("Withdrawn", f.withdrawn, "quiet"),
-        ("Opted out", f.opted_out, "quiet"),
+        ("Stopped by opt-out", f.opted_out, "quiet"),
     ];
     let row = |(label, n, class): (&str, u64, &str)| {
         let share = ratio(n, f.imported);
@@ -145,6 +146,17 @@ fn funnel(f: &Funnel) -> Markup {
                 tr.group { th colspan="4" { "How they ended" } }
                 @for step in ends { (row(step)) }
             }
+        }
+    }
+}
+
+/// Numbers, beside the funnel's appointments: a patient who replies STOP to a reminder that
+/// reached them has an appointment that ended "reached", yet no longer gets reminders.
+fn opt_outs(o: &OptOuts) -> Markup {
+    html! {
+        p.optouts {
+            "Numbers that opted out " b { (count(o.numbers)) }
+            " (" (count(o.after_reached)) " after a reminder had reached them)"
         }
     }
 }

@@ -12,7 +12,7 @@ pub mod model;
 pub mod tally;
 
 pub use html::render;
-pub use model::{Day, Funnel, HandCall, Price, Rate, Reason, Report, Usage};
+pub use model::{Day, Funnel, HandCall, OptOuts, Price, Rate, Reason, Report, Usage};
 
 #[cfg(test)]
 mod browser_test;

@@ -20,6 +20,8 @@ pub struct Report {
     /// When the report was made, as local time text.
     pub generated_at: String,
     pub funnel: Funnel,
+    /// Phone numbers that opted out during the period (by the time of the opt-out).
+    pub opt_outs: OptOuts,
     pub by_channel: Vec<Rate>,
     pub by_touch: Vec<Rate>,
     pub by_site: Vec<Rate>,
@@ -49,7 +51,19 @@ pub struct Funnel {
     pub failed: u64,
     pub expired: u64,
     pub withdrawn: u64,
+    /// Appointments whose reminders an opt-out stopped before they were reached.
     pub opted_out: u64,
+}
+
+/// Numbers, not appointments: a patient who asks for no more reminders does so for their
+/// number, often after a reminder reached them (and so after their appointment ended
+/// "reached"); the funnel's `opted_out` counts only appointments an opt-out stopped.
+#[derive(Serialize, Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct OptOuts {
+    /// Numbers with an opt-out in the period, each once.
+    pub numbers: u64,
+    /// Of those, the ones a reminder had reached before they opted out.
+    pub after_reached: u64,
 }
 
 /// Appointments of one channel, touch or site and how far they got.

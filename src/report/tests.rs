@@ -50,6 +50,7 @@ pub(crate) fn empty() -> Report {
         to: day,
         generated_at: "2026-11-01 07:00 EDT".to_string(),
         funnel: Funnel::default(),
+        opt_outs: OptOuts::default(),
         by_channel: vec![],
         by_touch: vec![],
         by_site: vec![],
@@ -119,12 +120,20 @@ fn every_figure_of_the_example_is_on_the_page() {
         ("Failed", f.failed),
         ("Expired", f.expired),
         ("Withdrawn", f.withdrawn),
-        ("Opted out", f.opted_out),
+        ("Stopped by opt-out", f.opted_out),
     ];
     for (label, n) in steps {
         let share = percent(Some(n as f64 / f.imported as f64));
         assert_shows(&page, &format!("{label} {} {share}", count(n)));
     }
+    assert_shows(
+        &page,
+        &format!(
+            "Numbers that opted out {} ({} after a reminder had reached them)",
+            count(r.opt_outs.numbers),
+            count(r.opt_outs.after_reached)
+        ),
+    );
     for rate in r.by_channel.iter().chain(&r.by_touch).chain(&r.by_site) {
         assert_shows(
             &page,
@@ -280,6 +289,7 @@ fn json_has_the_documented_keys() {
             "to",
             "generated_at",
             "funnel",
+            "opt_outs",
             "by_channel",
             "by_touch",
             "by_site",
@@ -306,6 +316,10 @@ fn json_has_the_documented_keys() {
             "withdrawn",
             "opted_out",
         ])
+    );
+    assert_eq!(
+        keys(&json["opt_outs"]),
+        sorted(&["numbers", "after_reached"])
     );
     let rate = sorted(&["label", "appointments", "contacted", "reached", "confirmed"]);
     for list in ["by_channel", "by_touch", "by_site"] {

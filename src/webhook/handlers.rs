@@ -18,6 +18,8 @@ pub struct Settings {
     pub rules: Rules,
     pub voice_en: Option<String>,
     pub voice_fr: Option<String>,
+    /// Our numbers and who answers each, for calls that come in.
+    pub lines: super::voice_inbound::Lines,
 }
 
 impl Settings {
@@ -96,6 +98,14 @@ pub fn apply(
                 twilio_handled: twilio_handled.as_deref(),
             },
             fresh,
+            now,
+        ),
+        // The same answer however often Twilio asks: it depends on the settings and on the
+        // caller's appointments only.
+        Plan::Call { call_sid, from, to } => super::voice_inbound::answer(
+            conn,
+            s,
+            super::voice_inbound::Call { call_sid, from, to },
             now,
         ),
     }
@@ -215,7 +225,10 @@ fn gather(
                 "appointment #{}: keypress {digits:?}, asked again",
                 first.id
             );
-            return Ok((xml(twiml::gather_again(lang, voice, &action)), note));
+            return Ok((
+                xml(twiml::gather_again(lang, voice, &action, appts.len())),
+                note,
+            ));
         }
         _ => {
             let note = format!(
@@ -239,9 +252,13 @@ fn gather(
         any |= state == target;
         notes.push(format!("appointment #{}: {note}", appt.id));
     }
-    let text = if any { said } else { &twiml::CALL_UNKNOWN };
+    let text = if any {
+        said.get(lang, appts.len())
+    } else {
+        twiml::CALL_UNKNOWN.get(lang)
+    };
     Ok((
-        xml(twiml::say_and_hang_up(lang, voice, text.get(lang))),
+        xml(twiml::say_and_hang_up(lang, voice, text)),
         format!("keypress {digits}: {}", notes.join("; ")),
     ))
 }

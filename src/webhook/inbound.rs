@@ -113,8 +113,11 @@ pub fn reply(
             ));
         }
         if said.reply == Reply::OptIn || t.twilio_handled == Some("START") {
-            let lifted = news::opt_in(conn, &s.rules, t.from, "reply", Some(words), now)?;
-            notes.push(format!("{who} opted in (opt-out lifted: {lifted})"));
+            let done = news::opt_in(conn, &s.rules, t.from, "reply", Some(words), now)?;
+            notes.push(format!(
+                "{who} opted in (opt-out lifted: {}, {} appointment(s) resumed)",
+                done.lifted, done.resumed
+            ));
         }
     }
     // Twilio answered its own words already; the listener answers what it did not.
@@ -162,11 +165,11 @@ pub fn reply(
                     ));
                 }
                 let text = if any {
-                    text
+                    text.get(lang, targets.len())
                 } else {
-                    &twiml::SMS_NO_APPOINTMENT
+                    twiml::SMS_NO_APPOINTMENT.get(lang)
                 };
-                twiml::message(text.get(lang))
+                twiml::message(text)
             }
         }
     };

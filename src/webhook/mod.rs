@@ -17,6 +17,7 @@ pub mod inbound;
 pub mod request;
 pub mod routes;
 pub mod twiml;
+pub mod voice_inbound;
 pub mod writer;
 
 use std::convert::Infallible;

@@ -31,6 +31,14 @@ pub enum Plan {
         /// Set when Twilio's own opt-out handling matched the message (`STOP`, `START`, `HELP`).
         twilio_handled: Option<String>,
     },
+    /// Someone calls one of our numbers (a patient calling the number a reminder came from).
+    Call {
+        call_sid: String,
+        /// The caller; empty or `anonymous` when the caller ID is withheld.
+        from: String,
+        /// The number they called: which site's line it is.
+        to: String,
+    },
 }
 
 fn required<'a>(params: &'a [(String, String)], name: &'static str) -> Result<&'a str, String> {
@@ -117,6 +125,11 @@ pub fn plan(route: Route, query: &str, params: &[(String, String)]) -> Result<Pl
             body: form::get(params, "Body").unwrap_or("").to_string(),
             twilio_handled: text("OptOutType").map(|t| t.to_ascii_uppercase()),
         }),
+        Route::VoiceInbound => Ok(Plan::Call {
+            call_sid: required(params, "CallSid")?.to_string(),
+            from: form::get(params, "From").unwrap_or("").trim().to_string(),
+            to: form::get(params, "To").unwrap_or("").trim().to_string(),
+        }),
         Route::Health => Err("not a callback".into()),
     }
 }
@@ -127,6 +140,7 @@ impl Plan {
             Plan::Status { report } => &report.sid,
             Plan::Gather { call_sid, .. } => call_sid,
             Plan::Inbound { message_sid, .. } => message_sid,
+            Plan::Call { call_sid, .. } => call_sid,
         }
     }
 
@@ -150,6 +164,7 @@ impl Plan {
                 u8::from(*repeat)
             ),
             Plan::Inbound { message_sid, .. } => format!("inbound:{message_sid}"),
+            Plan::Call { call_sid, .. } => format!("incoming-call:{call_sid}"),
         }
     }
 }
@@ -201,6 +216,7 @@ mod tests {
                 Route::SmsStatus,
                 Route::VoiceGather,
                 Route::SmsInbound,
+                Route::VoiceInbound,
                 Route::Health,
             ] {
                 if let Ok(p) = plan(route, &query, &params) {

@@ -7,15 +7,21 @@ pub enum Route {
     SmsStatus,
     VoiceGather,
     SmsInbound,
+    VoiceInbound,
     Health,
 }
 
 /// (route, path, what the log calls it)
-const TABLE: [(Route, &str, &str); 5] = [
+const TABLE: [(Route, &str, &str); 6] = [
     (Route::CallStatus, "/twilio/call-status", "call-status"),
     (Route::SmsStatus, "/twilio/sms-status", "sms-status"),
     (Route::VoiceGather, "/twilio/voice-gather", "voice-gather"),
     (Route::SmsInbound, "/twilio/sms-inbound", "sms-inbound"),
+    (
+        Route::VoiceInbound,
+        "/twilio/voice-inbound",
+        "voice-inbound",
+    ),
     (Route::Health, "/healthz", "healthz"),
 ];
 

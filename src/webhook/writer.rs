@@ -410,6 +410,7 @@ mod tests {
             },
             voice_en: None,
             voice_fr: None,
+            lines: Default::default(),
         }
     }
 

@@ -5,6 +5,7 @@
 
 pub mod listener;
 pub mod twilio;
+pub mod twiml;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

@@ -31,6 +31,8 @@ pub enum ViewName {
     FailedRows,
     /// One line per send, retry or reconcile run.
     Runs,
+    /// The numbers opted out now (their latest event is an opt-out): when, how, the words.
+    OptOuts,
 }
 
 #[derive(clap::Args, Debug)]
@@ -39,8 +41,8 @@ pub enum ViewName {
     long_about = "Shows the coming appointment day by default: appointments by state and \
 channel, the latest imports and runs, and what needs a person (patients not reached after the \
 last attempt, cancellation requests, opt-outs, failed imports or rejected rows, runs that \
-stopped with an error). Other views list appointments, attempts (logs), imports, rejected rows \
-and runs. Times are shown in the clinic's time zone; phone numbers are masked unless \
+stopped with an error). Other views list appointments, attempts (logs), imports, rejected rows, \
+runs and the numbers opted out. Times are shown in the clinic's time zone; phone numbers are masked unless \
 --show-phone.\n\n--check prints only what needs attention and exits 1 when there is any, 0 \
 (silently) when there is none: for cron mail and monitoring.",
     after_help = "Examples:\n  reminders status                               # the coming day at a glance\n  \
@@ -50,6 +52,7 @@ reminders status appointments --search P503 --show-phone\n  \
 reminders status logs --date 2026-11-25 --channel call\n  \
 reminders status failed-rows --import 3\n  \
 reminders status runs --json\n  \
+reminders status opt-outs --csv\n  \
 reminders status --check || echo 'something needs attention'"
 )]
 pub struct Args {
@@ -121,16 +124,18 @@ fn allowed(view: ViewName) -> &'static [&'static str] {
         ViewName::Imports => &["--import", "--limit"],
         ViewName::FailedRows => &["--import"],
         ViewName::Runs => &["--date", "--limit"],
+        ViewName::OptOuts => &["--limit"],
     }
 }
 
-const VIEWS: [ViewName; 6] = [
+const VIEWS: [ViewName; 7] = [
     ViewName::Summary,
     ViewName::Appointments,
     ViewName::Logs,
     ViewName::Imports,
     ViewName::FailedRows,
     ViewName::Runs,
+    ViewName::OptOuts,
 ];
 
 fn check_flags(args: &Args) -> Result<()> {
@@ -191,6 +196,7 @@ fn view_name(v: ViewName) -> &'static str {
         ViewName::Imports => "imports",
         ViewName::FailedRows => "failed-rows",
         ViewName::Runs => "runs",
+        ViewName::OptOuts => "opt-outs",
     }
 }
 
@@ -265,5 +271,6 @@ pub fn run(cfg: &Config, args: &Args) -> Result<()> {
         ViewName::Imports => views::imports(&conn, args, &scope, format, &mut out),
         ViewName::FailedRows => views::failed_rows(&conn, args, format, &mut out),
         ViewName::Runs => views::runs(&conn, args, &scope, format, &mut out),
+        ViewName::OptOuts => views::opt_outs(&conn, args, &scope, format, &mut out),
     }
 }

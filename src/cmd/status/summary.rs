@@ -163,6 +163,7 @@ fn attention_items(cfg: &Config, conn: &Connection, day: NaiveDate, tz: Tz) -> R
     let silent = views::silent_attempts(conn, &wfrom, &wto, &before)?;
     let free = crate::db::replies::unmatched(conn, &wfrom, &wto)?;
     let bad = views::bad_numbers(conn, &wfrom, &wto)?;
+    let late = views::late_opt_outs(conn, &db_time(from), &db_time(to))?;
     let today = now.with_timezone(&tz).date_naive();
     let not_csv = not_csv_in_drop_folder(cfg);
     let facts = attention::Facts {
@@ -230,6 +231,17 @@ fn attention_items(cfg: &Config, conn: &Connection, day: NaiveDate, tz: Tz) -> R
                 code: b.error_code,
                 at: &b.at,
                 reached_later: b.reached_later,
+            })
+            .collect::<Vec<_>>(),
+        late_opt_outs: &late
+            .iter()
+            .map(|o| attention::LateOptOut {
+                appointment_id: &o.appointment_id,
+                patient_id: &o.patient_id,
+                at: &o.appt_date_time,
+                phone_masked: crate::mask::phone(&o.phone_number),
+                source: &o.source,
+                words: o.words.as_deref(),
             })
             .collect::<Vec<_>>(),
         windows: &window_notes(cfg, conn, now)?,

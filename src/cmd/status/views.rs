@@ -1,4 +1,5 @@
-//! The list views of `status`: appointments, attempts (logs), imports, rejected rows and runs —
+//! The list views of `status`: appointments, attempts (logs), imports, rejected rows, runs and
+//! the numbers opted out —
 //! the same records as a table for people, JSON or CSV for scripts.
 
 use std::io::Write;
@@ -281,6 +282,41 @@ pub(super) fn runs(
         out,
         format,
         &super::summary::runs_view(&records, scope.tz, "Runs"),
+    )
+}
+
+pub(super) fn opt_outs(
+    conn: &Connection,
+    args: &Args,
+    scope: &Scope,
+    format: Format,
+    out: &mut impl Write,
+) -> Result<()> {
+    let mut records = views::opted_out(conn, args.limit)?;
+    for r in &mut records {
+        r.phone_number = shown_phone(args, &r.phone_number);
+    }
+    let rows = records
+        .iter()
+        .map(|o| {
+            vec![
+                o.phone_number.clone(),
+                local_display(&o.opted_out_at, scope.tz),
+                o.source.clone(),
+                output::opt(&o.words),
+            ]
+        })
+        .collect();
+    output::write(
+        out,
+        format,
+        &View {
+            title: "Opted out",
+            header: &["phone", "since", "source", "words"],
+            rows,
+            records: &records,
+            hide: &[],
+        },
     )
 }
 

@@ -274,6 +274,23 @@ pub fn for_phone_in_states(
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
+/// The language of `phone`'s appointments: the soonest upcoming one's, else the latest past
+/// one's; `None` when no appointment has the number. By the phone index.
+pub fn language_of(conn: &Connection, phone: &str, now: &str) -> Result<Option<String>> {
+    use rusqlite::OptionalExtension;
+    Ok(conn
+        .prepare_cached(
+            "SELECT language FROM appointments
+             WHERE phone_number = ?1 AND deleted_at IS NULL
+             ORDER BY appt_date_time >= ?2 DESC,
+                      CASE WHEN appt_date_time >= ?2 THEN appt_date_time END,
+                      appt_date_time DESC
+             LIMIT 1",
+        )?
+        .query_row([phone, now], |r| r.get(0))
+        .optional()?)
+}
+
 /// The appointments a call or message was about (a combined one lists several), not withdrawn.
 pub fn of_sid(conn: &Connection, sid: &str) -> Result<Vec<Stored>> {
     let mut stmt = conn.prepare_cached(&format!(

@@ -133,6 +133,31 @@ pub fn date_and_time(at: DateTime<Utc>, tz: Tz, lang: Language) -> (String, Stri
     }
 }
 
+/// The appointment's local date and time as a text gives them, short: `Wed Nov 25` and `9:30
+/// AM`, `mer. 25 nov.` and `9 h 30`. August is `aout` (the 1990 spelling, which French allows):
+/// `û` is not in the GSM-7 alphabet, and one such character would send the whole text as UCS-2,
+/// which holds 70 characters a segment instead of 160.
+pub fn date_and_time_brief(at: DateTime<Utc>, tz: Tz, lang: Language) -> (String, String) {
+    let local = at.with_timezone(&tz);
+    match lang {
+        Language::En => (
+            local.format("%a %b %-d").to_string(),
+            local.format("%-I:%M %p").to_string(),
+        ),
+        Language::Fr => {
+            const DAYS: [&str; 7] = ["lun.", "mar.", "mer.", "jeu.", "ven.", "sam.", "dim."];
+            const MONTHS: [&str; 12] = [
+                "janv.", "févr.", "mars", "avr.", "mai", "juin", "juill.", "aout", "sept.", "oct.",
+                "nov.", "déc.",
+            ];
+            let day = DAYS[local.weekday().num_days_from_monday() as usize];
+            let month = MONTHS[local.month0() as usize];
+            let (_, time) = date_and_time(at, tz, lang);
+            (format!("{day} {} {month}", local.day()), time)
+        }
+    }
+}
+
 /// Whether XML 1.0 can carry `c` at all, escaped or not: not the C0 controls other than tab,
 /// line feed and carriage return, and not U+FFFE/U+FFFF. A call whose TwiML holds one is
 /// refused by Twilio, so every attempt for that patient would fail.
@@ -227,18 +252,30 @@ enum Piece {
     Markup(String),
 }
 
-/// The value of each placeholder for `f`; `speech`: for a call (numbers read digit by digit).
+/// The value of each placeholder for `f`; `speech`: for a call (numbers read digit by digit,
+/// dates in full), else for a text (the built-in sentences brief enough for one segment).
 fn values(f: &Facts<'_>, speech: bool) -> impl Fn(&str) -> Option<Piece> {
     let lang = f.language;
     let first = f.items.first();
-    let moment = |at: DateTime<Utc>| {
+    let brief = !speech;
+    let in_full = |at: DateTime<Utc>| {
         let (d, t) = date_and_time(at, f.tz, lang);
         builtin::when(lang, &d, &t)
+    };
+    // The built-in sentence and list: short in a text. `{date}`, `{time}` and `{moved_from}`
+    // stay in full for a clinic's own words.
+    let moment = |at: DateTime<Utc>| {
+        if brief {
+            let (d, t) = date_and_time_brief(at, f.tz, lang);
+            builtin::when_brief(&d, &t)
+        } else {
+            in_full(at)
+        }
     };
     let (date, time) = first
         .map(|i| date_and_time(i.at, f.tz, lang))
         .unwrap_or_default();
-    let moved_from = first.and_then(|i| i.moved_from).map(moment);
+    let moved_from = first.and_then(|i| i.moved_from).map(in_full);
     let message = first.map_or_else(String::new, |i| {
         let own = i.appointment_msg.trim();
         if own.is_empty() {
@@ -247,6 +284,7 @@ fn values(f: &Facts<'_>, speech: bool) -> impl Fn(&str) -> Option<Piece> {
                 f.identity.clinic_name,
                 &moment(i.at),
                 moved_from.as_deref(),
+                brief,
             )
         } else {
             own.to_string()
@@ -260,8 +298,8 @@ fn values(f: &Facts<'_>, speech: bool) -> impl Fn(&str) -> Option<Piece> {
             n.to_string()
         }
     });
-    let callback_sentence = builtin::callback_sentence(lang, callback.as_deref());
-    let intro = builtin::intro(lang, f.identity.clinic_name, f.items.len());
+    let callback_sentence = builtin::callback_sentence(lang, callback.as_deref(), brief);
+    let intro = builtin::intro(lang, f.identity.clinic_name, f.items.len(), brief);
     let identity = (
         f.identity.clinic_name.map(str::to_string),
         f.identity.callback_number.map(str::to_string),
@@ -324,7 +362,10 @@ pub fn render_sms(template: Option<&str>, f: &Facts<'_>) -> Result<String, Rende
     })
     .map_err(RenderError::Unknown)?;
     let stop = builtin::opt_out(f.language);
-    if !body.trim_end().ends_with(stop) {
+    let told = builtin::opt_out_endings(f.language)
+        .iter()
+        .any(|end| body.trim_end().ends_with(end));
+    if !told {
         body = format!("{} {stop}", body.trim_end());
     }
     let body = body.trim().to_string();
@@ -402,7 +443,7 @@ mod tests {
         let one = [item("")];
         assert_eq!(
             render_sms(None, &facts(&one, Language::En)).unwrap(),
-            "This is a reminder of your appointment on Wednesday, November 25 at 9:30 AM. Reply C to confirm or R to reschedule. Reply STOP to opt out."
+            "Appointment reminder: Wed Nov 25, 9:30 AM. Reply C to confirm, R to cancel or reschedule, STOP to opt out."
         );
         let mut f = facts(&one, Language::Fr);
         f.identity = Identity {
@@ -412,13 +453,34 @@ mod tests {
         };
         assert_eq!(
             render_sms(None, &f).unwrap(),
-            "Ceci est un rappel de Clinique Bloor pour votre rendez-vous le mercredi 25 novembre à 9 h 30. Répondez C pour confirmer ou R pour changer le rendez-vous. Des questions? Appelez le +14165550001. Répondez ARRET pour ne plus recevoir de rappels."
+            "Rappel de Clinique Bloor : mer. 25 nov., 9 h 30. Tél. +14165550001. C pour confirmer, R pour annuler ou reporter, ARRET pour vous désabonner."
         );
-        // A voice reads the call-back number digit by digit.
+        // A call says the date in full, and reads the call-back number digit by digit.
         let twiml = render_voice(None, &f).unwrap();
         assert!(
-            twiml.contains("Appelez le 4 1 6, 5 5 5, 0 0 0 1."),
+            twiml.contains("Ceci est un rappel de Clinique Bloor pour votre rendez-vous le mercredi 25 novembre à 9 h 30.")
+                && twiml.contains("ou sur 2 pour l'annuler ou le reporter. Des questions? Appelez le 4 1 6, 5 5 5, 0 0 0 1."),
             "{twiml}"
+        );
+        // Before a vowel or an h, `de` is elided.
+        f.identity.clinic_name = Some("Hôpital Ottawa");
+        let body = render_sms(None, &f).unwrap();
+        assert!(body.starts_with("Rappel d'Hôpital Ottawa : mer."), "{body}");
+        let twiml = render_voice(None, &f).unwrap();
+        assert!(
+            twiml.contains("un rappel d&apos;Hôpital Ottawa pour"),
+            "{twiml}"
+        );
+        // A clinic's text that already says how to stop, in the words texts used before, gets no
+        // second opt-out line.
+        let old = "Clinique Bloor : {date}. Répondez ARRET pour ne plus recevoir de rappels.";
+        assert_eq!(
+            render_sms(Some(old), &f).unwrap(),
+            "Clinique Bloor : mercredi 25 novembre. Répondez ARRET pour ne plus recevoir de rappels."
+        );
+        assert_eq!(
+            render_sms(Some("Clinique Bloor : {date}."), &f).unwrap(),
+            "Clinique Bloor : mercredi 25 novembre. Répondez ARRET pour vous désabonner."
         );
     }
 
@@ -459,31 +521,30 @@ mod tests {
                 .collect()
         };
         let expected = [
-            (
-                1,
-                "This is a reminder of your appointment on Wednesday, November 25 at 9:30 AM.",
-            ),
+            (1, "Appointment reminder: Wed Nov 25, 9:30 AM."),
             (
                 2,
-                "Reminder: you have 2 appointments: Wednesday, November 25 at 9:30 AM; and Wednesday, November 25 at 10:00 AM. Reply C to confirm them all",
+                "Reminder, 2 appointments: Wed Nov 25, 9:30 AM; and Wed Nov 25, 10:00 AM. Reply C to confirm all",
             ),
-            (
-                5,
-                "Wednesday, November 25 at 11:00 AM; and Wednesday, November 25 at 11:30 AM. Reply C",
-            ),
+            (5, "Wed Nov 25, 11:00 AM; and Wed Nov 25, 11:30 AM. Reply C"),
         ];
         for (n, want) in expected {
             let items = make(n);
             let body = render_sms(None, &facts(&items, Language::En)).unwrap();
             assert!(body.contains(want), "{n}: {body}");
-            assert_eq!(body.matches("November 25 at").count(), n, "{body}");
+            assert_eq!(body.matches("Nov 25,").count(), n, "{body}");
         }
         // Six never go in one message: the caller splits at MAX_COMBINED.
         assert_eq!(MAX_COMBINED, 5);
         let items = make(2);
         let fr = render_voice(None, &facts(&items, Language::Fr)).unwrap();
         assert!(fr.contains("Rappel : vous avez 2 rendez-vous : mercredi 25 novembre à 9 h 30; et mercredi 25 novembre à 10 h."), "{fr}");
-        assert!(fr.contains("Appuyez sur 1 pour tous les confirmer"), "{fr}");
+        assert!(
+            fr.contains(
+                "Appuyez sur 1 pour tous les confirmer, ou sur 2 pour les annuler ou les reporter."
+            ),
+            "{fr}"
+        );
     }
 
     #[test]

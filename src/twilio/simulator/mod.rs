@@ -4,7 +4,8 @@
 //! outcomes Twilio reports, refusals, and the faults a proxy or Twilio itself can produce
 //! (a created call answered with a 502, an HTML page, a truncated body, or never answered).
 //! When asked to `deliver`, it posts signed status callbacks, keypresses and patient replies to
-//! the listener in the order Twilio generates them (`../shared/twilio.md`).
+//! the listener in the order Twilio generates them (`../shared/twilio.md`); `incoming_call`
+//! asks the listener, as Twilio does, what to do with a call to one of our numbers.
 //!
 //! The account side (`account.rs`) answers what `check` asks: the account and its status, the
 //! numbers on it, messaging services; a test sets each (`set_account_status`, `add_number`,
@@ -28,6 +29,7 @@ use chrono::{DateTime, Utc};
 
 use crate::domain::channel::Channel;
 use crate::twilio::signature;
+use crate::webhook::routes::Route;
 pub use account::Number;
 pub use lifecycle::{Garble, Step};
 
@@ -145,6 +147,8 @@ pub struct Simulator {
     state: Arc<Mutex<State>>,
     in_flight: Arc<AtomicUsize>,
     max_in_flight: Arc<AtomicUsize>,
+    /// Calls that came in to our numbers so far (each gets its own SID).
+    calls_in: AtomicUsize,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
@@ -195,6 +199,7 @@ impl Simulator {
             state,
             in_flight,
             max_in_flight,
+            calls_in: AtomicUsize::new(0),
             shutdown: Some(tx),
             thread: Some(thread),
         })
@@ -377,6 +382,50 @@ impl Simulator {
             }
         }
         Ok(done)
+    }
+
+    /// Someone calls our number `to` from `from`: Twilio asks the number's voice URL (the
+    /// listener under `public_url`) what to do, signed, and plays the TwiML it answers. Returns
+    /// the listener's status and that TwiML; the call is not kept (it is not ours to fetch).
+    pub fn incoming_call(&self, public_url: &str, from: &str, to: &str) -> Result<(u16, String)> {
+        let n = self.calls_in.fetch_add(1, Ordering::SeqCst);
+        let sid = format!("CA{:032x}", 0x00e0_0000 + n);
+        let params: Vec<(String, String)> = [
+            ("AccountSid", self.account_sid.as_str()),
+            ("ApiVersion", "2010-04-01"),
+            ("CallSid", &sid),
+            ("CallStatus", "ringing"),
+            ("Called", to),
+            ("Caller", from),
+            ("Direction", "inbound"),
+            ("From", from),
+            ("To", to),
+        ]
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+        let url = Route::VoiceInbound.url(public_url);
+        let sig = signature::compute(&self.token, &url, &params);
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .timeout_global(Some(Duration::from_secs(15)))
+            .http_status_as_error(false)
+            .build()
+            .into();
+        let form: Vec<(&str, &str)> = params
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        let mut resp = agent
+            .post(&url)
+            .header("X-Twilio-Signature", &sig)
+            .send_form(form)
+            .with_context(|| format!("posting to {url}"))?;
+        let status = resp.status().as_u16();
+        let body = resp
+            .body_mut()
+            .read_to_string()
+            .with_context(|| format!("reading the answer of {url}"))?;
+        Ok((status, body))
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, State> {

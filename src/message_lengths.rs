@@ -1,0 +1,218 @@
+//! Every built-in text a patient can get, rendered with a clinic name of about 20 characters and
+//! a call-back number on every day of a year, measured in SMS segments: one appointment's
+//! reminder, and every answer to a reply, must fit one GSM-7 segment in English and in French; a
+//! combined reminder (2 to 5 appointments) two. `docs/messages.md` holds the lengths and must
+//! match: `REMINDERS_WRITE_DOCS=1 cargo test --lib message_lengths` writes it again.
+
+use chrono::{DateTime, Duration, TimeZone, Utc};
+
+use crate::domain::row::Language;
+use crate::domain::segments::{self, Encoding, SmsShape};
+use crate::domain::templates::{Facts, Identity, Item, render_sms};
+use crate::webhook::twiml::{self, Lang, Text};
+
+const TZ: chrono_tz::Tz = chrono_tz::America::Toronto;
+const CALLBACK: &str = "+14165550001";
+/// Clinic names of 19 and 20 characters, one starting with a vowel (French elides `de`).
+const CLINICS: [&str; 3] = [
+    "Bloor Street Clinic",
+    "Clinique Saint-Denis",
+    "Ottawa Family Clinic",
+];
+const LANGS: [Language; 2] = [Language::En, Language::Fr];
+
+/// 10:30 local on every day of 2026: every weekday and month name, two-digit days and hours.
+fn year() -> Vec<DateTime<Utc>> {
+    let start = TZ
+        .with_ymd_and_hms(2026, 1, 1, 10, 30, 0)
+        .single()
+        .expect("a real time");
+    (0..365)
+        .map(|d| (start + Duration::days(d)).with_timezone(&Utc))
+        .collect()
+}
+
+fn item(at: DateTime<Utc>, moved_from: Option<DateTime<Utc>>) -> Item<'static> {
+    Item {
+        appointment_msg: "",
+        appointment_id: "A1",
+        patient_id: "P1",
+        at,
+        moved_from,
+        data: None,
+    }
+}
+
+fn text(items: &[Item<'_>], lang: Language, clinic: &str) -> String {
+    render_sms(
+        None,
+        &Facts {
+            items,
+            tz: TZ,
+            language: lang,
+            gather_url: "https://rem.example.ca/twilio/voice-gather",
+            voice: None,
+            identity: Identity {
+                clinic_name: Some(clinic),
+                callback_number: Some(CALLBACK),
+                address: None,
+            },
+        },
+    )
+    .expect("a built-in text renders")
+}
+
+/// The longest of the renderings, and one of them as an example (the first clinic, the year's
+/// first day).
+struct Measured {
+    name: String,
+    example: [String; 2],
+    longest: [SmsShape; 2],
+    /// Segments it may take.
+    allowed: usize,
+}
+
+fn measure(name: &str, allowed: usize, render: impl Fn(Language) -> Vec<String>) -> Measured {
+    let mut example: [String; 2] = Default::default();
+    let mut longest = [segments::shape(""); 2];
+    for (i, lang) in LANGS.into_iter().enumerate() {
+        let all = render(lang);
+        example[i] = all.first().cloned().unwrap_or_default();
+        for body in &all {
+            let shape = segments::shape(body);
+            assert_eq!(
+                shape.encoding,
+                Encoding::Gsm7,
+                "{name}: a character outside GSM-7 makes it UCS-2: {body}"
+            );
+            assert!(
+                shape.segments <= allowed,
+                "{name} ({}): {} characters, {} segments, more than {allowed}: {body}",
+                lang.code(),
+                shape.units,
+                shape.segments
+            );
+            if shape.units > longest[i].units {
+                longest[i] = shape;
+            }
+        }
+    }
+    Measured {
+        name: name.to_string(),
+        example,
+        longest,
+        allowed,
+    }
+}
+
+fn reminders(lang: Language, n: usize, moved: bool) -> Vec<String> {
+    let days = year();
+    let mut out = Vec::new();
+    for clinic in CLINICS {
+        for (i, at) in days.iter().enumerate() {
+            let items: Vec<Item<'_>> = (0..n)
+                .map(|k| {
+                    let at = *at + Duration::minutes(75 * k as i64);
+                    item(at, moved.then(|| days[(i + 1) % days.len()]))
+                })
+                .collect();
+            out.push(text(&items, lang, clinic));
+        }
+    }
+    out
+}
+
+fn answer(text: &Text, lang: Language) -> Vec<String> {
+    vec![text.get(Lang::from_code(lang.code())).to_string()]
+}
+
+fn every_text() -> Vec<Measured> {
+    let mut all = vec![
+        measure("Reminder, one appointment", 1, |l| reminders(l, 1, false)),
+        measure("Reminder, one appointment that moved", 1, |l| {
+            reminders(l, 1, true)
+        }),
+        measure("Reminder, two appointments (combined)", 2, |l| {
+            reminders(l, 2, false)
+        }),
+        measure("Reminder, five appointments (combined)", 2, |l| {
+            reminders(l, 5, false)
+        }),
+    ];
+    let replies: [(&str, &Text); 8] = [
+        ("Reply C: confirmed", &twiml::SMS_CONFIRMED.0),
+        ("Reply C to several: confirmed", &twiml::SMS_CONFIRMED.1),
+        ("Reply R: cancel or reschedule", &twiml::SMS_CANCEL.0),
+        ("Reply R to several", &twiml::SMS_CANCEL.1),
+        (
+            "Reply with no appointment to answer",
+            &twiml::SMS_NO_APPOINTMENT,
+        ),
+        ("HELP / AIDE", &twiml::SMS_HELP),
+        ("Opted out (ARRET)", &twiml::SMS_OPTED_OUT),
+        ("Opted in", &twiml::SMS_OPTED_IN),
+    ];
+    for (name, t) in replies {
+        all.push(measure(name, 1, |l| answer(t, l)));
+    }
+    all.push(measure("Free text, passed on", 1, |l| {
+        answer(&twiml::SMS_SEEN, l)
+    }));
+    all
+}
+
+fn doc(measured: &[Measured]) -> String {
+    let mut out = String::from(
+        "# The built-in texts and their length\n\n\
+         What a patient reads, in English and French, with the clinic name \"Bloor Street Clinic\"\n\
+         and the call-back number +14165550001. The lengths are the longest of every day of a year\n\
+         at 10:30, with clinic names of 19 and 20 characters (\"Bloor Street Clinic\", \"Clinique\n\
+         Saint-Denis\", \"Ottawa Family Clinic\"), in GSM-7 characters; one segment holds 160, a\n\
+         longer text goes as segments of 153. A longer clinic name adds its extra characters.\n\
+         The unit test `message_lengths` renders them all, fails when one takes more segments\n\
+         than allowed here, and fails when this file no longer matches\n\
+         (`REMINDERS_WRITE_DOCS=1 cargo test --lib message_lengths` writes it again). Calls say\n\
+         the same things with the date in full; they have no length limit.\n\n\
+         | text | en | fr | allowed |\n|---|---|---|---|\n",
+    );
+    let cell = |s: &SmsShape| {
+        format!(
+            "{} chars, {} segment{}",
+            s.units,
+            s.segments,
+            if s.segments == 1 { "" } else { "s" }
+        )
+    };
+    for m in measured {
+        out.push_str(&format!(
+            "| {} | {} | {} | {} |\n",
+            m.name,
+            cell(&m.longest[0]),
+            cell(&m.longest[1]),
+            m.allowed
+        ));
+    }
+    out.push_str("\n## The texts\n");
+    for m in measured {
+        out.push_str(&format!(
+            "\n**{}**\n\n- en: {}\n- fr: {}\n",
+            m.name, m.example[0], m.example[1]
+        ));
+    }
+    out
+}
+
+#[test]
+fn every_built_in_text_fits_its_segments_and_the_doc_says_so() {
+    let measured = every_text();
+    let written = doc(&measured);
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/messages.md");
+    if std::env::var_os("REMINDERS_WRITE_DOCS").is_some() {
+        std::fs::write(&path, &written).expect("writing docs/messages.md");
+    }
+    let on_disk = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        on_disk == written,
+        "docs/messages.md is out of date: run REMINDERS_WRITE_DOCS=1 cargo test --lib message_lengths\n\n{written}"
+    );
+}
