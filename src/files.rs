@@ -67,7 +67,8 @@ pub fn check_output(path: &Path) -> Result<()> {
     }
 }
 
-fn kind(t: FileType) -> &'static str {
+/// What stands at a path that is not a regular file, in words.
+pub fn kind(t: FileType) -> &'static str {
     if t.is_symlink() {
         "a symbolic link"
     } else if t.is_dir() {

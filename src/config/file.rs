@@ -8,7 +8,7 @@
 use std::fmt;
 use std::fs::OpenOptions;
 use std::io::{self, Read};
-use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::Path;
 
 /// The largest file read: a whole configuration with every site and comment is a few KiB, a
@@ -54,19 +54,7 @@ pub fn read_small(path: &Path, what: &str) -> Result<String, Unreadable> {
         .map_err(|e| Unreadable::Refused(format!("cannot read {what} {shown}: {e}")))?;
     let kind = meta.file_type();
     if !kind.is_file() {
-        let is = if kind.is_dir() {
-            "a folder"
-        } else if kind.is_fifo() {
-            "a named pipe"
-        } else if kind.is_char_device() {
-            "a character device"
-        } else if kind.is_block_device() {
-            "a block device"
-        } else if kind.is_socket() {
-            "a socket"
-        } else {
-            "not a file"
-        };
+        let is = crate::files::kind(kind);
         return Err(Unreadable::Refused(format!(
             "{what} {shown} is {is}, not a regular file: nothing was read from it"
         )));
