@@ -321,6 +321,43 @@ fn ids_lose_invisible_characters_and_every_other_column_is_data() {
     assert_eq!(data_of(&w, "A2")["room"], "");
 }
 
+/// A recipe's phone list naming a column this export lacks (OpenEMR's BatchCom file has no
+/// `phone_biz`): the columns it has are read, and the summary says which one is missing.
+#[test]
+fn a_phone_list_naming_a_column_the_file_lacks_reads_the_others_and_says_so() {
+    let w = Workdir::new();
+    w.write(
+        "reminders.toml",
+        "[csv.columns]\npatient_id = \"pubpid\"\nphone_number = [\"phone_cell\", \"phone_home\", \"phone_biz\"]\nappt_date_time = \"pc_eventDate\"\n",
+    );
+    w.write(
+        "csv/day.csv",
+        "pubpid,phone_cell,phone_home,pc_eventDate\n301,,416-555-0101,2026-11-25 09:30\n302,416-555-0102,,2026-11-25 10:00\n",
+    );
+    let run = w.run(&["import"]);
+    assert_eq!(run.code(), 0, "{}", run.stderr());
+    assert!(
+        run.stdout().contains(
+            "day.csv: phone_number: no \"phone_biz\" column in this file; read from \"phone_cell\" or \"phone_home\""
+        ),
+        "{}",
+        run.stdout()
+    );
+    assert_eq!(counts(&import(&w, 1)), [2, 2, 0, 0, 0]);
+    // A list none of whose columns is there still fails the file, naming them.
+    w.write(
+        "csv/other.csv",
+        "pubpid,mobile,pc_eventDate\n303,416-555-0103,2026-11-25 11:00\n",
+    );
+    let run = w.run(&["import"]);
+    assert_eq!(run.code(), 1);
+    assert!(
+        run.stderr().contains("phone_number is mapped to"),
+        "{}",
+        run.stderr()
+    );
+}
+
 #[test]
 fn a_mapped_header_the_file_lacks_fails_the_file_naming_field_and_header() {
     let w = Workdir::new();

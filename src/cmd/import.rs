@@ -286,6 +286,9 @@ fn print_summary(outcomes: &[Outcome]) {
             "{name}: {} {}-separated; slash dates read {}",
             s.encoding, s.delimiter, s.dates
         );
+        for absent in &s.absent_columns {
+            println!("{name}: {absent}");
+        }
         if !s.languages_not_recognised.is_empty() {
             let seen: Vec<String> = s
                 .languages_not_recognised

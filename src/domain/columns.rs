@@ -211,6 +211,10 @@ pub struct Columns {
     pub keys: Vec<String>,
     /// Columns holding none of the fields.
     pub extra: Vec<usize>,
+    /// Columns of a mapped list this file does not have, said in the import summary (`phone_number:
+    /// no "phone_biz" column; read from "phone_cell", "phone_home"`): an export that leaves out
+    /// one of several phone columns is read from the ones it has.
+    pub absent: Vec<String>,
     /// Columns kept in the appointment's data (JSON, by normalised header: every one a template
     /// placeholder): all but those read as a field under the field's own name, whose value is
     /// that field of the appointment. In key order; of two columns with one key, the first.
@@ -262,6 +266,7 @@ pub fn resolve(header: &[String], mapping: &Mapping) -> Result<Columns, Missing>
     // Which field reads each column.
     let mut used: Vec<Option<Field>> = vec![None; keys.len()];
     let mut missing = Vec::new();
+    let mut absent_in_lists = Vec::new();
     let mut find_all = |field: Field, used: &mut Vec<Option<Field>>| -> Vec<usize> {
         let (wanted, named) = mapping.headers(field);
         let found: Vec<usize> = wanted
@@ -274,10 +279,23 @@ pub fn resolve(header: &[String], mapping: &Mapping) -> Result<Columns, Missing>
                 .filter(|w| !keys.contains(w))
                 .map(|a| mapping.written(field, a))
                 .collect();
-            missing.push(format!(
-                "{field} is mapped to {} but the file has no such column",
-                quote_list(&absent)
-            ));
+            if found.is_empty() {
+                missing.push(format!(
+                    "{field} is mapped to {} but the file has no such column",
+                    quote_list(&absent)
+                ));
+            } else {
+                // A list of columns (the first valid value wins): the ones present are read.
+                let present: Vec<String> = found
+                    .iter()
+                    .map(|&i| mapping.written(field, &keys[i]))
+                    .collect();
+                absent_in_lists.push(format!(
+                    "{field}: no {} column in this file; read from {}",
+                    quote_list(&absent),
+                    quote_list(&present)
+                ));
+            }
         }
         for &i in &found {
             used[i] = Some(field);
@@ -376,6 +394,7 @@ pub fn resolve(header: &[String], mapping: &Mapping) -> Result<Columns, Missing>
         names: header.to_vec(),
         keys,
         extra,
+        absent: absent_in_lists,
         data,
     })
 }

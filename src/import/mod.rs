@@ -62,6 +62,8 @@ pub struct Summary {
     pub moved: u64,
     /// Appointments a snapshot file withdrew because it no longer lists them.
     pub not_in_export: u64,
+    /// Columns of a mapped list the file does not have (the others were read).
+    pub absent_columns: Vec<String>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -180,6 +182,7 @@ pub fn import_file(
     phases.done("layout and date order");
     outcome.summary.delimiter = layout::delimiter_name(layout.delimiter);
     outcome.summary.dates = order_reason;
+    outcome.summary.absent_columns = layout.columns.absent.clone();
 
     let sites = cfg.site_table();
     let rules = Rules {
