@@ -9,8 +9,7 @@ use std::io::IsTerminal;
 
 use tabled::builder::Builder;
 use tabled::grid::util::string::get_text_width;
-use tabled::settings::object::Columns;
-use tabled::settings::{Style, Width};
+use tabled::settings::Style;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub enum Format {
@@ -68,30 +67,51 @@ pub fn table_fit(
             .map(|(c, _)| c)
             .collect()
     };
+    // Each shown column's width: what it needs, or its share of the terminal. Cells are wrapped
+    // here, between words (a word is cut only when it is longer than its column: a SID, a
+    // path), before the table is drawn.
+    let widths: Option<Vec<usize>> = width.map(|w| {
+        let natural: Vec<usize> = natural
+            .iter()
+            .zip(&shown)
+            .filter(|(_, keep)| **keep)
+            .map(|(n, _)| *n)
+            .collect();
+        column_widths(&natural, w.saturating_sub(frame(natural.len())))
+            .into_iter()
+            .zip(natural)
+            .map(|(want, has)| want.min(has))
+            .collect()
+    });
+    let fit = |cells: Vec<String>| -> Vec<String> {
+        match &widths {
+            None => cells,
+            Some(widths) => cells
+                .into_iter()
+                .zip(widths)
+                .map(|(cell, &w)| {
+                    if get_text_width(&cell) <= w {
+                        cell
+                    } else {
+                        cell.lines()
+                            .map(|line| wrap_cut(line, w.max(1)))
+                            .collect::<Vec<_>>()
+                            .join("\n")
+                    }
+                })
+                .collect(),
+        }
+    };
     let mut b = Builder::default();
-    b.push_record(pick(&mut header.iter().map(|h| h.to_string())));
+    b.push_record(fit(pick(&mut header.iter().map(|h| h.to_string()))));
     for row in rows {
-        b.push_record(pick(&mut row.iter().cloned()));
+        b.push_record(fit(pick(&mut row.iter().cloned())));
     }
     let mut t = b.build();
     t.with(Style::sharp());
     let Some(width) = width else {
         return t.to_string();
     };
-    let natural: Vec<usize> = natural
-        .iter()
-        .zip(&shown)
-        .filter(|(_, keep)| **keep)
-        .map(|(n, _)| *n)
-        .collect();
-    let widths = column_widths(&natural, width.saturating_sub(frame(natural.len())));
-    for (c, (&want, &has)) in widths.iter().zip(&natural).enumerate() {
-        if want < has {
-            t.modify(Columns::one(c), Width::wrap(want).keep_words(true));
-            // A word longer than its column (a SID, a path) is broken where it must be.
-            t.modify(Columns::one(c), Width::wrap(want));
-        }
-    }
     let hidden: Vec<&str> = header
         .iter()
         .zip(&shown)
@@ -113,19 +133,25 @@ pub fn table_fit(
 /// each after `indent`. Only a word longer than a whole line (a long path) is cut.
 pub fn paragraph(text: &str, width: usize, indent: &str) -> String {
     let room = width.saturating_sub(get_text_width(indent)).max(20);
-    let mut words: Vec<String> = Vec::new();
-    for word in text.split_whitespace() {
-        let mut rest: Vec<char> = word.chars().collect();
-        while rest.len() > room {
-            words.push(rest.drain(..room).collect());
-        }
-        words.push(rest.into_iter().collect());
-    }
-    wrap_words(&words.join(" "), room)
+    wrap_cut(text, room)
         .lines()
         .map(|l| format!("{indent}{l}"))
         .collect::<Vec<_>>()
         .join("\n")
+}
+
+/// `text` broken between words into lines of at most `width` characters; a word longer than
+/// `width` is cut.
+fn wrap_cut(text: &str, width: usize) -> String {
+    let mut words: Vec<String> = Vec::new();
+    for word in text.split_whitespace() {
+        let mut rest: Vec<char> = word.chars().collect();
+        while rest.len() > width {
+            words.push(rest.drain(..width).collect());
+        }
+        words.push(rest.into_iter().collect());
+    }
+    wrap_words(&words.join(" "), width)
 }
 
 /// Prose broken between words so no line is wider than `width`.
