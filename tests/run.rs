@@ -424,3 +424,63 @@ fn rejected_rows_alarm_on_the_day_of_their_import_only() {
         kinds(&w)
     );
 }
+
+/// A send killed -9 after Twilio took some of its calls: the next command that takes the lock
+/// records it as died with what it had placed, and `--check` says "died" in those words.
+#[test]
+fn a_send_killed_mid_run_is_recorded_as_died_with_what_it_had_placed() {
+    let (mut w, sim, _port) = utc_clinic(
+        "[sending]\ncalls_per_second = 50\nmax_in_flight = 1\n[twilio]\ntimeout_seconds = 60\n",
+        "2026-11-25T00:00:00Z",
+    );
+    w.write(
+        "csv/day.csv",
+        "appointment_id,patient_id,phone_number,phone_preference,text_preference,appt_date_time\n\
+         K1,P1,416-555-0381,y,n,2026-11-25 09:00\n\
+         K2,P2,416-555-0382,y,n,2026-11-25 09:30\n\
+         K3,P3,416-555-0383,y,n,2026-11-25 10:00\n",
+    );
+    w.run(&["import"]).ok();
+    sim.script("+14165550383", vec![Step::Stall(Box::new(Step::Stay))]);
+    let mut send = w
+        .command(&["send"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let began = Instant::now();
+    while sim.creates().len() < 3 {
+        assert!(
+            began.elapsed() < Duration::from_secs(30),
+            "the send stopped early"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    send.kill().unwrap();
+    send.wait().unwrap();
+    w.env("REMINDERS_NOW", "2026-11-25T00:10:00Z");
+    w.run(&["reconcile"]).ok();
+    let runs: serde_json::Value =
+        serde_json::from_str(&w.run(&["status", "runs", "--json"]).stdout()).unwrap();
+    let send_run = runs
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["kind"] == "send")
+        .expect("the send run");
+    assert_eq!(send_run["outcome"], "died", "{send_run}");
+    assert_eq!(
+        send_run["dispatched"], 2,
+        "the two calls Twilio took: {send_run}"
+    );
+    // Plain lines for mail: the words read across the line breaks.
+    let check = w.run(&["status", "--check"]).stdout();
+    let words = check.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        words.contains("run_died")
+            && words.contains("died before it finished")
+            && words.contains("after Twilio had taken 2 contact(s)"),
+        "{check}"
+    );
+    assert_eq!(sim.creates().len(), 3, "nobody contacted twice");
+}

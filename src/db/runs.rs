@@ -145,10 +145,14 @@ pub fn unfinished(conn: &Connection) -> Result<i64> {
 }
 
 /// Runs that never recorded their end: called while holding the run lock, so none of them is
-/// still going. They are closed as died (`why`), with what they had recorded.
+/// still going. They are closed as `died` (`why`), with how far each got: the attempts it had
+/// recorded, and of those the ones Twilio had taken (a SID) — what it had placed.
 pub fn close_dead(conn: &Connection, now: &str, why: &str) -> Result<usize> {
     Ok(conn.execute(
-        "UPDATE runs SET finished_at = :now,
+        "UPDATE runs SET finished_at = :now, outcome = 'died',
+             selected = (SELECT count(*) FROM appointment_logs l WHERE l.run_id = runs.id),
+             dispatched = (SELECT count(*) FROM appointment_logs l
+                           WHERE l.run_id = runs.id AND l.sid IS NOT NULL),
              error = coalesce(error || '; ', '') || :why
          WHERE finished_at IS NULL",
         named_params! {":now": now, ":why": why},

@@ -13,7 +13,7 @@ use crate::domain::twilio_errors;
 pub struct Item {
     /// `failed`, `cancel_requested`, `opted_out`, `opted_out_after_reminder`,
     /// `expired_untried`, `import_failed`, `import_rejected_rows`, `export_missing`,
-    /// `file_not_imported`, `run_error`, `run_interrupted`,
+    /// `file_not_imported`, `run_error`, `run_interrupted`, `run_died`,
     /// `run_unresolved`, `run_stopped`, `run_capacity`, `callbacks_missing`, `free_text_reply`,
     /// `number_invalid`, `text_preference`, `window_missed`, `window_late`, `run_refused`.
     pub kind: &'static str,
@@ -55,6 +55,8 @@ pub struct Run<'a> {
     pub unresolved: i64,
     /// The fit check's warning.
     pub note: Option<&'a str>,
+    /// Contacts Twilio took during the run.
+    pub dispatched: i64,
 }
 
 /// A reply no word matched.
@@ -376,15 +378,17 @@ fn run_items(r: &Run<'_>, out: &mut Vec<Item>) {
                 r.error.unwrap_or("no reason recorded")
             ),
         ),
-        Some("interrupted") | Some("died") => push(
+        Some("died") => push(
+            "run_died",
+            format!(
+                "the {} run died before it finished (killed, crashed or the machine stopped) after Twilio had taken {} contact(s): the next run checked or checks each with Twilio, so nobody is contacted twice; run `reminders retry` if no window is coming",
+                r.kind, r.dispatched
+            ),
+        ),
+        Some("interrupted") => push(
             "run_interrupted",
             format!(
-                "the run {} before it finished ({}){}: the next run checks its contacts with Twilio; run `reminders retry` if no window is coming",
-                if r.outcome == Some("died") {
-                    "died"
-                } else {
-                    "was interrupted"
-                },
+                "the run was interrupted before it finished ({}){}: the next run checks its contacts with Twilio; run `reminders retry` if no window is coming",
                 r.error.unwrap_or("no reason recorded"),
                 left(r.left_for_next),
             ),
@@ -450,6 +454,7 @@ mod tests {
             left_for_next: 0,
             unresolved: 0,
             note: None,
+            dispatched: 0,
         }
     }
 
@@ -526,7 +531,11 @@ mod tests {
                 Some("interrupted"),
                 Some("interrupted (SIGINT or SIGTERM)"),
             ),
-            run(3, Some("died"), Some("the run died")),
+            {
+                let mut died = run(3, Some("died"), Some("the run died"));
+                died.dispatched = 4;
+                died
+            },
             unresolved,
             stopped,
         ];
@@ -545,12 +554,19 @@ mod tests {
                 ("import_rejected_rows", "import #2"),
                 ("import_failed", "import #3"),
                 ("run_interrupted", "send run #2"),
-                ("run_interrupted", "send run #3"),
+                ("run_died", "send run #3"),
                 ("run_error", "send run #4"),
                 ("run_unresolved", "send run #4"),
                 ("run_stopped", "send run #5"),
                 ("run_capacity", "send run #5"),
             ]
+        );
+        assert!(
+            got[7]
+                .detail
+                .contains("died before it finished (killed, crashed or the machine stopped) after Twilio had taken 4 contact(s)"),
+            "{}",
+            got[7].detail
         );
         assert!(
             got[10]

@@ -201,6 +201,7 @@ fn attention_items(cfg: &Config, conn: &Connection, day: NaiveDate, tz: Tz) -> R
                 left_for_next: r.left_for_next,
                 unresolved: r.unresolved,
                 note: r.note.as_deref(),
+                dispatched: r.dispatched,
             })
             .collect::<Vec<_>>(),
         last_import: views::last_import_at(conn)?
