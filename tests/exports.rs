@@ -888,3 +888,28 @@ fn the_documented_recipes_are_the_tested_ones() {
         );
     }
 }
+
+/// The front-desk recipe's `Location` column picks the site once the clinic has `[sites]`:
+/// both spellings the sheet uses name the one site.
+#[test]
+fn the_front_desk_sheets_location_picks_the_site() {
+    let mut w = Workdir::new();
+    w.env("REMINDERS_NOW", NOW);
+    let recipe = fixture_text("frontdesk-excel.toml");
+    w.write(
+        "reminders.toml",
+        format!(
+            "{recipe}\n[sites.bloor]\nnames = [\"Bloor\", \"Bloor St Clinic\"]\nphone_number = \"+14165550900\"\n"
+        ),
+    );
+    w.write(
+        "csv/frontdesk-excel.csv",
+        fixture_bytes("frontdesk-excel.csv"),
+    );
+    w.run(&["import"]).ok();
+    assert_eq!(w.count("SELECT count(*) FROM appointments"), 7);
+    assert_eq!(
+        w.count("SELECT count(*) FROM appointments WHERE site = 'bloor'"),
+        7
+    );
+}
