@@ -134,15 +134,18 @@ pub fn replace(path: &Path, fill: impl FnOnce(&mut dyn Write) -> Result<()>) -> 
     Ok(())
 }
 
+/// What the unit tests of the files the tool writes look at: a file's mode, a folder's names.
 #[cfg(test)]
-mod tests {
-    use super::*;
+pub(crate) mod test_support {
+    use std::fs;
+    use std::os::unix::fs::PermissionsExt;
+    use std::path::Path;
 
-    fn mode(p: &Path) -> u32 {
+    pub fn mode(p: &Path) -> u32 {
         fs::metadata(p).unwrap().permissions().mode() & 0o777
     }
 
-    fn names(dir: &Path) -> Vec<String> {
+    pub fn names(dir: &Path) -> Vec<String> {
         let mut n: Vec<String> = fs::read_dir(dir)
             .unwrap()
             .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
@@ -150,6 +153,12 @@ mod tests {
         n.sort();
         n
     }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::test_support::{mode, names};
+    use super::*;
 
     fn write(path: &Path, text: &str) -> Result<()> {
         replace(path, |out| Ok(out.write_all(text.as_bytes())?))

@@ -397,6 +397,7 @@ impl std::error::Error for Stop {}
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::files::test_support::{mode, names};
     use std::fs;
     use std::os::unix::fs::PermissionsExt;
 
@@ -411,19 +412,6 @@ mod tests {
             w.flush()?;
             Ok(())
         })
-    }
-
-    fn mode(p: &Path) -> u32 {
-        fs::metadata(p).unwrap().permissions().mode() & 0o777
-    }
-
-    fn names(dir: &Path) -> Vec<String> {
-        let mut n: Vec<String> = fs::read_dir(dir)
-            .unwrap()
-            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-            .collect();
-        n.sort();
-        n
     }
 
     /// A day of appointments (some at one time, some with attempts, one the day before and

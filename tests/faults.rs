@@ -38,6 +38,18 @@ use crate::common::Run;
 pub const HEADER: &str =
     "appointment_id,patient_id,phone_number,phone_preference,text_preference,appt_date_time\n";
 
+/// The clinic's ids of every stored appointment, sorted.
+pub fn stored_ids(w: &crate::common::Workdir) -> Vec<String> {
+    let db = w.db();
+    let mut stmt = db
+        .prepare("SELECT appointment_id FROM appointments ORDER BY appointment_id")
+        .unwrap();
+    stmt.query_map([], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect()
+}
+
 /// A call appointment row for 2026-11-25 at `time` (local), to +1 416 555 `last4`.
 pub fn call_row(id: &str, last4: &str, time: &str) -> String {
     format!("{id},P{id},416-555-{last4},y,n,2026-11-25 {time}\n")

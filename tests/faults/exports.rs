@@ -7,7 +7,7 @@ use std::time::{Duration, SystemTime};
 
 use serde_json::Value;
 
-use super::{HEADER, bounded, wait_until};
+use super::{HEADER, bounded, stored_ids, wait_until};
 use crate::common::Workdir;
 
 /// (total, stored, duplicates, failed, withdrawn) of import `id`.
@@ -28,17 +28,6 @@ fn failed_rows(w: &Workdir) -> Vec<(i64, String)> {
         .prepare("SELECT row_number, validation_error FROM failed_import_rows ORDER BY row_number")
         .unwrap();
     stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
-        .unwrap()
-        .map(Result::unwrap)
-        .collect()
-}
-
-fn stored_ids(w: &Workdir) -> Vec<String> {
-    let db = w.db();
-    let mut stmt = db
-        .prepare("SELECT appointment_id FROM appointments ORDER BY appointment_id")
-        .unwrap();
-    stmt.query_map([], |r| r.get(0))
         .unwrap()
         .map(Result::unwrap)
         .collect()

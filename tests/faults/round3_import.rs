@@ -7,7 +7,7 @@ use std::os::unix::process::CommandExt;
 use std::process::Command;
 use std::time::Duration;
 
-use super::{HEADER, bounded, call_row};
+use super::{HEADER, bounded, call_row, stored_ids};
 use crate::common::twilio::{clinic, window};
 use crate::common::{EVENING, Run, Workdir};
 
@@ -55,17 +55,6 @@ fn failed_rows(w: &Workdir) -> Vec<(i64, String, String)> {
         )
         .unwrap();
     stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
-        .unwrap()
-        .map(Result::unwrap)
-        .collect()
-}
-
-fn stored_ids(w: &Workdir) -> Vec<String> {
-    let db = w.db();
-    let mut stmt = db
-        .prepare("SELECT appointment_id FROM appointments ORDER BY appointment_id")
-        .unwrap();
-    stmt.query_map([], |r| r.get(0))
         .unwrap()
         .map(Result::unwrap)
         .collect()
