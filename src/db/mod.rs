@@ -8,6 +8,7 @@
 
 pub mod appointments;
 pub mod attempts;
+pub mod attention;
 pub mod imports;
 pub mod opt_outs;
 pub mod prune;

@@ -22,6 +22,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::Connection;
 
 use super::context::RunCtx;
+use super::find::{CLOCK_SLACK_SECONDS, Fingerprint, find_created};
 use super::message::{self, Request};
 use super::pacer::Pacer;
 use super::select::{self, Job};
@@ -36,7 +37,7 @@ use crate::domain::templates::RenderError;
 use crate::domain::twilio_errors;
 use crate::mask;
 use crate::news::{self, Rules};
-use crate::twilio::client::{ApiError, Client, Resource};
+use crate::twilio::client::{ApiError, Resource};
 
 /// How a single attempt went, for the run's tally.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -76,10 +77,6 @@ pub fn backoff(base: Duration, tries_so_far: u32) -> Duration {
     base * 2u32.saturating_pow(tries_so_far.saturating_sub(1))
 }
 
-/// Twilio stamps `date_created` to the second with its own clock: look this far before the
-/// attempt began so a slightly different clock cannot hide a call we made.
-pub const CLOCK_SLACK_SECONDS: i64 = 60;
-
 /// A contact that is recorded and about to go out: an attempt row per appointment.
 struct Claim {
     /// (attempt row, appointment's clinic id, attempt number)
@@ -88,41 +85,6 @@ struct Claim {
     began: DateTime<Utc>,
     /// What was sent, to tell it apart in Twilio's list.
     print: Fingerprint,
-}
-
-/// What a contact sent, as Twilio's list of calls or messages to a number shows it: the sender
-/// and, for a text, a digest of its words. A care home's six appointments go out as two texts
-/// to one number within a second; an unclear answer or a kill must not let one text's attempts
-/// adopt the other's.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Fingerprint {
-    /// The `From` we sent with (not a messaging service: Twilio reports the number it chose).
-    pub from: Option<String>,
-    /// SHA-256 (hex) of a text's body.
-    pub body_sha256: Option<String>,
-}
-
-impl Fingerprint {
-    pub fn new(from: &str, body_sha256: Option<&str>) -> Fingerprint {
-        Fingerprint {
-            from: (!from.is_empty() && !from.starts_with("MG")).then(|| from.to_string()),
-            body_sha256: body_sha256.map(str::to_string),
-        }
-    }
-
-    fn sender_matches(&self, r: &Resource) -> bool {
-        match (&self.from, &r.from) {
-            (Some(ours), Some(theirs)) => ours == theirs,
-            _ => true,
-        }
-    }
-
-    fn body_matches(&self, r: &Resource) -> Option<bool> {
-        match (&self.body_sha256, &r.body) {
-            (Some(ours), Some(body)) => Some(*ours == message::digest(body)),
-            _ => None,
-        }
-    }
 }
 
 /// What claiming found.
@@ -456,45 +418,6 @@ fn settle(
             Ok(Sent::Unresolved)
         }
     }
-}
-
-/// The call or message to `to`, created since `since`, that no attempt of ours has claimed and
-/// that is this contact's: from the same sender and, for a text, with the same words. When the
-/// contact is the number's only unsettled one on its channel (`unique`), a text whose words
-/// Twilio changed (a messaging service's smart encoding) is still taken as ours, the oldest
-/// first: that and a second reminder are the alternatives. When several are unsettled (a run
-/// of an older version died with two out), a text is only ever matched by its words.
-pub fn find_created(
-    conn: &Connection,
-    client: &Client,
-    channel: Channel,
-    to: &str,
-    since: DateTime<Utc>,
-    print: &Fingerprint,
-    unique: bool,
-) -> Result<Option<Resource>> {
-    let known = attempts::known_sids_to(conn, to)?;
-    // Newest first from Twilio; reversed, the oldest unclaimed one comes first.
-    let found: Vec<Resource> = client
-        .list_to(channel, to, since)?
-        .into_iter()
-        .rev()
-        .filter(|r| !known.contains(&r.sid) && print.sender_matches(r))
-        .collect();
-    Ok(pick(found, print, unique))
-}
-
-/// Which of the unclaimed resources (oldest first) is the contact's.
-fn pick(found: Vec<Resource>, print: &Fingerprint, unique: bool) -> Option<Resource> {
-    if found.iter().any(|r| print.body_matches(r) == Some(true)) {
-        return found
-            .into_iter()
-            .find(|r| print.body_matches(r) == Some(true));
-    }
-    if !unique && found.iter().any(|r| print.body_matches(r) == Some(false)) {
-        return None;
-    }
-    found.into_iter().next()
 }
 
 /// An attempt that never reached Twilio did not happen: it is marked `not-sent` with the reason

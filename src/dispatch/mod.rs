@@ -7,6 +7,7 @@
 
 pub mod attempt;
 pub mod context;
+pub mod find;
 pub mod lock;
 pub mod message;
 pub mod pacer;

@@ -10,7 +10,8 @@ use anyhow::Result;
 use chrono::{DateTime, Duration, Utc};
 use rusqlite::Connection;
 
-use super::attempt::{self, CLOCK_SLACK_SECONDS, Fingerprint, find_created};
+use super::attempt;
+use super::find::{CLOCK_SLACK_SECONDS, Fingerprint, find_created};
 use crate::clock::{db_time, parse_db_time};
 use crate::db::attempts;
 use crate::mask;

@@ -4,6 +4,7 @@
 
 mod summary;
 mod views;
+mod windows;
 
 use anyhow::Result;
 use chrono::NaiveDate;

@@ -160,9 +160,9 @@ fn attention_items(cfg: &Config, conn: &Connection, day: NaiveDate, tz: Tz) -> R
     runs.retain(|r| !superseded.contains(&r.id));
     let now = cfg.now();
     let before = db_time(now - chrono::Duration::minutes(30));
-    let silent = views::silent_attempts(conn, &wfrom, &wto, &before)?;
+    let silent = crate::db::attention::silent_attempts(conn, &wfrom, &wto, &before)?;
     let free = crate::db::replies::unmatched(conn, &wfrom, &wto)?;
-    let bad = views::bad_numbers(conn, &wfrom, &wto)?;
+    let bad = crate::db::attention::bad_numbers(conn, &wfrom, &wto)?;
     let late = views::late_opt_outs(conn, &db_time(from), &db_time(to))?;
     let today = now.with_timezone(&tz).date_naive();
     let not_csv = not_csv_in_drop_folder(cfg);
@@ -245,7 +245,7 @@ fn attention_items(cfg: &Config, conn: &Connection, day: NaiveDate, tz: Tz) -> R
                 words: o.words.as_deref(),
             })
             .collect::<Vec<_>>(),
-        windows: &window_notes(cfg, conn, now)?,
+        windows: &super::windows::notes(cfg, conn, now)?,
         day_start: &db_time(dates::day_bounds(today, tz).0),
         not_csv: &not_csv
             .iter()
@@ -253,65 +253,6 @@ fn attention_items(cfg: &Config, conn: &Connection, day: NaiveDate, tz: Tz) -> R
             .collect::<Vec<_>>(),
     };
     Ok(attention::items(&facts))
-}
-
-/// The windows of the last day that did not run, or ran late, at every site.
-fn window_notes(
-    cfg: &Config,
-    conn: &Connection,
-    now: chrono::DateTime<chrono::Utc>,
-) -> Result<Vec<attention::WindowNote>> {
-    use crate::db::runs;
-    use crate::domain::windows::{self, LATE_AFTER_MINUTES};
-    let Some(since) = runs::first_activity(conn)?
-        .as_deref()
-        .and_then(parse_db_time)
-    else {
-        return Ok(Vec::new());
-    };
-    let grace = chrono::Duration::minutes(LATE_AFTER_MINUTES);
-    let mut notes = Vec::new();
-    for key in cfg.site_keys() {
-        let tz = cfg.site(key).tz;
-        let mut failure = None;
-        let missed = windows::missed(&cfg.schedule.day, tz, now, grace, since, |o| {
-            let kind = crate::dispatch::kind_name(o.window.kind);
-            let to = o.opens + cfg.schedule.catch_up.max(chrono::Duration::hours(1));
-            runs::covered(conn, key, kind, &db_time(o.opens), &db_time(to)).unwrap_or_else(|e| {
-                failure.get_or_insert(e);
-                true
-            })
-        });
-        if let Some(e) = failure {
-            return Err(e);
-        }
-        for o in missed {
-            notes.push(attention::WindowNote {
-                name: windows::name(key, &o.label()),
-                opens: db_time(o.opens),
-                late: None,
-            });
-        }
-    }
-    let day_ago = db_time(now - chrono::Duration::hours(24));
-    for late in runs::late_since(conn, &day_ago, LATE_AFTER_MINUTES)? {
-        let (Some(opens), Some(started)) =
-            (parse_db_time(&late.opens), parse_db_time(&late.started_at))
-        else {
-            continue;
-        };
-        let tz = cfg.site(&late.sites).tz;
-        notes.push(attention::WindowNote {
-            name: windows::name(&late.sites, &late.window),
-            opens: late.opens.clone(),
-            late: Some((
-                started.with_timezone(&tz).format("%H:%M").to_string(),
-                (started - opens).num_minutes(),
-            )),
-        });
-    }
-    notes.sort_by(|a, b| a.opens.cmp(&b.opens));
-    Ok(notes)
 }
 
 /// The files in the drop folder no import takes, with when each was last modified. A drop
