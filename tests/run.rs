@@ -2,7 +2,6 @@
 //! morning by a process whose zone is UTC (as cloud servers are, and as Debian's cron reads its
 //! lines), it keeps each site's windows in the site's own zone.
 
-use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
@@ -12,6 +11,7 @@ use reminders::twilio::simulator::{Simulator, Step};
 use crate::common::Workdir;
 use crate::common::listener::Listener;
 use crate::common::twilio::{self, at, free_port, state};
+use crate::faults::wait_until;
 
 const TWO_SITES: &str = "[sending]\ncalls_per_second = 50\nsms_per_second = 50\n\n\
 [sites.bloor]\nnames = [\"Bloor\"]\nphone_number = \"+14165550900\"\n\n\
@@ -247,20 +247,10 @@ fn run_returns_at_once_with_exit_0_while_another_run_holds_the_lock() {
     );
     w.run(&["import"]).ok();
     sim.script("+14165550331", vec![Step::Stall(Box::new(Step::Stay))]);
-    let mut send = w
-        .command(&["send"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let began = Instant::now();
-    while sim.creates().is_empty() {
-        assert!(
-            began.elapsed() < Duration::from_secs(20),
-            "the send never called"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    let mut send = w.spawn_quiet(&["send"]);
+    wait_until(Duration::from_secs(20), "the send's call", || {
+        !sim.creates().is_empty()
+    });
     let started = Instant::now();
     let out = w.run(&["run"]);
     let took = started.elapsed();
@@ -442,20 +432,10 @@ fn a_send_killed_mid_run_is_recorded_as_died_with_what_it_had_placed() {
     );
     w.run(&["import"]).ok();
     sim.script("+14165550383", vec![Step::Stall(Box::new(Step::Stay))]);
-    let mut send = w
-        .command(&["send"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let began = Instant::now();
-    while sim.creates().len() < 3 {
-        assert!(
-            began.elapsed() < Duration::from_secs(30),
-            "the send stopped early"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    let mut send = w.spawn_quiet(&["send"]);
+    wait_until(Duration::from_secs(30), "three calls", || {
+        sim.creates().len() >= 3
+    });
     send.kill().unwrap();
     send.wait().unwrap();
     w.env("REMINDERS_NOW", "2026-11-25T00:10:00Z");

@@ -105,6 +105,15 @@ impl Workdir {
         cmd
     }
 
+    /// The binary started in the background, its output discarded (a run a test kills).
+    pub fn spawn_quiet(&self, args: &[&str]) -> std::process::Child {
+        self.command(args)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("starting reminders")
+    }
+
     pub fn run(&self, args: &[&str]) -> Run {
         let out = self.command(args).output().expect("running reminders");
         Run(out)

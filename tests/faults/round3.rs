@@ -2,7 +2,6 @@
 //! that XML cannot carry. Each test failed before its fix.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use reminders::domain::channel::Channel;
@@ -127,12 +126,7 @@ fn a_kill_while_two_texts_to_one_number_are_out_loses_and_doubles_nobody() {
     );
     w.write("csv/day.csv", care_home("416-555-0160", "y"));
     w.run(&["import"]).ok();
-    let mut send = w
-        .command(&["send"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut send = w.spawn_quiet(&["send"]);
     // Kill once both requests are out, or once the first has been out a while (a run that
     // sends one contact to a number at a time never sends the second meanwhile).
     let began = Instant::now();
@@ -367,12 +361,7 @@ fn killed_at_random_with_families_and_garbled_answers_each_patient_once() {
         }
         w.write("csv/day.csv", csv);
         w.run(&["import"]).ok();
-        let mut send = w
-            .command(&["send"])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
+        let mut send = w.spawn_quiet(&["send"]);
         std::thread::sleep(Duration::from_millis(100 + next(900)));
         send.kill().unwrap();
         send.wait().unwrap();
