@@ -207,7 +207,8 @@ fn twilios_error_texts_never_show_a_full_number() {
     let stored: Vec<String> = {
         let db = w.db();
         let mut stmt = db
-            .prepare("SELECT error_message FROM appointment_logs ORDER BY id")
+            // Ordered by number: the three go out concurrently, so ids follow Twilio's answers.
+            .prepare(r#"SELECT error_message FROM appointment_logs ORDER BY "to""#)
             .unwrap();
         stmt.query_map([], |r| r.get(0))
             .unwrap()
