@@ -15,7 +15,7 @@ use crate::domain::ordering::{self, Status};
 use crate::domain::outcome::{self, Ending};
 use crate::domain::schedule::{self, Touches};
 use crate::domain::sites::SiteTable;
-use crate::domain::state::{self, Event, State};
+use crate::domain::state::{Event, State};
 
 /// The settings that decide how an outcome counts.
 #[derive(Clone, Debug)]
@@ -155,20 +155,14 @@ pub fn end_attempt(
     move_appointment(conn, &appt, event, now)
 }
 
-/// Applies `event` to an appointment through the state machine; the new state if it changed.
+/// Applies `event` to an appointment through the transition table; the change, if any.
 pub fn move_appointment(
     conn: &Connection,
     appt: &appointments::Stored,
-    event: Event,
+    event: Event<'_>,
     now: &str,
 ) -> Result<Option<(State, State)>> {
-    match state::next(appt.state, event) {
-        Some(to) => {
-            appointments::set_state(conn, appt.id, to, now)?;
-            Ok(Some((appt.state, to)))
-        }
-        None => Ok(None),
-    }
+    appointments::transitions::apply(conn, appt, event, now)
 }
 
 /// A number opted out (STOP, ARRET, by hand): recorded in its history with `source` and the

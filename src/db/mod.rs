@@ -16,6 +16,7 @@ pub mod replies;
 pub mod report;
 pub mod results;
 pub mod runs;
+mod types;
 pub mod views;
 pub mod webhook_events;
 

@@ -187,7 +187,7 @@ fn claim(conn: &mut Connection, ctx: &RunCtx<'_>, job: &Job) -> Result<Claimed> 
     let mut members = Vec::with_capacity(still_due.len());
     let sent = req.sent_digest();
     for appt in &still_due {
-        let attempt = appointments::start_attempt(&tx, appt.id, job.touch, &now)?;
+        let attempt = appointments::transitions::start_attempt(&tx, appt, job.touch, &now)?;
         let log_id = attempts::insert(
             &tx,
             &NewAttempt {
@@ -440,9 +440,7 @@ pub fn undo(
     {
         let left = appointments::touch_attempts_without(conn, appt.id, log_id)?;
         let resume = schedule::resume_state(left, rules.max_attempts, appt.reached_before);
-        if let Some(to) = state::next(appt.state, Event::NotSent { resume }) {
-            appointments::forget_attempt(conn, appt.id, to, now)?;
-        }
+        appointments::transitions::apply(conn, &appt, Event::NotSent { resume }, now)?;
     }
     Ok(())
 }
@@ -463,10 +461,10 @@ fn record_unbuildable(
         let Some(appt) = appointments::get(&tx, selected.id)? else {
             continue;
         };
-        if state::next(appt.state, Event::AttemptStarted).is_none() {
+        if !state::changes(appt.state, Event::AttemptStarted { touch: job.touch }) {
             continue;
         }
-        let attempt = appointments::start_attempt(&tx, appt.id, job.touch, &now)?;
+        let attempt = appointments::transitions::start_attempt(&tx, &appt, job.touch, &now)?;
         let log_id = attempts::insert(
             &tx,
             &NewAttempt {

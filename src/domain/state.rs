@@ -59,10 +59,13 @@ impl State {
     }
 }
 
+/// Something that happens to an appointment. The payloads are what the write needs besides the
+/// new state (which touch an attempt belongs to, why it was withdrawn); the table reads only
+/// `then` and `resume`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Event {
-    /// A call or SMS is about to go out.
-    AttemptStarted,
+pub enum Event<'a> {
+    /// A call or SMS of reminder touch `touch` (days before) is about to go out.
+    AttemptStarted { touch: u32 },
     /// The attempt's final outcome: delivered, answered, or a voicemail that counts.
     Reached,
     /// The attempt's final outcome was a failure; `then` is where the schedule sends the
@@ -81,28 +84,94 @@ pub enum Event {
     NotSent { resume: State },
     /// The appointment's time came before the patient was reached.
     Expired,
-    /// The clinic moved or cancelled it, or an operator took it out.
-    Withdrawn,
-    /// A withdrawn appointment listed again: it is due as if new.
-    Reinstated,
+    /// The clinic moved or cancelled it, a snapshot export no longer lists it, or an operator
+    /// took it out; `reason` says which, in words shown to staff.
+    Withdrawn { reason: &'a str },
+    /// A withdrawn appointment listed again by import `import`: it is due as if new.
+    Reinstated { import: i64 },
 }
 
-/// The state after `event`, or `None` when the event does not change this state (repeats,
-/// late news about a finished appointment, or events that make no sense here).
-pub fn next(state: State, event: Event) -> Option<State> {
+/// What an event does to an appointment in a given state.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Step {
+    /// The appointment moves to this state.
+    To(State),
+    /// News that leaves this state as it is: a repeat, or late news about an appointment that
+    /// has moved on (a delivery receipt after the patient confirmed, a reply after a withdrawal).
+    Unchanged,
+}
+
+/// An event the table does not allow in this state. News from outside (callbacks, replies,
+/// exports) is never forbidden, only ignored; these are the events this program itself decides
+/// on after reading the state, so one arriving where it is not allowed is a bug to stop on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Forbidden {
+    pub state: State,
+    pub event: &'static str,
+}
+
+impl std::fmt::Display for Forbidden {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "an appointment in state {} cannot take the event {}",
+            self.state.as_str(),
+            self.event
+        )
+    }
+}
+
+impl std::error::Error for Forbidden {}
+
+impl Event<'_> {
+    pub fn name(&self) -> &'static str {
+        match self {
+            Event::AttemptStarted { .. } => "attempt started",
+            Event::Reached => "reached",
+            Event::AttemptFailed { .. } => "attempt failed",
+            Event::Confirmed => "confirmed",
+            Event::CancelRequested => "cancel requested",
+            Event::OptedOut => "opted out",
+            Event::OptedIn { .. } => "opted in",
+            Event::NotSent { .. } => "not sent",
+            Event::Expired => "expired",
+            Event::Withdrawn { .. } => "withdrawn",
+            Event::Reinstated { .. } => "reinstated",
+        }
+    }
+}
+
+/// Where a failed attempt may send an appointment, and where one may resume.
+const AFTER_ATTEMPT: [State; 4] = [
+    State::RetryWait,
+    State::Pending,
+    State::Reached,
+    State::Failed,
+];
+
+/// What `event` does to an appointment in `state`: the transition table.
+pub fn next(state: State, event: Event<'_>) -> Result<Step, Forbidden> {
     use Event as E;
     use State as S;
+    let forbidden = Err(Forbidden {
+        state,
+        event: event.name(),
+    });
     let to = match (state, event) {
-        // Reached patients get the later touches too.
-        (S::Pending | S::RetryWait | S::Reached, E::AttemptStarted) => S::InFlight,
+        // Only an appointment due a contact is contacted; reached patients get the later
+        // touches too.
+        (S::Pending | S::RetryWait | S::Reached, E::AttemptStarted { .. }) => S::InFlight,
+        (_, E::AttemptStarted { .. }) => return forbidden,
+
+        (
+            _,
+            E::AttemptFailed { then } | E::NotSent { resume: then } | E::OptedIn { resume: then },
+        ) if !AFTER_ATTEMPT.contains(&then) => {
+            return forbidden;
+        }
 
         (S::InFlight | S::RetryWait | S::Failed, E::Reached) => S::Reached,
-        (
-            S::InFlight,
-            E::AttemptFailed {
-                then: then @ (S::RetryWait | S::Pending | S::Reached | S::Failed),
-            },
-        ) => then,
+        (S::InFlight, E::AttemptFailed { then }) => then,
         (S::InFlight, E::NotSent { resume }) => resume,
 
         // A reply proves the reminder arrived, whatever the status callbacks said.
@@ -122,12 +191,23 @@ pub fn next(state: State, event: Event) -> Option<State> {
 
         (S::Pending | S::RetryWait, E::Expired) => S::Expired,
 
-        (S::Withdrawn, E::Withdrawn) => return None,
-        (_, E::Withdrawn) => S::Withdrawn,
-        (S::Withdrawn, E::Reinstated) => S::Pending,
-        _ => return None,
+        (S::Withdrawn, E::Withdrawn { .. }) => return Ok(Step::Unchanged),
+        (_, E::Withdrawn { .. }) => S::Withdrawn,
+        (S::Withdrawn, E::Reinstated { .. }) => S::Pending,
+        // Only a withdrawn appointment is brought back.
+        (_, E::Reinstated { .. }) => return forbidden,
+        _ => return Ok(Step::Unchanged),
     };
-    (to != state).then_some(to)
+    Ok(if to == state {
+        Step::Unchanged
+    } else {
+        Step::To(to)
+    })
+}
+
+/// `event` moves an appointment in `state` somewhere else.
+pub fn changes(state: State, event: Event<'_>) -> bool {
+    matches!(next(state, event), Ok(Step::To(_)))
 }
 
 #[cfg(test)]
@@ -136,8 +216,8 @@ mod tests {
     use Event as E;
     use State as S;
 
-    const EVENTS: [Event; 13] = [
-        E::AttemptStarted,
+    const EVENTS: [Event<'static>; 14] = [
+        E::AttemptStarted { touch: 1 },
         E::Reached,
         E::AttemptFailed { then: S::RetryWait },
         E::AttemptFailed { then: S::Failed },
@@ -152,13 +232,15 @@ mod tests {
         E::NotSent {
             resume: S::RetryWait,
         },
-        E::Withdrawn,
-        E::Reinstated,
+        E::Withdrawn { reason: "moved" },
+        E::Reinstated { import: 2 },
+        // Where a failed attempt can never lead.
+        E::AttemptFailed { then: S::Confirmed },
     ];
 
-    /// Every (state, event) pair, written out: `-` means the event is ignored in that state.
-    /// Columns follow EVENTS.
-    const TABLE: [(State, [&str; 13]); 10] = [
+    /// Every (state, event) pair, written out: `-` means the event leaves that state as it is,
+    /// `!` that it is forbidden there. Columns follow EVENTS.
+    const TABLE: [(State, [&str; 14]); 10] = [
         (
             S::Pending,
             [
@@ -174,13 +256,14 @@ mod tests {
                 "expired",
                 "-",
                 "withdrawn",
-                "-",
+                "!",
+                "!",
             ],
         ),
         (
             S::InFlight,
             [
-                "-",
+                "!",
                 "reached",
                 "retry_wait",
                 "failed",
@@ -192,7 +275,8 @@ mod tests {
                 "-",
                 "retry_wait",
                 "withdrawn",
-                "-",
+                "!",
+                "!",
             ],
         ),
         (
@@ -210,13 +294,14 @@ mod tests {
                 "-",
                 "-",
                 "withdrawn",
-                "-",
+                "!",
+                "!",
             ],
         ),
         (
             S::Confirmed,
             [
-                "-",
+                "!",
                 "-",
                 "-",
                 "-",
@@ -228,13 +313,14 @@ mod tests {
                 "-",
                 "-",
                 "withdrawn",
-                "-",
+                "!",
+                "!",
             ],
         ),
         (
             S::CancelRequested,
             [
-                "-",
+                "!",
                 "-",
                 "-",
                 "-",
@@ -246,7 +332,8 @@ mod tests {
                 "-",
                 "-",
                 "withdrawn",
-                "-",
+                "!",
+                "!",
             ],
         ),
         (
@@ -264,13 +351,14 @@ mod tests {
                 "expired",
                 "-",
                 "withdrawn",
-                "-",
+                "!",
+                "!",
             ],
         ),
         (
             S::Failed,
             [
-                "-",
+                "!",
                 "reached",
                 "-",
                 "-",
@@ -282,13 +370,14 @@ mod tests {
                 "-",
                 "-",
                 "withdrawn",
-                "-",
+                "!",
+                "!",
             ],
         ),
         (
             S::OptedOut,
             [
-                "-",
+                "!",
                 "-",
                 "-",
                 "-",
@@ -300,13 +389,14 @@ mod tests {
                 "-",
                 "-",
                 "withdrawn",
-                "-",
+                "!",
+                "!",
             ],
         ),
         (
             S::Expired,
             [
-                "-",
+                "!",
                 "-",
                 "-",
                 "-",
@@ -318,13 +408,14 @@ mod tests {
                 "-",
                 "-",
                 "withdrawn",
-                "-",
+                "!",
+                "!",
             ],
         ),
         (
             S::Withdrawn,
             [
-                "-", "-", "-", "-", "-", "-", "-", "-", "-", "-", "-", "-", "pending",
+                "!", "-", "-", "-", "-", "-", "-", "-", "-", "-", "-", "-", "pending", "!",
             ],
         ),
     ];
@@ -334,7 +425,11 @@ mod tests {
         assert_eq!(TABLE.len(), ALL.len());
         for (state, row) in TABLE {
             for (event, want) in EVENTS.iter().zip(row) {
-                let got = next(state, *event).map(State::as_str).unwrap_or("-");
+                let got = match next(state, *event) {
+                    Ok(Step::To(to)) => to.as_str(),
+                    Ok(Step::Unchanged) => "-",
+                    Err(_) => "!",
+                };
                 assert_eq!(got, want, "{state:?} + {event:?}");
             }
         }

@@ -4,9 +4,10 @@
 use anyhow::Result;
 use rusqlite::{Connection, named_params};
 
-use super::in_every_state;
+use super::{in_every_state, transitions};
 use crate::clock::db_time;
 use crate::domain::row::Appointment;
+use crate::domain::state::{Event, State};
 
 /// Rows per multi-row insert: one statement step for many rows is what makes a large import
 /// fast; SQLite allows 32,766 parameters, far above 2 + 64 × 12.
@@ -39,7 +40,12 @@ fn insert_sql(n: usize) -> &'static str {
                         let p: Vec<String> = (first..first + ROW_PARAMS)
                             .map(|k| format!("?{k}"))
                             .collect();
-                        format!("({}, 'pending', ?1, ?1, ?2, ?2)", p.join(", "))
+                        // Every appointment is born pending: the state no event put it in.
+                        format!(
+                            "({}, '{}', ?1, ?1, ?2, ?2)",
+                            p.join(", "),
+                            State::Pending.as_str()
+                        )
                     })
                     .collect();
                 format!("{INSERT_COLUMNS}{}", values.join(", "))
@@ -195,14 +201,11 @@ fn lookup_sql(n: usize) -> &'static str {
 /// Takes appointments out of the schedule for good (`reason`: moved, cancelled, not in
 /// export, or an operator's words). An attempt already out finishes and is recorded.
 pub fn withdraw(conn: &Connection, ids: &[i64], reason: &str, now: &str) -> Result<usize> {
-    let mut stmt = conn.prepare_cached(
-        "UPDATE appointments SET status = 'withdrawn', withdrawn_reason = ?2, withdrawn_at = ?3,
-             updated_at = ?3
-         WHERE id = ?1 AND status != 'withdrawn'",
-    )?;
     let mut n = 0;
-    for id in ids {
-        n += stmt.execute(rusqlite::params![id, reason, now])?;
+    for &id in ids {
+        if transitions::apply_to(conn, id, Event::Withdrawn { reason }, now)?.is_some() {
+            n += 1;
+        }
     }
     Ok(n)
 }
@@ -215,24 +218,21 @@ pub fn withdraw_pair(
     reason: &str,
     now: &str,
 ) -> Result<usize> {
-    Ok(conn
+    let ids = conn
         .prepare_cached(
-            "UPDATE appointments SET status = 'withdrawn', withdrawn_reason = ?3,
-                 withdrawn_at = ?4, updated_at = ?4
-             WHERE appointment_id = ?1 AND patient_id = ?2 AND status != 'withdrawn'",
+            "SELECT id FROM appointments
+             WHERE appointment_id = ?1 AND patient_id = ?2 AND status != 'withdrawn'
+               AND deleted_at IS NULL",
         )?
-        .execute(rusqlite::params![appointment_id, patient_id, reason, now])?)
+        .query_map([appointment_id, patient_id], |r| r.get(0))?
+        .collect::<rusqlite::Result<Vec<i64>>>()?;
+    withdraw(conn, &ids, reason, now)
 }
 
 /// A withdrawn appointment listed again: back in the schedule as if new (the touches it had
 /// already had still count), listed by this import.
 pub fn reinstate(conn: &Connection, id: i64, import_id: i64, now: &str) -> Result<()> {
-    conn.prepare_cached(
-        "UPDATE appointments SET status = 'pending', withdrawn_reason = NULL, withdrawn_at = NULL,
-             touch_attempts = 0, seen_import = ?2, updated_at = ?3
-         WHERE id = ?1 AND status = 'withdrawn'",
-    )?
-    .execute(rusqlite::params![id, import_id, now])?;
+    transitions::apply_to(conn, id, Event::Reinstated { import: import_id }, now)?;
     Ok(())
 }
 
@@ -255,17 +255,20 @@ pub fn withdraw_unlisted(
     import_id: i64,
     now: &str,
 ) -> Result<usize> {
-    Ok(conn.execute(
-        &format!(
-            "UPDATE appointments SET status = 'withdrawn', withdrawn_reason = 'not in export',
-                 withdrawn_at = :now, updated_at = :now
+    let ids = conn
+        .prepare(&format!(
+            "SELECT id FROM appointments
              WHERE {} AND appt_date_time >= :from AND appt_date_time < :to
                AND status != 'withdrawn' AND +site = :site
                AND coalesce(seen_import, 0) != :import AND deleted_at IS NULL",
             in_every_state("status")
-        ),
-        named_params! {":now": now, ":from": from, ":to": to, ":site": site, ":import": import_id},
-    )?)
+        ))?
+        .query_map(
+            named_params! {":from": from, ":to": to, ":site": site, ":import": import_id},
+            |r| r.get(0),
+        )?
+        .collect::<rusqlite::Result<Vec<i64>>>()?;
+    withdraw(conn, &ids, "not in export", now)
 }
 
 /// SQLite `cache_size` during an import: negative means KiB (24 MiB: at 32 MiB peak RSS of a

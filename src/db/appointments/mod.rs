@@ -1,7 +1,8 @@
 //! The `appointments` table: what the dispatcher and the listener read (`import.rs` holds what
-//! an import writes, `writes.rs` how a state moves).
+//! an import writes, `transitions.rs` the one place a state is written).
 
 mod import;
+pub mod transitions;
 mod writes;
 
 pub use import::*;
@@ -70,8 +71,6 @@ const COLUMNS: &str =
     END";
 
 fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Stored> {
-    let channel: String = r.get(7)?;
-    let state: String = r.get(8)?;
     Ok(Stored {
         id: r.get(0)?,
         appointment_id: r.get(1)?,
@@ -80,8 +79,8 @@ fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Stored> {
         at: r.get(4)?,
         message: r.get(5)?,
         language: r.get(6)?,
-        channel: Channel::parse(&channel).unwrap_or(Channel::Call),
-        state: State::parse(&state).unwrap_or(State::Failed),
+        channel: r.get(7)?,
+        state: r.get(8)?,
         attempt_count: r.get(9)?,
         last_attempt_at: r.get(10)?,
         site: r.get(11)?,
@@ -407,12 +406,6 @@ fn soonest_contacted_for_phone(
 impl rusqlite::ToSql for crate::domain::row::Language {
     fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
         Ok(self.code().into())
-    }
-}
-
-impl rusqlite::ToSql for Channel {
-    fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
-        Ok(self.as_str().into())
     }
 }
 
