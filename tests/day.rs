@@ -117,7 +117,9 @@ fn demo_runs_the_day_and_leaves_nothing_behind() {
         "{stdout}\n{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert!(started.elapsed() < Duration::from_secs(30));
+    // The day runs on a simulated clock: this bound only catches a demo that waits for real
+    // time (45 minutes to 19:45), never a slow machine (seconds; under load, a minute or two).
+    assert!(started.elapsed() < Duration::from_secs(600));
     for heading in [
         "19:00",
         "19:45",

@@ -5,6 +5,7 @@ use anyhow::Result;
 use crate::config::Config;
 use crate::db::runs::Tally;
 use crate::dispatch::session::Session;
+use crate::domain::run_outcome::RunOutcome;
 
 #[derive(clap::Args, Debug)]
 #[command(
@@ -28,7 +29,7 @@ pub fn run(cfg: &Config, _args: &Args) -> Result<()> {
         session.finish(&crate::db::runs::Ending {
             tally: &Tally::default(),
             error: Some(&why),
-            outcome: "failed",
+            outcome: RunOutcome::Failed,
             left_for_next: 0,
             unresolved: 0,
             note: None,
@@ -57,9 +58,9 @@ pub fn run(cfg: &Config, _args: &Args) -> Result<()> {
         tally: &tally,
         error: error.as_deref(),
         outcome: if error.is_some() {
-            "failed"
+            RunOutcome::Failed
         } else {
-            "completed"
+            RunOutcome::Completed
         },
         left_for_next: 0,
         unresolved: tally.failed,

@@ -1,5 +1,6 @@
 //! The `runs` table: one row per `send`, `retry` or `reconcile`.
 
+use crate::domain::run_outcome::RunOutcome;
 use anyhow::Result;
 use rusqlite::{Connection, OptionalExtension, named_params};
 use serde::Serialize;
@@ -51,9 +52,6 @@ pub fn start_for(
     Ok(conn.last_insert_rowid())
 }
 
-/// The outcome of a run refused before it started (missing credentials, a template error).
-pub const REFUSED: &str = "refused";
-
 /// Records a run that was refused before it contacted anyone, with the reason.
 pub fn refused(
     conn: &Connection,
@@ -66,24 +64,28 @@ pub fn refused(
     let id = start_for(conn, kind, sites, window, now)?;
     conn.execute(
         "UPDATE runs SET finished_at = ?2, outcome = ?3, error = ?4 WHERE id = ?1",
-        rusqlite::params![id, now, REFUSED, why],
+        rusqlite::params![id, now, RunOutcome::Refused, why],
     )?;
     Ok(id)
 }
 
-/// Whether `window` of `date` has run for `site`: a run for it that ended (completed, failed,
-/// or stopped at the end of contact hours). One that was refused, interrupted or died did
-/// not, so the next tick runs it again while it may.
+/// Whether `window` of `date` has run for `site`: a run for it that ended in a way that did the
+/// window (`RunOutcome::did_the_window`). One that was refused, interrupted or died did not, so
+/// the next tick runs it again while it may.
 pub fn window_done(conn: &Connection, site: &str, label: &str, date: &str) -> Result<bool> {
-    Ok(conn
-        .prepare_cached(
-            "SELECT 1 FROM runs WHERE window_date = ?1 AND window = ?2 AND sites = ?3
-               AND outcome IN ('completed', 'failed', 'stopped at the end of contact hours')
-             LIMIT 1",
-        )?
-        .query_row(rusqlite::params![date, label, site], |_| Ok(()))
-        .optional()?
-        .is_some())
+    let mut stmt = conn.prepare_cached(
+        "SELECT outcome FROM runs WHERE window_date = ?1 AND window = ?2 AND sites = ?3
+           AND outcome IS NOT NULL",
+    )?;
+    let outcomes = stmt.query_map(rusqlite::params![date, label, site], |r| {
+        r.get::<_, RunOutcome>(0)
+    })?;
+    for o in outcomes {
+        if o?.did_the_window() {
+            return Ok(true);
+        }
+    }
+    Ok(false)
 }
 
 /// Whether a refusal with these words was recorded for `site` since `since`: `run` records
@@ -91,10 +93,13 @@ pub fn window_done(conn: &Connection, site: &str, label: &str, date: &str) -> Re
 pub fn refused_since(conn: &Connection, site: &str, why: &str, since: &str) -> Result<bool> {
     Ok(conn
         .prepare_cached(
-            "SELECT 1 FROM runs WHERE outcome = 'refused' AND sites = ?1 AND error = ?2
+            "SELECT 1 FROM runs WHERE outcome = ?4 AND sites = ?1 AND error = ?2
                AND started_at >= ?3 LIMIT 1",
         )?
-        .query_row(rusqlite::params![site, why, since], |_| Ok(()))
+        .query_row(
+            rusqlite::params![site, why, since, RunOutcome::Refused],
+            |_| Ok(()),
+        )
         .optional()?
         .is_some())
 }
@@ -104,8 +109,7 @@ pub struct Ending<'a> {
     pub tally: &'a Tally,
     /// Why it failed, stopped or was interrupted.
     pub error: Option<&'a str>,
-    /// completed, failed, interrupted, or stopped at the end of contact hours.
-    pub outcome: &'a str,
+    pub outcome: RunOutcome,
     /// Contacts still due when it stopped, for the next window.
     pub left_for_next: i64,
     /// Attempts it left `dispatching` (Twilio could not be asked).
@@ -149,13 +153,13 @@ pub fn unfinished(conn: &Connection) -> Result<i64> {
 /// recorded, and of those the ones Twilio had taken (a SID) — what it had placed.
 pub fn close_dead(conn: &Connection, now: &str, why: &str) -> Result<usize> {
     Ok(conn.execute(
-        "UPDATE runs SET finished_at = :now, outcome = 'died',
+        "UPDATE runs SET finished_at = :now, outcome = :died,
              selected = (SELECT count(*) FROM appointment_logs l WHERE l.run_id = runs.id),
              dispatched = (SELECT count(*) FROM appointment_logs l
                            WHERE l.run_id = runs.id AND l.sid IS NOT NULL),
              error = coalesce(error || '; ', '') || :why
          WHERE finished_at IS NULL",
-        named_params! {":now": now, ":why": why},
+        named_params! {":now": now, ":why": why, ":died": RunOutcome::Died},
     )?)
 }
 
@@ -188,11 +192,12 @@ pub struct LateRun {
 pub fn late_since(conn: &Connection, since: &str, late_after_minutes: i64) -> Result<Vec<LateRun>> {
     let mut stmt = conn.prepare_cached(
         "SELECT sites, window, window_opens, started_at FROM runs
-         WHERE window_opens >= ?1 AND coalesce(outcome, '') != 'refused'
+         WHERE window_opens >= ?1 AND coalesce(outcome, '') != ?3
            AND julianday(started_at) - julianday(window_opens) > ?2 / 1440.0
          ORDER BY window_opens, id",
     )?;
-    let rows = stmt.query_map(rusqlite::params![since, late_after_minutes], |r| {
+    let refused = RunOutcome::Refused;
+    let rows = stmt.query_map(rusqlite::params![since, late_after_minutes, refused], |r| {
         Ok(LateRun {
             sites: r.get(0)?,
             window: r.get(1)?,

@@ -4,6 +4,7 @@
 use rusqlite::types::{FromSql, FromSqlError, FromSqlResult, ToSql, ToSqlOutput, ValueRef};
 
 use crate::domain::channel::Channel;
+use crate::domain::run_outcome::RunOutcome;
 use crate::domain::state::State;
 
 fn word<T>(value: ValueRef<'_>, parse: impl Fn(&str) -> Option<T>, what: &str) -> FromSqlResult<T> {
@@ -32,6 +33,18 @@ impl ToSql for Channel {
 impl FromSql for Channel {
     fn column_result(value: ValueRef<'_>) -> FromSqlResult<Self> {
         word(value, Channel::parse, "channel")
+    }
+}
+
+impl ToSql for RunOutcome {
+    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+        Ok(self.as_str().into())
+    }
+}
+
+impl FromSql for RunOutcome {
+    fn column_result(value: ValueRef<'_>) -> FromSqlResult<Self> {
+        word(value, RunOutcome::parse, "run outcome")
     }
 }
 

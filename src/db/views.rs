@@ -8,6 +8,7 @@ use rusqlite::{Connection, OptionalExtension, named_params};
 use serde::Serialize;
 
 use crate::db::appointments::in_every_state;
+use crate::domain::run_outcome::RunOutcome;
 
 /// What `appointments` and `logs` may be narrowed to. `None` means "any".
 #[derive(Clone, Debug, Default)]
@@ -284,8 +285,8 @@ pub struct RunRow {
     pub failed: i64,
     pub skipped: i64,
     pub error: Option<String>,
-    /// completed, failed, interrupted, died, stopped at the end of contact hours.
-    pub outcome: Option<String>,
+    /// `None` while it is going.
+    pub outcome: Option<RunOutcome>,
     /// The sites it served (empty: all).
     pub sites: String,
     pub left_for_next: i64,

@@ -25,6 +25,7 @@ use chrono::{DateTime, TimeZone, Utc};
 use crate::config::Config;
 use crate::db::runs;
 use crate::domain::channel::Channel;
+use crate::domain::run_outcome::RunOutcome;
 use crate::domain::schedule::RunKind;
 use crate::exit::usage;
 use attempt::{Done, Sent};
@@ -130,17 +131,17 @@ impl Summary {
         })
     }
 
-    fn outcome(&self, refused: bool) -> &'static str {
+    fn outcome(&self, refused: bool) -> RunOutcome {
         if refused {
-            runs::REFUSED
+            RunOutcome::Refused
         } else if self.interrupted {
-            "interrupted"
+            RunOutcome::Interrupted
         } else if self.error.is_some() {
-            "failed"
+            RunOutcome::Failed
         } else if !self.closed_sites.is_empty() {
-            "stopped at the end of contact hours"
+            RunOutcome::StoppedAtContactHours
         } else {
-            "completed"
+            RunOutcome::Completed
         }
     }
 }

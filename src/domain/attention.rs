@@ -5,6 +5,7 @@
 use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 
+use crate::domain::run_outcome::RunOutcome;
 use crate::domain::state::State;
 use crate::domain::twilio_errors;
 
@@ -48,8 +49,8 @@ pub struct Run<'a> {
     pub id: i64,
     pub kind: &'a str,
     pub started_at: &'a str,
-    /// completed, failed, interrupted, died, stopped at the end of contact hours.
-    pub outcome: Option<&'a str>,
+    /// `None` while it is going.
+    pub outcome: Option<RunOutcome>,
     pub error: Option<&'a str>,
     pub left_for_next: i64,
     pub unresolved: i64,
@@ -370,7 +371,7 @@ fn run_items(r: &Run<'_>, out: &mut Vec<Item>) {
         })
     };
     match r.outcome {
-        Some("refused") => push(
+        Some(RunOutcome::Refused) => push(
             "run_refused",
             format!(
                 "the {} was refused before it contacted anyone: {} — fix the configuration, then `reminders check`",
@@ -378,14 +379,14 @@ fn run_items(r: &Run<'_>, out: &mut Vec<Item>) {
                 r.error.unwrap_or("no reason recorded")
             ),
         ),
-        Some("died") => push(
+        Some(RunOutcome::Died) => push(
             "run_died",
             format!(
                 "the {} run died before it finished (killed, crashed or the machine stopped) after Twilio had taken {} contact(s): the next run checked or checks each with Twilio, so nobody is contacted twice; run `reminders retry` if no window is coming",
                 r.kind, r.dispatched
             ),
         ),
-        Some("interrupted") => push(
+        Some(RunOutcome::Interrupted) => push(
             "run_interrupted",
             format!(
                 "the run was interrupted before it finished ({}){}: the next run checks its contacts with Twilio; run `reminders retry` if no window is coming",
@@ -393,7 +394,7 @@ fn run_items(r: &Run<'_>, out: &mut Vec<Item>) {
                 left(r.left_for_next),
             ),
         ),
-        Some("stopped at the end of contact hours") => push(
+        Some(RunOutcome::StoppedAtContactHours) => push(
             "run_stopped",
             format!(
                 "contact hours ended during the run{}: they are contacted at the next window (check the run starts early enough, or the rates)",
@@ -449,7 +450,7 @@ mod tests {
             id,
             kind: "send",
             started_at: "2026-11-25T00:00:00Z",
-            outcome,
+            outcome: outcome.map(|o| RunOutcome::parse(o).expect("a run outcome")),
             error,
             left_for_next: 0,
             unresolved: 0,

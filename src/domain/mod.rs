@@ -16,6 +16,7 @@ pub mod readiness;
 pub mod reasons;
 pub mod results;
 pub mod row;
+pub mod run_outcome;
 pub mod schedule;
 pub mod segments;
 pub mod sites;

@@ -14,6 +14,7 @@ use crate::clock::{db_time, local_display, parse_db_time};
 use crate::config::Config;
 use crate::db::imports::ImportRow;
 use crate::db::views::{self, RunRow, StateCount};
+use crate::domain::run_outcome::RunOutcome;
 use chrono::Datelike;
 
 use crate::domain::attention::{self, Item};
@@ -146,13 +147,13 @@ fn attention_items(cfg: &Config, conn: &Connection, day: NaiveDate, tz: Tz) -> R
     // A refusal clears once a later run of the same kind for the same sites got past it.
     let superseded: Vec<i64> = runs
         .iter()
-        .filter(|r| r.outcome.as_deref() == Some(crate::db::runs::REFUSED))
+        .filter(|r| r.outcome == Some(RunOutcome::Refused))
         .filter(|r| {
             runs.iter().any(|later| {
                 later.id > r.id
                     && later.kind == r.kind
                     && later.sites == r.sites
-                    && later.outcome.as_deref() != Some(crate::db::runs::REFUSED)
+                    && later.outcome != Some(RunOutcome::Refused)
             })
         })
         .map(|r| r.id)
@@ -196,7 +197,7 @@ fn attention_items(cfg: &Config, conn: &Connection, day: NaiveDate, tz: Tz) -> R
                 id: r.id,
                 kind: &r.kind,
                 started_at: &r.started_at,
-                outcome: r.outcome.as_deref(),
+                outcome: r.outcome,
                 error: r.error.as_deref(),
                 left_for_next: r.left_for_next,
                 unresolved: r.unresolved,
@@ -422,7 +423,10 @@ pub(super) fn runs_view<'a>(records: &'a [RunRow], tz: Tz, title: &'a str) -> Vi
                 r.dispatched.to_string(),
                 r.failed.to_string(),
                 r.skipped.to_string(),
-                r.outcome.clone().unwrap_or_default(),
+                r.outcome
+                    .map(RunOutcome::as_str)
+                    .unwrap_or_default()
+                    .to_string(),
                 output::opt(&r.error),
             ]
         })
