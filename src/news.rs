@@ -11,6 +11,7 @@ use crate::clock::parse_db_time;
 use crate::db::attempts::{self, StatusReport};
 use crate::db::{appointments, opt_outs};
 use crate::domain::channel::Channel;
+use crate::domain::contact_kind::ContactKind;
 use crate::domain::ordering::{self, Status};
 use crate::domain::outcome::{self, Ending};
 use crate::domain::schedule::{self, Touches};
@@ -114,6 +115,15 @@ pub fn end_attempt(
     let Some(appt) = appointments::get(conn, attempt.appointment)? else {
         return Ok(None);
     };
+    // A follow-up (a text after a voicemail, a message after a missed visit) is not one of the
+    // schedule's attempts: its outcome moves nothing, except a number that opted out.
+    if attempt.kind != ContactKind::Reminder {
+        if ending == Ending::OptedOut {
+            opt_outs::add(conn, &appt.phone_number, "twilio error 21610", None, now)?;
+            return move_appointment(conn, &appt, Event::OptedOut, now);
+        }
+        return Ok(None);
+    }
     if appt.attempt_count != attempt.attempt {
         return Ok(None);
     }

@@ -306,6 +306,12 @@ fn print_summary(outcomes: &[Outcome]) {
                 s.moved
             );
         }
+        if o.counts.no_show > 0 {
+            println!(
+                "{name}: {} row(s) said the patient did not come: {} past appointment(s) marked no_show",
+                o.counts.no_show, s.marked_no_show
+            );
+        }
         if s.not_in_export > 0 {
             println!(
                 "{name}: {} appointment(s) no longer in the export withdrawn (snapshot)",

@@ -160,7 +160,11 @@ pub fn load(l: &Layers<'_>) -> Result<Csv> {
         &list("csv.values.no")?,
         &list("csv.values.cancelled")?,
     )
-    .map_err(|c| usage(contradiction(l, &c)))?;
+    .map_err(|c| usage(contradiction(l, &c)))?
+    .with_status_words(
+        &list("csv.values.clinic_cancelled")?,
+        &list("csv.values.no_show")?,
+    );
     Ok(Csv {
         delimiter,
         dates,

@@ -78,6 +78,10 @@ pub struct Sending {
     pub max_in_flight: usize,
     pub default_channel: DefaultChannel,
     pub voicemail_counts_as_reached: bool,
+    /// A call an answering machine took is followed by one text (`[sending] voicemail_text`).
+    pub voicemail_text: bool,
+    /// A visit the clinic's system marks as missed gets one message (`[followup] no_show`).
+    pub no_show_follow_up: bool,
     pub sms_validity_minutes: u32,
     pub say_voice_en: Option<String>,
     pub say_voice_fr: Option<String>,
@@ -278,6 +282,8 @@ impl Config {
                 true,
                 boolean,
             )?,
+            voicemail_text: l.get("sending.voicemail_text", false, boolean)?,
+            no_show_follow_up: l.get("followup.no_show", true, boolean)?,
             sms_validity_minutes: l.get("sending.sms_validity_minutes", 120, whole(1u32, 600))?,
             say_voice_en: l.optional_string("sending.say_voice_en"),
             say_voice_fr: l.optional_string("sending.say_voice_fr"),

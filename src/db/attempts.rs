@@ -4,6 +4,7 @@ use anyhow::Result;
 use rusqlite::{Connection, OptionalExtension, named_params};
 
 use crate::domain::channel::Channel;
+use crate::domain::contact_kind::ContactKind;
 
 /// An attempt as stored.
 #[derive(Clone, Debug)]
@@ -22,11 +23,12 @@ pub struct Attempt {
     pub contact: Option<i64>,
     /// SHA-256 of a text's body.
     pub sent_sha256: Option<String>,
+    pub kind: ContactKind,
 }
 
 const COLUMNS: &str =
     "id, appointment_id, attempt, channel, sid, \"to\", status, sequence_number, created_at,
-     \"from\", contact_id, sent_sha256";
+     \"from\", contact_id, sent_sha256, kind";
 
 fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Attempt> {
     let channel: String = r.get(3)?;
@@ -43,6 +45,9 @@ fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Attempt> {
         from: r.get(9)?,
         contact: r.get(10)?,
         sent_sha256: r.get(11)?,
+        // A kind this build does not know (a newer one wrote it) moves nothing.
+        kind: ContactKind::from_stored(r.get::<_, Option<String>>(12)?.as_deref())
+            .unwrap_or(ContactKind::VoicemailText),
     })
 }
 
@@ -59,6 +64,7 @@ pub struct NewAttempt<'a> {
     pub segments: Option<u32>,
     /// SHA-256 of a text's body (`message::digest`).
     pub sent: Option<&'a str>,
+    pub kind: ContactKind,
     pub now: &'a str,
 }
 
@@ -66,14 +72,14 @@ pub struct NewAttempt<'a> {
 pub fn insert(conn: &Connection, a: &NewAttempt<'_>) -> Result<i64> {
     conn.prepare_cached(
         "INSERT INTO appointment_logs (appointment_id, attempt, channel, \"to\", \"from\", status,
-             run_id, touch_days, num_segments, sent_sha256, created_at, updated_at)
+             run_id, touch_days, num_segments, sent_sha256, kind, created_at, updated_at)
          VALUES (:appt, :attempt, :channel, :to, :from, 'dispatching', :run, :touch, :segments,
-             :sent, :now, :now)",
+             :sent, :kind, :now, :now)",
     )?
     .execute(named_params! {
         ":appt": a.appointment, ":attempt": a.attempt, ":channel": a.channel.as_str(),
         ":to": a.to, ":from": a.from, ":run": a.run_id, ":touch": a.touch,
-        ":segments": a.segments, ":sent": a.sent, ":now": a.now,
+        ":segments": a.segments, ":sent": a.sent, ":kind": a.kind.stored(), ":now": a.now,
     })?;
     Ok(conn.last_insert_rowid())
 }
@@ -218,4 +224,32 @@ pub fn record_status(conn: &Connection, id: i64, r: &StatusReport, now: &str) ->
             ":unit": r.price_unit, ":segments": r.num_segments, ":now": now, ":id": id,
     })?;
     Ok(())
+}
+
+/// What the last text to `phone` (from `a` or `b` when given) was: its appointment and kind.
+/// A reply answers it.
+pub fn last_text_to(
+    conn: &Connection,
+    phone: &str,
+    a: Option<&str>,
+    b: Option<&str>,
+) -> Result<Option<(i64, ContactKind)>> {
+    use rusqlite::OptionalExtension;
+    let last: Option<(i64, Option<String>)> = conn
+        .prepare_cached(
+            "SELECT appointment_id, kind FROM appointment_logs
+             WHERE \"to\" = ?1 AND channel = 'sms' AND sid IS NOT NULL
+               AND (?2 IS NULL OR \"from\" IN (?2, ?3))
+             ORDER BY id DESC LIMIT 1",
+        )?
+        .query_row(rusqlite::params![phone, a, b.or(a)], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .optional()?;
+    Ok(last.map(|(id, kind)| {
+        (
+            id,
+            ContactKind::from_stored(kind.as_deref()).unwrap_or(ContactKind::Reminder),
+        )
+    }))
 }

@@ -33,11 +33,14 @@ pub struct Counts {
     pub failed: i64,
     /// Rows whose status said cancelled: they withdraw what is stored and are not stored.
     pub withdrawn: i64,
+    /// Rows whose status said the patient did not come: they mark what is stored (a past
+    /// appointment) and are not stored.
+    pub no_show: i64,
 }
 
 impl Counts {
     pub fn processed(&self) -> i64 {
-        self.successful + self.duplicates + self.failed + self.withdrawn
+        self.successful + self.duplicates + self.failed + self.withdrawn + self.no_show
     }
 }
 
@@ -103,14 +106,16 @@ pub fn finish(conn: &Connection, id: i64, f: &Finish<'_>) -> Result<()> {
     conn.execute(
         "UPDATE imports SET status = :status, total_rows = :total, processed_rows = :processed,
              successful_rows = :ok, duplicate_rows = :dup, failed_rows = :failed,
-             withdrawn_rows = :withdrawn, file_path = :path, finished_at = :finished,
+             withdrawn_rows = :withdrawn, no_show_rows = :no_show, file_path = :path,
+             finished_at = :finished,
              error = :error, summary = :summary
          WHERE id = :id",
         named_params! {
             ":status": f.status.as_str(), ":total": f.counts.total,
             ":processed": f.counts.processed(), ":ok": f.counts.successful,
             ":dup": f.counts.duplicates, ":failed": f.counts.failed,
-            ":withdrawn": f.counts.withdrawn, ":path": f.file_path, ":finished": f.finished_at,
+            ":withdrawn": f.counts.withdrawn, ":no_show": f.counts.no_show,
+            ":path": f.file_path, ":finished": f.finished_at,
             ":error": f.error, ":summary": f.summary, ":id": id,
         },
     )?;

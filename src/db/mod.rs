@@ -44,6 +44,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/008_results_in_the_index.sql"),
     include_str!("migrations/009_contacts.sql"),
     include_str!("migrations/010_windows.sql"),
+    include_str!("migrations/011_after_the_reminder.sql"),
 ];
 
 /// SQLite's page size for a new database, in bytes.

@@ -23,6 +23,7 @@ use rusqlite::Connection;
 
 use super::context::RunCtx;
 use super::find::{CLOCK_SLACK_SECONDS, Fingerprint, find_created};
+use super::follow_up;
 use super::message::{self, Request};
 use super::pacer::Pacer;
 use super::select::{self, Job};
@@ -30,6 +31,7 @@ use crate::clock::db_time;
 use crate::db::appointments::{self, Stored};
 use crate::db::attempts::{self, NewAttempt};
 use crate::domain::channel::Channel;
+use crate::domain::contact_kind::ContactKind;
 use crate::domain::outcome::{ApiAction, Ending, api_error_action};
 use crate::domain::schedule::{self, Verdict};
 use crate::domain::state::{self, Event};
@@ -98,7 +100,10 @@ enum Claimed {
 
 /// Makes one contact for `job`.
 pub fn run(conn: &mut Connection, ctx: &RunCtx<'_>, pacer: &Pacer, job: &Job) -> Result<Done> {
-    let channel = job.group[0].channel;
+    let channel = match job.kind {
+        ContactKind::VoicemailText => Channel::Sms,
+        _ => job.group[0].channel,
+    };
     let done = |sent, n, segments| Done {
         sent,
         channel,
@@ -144,6 +149,14 @@ fn claim(conn: &mut Connection, ctx: &RunCtx<'_>, job: &Job) -> Result<Claimed> 
         let Some(appt) = appointments::get(&tx, selected.id)? else {
             continue;
         };
+        if job.kind != ContactKind::Reminder {
+            match follow_up::verdict(ctx.cfg, &tx, &ctx.opts, &appt, job.kind, began)? {
+                follow_up::Verdict::Due => still_due.push(appt),
+                follow_up::Verdict::AfterHours => return Ok(Claimed::AfterHours),
+                follow_up::Verdict::No => {}
+            }
+            continue;
+        }
         // The listener may have changed things since selection (a reply, an opt-out by text).
         if appt.state != selected.state || appt.channel != selected.channel {
             continue;
@@ -167,7 +180,10 @@ fn claim(conn: &mut Connection, ctx: &RunCtx<'_>, job: &Job) -> Result<Claimed> 
     // An earlier contact to this number on this channel whose fate is unknown (Twilio could not
     // be asked): until it is settled, nothing can tell a new contact's call or text from it.
     let to = &still_due[0].phone_number;
-    let channel = still_due[0].channel;
+    let channel = match job.kind {
+        ContactKind::VoicemailText => Channel::Sms,
+        _ => still_due[0].channel,
+    };
     if attempts::unsettled_to(&tx, to, channel)? {
         tx.commit()?;
         log::warn!(
@@ -177,7 +193,7 @@ fn claim(conn: &mut Connection, ctx: &RunCtx<'_>, job: &Job) -> Result<Claimed> 
         );
         return Ok(Claimed::Nothing);
     }
-    let req = match message::build(ctx.cfg, ctx.texts, ctx.public_url, &still_due)? {
+    let req = match message::build_kind(ctx.cfg, ctx.texts, ctx.public_url, &still_due, job.kind)? {
         Ok(req) => req,
         Err(why) => {
             tx.commit()?;
@@ -187,7 +203,14 @@ fn claim(conn: &mut Connection, ctx: &RunCtx<'_>, job: &Job) -> Result<Claimed> 
     let mut members = Vec::with_capacity(still_due.len());
     let sent = req.sent_digest();
     for appt in &still_due {
-        let attempt = appointments::transitions::start_attempt(&tx, appt, job.touch, &now)?;
+        // A follow-up is a contact of its own: it is not one of the touch's attempts.
+        let (attempt, touch) = match job.kind {
+            ContactKind::Reminder => (
+                appointments::transitions::start_attempt(&tx, appt, job.touch, &now)?,
+                Some(job.touch),
+            ),
+            _ => (appt.attempt_count, appt.touch_days),
+        };
         let log_id = attempts::insert(
             &tx,
             &NewAttempt {
@@ -197,9 +220,10 @@ fn claim(conn: &mut Connection, ctx: &RunCtx<'_>, job: &Job) -> Result<Claimed> 
                 to: &appt.phone_number,
                 from: req.sender(),
                 run_id: Some(ctx.run_id),
-                touch: Some(job.touch),
+                touch,
                 segments: req.shape.map(|s| s.segments as u32),
                 sent: sent.as_deref(),
+                kind: job.kind,
                 now: &now,
             },
         )?;
@@ -435,7 +459,9 @@ pub fn undo(
     let Some(attempt) = attempts::by_id(conn, log_id)? else {
         return Ok(());
     };
+    // A follow-up that never went out moves nothing: it is due again at the next run.
     if let Some(appt) = appointments::get(conn, attempt.appointment)?
+        && attempt.kind == ContactKind::Reminder
         && appt.attempt_count == attempt.attempt
     {
         let left = appointments::touch_attempts_without(conn, appt.id, log_id)?;
@@ -461,10 +487,17 @@ fn record_unbuildable(
         let Some(appt) = appointments::get(&tx, selected.id)? else {
             continue;
         };
-        if !state::changes(appt.state, Event::AttemptStarted { touch: job.touch }) {
-            continue;
-        }
-        let attempt = appointments::transitions::start_attempt(&tx, &appt, job.touch, &now)?;
+        let (attempt, touch) = if job.kind == ContactKind::Reminder {
+            if !state::changes(appt.state, Event::AttemptStarted { touch: job.touch }) {
+                continue;
+            }
+            (
+                appointments::transitions::start_attempt(&tx, &appt, job.touch, &now)?,
+                Some(job.touch),
+            )
+        } else {
+            (appt.attempt_count, appt.touch_days)
+        };
         let log_id = attempts::insert(
             &tx,
             &NewAttempt {
@@ -474,9 +507,10 @@ fn record_unbuildable(
                 to: &appt.phone_number,
                 from: ctx.cfg.site(&appt.site).phone_number,
                 run_id: Some(ctx.run_id),
-                touch: Some(job.touch),
+                touch,
                 segments: None,
                 sent: None,
+                kind: job.kind,
                 now: &now,
             },
         )?;

@@ -10,9 +10,10 @@ use crate::clock::parse_db_time;
 use crate::config::{Config, SiteView, Templates, read_template};
 use crate::db::appointments::Stored;
 use crate::domain::channel::Channel;
+use crate::domain::contact_kind::ContactKind;
 use crate::domain::row::Language;
 use crate::domain::segments::{self, SmsShape};
-use crate::domain::templates::{self, Facts, Identity, Item, RenderError};
+use crate::domain::templates::{self, Facts, Identity, Item, RenderError, follow_ups};
 use crate::webhook::routes::Route;
 
 /// Makes Twilio retry a callback on connection failure, read timeout or a 5xx answer (three
@@ -139,6 +140,18 @@ pub fn build(
     public_url: &str,
     group: &[Stored],
 ) -> Result<std::result::Result<Request, RenderError>> {
+    build_kind(cfg, texts, public_url, group, ContactKind::Reminder)
+}
+
+/// [`build`] for a contact of any kind: a follow-up is one appointment's message, a text after
+/// a voicemail always a text, the others on the appointment's channel.
+pub fn build_kind(
+    cfg: &Config,
+    texts: &Texts,
+    public_url: &str,
+    group: &[Stored],
+    kind: ContactKind,
+) -> Result<std::result::Result<Request, RenderError>> {
     let lead = group.first().context("a contact with no appointment")?;
     let site: SiteView<'_> = cfg.site(&lead.site);
     let language = Language::from_code(&lead.language);
@@ -175,9 +188,21 @@ pub fn build(
             address: site.identity.address.as_deref(),
         },
     };
-    let template = texts.template(site.key, lead.channel, language, group.len());
+    let channel = match kind {
+        ContactKind::VoicemailText => Channel::Sms,
+        _ => lead.channel,
+    };
+    let follow_up = match (kind, channel) {
+        (ContactKind::Reminder, _) => None,
+        (_, Channel::Call) => Some(follow_ups::voice(kind, language, &facts.identity)),
+        _ => Some(follow_ups::sms(kind, language, &facts.identity)),
+    };
+    let template = match &follow_up {
+        Some(t) => Some(t.as_str()),
+        None => texts.template(site.key, channel, language, group.len()),
+    };
     let mut params: Vec<(&'static str, String)> = vec![("To", lead.phone_number.clone())];
-    let (content, shape) = match lead.channel {
+    let (content, shape) = match channel {
         Channel::Call => {
             let twiml = match templates::render_voice(template, &facts) {
                 Ok(t) => t,
@@ -210,7 +235,7 @@ pub fn build(
         }
     };
     Ok(Ok(Request {
-        channel: lead.channel,
+        channel,
         content,
         params,
         shape,

@@ -8,6 +8,7 @@
 pub mod attempt;
 pub mod context;
 pub mod find;
+pub mod follow_up;
 pub mod lock;
 pub mod message;
 pub mod pacer;
@@ -25,6 +26,7 @@ use chrono::{DateTime, TimeZone, Utc};
 use crate::config::Config;
 use crate::db::runs;
 use crate::domain::channel::Channel;
+use crate::domain::contact_kind::ContactKind;
 use crate::domain::run_outcome::RunOutcome;
 use crate::domain::schedule::RunKind;
 use crate::exit::usage;
@@ -209,6 +211,25 @@ pub fn run(cfg: &Config, opts: Options, watch: &dyn Watch) -> Result<Summary> {
         });
         for done in &results.done {
             summary.count(done);
+        }
+        // The follow-ups, once the reminders are out: when a cap on contacts leaves room for
+        // one, it is a reminder's.
+        if !opts.dry_run && !ctx.stop.load(Ordering::SeqCst) {
+            let (jobs, _waiting) = follow_up::jobs(cfg, &session.conn, &opts, ctx.now())?;
+            let call_pacer = pacer::Pacer::per_second(cfg.sending.calls_per_second);
+            let sms_pacer = pacer::Pacer::per_second(cfg.sending.sms_per_second);
+            for job in jobs {
+                if ctx.stop.load(Ordering::SeqCst) {
+                    break;
+                }
+                let pacer = match (job.kind, job.group[0].channel) {
+                    (ContactKind::VoicemailText, _) | (_, Channel::Sms) => &sms_pacer,
+                    _ => &call_pacer,
+                };
+                let done = attempt::run(&mut session.conn, &ctx, pacer, &job)?;
+                watch.contacted(done.appointments);
+                summary.count(&done);
+            }
         }
         summary.selection = selector.counts;
         summary.interrupted = interrupted.load(Ordering::SeqCst);

@@ -14,6 +14,7 @@ use super::Options;
 use crate::clock::{db_time, parse_db_time};
 use crate::config::Config;
 use crate::db::{self, appointments, opt_outs};
+use crate::domain::contact_kind::ContactKind;
 use crate::domain::dates::day_bounds;
 use crate::domain::schedule::{self, RunKind, Verdict};
 use crate::domain::state::{Event, State};
@@ -29,6 +30,8 @@ const BATCH: usize = 1000;
 pub struct Job {
     pub group: Vec<appointments::Stored>,
     pub touch: u32,
+    /// A reminder, or a follow-up (`dispatch/follow_up.rs`: one appointment each).
+    pub kind: ContactKind,
 }
 
 /// What the selection set aside, for the summary.
@@ -164,7 +167,11 @@ impl<'a> Selector<'a> {
                 } else {
                     vec![appt]
                 };
-                Ok(Some(Job { group, touch }))
+                Ok(Some(Job {
+                    group,
+                    touch,
+                    kind: ContactKind::Reminder,
+                }))
             }
             Verdict::NotDue => Ok(None),
             Verdict::Expire => {

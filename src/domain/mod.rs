@@ -5,6 +5,7 @@ pub mod attention;
 pub mod channel;
 pub mod columns;
 pub mod contact_hours;
+pub mod contact_kind;
 pub mod dates;
 pub mod datetime;
 pub mod dedupe;

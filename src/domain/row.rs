@@ -11,7 +11,7 @@ use crate::domain::columns::{Columns, PhoneColumn, When};
 use crate::domain::datetime::{self, SlashOrder, SplitError};
 use crate::domain::phone;
 use crate::domain::sites::SiteTable;
-use crate::domain::values::{self, Words};
+use crate::domain::values::{self, StatusWord, Words};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Language {
@@ -65,10 +65,12 @@ pub struct Appointment {
 #[derive(Clone, Debug, PartialEq)]
 pub enum Verdict {
     Keep(Box<Appointment>),
-    /// The clinic's system says the appointment is cancelled: withdraw what is stored.
+    /// The clinic's system says the appointment was cancelled (by the clinic, or not saying by
+    /// whom) or missed: the stored appointment changes, the row is not stored.
     Cancel {
         appointment_id: String,
         patient_id: String,
+        news: StatusWord,
     },
     /// The row cannot be used; every reason, each naming its field.
     Fail(String),
@@ -178,8 +180,9 @@ impl Rules<'_> {
             .map_err(|why| problems.push(why))
             .ok();
 
-        // Cancelled in the clinic's system: only the ids matter.
-        if c.status.is_some_and(|i| self.words.is_cancelled(get(i))) {
+        // Cancelled or missed in the clinic's system: only the ids matter (a missed visit is in
+        // the past, which a row to store may not be).
+        if let Some(news) = c.status.and_then(|i| self.words.status_word(get(i))) {
             let appointment_id = match (given_id, at) {
                 (Some(id), _) => Some(id),
                 (None, Some(at)) => Some(synthetic_id(&patient_id, at, tz)),
@@ -190,6 +193,7 @@ impl Rules<'_> {
                     Verdict::Cancel {
                         appointment_id,
                         patient_id,
+                        news,
                     }
                 }
                 _ => Verdict::Fail(problems.join("; ")),
@@ -683,7 +687,8 @@ mod tests {
             v,
             Verdict::Cancel {
                 appointment_id: "A1".into(),
-                patient_id: "P1".into()
+                patient_id: "P1".into(),
+                news: StatusWord::Cancelled,
             }
         );
         let a = kept(check_with(

@@ -15,9 +15,11 @@ pub enum State {
     Expired,
     /// Taken out of the schedule: moved, cancelled, no longer in the export, or by hand.
     Withdrawn,
+    /// The clinic's system says the patient did not come (final).
+    NoShow,
 }
 
-pub const ALL: [State; 10] = [
+pub const ALL: [State; 11] = [
     State::Pending,
     State::InFlight,
     State::Reached,
@@ -28,6 +30,7 @@ pub const ALL: [State; 10] = [
     State::OptedOut,
     State::Expired,
     State::Withdrawn,
+    State::NoShow,
 ];
 
 impl State {
@@ -43,6 +46,7 @@ impl State {
             State::OptedOut => "opted_out",
             State::Expired => "expired",
             State::Withdrawn => "withdrawn",
+            State::NoShow => "no_show",
         }
     }
 
@@ -89,6 +93,8 @@ pub enum Event<'a> {
     Withdrawn { reason: &'a str },
     /// A withdrawn appointment listed again by import `import`: it is due as if new.
     Reinstated { import: i64 },
+    /// A later export says the patient did not come to this past appointment.
+    NoShow,
 }
 
 /// What an event does to an appointment in a given state.
@@ -137,6 +143,7 @@ impl Event<'_> {
             Event::Expired => "expired",
             Event::Withdrawn { .. } => "withdrawn",
             Event::Reinstated { .. } => "reinstated",
+            Event::NoShow => "no show",
         }
     }
 }
@@ -191,6 +198,12 @@ pub fn next(state: State, event: Event<'_>) -> Result<Step, Forbidden> {
 
         (S::Pending | S::RetryWait, E::Expired) => S::Expired,
 
+        // Final: what the clinic's system says happened at the visit is the last word.
+        (S::NoShow, E::Withdrawn { .. } | E::NoShow) => return Ok(Step::Unchanged),
+        // An appointment taken out of the schedule was not missed.
+        (S::Withdrawn, E::NoShow) => return Ok(Step::Unchanged),
+        (_, E::NoShow) => S::NoShow,
+
         (S::Withdrawn, E::Withdrawn { .. }) => return Ok(Step::Unchanged),
         (_, E::Withdrawn { .. }) => S::Withdrawn,
         (S::Withdrawn, E::Reinstated { .. }) => S::Pending,
@@ -216,7 +229,7 @@ mod tests {
     use Event as E;
     use State as S;
 
-    const EVENTS: [Event<'static>; 14] = [
+    const EVENTS: [Event<'static>; 15] = [
         E::AttemptStarted { touch: 1 },
         E::Reached,
         E::AttemptFailed { then: S::RetryWait },
@@ -236,11 +249,12 @@ mod tests {
         E::Reinstated { import: 2 },
         // Where a failed attempt can never lead.
         E::AttemptFailed { then: S::Confirmed },
+        E::NoShow,
     ];
 
     /// Every (state, event) pair, written out: `-` means the event leaves that state as it is,
     /// `!` that it is forbidden there. Columns follow EVENTS.
-    const TABLE: [(State, [&str; 14]); 10] = [
+    const TABLE: [(State, [&str; 15]); 11] = [
         (
             S::Pending,
             [
@@ -258,6 +272,7 @@ mod tests {
                 "withdrawn",
                 "!",
                 "!",
+                "no_show",
             ],
         ),
         (
@@ -277,6 +292,7 @@ mod tests {
                 "withdrawn",
                 "!",
                 "!",
+                "no_show",
             ],
         ),
         (
@@ -296,6 +312,7 @@ mod tests {
                 "withdrawn",
                 "!",
                 "!",
+                "no_show",
             ],
         ),
         (
@@ -315,6 +332,7 @@ mod tests {
                 "withdrawn",
                 "!",
                 "!",
+                "no_show",
             ],
         ),
         (
@@ -334,6 +352,7 @@ mod tests {
                 "withdrawn",
                 "!",
                 "!",
+                "no_show",
             ],
         ),
         (
@@ -353,6 +372,7 @@ mod tests {
                 "withdrawn",
                 "!",
                 "!",
+                "no_show",
             ],
         ),
         (
@@ -372,6 +392,7 @@ mod tests {
                 "withdrawn",
                 "!",
                 "!",
+                "no_show",
             ],
         ),
         (
@@ -391,6 +412,7 @@ mod tests {
                 "withdrawn",
                 "!",
                 "!",
+                "no_show",
             ],
         ),
         (
@@ -410,12 +432,19 @@ mod tests {
                 "withdrawn",
                 "!",
                 "!",
+                "no_show",
             ],
         ),
         (
             S::Withdrawn,
             [
-                "!", "-", "-", "-", "-", "-", "-", "-", "-", "-", "-", "-", "pending", "!",
+                "!", "-", "-", "-", "-", "-", "-", "-", "-", "-", "-", "-", "pending", "!", "-",
+            ],
+        ),
+        (
+            S::NoShow,
+            [
+                "!", "-", "-", "-", "-", "-", "-", "-", "-", "-", "-", "-", "!", "!", "-",
             ],
         ),
     ];

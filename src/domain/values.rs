@@ -1,5 +1,6 @@
-//! The words exports use for yes and no, languages and cancelled appointments (docs/exports.md),
-//! built in and added to by the clinic (`[csv.values]`).
+//! The words exports use for yes and no, languages, and what became of an appointment
+//! (cancelled, cancelled by the clinic, missed) (docs/exports.md), built in and added to by the
+//! clinic (`[csv.values]`).
 
 use crate::domain::row::Language;
 
@@ -15,12 +16,39 @@ pub const CANCELLED: [&str; 7] = [
     "void",
 ];
 
+/// A status value meaning the patient did not come.
+pub const NO_SHOW: [&str; 9] = [
+    "no show",
+    "no-show",
+    "noshow",
+    "missed",
+    "absent",
+    "dna",
+    "did not attend",
+    "fta",
+    "failed to attend",
+];
+
+/// What a row's status value says became of the appointment.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StatusWord {
+    /// Cancelled (by the patient, or nobody says by whom): withdrawn without a word to them.
+    Cancelled,
+    /// Cancelled by the clinic: withdrawn, and the patient is told.
+    ClinicCancelled,
+    /// The patient did not come.
+    NoShow,
+}
+
 /// The words of one export, built-in ones and the clinic's, lower-cased.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Words {
     yes: Vec<String>,
     no: Vec<String>,
     cancelled: Vec<String>,
+    /// None built in: a clinic names the words its system uses.
+    clinic_cancelled: Vec<String>,
+    no_show: Vec<String>,
 }
 
 impl Default for Words {
@@ -30,6 +58,8 @@ impl Default for Words {
             yes: built_in(&YES),
             no: built_in(&NO),
             cancelled: built_in(&CANCELLED),
+            clinic_cancelled: Vec::new(),
+            no_show: built_in(&NO_SHOW),
         }
     }
 }
@@ -114,9 +144,35 @@ impl Words {
         }
     }
 
+    /// The clinic's words for an appointment its system cancelled and one the patient missed
+    /// (`[csv.values] clinic_cancelled`, `no_show`), added to the built-in ones.
+    pub fn with_status_words(mut self, clinic_cancelled: &[String], no_show: &[String]) -> Words {
+        self.clinic_cancelled
+            .extend(clinic_cancelled.iter().map(|x| lower(x)));
+        self.no_show.extend(no_show.iter().map(|x| lower(x)));
+        self
+    }
+
     pub fn is_cancelled(&self, raw: &str) -> bool {
+        self.status_word(raw) == Some(StatusWord::Cancelled)
+    }
+
+    /// What a status value says, if it is one of the words that change an appointment. The
+    /// clinic's own words come first: "Cancelled by clinic" listed as clinic_cancelled is not
+    /// taken for a plain cancellation.
+    pub fn status_word(&self, raw: &str) -> Option<StatusWord> {
         let w = raw.trim();
-        !w.is_empty() && is_one_of(w, &self.cancelled)
+        if w.is_empty() {
+            None
+        } else if is_one_of(w, &self.clinic_cancelled) {
+            Some(StatusWord::ClinicCancelled)
+        } else if is_one_of(w, &self.no_show) {
+            Some(StatusWord::NoShow)
+        } else if is_one_of(w, &self.cancelled) {
+            Some(StatusWord::Cancelled)
+        } else {
+            None
+        }
     }
 
     /// What a person reads after "is not yes or no": the words that are.

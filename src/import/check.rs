@@ -11,6 +11,7 @@ use super::site_days::SiteDays;
 use super::survey::Encoding;
 use crate::db::appointments::NewAppointment;
 use crate::domain::row::{Rules, Verdict};
+use crate::domain::values::StatusWord;
 
 /// A row the rules refused, with what a person needs to fix it.
 #[derive(Debug)]
@@ -25,9 +26,11 @@ pub struct Rejected {
 #[derive(Debug)]
 pub enum Item {
     Keep(NewAppointment),
+    /// A status value that changes what is stored (cancelled, cancelled by the clinic, missed).
     Cancel {
         appointment_id: String,
         patient_id: String,
+        news: StatusWord,
     },
     Reject(Rejected),
     /// A row the storing side has taken out for a moment (to insert it without a copy).
@@ -63,6 +66,7 @@ impl Item {
             Item::Cancel {
                 appointment_id,
                 patient_id,
+                ..
             } => appointment_id.len() + patient_id.len(),
             Item::Reject(r) => r.data.len() + r.reason.len(),
             Item::Lent => 0,
@@ -178,9 +182,11 @@ impl Checker<'_> {
             Verdict::Cancel {
                 appointment_id,
                 patient_id,
+                news,
             } => Some(Item::Cancel {
                 appointment_id,
                 patient_id,
+                news,
             }),
             Verdict::Fail(reason) => Some(self.reject(rec, reason)),
         }

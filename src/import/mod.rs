@@ -62,6 +62,8 @@ pub struct Summary {
     pub moved: u64,
     /// Appointments a snapshot file withdrew because it no longer lists them.
     pub not_in_export: u64,
+    /// Past appointments a row said the patient did not come to.
+    pub marked_no_show: u64,
     /// Columns of a mapped list the file does not have (the others were read).
     pub absent_columns: Vec<String>,
 }
@@ -241,6 +243,7 @@ pub fn import_file(
         .collect();
     outcome.summary.languages_not_recognised = stored.unknown_languages;
     outcome.summary.moved = stored.tally.moved;
+    outcome.summary.marked_no_show = stored.tally.marked_no_show;
     outcome.summary.not_in_export = stored.not_in_export;
     if let Some(id) = outcome.import_id {
         archive_into(conn, cfg, &source, id, in_drop_folder, &mut outcome)?;

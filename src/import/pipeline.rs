@@ -161,6 +161,7 @@ pub(super) fn store_file<R: BufRead + Send>(
         "languages_not_recognised": seen.unknown_languages,
         "moved": tally.moved,
         "not_in_export": not_in_export,
+        "marked_no_show": tally.marked_no_show,
     })
     .to_string();
     imports::finish(

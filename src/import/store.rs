@@ -13,8 +13,10 @@ use super::site_days::SiteDays;
 use crate::db::appointments::{self, INSERT_BATCH, NewAppointment};
 use crate::db::imports;
 use crate::domain::dedupe::{self, Decision};
+use crate::domain::values::StatusWord;
 
-/// The import's counts as it goes: `processed = stored + duplicates + failed + withdrawn`.
+/// The import's counts as it goes: `processed = stored + duplicates + failed + withdrawn +
+/// no_show`.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Tally {
     pub counts: imports::Counts,
@@ -24,6 +26,8 @@ pub struct Tally {
     pub shown: Vec<(u64, String)>,
     /// Appointments withdrawn because a row moved them (reported, not counted as rows).
     pub moved: u64,
+    /// Past appointments a row said the patient did not come to (reported beside the rows).
+    pub marked_no_show: u64,
 }
 
 /// How many failed-row reasons an import keeps for printing.
@@ -211,16 +215,33 @@ impl Store<'_> {
                 Item::Cancel {
                     appointment_id,
                     patient_id,
-                } => {
-                    appointments::withdraw_pair(
-                        self.conn,
-                        appointment_id,
-                        patient_id,
-                        "cancelled",
-                        self.now,
-                    )?;
-                    self.tally.counts.withdrawn += 1;
-                }
+                    news,
+                } => match news {
+                    StatusWord::Cancelled | StatusWord::ClinicCancelled => {
+                        let reason = if *news == StatusWord::Cancelled {
+                            appointments::CANCELLED
+                        } else {
+                            appointments::CLINIC_CANCELLED
+                        };
+                        appointments::withdraw_pair(
+                            self.conn,
+                            appointment_id,
+                            patient_id,
+                            reason,
+                            self.now,
+                        )?;
+                        self.tally.counts.withdrawn += 1;
+                    }
+                    StatusWord::NoShow => {
+                        self.tally.marked_no_show += appointments::mark_no_show(
+                            self.conn,
+                            appointment_id,
+                            patient_id,
+                            self.now,
+                        )? as u64;
+                        self.tally.counts.no_show += 1;
+                    }
+                },
                 Item::Reject(r) => self.reject(r)?,
                 Item::Lent => unreachable!("only a run's own inserts are lent, and given back"),
             }

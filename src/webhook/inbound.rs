@@ -15,7 +15,7 @@ use rusqlite::Connection;
 use super::handlers::{Answer, Settings, answer_event, xml};
 use super::twiml::{self, Lang};
 use crate::clock::{db_time, parse_db_time};
-use crate::db::{appointments, replies};
+use crate::db::{appointments, attempts, replies};
 use crate::domain::keywords::{self, Reply};
 use crate::domain::state::{Event, State};
 use crate::mask;
@@ -73,13 +73,27 @@ pub fn reply(
     fresh: bool,
     now: &str,
 ) -> Result<(Answer, String)> {
-    let said = keywords::interpret(t.body);
+    let mut said = keywords::interpret(t.body);
     let thread: Vec<&str> = [Some(t.to), t.messaging_service]
         .into_iter()
         .flatten()
         .filter(|s| !s.is_empty())
         .collect();
-    let targets = appointments::answered_by_reply(conn, t.from, &thread, now)?;
+    let mut targets = appointments::answered_by_reply(conn, t.from, &thread, now)?;
+    // An answer to a message after a missed visit or a clinic's cancellation is not a reply to
+    // a reminder: a person reads it (STOP and HELP still do what they say).
+    if let Some((appt, kind)) = attempts::last_text_to(
+        conn,
+        t.from,
+        thread.first().copied(),
+        thread.get(1).copied(),
+    )? && !kind.answers_the_reminder()
+    {
+        if matches!(said.reply, Reply::Confirm | Reply::Cancel) {
+            said.reply = Reply::Other;
+        }
+        targets = appointments::get(conn, appt)?.into_iter().collect();
+    }
     // The language the patient wrote in, else the one their appointment is in.
     let lang = said
         .language

@@ -210,6 +210,35 @@ pub fn withdraw(conn: &Connection, ids: &[i64], reason: &str, now: &str) -> Resu
     Ok(n)
 }
 
+/// Why an appointment was withdrawn, in the words staff read (`withdrawn_reason`).
+pub const CANCELLED: &str = "cancelled";
+pub const CLINIC_CANCELLED: &str = "cancelled by the clinic";
+
+/// A later export says the patient did not come: every appointment of (appointment_id,
+/// patient_id) whose time has passed becomes `no_show`. How many did.
+pub fn mark_no_show(
+    conn: &Connection,
+    appointment_id: &str,
+    patient_id: &str,
+    now: &str,
+) -> Result<usize> {
+    let ids = conn
+        .prepare_cached(
+            "SELECT id FROM appointments
+             WHERE appointment_id = ?1 AND patient_id = ?2 AND appt_date_time <= ?3
+               AND deleted_at IS NULL",
+        )?
+        .query_map([appointment_id, patient_id, now], |r| r.get(0))?
+        .collect::<rusqlite::Result<Vec<i64>>>()?;
+    let mut n = 0;
+    for id in ids {
+        if transitions::apply_to(conn, id, Event::NoShow, now)?.is_some() {
+            n += 1;
+        }
+    }
+    Ok(n)
+}
+
 /// Withdraws every appointment of (appointment_id, patient_id) still in the schedule.
 pub fn withdraw_pair(
     conn: &Connection,

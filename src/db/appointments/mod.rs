@@ -1,6 +1,7 @@
 //! The `appointments` table: what the dispatcher and the listener read (`import.rs` holds what
 //! an import writes, `transitions.rs` the one place a state is written).
 
+pub mod follow_ups;
 mod import;
 pub mod transitions;
 mod writes;

@@ -8,6 +8,7 @@ use chrono_tz::Tz;
 use crate::domain::row::Language;
 
 mod builtin;
+pub mod follow_ups;
 
 pub use builtin::opt_out;
 
