@@ -18,7 +18,7 @@ const COLUMNS: &str = "a.id, a.appointment_id, a.patient_id, a.site, a.appt_date
     a.withdrawn_reason, a.channel, a.attempt_count, a.reached_at, a.confirmed_at,
     a.cancel_requested_at, a.last_reply,
     l.attempt, l.id, l.channel, l.status, l.answered_by, l.error_code, l.error_message,
-    l.touch_days";
+    l.touch_days, l.kind";
 
 const JOINED: &str = "FROM appointments a
     LEFT JOIN appointment_logs l ON l.appointment_id = a.id AND l.deleted_at IS NULL";
@@ -110,6 +110,7 @@ fn grouped(
             t.error_code = r.get(18)?;
             optional(&mut t.error_message, r.get_ref(19)?)?;
             t.touch_days = r.get(20)?;
+            optional(&mut t.kind, r.get_ref(21)?)?;
             attempts.push(t);
         }
     }

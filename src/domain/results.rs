@@ -11,13 +11,14 @@ use chrono_tz::Tz;
 
 use crate::clock::local_display;
 use crate::domain::channel::Channel;
+use crate::domain::contact_kind::ContactKind;
 use crate::domain::outcome::{self, Ending};
 use crate::domain::schedule::Touches;
 use crate::domain::state::State;
 use crate::domain::twilio_errors;
 
 /// The file's columns, in order.
-pub const HEADER: [&str; 14] = [
+pub const HEADER: [&str; 15] = [
     "appointment_id",
     "patient_id",
     "site",
@@ -32,6 +33,7 @@ pub const HEADER: [&str; 14] = [
     "cancel_requested_at",
     "last_reply",
     "reason",
+    "follow_ups",
 ];
 
 /// An appointment as the results file needs it; times are stored UTC RFC 3339.
@@ -64,12 +66,19 @@ pub struct Attempt {
     pub error_message: Option<String>,
     /// The touch (its `days_before`) it belongs to.
     pub touch_days: Option<u32>,
+    /// `None` for a reminder attempt; else the follow-up it was (`ContactKind::stored`).
+    pub kind: Option<String>,
 }
 
 impl Attempt {
     /// An attempt that never reached Twilio did not happen (`dispatch::attempt::undo`).
     fn happened(&self) -> bool {
         self.status != "not-sent"
+    }
+
+    /// One of the schedule's attempts (not a follow-up message).
+    fn is_reminder(&self) -> bool {
+        self.kind.is_none()
     }
 }
 
@@ -112,7 +121,22 @@ pub fn row<'a>(
         local(&a.cancel_requested_at),
         text(&a.last_reply),
         Cow::Owned(reason(a, attempts, rules.voicemail_counts_as_reached)),
+        Cow::Owned(follow_ups(attempts)),
     ]
+}
+
+/// The messages that followed the reminder, each with Twilio's last word on it: "text after a
+/// voicemail: delivered".
+pub fn follow_ups(attempts: &[Attempt]) -> String {
+    attempts
+        .iter()
+        .filter(|t| t.happened())
+        .filter_map(|t| {
+            let kind = ContactKind::from_stored(t.kind.as_deref())?;
+            (kind != ContactKind::Reminder).then(|| format!("{}: {}", kind.describe(), t.status))
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 /// "1 of 2": how many touches were begun (the distinct touches of the attempts that happened)
@@ -120,7 +144,7 @@ pub fn row<'a>(
 pub fn touches(attempts: &[Attempt], schedule: &Touches) -> String {
     let begun: BTreeSet<Option<u32>> = attempts
         .iter()
-        .filter(|t| t.happened())
+        .filter(|t| t.happened() && t.is_reminder())
         .map(|t| t.touch_days)
         .collect();
     format!("{} of {}", begun.len(), schedule.entries().len())
@@ -134,7 +158,10 @@ pub fn reason(a: &Appointment, attempts: &[Attempt], voicemail_counts: bool) -> 
     if a.reached_at.is_some() || state.is_some_and(State::is_reached) {
         return String::new();
     }
-    let made = attempts.iter().filter(|t| t.happened()).count();
+    let made = attempts
+        .iter()
+        .filter(|t| t.happened() && t.is_reminder())
+        .count();
     let mut words: Vec<(String, usize)> = Vec::new();
     for w in attempts.iter().filter_map(|t| failure(t, voicemail_counts)) {
         match words.iter_mut().find(|(seen, _)| *seen == w) {
@@ -173,7 +200,7 @@ pub fn reason(a: &Appointment, attempts: &[Attempt], voicemail_counts: bool) -> 
 /// What one attempt says about why the patient was not reached, or `None` when it reached them
 /// or never happened.
 pub fn failure(t: &Attempt, voicemail_counts: bool) -> Option<String> {
-    if !t.happened() {
+    if !t.happened() || !t.is_reminder() {
         return None;
     }
     let channel = Channel::parse(&t.channel).unwrap_or(Channel::Call);
@@ -523,6 +550,7 @@ mod tests {
                 "2026-11-24 16:01",
                 "",
                 "Oui!",
+                "",
                 ""
             ]
         );
