@@ -14,6 +14,7 @@ mod dry_run;
 mod export_rules;
 mod exports;
 mod faults;
+mod hours;
 mod import;
 mod messages;
 mod moves;
