@@ -14,6 +14,7 @@ mod dry_run;
 mod export_rules;
 mod exports;
 mod faults;
+mod history;
 mod hours;
 mod import;
 mod messages;

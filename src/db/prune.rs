@@ -20,8 +20,13 @@ fn old_appointments() -> String {
 
 /// Every table `prune` deletes from, children before their parents (attempts and replies point
 /// at appointments), with the condition its rows go on.
-fn tables() -> [(&'static str, String); 5] {
+fn tables() -> [(&'static str, String); 6] {
     [
+        // Before the appointments, which its rows refer to.
+        (
+            "import_events",
+            format!("at < :cut OR appointment IN ({})", old_appointments()),
+        ),
         (
             "appointment_logs",
             format!("appointment_id IN ({})", old_appointments()),
@@ -52,6 +57,7 @@ pub struct Counts {
     pub replies: u64,
     pub webhook_events: u64,
     pub failed_import_rows: u64,
+    pub import_events: u64,
 }
 
 impl Counts {
@@ -61,12 +67,13 @@ impl Counts {
             "replies" => self.replies = n,
             "appointments" => self.appointments = n,
             "webhook_events" => self.webhook_events = n,
+            "import_events" => self.import_events = n,
             _ => self.failed_import_rows = n,
         }
     }
 
     /// (what, how many), as `prune` prints them.
-    pub fn lines(&self) -> [(&'static str, u64); 5] {
+    pub fn lines(&self) -> [(&'static str, u64); 6] {
         [
             ("appointments", self.appointments),
             ("attempts (appointment_logs)", self.attempts),
@@ -76,6 +83,7 @@ impl Counts {
                 "rejected rows (failed_import_rows)",
                 self.failed_import_rows,
             ),
+            ("what import rows did (import_events)", self.import_events),
         ]
     }
 }

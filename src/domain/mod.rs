@@ -8,6 +8,7 @@ pub mod contact_hours;
 pub mod dates;
 pub mod datetime;
 pub mod dedupe;
+pub mod history;
 pub mod keywords;
 pub mod ordering;
 pub mod outcome;

@@ -28,6 +28,7 @@ pub enum Item {
     Cancel {
         appointment_id: String,
         patient_id: String,
+        row: u64,
     },
     Reject(Rejected),
     /// A row the storing side has taken out for a moment (to insert it without a copy).
@@ -63,6 +64,7 @@ impl Item {
             Item::Cancel {
                 appointment_id,
                 patient_id,
+                ..
             } => appointment_id.len() + patient_id.len(),
             Item::Reject(r) => r.data.len() + r.reason.len(),
             Item::Lent => 0,
@@ -173,6 +175,7 @@ impl Checker<'_> {
                     at: crate::domain::datetime::stored_form(appt.at),
                     appt: *appt,
                     moved_from: None,
+                    row: rec.row as i64,
                 }))
             }
             Verdict::Cancel {
@@ -181,6 +184,7 @@ impl Checker<'_> {
             } => Some(Item::Cancel {
                 appointment_id,
                 patient_id,
+                row: rec.row,
             }),
             Verdict::Fail(reason) => Some(self.reject(rec, reason)),
         }
