@@ -50,6 +50,7 @@ pub enum Command {
     Status(cmd::status::Args),
     Reconcile(cmd::reconcile::Args),
     Withdraw(cmd::withdraw::Args),
+    History(cmd::history::Args),
     OptOut(cmd::opt_out::Args),
     OptIn(cmd::opt_in::Args),
     Export(cmd::export::Args),
@@ -82,6 +83,7 @@ impl Command {
             | Command::Send(_)
             | Command::Retry(_)
             | Command::Status(_)
+            | Command::History(_)
             | Command::Reconcile(_)
             | Command::Withdraw(_)
             | Command::Export(_)

@@ -82,6 +82,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Status(args) => reminders::cmd::status::run(&cfg, args),
         Command::Reconcile(args) => reminders::cmd::reconcile::run(&cfg, args),
         Command::Withdraw(args) => reminders::cmd::withdraw::run(&cfg, args),
+        Command::History(args) => reminders::cmd::history::run(&cfg, args),
         Command::OptOut(args) => reminders::cmd::opt_out::run(&cfg, args),
         Command::OptIn(args) => reminders::cmd::opt_in::run(&cfg, args),
         Command::Export(args) => reminders::cmd::export::run(&cfg, args),

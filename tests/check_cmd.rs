@@ -525,3 +525,32 @@ fn a_window_outside_contact_hours_fails() {
         "{windows:?}"
     );
 }
+
+#[test]
+fn a_window_outside_one_days_contact_hours_is_a_warning_naming_the_day() {
+    let r = ready();
+    r.w.write(
+        "reminders.toml",
+        "[sending.hours_by_day]\nsat = \"10:00-18:00\"\n",
+    );
+    // Only Saturday is short: the check still passes, and says which day reaches nobody.
+    let lines = check(&r.w, &[], 0);
+    let saturday = finding(&lines, "outside the contact hours on Saturday");
+    assert_eq!(saturday.level, "warn", "{saturday:?}");
+    // 09:00 is before Saturday's 10:00 too: every window is named, on the one line.
+    for named in [
+        "send 19:00",
+        "retry 19:45",
+        "retry 09:00",
+        "Saturday (10:00-18:00)",
+    ] {
+        assert!(saturday.text.contains(named), "{named}: {saturday:?}");
+    }
+    assert!(!saturday.text.contains("Sunday"), "{saturday:?}");
+    assert!(
+        finding(&lines, "contact hours 08:00-21:00")
+            .text
+            .contains("Saturday 10:00-18:00"),
+        "{lines:?}"
+    );
+}

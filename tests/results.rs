@@ -489,13 +489,14 @@ fn prune_deletes_only_what_is_older_than_the_cut_off() {
     let header =
         "appointment_id,patient_id,phone_number,phone_preference,text_preference,appt_date_time\n";
     // August's file, imported in July; November's, imported the evening before. One bad row
-    // each.
+    // each, and one listed twice (what the second row did is kept for `history`).
     w.env("REMINDERS_NOW", "2026-07-31T19:00:00-04:00");
     w.write(
         "csv/august.csv",
         format!(
             "{header}O1,P1,416-555-0101,y,n,2026-08-01 09:00\n\
              O2,P2,416-555-0102,y,n,2026-08-01 10:00\n\
+             O1,P1,416-555-0101,y,n,2026-08-01 09:00\n\
              OX,P9,not a number,y,n,2026-08-01 11:00\n"
         ),
     );
@@ -505,6 +506,7 @@ fn prune_deletes_only_what_is_older_than_the_cut_off() {
         "csv/november.csv",
         format!(
             "{header}N1,P1,416-555-0101,y,n,2026-11-25 09:00\n\
+             N1,P1,416-555-0101,y,n,2026-11-25 09:00\n\
              NX,P9,not a number,y,n,2026-11-25 11:00\n"
         ),
     );
@@ -571,6 +573,7 @@ fn prune_deletes_only_what_is_older_than_the_cut_off() {
             ("replies".to_string(), 2),
             ("callbacks (webhook_events)".to_string(), 1),
             ("rejected rows (failed_import_rows)".to_string(), 1),
+            ("what import rows did (import_events)".to_string(), 1),
             ("archived files (archive)".to_string(), 1),
         ],
         "{real}"
@@ -588,6 +591,7 @@ fn prune_deletes_only_what_is_older_than_the_cut_off() {
     assert_eq!(ids("SELECT sid FROM appointment_logs"), ["CAN1"]);
     assert_eq!(ids("SELECT message_sid FROM replies"), ["SMN1"]);
     assert_eq!(ids("SELECT sid FROM webhook_events"), ["CAN1"]);
+    assert_eq!(ids("SELECT appointment_id FROM import_events"), ["N1"]);
     assert_eq!(
         ids("SELECT i.file_name FROM failed_import_rows f JOIN imports i ON i.id = f.import_id"),
         ["november.csv"]

@@ -35,7 +35,7 @@ fn busy_day() -> Workdir {
 
 /// Runs the binary under a pseudo-terminal 80 columns wide (`script` gives it one) and returns
 /// what the terminal showed, line by line.
-fn at_80_columns(w: &Workdir, args: &[&str]) -> Vec<String> {
+pub fn at_80_columns(w: &Workdir, args: &[&str]) -> Vec<String> {
     let bin = env!("CARGO_BIN_EXE_reminders");
     let line = std::iter::once(bin.to_string())
         .chain(args.iter().map(|a| a.to_string()))

@@ -15,6 +15,8 @@ mod export_rules;
 mod exports;
 mod faults;
 mod follow_ups;
+mod history;
+mod hours;
 mod import;
 mod messages;
 mod moves;

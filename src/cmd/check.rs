@@ -7,6 +7,7 @@
 
 mod cron;
 mod files;
+mod hours;
 mod listener;
 mod send_test;
 mod setup;

@@ -4,6 +4,7 @@ pub mod check;
 pub mod completions;
 pub mod demo;
 pub mod export;
+pub mod history;
 pub mod import;
 pub mod man;
 pub mod opt_in;

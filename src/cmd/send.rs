@@ -7,6 +7,7 @@ use anyhow::Result;
 
 use crate::config::Config;
 use crate::dispatch::{self, ChannelTally, Options, Plan, Summary, Watch};
+use crate::domain::contact_hours::day_name;
 use crate::domain::schedule::RunKind;
 use crate::{mask, output};
 
@@ -371,20 +372,29 @@ fn print_counts(
 ) {
     if quiet_hours > 0 {
         let now = cfg.now();
-        let hours: Vec<String> = cfg
-            .site_keys()
+        let described = |k: &&str| {
+            let s = cfg.site(k);
+            let (day, hours) = s.hours.at(s.tz, now);
+            format!(
+                "{} is outside the contact hours on {}, {} ({})",
+                now.with_timezone(&s.tz).format("%H:%M"),
+                day_name(day),
+                hours.label(),
+                s.tz.name()
+            )
+        };
+        let keys = cfg.site_keys();
+        // The sites closed now are the ones that held contacts back.
+        let closed: Vec<&str> = keys
             .iter()
-            .map(|k| {
+            .copied()
+            .filter(|k| {
                 let s = cfg.site(k);
-                format!(
-                    "{} is outside the contact hours {}-{} ({})",
-                    now.with_timezone(&s.tz).format("%H:%M"),
-                    s.quiet_hours.start.format("%H:%M"),
-                    s.quiet_hours.end.format("%H:%M"),
-                    s.tz.name()
-                )
+                !s.hours.allows(s.tz, now)
             })
             .collect();
+        let named = if closed.is_empty() { &keys } else { &closed };
+        let hours: Vec<String> = named.iter().map(described).collect();
         log::warn!(
             "{quiet_hours} appointment(s) not contacted: {}; they are due at the next window (--force overrides)",
             hours.join("; ")

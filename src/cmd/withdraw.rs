@@ -31,6 +31,19 @@ pub struct Args {
     pub reason: String,
 }
 
+/// An appointment id names one patient's appointment, or `--patient` must say whose (exit 2):
+/// shared by `withdraw` and `history`.
+pub fn one_patient(id: &str, patients: &[&str]) -> Result<()> {
+    if patients.len() > 1 {
+        return Err(usage(format!(
+            "appointment id {id} belongs to {} patients ({}): say which with --patient",
+            patients.len(),
+            patients.join(", ")
+        )));
+    }
+    Ok(())
+}
+
 pub fn run(cfg: &Config, args: &Args) -> Result<()> {
     let mut conn = db::open(&cfg.db)?;
     crate::dispatch::lock::close_dead_runs(&conn, &cfg.lock_path(), &db_time(cfg.now()));
@@ -48,13 +61,7 @@ pub fn run(cfg: &Config, args: &Args) -> Result<()> {
                 .map(|p| format!(" of patient {p}"))
                 .unwrap_or_default()
         ),
-        (_, n) if n > 1 => {
-            return Err(usage(format!(
-                "appointment id {id} belongs to {n} patients ({}): say which with --patient",
-                patients.join(", ")
-            )));
-        }
-        _ => {}
+        _ => one_patient(&id, &patients)?,
     }
     let ids: Vec<i64> = found.iter().map(|a| a.id).collect();
     let reason = args.reason.trim();

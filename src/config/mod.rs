@@ -25,7 +25,7 @@ pub use values::{parse_public_url, read_template};
 
 use crate::clock::Clock;
 pub use crate::domain::channel::DefaultChannel;
-pub use crate::domain::contact_hours::{QuietHours, parse_quiet_hours};
+pub use crate::domain::contact_hours::{ContactHours, Hours, parse_hours};
 pub use crate::domain::datetime::SlashOrder;
 use crate::exit::usage;
 
@@ -72,7 +72,8 @@ pub struct Twilio {
 pub struct Sending {
     pub max_attempts: u32,
     pub min_retry_gap_minutes: i64,
-    pub quiet_hours: QuietHours,
+    /// `quiet_hours`, and `[sending.hours_by_day]` on the days it names.
+    pub hours: ContactHours,
     pub calls_per_second: f64,
     pub sms_per_second: f64,
     pub max_in_flight: usize,
@@ -105,7 +106,7 @@ pub struct Templates {
 pub struct SiteView<'a> {
     pub key: &'a str,
     pub tz: Tz,
-    pub quiet_hours: QuietHours,
+    pub hours: ContactHours,
     pub identity: &'a sites::Identity,
     /// Caller ID and SMS sender (E.164 once `credentials` checked the top level's).
     pub phone_number: &'a str,
@@ -260,10 +261,10 @@ impl Config {
         let sending = Sending {
             max_attempts: l.get("sending.max_attempts", 3, whole(1u32, 10))?,
             min_retry_gap_minutes: l.get("sending.min_retry_gap_minutes", 30, whole(0i64, 1440))?,
-            quiet_hours: l.get(
-                "sending.quiet_hours",
-                parse_quiet_hours("08:00-21:00").map_err(anyhow::Error::msg)?,
-                parse_quiet_hours,
+            hours: sites::contact_hours(
+                l,
+                "sending",
+                ContactHours::every_day(parse_hours("08:00-21:00").map_err(anyhow::Error::msg)?),
             )?,
             calls_per_second: l.get("sending.calls_per_second", 1.0, positive_f64)?,
             sms_per_second: l.get("sending.sms_per_second", 1.0, positive_f64)?,
@@ -338,14 +339,7 @@ impl Config {
                 .parse()
                 .map_err(|_| "must be a two-letter country code such as CA".into())
         })?;
-        let sites = sites::load(
-            l,
-            timezone,
-            sending.quiet_hours,
-            &identity,
-            &templates,
-            region,
-        )?;
+        let sites = sites::load(l, timezone, sending.hours, &identity, &templates, region)?;
         let clock = match env("REMINDERS_NOW") {
             Some(raw) => Clock::starting_at(parse_now(&raw)?),
             None => Clock::real(),
@@ -452,7 +446,7 @@ impl Config {
             Some(s) => SiteView {
                 key: &s.key,
                 tz: s.timezone,
-                quiet_hours: s.quiet_hours,
+                hours: s.hours,
                 identity: &s.identity,
                 phone_number: s
                     .phone_number
@@ -467,7 +461,7 @@ impl Config {
             None => SiteView {
                 key: "",
                 tz: self.timezone,
-                quiet_hours: self.sending.quiet_hours,
+                hours: self.sending.hours,
                 identity: &self.identity,
                 phone_number: &self.twilio.phone_number,
                 messaging_service_sid: self.twilio.messaging_service_sid.as_deref(),
@@ -689,5 +683,38 @@ mod tests {
             values::public_url_shown("https://user:pw@h/x"),
             "https://***@h/x"
         );
+    }
+
+    #[test]
+    fn hours_by_day_replace_quiet_hours_on_their_day_per_site() {
+        use chrono::Weekday::{Mon, Sat, Sun};
+        let file = "[sending]\nquiet_hours = \"08:00-21:00\"\n[sending.hours_by_day]\nsat = \"10:00-18:00\"\nsun = \"12:00-16:00\"\n\
+            [sites.bloor]\nnames = [\"Bloor\"]\nquiet_hours = \"09:00-20:00\"\n[sites.bloor.hours_by_day]\nsun = \"11:00-15:00\"\n\
+            [sites.king]\nnames = [\"King\"]\n";
+        let c = load(Some(file), &[], Overrides::default()).unwrap();
+        let hours = |site: &str, day| c.site(site).hours.on(day).label();
+        assert_eq!(hours("king", Mon), "08:00-21:00");
+        assert_eq!(hours("king", Sat), "10:00-18:00");
+        // A site's own quiet_hours and Sunday; Saturday still the top level's.
+        assert_eq!(hours("bloor", Mon), "09:00-20:00");
+        assert_eq!(hours("bloor", Sat), "10:00-18:00");
+        assert_eq!(hours("bloor", Sun), "11:00-15:00");
+        let bad = load(
+            Some("[sending.hours_by_day]\nsat = \"10-18\"\n"),
+            &[],
+            Overrides::default(),
+        )
+        .unwrap_err();
+        assert!(
+            format!("{bad:#}").contains("sending.hours_by_day.sat"),
+            "{bad:#}"
+        );
+        let unknown = load(
+            Some("[sending.hours_by_day]\nsaturday = \"10:00-18:00\"\n"),
+            &[],
+            Overrides::default(),
+        )
+        .unwrap_err();
+        assert!(format!("{unknown:#}").contains("sending.hours_by_day.saturday"));
     }
 }

@@ -6,7 +6,7 @@ use chrono_tz::Tz;
 
 use super::Templates;
 use super::layers::Layers;
-use crate::domain::contact_hours::{QuietHours, parse_quiet_hours};
+use crate::domain::contact_hours::{ContactHours, DAY_KEYS, WEEK, parse_hours};
 use crate::exit::usage;
 
 /// What a clinic says about itself in reminders, per site or for the one site.
@@ -27,7 +27,7 @@ pub struct Site {
     pub phone_number: Option<String>,
     pub messaging_service_sid: Option<String>,
     pub identity: Identity,
-    pub quiet_hours: QuietHours,
+    pub hours: ContactHours,
     pub templates: Templates,
 }
 
@@ -35,7 +35,7 @@ pub struct Site {
 pub fn load(
     l: &Layers<'_>,
     timezone: Tz,
-    quiet_hours: QuietHours,
+    hours: ContactHours,
     identity: &Identity,
     templates: &Templates,
     region: phonenumber::country::Id,
@@ -78,7 +78,7 @@ pub fn load(
                     .or_else(|| identity.callback_number.clone()),
                 address: text("address").or_else(|| identity.address.clone()),
             },
-            quiet_hours: l.get(&k("quiet_hours"), quiet_hours, parse_quiet_hours)?,
+            hours: contact_hours(l, &format!("sites.{key}"), hours)?,
             templates: Templates {
                 sms_en: template("sms_en").or_else(|| templates.sms_en.clone()),
                 sms_fr: template("sms_fr").or_else(|| templates.sms_fr.clone()),
@@ -116,4 +116,29 @@ pub fn load(
         }
     }
     Ok(sites)
+}
+
+/// `PREFIX.quiet_hours` and `PREFIX.hours_by_day.mon` … `sun` (`sending` or `sites.NAME`) over
+/// `inherited`: a site that leaves a key out keeps the top level's hours for it, so a site with
+/// its own `quiet_hours` still follows `[sending.hours_by_day] sat` on Saturdays.
+pub(super) fn contact_hours(
+    l: &Layers<'_>,
+    prefix: &str,
+    inherited: ContactHours,
+) -> Result<ContactHours> {
+    let every_day = l.get(
+        &format!("{prefix}.quiet_hours"),
+        inherited.default_hours(),
+        parse_hours,
+    )?;
+    let mut hours = ContactHours::every_day(every_day);
+    for (day, key) in WEEK.iter().zip(DAY_KEYS) {
+        let own = l.get(&format!("{prefix}.hours_by_day.{key}"), None, |s| {
+            parse_hours(s).map(Some)
+        })?;
+        if let Some(h) = own.or_else(|| inherited.own(*day)) {
+            hours = hours.with_day(*day, h);
+        }
+    }
+    Ok(hours)
 }

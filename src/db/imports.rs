@@ -158,6 +158,38 @@ pub fn insert_failed_row(
     Ok(())
 }
 
+pub use crate::domain::history::RowAction;
+
+/// What one row of an import did to an appointment, other than storing it.
+pub struct RowEvent<'a> {
+    pub import_id: i64,
+    pub appointment_id: &'a str,
+    pub patient_id: &'a str,
+    /// The stored appointment it touched; none for a cancel (it names a pair).
+    pub appointment: Option<i64>,
+    pub row: i64,
+    pub action: RowAction,
+    pub at: &'a str,
+}
+
+pub fn insert_event(conn: &Connection, e: &RowEvent<'_>) -> Result<()> {
+    let mut stmt = conn.prepare_cached(
+        "INSERT INTO import_events
+             (import_id, appointment_id, patient_id, appointment, row_number, action, at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    )?;
+    stmt.execute(rusqlite::params![
+        e.import_id,
+        e.appointment_id,
+        e.patient_id,
+        e.appointment,
+        e.row,
+        e.action.as_str(),
+        e.at
+    ])?;
+    Ok(())
+}
+
 #[derive(Clone, Debug, Serialize)]
 pub struct ImportRow {
     pub id: i64,

@@ -9,6 +9,7 @@
 pub mod appointments;
 pub mod attempts;
 pub mod attention;
+pub mod history;
 pub mod imports;
 pub mod opt_outs;
 pub mod prune;
@@ -45,6 +46,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/009_contacts.sql"),
     include_str!("migrations/010_windows.sql"),
     include_str!("migrations/011_after_the_reminder.sql"),
+    include_str!("migrations/012_import_events.sql"),
 ];
 
 /// SQLite's page size for a new database, in bytes.

@@ -20,8 +20,13 @@ fn old_appointments() -> String {
 
 /// Every table `prune` deletes from, children before their parents (attempts and replies point
 /// at appointments), with the condition its rows go on.
-fn tables() -> [(&'static str, String); 5] {
+fn tables() -> [(&'static str, String); 6] {
     [
+        // Before the appointments, which its rows refer to.
+        (
+            "import_events",
+            format!("at < :cut OR appointment IN ({})", old_appointments()),
+        ),
         (
             "appointment_logs",
             format!("appointment_id IN ({})", old_appointments()),
@@ -52,6 +57,7 @@ pub struct Counts {
     pub replies: u64,
     pub webhook_events: u64,
     pub failed_import_rows: u64,
+    pub import_events: u64,
 }
 
 impl Counts {
@@ -61,12 +67,13 @@ impl Counts {
             "replies" => self.replies = n,
             "appointments" => self.appointments = n,
             "webhook_events" => self.webhook_events = n,
+            "import_events" => self.import_events = n,
             _ => self.failed_import_rows = n,
         }
     }
 
     /// (what, how many), as `prune` prints them.
-    pub fn lines(&self) -> [(&'static str, u64); 5] {
+    pub fn lines(&self) -> [(&'static str, u64); 6] {
         [
             ("appointments", self.appointments),
             ("attempts (appointment_logs)", self.attempts),
@@ -76,6 +83,7 @@ impl Counts {
                 "rejected rows (failed_import_rows)",
                 self.failed_import_rows,
             ),
+            ("what import rows did (import_events)", self.import_events),
         ]
     }
 }
@@ -150,5 +158,38 @@ mod tests {
                 assert!(plan.contains(w), "{table}: {plan}");
             }
         }
+    }
+
+    #[test]
+    fn what_import_rows_did_goes_with_the_appointments_it_names() {
+        let mut conn = crate::db::open_memory();
+        conn.execute_batch(
+            "INSERT INTO imports (id, file_name, sha256, status, user_id, started_at)
+                 VALUES (1, 'f.csv', 'x', 'completed', 'u', '2026-11-24T17:00:00Z');
+             INSERT INTO appointments (id, appointment_id, patient_id, phone_number,
+                 phone_preference, text_preference, appt_date_time, channel, import_id,
+                 created_at, updated_at)
+                 VALUES (1, 'A1', 'P1', '+14165550101', 1, 0, '2026-11-25T15:00:00Z', 'call', 1,
+                     '2026-11-24T17:00:00Z', '2026-11-24T17:00:00Z'),
+                        (2, 'A2', 'P2', '+14165550102', 1, 0, '2027-01-25T15:00:00Z', 'call', 1,
+                     '2026-11-24T17:00:00Z', '2026-11-24T17:00:00Z');
+             INSERT INTO import_events (import_id, appointment_id, patient_id, appointment,
+                 row_number, action, at)
+                 VALUES (1, 'A1', 'P1', 1, 2, 'duplicate', '2026-11-26T17:00:00Z'),
+                        (1, 'A2', 'P2', 2, 3, 'duplicate', '2026-11-26T17:00:00Z');",
+        )
+        .unwrap();
+        // A1 is past the cut-off: its event goes with it (the row refers to it), though the
+        // event itself is newer; A2's stays.
+        let counts = delete(&mut conn, "2026-11-26T00:00:00Z").unwrap();
+        assert_eq!((counts.appointments, counts.import_events), (1, 1));
+        let left: Vec<String> = conn
+            .prepare("SELECT appointment_id FROM import_events")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        assert_eq!(left, ["A2"]);
     }
 }

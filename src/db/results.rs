@@ -155,6 +155,21 @@ pub fn in_range(
     Ok(found)
 }
 
+/// One appointment's row of the results file, whatever its day (`reminders history`).
+pub fn of_appointment(conn: &Connection, id: i64) -> Result<Option<(Appointment, Vec<Attempt>)>> {
+    let mut stmt = conn.prepare(&format!(
+        "SELECT {COLUMNS} {JOINED} WHERE a.id = :id AND a.deleted_at IS NULL
+         ORDER BY l.attempt, l.id"
+    ))?;
+    let rows = stmt.query(named_params! {":id": id})?;
+    let mut found = None;
+    grouped(rows, |a, t| {
+        found = Some((a.clone(), t.clone()));
+        Ok(())
+    })?;
+    Ok(found)
+}
+
 fn contacted_sql() -> &'static str {
     "SELECT DISTINCT a.site, a.appt_date_time
      FROM appointment_logs l JOIN appointments a ON a.id = l.appointment_id

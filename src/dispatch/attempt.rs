@@ -163,7 +163,7 @@ fn claim(conn: &mut Connection, ctx: &RunCtx<'_>, job: &Job) -> Result<Claimed> 
         }
         match select::verdict(ctx.cfg, &tx, &ctx.opts, &appt, began)? {
             Verdict::Contact { touch, .. } if touch == job.touch => still_due.push(appt),
-            Verdict::QuietHours => return Ok(Claimed::AfterHours),
+            Verdict::OutsideHours => return Ok(Claimed::AfterHours),
             Verdict::OptedOut => {
                 news::move_appointment(&tx, &appt, Event::OptedOut, &now)?;
             }

@@ -63,7 +63,7 @@ pub fn verdict(
             return Ok(Verdict::No);
         }
     }
-    if !opts.force && !site.quiet_hours.allows(local_now.time()) {
+    if !opts.force && !site.hours.allows(site.tz, now) {
         return Ok(Verdict::AfterHours);
     }
     Ok(Verdict::Due)

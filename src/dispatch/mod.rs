@@ -21,7 +21,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use anyhow::Result;
-use chrono::{DateTime, TimeZone, Utc};
+use chrono::{DateTime, Utc};
 
 use crate::config::Config;
 use crate::db::runs;
@@ -336,20 +336,14 @@ fn capacity(cfg: &Config, opts: &Options, plan: Plan, now: DateTime<Utc>) -> Opt
         .filter(|k| opts.sites.is_empty() || opts.sites.iter().any(|x| x == *k))
         .filter_map(|k| {
             let site = cfg.site(k);
-            let local = now.with_timezone(&site.tz);
-            let end_today = local.date_naive().and_time(site.quiet_hours.end);
-            let end = if site.quiet_hours.end > local.time() {
-                end_today
-            } else {
-                end_today + chrono::Duration::days(1)
-            };
-            let end_utc = site.tz.from_local_datetime(&end).earliest()?;
-            let left = (end_utc.with_timezone(&Utc) - now).num_seconds().max(0) as f64;
+            // A site outside its hours now contributes no contacts (selection skips it).
+            let end = site.hours.end(site.tz, now)?;
+            let left = (end - now).num_seconds().max(0) as f64;
             Some((
                 left,
                 format!(
                     "{} ({})",
-                    site.quiet_hours.end.format("%H:%M"),
+                    end.with_timezone(&site.tz).format("%H:%M"),
                     site.tz.name()
                 ),
             ))

@@ -186,7 +186,7 @@ impl<'a> Selector<'a> {
                 self.counts.too_soon += 1;
                 Ok(None)
             }
-            Verdict::QuietHours => {
+            Verdict::OutsideHours => {
                 self.counts.quiet_hours += 1;
                 Ok(None)
             }
@@ -277,7 +277,7 @@ pub fn verdict(
         touches: &cfg.schedule.touches,
         max_attempts: cfg.sending.max_attempts,
         min_gap: chrono::Duration::minutes(cfg.sending.min_retry_gap_minutes),
-        quiet_hours: site.quiet_hours,
+        hours: site.hours,
         tz: site.tz,
         force: opts.force,
     };
@@ -311,7 +311,7 @@ pub fn count_due(
     {
         let view = cfg.site(site);
         // Outside its contact hours a site gets nothing now (unless forced).
-        if !opts.force && !view.quiet_hours.allows(now.with_timezone(&view.tz).time()) {
+        if !opts.force && !view.hours.allows(view.tz, now) {
             continue;
         }
         let today = today(&view.tz, now);

@@ -1,9 +1,10 @@
 //! What a contact is for. A reminder attempt moves its appointment through the schedule; the
 //! other kinds are one message each, sent after something happened, that move nothing.
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub enum ContactKind {
     /// A reminder touch's call or text.
+    #[default]
     Reminder,
     /// One text after a call reached an answering machine: the patient can answer it.
     VoicemailText,
@@ -52,6 +53,13 @@ impl ContactKind {
     /// reschedule); otherwise, anything but STOP or HELP is listed for staff.
     pub fn answers_the_reminder(self) -> bool {
         matches!(self, ContactKind::Reminder | ContactKind::VoicemailText)
+    }
+}
+
+/// As its stored word (`reminder` for a reminder), in `--json` output.
+impl serde::Serialize for ContactKind {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.stored().unwrap_or("reminder"))
     }
 }
 

@@ -5,7 +5,7 @@
 use chrono::NaiveTime;
 
 use crate::domain::channel::Channel;
-use crate::domain::contact_hours::QuietHours;
+use crate::domain::contact_hours::Hours;
 use crate::domain::row::Language;
 use crate::domain::{outcome, segments, templates, twilio_errors};
 
@@ -63,7 +63,7 @@ impl Finding {
 
 /// Why contact hours look wrong, if they do: patients reached in the night, or so short a
 /// window that an evening's contacts cannot fit.
-pub fn contact_hours(q: QuietHours) -> Option<String> {
+pub fn contact_hours(q: Hours) -> Option<String> {
     let early = NaiveTime::from_hms_opt(7, 0, 0)?;
     let late = NaiveTime::from_hms_opt(22, 0, 0)?;
     let shown = format!("{}-{}", q.start.format("%H:%M"), q.end.format("%H:%M"));
@@ -306,11 +306,11 @@ pub fn test_outcome(channel: Channel, status: &str, error_code: Option<i64>) -> 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::contact_hours::parse_quiet_hours;
+    use crate::domain::contact_hours::parse_hours;
 
     #[test]
     fn contact_hours_in_the_night_or_too_short_are_questioned() {
-        let hours = |s| contact_hours(parse_quiet_hours(s).unwrap());
+        let hours = |s| contact_hours(parse_hours(s).unwrap());
         assert_eq!(hours("08:00-21:00"), None);
         assert_eq!(hours("07:00-22:00"), None);
         assert!(hours("22:00-02:00").unwrap().contains("midnight"));

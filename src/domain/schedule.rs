@@ -12,7 +12,7 @@
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 
 use crate::domain::channel::Channel;
-use crate::domain::contact_hours::QuietHours;
+use crate::domain::contact_hours::ContactHours;
 use crate::domain::state::State;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -121,7 +121,8 @@ pub struct Rules<'a> {
     pub touches: &'a Touches,
     pub max_attempts: u32,
     pub min_gap: Duration,
-    pub quiet_hours: QuietHours,
+    /// Contact hours of the appointment's site; the day is its local day at the instant.
+    pub hours: ContactHours,
     pub tz: chrono_tz::Tz,
     pub force: bool,
 }
@@ -139,7 +140,7 @@ pub enum Verdict {
     /// The last attempt was less than the minimum gap ago.
     TooSoon,
     /// Outside the contact hours and not forced.
-    QuietHours,
+    OutsideHours,
 }
 
 pub fn verdict(kind: RunKind, f: &Facts, now: DateTime<Utc>, r: &Rules<'_>) -> Verdict {
@@ -188,8 +189,8 @@ pub fn verdict(kind: RunKind, f: &Facts, now: DateTime<Utc>, r: &Rules<'_>) -> V
     if f.opted_out {
         return Verdict::OptedOut;
     }
-    if !r.force && !r.quiet_hours.allows(now.with_timezone(&r.tz).time()) {
-        return Verdict::QuietHours;
+    if !r.force && !r.hours.allows(r.tz, now) {
+        return Verdict::OutsideHours;
     }
     contact
 }
@@ -242,7 +243,7 @@ pub fn resume_state(touch_attempts: u32, max_attempts: u32, reached_before: bool
 mod tests {
     use super::*;
     use crate::clock::parse_db_time;
-    use crate::domain::contact_hours::parse_quiet_hours;
+    use crate::domain::contact_hours::{ContactHours, parse_hours};
 
     fn t(s: &str) -> DateTime<Utc> {
         parse_db_time(s).unwrap()
@@ -293,7 +294,7 @@ mod tests {
             touches,
             max_attempts: 3,
             min_gap: Duration::minutes(30),
-            quiet_hours: parse_quiet_hours("08:00-21:00").unwrap(),
+            hours: ContactHours::every_day(parse_hours("08:00-21:00").unwrap()),
             tz: chrono_tz::America::Toronto,
             force,
         }
@@ -380,7 +381,7 @@ mod tests {
                 Send,
                 facts(State::Pending, None, 0),
                 HALF_PAST_9,
-                Verdict::QuietHours,
+                Verdict::OutsideHours,
             ),
             (
                 Send,

@@ -31,6 +31,7 @@ pub enum Item {
         appointment_id: String,
         patient_id: String,
         news: StatusWord,
+        row: u64,
     },
     Reject(Rejected),
     /// A row the storing side has taken out for a moment (to insert it without a copy).
@@ -177,6 +178,7 @@ impl Checker<'_> {
                     at: crate::domain::datetime::stored_form(appt.at),
                     appt: *appt,
                     moved_from: None,
+                    row: rec.row as i64,
                 }))
             }
             Verdict::Cancel {
@@ -187,6 +189,7 @@ impl Checker<'_> {
                 appointment_id,
                 patient_id,
                 news,
+                row: rec.row,
             }),
             Verdict::Fail(reason) => Some(self.reject(rec, reason)),
         }

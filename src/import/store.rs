@@ -11,7 +11,7 @@ use rusqlite::Connection;
 use super::check::{Item, Rejected};
 use super::site_days::SiteDays;
 use crate::db::appointments::{self, INSERT_BATCH, NewAppointment};
-use crate::db::imports;
+use crate::db::imports::{self, RowAction};
 use crate::domain::dedupe::{self, Decision};
 use crate::domain::values::StatusWord;
 
@@ -192,7 +192,7 @@ impl Store<'_> {
                         .collect();
                     match dedupe::decide(&new.at, &mine, self.again) {
                         Decision::New { moved, moved_from } => {
-                            self.withdraw_moved(&moved)?;
+                            self.withdraw_moved(&moved, new)?;
                             new.moved_from = moved_from;
                             self.stored(new);
                             let Item::Keep(new) = std::mem::replace(item, Item::Lent) else {
@@ -203,11 +203,13 @@ impl Store<'_> {
                         }
                         Decision::Duplicate { id } => {
                             self.tally.counts.duplicates += 1;
+                            self.event(new, Some(id), RowAction::Duplicate)?;
                             seen_ids.push(id);
                         }
                         Decision::Reinstate { id, moved } => {
-                            self.withdraw_moved(&moved)?;
+                            self.withdraw_moved(&moved, new)?;
                             appointments::reinstate(self.conn, id, self.import_id, self.now)?;
+                            self.event(new, Some(id), RowAction::Reinstated)?;
                             self.stored(new);
                         }
                     }
@@ -216,32 +218,52 @@ impl Store<'_> {
                     appointment_id,
                     patient_id,
                     news,
-                } => match news {
-                    StatusWord::Cancelled | StatusWord::ClinicCancelled => {
-                        let reason = if *news == StatusWord::Cancelled {
-                            appointments::CANCELLED
-                        } else {
-                            appointments::CLINIC_CANCELLED
-                        };
-                        appointments::withdraw_pair(
-                            self.conn,
+                    row,
+                } => {
+                    let action = match news {
+                        StatusWord::Cancelled => RowAction::Cancelled,
+                        StatusWord::ClinicCancelled => RowAction::ClinicCancelled,
+                        StatusWord::NoShow => RowAction::NoShow,
+                    };
+                    imports::insert_event(
+                        self.conn,
+                        &imports::RowEvent {
+                            import_id: self.import_id,
                             appointment_id,
                             patient_id,
-                            reason,
-                            self.now,
-                        )?;
-                        self.tally.counts.withdrawn += 1;
+                            appointment: None,
+                            row: *row as i64,
+                            action,
+                            at: self.now,
+                        },
+                    )?;
+                    match news {
+                        StatusWord::Cancelled | StatusWord::ClinicCancelled => {
+                            let reason = if *news == StatusWord::Cancelled {
+                                appointments::CANCELLED
+                            } else {
+                                appointments::CLINIC_CANCELLED
+                            };
+                            appointments::withdraw_pair(
+                                self.conn,
+                                appointment_id,
+                                patient_id,
+                                reason,
+                                self.now,
+                            )?;
+                            self.tally.counts.withdrawn += 1;
+                        }
+                        StatusWord::NoShow => {
+                            self.tally.marked_no_show += appointments::mark_no_show(
+                                self.conn,
+                                appointment_id,
+                                patient_id,
+                                self.now,
+                            )? as u64;
+                            self.tally.counts.no_show += 1;
+                        }
                     }
-                    StatusWord::NoShow => {
-                        self.tally.marked_no_show += appointments::mark_no_show(
-                            self.conn,
-                            appointment_id,
-                            patient_id,
-                            self.now,
-                        )? as u64;
-                        self.tally.counts.no_show += 1;
-                    }
-                },
+                }
                 Item::Reject(r) => self.reject(r)?,
                 Item::Lent => unreachable!("only a run's own inserts are lent, and given back"),
             }
@@ -269,11 +291,31 @@ impl Store<'_> {
         self.tally.per_day.add(&new.appt.site, new.appt.local_date);
     }
 
-    fn withdraw_moved(&mut self, ids: &[i64]) -> Result<()> {
+    /// Withdraws the appointments `new` moved away from, recording the row against each.
+    fn withdraw_moved(&mut self, ids: &[i64], new: &NewAppointment) -> Result<()> {
         if !ids.is_empty() {
             self.tally.moved += appointments::withdraw(self.conn, ids, "moved", self.now)? as u64;
         }
+        for id in ids {
+            self.event(new, Some(*id), RowAction::Moved)?;
+        }
         Ok(())
+    }
+
+    /// What row `new` did to the stored appointment `id` (`reminders history`).
+    fn event(&self, new: &NewAppointment, id: Option<i64>, action: RowAction) -> Result<()> {
+        imports::insert_event(
+            self.conn,
+            &imports::RowEvent {
+                import_id: self.import_id,
+                appointment_id: &new.appt.appointment_id,
+                patient_id: &new.appt.patient_id,
+                appointment: id,
+                row: new.row,
+                action,
+                at: self.now,
+            },
+        )
     }
 
     fn reject(&mut self, r: &Rejected) -> Result<()> {

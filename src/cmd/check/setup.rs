@@ -1,6 +1,6 @@
 //! The configuration: the file holding the token kept to its owner, the Twilio settings, each
 //! site's sender and zone, every template rendered for a sample appointment in every language,
-//! and contact hours.
+//! and contact hours (`hours.rs`).
 
 use std::path::{Path, PathBuf};
 
@@ -59,8 +59,8 @@ pub fn settings(r: &mut Report, cfg: &Config) {
     credentials(r, cfg);
     sites(r, cfg);
     templates(r, cfg);
-    contact_hours(r, cfg);
-    windows_within_contact_hours(r, cfg);
+    super::hours::contact_hours(r, cfg);
+    super::hours::windows_within_contact_hours(r, cfg);
 }
 
 fn credentials(r: &mut Report, cfg: &Config) {
@@ -115,7 +115,7 @@ fn sites(r: &mut Report, cfg: &Config) {
 }
 
 /// "" for the one site; "site north: " when the clinic has several.
-fn label(key: &str) -> String {
+pub(super) fn label(key: &str) -> String {
     if key.is_empty() {
         String::new()
     } else {
@@ -337,64 +337,4 @@ fn sample(
             }
         })
         .collect()
-}
-
-fn contact_hours(r: &mut Report, cfg: &Config) {
-    for key in cfg.site_keys() {
-        let site = cfg.site(key);
-        let q = site.quiet_hours;
-        let hours = format!("{}-{}", q.start.format("%H:%M"), q.end.format("%H:%M"));
-        let setting = if key.is_empty() {
-            "sending.quiet_hours".to_string()
-        } else {
-            format!("sites.{key}.quiet_hours (or sending.quiet_hours)")
-        };
-        match readiness::contact_hours(q) {
-            None => r.add(Finding::ok(format!(
-                "{}contact hours {hours} ({})",
-                label(key),
-                site.tz.name()
-            ))),
-            Some(why) => r.add(Finding::warn(
-                format!("{}contact hours {why}", label(key)),
-                format!("set {setting} to daytime hours, e.g. \"08:00-21:00\""),
-            )),
-        }
-    }
-}
-
-/// Each site's send and retry windows fall inside its contact hours: a window outside them
-/// would run and contact nobody, every day.
-fn windows_within_contact_hours(r: &mut Report, cfg: &Config) {
-    let windows = cfg.schedule.day.windows();
-    let listed: Vec<String> = windows.iter().map(|w| w.label()).collect();
-    for key in cfg.site_keys() {
-        let site = cfg.site(key);
-        let outside: Vec<String> = windows
-            .iter()
-            .filter(|w| !site.quiet_hours.allows(w.at))
-            .map(|w| w.label())
-            .collect();
-        let hours = format!(
-            "{}-{}",
-            site.quiet_hours.start.format("%H:%M"),
-            site.quiet_hours.end.format("%H:%M")
-        );
-        if outside.is_empty() {
-            r.add(Finding::ok(format!(
-                "{}windows {} inside the contact hours ({hours})",
-                label(key),
-                listed.join(", ")
-            )));
-        } else {
-            r.add(Finding::fail(
-                format!(
-                    "{}window {} outside the contact hours ({hours}): it would contact nobody",
-                    label(key),
-                    outside.join(", ")
-                ),
-                "move it in [schedule] send / retry, or widen the contact hours",
-            ));
-        }
-    }
 }

@@ -10,11 +10,11 @@ use crate::domain::row::Appointment;
 use crate::domain::state::{Event, State};
 
 /// Rows per multi-row insert: one statement step for many rows is what makes a large import
-/// fast; SQLite allows 32,766 parameters, far above 2 + 64 × 12.
+/// fast; SQLite allows 32,766 parameters, far above 2 + 64 × 13.
 pub const INSERT_BATCH: usize = 64;
 
 /// Parameters each row binds (the rest are shared by the statement).
-const ROW_PARAMS: usize = 12;
+const ROW_PARAMS: usize = 13;
 
 /// `OR FAIL`: a constraint broken half-way through a statement stops it without undoing the
 /// rows before it (the import's transaction is rolled back on the error, which undoes them all).
@@ -23,7 +23,7 @@ const ROW_PARAMS: usize = 12;
 /// temporary file written for nothing.
 const INSERT_COLUMNS: &str = "INSERT OR FAIL INTO appointments
     (appointment_id, patient_id, phone_number, phone_preference, text_preference, appt_date_time,
-     appointment_msg, language, channel, site, data, moved_from,
+     appointment_msg, language, channel, site, data, moved_from, import_row,
      status, import_id, seen_import, created_at, updated_at) VALUES ";
 
 /// The insert statement for `n` rows (1..=INSERT_BATCH), built once per size. The import and
@@ -64,15 +64,18 @@ pub struct NewAppointment {
     pub at: String,
     /// The time of the appointment this one replaces, when it was moved.
     pub moved_from: Option<String>,
+    /// The row of the file it came from, as `failed-rows` numbers them.
+    pub row: i64,
 }
 
 impl NewAppointment {
-    pub fn new(appt: Appointment) -> Self {
+    pub fn new(appt: Appointment, row: i64) -> Self {
         let at = db_time(appt.at);
         NewAppointment {
             appt,
             at,
             moved_from: None,
+            row,
         }
     }
 }
@@ -118,6 +121,7 @@ impl<'c> Batches<'c> {
                 &a.site,
                 &a.data,
                 &row.moved_from,
+                &row.row,
             ]);
         }
         if rows.len() == INSERT_BATCH {
