@@ -148,6 +148,18 @@ fn a_missed_visit_gets_one_message_at_the_next_days_send_and_its_answer_goes_to_
     // Once.
     window(&mut w, &sim, port, "2026-11-27T19:00:00-05:00", &["send"]);
     assert_eq!(sent_to(&sim, "+14165550101").len(), 2);
+    // The report counts the missed visit and the message.
+    let r = report(&w, "2026-11-27");
+    assert_eq!(r["funnel"]["no_show"], 1);
+    assert_eq!(r["follow_ups"]["no_show_messages"], 1);
+    let results = std::fs::read_to_string(w.join("outbox/results-2026-11-25.csv")).unwrap();
+    let a1 = results.lines().find(|l| l.starts_with("A1,")).unwrap();
+    assert!(a1.contains(",no_show,"), "{a1}");
+}
+
+fn report(w: &crate::common::Workdir, to: &str) -> serde_json::Value {
+    let out = w.run(&["report", "--json", "--from", "2026-11-24", "--to", to]).ok();
+    serde_json::from_str(&out).expect("report --json")
 }
 
 #[test]
@@ -213,4 +225,12 @@ fn a_clinic_cancellation_is_told_once_and_never_for_a_visit_already_past() {
     window(&mut w, &sim, port, "2026-11-24T20:45:00-05:00", &["retry"]);
     assert_eq!(sent_to(&sim, "+14165550101").len(), 2);
     assert_eq!(sent_to(&sim, "+14165550102").len(), 2);
+    assert_eq!(report(&w, "2026-11-25")["follow_ups"]["clinic_notices"], 2);
+    let results = std::fs::read_to_string(w.join("outbox/results-2026-11-25.csv")).unwrap();
+    let a1 = results.lines().find(|l| l.starts_with("A1,")).unwrap();
+    assert!(
+        a1.contains(",cancelled by the clinic,")
+            && a1.ends_with("notice of the clinic's cancellation: delivered"),
+        "{a1}"
+    );
 }

@@ -18,7 +18,7 @@ use crate::domain::schedule::MAX_DAYS_BEFORE;
 use crate::exit::usage;
 use crate::mask;
 use crate::report::hand_calls;
-use crate::report::model::{HandCall, OptOuts, Rate, Report};
+use crate::report::model::{FollowUps, HandCall, OptOuts, Rate, Report};
 use crate::report::tally::{Settings, Tally};
 
 /// The period when neither `--from` nor `--to` says otherwise: 30 days ending today.
@@ -227,6 +227,7 @@ fn build(cfg: &Config, conn: &rusqlite::Connection, asked: &Asked<'_>) -> Result
     });
 
     let opted = db::report::opt_outs(&read, &p)?;
+    let [voicemail_texts, no_show_messages, clinic_notices] = db::report::follow_ups(&read, &p)?;
     let (to_call_date, to_call) = hand_call_list(&read, asked, voicemail_counts)?;
     Ok(Report {
         clinic: match site {
@@ -247,6 +248,11 @@ fn build(cfg: &Config, conn: &rusqlite::Connection, asked: &Asked<'_>) -> Result
         opt_outs: OptOuts {
             numbers: opted.numbers,
             after_reached: opted.after_reached,
+        },
+        follow_ups: FollowUps {
+            voicemail_texts,
+            no_show_messages,
+            clinic_notices,
         },
         by_channel: figures.by_channel,
         by_touch: figures.by_touch,

@@ -320,6 +320,35 @@ pub(crate) const OPT_OUTS_SQL: &str = "SELECT count(*), coalesce(sum(after), 0) 
                                        AND s.deleted_at IS NULL AND s.site = :site))
      GROUP BY o.phone_number)";
 
+/// Follow-up messages sent in `[from, to)` (by when they were made), by kind: a text after a
+/// voicemail, a message after a missed visit, a notice of the clinic's cancellation.
+pub fn follow_ups(conn: &Connection, p: &Period<'_>) -> Result<[u64; 3]> {
+    let mut stmt = conn.prepare(
+        "SELECT l.kind, count(*) FROM appointment_logs l
+           JOIN appointments a ON a.id = l.appointment_id
+         WHERE l.kind IS NOT NULL AND l.sid IS NOT NULL AND l.deleted_at IS NULL
+           AND l.created_at >= :from AND l.created_at < :to
+           AND (:site IS NULL OR a.site = :site)
+         GROUP BY l.kind",
+    )?;
+    let mut out = [0u64; 3];
+    let rows = stmt.query_map(
+        named_params! {":from": p.from, ":to": p.to, ":site": p.site},
+        |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)),
+    )?;
+    for row in rows {
+        let (kind, n) = row?;
+        let slot = match kind.as_str() {
+            "voicemail_text" => 0,
+            "no_show" => 1,
+            "clinic_cancelled" => 2,
+            _ => continue,
+        };
+        out[slot] = n.try_into().unwrap_or(0);
+    }
+    Ok(out)
+}
+
 /// The numbers that opted out in `[from, to)` (the time of the opt-out, not of an appointment).
 pub fn opt_outs(conn: &Connection, p: &Period<'_>) -> Result<OptOutCounts> {
     Ok(conn.query_row(

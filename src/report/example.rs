@@ -4,7 +4,7 @@
 
 use chrono::{Datelike, Days, NaiveDate, Weekday};
 
-use super::model::{Day, Funnel, HandCall, OptOuts, Price, Rate, Reason, Report, Usage};
+use super::model::{Day, FollowUps, Funnel, HandCall, OptOuts, Price, Rate, Reason, Report, Usage};
 
 impl Report {
     pub fn example() -> Report {
@@ -31,6 +31,7 @@ impl Report {
             expired,
             withdrawn,
             opted_out,
+            no_show: imported / 40,
         };
         let whole = Rate {
             label: String::new(),
@@ -66,6 +67,11 @@ impl Report {
             opt_outs: OptOuts {
                 numbers: opted_out * 2,
                 after_reached: opted_out,
+            },
+            follow_ups: FollowUps {
+                voicemail_texts: reached / 12,
+                no_show_messages: imported / 40,
+                clinic_notices: 3,
             },
             by_channel: vec![sms, call],
             by_touch: vec![

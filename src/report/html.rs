@@ -8,7 +8,7 @@ use chrono::NaiveDate;
 use maud::{DOCTYPE, Markup, PreEscaped, html};
 
 use super::chart::trend_svg;
-use super::model::{Funnel, HandCall, OptOuts, Rate, Report, Usage, ratio};
+use super::model::{FollowUps, Funnel, HandCall, OptOuts, Rate, Report, Usage, ratio};
 
 pub(super) const CSS: &str = include_str!("report.css");
 
@@ -40,6 +40,7 @@ pub fn render(report: &Report) -> String {
                         p.note { "The appointments dated in this period, and how each one ended." }
                         (funnel(&report.funnel))
                         (opt_outs(&report.opt_outs))
+                        (follow_ups(&report.follow_ups))
                     }
                     section {
                         h2 { "Reach and confirmation" }
@@ -120,6 +121,7 @@ fn funnel(f: &Funnel) -> Markup {
         ("Failed", f.failed, "bad"),
         ("Expired", f.expired, "quiet"),
         ("Withdrawn", f.withdrawn, "quiet"),
+        ("Missed (no show)", f.no_show, "bad"),
         ("Stopped by opt-out", f.opted_out, "quiet"),
     ];
     let row = |(label, n, class): (&str, u64, &str)| {
@@ -157,6 +159,17 @@ fn opt_outs(o: &OptOuts) -> Markup {
         p.optouts {
             "Numbers that opted out " b { (count(o.numbers)) }
             " (" (count(o.after_reached)) " after a reminder had reached them)"
+        }
+    }
+}
+
+/// Messages, beside the funnel's appointments: what followed the reminders.
+fn follow_ups(f: &FollowUps) -> Markup {
+    html! {
+        p.optouts {
+            "After the reminder: " b { (count(f.voicemail_texts)) } " text(s) after a voicemail, "
+            b { (count(f.no_show_messages)) } " message(s) after a missed visit, "
+            b { (count(f.clinic_notices)) } " notice(s) of a cancellation by the clinic"
         }
     }
 }

@@ -22,6 +22,7 @@ pub struct Report {
     pub funnel: Funnel,
     /// Phone numbers that opted out during the period (by the time of the opt-out).
     pub opt_outs: OptOuts,
+    pub follow_ups: FollowUps,
     pub by_channel: Vec<Rate>,
     pub by_touch: Vec<Rate>,
     pub by_site: Vec<Rate>,
@@ -53,6 +54,19 @@ pub struct Funnel {
     pub withdrawn: u64,
     /// Appointments whose reminders an opt-out stopped before they were reached.
     pub opted_out: u64,
+    /// A later export said the patient did not come.
+    pub no_show: u64,
+}
+
+/// The messages that followed reminders, sent in the period (by when they were sent).
+#[derive(Serialize, Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct FollowUps {
+    /// Texts after a call an answering machine took.
+    pub voicemail_texts: u64,
+    /// Messages after a missed visit.
+    pub no_show_messages: u64,
+    /// Notices that the clinic cancelled.
+    pub clinic_notices: u64,
 }
 
 /// Numbers, not appointments: a patient who asks for no more reminders does so for their

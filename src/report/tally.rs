@@ -180,6 +180,7 @@ impl Tally {
             }
             "expired" => f.expired += 1,
             "withdrawn" => f.withdrawn += 1,
+            "no_show" => f.no_show += 1,
             "opted_out" => f.opted_out += 1,
             _ => {}
         }

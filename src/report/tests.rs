@@ -51,6 +51,7 @@ pub(crate) fn empty() -> Report {
         generated_at: "2026-11-01 07:00 EDT".to_string(),
         funnel: Funnel::default(),
         opt_outs: OptOuts::default(),
+        follow_ups: Default::default(),
         by_channel: vec![],
         by_touch: vec![],
         by_site: vec![],
@@ -290,6 +291,7 @@ fn json_has_the_documented_keys() {
             "generated_at",
             "funnel",
             "opt_outs",
+            "follow_ups",
             "by_channel",
             "by_touch",
             "by_site",
@@ -315,7 +317,12 @@ fn json_has_the_documented_keys() {
             "expired",
             "withdrawn",
             "opted_out",
+            "no_show",
         ])
+    );
+    assert_eq!(
+        keys(&json["follow_ups"]),
+        sorted(&["voicemail_texts", "no_show_messages", "clinic_notices"])
     );
     assert_eq!(
         keys(&json["opt_outs"]),
