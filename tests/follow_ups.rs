@@ -158,7 +158,9 @@ fn a_missed_visit_gets_one_message_at_the_next_days_send_and_its_answer_goes_to_
 }
 
 fn report(w: &crate::common::Workdir, to: &str) -> serde_json::Value {
-    let out = w.run(&["report", "--json", "--from", "2026-11-24", "--to", to]).ok();
+    let out = w
+        .run(&["report", "--json", "--from", "2026-11-24", "--to", to])
+        .ok();
     serde_json::from_str(&out).expect("report --json")
 }
 

@@ -4,6 +4,7 @@
 mod common;
 
 mod access;
+mod architecture;
 mod callback;
 mod check;
 mod check_cmd;
