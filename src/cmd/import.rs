@@ -296,8 +296,14 @@ fn print_summary(outcomes: &[Outcome]) {
                 .map(|(v, n)| format!("'{v}' ×{n}"))
                 .collect();
             println!(
-                "{name}: language not recognised, English used: {}",
+                "{name}: language not recognised, {} used: {}",
+                s.default_language,
                 seen.join(", ")
+            );
+        }
+        for (language, done, n) in &s.text_only_languages {
+            println!(
+                "{name}: {language} is text-only (no spoken language in its pack): {n} call(s) {done} instead"
             );
         }
         if s.moved > 0 {
