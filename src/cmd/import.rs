@@ -302,9 +302,11 @@ fn print_summary(outcomes: &[Outcome]) {
             );
         }
         for (language, done, n) in &s.text_only_languages {
-            println!(
-                "{name}: {language} is text-only (no spoken language in its pack): {n} call(s) {done} instead"
-            );
+            let instead = match done.as_str() {
+                "texted" => format!("{n} call(s) sent as texts instead"),
+                called => format!("{n} number(s) that take no texts {called} instead"),
+            };
+            println!("{name}: {language} is text-only (no say_language in its pack): {instead}");
         }
         if s.moved > 0 {
             println!(

@@ -5,6 +5,7 @@ pub mod completions;
 pub mod demo;
 pub mod export;
 pub mod import;
+pub mod languages;
 pub mod man;
 pub mod opt_in;
 pub mod opt_out;
