@@ -58,6 +58,7 @@ pub enum Command {
     Report(cmd::report::Args),
     ServeWebhook(cmd::serve_webhook::Args),
     Check(cmd::check::Args),
+    Languages(cmd::languages::Args),
     Demo(cmd::demo::Args),
     // Hidden: the Debian package's build makes its shell completions with it.
     #[command(hide = true)]
@@ -73,9 +74,12 @@ impl Command {
     pub fn needs_owner(&self) -> bool {
         match self {
             // `check` reports who owns what itself, as one of its findings.
-            Command::Demo(_) | Command::Check(_) | Command::Completions(_) | Command::Man(_) => {
-                false
-            }
+            // `languages` reads the configuration and the packs only, never the database.
+            Command::Demo(_)
+            | Command::Check(_)
+            | Command::Languages(_)
+            | Command::Completions(_)
+            | Command::Man(_) => false,
             Command::Run(_)
             | Command::Import(_)
             | Command::OptOut(_)

@@ -61,6 +61,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Demo(args) => return reminders::cmd::demo::run(args),
         Command::Completions(args) => return reminders::cmd::completions::run(args),
         Command::Man(args) => return reminders::cmd::man::run(args),
+        Command::Languages(args) if args.template => return reminders::cmd::languages::template(),
         _ => {}
     }
     // `check` reports a configuration that does not load as one of its failures.
@@ -91,6 +92,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::ServeWebhook(args) => reminders::cmd::serve_webhook::run(&cfg, args),
         Command::Demo(args) => reminders::cmd::demo::run(args),
         Command::Check(args) => reminders::cmd::check::run(&overrides, args),
+        Command::Languages(args) => reminders::cmd::languages::run(&cfg, args),
         Command::Completions(args) => reminders::cmd::completions::run(args),
         Command::Man(args) => reminders::cmd::man::run(args),
     };

@@ -1,25 +1,32 @@
 //! Every built-in text a patient can get, rendered with a clinic name of about 20 characters and
 //! a call-back number on every day of a year, measured in SMS segments: one appointment's
-//! reminder, and every answer to a reply, must fit one GSM-7 segment in English and in French; a
-//! combined reminder (2 to 5 appointments) two. `docs/messages.md` holds the lengths and must
+//! reminder, each message after a reminder, and every answer to a reply, must fit one GSM-7 segment in each built-in language
+//! (English, French, Spanish); a combined reminder (2 to 5 appointments) two. `docs/messages.md` holds the lengths and must
 //! match: `REMINDERS_WRITE_DOCS=1 cargo test --lib message_lengths` writes it again.
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 
-use crate::domain::row::Language;
+use crate::domain::contact_kind::ContactKind;
+use crate::domain::languages::{Languages, Pack};
 use crate::domain::segments::{self, Encoding, SmsShape};
-use crate::domain::templates::{Facts, Identity, Item, render_sms};
-use crate::webhook::twiml::{self, Lang, Text};
+use crate::domain::templates::{Facts, Identity, Item, follow_ups, render_sms};
 
 const TZ: chrono_tz::Tz = chrono_tz::America::Toronto;
 const CALLBACK: &str = "+14165550001";
 /// Clinic names of 19 and 20 characters, one starting with a vowel (French elides `de`).
-const CLINICS: [&str; 3] = [
+const CLINICS: [&str; 4] = [
     "Bloor Street Clinic",
     "Clinique Saint-Denis",
     "Ottawa Family Clinic",
+    "Clinica Santa Maria",
 ];
-const LANGS: [Language; 2] = [Language::En, Language::Fr];
+/// The built-in languages, in the doc's columns.
+const LANGS: [&str; 3] = ["en", "fr", "es"];
+
+fn pack(code: &str) -> &'static Pack {
+    static ALL: std::sync::OnceLock<Languages> = std::sync::OnceLock::new();
+    ALL.get_or_init(Languages::built_in).get(code)
+}
 
 /// 10:30 local on every day of 2026: every weekday and month name, two-digit days and hours.
 fn year() -> Vec<DateTime<Utc>> {
@@ -43,15 +50,14 @@ fn item(at: DateTime<Utc>, moved_from: Option<DateTime<Utc>>) -> Item<'static> {
     }
 }
 
-fn text(items: &[Item<'_>], lang: Language, clinic: &str) -> String {
+fn text(items: &[Item<'_>], lang: &str, clinic: &str) -> String {
     render_sms(
         None,
         &Facts {
             items,
             tz: TZ,
-            language: lang,
+            pack: pack(lang),
             gather_url: "https://rem.example.ca/twilio/voice-gather",
-            voice: None,
             identity: Identity {
                 clinic_name: Some(clinic),
                 callback_number: Some(CALLBACK),
@@ -66,15 +72,15 @@ fn text(items: &[Item<'_>], lang: Language, clinic: &str) -> String {
 /// first day).
 struct Measured {
     name: String,
-    example: [String; 2],
-    longest: [SmsShape; 2],
+    example: [String; 3],
+    longest: [SmsShape; 3],
     /// Segments it may take.
     allowed: usize,
 }
 
-fn measure(name: &str, allowed: usize, render: impl Fn(Language) -> Vec<String>) -> Measured {
-    let mut example: [String; 2] = Default::default();
-    let mut longest = [segments::shape(""); 2];
+fn measure(name: &str, allowed: usize, render: impl Fn(&str) -> Vec<String>) -> Measured {
+    let mut example: [String; 3] = Default::default();
+    let mut longest = [segments::shape(""); 3];
     for (i, lang) in LANGS.into_iter().enumerate() {
         let all = render(lang);
         example[i] = all.first().cloned().unwrap_or_default();
@@ -87,8 +93,7 @@ fn measure(name: &str, allowed: usize, render: impl Fn(Language) -> Vec<String>)
             );
             assert!(
                 shape.segments <= allowed,
-                "{name} ({}): {} characters, {} segments, more than {allowed}: {body}",
-                lang.code(),
+                "{name} ({lang}): {} characters, {} segments, more than {allowed}: {body}",
                 shape.units,
                 shape.segments
             );
@@ -105,7 +110,7 @@ fn measure(name: &str, allowed: usize, render: impl Fn(Language) -> Vec<String>)
     }
 }
 
-fn reminders(lang: Language, n: usize, moved: bool) -> Vec<String> {
+fn reminders(lang: &str, n: usize, moved: bool) -> Vec<String> {
     let days = year();
     let mut out = Vec::new();
     for clinic in CLINICS {
@@ -122,8 +127,36 @@ fn reminders(lang: Language, n: usize, moved: bool) -> Vec<String> {
     out
 }
 
-fn answer(text: &Text, lang: Language) -> Vec<String> {
-    vec![text.get(Lang::from_code(lang.code())).to_string()]
+/// A follow-up's text for every clinic and day of the year, with and without the clinic's
+/// call-back number.
+fn follow_up(kind: ContactKind, lang: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for clinic in CLINICS {
+        for callback in [Some(CALLBACK), None] {
+            let identity = Identity {
+                clinic_name: Some(clinic),
+                callback_number: callback,
+                address: None,
+            };
+            let template = follow_ups::sms(kind, pack(lang), &identity);
+            for at in year() {
+                let items = [item(at, None)];
+                let facts = Facts {
+                    items: &items,
+                    tz: TZ,
+                    pack: pack(lang),
+                    gather_url: "",
+                    identity,
+                };
+                out.push(render_sms(Some(&template), &facts).expect("a follow-up renders"));
+            }
+        }
+    }
+    out
+}
+
+fn answer(key: &str, lang: &str) -> Vec<String> {
+    vec![pack(lang).text(key).to_string()]
 }
 
 fn every_text() -> Vec<Measured> {
@@ -139,41 +172,49 @@ fn every_text() -> Vec<Measured> {
             reminders(l, 5, false)
         }),
     ];
-    let replies: [(&str, &Text); 8] = [
-        ("Reply C: confirmed", &twiml::SMS_CONFIRMED.0),
-        ("Reply C to several: confirmed", &twiml::SMS_CONFIRMED.1),
-        ("Reply R: cancel or reschedule", &twiml::SMS_CANCEL.0),
-        ("Reply R to several", &twiml::SMS_CANCEL.1),
+    for (name, kind) in [
+        ("Text after a voicemail", ContactKind::VoicemailText),
+        ("After a missed visit", ContactKind::NoShow),
+        ("The clinic cancelled", ContactKind::ClinicCancelled),
+    ] {
+        all.push(measure(name, 1, |l| follow_up(kind, l)));
+    }
+    let replies: [(&str, &str); 9] = [
+        ("Reply C: confirmed", "texts.sms_confirmed"),
+        ("Reply C to several: confirmed", "texts.sms_confirmed_many"),
+        ("Reply R: cancel or reschedule", "texts.sms_cancel"),
+        ("Reply R to several", "texts.sms_cancel_many"),
         (
             "Reply with no appointment to answer",
-            &twiml::SMS_NO_APPOINTMENT,
+            "texts.sms_no_appointment",
         ),
-        ("HELP / AIDE", &twiml::SMS_HELP),
-        ("Opted out (ARRET)", &twiml::SMS_OPTED_OUT),
-        ("Opted in", &twiml::SMS_OPTED_IN),
+        ("HELP / AIDE / AYUDA", "texts.sms_help"),
+        ("Opted out (ARRET, BAJA)", "texts.sms_opted_out"),
+        ("Opted in", "texts.sms_opted_in"),
+        ("Free text, passed on", "texts.sms_seen"),
     ];
-    for (name, t) in replies {
-        all.push(measure(name, 1, |l| answer(t, l)));
+    for (name, key) in replies {
+        all.push(measure(name, 1, |l| answer(key, l)));
     }
-    all.push(measure("Free text, passed on", 1, |l| {
-        answer(&twiml::SMS_SEEN, l)
-    }));
     all
 }
 
 fn doc(measured: &[Measured]) -> String {
     let mut out = String::from(
         "# The built-in texts and their length\n\n\
-         What a patient reads, in English and French, with the clinic name \"Bloor Street Clinic\"\n\
-         and the call-back number +14165550001. The lengths are the longest of every day of a year\n\
-         at 10:30, with clinic names of 19 and 20 characters (\"Bloor Street Clinic\", \"Clinique\n\
-         Saint-Denis\", \"Ottawa Family Clinic\"), in GSM-7 characters; one segment holds 160, a\n\
-         longer text goes as segments of 153. A longer clinic name adds its extra characters.\n\
+         What a patient reads, in each built-in language (English, French, Spanish), with the clinic\n\
+         name \"Bloor Street Clinic\" and the call-back number +14165550001. The lengths are the\n\
+         longest of every day of a year at 10:30, with clinic names of 19 and 20 characters (\"Bloor\n\
+         Street Clinic\", \"Clinique Saint-Denis\", \"Ottawa Family Clinic\", \"Clinica Santa\n\
+         Maria\"), in GSM-7 characters; one segment holds 160, a longer text goes as segments of\n\
+         153. A longer clinic name adds its extra characters.\n\
          The unit test `message_lengths` renders them all, fails when one takes more segments\n\
          than allowed here, and fails when this file no longer matches\n\
          (`REMINDERS_WRITE_DOCS=1 cargo test --lib message_lengths` writes it again). Calls say\n\
          the same things with the date in full; they have no length limit.\n\n\
-         | text | en | fr | allowed |\n|---|---|---|---|\n",
+         A clinic's own language pack (docs/languages.md) is not measured here: `reminders check`\n\
+         and `send --dry-run` show the length of its texts.\n\n\
+         | text | en | fr | es | allowed |\n|---|---|---|---|---|\n",
     );
     let cell = |s: &SmsShape| {
         format!(
@@ -185,18 +226,19 @@ fn doc(measured: &[Measured]) -> String {
     };
     for m in measured {
         out.push_str(&format!(
-            "| {} | {} | {} | {} |\n",
+            "| {} | {} | {} | {} | {} |\n",
             m.name,
             cell(&m.longest[0]),
             cell(&m.longest[1]),
+            cell(&m.longest[2]),
             m.allowed
         ));
     }
     out.push_str("\n## The texts\n");
     for m in measured {
         out.push_str(&format!(
-            "\n**{}**\n\n- en: {}\n- fr: {}\n",
-            m.name, m.example[0], m.example[1]
+            "\n**{}**\n\n- en: {}\n- fr: {}\n- es: {}\n",
+            m.name, m.example[0], m.example[1], m.example[2]
         ));
     }
     out

@@ -21,7 +21,7 @@ fn the_whole_day_reaches_everyone_it_can_exactly_as_scripted() {
         script::WINDOWS[0].0,
         &["import", "--now"],
     );
-    assert!(out.contains("23 to contact"), "{out}");
+    assert!(out.contains("24 to contact"), "{out}");
     let after_send = sim.total_contacts();
 
     // 19:10: inside the 30-minute gap. Lost callbacks are reconciled, nobody is contacted.
@@ -61,7 +61,7 @@ fn the_whole_day_reaches_everyone_it_can_exactly_as_scripted() {
         final_contacts,
         Contacts {
             calls: 23,
-            texts: 5
+            texts: 6
         }
     );
 
@@ -76,7 +76,7 @@ fn the_whole_day_reaches_everyone_it_can_exactly_as_scripted() {
     assert!(w.count("SELECT count(*) FROM webhook_events") >= 80);
     assert_eq!(
         w.count("SELECT count(*) FROM appointments WHERE success_at IS NOT NULL"),
-        19
+        20
     );
     // The family on one number: one French text listing the three times, one shared SID, and
     // "Oui!" confirmed all three.
@@ -94,6 +94,19 @@ fn the_whole_day_reaches_everyone_it_can_exactly_as_scripted() {
     assert_eq!(
         w.count(
             "SELECT count(DISTINCT l.sid) FROM appointment_logs l JOIN appointments a ON a.id = l.appointment_id WHERE a.appointment_id IN ('A1021', 'A1022', 'A1023')"
+        ),
+        1
+    );
+    // The Spanish-speaking patient: a Spanish text, and "¡Sí!" confirmed it.
+    let spanish = sim.creates_to("+14165550124");
+    assert_eq!(spanish.len(), 1);
+    assert_eq!(
+        spanish[0].param("Body").unwrap(),
+        "Recordatorio de cita: mié. 25 nov., 11:00 a. m. C para confirmar, R para cancelar o cambiar, BAJA para no recibir mensajes."
+    );
+    assert_eq!(
+        w.count(
+            "SELECT count(*) FROM appointments WHERE appointment_id = 'A1024' AND language = 'es'"
         ),
         1
     );
@@ -129,8 +142,17 @@ fn demo_runs_the_day_and_leaves_nothing_behind() {
         assert!(stdout.contains(heading), "{heading}: {stdout}");
     }
     assert!(
-        stdout.contains("23 call(s) and 5 text(s) for 23 appointments"),
+        stdout.contains("23 call(s) and 6 text(s) for 24 appointments"),
         "{stdout}"
+    );
+    // The Spanish-speaking patient's row in the final table: in Spanish, confirmed.
+    let spanish = stdout
+        .lines()
+        .find(|l| l.contains("A1024"))
+        .unwrap_or_else(|| panic!("A1024 in the final table: {stdout}"));
+    assert!(
+        spanish.contains(" es ") && spanish.contains("confirmed"),
+        "{spanish}"
     );
     assert!(!stdout.contains("4165550101"), "numbers masked");
     assert_eq!(

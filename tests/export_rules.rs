@@ -486,7 +486,9 @@ fn language_words_are_read_and_the_others_counted_in_the_summary() {
         "",
         "Spanish",
         "de",
-        "Spanish",
+        "Klingon",
+        "es-MX",
+        "Klingon",
     ]
     .iter()
     .enumerate()
@@ -500,15 +502,17 @@ fn language_words_are_read_and_the_others_counted_in_the_summary() {
     let langs: Vec<String> = stored(&w).into_iter().map(|a| a.5).collect();
     assert_eq!(
         langs,
-        ["en", "fr", "fr", "fr", "en", "en", "en", "en", "en"]
+        [
+            "en", "fr", "fr", "fr", "en", "en", "es", "en", "en", "es", "en"
+        ]
     );
     assert!(
-        out.contains("day.csv: language not recognised, English used: 'Spanish' ×2, 'de' ×1"),
+        out.contains("day.csv: language not recognised, English used: 'de' ×1, 'Klingon' ×2"),
         "{out}"
     );
     assert_eq!(
         import(&w, 1)["summary"]["languages_not_recognised"],
-        serde_json::json!([["Spanish", 2], ["de", 1]])
+        serde_json::json!([["de", 1], ["Klingon", 2]])
     );
 }
 

@@ -265,7 +265,7 @@ fn openemr_batchcom() {
                     "+14165550105",
                     "sms",
                     "2026-11-25 11:15",
-                    "en",
+                    "es",
                 ),
                 (
                     "1004@2026-11-25 13:45",
@@ -335,7 +335,7 @@ fn openemr_batchcom() {
             dates: "month-first (mdy, the configured slash_dates): the file has no slash dates",
             encoding: "UTF-8",
             delimiter: "comma",
-            languages_not_recognised: &[("Spanish", 1)],
+            languages_not_recognised: &[],
         },
     );
     // The patient's marital `status` is no appointment status: with a mapping, an unmapped
@@ -527,7 +527,7 @@ fn open_dental() {
                     "+14165550152",
                     "sms",
                     "2026-11-26 09:00",
-                    "en",
+                    "es",
                 ),
                 (
                     "7009",
@@ -556,7 +556,7 @@ fn open_dental() {
             dates: "month-first (mdy): 11 slash dates read only month-first, 0 only day-first",
             encoding: "UTF-8",
             delimiter: "tab",
-            languages_not_recognised: &[("spa", 1)],
+            languages_not_recognised: &[],
         },
     );
     // Mapped columns are placeholders under their own headers too.
@@ -605,7 +605,7 @@ fn athenahealth() {
                     "+14165550165",
                     "sms",
                     "2026-11-25 14:15",
-                    "en",
+                    "es",
                 ),
                 (
                     "880106",
@@ -651,7 +651,7 @@ fn athenahealth() {
             dates: "month-first (mdy): 11 slash dates read only month-first, 0 only day-first",
             encoding: "UTF-8",
             delimiter: "comma",
-            languages_not_recognised: &[("spa", 1)],
+            languages_not_recognised: &[],
         },
     );
 }
@@ -717,7 +717,7 @@ fn front_desk_excel() {
                     "+14165550191",
                     "sms",
                     "2026-11-26 16:30",
-                    "en",
+                    "es",
                 ),
             ],
             failed: &[
@@ -736,7 +736,7 @@ fn front_desk_excel() {
             dates: "day-first (dmy): 11 slash dates read only day-first, 0 only month-first, 1 either way",
             encoding: "Windows-1252",
             delimiter: "semicolon",
-            languages_not_recognised: &[("Espagnol", 1)],
+            languages_not_recognised: &[],
         },
     );
     // Windows-1252 names read back as text.

@@ -50,9 +50,9 @@ fn a_voicemail_is_followed_by_one_text_whose_answer_confirms() {
     let (text, words) = &sent[1];
     assert!(text, "the follow-up is a text");
     assert!(
-        words.starts_with(
-            "We left you a voicemail about your appointment on Wednesday, November 25"
-        ) && words.contains("Reply C to confirm or R to reschedule")
+        words
+            .starts_with("We left you a voicemail about your appointment on Wed Nov 25, 10:00 AM.")
+            && words.contains("Reply C to confirm or R to reschedule")
             && words.ends_with("Reply STOP to opt out."),
         "{words}"
     );
@@ -138,7 +138,7 @@ fn a_missed_visit_gets_one_message_at_the_next_days_send_and_its_answer_goes_to_
     assert_eq!(sent.len(), 2, "{sent:?}");
     assert_eq!(
         sent[1].1,
-        "Bloor Clinic: we missed you on Wednesday, November 25 at 10:00 AM. Please call +14165550000 to book again. Reply STOP to opt out."
+        "Bloor Clinic: we missed you on Wed Nov 25, 10:00 AM. Please call +14165550000 to book again. Reply STOP to opt out."
     );
     assert_eq!(sent_to(&sim, "+14165550102").len(), 1, "A2 came: nothing");
     // The answer is not a confirmation of anything: staff read it.
@@ -215,7 +215,7 @@ fn a_clinic_cancellation_is_told_once_and_never_for_a_visit_already_past() {
     assert_eq!(a1.len(), 2, "{a1:?}");
     assert_eq!(
         a1[1].1,
-        "Your appointment on Wednesday, November 25 at 10:00 AM is cancelled. Please call the clinic to book again. Reply STOP to opt out."
+        "Your appointment on Wed Nov 25, 10:00 AM is cancelled. Please call the clinic to book again. Reply STOP to opt out."
     );
     // A2 prefers calls: the notice is said.
     let a2 = sent_to(&sim, "+14165550102");

@@ -98,10 +98,10 @@ fn after_the_whole_day_the_days_file_says_how_each_appointment_ended() {
         &["import", "--now"],
     );
     assert!(
-        out.contains("results: outbox/results-2026-11-25.csv (23 appointment(s))"),
+        out.contains("results: outbox/results-2026-11-25.csv (24 appointment(s))"),
         "{out}"
     );
-    assert_eq!(Results::read(&file).rows.len(), 23);
+    assert_eq!(Results::read(&file).rows.len(), 24);
     for when in [
         "2026-11-24T19:10:00-05:00",
         script::WINDOWS[1].0,
@@ -118,7 +118,7 @@ fn after_the_whole_day_the_days_file_says_how_each_appointment_ended() {
     assert_eq!(mode(&file), 0o600);
     let results = Results::read(&file);
     assert_eq!(results.header, HEADER);
-    assert_eq!(results.rows.len(), 23);
+    assert_eq!(results.rows.len(), 24);
 
     let db = w.db();
     let mut wrong = Vec::new();
@@ -213,7 +213,7 @@ fn after_the_whole_day_the_days_file_says_how_each_appointment_ended() {
     let out = w.run(&["export", "--date", "2026-11-25"]).ok();
     assert_eq!(
         out,
-        "wrote outbox/results-2026-11-25.csv: 23 appointment(s) of 2026-11-25\n"
+        "wrote outbox/results-2026-11-25.csv: 24 appointment(s) of 2026-11-25\n"
     );
     assert_eq!(std::fs::read(&file).unwrap(), before);
     assert_eq!(names(&w.join("outbox")), ["results-2026-11-25.csv"]);

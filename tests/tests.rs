@@ -19,6 +19,7 @@ mod follow_ups;
 mod history;
 mod hours;
 mod import;
+mod languages;
 mod messages;
 mod moves;
 mod ops;

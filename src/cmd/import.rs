@@ -296,9 +296,17 @@ fn print_summary(outcomes: &[Outcome]) {
                 .map(|(v, n)| format!("'{v}' ×{n}"))
                 .collect();
             println!(
-                "{name}: language not recognised, English used: {}",
+                "{name}: language not recognised, {} used: {}",
+                s.default_language,
                 seen.join(", ")
             );
+        }
+        for (language, done, n) in &s.text_only_languages {
+            let instead = match done.as_str() {
+                "texted" => format!("{n} call(s) sent as texts instead"),
+                called => format!("{n} number(s) that take no texts {called} instead"),
+            };
+            println!("{name}: {language} is text-only (no say_language in its pack): {instead}");
         }
         if s.moved > 0 {
             println!(

@@ -6,6 +6,7 @@ pub mod demo;
 pub mod export;
 pub mod history;
 pub mod import;
+pub mod languages;
 pub mod man;
 pub mod opt_in;
 pub mod opt_out;

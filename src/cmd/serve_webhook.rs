@@ -63,8 +63,7 @@ pub fn run(cfg: &Config, _args: &Args) -> Result<()> {
         settings: Settings {
             public_url,
             rules: cfg.news_rules(),
-            voice_en: cfg.sending.say_voice_en.clone(),
-            voice_fr: cfg.sending.say_voice_fr.clone(),
+            languages: cfg.languages.clone(),
             lines: lines(cfg),
         },
         clock: cfg.clock,

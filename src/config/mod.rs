@@ -11,6 +11,7 @@ use chrono_tz::Tz;
 
 pub mod csv;
 mod file;
+pub mod languages;
 mod layers;
 pub mod locate;
 mod schedule;
@@ -23,10 +24,13 @@ use schedule::schedule;
 use values::{boolean, parse_now, path, positive_f64, whole};
 pub use values::{parse_public_url, read_template};
 
+pub use languages::Templates;
+
 use crate::clock::Clock;
 pub use crate::domain::channel::DefaultChannel;
 pub use crate::domain::contact_hours::{ContactHours, Hours, parse_hours};
 pub use crate::domain::datetime::SlashOrder;
+use crate::domain::languages::Languages;
 use crate::exit::usage;
 
 /// A string that never prints.
@@ -84,21 +88,7 @@ pub struct Sending {
     /// A visit the clinic's system marks as missed gets one message (`[followup] no_show`).
     pub no_show_follow_up: bool,
     pub sms_validity_minutes: u32,
-    pub say_voice_en: Option<String>,
-    pub say_voice_fr: Option<String>,
     pub lock_wait_seconds: u64,
-}
-
-#[derive(Clone, Debug, Default)]
-pub struct Templates {
-    pub sms_en: Option<PathBuf>,
-    pub sms_fr: Option<PathBuf>,
-    pub voice_en: Option<PathBuf>,
-    pub voice_fr: Option<PathBuf>,
-    pub sms_combined_en: Option<PathBuf>,
-    pub sms_combined_fr: Option<PathBuf>,
-    pub voice_combined_en: Option<PathBuf>,
-    pub voice_combined_fr: Option<PathBuf>,
 }
 
 /// One site's settings, the top level's filling what it leaves out.
@@ -140,6 +130,8 @@ pub struct Config {
     pub retention_days: Option<u32>,
     pub twilio: Twilio,
     pub sending: Sending,
+    /// Every language pack (built in and the clinic's), voices set, and the default.
+    pub languages: std::sync::Arc<Languages>,
     pub templates: Templates,
     pub webhook: Webhook,
     pub clock: Clock,
@@ -286,11 +278,8 @@ impl Config {
             voicemail_text: l.get("sending.voicemail_text", false, boolean)?,
             no_show_follow_up: l.get("followup.no_show", true, boolean)?,
             sms_validity_minutes: l.get("sending.sms_validity_minutes", 120, whole(1u32, 600))?,
-            say_voice_en: l.optional_string("sending.say_voice_en"),
-            say_voice_fr: l.optional_string("sending.say_voice_fr"),
             lock_wait_seconds: l.get("sending.lock_wait_seconds", 900, whole(0u64, 86_400))?,
         };
-        let template = |key: &str| l.optional_string(key).map(PathBuf::from);
         let mut listen = l.get("webhook.listen", "127.0.0.1:8080".to_string(), |s| {
             s.parse::<std::net::SocketAddr>()
                 .map(|_| s.to_string())
@@ -315,16 +304,8 @@ impl Config {
             }
             _ => None,
         };
-        let templates = Templates {
-            sms_en: template("templates.sms_en"),
-            sms_fr: template("templates.sms_fr"),
-            voice_en: template("templates.voice_en"),
-            voice_fr: template("templates.voice_fr"),
-            sms_combined_en: template("templates.sms_combined_en"),
-            sms_combined_fr: template("templates.sms_combined_fr"),
-            voice_combined_en: template("templates.voice_combined_en"),
-            voice_combined_fr: template("templates.voice_combined_fr"),
-        };
+        let languages = languages::load(l)?;
+        let templates = Templates::load(l, "templates", &languages)?;
         let identity = sites::Identity {
             clinic_name: l.optional_string("clinic_name"),
             callback_number: l.optional_string("callback_number"),
@@ -339,7 +320,15 @@ impl Config {
                 .parse()
                 .map_err(|_| "must be a two-letter country code such as CA".into())
         })?;
-        let sites = sites::load(l, timezone, sending.hours, &identity, &templates, region)?;
+        let sites = sites::load(
+            l,
+            timezone,
+            sending.hours,
+            &identity,
+            &templates,
+            &languages,
+            region,
+        )?;
         let clock = match env("REMINDERS_NOW") {
             Some(raw) => Clock::starting_at(parse_now(&raw)?),
             None => Clock::real(),
@@ -384,6 +373,7 @@ impl Config {
                 )?),
             },
             sending,
+            languages: std::sync::Arc::new(languages),
             templates,
             webhook: Webhook { listen, public_url },
             clock,

@@ -38,6 +38,7 @@ pub fn load(
     hours: ContactHours,
     identity: &Identity,
     templates: &Templates,
+    languages: &crate::domain::languages::Languages,
     region: phonenumber::country::Id,
 ) -> Result<Vec<Site>> {
     let mut sites = Vec::new();
@@ -52,10 +53,7 @@ pub fn load(
         }
         let names = l.words(&k("names"))?.unwrap_or_default();
         let text = |name: &str| l.optional_string(&k(name));
-        let template = |name: &str| {
-            l.optional_string(&format!("sites.{key}.templates.{name}"))
-                .map(std::path::PathBuf::from)
-        };
+        let own = Templates::load(l, &format!("sites.{key}.templates"), languages)?;
         sites.push(Site {
             names,
             timezone: l.get(&k("timezone"), timezone, |s| {
@@ -79,20 +77,7 @@ pub fn load(
                 address: text("address").or_else(|| identity.address.clone()),
             },
             hours: contact_hours(l, &format!("sites.{key}"), hours)?,
-            templates: Templates {
-                sms_en: template("sms_en").or_else(|| templates.sms_en.clone()),
-                sms_fr: template("sms_fr").or_else(|| templates.sms_fr.clone()),
-                voice_en: template("voice_en").or_else(|| templates.voice_en.clone()),
-                voice_fr: template("voice_fr").or_else(|| templates.voice_fr.clone()),
-                sms_combined_en: template("sms_combined_en")
-                    .or_else(|| templates.sms_combined_en.clone()),
-                sms_combined_fr: template("sms_combined_fr")
-                    .or_else(|| templates.sms_combined_fr.clone()),
-                voice_combined_en: template("voice_combined_en")
-                    .or_else(|| templates.voice_combined_en.clone()),
-                voice_combined_fr: template("voice_combined_fr")
-                    .or_else(|| templates.voice_combined_fr.clone()),
-            },
+            templates: own.or(templates),
             key,
         });
     }

@@ -47,6 +47,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/010_windows.sql"),
     include_str!("migrations/011_after_the_reminder.sql"),
     include_str!("migrations/012_import_events.sql"),
+    include_str!("migrations/013_language_codes.sql"),
 ];
 
 /// SQLite's page size for a new database, in bytes.
@@ -332,6 +333,12 @@ fn migrate(conn: &mut Connection) -> Result<()> {
         let tx = crate::db::begin(conn)?;
         tx.execute_batch(sql)
             .with_context(|| format!("running migration {}", i + 1))?;
+        if sql.contains("writable_schema") {
+            // A definition edited in place is read again only when the schema cookie moves
+            // (SQLite's procedure for dropping a CHECK constraint): this connection too.
+            let cookie: i64 = tx.pragma_query_value(None, "schema_version", |r| r.get(0))?;
+            tx.pragma_update(None, "schema_version", cookie + 1)?;
+        }
         tx.pragma_update(None, "user_version", (i + 1) as i64)?;
         tx.commit()?;
     }
@@ -408,6 +415,43 @@ mod tests {
         drop(conn);
         // Reopening does not re-run migrations.
         super::open(&path).unwrap();
+    }
+
+    #[test]
+    fn a_database_from_before_language_packs_takes_any_code() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("r.db");
+        let mut conn = rusqlite::Connection::open(&path).unwrap();
+        for sql in &super::MIGRATIONS[..10] {
+            conn.execute_batch(sql).unwrap();
+        }
+        conn.pragma_update(None, "user_version", 10).unwrap();
+        conn.execute_batch(
+            "INSERT INTO imports (file_name, sha256, status, user_id, started_at)
+             VALUES ('a', 'b', 'completed', 'u', 'c')",
+        )
+        .unwrap();
+        let insert = "INSERT INTO appointments (appointment_id, patient_id, phone_number, phone_preference,
+               text_preference, appt_date_time, language, channel, import_id, created_at, updated_at)
+             VALUES ('A1', 'P1', '+14165550101', 0, 1, '2026-11-25T14:30:00Z', 'es', 'sms', 1, 'x', 'x');";
+        let before = conn.execute_batch(insert).unwrap_err().to_string();
+        assert!(before.contains("CHECK constraint failed"), "{before}");
+        super::migrate(&mut conn).unwrap();
+        conn.execute_batch(insert).unwrap();
+        let lang: String = conn
+            .query_row("SELECT language FROM appointments", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(lang, "es");
+        let ok: String = conn
+            .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(ok, "ok");
+        // Another connection, opened before or after, sees the new definition.
+        drop(conn);
+        let other = super::open(&path).unwrap();
+        other
+            .execute_batch(&insert.replace("'A1'", "'A2'").replace("'es'", "'pa'"))
+            .unwrap();
     }
 
     #[test]

@@ -252,5 +252,16 @@ pub fn patients() -> Vec<Patient> {
             0,
             1,
         ),
+        p(
+            &["A1024"],
+            "+14165550124",
+            vec![Deliver {
+                reply: Some("¡Sí!"),
+            }],
+            "a Spanish text (language \"Español\"), replies \"¡Sí!\"",
+            "confirmed",
+            0,
+            1,
+        ),
     ]
 }

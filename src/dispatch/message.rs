@@ -11,7 +11,6 @@ use crate::config::{Config, SiteView, Templates, read_template};
 use crate::db::appointments::Stored;
 use crate::domain::channel::Channel;
 use crate::domain::contact_kind::ContactKind;
-use crate::domain::row::Language;
 use crate::domain::segments::{self, SmsShape};
 use crate::domain::templates::{self, Facts, Identity, Item, RenderError, follow_ups};
 use crate::webhook::routes::Route;
@@ -41,14 +40,9 @@ pub fn callback_params(channel: Channel, public_url: &str) -> Vec<(&'static str,
     params
 }
 
-/// One site's template files, read once before anyone is contacted (`None`: built in).
-#[derive(Clone, Debug, Default)]
-struct SiteTexts {
-    sms: [Option<String>; 2],
-    voice: [Option<String>; 2],
-    sms_combined: [Option<String>; 2],
-    voice_combined: [Option<String>; 2],
-}
+/// One site's template files, read once before anyone is contacted, by key (`sms_en`,
+/// `voice_combined_es`); a key not here is built in.
+type SiteTexts = HashMap<String, String>;
 
 /// Every site's texts.
 #[derive(Clone, Debug, Default)]
@@ -59,18 +53,13 @@ pub struct Texts {
 impl Texts {
     pub fn load(cfg: &Config) -> Result<Texts> {
         let read = |t: &Templates| -> Result<SiteTexts> {
-            Ok(SiteTexts {
-                sms: [read_template(&t.sms_en)?, read_template(&t.sms_fr)?],
-                voice: [read_template(&t.voice_en)?, read_template(&t.voice_fr)?],
-                sms_combined: [
-                    read_template(&t.sms_combined_en)?,
-                    read_template(&t.sms_combined_fr)?,
-                ],
-                voice_combined: [
-                    read_template(&t.voice_combined_en)?,
-                    read_template(&t.voice_combined_fr)?,
-                ],
-            })
+            let mut out = SiteTexts::new();
+            for (key, path) in t.files() {
+                if let Some(text) = read_template(&Some(path.clone()))? {
+                    out.insert(key.to_string(), text);
+                }
+            }
+            Ok(out)
         };
         let mut by_site = HashMap::new();
         by_site.insert(String::new(), read(&cfg.templates)?);
@@ -83,16 +72,15 @@ impl Texts {
         Ok(Texts { by_site })
     }
 
-    fn template(&self, site: &str, channel: Channel, lang: Language, count: usize) -> Option<&str> {
+    fn template(&self, site: &str, channel: Channel, lang: &str, count: usize) -> Option<&str> {
         let t = self.by_site.get(site).or_else(|| self.by_site.get(""))?;
-        let i = usize::from(lang == Language::Fr);
-        let slot = match (channel, count > 1) {
-            (Channel::Call, false) => &t.voice[i],
-            (Channel::Call, true) => &t.voice_combined[i],
-            (_, false) => &t.sms[i],
-            (_, true) => &t.sms_combined[i],
+        let kind = match (channel, count > 1) {
+            (Channel::Call, false) => "voice",
+            (Channel::Call, true) => "voice_combined",
+            (_, false) => "sms",
+            (_, true) => "sms_combined",
         };
-        slot.as_deref()
+        t.get(&format!("{kind}_{lang}")).map(String::as_str)
     }
 }
 
@@ -154,7 +142,12 @@ pub fn build_kind(
 ) -> Result<std::result::Result<Request, RenderError>> {
     let lead = group.first().context("a contact with no appointment")?;
     let site: SiteView<'_> = cfg.site(&lead.site);
-    let language = Language::from_code(&lead.language);
+    // A call in a text-only language (its pack changed since the import) is said in the
+    // default language, as the import would have done.
+    let pack = match lead.channel {
+        Channel::Call => cfg.languages.spoken(&lead.language),
+        _ => cfg.languages.get(&lead.language),
+    };
     let data: Vec<Option<serde_json::Map<String, serde_json::Value>>> =
         group.iter().map(Stored::data_object).collect();
     let mut items = Vec::with_capacity(group.len());
@@ -176,12 +169,8 @@ pub fn build_kind(
     let facts = Facts {
         items: &items,
         tz: site.tz,
-        language,
+        pack,
         gather_url: &gather_url,
-        voice: match language {
-            Language::En => cfg.sending.say_voice_en.as_deref(),
-            Language::Fr => cfg.sending.say_voice_fr.as_deref(),
-        },
         identity: Identity {
             clinic_name: site.identity.clinic_name.as_deref(),
             callback_number: site.identity.callback_number.as_deref(),
@@ -194,12 +183,12 @@ pub fn build_kind(
     };
     let follow_up = match (kind, channel) {
         (ContactKind::Reminder, _) => None,
-        (_, Channel::Call) => Some(follow_ups::voice(kind, language, &facts.identity)),
-        _ => Some(follow_ups::sms(kind, language, &facts.identity)),
+        (_, Channel::Call) => Some(follow_ups::voice(kind, pack, &facts.identity)),
+        _ => Some(follow_ups::sms(kind, pack, &facts.identity)),
     };
     let template = match &follow_up {
         Some(t) => Some(t.as_str()),
-        None => texts.template(site.key, channel, language, group.len()),
+        None => texts.template(site.key, channel, pack.code.code(), group.len()),
     };
     let mut params: Vec<(&'static str, String)> = vec![("To", lead.phone_number.clone())];
     let (content, shape) = match channel {

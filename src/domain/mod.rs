@@ -11,6 +11,7 @@ pub mod datetime;
 pub mod dedupe;
 pub mod history;
 pub mod keywords;
+pub mod languages;
 pub mod ordering;
 pub mod outcome;
 pub mod phone;

@@ -6,7 +6,7 @@ use chrono::NaiveTime;
 
 use crate::domain::channel::Channel;
 use crate::domain::contact_hours::Hours;
-use crate::domain::row::Language;
+use crate::domain::languages::Pack;
 use crate::domain::{outcome, segments, templates, twilio_errors};
 
 /// How a check came out; a run with any `Fail` exits 1.
@@ -241,45 +241,21 @@ pub fn sms_size(body: &str) -> String {
     )
 }
 
-/// What a sample appointment's own message says (the export's `appointment_msg`), for
-/// rendering every template before the first export arrives.
-pub fn sample_appointment_msg(lang: Language, date: &str, time: &str) -> String {
-    match lang {
-        Language::En => format!("Reminder: your appointment is on {date} at {time}."),
-        Language::Fr => format!("Rappel : votre rendez-vous est le {date} à {time}."),
-    }
-}
-
-/// The words of `check --send-test`'s text.
-pub fn test_text(lang: Language, clinic: Option<&str>) -> String {
+/// The words of `check --send-test`'s text (for the clinic's staff: in English).
+pub fn test_text(clinic: Option<&str>) -> String {
     let from = clinic.map_or(String::new(), |c| format!(" ({c})"));
-    match lang {
-        Language::En => format!(
-            "Test from the appointment reminders{from}: texts to patients will work. No reply needed."
-        ),
-        Language::Fr => format!(
-            "Test des rappels de rendez-vous{from} : les textos aux patients fonctionneront. Pas besoin de répondre."
-        ),
-    }
+    format!(
+        "Test from the appointment reminders{from}: texts to patients will work. No reply needed."
+    )
 }
 
-/// The words of `check --send-test --call`'s call (TwiML); `voice`: a configured `<Say>` voice.
-pub fn test_call(lang: Language, clinic: Option<&str>, voice: Option<&str>) -> String {
+/// The words of `check --send-test --call`'s call (TwiML, in English): `english` gives the
+/// `<Say>` its language and the configured voice.
+pub fn test_call(clinic: Option<&str>, english: &Pack) -> String {
     let from = clinic.map_or(String::new(), |c| format!(" {}", templates::xml_escape(c)));
-    let words = match lang {
-        Language::En => format!(
-            "This is a test call from the appointment reminders{from}. Calls to patients will work. Goodbye."
-        ),
-        Language::Fr => format!(
-            "Ceci est un appel de test des rappels de rendez-vous{from}. Les appels aux patients fonctionneront. Au revoir."
-        ),
-    };
-    let voice = voice.map_or(String::new(), |v| {
-        format!(" voice=\"{}\"", templates::xml_escape(v))
-    });
     format!(
-        "<Response><Say language=\"{}\"{voice}>{words}</Say><Hangup/></Response>",
-        templates::language_tag(lang)
+        "<Response><Say{}>This is a test call from the appointment reminders{from}. Calls to patients will work. Goodbye.</Say><Hangup/></Response>",
+        templates::say_attrs(english)
     )
 }
 
@@ -424,10 +400,14 @@ mod tests {
             Level::Warn
         );
         assert_eq!(test_outcome(Channel::Call, "failed", None).0, Level::Fail);
-        let call = test_call(Language::Fr, Some("Clinique A&B"), Some("Polly.Celine"));
-        assert!(call.contains("Clinique A&amp;B") && call.contains("language=\"fr-CA\""));
-        assert!(call.contains("voice=\"Polly.Celine\""), "{call}");
-        assert!(test_text(Language::En, Some("Bloor Clinic")).contains("(Bloor Clinic)"));
+        let mut en = crate::domain::languages::Languages::built_in()
+            .get("en")
+            .clone();
+        en.set_voice("Polly.Joanna");
+        let call = test_call(Some("Clinique A&B"), &en);
+        assert!(call.contains("Clinique A&amp;B") && call.contains("language=\"en-CA\""));
+        assert!(call.contains("voice=\"Polly.Joanna\""), "{call}");
+        assert!(test_text(Some("Bloor Clinic")).contains("(Bloor Clinic)"));
         assert_eq!(
             sms_size("Hello"),
             "5 characters, GSM-7, 1 segment".to_string()

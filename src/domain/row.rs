@@ -9,35 +9,21 @@ use chrono_tz::Tz;
 use crate::domain::channel::{self, Channel, DefaultChannel};
 use crate::domain::columns::{Columns, PhoneColumn, When};
 use crate::domain::datetime::{self, SlashOrder, SplitError};
+use crate::domain::languages::Languages;
 use crate::domain::phone;
 use crate::domain::sites::SiteTable;
-use crate::domain::values::{self, StatusWord, Words};
+use crate::domain::values::{StatusWord, Words};
 
+pub use crate::domain::languages::Language;
+
+/// How a row in a text-only language (no `<Say>` language in its pack) is reached when a call
+/// was asked for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Language {
-    En,
-    Fr,
-}
-
-impl Language {
-    /// Every language a message can be written in.
-    pub const ALL: [Language; 2] = [Language::En, Language::Fr];
-
-    pub fn code(self) -> &'static str {
-        match self {
-            Language::En => "en",
-            Language::Fr => "fr",
-        }
-    }
-
-    /// A stored code: `fr` (any case) is French; anything else reads as English.
-    pub fn from_code(s: &str) -> Language {
-        if s.trim().eq_ignore_ascii_case("fr") {
-            Language::Fr
-        } else {
-            Language::En
-        }
-    }
+pub enum SpokenFallback {
+    /// By text instead.
+    Texted,
+    /// The number takes no texts: called in the default language instead of this one.
+    CalledInDefault(Language),
 }
 
 /// A row that passed every rule, normalised.
@@ -54,8 +40,11 @@ pub struct Appointment {
     pub local_date: NaiveDate,
     pub message: String,
     pub language: Language,
-    /// The language cell when it named no language we speak (the row is kept, in English).
+    /// The language cell when it named no language we speak (the row is kept, in the default
+    /// language).
     pub unknown_language: Option<String>,
+    /// The row's language is text-only and a call was asked for: what was done instead.
+    pub spoken_fallback: Option<SpokenFallback>,
     pub site: String,
     /// The row's other columns as JSON (`{"provider": "Dr. Li"}`), when it has any.
     pub data: Option<String>,
@@ -84,6 +73,7 @@ pub struct Rules<'a> {
     pub order: SlashOrder,
     pub now: DateTime<Utc>,
     pub default_channel: DefaultChannel,
+    pub languages: &'a Languages,
 }
 
 /// An id as a person sees it: surrounding spaces, control characters and invisible
@@ -240,9 +230,12 @@ impl Rules<'_> {
         let text_preference = pref(c.text_preference, "text_preference");
 
         let raw_language = opt(c.language);
-        let (language, unknown_language) = match values::language(raw_language) {
+        let (mut language, unknown_language) = match self.languages.resolve(raw_language) {
             Some(l) => (l, None),
-            None => (Language::En, Some(raw_language.trim().to_string())),
+            None => (
+                self.languages.default_pack().code,
+                Some(raw_language.trim().to_string()),
+            ),
         };
 
         let (Some(at), Some((number, call_only)), Some((site, _)), true) =
@@ -253,6 +246,16 @@ impl Rules<'_> {
         let mut channel = channel::choose(text_preference, phone_preference, self.default_channel);
         if call_only && channel == Channel::Sms {
             channel = Channel::Call;
+        }
+        let mut spoken_fallback = None;
+        if channel == Channel::Call && self.languages.pack(language).say_language().is_none() {
+            if call_only {
+                spoken_fallback = Some(SpokenFallback::CalledInDefault(language));
+                language = self.languages.default_pack().code;
+            } else {
+                channel = Channel::Sms;
+                spoken_fallback = Some(SpokenFallback::Texted);
+            }
         }
         let appointment_id = given_id.unwrap_or_else(|| synthetic_id(&patient_id, at, tz));
         Verdict::Keep(Box::new(Appointment {
@@ -267,6 +270,7 @@ impl Rules<'_> {
             message: opt(c.appointment_msg).trim().to_string(),
             language,
             unknown_language,
+            spoken_fallback,
             site: site.to_string(),
             data: self.data(&get),
         }))
@@ -439,6 +443,7 @@ mod tests {
 
     fn check_with(cols: &Columns, sites: &SiteTable, row: &[&str]) -> Verdict {
         let words = Words::default();
+        let languages = Languages::built_in();
         let rules = Rules {
             columns: cols,
             words: &words,
@@ -447,6 +452,7 @@ mod tests {
             order: SlashOrder::MonthFirst,
             now: parse_db_time("2026-11-25T00:00:00Z").unwrap(),
             default_channel: DefaultChannel::Call,
+            languages: &languages,
         };
         rules.check(|i| row.get(i).copied())
     }
@@ -490,7 +496,7 @@ mod tests {
         assert_eq!(a.channel, Channel::Call);
         assert_eq!(a.at, parse_db_time("2026-11-25T14:30:00Z").unwrap());
         assert_eq!(a.local_date.to_string(), "2026-11-25");
-        assert_eq!((a.message.as_str(), a.language), ("Hi", Language::Fr));
+        assert_eq!((a.message.as_str(), a.language), ("Hi", Language::FR));
         assert_eq!(a.data, None);
     }
 
@@ -569,14 +575,22 @@ mod tests {
             "yes",
             "2026-11-25 09:30",
             "",
-            "Spanish",
+            "Klingon",
         ];
         let a = kept(check(&row));
         assert_eq!(a.phone_number, "+14165550101");
         assert_eq!(a.channel, Channel::Sms);
         assert_eq!(
             (a.language, a.unknown_language.as_deref()),
-            (Language::En, Some("Spanish"))
+            (Language::EN, Some("Klingon"))
+        );
+        row[7] = "Spanish";
+        assert_eq!(
+            (
+                kept(check(&row)).language,
+                kept(check(&row)).unknown_language
+            ),
+            (Language::ES, None)
         );
         row[2] = "'4165550101";
         assert_eq!(kept(check(&row)).phone_number, "+14165550101");

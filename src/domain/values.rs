@@ -2,8 +2,6 @@
 //! (cancelled, cancelled by the clinic, missed) (docs/exports.md), built in and added to by the
 //! clinic (`[csv.values]`).
 
-use crate::domain::row::Language;
-
 pub const YES: [&str; 9] = ["yes", "y", "true", "t", "1", "x", "oui", "o", "vrai"];
 pub const NO: [&str; 9] = ["no", "n", "false", "f", "0", "non", "faux", "unknown", ""];
 pub const CANCELLED: [&str; 7] = [
@@ -204,27 +202,6 @@ fn is_one_of<S: AsRef<str>>(w: &str, words: &[S]) -> bool {
     }
 }
 
-const ENGLISH: [&str; 4] = ["en", "eng", "english", "anglais"];
-const FRENCH: [&str; 6] = ["fr", "fra", "fre", "french", "français", "francais"];
-
-/// A language cell: `None` when the value names no language we speak (the row is kept, in
-/// English, and the import counts the value). Empty is English.
-pub fn language(raw: &str) -> Option<Language> {
-    let w = raw.trim();
-    // `en-CA`, `fr_FR`: a language and a region.
-    let tagged = |code: &[u8]| {
-        let b = w.as_bytes();
-        b.len() >= 3 && b[..2].eq_ignore_ascii_case(code) && matches!(b[2], b'-' | b'_')
-    };
-    if w.is_empty() || is_one_of(w, &ENGLISH) || tagged(b"en") {
-        Some(Language::En)
-    } else if is_one_of(w, &FRENCH) || tagged(b"fr") {
-        Some(Language::Fr)
-    } else {
-        None
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -305,35 +282,6 @@ mod tests {
         }
         for raw in ["", "Booked", "Confirmed", "cancelled?"] {
             assert!(!w.is_cancelled(raw), "{raw}");
-        }
-    }
-
-    #[test]
-    fn languages() {
-        use Language::{En, Fr};
-        for (raw, want) in [
-            ("en", Some(En)),
-            ("ENG", Some(En)),
-            ("English", Some(En)),
-            ("anglais", Some(En)),
-            ("en-CA", Some(En)),
-            ("", Some(En)),
-            ("fr", Some(Fr)),
-            ("fra", Some(Fr)),
-            ("fre", Some(Fr)),
-            ("French", Some(Fr)),
-            ("Français", Some(Fr)),
-            ("francais", Some(Fr)),
-            ("FRANÇAIS", Some(Fr)),
-            ("fr_FR", Some(Fr)),
-            ("En_gb", Some(En)),
-            ("enx", None),
-            ("fr-CA", Some(Fr)),
-            ("Spanish", None),
-            ("Unknown", None),
-            ("de", None),
-        ] {
-            assert_eq!(language(raw), want, "{raw:?}");
         }
     }
 }

@@ -10,7 +10,7 @@ use super::records::{RawRecord, Read};
 use super::site_days::SiteDays;
 use super::survey::Encoding;
 use crate::db::appointments::NewAppointment;
-use crate::domain::row::{Rules, Verdict};
+use crate::domain::row::{Rules, SpokenFallback, Verdict};
 use crate::domain::values::StatusWord;
 
 /// A row the rules refused, with what a person needs to fix it.
@@ -22,8 +22,10 @@ pub struct Rejected {
     pub reason: String,
 }
 
-/// One data row, in file order.
+/// One data row, in file order. Nearly every row is a `Keep`: boxing it to shrink the rare
+/// variants would allocate once more per row of a million-row import.
 #[derive(Debug)]
+#[allow(clippy::large_enum_variant)]
 pub enum Item {
     Keep(NewAppointment),
     /// A status value that changes what is stored (cancelled, cancelled by the clinic, missed).
@@ -46,6 +48,9 @@ pub struct Seen {
     pub days: SiteDays,
     /// Language values that named no language we speak, with how often.
     pub unknown_languages: Vec<(String, u64)>,
+    /// Rows in a text-only language that asked for a call: the language, what was done
+    /// instead ("texted", "called in en"), how often.
+    pub spoken_fallbacks: Vec<(String, String, u64)>,
 }
 
 impl Item {
@@ -76,6 +81,19 @@ impl Item {
 }
 
 impl Seen {
+    fn spoken_fallback(&mut self, language: &str, done: &str) {
+        match self
+            .spoken_fallbacks
+            .iter_mut()
+            .find(|(l, d, _)| l == language && d == done)
+        {
+            Some((_, _, n)) => *n += 1,
+            None => self
+                .spoken_fallbacks
+                .push((language.to_string(), done.to_string(), 1)),
+        }
+    }
+
     fn language(&mut self, value: &str) {
         match self.unknown_languages.iter_mut().find(|(v, _)| v == value) {
             Some((_, n)) => *n += 1,
@@ -172,6 +190,16 @@ impl Checker<'_> {
             Verdict::Keep(appt) => {
                 if let Some(value) = &appt.unknown_language {
                     self.seen.language(value);
+                }
+                match appt.spoken_fallback {
+                    Some(SpokenFallback::Texted) => {
+                        self.seen.spoken_fallback(appt.language.code(), "texted");
+                    }
+                    Some(SpokenFallback::CalledInDefault(asked)) => {
+                        let done = format!("called in {}", appt.language);
+                        self.seen.spoken_fallback(asked.code(), &done);
+                    }
+                    None => {}
                 }
                 self.seen.days.add(&appt.site, appt.local_date);
                 Some(Item::Keep(NewAppointment {

@@ -56,8 +56,13 @@ pub struct Summary {
     pub dates: String,
     /// Stored appointments per local date (and site, when there are sites).
     pub per_day: Vec<DayCount>,
-    /// Language values read as English because they named no language we speak.
+    /// Language values read as the default language because they named no pack.
     pub languages_not_recognised: Vec<(String, u64)>,
+    /// The default language's name, as the summary says it ("English used").
+    pub default_language: String,
+    /// Rows in a text-only language that asked for a call: the language, what was done
+    /// instead ("texted", "called in en"), how often.
+    pub text_only_languages: Vec<(String, String, u64)>,
     /// Appointments a row of this file moved (the earlier time withdrawn).
     pub moved: u64,
     /// Appointments a snapshot file withdrew because it no longer lists them.
@@ -195,6 +200,7 @@ pub fn import_file(
         order,
         now: cfg.now(),
         default_channel: cfg.sending.default_channel,
+        languages: &cfg.languages,
     };
     let records = Records::new(open()?, layout.delimiter);
 
@@ -242,6 +248,8 @@ pub fn import_file(
         })
         .collect();
     outcome.summary.languages_not_recognised = stored.unknown_languages;
+    outcome.summary.default_language = cfg.languages.default_pack().name().to_string();
+    outcome.summary.text_only_languages = stored.spoken_fallbacks;
     outcome.summary.moved = stored.tally.moved;
     outcome.summary.marked_no_show = stored.tally.marked_no_show;
     outcome.summary.not_in_export = stored.not_in_export;

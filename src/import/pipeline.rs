@@ -60,6 +60,7 @@ pub(super) struct Stored {
     pub import_id: Option<i64>,
     pub tally: store::Tally,
     pub unknown_languages: Vec<(String, u64)>,
+    pub spoken_fallbacks: Vec<(String, String, u64)>,
     pub not_in_export: u64,
 }
 
@@ -159,6 +160,7 @@ pub(super) fn store_file<R: BufRead + Send>(
             serde_json::json!({"site": site, "date": date, "count": count})
         }).collect::<Vec<_>>(),
         "languages_not_recognised": seen.unknown_languages,
+        "text_only_languages": seen.spoken_fallbacks,
         "moved": tally.moved,
         "not_in_export": not_in_export,
         "marked_no_show": tally.marked_no_show,
@@ -188,6 +190,7 @@ pub(super) fn store_file<R: BufRead + Send>(
         import_id: (!opts.dry_run).then_some(import_id),
         tally,
         unknown_languages: seen.unknown_languages,
+        spoken_fallbacks: seen.spoken_fallbacks,
         not_in_export,
     }))
 }

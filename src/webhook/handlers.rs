@@ -6,29 +6,21 @@ use rusqlite::Connection;
 
 use crate::db::attempts::StatusReport;
 use crate::db::{appointments, webhook_events};
+use crate::domain::languages::Languages;
 use crate::domain::state::{Event, State};
 use crate::news::{self, Applied, Rules};
 use crate::webhook::request::{Plan, Route};
-use crate::webhook::twiml::{self, Lang};
+use crate::webhook::twiml;
 
 /// What the listener needs besides the connection.
 #[derive(Clone)]
 pub struct Settings {
     pub public_url: String,
     pub rules: Rules,
-    pub voice_en: Option<String>,
-    pub voice_fr: Option<String>,
+    /// Every language pack, voices set: the answers' words, and what a reply word means.
+    pub languages: std::sync::Arc<Languages>,
     /// Our numbers and who answers each, for calls that come in.
     pub lines: super::voice_inbound::Lines,
-}
-
-impl Settings {
-    pub(super) fn voice(&self, lang: Lang) -> Option<&str> {
-        match lang {
-            Lang::En => self.voice_en.as_deref(),
-            Lang::Fr => self.voice_fr.as_deref(),
-        }
-    }
 }
 
 /// A keypress, as the Gather action received it.
@@ -195,25 +187,21 @@ fn gather(
         appts.push(appt);
     }
     let Some(first) = appts.first() else {
-        let doc = twiml::say_and_hang_up(
-            Lang::En,
-            s.voice(Lang::En),
-            twiml::CALL_UNKNOWN.get(Lang::En),
-        );
+        let pack = s.languages.default_pack();
+        let doc = twiml::say_and_hang_up(pack, pack.text("texts.call_unknown"));
         return Ok((
             xml(doc),
             format!("keypress for unknown appointment {:?}", g.appointment),
         ));
     };
-    let lang = Lang::from_code(&first.language);
-    let voice = s.voice(lang);
+    let pack = s.languages.spoken(&first.language);
     let digits = g.digits;
     let (event, target, said) = match digits {
-        "1" => (Event::Confirmed, State::Confirmed, &twiml::CALL_CONFIRMED),
+        "1" => (Event::Confirmed, State::Confirmed, "texts.call_confirmed"),
         "2" => (
             Event::CancelRequested,
             State::CancelRequested,
-            &twiml::CALL_CANCEL,
+            "texts.call_cancel",
         ),
         _ if !g.repeat => {
             let action = format!(
@@ -225,10 +213,7 @@ fn gather(
                 "appointment #{}: keypress {digits:?}, asked again",
                 first.id
             );
-            return Ok((
-                xml(twiml::gather_again(lang, voice, &action, appts.len())),
-                note,
-            ));
+            return Ok((xml(twiml::gather_again(pack, &action, appts.len())), note));
         }
         _ => {
             let note = format!(
@@ -237,9 +222,8 @@ fn gather(
             );
             return Ok((
                 xml(twiml::say_and_hang_up(
-                    lang,
-                    voice,
-                    twiml::CALL_GOODBYE.get(lang),
+                    pack,
+                    pack.text("texts.call_goodbye"),
                 )),
                 note,
             ));
@@ -253,12 +237,12 @@ fn gather(
         notes.push(format!("appointment #{}: {note}", appt.id));
     }
     let text = if any {
-        said.get(lang, appts.len())
+        twiml::counted(pack, said, appts.len())
     } else {
-        twiml::CALL_UNKNOWN.get(lang)
+        pack.text("texts.call_unknown").to_string()
     };
     Ok((
-        xml(twiml::say_and_hang_up(lang, voice, text)),
+        xml(twiml::say_and_hang_up(pack, &text)),
         format!("keypress {digits}: {}", notes.join("; ")),
     ))
 }

@@ -1,10 +1,10 @@
-//! A text from a patient (docs/behaviour.md, "Replies and keywords"): what it says — in English or
-//! French, case, accents and surrounding punctuation ignored — applied to every appointment of the
+//! A text from a patient (docs/behaviour.md, "Replies and keywords"): what it says — in the words
+//! of any language pack, case, accents and surrounding punctuation ignored — applied to every appointment of the
 //! message it answers, kept in `replies` with its words, and answered in the patient's language.
 //!
 //! Twilio's default opt-out handling answers its own words (STOP, START, HELP…) and blocks
-//! texts to a number that said STOP; its `OptOutType` parameter says when it did. The French
-//! words (ARRET, DESABONNER, AIDE) it does not know: the listener records and answers them.
+//! texts to a number that said STOP; its `OptOutType` parameter says when it did. The other
+//! languages' words (ARRET, BAJA, AIDE…) it does not know: the listener records and answers them.
 
 use std::borrow::Cow;
 
@@ -13,10 +13,10 @@ use chrono::Duration;
 use rusqlite::Connection;
 
 use super::handlers::{Answer, Settings, answer_event, xml};
-use super::twiml::{self, Lang};
+use super::twiml;
 use crate::clock::{db_time, parse_db_time};
 use crate::db::{appointments, attempts, replies};
-use crate::domain::keywords::{self, Reply};
+use crate::domain::keywords::Reply;
 use crate::domain::state::{Event, State};
 use crate::mask;
 use crate::news;
@@ -73,7 +73,7 @@ pub fn reply(
     fresh: bool,
     now: &str,
 ) -> Result<(Answer, String)> {
-    let mut said = keywords::interpret(t.body);
+    let mut said = s.languages.interpret(t.body);
     let thread: Vec<&str> = [Some(t.to), t.messaging_service]
         .into_iter()
         .flatten()
@@ -95,10 +95,13 @@ pub fn reply(
         targets = appointments::get(conn, appt)?.into_iter().collect();
     }
     // The language the patient wrote in, else the one their appointment is in.
-    let lang = said
-        .language
-        .or_else(|| targets.first().map(|a| Lang::from_code(&a.language)))
-        .unwrap_or(Lang::En);
+    let pack = match said.language {
+        Some(l) => s.languages.pack(l),
+        None => targets
+            .first()
+            .map_or(s.languages.default_pack(), |a| s.languages.get(&a.language)),
+    };
+    let said_text = |key: &str| twiml::message(pack.text(key));
     let who = mask::phone(t.from);
     let body = kept(t.body);
     let words = kept(t.body.trim());
@@ -138,10 +141,10 @@ pub fn reply(
     let twilio_answered = t.twilio_handled.is_some();
     let answer = match said.reply {
         Reply::OptOut if twilio_answered => twiml::empty(),
-        Reply::OptOut => twiml::message(twiml::SMS_OPTED_OUT.get(lang)),
+        Reply::OptOut => said_text("texts.sms_opted_out"),
         Reply::OptIn | Reply::Help if twilio_answered => twiml::empty(),
-        Reply::OptIn => twiml::message(twiml::SMS_OPTED_IN.get(lang)),
-        Reply::Help => twiml::message(twiml::SMS_HELP.get(lang)),
+        Reply::OptIn => said_text("texts.sms_opted_in"),
+        Reply::Help => said_text("texts.sms_help"),
         Reply::Other => {
             notes.push(format!("{who} sent a free-text reply, kept for the clinic"));
             let since = parse_db_time(now)
@@ -150,24 +153,24 @@ pub fn reply(
             if replies::answered_other_since(conn, t.from, t.message_sid, &since)? {
                 twiml::empty()
             } else {
-                twiml::message(twiml::SMS_SEEN.get(lang))
+                said_text("texts.sms_seen")
             }
         }
         Reply::Confirm | Reply::Cancel => {
             let (event, target, text) = if said.reply == Reply::Confirm {
-                (Event::Confirmed, State::Confirmed, &twiml::SMS_CONFIRMED)
+                (Event::Confirmed, State::Confirmed, "texts.sms_confirmed")
             } else {
                 (
                     Event::CancelRequested,
                     State::CancelRequested,
-                    &twiml::SMS_CANCEL,
+                    "texts.sms_cancel",
                 )
             };
             if targets.is_empty() {
                 notes.push(format!(
                     "{who} replied {words}: no contacted upcoming appointment"
                 ));
-                twiml::message(twiml::SMS_NO_APPOINTMENT.get(lang))
+                said_text("texts.sms_no_appointment")
             } else {
                 let mut any = false;
                 for appt in &targets {
@@ -179,11 +182,11 @@ pub fn reply(
                     ));
                 }
                 let text = if any {
-                    text.get(lang, targets.len())
+                    twiml::counted(pack, text, targets.len())
                 } else {
-                    twiml::SMS_NO_APPOINTMENT.get(lang)
+                    pack.text("texts.sms_no_appointment").to_string()
                 };
-                twiml::message(text)
+                twiml::message(&text)
             }
         }
     };

@@ -9,7 +9,7 @@ use anyhow::Result;
 use rusqlite::Connection;
 
 use super::handlers::{Answer, Settings, xml};
-use super::twiml::{self, Lang};
+use super::twiml;
 use crate::db::appointments;
 use crate::mask;
 
@@ -69,12 +69,13 @@ pub fn answer(
     } else {
         appointments::language_of(conn, call.from, now)?
     };
-    let lang = known.as_deref().map_or(Lang::En, Lang::from_code);
-    let voice = s.voice(lang);
+    let pack = known
+        .as_deref()
+        .map_or(s.languages.default_pack(), |code| s.languages.spoken(code));
     let clinic = line.clinic_name.as_deref();
     let doc = match line.callback_number.as_deref() {
-        Some(number) => twiml::put_through(lang, voice, clinic, number),
-        None => twiml::no_one_to_put_through(lang, voice, clinic, line.address.as_deref()),
+        Some(number) => twiml::put_through(pack, clinic, number),
+        None => twiml::no_one_to_put_through(pack, clinic, line.address.as_deref()),
     };
     let whose = if line.site.is_empty() {
         "the clinic's line".to_string()
@@ -92,9 +93,9 @@ pub fn answer(
         "no call-back number: told how to reach the clinic"
     };
     let language = if known.is_some() {
-        lang.code()
+        pack.code.to_string()
     } else {
-        "en (number not on an appointment)"
+        format!("{} (number not on an appointment)", pack.code)
     };
     Ok((
         xml(doc),

@@ -408,8 +408,7 @@ mod tests {
                 touches: crate::domain::schedule::Touches::new(&[1]).unwrap(),
                 sites: crate::domain::sites::SiteTable::single(chrono_tz::America::Toronto),
             },
-            voice_en: None,
-            voice_fr: None,
+            languages: std::sync::Arc::new(crate::domain::languages::Languages::built_in()),
             lines: Default::default(),
         }
     }

@@ -13,7 +13,6 @@ use crate::dispatch::message::callback_params;
 use crate::domain::channel::Channel;
 use crate::domain::outcome;
 use crate::domain::readiness::{self, Finding, Level};
-use crate::domain::row::Language;
 use crate::mask;
 use crate::twilio::client::ApiError;
 
@@ -55,15 +54,15 @@ pub fn run(r: &mut Report, cfg: &Config, to: &str, channel: Channel, wait: Durat
     match channel {
         Channel::Call => {
             params.push(("From", creds.phone_number.clone()));
-            let voice = cfg.sending.say_voice_en.as_deref();
-            params.push(("Twiml", readiness::test_call(Language::En, clinic, voice)));
+            let english = cfg.languages.get("en");
+            params.push(("Twiml", readiness::test_call(clinic, english)));
         }
         _ => {
             match site.messaging_service_sid {
                 Some(mg) => params.push(("MessagingServiceSid", mg.to_string())),
                 None => params.push(("From", creds.phone_number.clone())),
             }
-            params.push(("Body", readiness::test_text(Language::En, clinic)));
+            params.push(("Body", readiness::test_text(clinic)));
             params.push((
                 "ValidityPeriod",
                 (cfg.sending.sms_validity_minutes * 60).to_string(),

@@ -166,7 +166,12 @@ fn templates(r: &mut Report, cfg: &Config) {
         .unwrap_or_else(|| "https://rem.example.ca".into());
     for key in cfg.site_keys() {
         for channel in [Channel::Sms, Channel::Call] {
-            for lang in Language::ALL {
+            for pack in cfg.languages.all() {
+                // A text-only language is never called.
+                if channel == Channel::Call && pack.say_language().is_none() {
+                    continue;
+                }
+                let lang = pack.code;
                 let t = Template {
                     site: key,
                     channel,
@@ -270,19 +275,11 @@ fn files_of(
     channel: Channel,
     lang: Language,
 ) -> (Option<&PathBuf>, Option<&PathBuf>) {
-    let (en, fr, combined_en, combined_fr) = match channel {
-        Channel::Call => (
-            &t.voice_en,
-            &t.voice_fr,
-            &t.voice_combined_en,
-            &t.voice_combined_fr,
-        ),
-        _ => (&t.sms_en, &t.sms_fr, &t.sms_combined_en, &t.sms_combined_fr),
+    let (single, combined) = match channel {
+        Channel::Call => ("voice", "voice_combined"),
+        _ => ("sms", "sms_combined"),
     };
-    match lang {
-        Language::En => (en.as_ref(), combined_en.as_ref()),
-        Language::Fr => (fr.as_ref(), combined_fr.as_ref()),
-    }
+    (t.get(single, lang.code()), t.get(combined, lang.code()))
 }
 
 /// `count` sample appointments on one number, tomorrow morning in the site's zone, each
@@ -314,14 +311,14 @@ fn sample(
                 .earliest()
                 .map(|t| t.with_timezone(&chrono::Utc))
                 .unwrap_or_else(|| cfg.now());
-            let (date, time) = templates::date_and_time(at, tz, lang);
             Stored {
                 id: i as i64 + 1,
                 appointment_id: format!("A{}", 1001 + i),
                 patient_id: format!("P{}", 501 + i),
                 phone_number: "+14165550123".into(),
                 at: db_time(at),
-                message: readiness::sample_appointment_msg(lang, &date, &time),
+                // No message of the export's: the pack's own sentence, as most patients get.
+                message: String::new(),
                 language: lang.code().into(),
                 channel,
                 state: State::Pending,

@@ -1,91 +1,58 @@
-//! The built-in words of the messages that follow a reminder: the text after a voicemail, the
-//! message after a missed visit, the notice of a cancellation by the clinic. Parts with no
-//! value (no clinic name, no call-back number) are left out rather than said empty. Texts end
-//! with the opt-out instruction (`render_sms` adds it); calls say the same words and hang up.
+//! The messages that follow a reminder, in the patient's language pack: the text after a
+//! voicemail (`texts.sms_voicemail`), the message after a missed visit (`texts.no_show`) and the
+//! notice of a cancellation by the clinic (`texts.clinic_cancelled`), each with a `_clinic`
+//! variant that names the clinic, and `texts.book_again` / `texts.book_again_callback` for how
+//! to book again. Parts with no value (no clinic name, no call-back number) are left out rather
+//! than said empty. Texts end with the opt-out instruction (`render_sms` adds it); calls say the
+//! same words once, the date in full and the number digit by digit, and hang up.
 
 use crate::domain::contact_kind::ContactKind;
-use crate::domain::row::Language;
+use crate::domain::languages::Pack;
 
-use super::Identity;
+use super::{Identity, spoken_number, xml_escape};
 
-/// The text of `kind` in `lang`, with `{date}`, `{time}`, `{clinic_name}` and
-/// `{callback_number}` to fill.
-pub fn sms(kind: ContactKind, lang: Language, who: &Identity<'_>) -> String {
-    sentence(kind, lang, who)
+/// The text of `kind`, with `{when}` and `{clinic_name}` to fill.
+pub fn sms(kind: ContactKind, pack: &Pack, who: &Identity<'_>) -> String {
+    sentence(kind, pack, who, false)
 }
 
 /// The call's TwiML of `kind` (a missed visit, a clinic cancellation, for patients who are
-/// called): the same words, said once.
-pub fn voice(kind: ContactKind, lang: Language, who: &Identity<'_>) -> String {
+/// called).
+pub fn voice(kind: ContactKind, pack: &Pack, who: &Identity<'_>) -> String {
     format!(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Response>\n  <Pause length=\"1\"/>\n  <Say{{say_attrs}}>{}</Say>\n  <Hangup/>\n</Response>\n",
-        sentence(kind, lang, who)
+        xml_escape(&sentence(kind, pack, who, true))
     )
 }
 
-fn sentence(kind: ContactKind, lang: Language, who: &Identity<'_>) -> String {
-    let clinic = who.clinic_name.is_some();
-    let callback = who.callback_number.is_some();
-    let s = match (lang, kind) {
-        (Language::En, ContactKind::VoicemailText) => format!(
-            "{}We left you a voicemail about your appointment on {{date}} at {{time}}. Reply C to confirm or R to reschedule.",
-            if clinic { "{clinic_name}: " } else { "" }
-        ),
-        (Language::Fr, ContactKind::VoicemailText) => format!(
-            "{}Nous vous avons laissé un message vocal au sujet de votre rendez-vous du {{date}} à {{time}}. C pour confirmer, R pour reporter.",
-            if clinic { "{clinic_name} : " } else { "" }
-        ),
-        (Language::En, ContactKind::NoShow) => format!(
-            "{} on {{date}} at {{time}}. {}",
-            if clinic {
-                "{clinic_name}: we missed you"
-            } else {
-                "We missed you"
-            },
-            if callback {
-                "Please call {callback_number} to book again."
-            } else {
-                "Please call the clinic to book again."
-            }
-        ),
-        (Language::Fr, ContactKind::NoShow) => format!(
-            "{} le {{date}} à {{time}}. {}",
-            if clinic {
-                "{clinic_name} : nous ne vous avons pas vu"
-            } else {
-                "Nous ne vous avons pas vu"
-            },
-            if callback {
-                "Appelez le {callback_number} pour reprendre rendez-vous."
-            } else {
-                "Appelez la clinique pour reprendre rendez-vous."
-            }
-        ),
-        (Language::En, ContactKind::ClinicCancelled) => format!(
-            "{}your appointment on {{date}} at {{time}} is cancelled. {}",
-            if clinic { "{clinic_name}: " } else { "" },
-            if callback {
-                "Please call {callback_number} to book again."
-            } else {
-                "Please call the clinic to book again."
-            }
-        ),
-        (Language::Fr, ContactKind::ClinicCancelled) => format!(
-            "{}votre rendez-vous du {{date}} à {{time}} est annulé. {}",
-            if clinic { "{clinic_name} : " } else { "" },
-            if callback {
-                "Appelez le {callback_number} pour reprendre rendez-vous."
-            } else {
-                "Appelez la clinique pour reprendre rendez-vous."
-            }
-        ),
-        // A reminder is never made here (`builtin` holds its words).
-        (_, ContactKind::Reminder) => String::new(),
-    };
-    // Without a clinic name the sentence starts with what followed it.
-    let mut chars = s.chars();
-    match chars.next() {
-        Some(first) => first.to_uppercase().chain(chars).collect(),
-        None => s,
+/// The pack key of `kind`'s sentence, with or without the clinic's name.
+pub fn key(kind: ContactKind, clinic: bool) -> &'static str {
+    match (kind, clinic) {
+        (ContactKind::VoicemailText, false) => "texts.sms_voicemail",
+        (ContactKind::VoicemailText, true) => "texts.sms_voicemail_clinic",
+        (ContactKind::NoShow, false) => "texts.no_show",
+        (ContactKind::NoShow, true) => "texts.no_show_clinic",
+        (ContactKind::ClinicCancelled, false) => "texts.clinic_cancelled",
+        (ContactKind::ClinicCancelled, true) => "texts.clinic_cancelled_clinic",
+        // A reminder's words are `builtin`'s.
+        (ContactKind::Reminder, false) => "texts.sms_reminder",
+        (ContactKind::Reminder, true) => "texts.sms_reminder_clinic",
     }
+}
+
+fn sentence(kind: ContactKind, pack: &Pack, who: &Identity<'_>, speech: bool) -> String {
+    let book = match who.callback_number {
+        Some(n) => {
+            let said = if speech {
+                spoken_number(n)
+            } else {
+                n.to_string()
+            };
+            pack.text("texts.book_again_callback")
+                .replace("{callback_number}", &said)
+        }
+        None => pack.text("texts.book_again").to_string(),
+    };
+    pack.text(key(kind, who.clinic_name.is_some()))
+        .replace("{book_again}", &book)
 }

@@ -1,16 +1,16 @@
-//! The words patients hear and read: built-in English and French texts and TwiML, or the
+//! The words patients hear and read: the texts and TwiML of the patient's language pack, or the
 //! clinic's own template files, filled from the appointment. Every value put into TwiML is
 //! XML-escaped, so a hostile `appointment_msg` cannot change what the call does.
 
-use chrono::{DateTime, Datelike, Timelike, Utc};
+use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 
-use crate::domain::row::Language;
+use crate::domain::languages::Pack;
 
 mod builtin;
 pub mod follow_ups;
 
-pub use builtin::opt_out;
+pub use builtin::{elides, opt_out};
 
 /// Twilio's limits: longer requests are refused, so they are never sent.
 pub const MAX_TWIML_CHARS: usize = 4000;
@@ -62,9 +62,9 @@ pub struct Identity<'a> {
 pub struct Facts<'a> {
     pub items: &'a [Item<'a>],
     pub tz: Tz,
-    pub language: Language,
+    /// The patient's language; its `<Say>` language and voice go on every `<Say>`.
+    pub pack: &'a Pack,
     pub gather_url: &'a str,
-    pub voice: Option<&'a str>,
     pub identity: Identity<'a>,
 }
 
@@ -89,74 +89,33 @@ impl std::fmt::Display for RenderError {
     }
 }
 
-pub fn language_tag(lang: Language) -> &'static str {
-    match lang {
-        Language::En => "en-CA",
-        Language::Fr => "fr-CA",
-    }
-}
-
 /// The appointment's local date and time as the patient says them.
-pub fn date_and_time(at: DateTime<Utc>, tz: Tz, lang: Language) -> (String, String) {
+pub fn date_and_time(at: DateTime<Utc>, tz: Tz, pack: &Pack) -> (String, String) {
     let local = at.with_timezone(&tz);
-    match lang {
-        Language::En => (
-            local.format("%A, %B %-d").to_string(),
-            local.format("%-I:%M %p").to_string(),
-        ),
-        Language::Fr => {
-            const DAYS: [&str; 7] = [
-                "lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche",
-            ];
-            const MONTHS: [&str; 12] = [
-                "janvier",
-                "février",
-                "mars",
-                "avril",
-                "mai",
-                "juin",
-                "juillet",
-                "août",
-                "septembre",
-                "octobre",
-                "novembre",
-                "décembre",
-            ];
-            let day = DAYS[local.weekday().num_days_from_monday() as usize];
-            let month = MONTHS[local.month0() as usize];
-            let date = format!("{day} {} {month}", local.day());
-            let time = match local.minute() {
-                0 => format!("{} h", local.hour()),
-                m => format!("{} h {m:02}", local.hour()),
-            };
-            (date, time)
-        }
-    }
+    (pack.date(local), pack.time(local))
 }
 
 /// The appointment's local date and time as a text gives them, short: `Wed Nov 25` and `9:30
-/// AM`, `mer. 25 nov.` and `9 h 30`. August is `aout` (the 1990 spelling, which French allows):
-/// `û` is not in the GSM-7 alphabet, and one such character would send the whole text as UCS-2,
+/// AM`, `mer. 25 nov.` and `9 h 30`. A pack's short names keep to the GSM-7 alphabet where they
+/// can (French August is `aout`): one letter outside it would send the whole text as UCS-2,
 /// which holds 70 characters a segment instead of 160.
-pub fn date_and_time_brief(at: DateTime<Utc>, tz: Tz, lang: Language) -> (String, String) {
+pub fn date_and_time_brief(at: DateTime<Utc>, tz: Tz, pack: &Pack) -> (String, String) {
     let local = at.with_timezone(&tz);
-    match lang {
-        Language::En => (
-            local.format("%a %b %-d").to_string(),
-            local.format("%-I:%M %p").to_string(),
-        ),
-        Language::Fr => {
-            const DAYS: [&str; 7] = ["lun.", "mar.", "mer.", "jeu.", "ven.", "sam.", "dim."];
-            const MONTHS: [&str; 12] = [
-                "janv.", "févr.", "mars", "avr.", "mai", "juin", "juill.", "aout", "sept.", "oct.",
-                "nov.", "déc.",
-            ];
-            let day = DAYS[local.weekday().num_days_from_monday() as usize];
-            let month = MONTHS[local.month0() as usize];
-            let (_, time) = date_and_time(at, tz, lang);
-            (format!("{day} {} {month}", local.day()), time)
-        }
-    }
+    (pack.date_short(local), pack.time(local))
+}
+
+/// ` voice="…" language="…"`: what every `<Say>` in the pack's language carries (no language
+/// for a text-only pack, whose calls never go out).
+pub fn say_attrs(pack: &Pack) -> String {
+    let voice = pack
+        .voice()
+        .map(|v| format!(" voice=\"{}\"", xml_escape(v)))
+        .unwrap_or_default();
+    let language = pack
+        .say_language()
+        .map(|l| format!(" language=\"{}\"", xml_escape(l)))
+        .unwrap_or_default();
+    format!("{voice}{language}")
 }
 
 /// Whether XML 1.0 can carry `c` at all, escaped or not: not the C0 controls other than tab,
@@ -193,7 +152,10 @@ pub fn xml_escape(s: &str) -> String {
 
 /// Fills `{placeholders}`; an unknown one is an error naming it, so a typo in a clinic's
 /// template is caught rather than sent.
-pub fn fill(template: &str, value: impl Fn(&str) -> Option<String>) -> Result<String, String> {
+pub fn fill(
+    template: &str,
+    mut value: impl FnMut(&str) -> Option<String>,
+) -> Result<String, String> {
     let mut out = String::with_capacity(template.len() + 64);
     let mut rest = template;
     while let Some(open) = rest.find('{') {
@@ -202,8 +164,14 @@ pub fn fill(template: &str, value: impl Fn(&str) -> Option<String>) -> Result<St
         match after.find('}') {
             Some(close) if is_name(&after[..close]) => {
                 let name = &after[..close];
-                out.push_str(&value(name).ok_or_else(|| name.to_string())?);
+                let v = value(name).ok_or_else(|| name.to_string())?;
+                out.push_str(&v);
                 rest = &after[close + 1..];
+                // A sentence ends with one period, also when its last value ends with an
+                // abbreviation's ("nov.", "a. m.").
+                if v.ends_with('.') && rest.starts_with('.') && !rest.starts_with("..") {
+                    rest = &rest[1..];
+                }
             }
             _ => {
                 out.push('{');
@@ -256,32 +224,32 @@ enum Piece {
 /// The value of each placeholder for `f`; `speech`: for a call (numbers read digit by digit,
 /// dates in full), else for a text (the built-in sentences brief enough for one segment).
 fn values(f: &Facts<'_>, speech: bool) -> impl Fn(&str) -> Option<Piece> {
-    let lang = f.language;
+    let pack = f.pack;
     let first = f.items.first();
     let brief = !speech;
     let in_full = |at: DateTime<Utc>| {
-        let (d, t) = date_and_time(at, f.tz, lang);
-        builtin::when(lang, &d, &t)
+        let (d, t) = date_and_time(at, f.tz, pack);
+        builtin::when(pack, &d, &t, false)
     };
     // The built-in sentence and list: short in a text. `{date}`, `{time}` and `{moved_from}`
     // stay in full for a clinic's own words.
     let moment = |at: DateTime<Utc>| {
         if brief {
-            let (d, t) = date_and_time_brief(at, f.tz, lang);
-            builtin::when_brief(&d, &t)
+            let (d, t) = date_and_time_brief(at, f.tz, pack);
+            builtin::when(pack, &d, &t, true)
         } else {
             in_full(at)
         }
     };
     let (date, time) = first
-        .map(|i| date_and_time(i.at, f.tz, lang))
+        .map(|i| date_and_time(i.at, f.tz, pack))
         .unwrap_or_default();
     let moved_from = first.and_then(|i| i.moved_from).map(in_full);
     let message = first.map_or_else(String::new, |i| {
         let own = i.appointment_msg.trim();
         if own.is_empty() {
             builtin::default_sentence(
-                lang,
+                pack,
                 f.identity.clinic_name,
                 &moment(i.at),
                 moved_from.as_deref(),
@@ -292,6 +260,8 @@ fn values(f: &Facts<'_>, speech: bool) -> impl Fn(&str) -> Option<Piece> {
         }
     });
     let list: Vec<String> = f.items.iter().map(|i| moment(i.at)).collect();
+    // The first appointment's moment as the built-in sentences say it (a follow-up's words).
+    let when = first.map(|i| moment(i.at)).unwrap_or_default();
     let callback = f.identity.callback_number.map(|n| {
         if speech {
             spoken_number(n)
@@ -299,8 +269,8 @@ fn values(f: &Facts<'_>, speech: bool) -> impl Fn(&str) -> Option<Piece> {
             n.to_string()
         }
     });
-    let callback_sentence = builtin::callback_sentence(lang, callback.as_deref(), brief);
-    let intro = builtin::intro(lang, f.identity.clinic_name, f.items.len(), brief);
+    let callback_sentence = builtin::callback_sentence(pack, callback.as_deref(), brief);
+    let intro = builtin::intro(pack, f.identity.clinic_name, f.items.len(), brief);
     let identity = (
         f.identity.clinic_name.map(str::to_string),
         f.identity.callback_number.map(str::to_string),
@@ -315,17 +285,11 @@ fn values(f: &Facts<'_>, speech: bool) -> impl Fn(&str) -> Option<Piece> {
         f.items.len().to_string(),
     );
     let data = first.and_then(|i| i.data).cloned();
-    let say_attrs = match f.voice {
-        Some(v) => format!(
-            " voice=\"{}\" language=\"{}\"",
-            xml_escape(v),
-            language_tag(lang)
-        ),
-        None => format!(" language=\"{}\"", language_tag(lang)),
-    };
+    let say_attrs = say_attrs(pack);
     move |name| {
         Some(Piece::Text(match name {
             "appointment_msg" => message.clone(),
+            "when" => when.clone(),
             "date" => date.clone(),
             "time" => time.clone(),
             "appointment_id" => fixed.0.clone(),
@@ -334,11 +298,11 @@ fn values(f: &Facts<'_>, speech: bool) -> impl Fn(&str) -> Option<Piece> {
             "clinic_name" => identity.0.clone().unwrap_or_default(),
             "callback_number" => identity.1.clone().unwrap_or_default(),
             "address" => identity.2.clone().unwrap_or_default(),
-            "appointments" => builtin::list(lang, &list),
+            "appointments" => builtin::list(pack, &list),
             "count" => fixed.3.clone(),
             "intro" => intro.clone(),
             "callback_sentence" => callback_sentence.clone(),
-            "opt_out" => builtin::opt_out(lang).to_string(),
+            "opt_out" => builtin::opt_out(pack).to_string(),
             "gather_url" => fixed.2.clone(),
             "say_attrs" => return Some(Piece::Markup(say_attrs.clone())),
             column => data
@@ -353,7 +317,7 @@ fn values(f: &Facts<'_>, speech: bool) -> impl Fn(&str) -> Option<Piece> {
 /// An SMS for `f`: from `template`, or the built-in text; every text ends with the opt-out
 /// instruction (appended when a clinic's template leaves it out).
 pub fn render_sms(template: Option<&str>, f: &Facts<'_>) -> Result<String, RenderError> {
-    let template = template.unwrap_or_else(|| builtin::sms(f.language, f.items.len()));
+    let template = template.unwrap_or_else(|| builtin::sms(f.pack, f.items.len()));
     let value = values(f, false);
     let mut body = fill(template, |name| {
         value(name).map(|p| match p {
@@ -362,8 +326,8 @@ pub fn render_sms(template: Option<&str>, f: &Facts<'_>) -> Result<String, Rende
         })
     })
     .map_err(RenderError::Unknown)?;
-    let stop = builtin::opt_out(f.language);
-    let told = builtin::opt_out_endings(f.language)
+    let stop = builtin::opt_out(f.pack);
+    let told = builtin::opt_out_endings(f.pack)
         .iter()
         .any(|end| body.trim_end().ends_with(end));
     if !told {
@@ -381,7 +345,7 @@ pub fn render_sms(template: Option<&str>, f: &Facts<'_>) -> Result<String, Rende
 
 /// A call's TwiML for `f`: every value XML-escaped.
 pub fn render_voice(template: Option<&str>, f: &Facts<'_>) -> Result<String, RenderError> {
-    let template = template.unwrap_or_else(|| builtin::voice(f.language, f.items.len()));
+    let template = template.unwrap_or_else(|| builtin::voice(f.pack, f.items.len()));
     let value = values(f, true);
     let twiml = fill(template, |name| {
         value(name).map(|p| match p {
@@ -428,13 +392,19 @@ mod tests {
         }
     }
 
-    fn facts<'a>(items: &'a [Item<'a>], lang: Language) -> Facts<'a> {
+    fn pack(code: &str) -> &'static Pack {
+        static ALL: std::sync::OnceLock<crate::domain::languages::Languages> =
+            std::sync::OnceLock::new();
+        ALL.get_or_init(crate::domain::languages::Languages::built_in)
+            .get(code)
+    }
+
+    fn facts<'a>(items: &'a [Item<'a>], code: &str) -> Facts<'a> {
         Facts {
             items,
             tz: chrono_tz::America::Toronto,
-            language: lang,
+            pack: pack(code),
             gather_url: GATHER,
-            voice: None,
             identity: Identity::default(),
         }
     }
@@ -443,10 +413,10 @@ mod tests {
     fn the_built_in_texts_name_the_clinic_and_end_with_the_opt_out() {
         let one = [item("")];
         assert_eq!(
-            render_sms(None, &facts(&one, Language::En)).unwrap(),
+            render_sms(None, &facts(&one, "en")).unwrap(),
             "Appointment reminder: Wed Nov 25, 9:30 AM. Reply C to confirm, R to cancel or reschedule, STOP to opt out."
         );
-        let mut f = facts(&one, Language::Fr);
+        let mut f = facts(&one, "fr");
         f.identity = Identity {
             clinic_name: Some("Clinique Bloor"),
             callback_number: Some("+14165550001"),
@@ -493,7 +463,7 @@ mod tests {
         it.data = Some(&data);
         it.moved_from = Some(parse_db_time("2026-11-24T14:30:00Z").unwrap());
         let items = [it];
-        let mut f = facts(&items, Language::En);
+        let mut f = facts(&items, "en");
         f.identity.clinic_name = Some("Bloor Street Clinic");
         let body = render_sms(
             Some("{clinic_name}: {date} {time} with {provider} at {location} (was {moved_from}). {appointment_msg}"),
@@ -531,14 +501,14 @@ mod tests {
         ];
         for (n, want) in expected {
             let items = make(n);
-            let body = render_sms(None, &facts(&items, Language::En)).unwrap();
+            let body = render_sms(None, &facts(&items, "en")).unwrap();
             assert!(body.contains(want), "{n}: {body}");
             assert_eq!(body.matches("Nov 25,").count(), n, "{body}");
         }
         // Six never go in one message: the caller splits at MAX_COMBINED.
         assert_eq!(MAX_COMBINED, 5);
         let items = make(2);
-        let fr = render_voice(None, &facts(&items, Language::Fr)).unwrap();
+        let fr = render_voice(None, &facts(&items, "fr")).unwrap();
         assert!(fr.contains("Rappel : vous avez 2 rendez-vous : mercredi 25 novembre à 9 h 30; et mercredi 25 novembre à 10 h."), "{fr}");
         assert!(
             fr.contains(
@@ -552,7 +522,7 @@ mod tests {
     fn hostile_messages_cannot_escape_say() {
         let hostile = r#"</Say><Dial>+19005550000</Dial><Say>"'&"#;
         let items = [item(hostile)];
-        let twiml = render_voice(None, &facts(&items, Language::En)).unwrap();
+        let twiml = render_voice(None, &facts(&items, "en")).unwrap();
         assert!(!twiml.contains("<Dial>"), "{twiml}");
         assert!(twiml.contains("&lt;/Say&gt;&lt;Dial&gt;"));
         assert!(twiml.contains(
@@ -579,8 +549,10 @@ mod tests {
     #[test]
     fn french_voice_and_configured_voice_name() {
         let items = [item("")];
-        let mut f = facts(&items, Language::Fr);
-        f.voice = Some("Polly.Gabrielle-Neural");
+        let mut fr = pack("fr").clone();
+        fr.set_voice("Polly.Gabrielle-Neural");
+        let mut f = facts(&items, "fr");
+        f.pack = &fr;
         let twiml = render_voice(None, &f).unwrap();
         assert!(
             twiml.contains(
@@ -596,13 +568,13 @@ mod tests {
         let long = "x".repeat(1700);
         let items = [item(&long)];
         assert!(matches!(
-            render_sms(None, &facts(&items, Language::En)),
+            render_sms(None, &facts(&items, "en")),
             Err(RenderError::TooLong(why)) if why.contains("over Twilio's 1600")
         ));
         let long = "x".repeat(3900);
         let items = [item(&long)];
         assert!(matches!(
-            render_voice(None, &facts(&items, Language::En)),
+            render_voice(None, &facts(&items, "en")),
             Err(RenderError::TooLong(why)) if why.contains("over Twilio's 4000")
         ));
         assert_eq!(spoken_number("+14165550001"), "4 1 6, 5 5 5, 0 0 0 1");
