@@ -67,7 +67,7 @@ pub fn run(cfg: &Config, _args: &Args) -> Result<()> {
             voice_fr: cfg.sending.say_voice_fr.clone(),
             lines: lines(cfg),
         },
-        clock: cfg.clock,
+        clock: cfg.clock.clone(),
     })
 }
 
