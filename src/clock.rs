@@ -1,36 +1,160 @@
 //! "Now": the real clock, or the instant in `REMINDERS_NOW` (tests, the demo, catch-up runs).
 //! `REMINDERS_NOW` sets the instant the process starts at; time then moves on with the real
 //! clock, so a run started at 20:59:55 sees 21:00 come, as a real one would.
+//!
+//! For tests only, `REMINDERS_CLOCK_FILE` names a file holding the instant: "now" is what it
+//! says, read again whenever the file changes, and does not move by itself. A test writes
+//! 20:59:50, lets the run make a few contacts, writes 21:00:05, and the run sees contact hours
+//! end at that moment, however loaded the machine is. Pacing, retries' pauses and lock waits
+//! keep to the real (monotonic) clock either way: those are real durations, not the hour.
 
-use std::time::Instant;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::{Instant, SystemTime};
 
+use anyhow::{Context, Result};
 use chrono::{DateTime, SecondsFormat, Utc};
 
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 pub struct Clock {
-    start: Option<(DateTime<Utc>, Instant)>,
+    source: Source,
+}
+
+#[derive(Clone, Debug)]
+enum Source {
+    Real,
+    StartingAt(DateTime<Utc>, Instant),
+    File(Arc<FileClock>),
 }
 
 impl Clock {
     pub fn real() -> Self {
-        Clock { start: None }
+        Clock {
+            source: Source::Real,
+        }
     }
 
     /// A clock that reads `at` now and moves on in real time from here.
     pub fn starting_at(at: DateTime<Utc>) -> Self {
         Clock {
-            start: Some((at, Instant::now())),
+            source: Source::StartingAt(at, Instant::now()),
         }
     }
 
+    /// A clock that reads the instant in `path` (RFC 3339), again each time the file changes
+    /// (tests move time by replacing it). The file must hold a valid instant to begin with.
+    pub fn from_file(path: &Path) -> Result<Self> {
+        let (stamp, at) = read_instant(path)?;
+        Ok(Clock {
+            source: Source::File(Arc::new(FileClock {
+                path: path.to_path_buf(),
+                seen: Mutex::new(Seen {
+                    stamp,
+                    at,
+                    warned: None,
+                }),
+            })),
+        })
+    }
+
     pub fn now(&self) -> DateTime<Utc> {
-        match self.start {
-            Some((at, since)) => {
-                at + chrono::Duration::from_std(since.elapsed()).unwrap_or_default()
+        match &self.source {
+            Source::StartingAt(at, since) => {
+                *at + chrono::Duration::from_std(since.elapsed()).unwrap_or_default()
             }
-            None => Utc::now(),
+            Source::Real => Utc::now(),
+            Source::File(f) => f.now(),
         }
     }
+}
+
+#[derive(Debug)]
+struct FileClock {
+    path: PathBuf,
+    seen: Mutex<Seen>,
+}
+
+#[derive(Debug)]
+struct Seen {
+    stamp: Stamp,
+    at: DateTime<Utc>,
+    /// The version of the file last found unreadable, so it is reported once.
+    warned: Option<Stamp>,
+}
+
+/// What tells one version of the file from the next without reading it: a test that writes a
+/// new file and renames it over the old one changes the inode, one that rewrites it in place
+/// the size or the modification time.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Stamp {
+    dev: u64,
+    ino: u64,
+    len: u64,
+    modified: Option<SystemTime>,
+}
+
+impl FileClock {
+    /// A stat per call; the file is read only when it changed. A file found missing or not an
+    /// instant (half written by a test that does not rename) leaves the last instant read.
+    fn now(&self) -> DateTime<Utc> {
+        let mut seen = self.seen.lock().unwrap_or_else(|p| p.into_inner());
+        let stamp = match std::fs::metadata(&self.path) {
+            Ok(m) => stamp(&m),
+            Err(e) => {
+                log::debug!("clock file {}: {e}", self.path.display());
+                return seen.at;
+            }
+        };
+        if stamp == seen.stamp || seen.warned == Some(stamp) {
+            return seen.at;
+        }
+        match read_instant(&self.path) {
+            Ok((stamp, at)) => {
+                seen.stamp = stamp;
+                seen.at = at;
+            }
+            Err(e) => {
+                log::warn!("{e:#}; the clock stays at {}", db_time(seen.at));
+                seen.warned = Some(stamp);
+            }
+        }
+        seen.at
+    }
+}
+
+fn stamp(m: &std::fs::Metadata) -> Stamp {
+    use std::os::unix::fs::MetadataExt;
+    Stamp {
+        dev: m.dev(),
+        ino: m.ino(),
+        len: m.len(),
+        modified: m.modified().ok(),
+    }
+}
+
+/// The file's instant, and the version of the file it was read from (taken from the open
+/// file, so a replacement racing the read is seen as a change next time).
+fn read_instant(path: &Path) -> Result<(Stamp, DateTime<Utc>)> {
+    use std::io::Read;
+    let what = || format!("clock file {} (REMINDERS_CLOCK_FILE)", path.display());
+    let mut file = std::fs::File::open(path).with_context(what)?;
+    let stamp = stamp(&file.metadata().with_context(what)?);
+    let mut text = String::new();
+    // An instant is some 30 bytes: anything much longer is not one.
+    (&mut file)
+        .take(256)
+        .read_to_string(&mut text)
+        .with_context(what)?;
+    let at = DateTime::parse_from_rfc3339(text.trim())
+        .map(|t| t.with_timezone(&Utc))
+        .with_context(|| {
+            format!(
+                "{}: {:?} is not an RFC 3339 instant such as 2026-11-24T19:00:00-05:00",
+                what(),
+                text.trim()
+            )
+        })?;
+    Ok((stamp, at))
 }
 
 /// The one timestamp format stored in the database: UTC, whole seconds, `Z`.
@@ -131,6 +255,64 @@ mod tests {
         assert!(first >= at && first - at < chrono::Duration::seconds(1));
         std::thread::sleep(std::time::Duration::from_millis(20));
         assert!(clock.now() > first);
+    }
+
+    /// Writes `text` as the test harness does: a new file renamed over the old one.
+    fn replace(path: &Path, text: &str) {
+        let next = path.with_extension("next");
+        std::fs::write(&next, text).unwrap();
+        std::fs::rename(&next, path).unwrap();
+    }
+
+    #[test]
+    fn a_clock_file_is_now_until_it_changes_and_then_its_new_instant() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("now");
+        replace(&path, "2026-11-24T20:59:50-05:00\n");
+        let clock = Clock::from_file(&path).unwrap();
+        let copy = clock.clone();
+        let before = DateTime::parse_from_rfc3339("2026-11-25T01:59:50Z").unwrap();
+        // It does not move by itself (a clock that did would read later each time, to the
+        // nanosecond).
+        assert_eq!(clock.now(), before);
+        assert_eq!(clock.now(), before);
+        // The same length of text, written in the same instant: the rename is still seen.
+        replace(&path, "2026-11-24T21:00:05-05:00\n");
+        let after = DateTime::parse_from_rfc3339("2026-11-25T02:00:05Z").unwrap();
+        assert_eq!(clock.now(), after);
+        assert_eq!(copy.now(), after, "every copy of the clock reads the file");
+        // Rewritten in place, longer.
+        std::fs::write(&path, "2026-11-25T09:00:00.000-05:00").unwrap();
+        assert_eq!(
+            clock.now(),
+            DateTime::parse_from_rfc3339("2026-11-25T14:00:00Z").unwrap()
+        );
+    }
+
+    #[test]
+    fn a_clock_file_that_is_not_an_instant_is_refused_at_first_and_ignored_later() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("now");
+        let err = Clock::from_file(&path).unwrap_err();
+        assert!(
+            format!("{err:#}").contains("REMINDERS_CLOCK_FILE"),
+            "{err:#}"
+        );
+        replace(&path, "tomorrow");
+        let err = format!("{:#}", Clock::from_file(&path).unwrap_err());
+        assert!(
+            err.contains(&path.display().to_string()) && err.contains("\"tomorrow\""),
+            "{err}"
+        );
+        replace(&path, "2026-11-24T20:00:00Z");
+        let clock = Clock::from_file(&path).unwrap();
+        let at = DateTime::parse_from_rfc3339("2026-11-24T20:00:00Z").unwrap();
+        replace(&path, "half writ");
+        assert_eq!(clock.now(), at);
+        std::fs::remove_file(&path).unwrap();
+        assert_eq!(clock.now(), at);
+        replace(&path, "2026-11-24T20:00:01Z");
+        assert_eq!(clock.now(), at + chrono::Duration::seconds(1));
     }
 
     #[test]

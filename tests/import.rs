@@ -4,6 +4,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::time::Duration;
 
 use crate::common::Workdir;
+use crate::faults::wait_until;
 
 const HEADER: &str =
     "appointment_id,patient_id,phone_number,phone_preference,text_preference,appt_date_time\n";
@@ -245,6 +246,38 @@ fn appointment_indexes(w: &Workdir) -> Vec<String> {
         .unwrap()
 }
 
+/// Whether another connection holds the database's write lock (a write transaction is open).
+fn writer_busy(w: &Workdir) -> bool {
+    let db = w.db();
+    db.busy_timeout(Duration::ZERO).unwrap();
+    match db.execute_batch("BEGIN IMMEDIATE") {
+        Ok(()) => {
+            db.execute_batch("ROLLBACK").unwrap();
+            false
+        }
+        Err(rusqlite::Error::SqliteFailure(e, _))
+            if e.code == rusqlite::ErrorCode::DatabaseBusy =>
+        {
+            true
+        }
+        Err(e) => panic!("probing the write lock: {e}"),
+    }
+}
+
+/// Sends `signal` to `pid` and waits until the process is in `state` (as /proc shows it).
+fn signal_and_wait(pid: u32, signal: &str, state: char) {
+    let sent = std::process::Command::new("kill")
+        .args([signal, &pid.to_string()])
+        .status();
+    assert!(sent.is_ok_and(|s| s.success()), "kill {signal} {pid}");
+    wait_until(Duration::from_secs(30), "the process to stop", || {
+        std::fs::read_to_string(format!("/proc/{pid}/stat"))
+            .ok()
+            .and_then(|s| s.rsplit_once(") ").map(|(_, rest)| rest.starts_with(state)))
+            .unwrap_or(false)
+    });
+}
+
 #[test]
 fn a_killed_import_leaves_nothing_and_a_rerun_imports_the_file_once() {
     let w = Workdir::new();
@@ -263,13 +296,36 @@ fn a_killed_import_leaves_nothing_and_a_rerun_imports_the_file_once() {
         ));
     }
     w.write("csv/big.csv", csv);
-    let mut child = w.command(&["import"]).spawn().unwrap();
-    std::thread::sleep(Duration::from_millis(300));
+    let mut child = w.spawn_quiet(&["import"]);
+    // The import's one write is the file's transaction: the database's write lock taken means
+    // the transaction is open. Stopped there, with nothing of the file committed, the kill lands
+    // mid-import.
+    wait_until(Duration::from_secs(120), "the import's transaction", || {
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "the import ended before it was seen storing"
+        );
+        writer_busy(&w)
+    });
+    signal_and_wait(child.id(), "-STOP", 'T');
+    assert!(writer_busy(&w), "stopped inside the transaction");
+    assert_eq!(w.count("SELECT count(*) FROM appointments"), 0);
+    assert_eq!(
+        w.count("SELECT count(*) FROM imports WHERE file_name = 'big.csv'"),
+        0,
+        "stopped before the commit"
+    );
     child.kill().unwrap();
     child.wait().unwrap();
-    // Whatever the moment of the kill: either the file is wholly in, or not at all.
-    let stored = w.count("SELECT count(*) FROM appointments");
-    assert!(stored == 0 || stored == rows, "half an import: {stored}");
+    assert_eq!(
+        w.count("SELECT count(*) FROM appointments"),
+        0,
+        "half an import"
+    );
+    assert_eq!(
+        w.count("SELECT count(*) FROM imports WHERE file_name = 'big.csv'"),
+        0
+    );
     assert_eq!(appointment_indexes(&w), indexes);
     w.run(&["import"]).ok();
     assert_eq!(w.count("SELECT count(*) FROM appointments"), rows);

@@ -2,12 +2,14 @@
 //! days ahead across several evenings, contact hours checked at every contact, the fit check, and
 //! interrupted runs.
 
-use std::time::{Duration, Instant};
+use std::process::Stdio;
+use std::time::Duration;
 
 use reminders::twilio::simulator::{Simulator, Step};
 
 use crate::common::twilio::{self, clinic, state, window};
-use crate::common::{EVENING, Workdir};
+use crate::common::{EVENING, Run, Workdir, terminate};
+use crate::faults::wait_until;
 
 const HEADER: &str =
     "appointment_id,patient_id,phone_number,phone_preference,text_preference,appt_date_time\n";
@@ -142,19 +144,32 @@ fn a_run_reaching_the_end_of_contact_hours_stops_and_the_morning_contacts_the_re
     let sim = twilio::start(EVENING);
     let mut w = Workdir::new();
     twilio::connect(&mut w, &sim, twilio::PUBLIC_URL);
+    // One call at a time, so the calls made before 21:00 are exactly those Twilio answered.
     w.write(
         "reminders.toml",
-        "[sending]\ncalls_per_second = 1\nmax_in_flight = 2\n",
+        "[sending]\ncalls_per_second = 10\nmax_in_flight = 1\n",
     );
     twelve(&w);
     w.run(&["import"]).ok();
-    w.env("REMINDERS_NOW", "2026-11-24T20:59:55-05:00");
-    let started = Instant::now();
-    let run = w.run(&["send"]);
+    // A second before 21:00, ten calls a second: the twelve will not fit.
+    w.hold_clock("2026-11-24T20:59:59-05:00");
+    sim.hold_creates_from(4);
+    let child = w
+        .command(&["send"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // 21:00 comes while Twilio is creating the fourth call.
+    wait_until(Duration::from_secs(60), "the fourth call", || {
+        sim.held() == 1
+    });
+    w.move_clock("2026-11-24T21:00:01-05:00");
+    sim.release();
+    let run = Run(child.wait_with_output().unwrap());
     assert_eq!(run.code(), 0, "{}", run.stderr());
-    assert!(started.elapsed() < Duration::from_secs(20));
     let evening = sim.creates().len();
-    assert!((3..=7).contains(&evening), "{evening} calls before 21:00");
+    assert_eq!(evening, 4, "the calls made before 21:00");
     assert!(
         run.stderr()
             .contains("will not fit before contact hours end at 21:00"),
@@ -193,7 +208,7 @@ fn a_run_reaching_the_end_of_contact_hours_stops_and_the_morning_contacts_the_re
     );
 
     // 09:00: the first attempts that were not made are made, by retry, each exactly once.
-    w.env("REMINDERS_NOW", "2026-11-25T09:00:00-05:00");
+    w.move_clock("2026-11-25T09:00:00-05:00");
     w.write(
         "reminders.toml",
         "[sending]\ncalls_per_second = 50\nmax_in_flight = 2\n",
@@ -243,28 +258,28 @@ fn sigterm_stops_new_contacts_and_the_run_is_recorded_interrupted() {
     );
     twelve(&w);
     w.run(&["import"]).ok();
-    sim.set_latency(Duration::from_millis(300));
+    // SIGTERM comes while Twilio is creating the second call.
+    sim.hold_creates_from(2);
     let child = w
         .command(&["send"])
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while sim.creates().len() < 2 && Instant::now() < deadline {
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    let pid = child.id().to_string();
-    std::process::Command::new("kill")
-        .args(["-TERM", &pid])
-        .status()
-        .unwrap();
+    wait_until(Duration::from_secs(60), "the second call", || {
+        sim.held() == 1
+    });
+    terminate(child.id());
+    sim.release();
     let out = child.wait_with_output().unwrap();
     assert_ne!(out.status.code(), Some(0));
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(stdout.contains("interrupted"), "{stdout}");
     let sent = sim.creates().len();
-    assert!(sent < 12, "{sent}");
+    assert_eq!(
+        sent, 2,
+        "the call out when the signal came ends; no new one starts"
+    );
     let (outcome, dispatched): (String, i64) = w
         .db()
         .query_row("SELECT outcome, dispatched FROM runs", [], |r| {
@@ -288,7 +303,6 @@ fn sigterm_stops_new_contacts_and_the_run_is_recorded_interrupted() {
         check.stdout()
     );
     // The next run contacts the rest, each once.
-    sim.set_latency(Duration::ZERO);
     w.write("reminders.toml", "[sending]\ncalls_per_second = 50\n");
     w.run(&["send"]).ok();
     assert_eq!(sim.creates().len(), 12);

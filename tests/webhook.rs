@@ -2,11 +2,12 @@
 //! built by the real `import`, attempts standing in for `send`, and requests signed as Twilio
 //! signs them for the public URL https://example.org (the listener is "behind a proxy").
 
-use std::io::Write;
+use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
 use crate::common::listener::{Listener, PUBLIC, attempt, encode, imported, sign, state};
+use crate::faults::wait_until;
 
 const CA1: &str = "CA11111111111111111111111111111111";
 const SM1: &str = "SM11111111111111111111111111111111";
@@ -374,6 +375,17 @@ fn stalled_clients_do_not_block_a_real_callback() {
     assert_eq!(state(&wd, id), "reached");
 }
 
+/// An answer's status line and headers, read up to the blank line (and no further).
+fn read_head(s: &mut TcpStream) -> String {
+    let mut head = Vec::new();
+    let mut byte = [0u8; 1];
+    while !head.ends_with(b"\r\n\r\n") {
+        s.read_exact(&mut byte).expect("an answer");
+        head.push(byte[0]);
+    }
+    String::from_utf8_lossy(&head).into_owned()
+}
+
 #[test]
 fn sigterm_answers_the_request_in_flight_then_exits_0() {
     let wd = imported();
@@ -383,25 +395,25 @@ fn sigterm_answers_the_request_in_flight_then_exits_0() {
     let body = encode(&params);
     let sig = sign(&format!("{PUBLIC}/twilio/call-status"), &params);
     let mut s = TcpStream::connect(l.addr).unwrap();
-    s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    // Asking to continue, as a client with a large body may: the listener says "100 Continue"
+    // when its handler starts reading the body, which tells the test the request is in flight.
     let head = format!(
-        "POST /twilio/call-status HTTP/1.1\r\nHost: x\r\nX-Twilio-Signature: {sig}\r\nContent-Length: {}\r\n\r\n",
+        "POST /twilio/call-status HTTP/1.1\r\nHost: x\r\nX-Twilio-Signature: {sig}\r\nContent-Length: {}\r\nExpect: 100-continue\r\n\r\n",
         body.len()
     );
-    let (first, rest) = body.split_at(body.len() / 2);
     s.write_all(head.as_bytes()).unwrap();
+    let interim = read_head(&mut s);
+    assert!(interim.starts_with("HTTP/1.1 100"), "{interim:?}");
+    let (first, rest) = body.split_at(body.len() / 2);
     s.write_all(first.as_bytes()).unwrap();
-    // Let the listener start on the request before the signal arrives.
-    std::thread::sleep(Duration::from_millis(200));
-    let pid = l.child.id().to_string();
-    assert!(
-        std::process::Command::new("kill")
-            .args(["-TERM", &pid])
-            .status()
-            .unwrap()
-            .success()
+    let pid = l.child.id();
+    crate::common::terminate(pid);
+    wait_until(
+        Duration::from_secs(60),
+        "the listener to take the signal",
+        || l.log().contains("SIGTERM: no longer accepting"),
     );
-    std::thread::sleep(Duration::from_millis(200));
     s.write_all(rest.as_bytes()).unwrap();
     let (code, _) = crate::common::listener::read_response(&mut s);
     assert_eq!(code, 200, "{}", l.log());

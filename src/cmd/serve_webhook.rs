@@ -66,7 +66,7 @@ pub fn run(cfg: &Config, _args: &Args) -> Result<()> {
             languages: cfg.languages.clone(),
             lines: lines(cfg),
         },
-        clock: cfg.clock,
+        clock: cfg.clock.clone(),
     })
 }
 

@@ -329,9 +329,13 @@ impl Config {
             &languages,
             region,
         )?;
-        let clock = match env("REMINDERS_NOW") {
-            Some(raw) => Clock::starting_at(parse_now(&raw)?),
-            None => Clock::real(),
+        // The clock file is the test harness's hand on the clock; REMINDERS_NOW gives way to it.
+        let clock = match (env("REMINDERS_CLOCK_FILE"), env("REMINDERS_NOW")) {
+            (Some(file), _) => {
+                Clock::from_file(Path::new(&file)).map_err(|e| usage(format!("{e:#}")))?
+            }
+            (None, Some(raw)) => Clock::starting_at(parse_now(&raw)?),
+            (None, None) => Clock::real(),
         };
         Ok(Config {
             db,
@@ -584,6 +588,31 @@ mod tests {
         )
         .unwrap_err();
         assert!(format!("{err:#}").contains("REMINDERS_NOW"));
+    }
+
+    #[test]
+    fn the_clock_file_beats_reminders_now_and_must_hold_an_instant() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("now");
+        let name = file.display().to_string();
+        let env = [
+            ("REMINDERS_CLOCK_FILE", name.as_str()),
+            ("REMINDERS_NOW", "2026-11-24T19:00:00-05:00"),
+        ];
+        let err = load(None, &env, Overrides::default()).unwrap_err();
+        assert_eq!(crate::exit::code_for(&err), 2);
+        assert!(
+            format!("{err:#}").contains(&format!("clock file {name} (REMINDERS_CLOCK_FILE)")),
+            "{err:#}"
+        );
+        std::fs::write(&file, "2026-11-24T20:59:50-05:00").unwrap();
+        let c = load(None, &env, Overrides::default()).unwrap();
+        let at = DateTime::parse_from_rfc3339("2026-11-24T20:59:50-05:00").unwrap();
+        assert_eq!(c.now(), at);
+        // Without it, REMINDERS_NOW as ever: its instant, then moving on.
+        let c = load(None, &env[1..], Overrides::default()).unwrap();
+        assert!(c.now() >= DateTime::parse_from_rfc3339(env[1].1).unwrap());
+        assert!(c.now() < at);
     }
 
     #[test]

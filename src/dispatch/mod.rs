@@ -202,7 +202,7 @@ pub fn run(cfg: &Config, opts: Options, watch: &dyn Watch) -> Result<Summary> {
             texts: &texts,
             public_url: &session.creds.public_url,
             run_id: session.run_id,
-            clock: session.clock,
+            clock: session.clock.clone(),
         })
         .with_stop(stop.clone());
         let workers = cfg.sending.max_in_flight.max(1);

@@ -78,7 +78,7 @@ impl Session {
             client: Client::new(&creds),
             creds,
             rules: cfg.news_rules(),
-            clock: cfg.clock,
+            clock: cfg.clock.clone(),
         })
     }
 

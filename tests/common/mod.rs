@@ -15,6 +15,9 @@ use rusqlite::Connection;
 /// Evening before the sample appointments (2026-11-25), in the clinic's zone.
 pub const EVENING: &str = "2026-11-24T19:00:00-05:00";
 
+/// The file of a clock the test holds (`Workdir::hold_clock`).
+const CLOCK_FILE: &str = "clock";
+
 /// Where the binary looks for the system-wide configuration file instead of /etc.
 pub const SYSTEM_CONFIG_ENV: &str = reminders::config::locate::SYSTEM_FILE_ENV;
 
@@ -52,6 +55,23 @@ impl Workdir {
         self.env.retain(|(k, _)| k != key);
         self.env.push((key.into(), value.into()));
         self
+    }
+
+    /// Hands the clock to the test: from now on the binary reads "now" from a file in this
+    /// directory (`REMINDERS_CLOCK_FILE`), which says `at` until [`move_clock`](Self::move_clock)
+    /// changes it. Time does not pass by itself: the test decides when it does.
+    pub fn hold_clock(&mut self, at: &str) -> &mut Self {
+        self.move_clock(at);
+        let file = self.join(CLOCK_FILE).display().to_string();
+        self.env("REMINDERS_CLOCK_FILE", &file)
+    }
+
+    /// Sets the held clock to `at`, even under a running command (which sees it at its next
+    /// look at the clock): a new file renamed over the old, so it is never read half written.
+    pub fn move_clock(&self, at: &str) {
+        let next = self.join(&format!("{CLOCK_FILE}.next"));
+        std::fs::write(&next, at).unwrap();
+        std::fs::rename(&next, self.join(CLOCK_FILE)).unwrap();
     }
 
     /// Writes a file as if it had been there a minute: an import leaves files modified in the
@@ -158,4 +178,36 @@ impl Run {
         );
         self.stdout()
     }
+}
+
+/// Sends SIGTERM to `pid`, as cron's or systemd's stop does, and returns once the process has
+/// taken the signal (it is no longer pending for it): its handler has run, so whatever the
+/// test does next, the process does with the signal known.
+pub fn terminate(pid: u32) {
+    let sent = Command::new("kill")
+        .args(["-TERM", &pid.to_string()])
+        .status();
+    assert!(sent.is_ok_and(|s| s.success()), "kill -TERM {pid}");
+    let started = std::time::Instant::now();
+    while term_pending(pid) {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(30),
+            "SIGTERM still pending for {pid}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    }
+}
+
+/// Whether SIGTERM is pending for the process (`ShdPnd` in /proc: signals sent to the process,
+/// not yet taken by one of its threads). A process gone has nothing pending.
+fn term_pending(pid: u32) -> bool {
+    const SIGTERM_BIT: u64 = 1 << (15 - 1);
+    let Ok(status) = std::fs::read_to_string(format!("/proc/{pid}/status")) else {
+        return false;
+    };
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("ShdPnd:"))
+        .and_then(|mask| u64::from_str_radix(mask.trim(), 16).ok())
+        .is_some_and(|mask| mask & SIGTERM_BIT != 0)
 }

@@ -23,6 +23,16 @@ pub(super) struct App {
     pub state: Arc<Mutex<State>>,
     pub in_flight: Arc<AtomicUsize>,
     pub max_in_flight: Arc<AtomicUsize>,
+    pub hold: Arc<Hold>,
+}
+
+/// Create requests a test has the simulator keep unanswered until it says so: it then acts
+/// while a run is known to be waiting on Twilio (moves the clock, sends a signal, kills it).
+pub(super) struct Hold {
+    /// Creates numbered from this one on (the first create is 1) wait; `None` lets all go.
+    pub from: tokio::sync::watch::Sender<Option<usize>>,
+    /// How many are waiting now.
+    pub waiting: AtomicUsize,
 }
 
 pub(super) async fn serve(
@@ -70,9 +80,19 @@ async fn handle(
 ) -> Response<Full<Bytes>> {
     let n = app.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
     app.max_in_flight.fetch_max(n, Ordering::SeqCst);
-    let (reply, latency) = answer(app, req, connection).await;
+    let (reply, latency, create) = answer(app, req, connection).await;
     // Twilio has acted on the request before its answer travels back: a client killed while
     // waiting has still created the call.
+    if let Some(number) = create {
+        let mut from = app.hold.from.subscribe();
+        let held = |f: &Option<usize>| f.is_some_and(|f| number >= f);
+        if held(&from.borrow()) {
+            app.hold.waiting.fetch_add(1, Ordering::SeqCst);
+            // An error means the simulator is going away: nothing is held any more.
+            let _ = from.wait_for(|f| !held(f)).await;
+            app.hold.waiting.fetch_sub(1, Ordering::SeqCst);
+        }
+    }
     tokio::time::sleep(latency).await;
     let response = match reply {
         Reply::Now(r) => r,
@@ -120,11 +140,12 @@ pub(super) fn garbled(g: Garble, created: &serde_json::Value) -> Response<Full<B
     }
 }
 
+/// The reply, the latency to answer it with, and the number of a create request (counted from 1).
 async fn answer(
     app: &App,
     req: Request<hyper::body::Incoming>,
     connection: u64,
-) -> (Reply, std::time::Duration) {
+) -> (Reply, std::time::Duration, Option<usize>) {
     let arrived = Instant::now();
     let method = req.method().to_string();
     let path = req.uri().path().to_string();
@@ -140,6 +161,7 @@ async fn answer(
             return (
                 Reply::Now(error(400, 20001, "unreadable body")),
                 std::time::Duration::ZERO,
+                None,
             );
         }
     };
@@ -159,10 +181,19 @@ async fn answer(
         authorization: authorization.clone(),
         connection,
     });
+    let create = (method == "POST").then(|| st.received.iter().filter(|r| r.is_create()).count());
     if authorization.as_deref() != Some(app.authorization.as_str()) {
-        return (Reply::Now(error(401, 20003, "Authenticate")), latency);
+        return (
+            Reply::Now(error(401, 20003, "Authenticate")),
+            latency,
+            create,
+        );
     }
-    (route(app, &mut st, &method, &path, &params), latency)
+    (
+        route(app, &mut st, &method, &path, &params),
+        latency,
+        create,
+    )
 }
 
 fn route(

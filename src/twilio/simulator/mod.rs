@@ -11,7 +11,9 @@
 //! numbers on it, messaging services; a test sets each (`set_account_status`, `add_number`,
 //! `add_messaging_service`).
 //!
-//! Everything it receives is kept (`received`), so tests assert on what Twilio was asked.
+//! Everything it receives is kept (`received`), so tests assert on what Twilio was asked. A test
+//! can have it keep its answers to create requests (`hold_creates_from`, `release`), to act while
+//! a run is known to be waiting on Twilio.
 
 mod account;
 mod http;
@@ -147,6 +149,7 @@ pub struct Simulator {
     state: Arc<Mutex<State>>,
     in_flight: Arc<AtomicUsize>,
     max_in_flight: Arc<AtomicUsize>,
+    hold: Arc<http::Hold>,
     /// Calls that came in to our numbers so far (each gets its own SID).
     calls_in: AtomicUsize,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
@@ -176,6 +179,10 @@ impl Simulator {
         }));
         let in_flight = Arc::new(AtomicUsize::new(0));
         let max_in_flight = Arc::new(AtomicUsize::new(0));
+        let hold = Arc::new(http::Hold {
+            from: tokio::sync::watch::Sender::new(None),
+            waiting: AtomicUsize::new(0),
+        });
         let (tx, rx) = tokio::sync::oneshot::channel();
         let app = Arc::new(http::App {
             account_sid: account_sid.to_string(),
@@ -186,6 +193,7 @@ impl Simulator {
             state: state.clone(),
             in_flight: in_flight.clone(),
             max_in_flight: max_in_flight.clone(),
+            hold: hold.clone(),
         });
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
@@ -199,6 +207,7 @@ impl Simulator {
             state,
             in_flight,
             max_in_flight,
+            hold,
             calls_in: AtomicUsize::new(0),
             shutdown: Some(tx),
             thread: Some(thread),
@@ -242,6 +251,23 @@ impl Simulator {
 
     pub fn set_latency(&self, latency: Duration) {
         self.lock().latency = latency;
+    }
+
+    /// From the `nth` create request on (the first is 1), Twilio acts on each but keeps its
+    /// answer until [`release`](Self::release): a test then knows a run is waiting on Twilio
+    /// with exactly `nth` contacts made, and does what it wants done at that moment.
+    pub fn hold_creates_from(&self, nth: usize) {
+        self.hold.from.send_replace(Some(nth.max(1)));
+    }
+
+    /// Answers every create request held, and holds no more.
+    pub fn release(&self) {
+        self.hold.from.send_replace(None);
+    }
+
+    /// Create requests being held now.
+    pub fn held(&self) -> usize {
+        self.hold.waiting.load(Ordering::SeqCst)
     }
 
     /// Changes what fetch and list report for a resource: an outcome whose callback never came.
