@@ -7,6 +7,7 @@ use chrono_tz::Tz;
 use super::Templates;
 use super::layers::Layers;
 use crate::domain::contact_hours::{QuietHours, parse_quiet_hours};
+use crate::domain::limits::Caps;
 use crate::exit::usage;
 
 /// What a clinic says about itself in reminders, per site or for the one site.
@@ -29,6 +30,8 @@ pub struct Site {
     pub identity: Identity,
     pub quiet_hours: QuietHours,
     pub templates: Templates,
+    /// `[sites.NAME.limits]`: the top level's caps, or tighter.
+    pub caps: Caps,
 }
 
 /// The sites, each filled in from the top level where it says nothing.
@@ -39,6 +42,7 @@ pub fn load(
     identity: &Identity,
     templates: &Templates,
     region: phonenumber::country::Id,
+    caps: Caps,
 ) -> Result<Vec<Site>> {
     let mut sites = Vec::new();
     for key in l.table_names("sites") {
@@ -79,6 +83,7 @@ pub fn load(
                 address: text("address").or_else(|| identity.address.clone()),
             },
             quiet_hours: l.get(&k("quiet_hours"), quiet_hours, parse_quiet_hours)?,
+            caps: super::limits::site_caps(l, &key, caps)?,
             templates: Templates {
                 sms_en: template("sms_en").or_else(|| templates.sms_en.clone()),
                 sms_fr: template("sms_fr").or_else(|| templates.sms_fr.clone()),

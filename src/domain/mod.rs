@@ -9,6 +9,7 @@ pub mod dates;
 pub mod datetime;
 pub mod dedupe;
 pub mod keywords;
+pub mod limits;
 pub mod ordering;
 pub mod outcome;
 pub mod phone;
