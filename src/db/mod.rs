@@ -21,6 +21,7 @@ pub mod views;
 pub mod webhook_events;
 
 pub mod fault;
+pub mod holds;
 
 use std::fs::OpenOptions;
 use std::os::unix::fs::OpenOptionsExt;
@@ -44,6 +45,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/008_results_in_the_index.sql"),
     include_str!("migrations/009_contacts.sql"),
     include_str!("migrations/010_windows.sql"),
+    include_str!("migrations/011_holds.sql"),
 ];
 
 /// SQLite's page size for a new database, in bytes.

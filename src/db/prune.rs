@@ -20,8 +20,12 @@ fn old_appointments() -> String {
 
 /// Every table `prune` deletes from, children before their parents (attempts and replies point
 /// at appointments), with the condition its rows go on.
-fn tables() -> [(&'static str, String); 5] {
+fn tables() -> [(&'static str, String); 6] {
     [
+        (
+            "holds",
+            format!("appointment_id IN ({})", old_appointments()),
+        ),
         (
             "appointment_logs",
             format!("appointment_id IN ({})", old_appointments()),
@@ -49,6 +53,7 @@ fn tables() -> [(&'static str, String); 5] {
 pub struct Counts {
     pub appointments: u64,
     pub attempts: u64,
+    pub holds: u64,
     pub replies: u64,
     pub webhook_events: u64,
     pub failed_import_rows: u64,
@@ -58,6 +63,7 @@ impl Counts {
     fn set(&mut self, table: &str, n: u64) {
         match table {
             "appointment_logs" => self.attempts = n,
+            "holds" => self.holds = n,
             "replies" => self.replies = n,
             "appointments" => self.appointments = n,
             "webhook_events" => self.webhook_events = n,
@@ -66,10 +72,11 @@ impl Counts {
     }
 
     /// (what, how many), as `prune` prints them.
-    pub fn lines(&self) -> [(&'static str, u64); 5] {
+    pub fn lines(&self) -> [(&'static str, u64); 6] {
         [
             ("appointments", self.appointments),
             ("attempts (appointment_logs)", self.attempts),
+            ("holds", self.holds),
             ("replies", self.replies),
             ("callbacks (webhook_events)", self.webhook_events),
             (
@@ -139,6 +146,10 @@ mod tests {
                     "appointment_logs_appointment (appointment_id=?)",
                 ],
                 "appointments" => vec!["appointments_status_time (status=? AND appt_date_time<?)"],
+                "holds" => vec![
+                    "appointments_status_time (status=? AND appt_date_time<?)",
+                    "holds_appointment (appointment_id=?)",
+                ],
                 "failed_import_rows" => vec![
                     "imports_started (started_at<?)",
                     "failed_import_rows_import (import_id=?)",

@@ -147,6 +147,52 @@ impl Rule {
     }
 }
 
+/// Appointments held, by rule: what a run and a dry run say.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct HoldCounts([i64; 4]);
+
+impl HoldCounts {
+    pub fn add(&mut self, rule: Rule, n: i64) {
+        self.0[rule as usize] += n;
+    }
+
+    pub fn merge(&mut self, other: &HoldCounts) {
+        for r in Rule::ALL {
+            self.add(r, other.get(r));
+        }
+    }
+
+    pub fn get(&self, rule: Rule) -> i64 {
+        self.0[rule as usize]
+    }
+
+    pub fn total(&self) -> i64 {
+        self.0.iter().sum()
+    }
+
+    /// "1 a day: 2, text length: 1" — the rules that held any, in words.
+    pub fn describe(&self, caps: Caps) -> String {
+        Rule::ALL
+            .into_iter()
+            .filter(|r| self.get(*r) > 0)
+            .map(|r| format!("{}: {}", rule_words(r, caps), self.get(r)))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
+/// A rule as people read it in counts.
+pub fn rule_words(rule: Rule, caps: Caps) -> String {
+    match rule {
+        Rule::PerDay if caps.per_day > 0 => format!("{} a day", caps.per_day),
+        Rule::PerDay => "per day".to_string(),
+        Rule::PerWeek if caps.per_week > 0 => format!("{} a week", caps.per_week),
+        Rule::PerWeek => "per week".to_string(),
+        Rule::TextLength => "text too long".to_string(),
+        Rule::CallLength => "call too long".to_string(),
+    }
+}
+
 /// The number's contacts so far: on the site's local day, and in the last 7 local days.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Used {
