@@ -15,6 +15,7 @@ mod export_rules;
 mod exports;
 mod faults;
 mod import;
+mod limits;
 mod messages;
 mod moves;
 mod ops;
