@@ -84,6 +84,28 @@ fn one_a_day_holds_the_evening_retry_and_the_morning_calls() {
         "{}",
         results_reason(&w, "A1")
     );
+    let one = serde_json::json!([{"rule": "per_day", "count": 1}]);
+    let summary: Value =
+        serde_json::from_str(&w.run(&["status", "--date", "2026-11-25", "--json"]).ok()).unwrap();
+    assert_eq!(summary["held"], one);
+    let table = w.run(&["status", "--date", "2026-11-25"]).ok();
+    assert!(
+        table.contains("Held by the rules of contact: 1 (1 a day: 1)"),
+        "{table}"
+    );
+    let report: Value = serde_json::from_str(
+        &w.run(&[
+            "report",
+            "--json",
+            "--from",
+            "2026-11-24",
+            "--to",
+            "2026-11-25",
+        ])
+        .ok(),
+    )
+    .unwrap();
+    assert_eq!(report["holds"], one);
 
     // 09:00 the next day: a new local day, so the number may be called again.
     let out = window(&mut w, &sim, port, "2026-11-25T09:00:00-05:00", &["retry"]);
@@ -91,6 +113,9 @@ fn one_a_day_holds_the_evening_retry_and_the_morning_calls() {
     assert_eq!(state(&w, "A1"), "reached");
     assert_eq!(appointments(&w)[0]["held"], Value::Null);
     assert!(!results_reason(&w, "A1").contains("held"));
+    let summary: Value =
+        serde_json::from_str(&w.run(&["status", "--date", "2026-11-25", "--json"]).ok()).unwrap();
+    assert_eq!(summary["held"], serde_json::json!([]), "no longer waiting");
 }
 
 #[test]

@@ -227,6 +227,13 @@ fn build(cfg: &Config, conn: &rusqlite::Connection, asked: &Asked<'_>) -> Result
     });
 
     let opted = db::report::opt_outs(&read, &p)?;
+    let holds = db::holds::counts_by_rule(&read, &start, &end, site)?
+        .into_iter()
+        .map(|(rule, count)| crate::report::model::HoldCount {
+            rule,
+            count: count.max(0) as u64,
+        })
+        .collect();
     let (to_call_date, to_call) = hand_call_list(&read, asked, voicemail_counts)?;
     Ok(Report {
         clinic: match site {
@@ -248,6 +255,7 @@ fn build(cfg: &Config, conn: &rusqlite::Connection, asked: &Asked<'_>) -> Result
             numbers: opted.numbers,
             after_reached: opted.after_reached,
         },
+        holds,
         by_channel: figures.by_channel,
         by_touch: figures.by_touch,
         by_site: figures.by_site,

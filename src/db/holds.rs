@@ -106,6 +106,31 @@ pub fn counts_by_rule(
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
+/// The appointments of `[from, to)` (their time) that wait on a hold now — their latest hold is
+/// since their last attempt, and they are still waiting or passed waiting — by that hold's rule.
+pub fn waiting_by_rule(
+    conn: &Connection,
+    from: &str,
+    to: &str,
+    site: Option<&str>,
+) -> Result<Vec<(String, i64)>> {
+    // From the holds (few) to their appointments, not the other way.
+    let mut stmt = conn.prepare_cached(
+        "SELECT h.rule, count(*) FROM holds h JOIN appointments a ON a.id = h.appointment_id
+         WHERE h.id = (SELECT max(h2.id) FROM holds h2 WHERE h2.appointment_id = h.appointment_id)
+           AND h.at >= coalesce(a.last_attempt_at, '')
+           AND a.status IN ('pending', 'retry_wait', 'reached', 'expired')
+           AND a.appt_date_time >= :from AND a.appt_date_time < :to AND a.deleted_at IS NULL
+           AND (:site IS NULL OR a.site = :site)
+         GROUP BY h.rule ORDER BY h.rule",
+    )?;
+    let rows = stmt.query_map(
+        named_params! {":from": from, ":to": to, ":site": site},
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -67,6 +67,7 @@ impl Report {
                 numbers: opted_out * 2,
                 after_reached: opted_out,
             },
+            holds: Vec::new(),
             by_channel: vec![sms, call],
             by_touch: vec![
                 touch("Touch 1 (3 days before)", 100, 71, 52),

@@ -8,7 +8,7 @@ use chrono::NaiveDate;
 use maud::{DOCTYPE, Markup, PreEscaped, html};
 
 use super::chart::trend_svg;
-use super::model::{Funnel, HandCall, OptOuts, Rate, Report, Usage, ratio};
+use super::model::{Funnel, HandCall, HoldCount, OptOuts, Rate, Report, Usage, ratio};
 
 pub(super) const CSS: &str = include_str!("report.css");
 
@@ -40,6 +40,7 @@ pub fn render(report: &Report) -> String {
                         p.note { "The appointments dated in this period, and how each one ended." }
                         (funnel(&report.funnel))
                         (opt_outs(&report.opt_outs))
+                        (holds(&report.holds))
                     }
                     section {
                         h2 { "Reach and confirmation" }
@@ -157,6 +158,32 @@ fn opt_outs(o: &OptOuts) -> Markup {
         p.optouts {
             "Numbers that opted out " b { (count(o.numbers)) }
             " (" (count(o.after_reached)) " after a reminder had reached them)"
+        }
+    }
+}
+
+/// Contacts the rules of contact held (a cap per number, a profile's lengths): said only when
+/// there were any.
+fn holds(h: &[HoldCount]) -> Markup {
+    if h.is_empty() {
+        return html! {};
+    }
+    fn words(rule: &str) -> &str {
+        match rule {
+            "per_day" => "the cap a day",
+            "per_week" => "the cap a week",
+            "text_length" => "a text too long",
+            "call_length" => "a call too long",
+            other => other,
+        }
+    }
+    let parts: Vec<String> = h
+        .iter()
+        .map(|c| format!("{} by {}", count(c.count), words(&c.rule)))
+        .collect();
+    html! {
+        p.holds {
+            "Held by the rules of contact, tried again later: " (parts.join(", "))
         }
     }
 }
