@@ -1,4 +1,4 @@
-//! `[limits]` (docs/configuration.md, "Limits"): the caps per number, the `us-health`
+//! `[limits]` (docs/configuration.md): the caps per number, the `us-health`
 //! profile, and each site's own caps, which may only tighten what applies to every site.
 
 use anyhow::Result;
