@@ -192,6 +192,13 @@ fn without_combining_a_second_message_to_a_number_in_one_run_is_held() {
         HELD,
         "held, not \"not contacted yet\""
     );
+    // The 19:45 retry is the same day: still held. The next morning's retry makes the first
+    // attempt that was not made.
+    window(&mut w, &sim, port, "2026-11-24T19:45:00-05:00", &["retry"]);
+    assert_eq!(sim.creates_to(NUMBER).len(), 1);
+    window(&mut w, &sim, port, "2026-11-25T09:00:00-05:00", &["retry"]);
+    assert_eq!(sim.creates_to(NUMBER).len(), 2);
+    assert_eq!(state(&w, "B2"), "reached");
 }
 
 #[test]
@@ -273,6 +280,15 @@ fn us_health_refuses_at_start_a_text_template_that_can_never_fit() {
     }
     let _ = (&mut w, port);
     assert!(sim.creates().is_empty());
+    let check = w.run(&["check"]);
+    assert_eq!(check.code(), 1);
+    assert!(
+        check
+            .stdout()
+            .contains("rules of contact: template templates.sms_en"),
+        "{}",
+        check.stdout()
+    );
 
     // Without the clinic's name and call-back number, us-health is a configuration error.
     let (w, _sim, _port) = us_health("");
