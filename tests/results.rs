@@ -525,7 +525,10 @@ fn prune_deletes_only_what_is_older_than_the_cut_off() {
                  SELECT 'SM' || appointment_id, phone_number, 'C', 'confirm', id, appt_date_time
                  FROM appointments;
              INSERT INTO opt_outs (phone_number, event, source, words, created_at)
-                 VALUES ('+14165550102', 'opt_out', 'reply', 'STOP', '2026-07-31T23:30:00Z');",
+                 VALUES ('+14165550102', 'opt_out', 'reply', 'STOP', '2026-07-31T23:30:00Z');
+             INSERT INTO holds (appointment_id, rule, reason, at)
+                 SELECT id, 'per_day', 'held: 1 a day reached for +1416***0101', appt_date_time
+                 FROM appointments WHERE appointment_id IN ('O1', 'N1');",
         )
         .unwrap();
     // The archive: August's file from August, November's from now; and a link to an old file
@@ -570,6 +573,7 @@ fn prune_deletes_only_what_is_older_than_the_cut_off() {
         [
             ("appointments".to_string(), 2),
             ("attempts (appointment_logs)".to_string(), 2),
+            ("holds".to_string(), 1),
             ("replies".to_string(), 2),
             ("callbacks (webhook_events)".to_string(), 1),
             ("rejected rows (failed_import_rows)".to_string(), 1),
@@ -590,6 +594,10 @@ fn prune_deletes_only_what_is_older_than_the_cut_off() {
     assert_eq!(ids("SELECT appointment_id FROM appointments"), ["N1"]);
     assert_eq!(ids("SELECT sid FROM appointment_logs"), ["CAN1"]);
     assert_eq!(ids("SELECT message_sid FROM replies"), ["SMN1"]);
+    assert_eq!(
+        ids("SELECT a.appointment_id FROM holds h JOIN appointments a ON a.id = h.appointment_id"),
+        ["N1"]
+    );
     assert_eq!(ids("SELECT sid FROM webhook_events"), ["CAN1"]);
     assert_eq!(ids("SELECT appointment_id FROM import_events"), ["N1"]);
     assert_eq!(

@@ -113,10 +113,16 @@ fn summary_for_the_coming_day_in_three_formats() {
             "timezone",
             "total",
             "counts",
+            "held",
             "imports",
             "runs",
             "attention"
         ])
+    );
+    assert_eq!(
+        s["held"],
+        serde_json::json!([]),
+        "nothing held without [limits]"
     );
     assert_eq!(s["date"], "2026-11-25");
     assert_eq!(s["timezone"], "America/Toronto");
@@ -197,8 +203,10 @@ fn appointments_view_filters_in_three_formats() {
             "site",
             "touch_days",
             "withdrawn_reason",
+            "held",
         ])
     );
+    assert_eq!(all[0]["held"], Value::Null);
     let q = |extra: &[&str]| {
         let mut args = vec!["status", "appointments", "--json"];
         args.extend(extra);

@@ -20,6 +20,7 @@ mod history;
 mod hours;
 mod import;
 mod languages;
+mod limits;
 mod messages;
 mod moves;
 mod ops;

@@ -228,6 +228,13 @@ fn build(cfg: &Config, conn: &rusqlite::Connection, asked: &Asked<'_>) -> Result
 
     let opted = db::report::opt_outs(&read, &p)?;
     let [voicemail_texts, no_show_messages, clinic_notices] = db::report::follow_ups(&read, &p)?;
+    let holds = db::holds::counts_by_rule(&read, &start, &end, site)?
+        .into_iter()
+        .map(|(rule, count)| crate::report::model::HoldCount {
+            rule,
+            count: count.max(0) as u64,
+        })
+        .collect();
     let (to_call_date, to_call) = hand_call_list(&read, asked, voicemail_counts)?;
     Ok(Report {
         clinic: match site {
@@ -254,6 +261,7 @@ fn build(cfg: &Config, conn: &rusqlite::Connection, asked: &Asked<'_>) -> Result
             no_show_messages,
             clinic_notices,
         },
+        holds,
         by_channel: figures.by_channel,
         by_touch: figures.by_touch,
         by_site: figures.by_site,

@@ -192,11 +192,12 @@ fn due_now(cfg: &Config, sites: &[String], now: DateTime<Utc>) -> Result<Vec<Due
 }
 
 /// Why a dispatching run would be refused before it starts: missing credentials or public URL,
-/// a template that cannot be read.
+/// a template that cannot be read, or that the rules of contact could never let out.
 fn refusal(cfg: &Config) -> Option<String> {
     cfg.credentials()
         .err()
         .or_else(|| Texts::load(cfg).err())
+        .or_else(|| crate::dispatch::limits::check_templates(cfg).err())
         .map(|e| format!("{e:#}"))
 }
 

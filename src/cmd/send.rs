@@ -200,6 +200,7 @@ fn print_dry_run(cfg: &Config, opts: Options, show_messages: bool) -> Result<()>
             if show_messages {
                 match &req {
                     Ok(r) => writeln!(out, "{}\n", r.content.trim_end())?,
+                    Err(why) if why.starts_with("held:") => writeln!(out, "  {why}\n")?,
                     Err(why) => writeln!(out, "  NOT SENDABLE: {why}\n")?,
                 }
             }
@@ -215,6 +216,7 @@ fn print_dry_run(cfg: &Config, opts: Options, show_messages: bool) -> Result<()>
         counts.quiet_hours,
         true,
     );
+    print_held(cfg, &counts.held, true);
     Ok(())
 }
 
@@ -252,6 +254,8 @@ pub fn dry_run_line(
             ),
             None => "call".to_string(),
         },
+        // A rule of contact holds it: not sent now, still due.
+        Err(why) if why.starts_with("held:") => format!("HELD{}", &why["held".len()..]),
         Err(why) => format!("NOT SENDABLE: {why}"),
     };
     format!(
@@ -359,6 +363,20 @@ pub fn print_selection(cfg: &Config, s: &Summary) {
         c.too_soon,
         c.quiet_hours,
         false,
+    );
+    print_held(cfg, &s.held, false);
+}
+
+/// How many appointments the rules of contact held, by rule: never a silent drop.
+fn print_held(cfg: &Config, held: &crate::domain::limits::HoldCounts, dry: bool) {
+    if held.total() == 0 {
+        return;
+    }
+    let verb = if dry { "would be held" } else { "held" };
+    println!(
+        "{} appointment(s) {verb} by the rules of contact ({}): still due, tried again at a later window; `reminders status appointments` says why",
+        held.total(),
+        held.describe(cfg.limits.caps)
     );
 }
 

@@ -78,6 +78,9 @@ pub const KEYS: &[(&str, Option<&str>)] = &[
     ("languages.dir", Some("REMINDERS_LANGUAGES_DIR")),
     // Each a kind and a language's code (`sms_es`): `Templates::load` checks the names.
     ("templates.*", None),
+    ("limits.per_day", None),
+    ("limits.per_week", None),
+    ("limits.profile", None),
     ("webhook.listen", None),
     ("webhook.public_url", Some("REMINDERS_PUBLIC_URL")),
     ("csv.delimiter", None),
@@ -123,6 +126,8 @@ pub const KEYS: &[(&str, Option<&str>)] = &[
     ("sites.*.hours_by_day.sat", None),
     ("sites.*.hours_by_day.sun", None),
     ("sites.*.templates.*", None),
+    ("sites.*.limits.per_day", None),
+    ("sites.*.limits.per_week", None),
 ];
 
 fn matches(pattern: &str, key: &str) -> bool {

@@ -13,12 +13,14 @@ pub mod csv;
 mod file;
 pub mod languages;
 mod layers;
+mod limits;
 pub mod locate;
 mod schedule;
 pub mod sites;
 pub mod values;
 
 use layers::{Layers, Source, check_known_keys};
+pub use limits::Limits;
 pub use schedule::Schedule;
 use schedule::schedule;
 use values::{boolean, parse_now, path, positive_f64, whole};
@@ -102,6 +104,8 @@ pub struct SiteView<'a> {
     pub phone_number: &'a str,
     pub messaging_service_sid: Option<&'a str>,
     pub templates: &'a Templates,
+    /// How many contacts one number may get (docs/behaviour.md, "Holds").
+    pub caps: crate::domain::limits::Caps,
 }
 
 #[derive(Clone, Debug)]
@@ -125,6 +129,8 @@ pub struct Config {
     /// `[sites.NAME]`; empty when the clinic is one site.
     pub sites: Vec<sites::Site>,
     pub schedule: Schedule,
+    /// `[limits]`: the profile and the caps of every site that sets none of its own.
+    pub limits: Limits,
     pub outbox_dir: PathBuf,
     /// Patient data older than this many days may be pruned; `None` keeps everything.
     pub retention_days: Option<u32>,
@@ -320,15 +326,20 @@ impl Config {
                 .parse()
                 .map_err(|_| "must be a two-letter country code such as CA".into())
         })?;
+        let limits = limits::load(l)?;
         let sites = sites::load(
             l,
-            timezone,
-            sending.hours,
-            &identity,
-            &templates,
-            &languages,
-            region,
+            sites::TopLevel {
+                timezone,
+                hours: sending.hours,
+                identity: &identity,
+                templates: &templates,
+                languages: &languages,
+                region,
+                caps: limits.caps,
+            },
         )?;
+        limits::check_identity(&limits, &identity, &sites)?;
         // The clock file is the test harness's hand on the clock; REMINDERS_NOW gives way to it.
         let clock = match (env("REMINDERS_CLOCK_FILE"), env("REMINDERS_NOW")) {
             (Some(file), _) => {
@@ -351,6 +362,7 @@ impl Config {
             })?,
             csv: csv::load(l)?,
             schedule: schedule(l)?,
+            limits,
             identity,
             sites,
             outbox_dir: l.get("outbox_dir", PathBuf::from("outbox"), path)?,
@@ -451,6 +463,7 @@ impl Config {
                     .as_deref()
                     .or(self.twilio.messaging_service_sid.as_deref()),
                 templates: &s.templates,
+                caps: s.caps,
             },
             None => SiteView {
                 key: "",
@@ -460,6 +473,7 @@ impl Config {
                 phone_number: &self.twilio.phone_number,
                 messaging_service_sid: self.twilio.messaging_service_sid.as_deref(),
                 templates: &self.templates,
+                caps: self.limits.caps,
             },
         }
     }
@@ -613,6 +627,52 @@ mod tests {
         let c = load(None, &env[1..], Overrides::default()).unwrap();
         assert!(c.now() >= DateTime::parse_from_rfc3339(env[1].1).unwrap());
         assert!(c.now() < at);
+    }
+
+    #[test]
+    fn limits_come_from_the_profile_and_sites_may_only_tighten_them() {
+        let c = load(None, &[], Overrides::default()).unwrap();
+        assert!(!c.limits.caps.any());
+        let health = "clinic_name = \"Bloor\"\ncallback_number = \"+14165550001\"\n\
+                      [limits]\nprofile = \"us-health\"\n";
+        let c = load(Some(health), &[], Overrides::default()).unwrap();
+        assert_eq!((c.site("").caps.per_day, c.site("").caps.per_week), (1, 3));
+        let sites = format!(
+            "{health}[sites.a]\nnames = [\"A\"]\n[sites.b]\nnames = [\"B\"]\n[sites.b.limits]\nper_week = 2\n"
+        );
+        let c = load(Some(&sites), &[], Overrides::default()).unwrap();
+        assert_eq!(c.site("a").caps.per_week, 3);
+        assert_eq!(
+            (c.site("b").caps.per_day, c.site("b").caps.per_week),
+            (1, 2)
+        );
+        for (text, says) in [
+            (
+                format!("{health}per_day = 2\n"),
+                "per_day = 2 is looser than the 1",
+            ),
+            (
+                format!("{health}[sites.a]\n[sites.a.limits]\nper_week = 0\n"),
+                "[sites.a.limits]",
+            ),
+            (
+                "[limits]\nprofile = \"us-health\"\n".to_string(),
+                "requires clinic_name and callback_number",
+            ),
+            (
+                format!("{health}[sites.a]\nclinic_name = \"A\"\ncallback_number = \"\"\n")
+                    .replace("callback_number = \"+14165550001\"\n", ""),
+                "[sites.a] lacks callback_number",
+            ),
+            (
+                "[limits]\nprofile = \"hipaa\"\n".to_string(),
+                "limits.profile",
+            ),
+        ] {
+            let err = load(Some(&text), &[], Overrides::default()).unwrap_err();
+            assert!(format!("{err:#}").contains(says), "{text}: {err:#}");
+            assert_eq!(crate::exit::code_for(&err), 2);
+        }
     }
 
     #[test]

@@ -7,6 +7,7 @@ use chrono_tz::Tz;
 use super::Templates;
 use super::layers::Layers;
 use crate::domain::contact_hours::{ContactHours, DAY_KEYS, WEEK, parse_hours};
+use crate::domain::limits::Caps;
 use crate::exit::usage;
 
 /// What a clinic says about itself in reminders, per site or for the one site.
@@ -29,18 +30,32 @@ pub struct Site {
     pub identity: Identity,
     pub hours: ContactHours,
     pub templates: Templates,
+    /// `[sites.NAME.limits]`: the top level's caps, or tighter.
+    pub caps: Caps,
+}
+
+/// What a site leaves out comes from: the top level's settings.
+pub struct TopLevel<'a> {
+    pub timezone: Tz,
+    pub hours: ContactHours,
+    pub identity: &'a Identity,
+    pub templates: &'a Templates,
+    pub languages: &'a crate::domain::languages::Languages,
+    pub region: phonenumber::country::Id,
+    pub caps: Caps,
 }
 
 /// The sites, each filled in from the top level where it says nothing.
-pub fn load(
-    l: &Layers<'_>,
-    timezone: Tz,
-    hours: ContactHours,
-    identity: &Identity,
-    templates: &Templates,
-    languages: &crate::domain::languages::Languages,
-    region: phonenumber::country::Id,
-) -> Result<Vec<Site>> {
+pub fn load(l: &Layers<'_>, top: TopLevel<'_>) -> Result<Vec<Site>> {
+    let TopLevel {
+        timezone,
+        hours,
+        identity,
+        templates,
+        languages,
+        region,
+        caps,
+    } = top;
     let mut sites = Vec::new();
     for key in l.table_names("sites") {
         let k = |name: &str| format!("sites.{key}.{name}");
@@ -77,6 +92,7 @@ pub fn load(
                 address: text("address").or_else(|| identity.address.clone()),
             },
             hours: contact_hours(l, &format!("sites.{key}"), hours)?,
+            caps: super::limits::site_caps(l, &key, caps)?,
             templates: own.or(templates),
             key,
         });

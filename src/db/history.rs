@@ -115,6 +115,19 @@ pub fn gather(
     let sids = attempts(conn, &ids, rules, &mut events).context("reading the attempts")?;
     callbacks(conn, &sids, &mut events).context("reading the callbacks")?;
     replies(conn, &ids, &mut events).context("reading the replies")?;
+    for &id in &ids {
+        for h in crate::db::holds::of_appointment(conn, id).context("reading the holds")? {
+            events.push(Event {
+                at: time(&h.at),
+                appointment: Some(id),
+                kind: Kind::Held {
+                    rule: h.rule,
+                    // The reason names the number: masked when it was written, and again here.
+                    reason: mask::phones_in(&h.reason),
+                },
+            });
+        }
+    }
     let numbers: BTreeSet<&str> = stored.iter().map(|a| a.phone.as_str()).collect();
     for number in numbers {
         for o in crate::db::opt_outs::history(conn, number).context("reading opt-outs")? {
@@ -249,13 +262,13 @@ fn attempts(
                 price: r.get(9)?,
                 price_unit: r.get(10)?,
                 segments: r.get(11)?,
-                kind: ContactKind::from_stored(r.get::<_, Option<String>>(13)?.as_deref())
+                contact: ContactKind::from_stored(r.get::<_, Option<String>>(13)?.as_deref())
                     .unwrap_or(ContactKind::VoicemailText),
             };
             let outcome = outcome(&a, rules.voicemail_counts_as_reached);
             if let Some(days) = a.touch_days
                 && a.status != "not-sent"
-                && a.kind == ContactKind::Reminder
+                && a.contact == ContactKind::Reminder
                 && touches_begun.insert(days)
             {
                 events.push(Event {
@@ -295,9 +308,9 @@ fn outcome(a: &Attempt, voicemail_counts: bool) -> String {
         error_code: a.error_code,
         error_message: None,
         touch_days: a.touch_days,
-        kind: a.kind.stored().map(str::to_string),
+        kind: a.contact.stored().map(str::to_string),
     };
-    if a.kind != ContactKind::Reminder {
+    if a.contact != ContactKind::Reminder {
         return a.status.clone();
     }
     results::failure(&t, voicemail_counts).unwrap_or_else(|| "reached".to_string())

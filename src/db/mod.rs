@@ -22,6 +22,7 @@ pub mod views;
 pub mod webhook_events;
 
 pub mod fault;
+pub mod holds;
 
 use std::fs::OpenOptions;
 use std::os::unix::fs::OpenOptionsExt;
@@ -48,6 +49,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/011_after_the_reminder.sql"),
     include_str!("migrations/012_import_events.sql"),
     include_str!("migrations/013_language_codes.sql"),
+    include_str!("migrations/014_holds.sql"),
 ];
 
 /// SQLite's page size for a new database, in bytes.

@@ -20,12 +20,16 @@ fn old_appointments() -> String {
 
 /// Every table `prune` deletes from, children before their parents (attempts and replies point
 /// at appointments), with the condition its rows go on.
-fn tables() -> [(&'static str, String); 6] {
+fn tables() -> [(&'static str, String); 7] {
     [
         // Before the appointments, which its rows refer to.
         (
             "import_events",
             format!("at < :cut OR appointment IN ({})", old_appointments()),
+        ),
+        (
+            "holds",
+            format!("appointment_id IN ({})", old_appointments()),
         ),
         (
             "appointment_logs",
@@ -54,6 +58,7 @@ fn tables() -> [(&'static str, String); 6] {
 pub struct Counts {
     pub appointments: u64,
     pub attempts: u64,
+    pub holds: u64,
     pub replies: u64,
     pub webhook_events: u64,
     pub failed_import_rows: u64,
@@ -64,6 +69,7 @@ impl Counts {
     fn set(&mut self, table: &str, n: u64) {
         match table {
             "appointment_logs" => self.attempts = n,
+            "holds" => self.holds = n,
             "replies" => self.replies = n,
             "appointments" => self.appointments = n,
             "webhook_events" => self.webhook_events = n,
@@ -73,10 +79,11 @@ impl Counts {
     }
 
     /// (what, how many), as `prune` prints them.
-    pub fn lines(&self) -> [(&'static str, u64); 6] {
+    pub fn lines(&self) -> [(&'static str, u64); 7] {
         [
             ("appointments", self.appointments),
             ("attempts (appointment_logs)", self.attempts),
+            ("holds", self.holds),
             ("replies", self.replies),
             ("callbacks (webhook_events)", self.webhook_events),
             (
@@ -147,6 +154,10 @@ mod tests {
                     "appointment_logs_appointment (appointment_id=?)",
                 ],
                 "appointments" => vec!["appointments_status_time (status=? AND appt_date_time<?)"],
+                "holds" => vec![
+                    "appointments_status_time (status=? AND appt_date_time<?)",
+                    "holds_appointment (appointment_id=?)",
+                ],
                 "failed_import_rows" => vec![
                     "imports_started (started_at<?)",
                     "failed_import_rows_import (import_id=?)",

@@ -18,7 +18,7 @@ const COLUMNS: &str = "a.id, a.appointment_id, a.patient_id, a.site, a.appt_date
     a.withdrawn_reason, a.channel, a.attempt_count, a.reached_at, a.confirmed_at,
     a.cancel_requested_at, a.last_reply,
     l.attempt, l.id, l.channel, l.status, l.answered_by, l.error_code, l.error_message,
-    l.touch_days, l.kind";
+    l.touch_days, l.kind, ";
 
 const JOINED: &str = "FROM appointments a
     LEFT JOIN appointment_logs l ON l.appointment_id = a.id AND l.deleted_at IS NULL";
@@ -43,10 +43,12 @@ fn range_sql(order: Order) -> String {
         Order::SoonestFirst => "a.appt_date_time, a.id",
         Order::ByState => "a.status, a.appt_date_time, a.id",
     };
+    // The hold since the last attempt: a look-up in `holds_appointment` per row.
     format!(
-        "SELECT {COLUMNS} {JOINED}
+        "SELECT {COLUMNS}{} {JOINED}
          WHERE {} AND {RANGE}
          ORDER BY {order}, l.attempt, l.id",
+        crate::db::holds::current_reason_sql("a"),
         in_every_state("a.status")
     )
 }
@@ -100,6 +102,7 @@ fn grouped(
             optional(&mut a.confirmed_at, r.get_ref(10)?)?;
             optional(&mut a.cancel_requested_at, r.get_ref(11)?)?;
             optional(&mut a.last_reply, r.get_ref(12)?)?;
+            optional(&mut a.held, r.get_ref(22)?)?;
         }
         // NULL: an appointment without attempts (the LEFT JOIN's one row for it).
         if r.get::<_, Option<i64>>(13)?.is_some() {
@@ -158,8 +161,9 @@ pub fn in_range(
 /// One appointment's row of the results file, whatever its day (`reminders history`).
 pub fn of_appointment(conn: &Connection, id: i64) -> Result<Option<(Appointment, Vec<Attempt>)>> {
     let mut stmt = conn.prepare(&format!(
-        "SELECT {COLUMNS} {JOINED} WHERE a.id = :id AND a.deleted_at IS NULL
-         ORDER BY l.attempt, l.id"
+        "SELECT {COLUMNS}{} {JOINED} WHERE a.id = :id AND a.deleted_at IS NULL
+         ORDER BY l.attempt, l.id",
+        crate::db::holds::current_reason_sql("a"),
     ))?;
     let rows = stmt.query(named_params! {":id": id})?;
     let mut found = None;

@@ -128,16 +128,20 @@ pub struct AppointmentRow {
     /// `days_before` of the last touch begun.
     pub touch_days: Option<u32>,
     pub withdrawn_reason: Option<String>,
+    /// Why it waits, when a rule of contact held its contact since its last attempt ("held: 1
+    /// a day reached for +1416***0101").
+    pub held: Option<String>,
 }
 
 fn appointments_sql(f: &Filter) -> String {
     format!(
         "SELECT a.id, a.appointment_id, a.patient_id, a.phone_number, a.appt_date_time, a.language,
                 a.channel, a.status, a.attempt_count, a.last_attempt_at, a.success_at, a.import_id,
-                a.site, a.touch_days, a.withdrawn_reason
+                a.site, a.touch_days, a.withdrawn_reason, {}
          FROM appointments a
          WHERE {} AND (:channel IS NULL OR a.channel = :channel)
          ORDER BY a.appt_date_time, a.id LIMIT :limit",
+        crate::db::holds::current_reason_sql("a"),
         appointment_filter(f)
     )
 }
@@ -168,6 +172,7 @@ pub fn appointments(conn: &Connection, f: &Filter) -> Result<Vec<AppointmentRow>
                 site: r.get(12)?,
                 touch_days: r.get(13)?,
                 withdrawn_reason: r.get(14)?,
+                held: r.get(15)?,
             })
         },
     )?;

@@ -24,6 +24,7 @@ use rusqlite::Connection;
 use super::context::RunCtx;
 use super::find::{CLOCK_SLACK_SECONDS, Fingerprint, find_created};
 use super::follow_up;
+use super::limits;
 use super::message::{self, Request};
 use super::pacer::Pacer;
 use super::select::{self, Job};
@@ -32,6 +33,7 @@ use crate::db::appointments::{self, Stored};
 use crate::db::attempts::{self, NewAttempt};
 use crate::domain::channel::Channel;
 use crate::domain::contact_kind::ContactKind;
+use crate::domain::limits::{Rule, too_long};
 use crate::domain::outcome::{ApiAction, Ending, api_error_action};
 use crate::domain::schedule::{self, Verdict};
 use crate::domain::state::{self, Event};
@@ -59,6 +61,9 @@ pub enum Sent {
     Unresolved,
     /// The site's contact hours are over: not contacted, left for the next window.
     AfterHours,
+    /// A rule of contact held it (a cap reached, too long for the profile): recorded as a hold,
+    /// still due.
+    Held(Rule),
 }
 
 /// How a contact went, and for how many appointments.
@@ -96,6 +101,8 @@ enum Claimed {
     Nothing,
     AfterHours,
     Unbuildable(RenderError),
+    /// Held by a rule of contact, for this many appointments.
+    Held(Rule, usize),
 }
 
 /// Makes one contact for `job`.
@@ -128,6 +135,7 @@ pub fn run(conn: &mut Connection, ctx: &RunCtx<'_>, pacer: &Pacer, job: &Job) ->
             let n = record_unbuildable(conn, ctx, job, &why.to_string())?;
             return Ok(done(Sent::Refused, n, 0));
         }
+        Claimed::Held(rule, n) => return Ok(done(Sent::Held(rule), n, 0)),
     };
     let outcome = send(conn, ctx, pacer, &claim, &req);
     let sent = settle(conn, ctx, &claim, req.channel, outcome)?;
@@ -193,6 +201,13 @@ fn claim(conn: &mut Connection, ctx: &RunCtx<'_>, job: &Job) -> Result<Claimed> 
         );
         return Ok(Claimed::Nothing);
     }
+    // The caps, counted from the attempts (this run's included) just before the request.
+    let site = &still_due[0].site;
+    if let Some((rule, reason)) = limits::over_cap(ctx.cfg, &tx, site, to, job.kind, began, 0)? {
+        limits::hold(&tx, &still_due, rule, &reason, &now, Some(ctx.run_id))?;
+        tx.commit()?;
+        return Ok(Claimed::Held(rule, still_due.len()));
+    }
     let req = match message::build_kind(ctx.cfg, ctx.texts, ctx.public_url, &still_due, job.kind)? {
         Ok(req) => req,
         Err(why) => {
@@ -200,6 +215,17 @@ fn claim(conn: &mut Connection, ctx: &RunCtx<'_>, job: &Job) -> Result<Claimed> 
             return Ok(Claimed::Unbuildable(why));
         }
     };
+    // A message the profile finds too long (a combined text grown past 160 characters) waits:
+    // the appointments may yet be reached another way (a message of fewer, a call).
+    if let Some((rule, reason)) = too_long(
+        ctx.cfg.limits.profile,
+        req.channel == Channel::Sms,
+        &req.content,
+    ) {
+        limits::hold(&tx, &still_due, rule, &reason, &now, Some(ctx.run_id))?;
+        tx.commit()?;
+        return Ok(Claimed::Held(rule, still_due.len()));
+    }
     let mut members = Vec::with_capacity(still_due.len());
     let sent = req.sent_digest();
     for appt in &still_due {

@@ -9,6 +9,7 @@ pub mod attempt;
 pub mod context;
 pub mod find;
 pub mod follow_up;
+pub mod limits;
 pub mod lock;
 pub mod message;
 pub mod pacer;
@@ -27,6 +28,7 @@ use crate::config::Config;
 use crate::db::runs;
 use crate::domain::channel::Channel;
 use crate::domain::contact_kind::ContactKind;
+use crate::domain::limits::HoldCounts;
 use crate::domain::run_outcome::RunOutcome;
 use crate::domain::schedule::RunKind;
 use crate::exit::usage;
@@ -77,6 +79,8 @@ pub struct Summary {
     pub calls: ChannelTally,
     pub sms: ChannelTally,
     pub selection: select::Counts,
+    /// Appointments held by the rules of contact, at selection or at the claim.
+    pub held: HoldCounts,
     /// Requests Twilio acted on (calls and messages that exist), whatever was recorded.
     pub contacted: i64,
     /// Attempts left `dispatching`: Twilio could not be asked; the next run does.
@@ -117,6 +121,7 @@ impl Summary {
                 row.unanswered += n;
                 self.unresolved += n;
             }
+            Sent::Held(rule) => self.held.add(rule, n),
         }
     }
 
@@ -169,7 +174,9 @@ pub trait Watch: Sync {
 }
 
 pub fn run(cfg: &Config, opts: Options, watch: &dyn Watch) -> Result<Summary> {
-    let texts = Texts::load(cfg).inspect_err(|e| session::record_refusal(cfg, &opts, e))?;
+    let texts = Texts::load(cfg)
+        .and_then(|t| limits::check_templates(cfg).map(|()| t))
+        .inspect_err(|e| session::record_refusal(cfg, &opts, e))?;
     let mut session = session::Session::open(cfg, &opts)?;
     let rules = cfg.news_rules();
     let mut summary = Summary {
@@ -189,7 +196,7 @@ pub fn run(cfg: &Config, opts: Options, watch: &dyn Watch) -> Result<Summary> {
         };
         summary.capacity = capacity(cfg, &opts, plan, now);
         watch.planned(plan, summary.capacity.as_deref());
-        let mut selector = Selector::new(cfg, opts.clone(), now)?;
+        let mut selector = Selector::new(cfg, opts.clone(), now)?.for_run(session.run_id);
         let first = selector.next_job()?;
         if let Some(job) = &first {
             check_templates(cfg, &texts, &session.creds.public_url, job)?;
@@ -232,6 +239,7 @@ pub fn run(cfg: &Config, opts: Options, watch: &dyn Watch) -> Result<Summary> {
             }
         }
         summary.selection = selector.counts;
+        summary.held.merge(&selector.counts.held);
         summary.interrupted = interrupted.load(Ordering::SeqCst);
         summary.stopped = ctx
             .stop_reason()
@@ -286,7 +294,11 @@ pub fn run(cfg: &Config, opts: Options, watch: &dyn Watch) -> Result<Summary> {
         selected: c.total() + s.total(),
         dispatched: c.dispatched + s.dispatched,
         failed: c.refused + s.refused + c.unanswered + s.unanswered,
-        skipped: c.skipped + s.skipped + summary.selection.quiet_hours + summary.selection.too_soon,
+        skipped: c.skipped
+            + s.skipped
+            + summary.selection.quiet_hours
+            + summary.selection.too_soon
+            + summary.held.total(),
     };
     let finished = session.finish(&runs::Ending {
         tally: &summary.tally,
@@ -429,6 +441,7 @@ pub fn dry_run(
     each: &mut dyn FnMut(&Job, Rendered) -> Result<()>,
 ) -> Result<select::Counts> {
     let texts = Texts::load(cfg)?;
+    limits::check_templates(cfg)?;
     let public_url = cfg
         .webhook
         .public_url
@@ -446,9 +459,23 @@ pub fn dry_run(
         texts: texts_due,
     };
     plan(planned, capacity(cfg, &opts, planned, now).as_deref());
+    let mut held = HoldCounts::default();
     while let Some(job) = selector.next_job()? {
-        let req = message::build(cfg, &texts, &public_url, &job.group)?.map_err(|e| e.to_string());
+        let mut req =
+            message::build(cfg, &texts, &public_url, &job.group)?.map_err(|e| e.to_string());
+        if let Ok(r) = &req
+            && let Some((rule, reason)) = crate::domain::limits::too_long(
+                cfg.limits.profile,
+                r.channel == Channel::Sms,
+                &r.content,
+            )
+        {
+            held.add(rule, job.group.len() as i64);
+            req = Err(reason);
+        }
         each(&job, req)?;
     }
-    Ok(selector.counts)
+    let mut counts = selector.counts;
+    counts.held.merge(&held);
+    Ok(counts)
 }

@@ -4,18 +4,20 @@
 //! the due ones become contacts — one appointment, or with `combine` every due appointment of
 //! the same number, channel and site (up to five), in one message.
 
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 
 use anyhow::{Context, Result};
 use chrono::{DateTime, NaiveDate, Utc};
 use rusqlite::Connection;
 
 use super::Options;
+use super::limits;
 use crate::clock::{db_time, parse_db_time};
 use crate::config::Config;
 use crate::db::{self, appointments, opt_outs};
 use crate::domain::contact_kind::ContactKind;
 use crate::domain::dates::day_bounds;
+use crate::domain::limits::HoldCounts;
 use crate::domain::schedule::{self, RunKind, Verdict};
 use crate::domain::state::{Event, State};
 use crate::domain::templates::MAX_COMBINED;
@@ -41,6 +43,8 @@ pub struct Counts {
     pub opted_out: i64,
     pub too_soon: i64,
     pub quiet_hours: i64,
+    /// Appointments whose contact a rule of contact held (docs/behaviour.md, "Holds").
+    pub held: HoldCounts,
 }
 
 pub struct Selector<'a> {
@@ -56,6 +60,12 @@ pub struct Selector<'a> {
     buffer: VecDeque<appointments::Stored>,
     made: usize,
     pub counts: Counts,
+    /// The run its holds are recorded for.
+    run_id: Option<i64>,
+    /// A dry run's contacts so far, by a hash of the number, when caps apply: what a real run
+    /// would have recorded before its next contact to the number. Eight bytes and a count a
+    /// number, so a dry run over a million numbers stays within its memory.
+    planned: HashMap<u64, u32>,
 }
 
 /// Where a state's candidates start: waiting ones from the beginning, so that the passed ones
@@ -102,7 +112,15 @@ impl<'a> Selector<'a> {
             buffer: VecDeque::new(),
             made: 0,
             counts: Counts::default(),
+            run_id: None,
+            planned: HashMap::new(),
         })
+    }
+
+    /// Holds found at selection are recorded for run `run_id`.
+    pub fn for_run(mut self, run_id: i64) -> Self {
+        self.run_id = Some(run_id);
+        self
     }
 
     pub fn conn(&self) -> &Connection {
@@ -167,6 +185,9 @@ impl<'a> Selector<'a> {
                 } else {
                     vec![appt]
                 };
+                if self.held(&group)? {
+                    return Ok(None);
+                }
                 Ok(Some(Job {
                     group,
                     touch,
@@ -189,6 +210,54 @@ impl<'a> Selector<'a> {
             Verdict::OutsideHours => {
                 self.counts.quiet_hours += 1;
                 Ok(None)
+            }
+        }
+    }
+
+    /// Whether the caps hold this contact (recorded, unless this is a dry run). The claim checks
+    /// again just before the request; this keeps a held contact from taking a pacing slot, and
+    /// gives a dry run its counts.
+    fn held(&mut self, group: &[appointments::Stored]) -> Result<bool> {
+        let lead = &group[0];
+        if !self.cfg.site(&lead.site).caps.any() {
+            return Ok(false);
+        }
+        let key = self.opts.dry_run.then(|| {
+            use std::hash::{Hash, Hasher};
+            let mut h = std::collections::hash_map::DefaultHasher::new();
+            lead.phone_number.hash(&mut h);
+            h.finish()
+        });
+        let planned = key.and_then(|k| self.planned.get(&k).copied()).unwrap_or(0);
+        let verdict = limits::over_cap(
+            self.cfg,
+            &self.conn,
+            &lead.site,
+            &lead.phone_number,
+            ContactKind::Reminder,
+            self.now,
+            planned,
+        )?;
+        match verdict {
+            Some((rule, reason)) => {
+                self.counts.held.add(rule, group.len() as i64);
+                if !self.opts.dry_run {
+                    limits::hold(
+                        &self.conn,
+                        group,
+                        rule,
+                        &reason,
+                        &db_time(self.now),
+                        self.run_id,
+                    )?;
+                }
+                Ok(true)
+            }
+            None => {
+                if let Some(k) = key {
+                    *self.planned.entry(k).or_default() += 1;
+                }
+                Ok(false)
             }
         }
     }

@@ -39,6 +39,17 @@ impl ContactKind {
         }
     }
 
+    /// When a cap per number leaves room for fewer contacts than are due, the lower goes
+    /// first: a reminder, then a voicemail's text, then a message after a missed visit or a
+    /// clinic's cancellation.
+    pub fn priority(self) -> u8 {
+        match self {
+            ContactKind::Reminder => 0,
+            ContactKind::VoicemailText => 1,
+            ContactKind::NoShow | ContactKind::ClinicCancelled => 2,
+        }
+    }
+
     /// In words, for people.
     pub fn describe(self) -> &'static str {
         match self {

@@ -84,7 +84,7 @@ pub struct Attempt {
     pub segments: Option<i64>,
     pub touch_days: Option<u32>,
     /// A reminder attempt, or the follow-up it was (a text after a voicemail…).
-    pub kind: ContactKind,
+    pub contact: ContactKind,
 }
 
 /// The kinds of event, in the order they are told when they happen at the same instant (a row
@@ -135,6 +135,12 @@ pub enum Kind {
         source: String,
         words: Option<String>,
     },
+    /// A contact the rules of contact held (a cap per number, a profile's length): not made,
+    /// tried again later. `reason` says which rule, in words.
+    Held {
+        rule: String,
+        reason: String,
+    },
     /// What `export` writes for it: the results file's columns and cells, in the file's order.
     Results {
         #[serde(serialize_with = "in_order")]
@@ -166,7 +172,8 @@ impl Kind {
             Kind::Callback { .. } => 5,
             Kind::Reply { .. } => 6,
             Kind::Consent { .. } => 7,
-            Kind::Results { .. } => 8,
+            Kind::Held { .. } => 8,
+            Kind::Results { .. } => 9,
         }
     }
 }
@@ -286,6 +293,7 @@ pub fn describe(e: &Event) -> (String, String) {
             "reply".to_string(),
             on(format!("{text:?} from {from}: {meaning}")),
         ),
+        Kind::Held { reason, .. } => ("held".to_string(), on(reason.clone())),
         Kind::Consent {
             opted_out,
             number,
@@ -314,7 +322,7 @@ pub fn describe(e: &Event) -> (String, String) {
 }
 
 fn attempt_words(a: &Attempt) -> String {
-    let mut parts = vec![match a.kind {
+    let mut parts = vec![match a.contact {
         ContactKind::Reminder => format!("{} #{} to {}", a.channel, a.attempt, a.to),
         kind => format!("{} ({}) to {}", a.channel, kind.describe(), a.to),
     }];

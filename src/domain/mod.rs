@@ -12,6 +12,7 @@ pub mod dedupe;
 pub mod history;
 pub mod keywords;
 pub mod languages;
+pub mod limits;
 pub mod ordering;
 pub mod outcome;
 pub mod phone;

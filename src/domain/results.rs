@@ -53,6 +53,8 @@ pub struct Appointment {
     pub confirmed_at: Option<String>,
     pub cancel_requested_at: Option<String>,
     pub last_reply: Option<String>,
+    /// The reason of a hold since its last attempt (docs/behaviour.md, "Holds").
+    pub held: Option<String>,
 }
 
 /// One attempt (a row of `appointment_logs`), oldest first.
@@ -178,7 +180,15 @@ pub fn reason(a: &Appointment, attempts: &[Attempt], voicemail_counts: bool) -> 
         .collect::<Vec<_>>()
         .join(", ");
     let said_opt_out = attempts.iter().any(|t| t.error_code == Some(21610));
+    if let Some(held) = &a.held {
+        if !out.is_empty() {
+            out.push_str("; ");
+        }
+        out.push_str(held);
+    }
     let ending = match state {
+        // The hold says why nothing was sent yet.
+        Some(State::Pending) if a.held.is_some() => None,
         Some(State::Expired) if made == 0 => Some("expired before any attempt"),
         Some(State::Expired) => Some("expired before the next attempt"),
         Some(State::OptedOut) if !said_opt_out => Some("the number opted out of reminders"),

@@ -73,6 +73,7 @@ impl Report {
                 no_show_messages: imported / 40,
                 clinic_notices: 3,
             },
+            holds: Vec::new(),
             by_channel: vec![sms, call],
             by_touch: vec![
                 touch("Touch 1 (3 days before)", 100, 71, 52),

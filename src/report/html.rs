@@ -8,7 +8,7 @@ use chrono::NaiveDate;
 use maud::{DOCTYPE, Markup, PreEscaped, html};
 
 use super::chart::trend_svg;
-use super::model::{FollowUps, Funnel, HandCall, OptOuts, Rate, Report, Usage, ratio};
+use super::model::{FollowUps, Funnel, HandCall, HoldCount, OptOuts, Rate, Report, Usage, ratio};
 
 pub(super) const CSS: &str = include_str!("report.css");
 
@@ -41,6 +41,7 @@ pub fn render(report: &Report) -> String {
                         (funnel(&report.funnel))
                         (opt_outs(&report.opt_outs))
                         (follow_ups(&report.follow_ups))
+                        (holds(&report.holds))
                     }
                     section {
                         h2 { "Reach and confirmation" }
@@ -170,6 +171,32 @@ fn follow_ups(f: &FollowUps) -> Markup {
             "After the reminder: " b { (count(f.voicemail_texts)) } " text(s) after a voicemail, "
             b { (count(f.no_show_messages)) } " message(s) after a missed visit, "
             b { (count(f.clinic_notices)) } " notice(s) of a cancellation by the clinic"
+        }
+    }
+}
+
+/// Contacts the rules of contact held (a cap per number, a profile's lengths): said only when
+/// there were any.
+fn holds(h: &[HoldCount]) -> Markup {
+    if h.is_empty() {
+        return html! {};
+    }
+    fn words(rule: &str) -> &str {
+        match rule {
+            "per_day" => "the cap a day",
+            "per_week" => "the cap a week",
+            "text_length" => "a text too long",
+            "call_length" => "a call too long",
+            other => other,
+        }
+    }
+    let parts: Vec<String> = h
+        .iter()
+        .map(|c| format!("{} by {}", count(c.count), words(&c.rule)))
+        .collect();
+    html! {
+        p.holds {
+            "Held by the rules of contact, tried again later: " (parts.join(", "))
         }
     }
 }

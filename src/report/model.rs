@@ -23,6 +23,8 @@ pub struct Report {
     /// Phone numbers that opted out during the period (by the time of the opt-out).
     pub opt_outs: OptOuts,
     pub follow_ups: FollowUps,
+    /// Contacts the rules of contact held during the period, by rule (by the hold's time).
+    pub holds: Vec<HoldCount>,
     pub by_channel: Vec<Rate>,
     pub by_touch: Vec<Rate>,
     pub by_site: Vec<Rate>,
@@ -78,6 +80,15 @@ pub struct OptOuts {
     pub numbers: u64,
     /// Of those, the ones a reminder had reached before they opted out.
     pub after_reached: u64,
+}
+
+/// Holds of one rule of contact: a contact over a cap per number, or too long for the profile,
+/// was not made (each appointment of a held message counts).
+#[derive(Serialize, Clone, Debug, PartialEq, Eq)]
+pub struct HoldCount {
+    /// `per_day`, `per_week`, `text_length`, `call_length`.
+    pub rule: String,
+    pub count: u64,
 }
 
 /// Appointments of one channel, touch or site and how far they got.

@@ -59,8 +59,44 @@ pub fn settings(r: &mut Report, cfg: &Config) {
     credentials(r, cfg);
     sites(r, cfg);
     templates(r, cfg);
+    limits(r, cfg);
     super::hours::contact_hours(r, cfg);
     super::hours::windows_within_contact_hours(r, cfg);
+}
+
+/// The rules of contact: what caps apply, and, under a profile, that every template can fit.
+fn limits(r: &mut Report, cfg: &Config) {
+    let l = &cfg.limits;
+    if l.profile == crate::domain::limits::Profile::None
+        && !l.caps.any()
+        && cfg.sites.iter().all(|s| !s.caps.any())
+    {
+        return;
+    }
+    match crate::dispatch::limits::check_templates(cfg) {
+        Ok(()) => {
+            let cap = |n: u32, what: &str| {
+                if n == 0 {
+                    format!("no cap {what}")
+                } else {
+                    format!("{n} {what}")
+                }
+            };
+            let profile = match l.profile.name() {
+                "" => String::new(),
+                name => format!("profile {name}; "),
+            };
+            r.add(Finding::ok(format!(
+                "rules of contact: {profile}{} and {} per number (sites may be tighter)",
+                cap(l.caps.per_day, "a day"),
+                cap(l.caps.per_week, "a week")
+            )));
+        }
+        Err(e) => r.add(Finding::fail(
+            format!("rules of contact: {e:#}"),
+            "shorten the template, or leave it out to use the built-in one",
+        )),
+    }
 }
 
 fn credentials(r: &mut Report, cfg: &Config) {

@@ -32,9 +32,17 @@ struct Summary<'a> {
     timezone: String,
     total: i64,
     counts: &'a [StateCount],
+    /// The day's appointments waiting on a hold of the rules of contact, by rule.
+    held: &'a [HeldCount],
     imports: &'a [ImportRow],
     runs: &'a [RunRow],
     attention: &'a [Item],
+}
+
+#[derive(Serialize)]
+struct HeldCount {
+    rule: String,
+    count: i64,
 }
 
 pub(super) fn run(
@@ -62,6 +70,15 @@ pub(super) fn run(
     let imports = crate::db::imports::list(conn, Some(LATEST), None)?;
     let runs = views::runs(conn, None, None, Some(LATEST))?;
     let total = counts.iter().map(|c| c.count).sum();
+    let held: Vec<HeldCount> = crate::db::holds::waiting_by_rule(
+        conn,
+        &db_time(from),
+        &db_time(to),
+        scope.site.as_deref(),
+    )?
+    .into_iter()
+    .map(|(rule, count)| HeldCount { rule, count })
+    .collect();
     match format {
         Format::Json => {
             let s = Summary {
@@ -69,6 +86,7 @@ pub(super) fn run(
                 timezone: tz.name().to_string(),
                 total,
                 counts: &counts,
+                held: &held,
                 imports: &imports,
                 runs: &runs,
                 attention: &items,
@@ -100,6 +118,20 @@ pub(super) fn run(
             )?;
             if total > 0 {
                 writeln!(out, "{}", counts_table(&counts))?;
+            }
+            if !held.is_empty() {
+                let mut tally = crate::domain::limits::HoldCounts::default();
+                for h in &held {
+                    if let Some(rule) = crate::domain::limits::Rule::parse(&h.rule) {
+                        tally.add(rule, h.count);
+                    }
+                }
+                writeln!(
+                    out,
+                    "Held by the rules of contact: {} ({}); `reminders status appointments` says why",
+                    tally.total(),
+                    tally.describe(cfg.limits.caps)
+                )?;
             }
             writeln!(out)?;
             output::write(out, format, &imports_view(&imports, tz, "Latest imports"))?;

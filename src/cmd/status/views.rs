@@ -68,8 +68,15 @@ pub(super) fn appointments(
     let rows = records
         .iter()
         .map(|a| {
-            let state = match &a.withdrawn_reason {
-                Some(why) if a.state == "withdrawn" => format!("withdrawn ({why})"),
+            let state = match (&a.withdrawn_reason, &a.held) {
+                (Some(why), _) if a.state == "withdrawn" => format!("withdrawn ({why})"),
+                // Still waiting, or passed while waiting: the hold says why.
+                (_, Some(held))
+                    if ["pending", "retry_wait", "reached", "expired"]
+                        .contains(&a.state.as_str()) =>
+                {
+                    format!("{} ({held})", a.state)
+                }
                 _ => a.state.clone(),
             };
             let touch = a

@@ -343,6 +343,28 @@ pub fn render_sms(template: Option<&str>, f: &Facts<'_>) -> Result<String, Rende
     Ok(body)
 }
 
+/// What a text template says whatever fills it: every placeholder empty, the opt-out line
+/// added as `render_sms` adds it. A text can never be shorter than this.
+pub fn fixed_sms(template: Option<&str>, pack: &Pack, count: usize) -> String {
+    let template = template.unwrap_or_else(|| builtin::sms(pack, count));
+    let body = fill(template, |_| Some(String::new())).unwrap_or_default();
+    let told = builtin::opt_out_endings(pack)
+        .iter()
+        .any(|end| body.trim_end().ends_with(end.as_str()));
+    let body = if told {
+        body
+    } else {
+        format!("{} {}", body.trim_end(), builtin::opt_out(pack))
+    };
+    body.trim().to_string()
+}
+
+/// What a call template says whatever fills it (every placeholder empty).
+pub fn fixed_voice(template: Option<&str>, pack: &Pack, count: usize) -> String {
+    let template = template.unwrap_or_else(|| builtin::voice(pack, count));
+    fill(template, |_| Some(String::new())).unwrap_or_default()
+}
+
 /// A call's TwiML for `f`: every value XML-escaped.
 pub fn render_voice(template: Option<&str>, f: &Facts<'_>) -> Result<String, RenderError> {
     let template = template.unwrap_or_else(|| builtin::voice(f.pack, f.items.len()));
