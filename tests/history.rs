@@ -257,3 +257,105 @@ fn history_never_creates_a_database() {
     assert_ne!(run.code(), 0);
     assert!(!w.join("reminders.db").exists());
 }
+
+/// The story the clinic asks about most: imported, moved, reminded and not answered, held by
+/// the cap of one contact a day, reached by voicemail, texted after it (held a day first), and
+/// confirmed by answering that text — in order, as JSON and as a table, numbers masked.
+#[test]
+fn moved_unanswered_held_voicemail_texted_and_confirmed_in_order() {
+    let (mut w, sim, port) =
+        clinic("voicemail_text = true\n[schedule]\ndays_before = [2]\n[limits]\nper_day = 1\n");
+    sim.script(
+        "+14165550101",
+        vec![
+            Step::NoAnswer,
+            Step::Voicemail,
+            Step::Deliver { reply: Some("C") },
+        ],
+    );
+    w.write(
+        "csv/a.csv",
+        format!("{HEADER}A1,P1,416-555-0101,y,n,2026-11-26 09:00\n"),
+    );
+    window(&mut w, &sim, port, "2026-11-24T17:00:00-05:00", &["import"]);
+    w.write(
+        "csv/b.csv",
+        format!("{HEADER}A1,P1,416-555-0101,y,n,2026-11-26 10:00\n"),
+    );
+    window(&mut w, &sim, port, "2026-11-24T18:00:00-05:00", &["import"]);
+    // The 24th, two days before: no answer at 19:00; the 19:45 retry is over the day's cap.
+    window(&mut w, &sim, port, "2026-11-24T19:00:00-05:00", &["send"]);
+    window(&mut w, &sim, port, "2026-11-24T19:45:00-05:00", &["retry"]);
+    // The 25th: the voicemail at 09:00; its text waits for the next day's room.
+    window(&mut w, &sim, port, "2026-11-25T09:00:00-05:00", &["retry"]);
+    window(&mut w, &sim, port, "2026-11-25T19:00:00-05:00", &["send"]);
+    // The 26th at 08:00: the text, answered C.
+    window(&mut w, &sim, port, "2026-11-26T08:00:00-05:00", &["retry"]);
+    assert_eq!(sim.creates_to("+14165550101").len(), 3);
+
+    let run = w.run(&["history", "A1", "--json"]);
+    assert_eq!(run.code(), 0, "{}", run.stderr());
+    no_full_number(&run);
+    let story: serde_json::Value = serde_json::from_str(&run.stdout()).unwrap();
+    let events = story["events"].as_array().unwrap();
+    assert_eq!(
+        kinds(events),
+        [
+            "import stored",
+            "import moved",
+            "withdrawn",
+            "import stored",
+            "touch",
+            "attempt",
+            "callback",
+            "held",
+            "attempt",
+            "callback",
+            "held",
+            "attempt",
+            "callback",
+            "reply",
+            "results file",
+            "results file",
+        ],
+        "{events:#?}"
+    );
+    let attempts: Vec<&serde_json::Value> =
+        events.iter().filter(|e| e["what"] == "attempt").collect();
+    assert_eq!(attempts[0]["status"], "no-answer");
+    assert_eq!(attempts[1]["answered_by"], "machine_end_beep");
+    assert_eq!(attempts[2]["contact"], "voicemail_text");
+    assert_eq!(attempts[2]["channel"], "sms");
+    let held: Vec<&serde_json::Value> = events.iter().filter(|e| e["what"] == "held").collect();
+    assert!(
+        held.iter()
+            .all(|h| h["reason"] == "held: 1 a day reached for +1416***0101"),
+        "{held:#?}"
+    );
+    let reply = events.iter().find(|e| e["what"] == "reply").unwrap();
+    assert_eq!(
+        (reply["text"].as_str(), reply["meaning"].as_str()),
+        (Some("C"), Some("confirmed"))
+    );
+
+    let table = w.run(&["history", "A1"]);
+    no_full_number(&table);
+    let out = table.stdout();
+    let order = [
+        "a.csv",
+        "b.csv",
+        "no-answer",
+        "1 a day reached",
+        "machine_end_beep",
+        "text after a voicemail",
+        "\"C\"",
+        "confirmed",
+    ];
+    let mut from = 0;
+    for word in order {
+        let at = out[from..]
+            .find(word)
+            .unwrap_or_else(|| panic!("{word} after byte {from}:\n{out}"));
+        from += at;
+    }
+}
