@@ -135,13 +135,17 @@ fn load(config: &Path, now: &str) -> Result<Config> {
 
 fn write_config(dir: &Path, api_base: &str, port: u16) -> Result<PathBuf> {
     let path = dir.join("reminders.toml");
+    // The built-in language packs only: a clinic's packs in the folder the demo is run from are
+    // not the demo's.
+    std::fs::create_dir_all(dir.join("languages")).context("making the demo's packs folder")?;
     let d = dir.display();
     let text = format!(
         "db = \"{d}/reminders.db\"\ncsv_dir = \"{d}/csv\"\narchive_dir = \"{d}/archive\"\noutbox_dir = \"{d}/outbox\"\n\n\
          [twilio]\naccount_sid = \"{ACCOUNT_SID}\"\nauth_token = \"{AUTH_TOKEN}\"\n\
          phone_number = \"+16135550000\"\napi_base = \"{api_base}\"\n\n\
          [sending]\ncalls_per_second = 20\nsms_per_second = 20\nlock_wait_seconds = 10\n\n\
-         [webhook]\nlisten = \"127.0.0.1:{port}\"\npublic_url = \"http://127.0.0.1:{port}\"\n"
+         [webhook]\nlisten = \"127.0.0.1:{port}\"\npublic_url = \"http://127.0.0.1:{port}\"\n\n\
+         [languages]\ndir = \"{d}/languages\"\n"
     );
     let mut f = std::fs::OpenOptions::new()
         .create(true)
