@@ -44,6 +44,14 @@ fn a_voicemail_is_followed_by_one_text_whose_answer_confirms() {
     assert_eq!(state(&w, "A1"), "reached");
     assert_eq!(sent_to(&sim, "+14165550101").len(), 1);
 
+    // The dry run lists it, and sends nothing.
+    w.env("REMINDERS_NOW", "2026-11-24T19:45:00-05:00");
+    let dry = w.run(&["retry", "--dry-run"]).ok();
+    assert!(
+        dry.contains("sms (text after a voicemail) +1416***0101 en — A1 2026-11-25 10:00"),
+        "{dry}"
+    );
+    assert_eq!(sent_to(&sim, "+14165550101").len(), 1);
     window(&mut w, &sim, port, "2026-11-24T19:45:00-05:00", &["retry"]);
     let sent = sent_to(&sim, "+14165550101");
     assert_eq!(sent.len(), 2, "{sent:?}");

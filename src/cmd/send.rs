@@ -258,9 +258,16 @@ pub fn dry_run_line(
         Err(why) if why.starts_with("held:") => format!("HELD{}", &why["held".len()..]),
         Err(why) => format!("NOT SENDABLE: {why}"),
     };
+    let (channel, what) = match job.kind {
+        crate::domain::contact_kind::ContactKind::Reminder => (lead.channel, String::new()),
+        kind => (
+            req.map_or(lead.channel, |r| r.channel),
+            format!(" ({})", kind.describe()),
+        ),
+    };
     format!(
-        "{} {} {}{site} — {} — {}",
-        lead.channel.as_str(),
+        "{}{what} {} {}{site} — {} — {}",
+        channel.as_str(),
         mask::phone(&lead.phone_number),
         lead.language,
         times.join(", "),

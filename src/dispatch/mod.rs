@@ -475,6 +475,13 @@ pub fn dry_run(
         }
         each(&job, req)?;
     }
+    // The follow-ups this run would make after its reminders.
+    let (follow_ups, _) = follow_up::jobs(cfg, selector.conn(), &opts, now)?;
+    for job in follow_ups {
+        let req = message::build_kind(cfg, &texts, &public_url, &job.group, job.kind)?
+            .map_err(|e| e.to_string());
+        each(&job, req)?;
+    }
     let mut counts = selector.counts;
     counts.held.merge(&held);
     Ok(counts)
