@@ -94,11 +94,22 @@ pub fn counts_by_rule(
     to: &str,
     site: Option<&str>,
 ) -> Result<Vec<(String, i64)>> {
-    let mut stmt = conn.prepare_cached(
+    rule_counts(
+        conn,
         "SELECT h.rule, count(*) FROM holds h JOIN appointments a ON a.id = h.appointment_id
          WHERE h.at >= :from AND h.at < :to AND (:site IS NULL OR a.site = :site)
          GROUP BY h.rule ORDER BY h.rule",
-    )?;
+        (from, to, site),
+    )
+}
+
+/// Runs `sql` (rule, count) over `[from, to)` and a site.
+fn rule_counts(
+    conn: &Connection,
+    sql: &str,
+    (from, to, site): (&str, &str, Option<&str>),
+) -> Result<Vec<(String, i64)>> {
+    let mut stmt = conn.prepare_cached(sql)?;
     let rows = stmt.query_map(
         named_params! {":from": from, ":to": to, ":site": site},
         |r| Ok((r.get(0)?, r.get(1)?)),
@@ -115,7 +126,8 @@ pub fn waiting_by_rule(
     site: Option<&str>,
 ) -> Result<Vec<(String, i64)>> {
     // From the holds (few) to their appointments, not the other way.
-    let mut stmt = conn.prepare_cached(
+    rule_counts(
+        conn,
         "SELECT h.rule, count(*) FROM holds h JOIN appointments a ON a.id = h.appointment_id
          WHERE h.id = (SELECT max(h2.id) FROM holds h2 WHERE h2.appointment_id = h.appointment_id)
            AND h.at >= coalesce(a.last_attempt_at, '')
@@ -123,12 +135,8 @@ pub fn waiting_by_rule(
            AND a.appt_date_time >= :from AND a.appt_date_time < :to AND a.deleted_at IS NULL
            AND (:site IS NULL OR a.site = :site)
          GROUP BY h.rule ORDER BY h.rule",
-    )?;
-    let rows = stmt.query_map(
-        named_params! {":from": from, ":to": to, ":site": site},
-        |r| Ok((r.get(0)?, r.get(1)?)),
-    )?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+        (from, to, site),
+    )
 }
 
 #[cfg(test)]
