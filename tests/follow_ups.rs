@@ -174,7 +174,15 @@ fn report(w: &crate::common::Workdir, to: &str) -> serde_json::Value {
 
 #[test]
 fn a_clinic_cancellation_is_told_once_and_never_for_a_visit_already_past() {
-    let (mut w, sim, port) = clinic("[csv.values]\nclinic_cancelled = [\"Cancelled by clinic\"]\n");
+    let (mut w, sim, port) = clinic(
+        "[csv.values]\nclinic_cancelled = [\"Cancelled by clinic\"]\n\
+         [templates]\nsms_clinic_cancelled_en = \"cancelled.txt\"\n",
+    );
+    // The clinic's own words for the notice by text (a call says the built-in ones).
+    w.write(
+        "cancelled.txt",
+        "Sorry: Dr Li is away, so your visit on {date} at {time} is off. Call us to rebook.",
+    );
     w.write(
         "csv/day.csv",
         format!(
@@ -223,7 +231,7 @@ fn a_clinic_cancellation_is_told_once_and_never_for_a_visit_already_past() {
     assert_eq!(a1.len(), 2, "{a1:?}");
     assert_eq!(
         a1[1].1,
-        "Your appointment on Wed Nov 25, 10:00 AM is cancelled. Please call the clinic to book again. Reply STOP to opt out."
+        "Sorry: Dr Li is away, so your visit on Wednesday, November 25 at 10:00 AM is off. Call us to rebook. Reply STOP to opt out."
     );
     // A2 prefers calls: the notice is said.
     let a2 = sent_to(&sim, "+14165550102");

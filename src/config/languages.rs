@@ -71,9 +71,20 @@ fn pack_files(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
     Ok(out)
 }
 
-/// The kinds of template a `[templates]` key names, longest first so that `sms_combined_en`
-/// is not read as `sms` of a language `combined_en`.
-pub const KINDS: [&str; 4] = ["sms_combined", "voice_combined", "sms", "voice"];
+/// The kinds of template a `[templates]` key names — a reminder alone or combined, and the
+/// messages after a reminder — longest first so that `sms_combined_en` is not read as `sms` of a
+/// language `combined_en`.
+pub const KINDS: [&str; 9] = [
+    "sms_combined",
+    "voice_combined",
+    "sms_voicemail",
+    "sms_no_show",
+    "voice_no_show",
+    "sms_clinic_cancelled",
+    "voice_clinic_cancelled",
+    "sms",
+    "voice",
+];
 
 /// A clinic's template files, by kind and language code (`sms_en` → its path).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -100,7 +111,7 @@ impl Templates {
             if !known {
                 let codes: Vec<&str> = languages.all().iter().map(|p| p.code.code()).collect();
                 return Err(usage(format!(
-                    "unknown configuration key `{key}`: a template is sms_CODE, voice_CODE, sms_combined_CODE or voice_combined_CODE for a loaded language ({})",
+                    "unknown configuration key `{key}`: a template is sms_CODE, voice_CODE, sms_combined_CODE, voice_combined_CODE, sms_voicemail_CODE, sms_no_show_CODE, voice_no_show_CODE, sms_clinic_cancelled_CODE or voice_clinic_cancelled_CODE for a loaded language ({})",
                     codes.join(", ")
                 )));
             }

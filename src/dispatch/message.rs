@@ -82,6 +82,27 @@ impl Texts {
         };
         t.get(&format!("{kind}_{lang}")).map(String::as_str)
     }
+
+    /// The clinic's own file for a follow-up (`templates.sms_no_show_en`), if it has one: the
+    /// whole text, or the whole TwiML of a call.
+    fn follow_up(
+        &self,
+        site: &str,
+        kind: ContactKind,
+        channel: Channel,
+        lang: &str,
+    ) -> Option<&str> {
+        let t = self.by_site.get(site).or_else(|| self.by_site.get(""))?;
+        let name = match (kind, channel) {
+            (ContactKind::VoicemailText, _) => "sms_voicemail",
+            (ContactKind::NoShow, Channel::Call) => "voice_no_show",
+            (ContactKind::NoShow, _) => "sms_no_show",
+            (ContactKind::ClinicCancelled, Channel::Call) => "voice_clinic_cancelled",
+            (ContactKind::ClinicCancelled, _) => "sms_clinic_cancelled",
+            (ContactKind::Reminder, _) => return None,
+        };
+        t.get(&format!("{name}_{lang}")).map(String::as_str)
+    }
 }
 
 /// What goes to Twilio for one contact.
@@ -181,8 +202,10 @@ pub fn build_kind(
         ContactKind::VoicemailText => Channel::Sms,
         _ => lead.channel,
     };
+    let clinics = texts.follow_up(site.key, kind, channel, pack.code.code());
     let follow_up = match (kind, channel) {
         (ContactKind::Reminder, _) => None,
+        _ if clinics.is_some() => clinics.map(str::to_string),
         (_, Channel::Call) => Some(follow_ups::voice(kind, pack, &facts.identity)),
         _ => Some(follow_ups::sms(kind, pack, &facts.identity)),
     };
