@@ -1,7 +1,7 @@
 //! What Twilio's words mean for us: the order of call and message statuses (so a late callback
 //! never moves an attempt backwards), which statuses are final and how they end an attempt, and
 //! what an error code does to a run or an attempt, read from the one table of codes in
-//! `twilio_errors` (`../shared/twilio.md`, "Errors").
+//! `twilio_errors` (Twilio's error and warning dictionary).
 
 use crate::domain::channel::Channel;
 use crate::domain::twilio_errors;

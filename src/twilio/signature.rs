@@ -1,4 +1,4 @@
-//! `X-Twilio-Signature` (twilio.md, "The request signature"): HMAC-SHA1, keyed with the auth
+//! `X-Twilio-Signature` (Twilio's "Webhooks security" page): HMAC-SHA1, keyed with the auth
 //! token, over the full public URL followed by every form parameter sorted by name then value,
 //! base64 with padding. Checked in constant time, against the URL both with and without the
 //! scheme's default port because Twilio signs either form.

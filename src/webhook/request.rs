@@ -144,7 +144,7 @@ impl Plan {
         }
     }
 
-    /// What makes a repeat a repeat (twilio.md: (CallSid, SequenceNumber), (MessageSid,
+    /// What makes a repeat a repeat (Twilio's callbacks: (CallSid, SequenceNumber), (MessageSid,
     /// MessageStatus)); a keypress or reply is the same event when Twilio posts it again.
     pub fn dedupe_key(&self, route: Route) -> String {
         match self {

@@ -19,7 +19,7 @@ pub const TOKEN: &str = "test-auth-token-0123456789abcdef";
 /// As behind a TLS proxy: Twilio signs the public URL, the listener sits on 127.0.0.1:PORT.
 pub const PUBLIC: &str = "https://example.org";
 
-/// An independent implementation of twilio.md's signature, so the tests do not trust the code
+/// An independent implementation of Twilio's request signature, so the tests do not trust the code
 /// under test to sign for them.
 pub fn sign(url: &str, params: &[(&str, &str)]) -> String {
     let mut sorted = params.to_vec();

@@ -4,7 +4,7 @@
 //! outcomes Twilio reports, refusals, and the faults a proxy or Twilio itself can produce
 //! (a created call answered with a 502, an HTML page, a truncated body, or never answered).
 //! When asked to `deliver`, it posts signed status callbacks, keypresses and patient replies to
-//! the listener in the order Twilio generates them (`../shared/twilio.md`); `incoming_call`
+//! the listener in the order Twilio generates them (Twilio's status callback docs); `incoming_call`
 //! asks the listener, as Twilio does, what to do with a call to one of our numbers.
 //!
 //! The account side (`account.rs`) answers what `check` asks: the account and its status, the
