@@ -1,5 +1,6 @@
-//! Callbacks come twice and out of order (Twilio retries them): a later status never goes backwards. This
-//! is the one rule that decides whether a report about an attempt replaces what is stored.
+//! Callbacks come twice and out of order (Twilio retries them): a later status never goes
+//! backwards. This is the one rule that decides whether a report about an attempt replaces what
+//! is stored.
 
 use crate::domain::channel::Channel;
 use crate::domain::outcome::rank;

@@ -1,5 +1,5 @@
-//! The one table of Twilio error codes (Twilio's error and warning dictionary): for each code, what it
-//! means in words a front desk understands (status views, `status --check`, the results file,
+//! The one table of Twilio error codes (Twilio's error and warning dictionary): for each code,
+//! what it means in words a front desk understands (status views, `status --check`, the results file,
 //! the report) and what it does to a run and to an attempt (`outcome`).
 //!
 //! Only codes whose meaning Twilio's own error pages state are here. Twilio refines
