@@ -1,6 +1,6 @@
 //! The one table of Twilio error codes (Twilio's error and warning dictionary): for each code,
-//! what it means in words a front desk understands (status views, `status --check`, the results file,
-//! the report) and what it does to a run and to an attempt (`outcome`).
+//! what it means in words a front desk understands (status views, `status --check`, the results
+//! file, the report) and what it does to a run and to an attempt (`outcome`).
 //!
 //! Only codes whose meaning Twilio's own error pages state are here. Twilio refines
 //! codes over time, so a code missing from the table is no fault: it reads "unknown Twilio
