@@ -12,14 +12,15 @@ use crate::output;
 
 #[derive(clap::Args, Debug)]
 #[command(
-    about = "One appointment's whole story: imports, moves, attempts, callbacks, replies, results",
+    about = "One appointment's whole story: imports, moves, attempts, callbacks, replies, holds, results",
     long_about = "Everything that happened to the appointment with this id (the clinic's \
 appointment id), in time order and in the clinic's time: every row of every import that \
-touched it (file, row, and what it did: stored, duplicate, moved, reinstated, cancelled), \
-withdrawals with their reason, each reminder touch, each attempt (channel, masked number, SID, \
-Twilio's outcome and error in words, duration, price), the callbacks Twilio sent for them, the \
-patient's replies with their text, opt-outs and opt-ins of the number, and the row the results \
-file has for it. Phone numbers are masked. Exit 1 when nothing matches, 2 when the id belongs \
+touched it (file, row, and what it did: stored, duplicate, moved, reinstated, cancelled, \
+cancelled by the clinic, missed), withdrawals with their reason, each reminder touch, each \
+attempt and each message after the reminder (channel, masked number, SID, Twilio's outcome and \
+error in words, duration, price), the callbacks Twilio sent for them, the patient's replies with \
+their text, contacts the rules of contact held and why, opt-outs and opt-ins of the number, and \
+the row the results file has for it. Phone numbers are masked. Exit 1 when nothing matches, 2 when the id belongs \
 to several patients and --patient does not say which.",
     after_help = "Examples:\n  reminders history A1042\n  reminders history A1042 --patient P503 --json"
 )]
