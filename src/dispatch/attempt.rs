@@ -28,6 +28,7 @@ use super::limits;
 use super::message::{self, Request};
 use super::pacer::Pacer;
 use super::select::{self, Job};
+use super::unsent::{record_unbuildable, undo_all};
 use crate::clock::db_time;
 use crate::db::appointments::{self, Stored};
 use crate::db::attempts::{self, NewAttempt};
@@ -35,12 +36,12 @@ use crate::domain::channel::Channel;
 use crate::domain::contact_kind::ContactKind;
 use crate::domain::limits::{Rule, too_long};
 use crate::domain::outcome::{ApiAction, Ending, api_error_action};
-use crate::domain::schedule::{self, Verdict};
-use crate::domain::state::{self, Event};
+use crate::domain::schedule::Verdict;
+use crate::domain::state::Event;
 use crate::domain::templates::RenderError;
 use crate::domain::twilio_errors;
 use crate::mask;
-use crate::news::{self, Rules};
+use crate::news;
 use crate::twilio::client::{ApiError, Resource};
 
 /// How a single attempt went, for the run's tally.
@@ -92,6 +93,12 @@ struct Claim {
     began: DateTime<Utc>,
     /// What was sent, to tell it apart in Twilio's list.
     print: Fingerprint,
+}
+
+impl Claim {
+    fn log_ids(&self) -> Vec<i64> {
+        self.members.iter().map(|m| m.0).collect()
+    }
 }
 
 /// What claiming found.
@@ -229,14 +236,7 @@ fn claim(conn: &mut Connection, ctx: &RunCtx<'_>, job: &Job) -> Result<Claimed> 
     let mut members = Vec::with_capacity(still_due.len());
     let sent = req.sent_digest();
     for appt in &still_due {
-        // A follow-up is a contact of its own: it is not one of the touch's attempts.
-        let (attempt, touch) = match job.kind {
-            ContactKind::Reminder => (
-                appointments::transitions::start_attempt(&tx, appt, job.touch, &now)?,
-                Some(job.touch),
-            ),
-            _ => (appt.attempt_count, appt.touch_days),
-        };
+        let (attempt, touch) = number(&tx, appt, job, &now)?;
         let log_id = attempts::insert(
             &tx,
             &NewAttempt {
@@ -351,22 +351,6 @@ fn send(
 }
 
 /// Step 3: what the run learned, into the store.
-fn undo_all(
-    conn: &mut Connection,
-    rules: &Rules,
-    claim: &Claim,
-    code: Option<i64>,
-    why: &str,
-    now: &str,
-) -> Result<()> {
-    let tx = crate::db::begin(conn)?;
-    for (log_id, ..) in &claim.members {
-        undo(&tx, rules, *log_id, code, why, now)?;
-    }
-    tx.commit()?;
-    Ok(())
-}
-
 fn settle(
     conn: &mut Connection,
     ctx: &RunCtx<'_>,
@@ -409,7 +393,7 @@ fn settle(
             );
             ctx.stop_with(&why);
             // Nothing went out: the attempts did not happen.
-            undo_all(conn, ctx.rules, claim, code, &why, &now)?;
+            undo_all(conn, ctx.rules, &claim.log_ids(), code, &why, &now)?;
             Ok(Sent::Skipped)
         }
         Outcome::Refused {
@@ -423,7 +407,7 @@ fn settle(
                 twilio_errors::describe(code.unwrap_or(i64::from(http_status)))
             );
             ctx.stop_texting(&why);
-            undo_all(conn, ctx.rules, claim, code, &why, &now)?;
+            undo_all(conn, ctx.rules, &claim.log_ids(), code, &why, &now)?;
             Ok(Sent::Skipped)
         }
         Outcome::Refused {
@@ -457,7 +441,7 @@ fn settle(
                 "{} to {who} not sent: {why}; Twilio has none: due again at the next run",
                 channel.as_str()
             );
-            undo_all(conn, ctx.rules, claim, None, &why, &now)?;
+            undo_all(conn, ctx.rules, &claim.log_ids(), None, &why, &now)?;
             Ok(Sent::Undone)
         }
         Outcome::Unknown(why) => {
@@ -470,85 +454,22 @@ fn settle(
     }
 }
 
-/// An attempt that never reached Twilio did not happen: it is marked `not-sent` with the reason
-/// and, if it is still its appointment's latest, the appointment goes back to where it was (its
-/// touch recounted from the attempts that did happen).
-pub fn undo(
-    conn: &Connection,
-    rules: &Rules,
-    log_id: i64,
-    code: Option<i64>,
-    why: &str,
-    now: &str,
-) -> Result<()> {
-    attempts::set_unsent(conn, log_id, "not-sent", code, Some(why), now)?;
-    let Some(attempt) = attempts::by_id(conn, log_id)? else {
-        return Ok(());
-    };
-    // A follow-up that never went out moves nothing: it is due again at the next run.
-    if let Some(appt) = appointments::get(conn, attempt.appointment)?
-        && attempt.kind == ContactKind::Reminder
-        && appt.attempt_count == attempt.attempt
-    {
-        let left = appointments::touch_attempts_without(conn, appt.id, log_id)?;
-        let resume = schedule::resume_state(left, rules.max_attempts, appt.reached_before);
-        appointments::transitions::apply(conn, &appt, Event::NotSent { resume }, now)?;
-    }
-    Ok(())
-}
-
-/// A contact that could not even be built (a message over Twilio's limits, a placeholder its
-/// export lacks): an attempt per appointment recorded as failed with the reason; sending it
-/// again would fail the same way. How many appointments it was for.
-fn record_unbuildable(
-    conn: &mut Connection,
-    ctx: &RunCtx<'_>,
+/// The attempt number and touch of a contact being recorded for `appt`: a reminder starts an
+/// attempt of its touch (through the transition table); a follow-up is a contact of its own,
+/// not one of the touch's attempts.
+pub(super) fn number(
+    tx: &Connection,
+    appt: &Stored,
     job: &Job,
-    why: &str,
-) -> Result<usize> {
-    let now = db_time(ctx.now());
-    let tx = crate::db::begin(conn)?;
-    let mut n = 0;
-    for selected in &job.group {
-        let Some(appt) = appointments::get(&tx, selected.id)? else {
-            continue;
-        };
-        let (attempt, touch) = if job.kind == ContactKind::Reminder {
-            if !state::changes(appt.state, Event::AttemptStarted { touch: job.touch }) {
-                continue;
-            }
-            (
-                appointments::transitions::start_attempt(&tx, &appt, job.touch, &now)?,
-                Some(job.touch),
-            )
-        } else {
-            (appt.attempt_count, appt.touch_days)
-        };
-        let log_id = attempts::insert(
-            &tx,
-            &NewAttempt {
-                appointment: appt.id,
-                attempt,
-                channel: appt.channel,
-                to: &appt.phone_number,
-                from: ctx.cfg.site(&appt.site).phone_number,
-                run_id: Some(ctx.run_id),
-                touch,
-                segments: None,
-                sent: None,
-                kind: job.kind,
-                now: &now,
-            },
-        )?;
-        attempts::set_unsent(&tx, log_id, "failed", None, Some(why), &now)?;
-        if let Some(a) = attempts::by_id(&tx, log_id)? {
-            news::end_attempt(&tx, ctx.rules, &a, Ending::Permanent, &now)?;
-        }
-        n += 1;
-        log::warn!("appointment {} not sent: {why}", appt.appointment_id);
-    }
-    tx.commit()?;
-    Ok(n)
+    now: &str,
+) -> Result<(i64, Option<u32>)> {
+    Ok(match job.kind {
+        ContactKind::Reminder => (
+            appointments::transitions::start_attempt(tx, appt, job.touch, now)?,
+            Some(job.touch),
+        ),
+        _ => (appt.attempt_count, appt.touch_days),
+    })
 }
 
 #[cfg(test)]

@@ -17,6 +17,7 @@ pub mod pool;
 pub mod recover;
 pub mod select;
 pub mod session;
+pub mod unsent;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};

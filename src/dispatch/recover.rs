@@ -10,8 +10,8 @@ use anyhow::Result;
 use chrono::{DateTime, Duration, Utc};
 use rusqlite::Connection;
 
-use super::attempt;
 use super::find::{CLOCK_SLACK_SECONDS, Fingerprint, find_created};
+use super::unsent;
 use crate::clock::{db_time, parse_db_time};
 use crate::db::attempts;
 use crate::mask;
@@ -90,7 +90,7 @@ pub fn unfinished(
             }
             None => {
                 for open in contact {
-                    attempt::undo(
+                    unsent::undo(
                         &tx,
                         rules,
                         open.id,

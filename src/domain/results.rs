@@ -73,7 +73,7 @@ pub struct Attempt {
 }
 
 impl Attempt {
-    /// An attempt that never reached Twilio did not happen (`dispatch::attempt::undo`).
+    /// An attempt that never reached Twilio did not happen (`dispatch::unsent::undo`).
     fn happened(&self) -> bool {
         self.status != "not-sent"
     }
