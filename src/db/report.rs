@@ -13,6 +13,7 @@ use anyhow::Result;
 use rusqlite::{Connection, named_params};
 
 use crate::db::appointments::{in_every_state, state_list};
+use crate::domain::contact_kind::ContactKind;
 use crate::domain::state::State;
 
 /// UTC RFC 3339 bounds `[from, to)` of the appointments' time, and the one site to count
@@ -338,10 +339,10 @@ pub fn follow_ups(conn: &Connection, p: &Period<'_>) -> Result<[u64; 3]> {
     )?;
     for row in rows {
         let (kind, n) = row?;
-        let slot = match kind.as_str() {
-            "voicemail_text" => 0,
-            "no_show" => 1,
-            "clinic_cancelled" => 2,
+        let slot = match ContactKind::from_stored(Some(&kind)) {
+            Some(ContactKind::VoicemailText) => 0,
+            Some(ContactKind::NoShow) => 1,
+            Some(ContactKind::ClinicCancelled) => 2,
             _ => continue,
         };
         out[slot] = n.try_into().unwrap_or(0);
