@@ -18,6 +18,7 @@ pub mod locate;
 mod schedule;
 pub mod sites;
 pub mod values;
+mod waitlist;
 
 use layers::{Layers, Source, check_known_keys};
 pub use limits::Limits;
@@ -25,6 +26,7 @@ pub use schedule::Schedule;
 use schedule::schedule;
 use values::{boolean, parse_now, path, positive_f64, whole};
 pub use values::{parse_public_url, read_template};
+pub use waitlist::{MatchField, OpenFrom, Waitlist};
 
 pub use credentials::{Credentials, Secret};
 pub use languages::Templates;
@@ -106,6 +108,8 @@ pub struct Config {
     pub schedule: Schedule,
     /// `[limits]`: the profile and the caps of every site that sets none of its own.
     pub limits: Limits,
+    /// `[waitlist]`: the waitlist files and how a freed slot is offered.
+    pub waitlist: Waitlist,
     pub outbox_dir: PathBuf,
     /// Patient data older than this many days may be pruned; `None` keeps everything.
     pub retention_days: Option<u32>,
@@ -326,6 +330,7 @@ impl Config {
             csv: csv::load(l)?,
             schedule: schedule(l)?,
             limits,
+            waitlist: waitlist::load(l)?,
             identity,
             sites,
             outbox_dir: l.get("outbox_dir", PathBuf::from("outbox"), path)?,

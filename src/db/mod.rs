@@ -50,6 +50,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/012_import_events.sql"),
     include_str!("migrations/013_language_codes.sql"),
     include_str!("migrations/014_holds.sql"),
+    include_str!("migrations/015_waitlist.sql"),
 ];
 
 /// SQLite's page size for a new database, in bytes.

@@ -33,7 +33,7 @@ fn enabled(cfg: &Config, opts: &Options, kind: ContactKind) -> bool {
         ContactKind::VoicemailText => cfg.sending.voicemail_text,
         ContactKind::NoShow => cfg.sending.no_show_follow_up && opts.kind == RunKind::Send,
         ContactKind::ClinicCancelled => true,
-        ContactKind::Reminder => false,
+        ContactKind::Reminder | ContactKind::Offer => false,
     }
 }
 

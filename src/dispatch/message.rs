@@ -99,6 +99,7 @@ impl Texts {
             (ContactKind::NoShow, _) => "sms_no_show",
             (ContactKind::ClinicCancelled, Channel::Call) => "voice_clinic_cancelled",
             (ContactKind::ClinicCancelled, _) => "sms_clinic_cancelled",
+            (ContactKind::Offer, _) => "sms_offer",
             (ContactKind::Reminder, _) => return None,
         };
         t.get(&format!("{name}_{lang}")).map(String::as_str)

@@ -12,6 +12,9 @@ pub enum ContactKind {
     NoShow,
     /// One notice that the clinic cancelled the appointment.
     ClinicCancelled,
+    /// A text offering a freed slot to a waiting patient: its attempt row is on the appointment
+    /// that freed the slot, its number the waiting patient's.
+    Offer,
 }
 
 pub const FOLLOW_UPS: [ContactKind; 3] = [
@@ -29,24 +32,29 @@ impl ContactKind {
             ContactKind::VoicemailText => Some("voicemail_text"),
             ContactKind::NoShow => Some("no_show"),
             ContactKind::ClinicCancelled => Some("clinic_cancelled"),
+            ContactKind::Offer => Some("offer"),
         }
     }
 
     pub fn from_stored(word: Option<&str>) -> Option<ContactKind> {
         match word {
             None => Some(ContactKind::Reminder),
-            Some(w) => FOLLOW_UPS.into_iter().find(|k| k.stored() == Some(w)),
+            Some(w) => FOLLOW_UPS
+                .into_iter()
+                .chain([ContactKind::Offer])
+                .find(|k| k.stored() == Some(w)),
         }
     }
 
     /// When a cap per number leaves room for fewer contacts than are due, the lower goes
     /// first: a reminder, then a voicemail's text, then a message after a missed visit or a
-    /// clinic's cancellation.
+    /// clinic's cancellation, then an offer of a freed slot.
     pub fn priority(self) -> u8 {
         match self {
             ContactKind::Reminder => 0,
             ContactKind::VoicemailText => 1,
             ContactKind::NoShow | ContactKind::ClinicCancelled => 2,
+            ContactKind::Offer => 3,
         }
     }
 
@@ -57,6 +65,7 @@ impl ContactKind {
             ContactKind::VoicemailText => "text after a voicemail",
             ContactKind::NoShow => "message after a missed visit",
             ContactKind::ClinicCancelled => "notice of the clinic's cancellation",
+            ContactKind::Offer => "offer of a freed slot",
         }
     }
 
@@ -80,7 +89,10 @@ mod tests {
 
     #[test]
     fn stored_words_round_trip() {
-        for k in [ContactKind::Reminder].into_iter().chain(FOLLOW_UPS) {
+        for k in [ContactKind::Reminder, ContactKind::Offer]
+            .into_iter()
+            .chain(FOLLOW_UPS)
+        {
             assert_eq!(ContactKind::from_stored(k.stored()), Some(k));
         }
         assert_eq!(ContactKind::from_stored(Some("offer?")), None);

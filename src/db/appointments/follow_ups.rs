@@ -53,7 +53,8 @@ fn due_sql(kind: ContactKind) -> String {
              AND a.appt_date_time > :now",
             State::Withdrawn.as_str()
         ),
-        ContactKind::Reminder => "0".to_string(),
+        // Reminders are selected by the schedule, offers by their slot.
+        ContactKind::Reminder | ContactKind::Offer => "0".to_string(),
     };
     format!("{reason} AND a.deleted_at IS NULL AND {not_made}")
 }

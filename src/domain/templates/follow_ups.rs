@@ -34,6 +34,8 @@ pub fn key(kind: ContactKind, clinic: bool) -> &'static str {
         (ContactKind::NoShow, true) => "texts.no_show_clinic",
         (ContactKind::ClinicCancelled, false) => "texts.clinic_cancelled",
         (ContactKind::ClinicCancelled, true) => "texts.clinic_cancelled_clinic",
+        (ContactKind::Offer, false) => "texts.offer",
+        (ContactKind::Offer, true) => "texts.offer_clinic",
         // A reminder's words are `builtin`'s.
         (ContactKind::Reminder, false) => "texts.sms_reminder",
         (ContactKind::Reminder, true) => "texts.sms_reminder_clinic",
