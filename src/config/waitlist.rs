@@ -55,6 +55,20 @@ pub struct Waitlist {
     pub match_fields: Vec<MatchField>,
 }
 
+impl Default for Waitlist {
+    fn default() -> Waitlist {
+        Waitlist {
+            files: "waitlist*.csv".into(),
+            min_notice: chrono::Duration::hours(2),
+            wave_size: 3,
+            wave_minutes: 10,
+            max_offers: 15,
+            open_from: vec![OpenFrom::CancelRequested],
+            match_fields: vec![MatchField::Provider, MatchField::VisitType],
+        }
+    }
+}
+
 impl Waitlist {
     pub fn opens_from(&self, o: OpenFrom) -> bool {
         self.open_from.contains(&o)

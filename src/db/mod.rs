@@ -9,14 +9,17 @@
 pub mod appointments;
 pub mod attempts;
 pub mod attention;
+pub mod candidates;
 pub mod history;
 pub mod imports;
+pub mod offers;
 pub mod opt_outs;
 pub mod prune;
 pub mod replies;
 pub mod report;
 pub mod results;
 pub mod runs;
+pub mod slots;
 mod types;
 pub mod views;
 pub mod webhook_events;

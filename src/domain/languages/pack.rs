@@ -64,6 +64,14 @@ const fn later(name: &'static str, placeholders: &'static [&'static str]) -> Key
     }
 }
 
+/// Reply words added after the first packs (`later` for words).
+const fn later_words(name: &'static str) -> Key {
+    Key {
+        required: false,
+        ..key(name, Kind::Words, NONE)
+    }
+}
+
 const fn template(name: &'static str, spoken: bool) -> Key {
     Key {
         name,
@@ -89,6 +97,8 @@ const DATE: &[&str] = &[
     "month_short",
     "year",
 ];
+const OFFER: &[&str] = &["date", "time", "with_provider"];
+const OFFER_CLINIC: &[&str] = &["date", "time", "with_provider", "clinic_name"];
 const TIME: &[&str] = &["hour", "hour12", "minute", "am_pm"];
 
 /// Every key of a pack, in the order of the English pack (`code` is read apart).
@@ -112,6 +122,9 @@ pub const KEYS: &[Key] = &[
     key("words.opt_out", Kind::Words, NONE),
     key("words.opt_in", Kind::Words, NONE),
     key("words.help", Kind::Words, NONE),
+    // Answers to an offer of a freed slot (only a reply to an offer is read with them).
+    later_words("words.take"),
+    later_words("words.decline"),
     template("texts.sms", false),
     template("texts.sms_combined", false),
     key("texts.sms_reminder", Kind::Text, WHEN),
@@ -175,6 +188,14 @@ pub const KEYS: &[Key] = &[
     ),
     later("texts.book_again", NONE),
     later("texts.book_again_callback", &["callback_number"]),
+    // The waitlist: a freed slot offered, and the answers to the patient's reply.
+    later("texts.offer", OFFER),
+    later("texts.offer_clinic", OFFER_CLINIC),
+    later("texts.offer_with_provider", &["provider"]),
+    later("texts.offer_taken", &["date", "time"]),
+    later("texts.offer_gone", NONE),
+    later("texts.offer_declined", NONE),
+    later("texts.offer_closed", NONE),
 ];
 
 /// The value of a key.
