@@ -47,6 +47,7 @@ pub enum Command {
     Import(cmd::import::Args),
     Send(cmd::send::Args),
     Retry(cmd::retry::Args),
+    Backfill(cmd::backfill::Args),
     Status(cmd::status::Args),
     Reconcile(cmd::reconcile::Args),
     Withdraw(cmd::withdraw::Args),
@@ -86,6 +87,7 @@ impl Command {
             | Command::OptIn(_)
             | Command::Send(_)
             | Command::Retry(_)
+            | Command::Backfill(_)
             | Command::Status(_)
             | Command::History(_)
             | Command::Reconcile(_)

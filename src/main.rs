@@ -80,6 +80,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Import(args) => reminders::cmd::import::run(&cfg, args),
         Command::Send(args) => reminders::cmd::send::run(&cfg, args),
         Command::Retry(args) => reminders::cmd::retry::run(&cfg, args),
+        Command::Backfill(args) => reminders::cmd::backfill::run(&cfg, args),
         Command::Status(args) => reminders::cmd::status::run(&cfg, args),
         Command::Reconcile(args) => reminders::cmd::reconcile::run(&cfg, args),
         Command::Withdraw(args) => reminders::cmd::withdraw::run(&cfg, args),

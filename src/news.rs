@@ -119,8 +119,11 @@ pub fn end_attempt(
     // schedule's attempts: its outcome moves nothing, except a number that opted out.
     if attempt.kind != ContactKind::Reminder {
         if ending == Ending::OptedOut {
-            opt_outs::add(conn, &appt.phone_number, "twilio error 21610", None, now)?;
-            return move_appointment(conn, &appt, Event::OptedOut, now);
+            opt_outs::add(conn, &attempt.to, "twilio error 21610", None, now)?;
+            // An offer went to a waiting patient's number, not to this appointment's.
+            if attempt.to == appt.phone_number {
+                return move_appointment(conn, &appt, Event::OptedOut, now);
+            }
         }
         return Ok(None);
     }

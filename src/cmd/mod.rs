@@ -1,5 +1,6 @@
 //! One file per subcommand: its arguments, its help text and its `run`.
 
+pub mod backfill;
 pub mod check;
 pub mod completions;
 pub mod demo;

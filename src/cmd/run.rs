@@ -47,10 +47,11 @@ pub fn run(cfg: &Config, args: &Args) -> Result<()> {
     let sites = crate::cmd::send::check_sites(cfg, &args.sites)?;
     let now = cfg.now();
     let due = due_now(cfg, &sites, now)?;
-    if due.is_empty() {
-        return Ok(());
-    }
     let mut failed = Vec::new();
+    if due.is_empty() {
+        waitlist(cfg, &sites, &mut failed);
+        return finish(failed);
+    }
     if let Some(why) = refusal(cfg) {
         // Nothing can be sent: each window's refusal is recorded and reported once a day; the
         // drop folder is still imported (the appointments are there once the fix is made).
@@ -103,7 +104,21 @@ pub fn run(cfg: &Config, args: &Args) -> Result<()> {
             }
         }
     }
+    waitlist(cfg, &sites, &mut failed);
     finish(failed)
+}
+
+/// The waitlist's waves, at every tick: slots given back are offered within minutes, not at
+/// the next window.
+fn waitlist(cfg: &Config, sites: &[String], failed: &mut Vec<String>) {
+    if refusal(cfg).is_some() {
+        // Nothing can be sent; the windows' refusal is what is reported.
+        return;
+    }
+    if let Err(e) = crate::cmd::backfill::tick(cfg, sites) {
+        eprintln!("error: {e:#}");
+        failed.push("the waitlist".to_string());
+    }
 }
 
 fn import_drop_folder(cfg: &Config, failed: &mut Vec<String>) {

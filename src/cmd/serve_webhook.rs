@@ -65,6 +65,7 @@ pub fn run(cfg: &Config, _args: &Args) -> Result<()> {
             rules: cfg.news_rules(),
             languages: cfg.languages.clone(),
             lines: lines(cfg),
+            waitlist: cfg.waitlist.clone(),
         },
         clock: cfg.clock.clone(),
     })

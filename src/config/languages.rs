@@ -74,7 +74,7 @@ fn pack_files(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
 /// The kinds of template a `[templates]` key names — a reminder alone or combined, and the
 /// messages after a reminder — longest first so that `sms_combined_en` is not read as `sms` of a
 /// language `combined_en`.
-pub const KINDS: [&str; 9] = [
+pub const KINDS: [&str; 10] = [
     "sms_combined",
     "voice_combined",
     "sms_voicemail",
@@ -82,6 +82,7 @@ pub const KINDS: [&str; 9] = [
     "voice_no_show",
     "sms_clinic_cancelled",
     "voice_clinic_cancelled",
+    "sms_offer",
     "sms",
     "voice",
 ];
@@ -111,7 +112,7 @@ impl Templates {
             if !known {
                 let codes: Vec<&str> = languages.all().iter().map(|p| p.code.code()).collect();
                 return Err(usage(format!(
-                    "unknown configuration key `{key}`: a template is sms_CODE, voice_CODE, sms_combined_CODE, voice_combined_CODE, sms_voicemail_CODE, sms_no_show_CODE, voice_no_show_CODE, sms_clinic_cancelled_CODE or voice_clinic_cancelled_CODE for a loaded language ({})",
+                    "unknown configuration key `{key}`: a template is sms_CODE, voice_CODE, sms_combined_CODE, voice_combined_CODE, sms_voicemail_CODE, sms_no_show_CODE, voice_no_show_CODE, sms_clinic_cancelled_CODE, voice_clinic_cancelled_CODE or sms_offer_CODE for a loaded language ({})",
                     codes.join(", ")
                 )));
             }

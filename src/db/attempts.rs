@@ -233,23 +233,24 @@ pub fn last_text_to(
     phone: &str,
     a: Option<&str>,
     b: Option<&str>,
-) -> Result<Option<(i64, ContactKind)>> {
+) -> Result<Option<(i64, ContactKind, i64)>> {
     use rusqlite::OptionalExtension;
-    let last: Option<(i64, Option<String>)> = conn
+    let last: Option<(i64, Option<String>, i64)> = conn
         .prepare_cached(
-            "SELECT appointment_id, kind FROM appointment_logs
+            "SELECT appointment_id, kind, id FROM appointment_logs
              WHERE \"to\" = ?1 AND channel = 'sms' AND sid IS NOT NULL
                AND (?2 IS NULL OR \"from\" IN (?2, ?3))
              ORDER BY id DESC LIMIT 1",
         )?
         .query_row(rusqlite::params![phone, a, b.or(a)], |r| {
-            Ok((r.get(0)?, r.get(1)?))
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
         })
         .optional()?;
-    Ok(last.map(|(id, kind)| {
+    Ok(last.map(|(id, kind, log_id)| {
         (
             id,
             ContactKind::from_stored(kind.as_deref()).unwrap_or(ContactKind::Reminder),
+            log_id,
         )
     }))
 }

@@ -96,3 +96,13 @@ pub fn open_elsewhere(conn: &Connection, phone: &str, slot: i64) -> Result<bool>
         |r| r.get(0),
     )?)
 }
+
+/// Whether `slot` was offered to this patient or this number already.
+pub fn offered(conn: &Connection, slot: i64, patient_id: &str, phone: &str) -> Result<bool> {
+    Ok(conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM offers
+                        WHERE slot_id = ?1 AND (patient_id = ?2 OR phone_number = ?3))",
+        rusqlite::params![slot, patient_id, phone],
+        |r| r.get(0),
+    )?)
+}

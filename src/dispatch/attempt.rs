@@ -24,6 +24,7 @@ use rusqlite::Connection;
 use super::context::RunCtx;
 use super::find::{CLOCK_SLACK_SECONDS, Fingerprint, find_created};
 use super::follow_up;
+use super::offer;
 use super::limits;
 use super::message::{self, Request};
 use super::pacer::Pacer;
@@ -86,13 +87,13 @@ pub fn backoff(base: Duration, tries_so_far: u32) -> Duration {
 }
 
 /// A contact that is recorded and about to go out: an attempt row per appointment.
-struct Claim {
+pub(super) struct Claim {
     /// (attempt row, appointment's clinic id, attempt number)
-    members: Vec<(i64, String, i64)>,
-    to: String,
-    began: DateTime<Utc>,
+    pub(super) members: Vec<(i64, String, i64)>,
+    pub(super) to: String,
+    pub(super) began: DateTime<Utc>,
     /// What was sent, to tell it apart in Twilio's list.
-    print: Fingerprint,
+    pub(super) print: Fingerprint,
 }
 
 impl Claim {
@@ -102,7 +103,7 @@ impl Claim {
 }
 
 /// What claiming found.
-enum Claimed {
+pub(super) enum Claimed {
     Go(Claim, Request),
     /// Nothing to send (each appointment changed meanwhile, or the number opted out).
     Nothing,
@@ -114,24 +115,25 @@ enum Claimed {
 
 /// Makes one contact for `job`.
 pub fn run(conn: &mut Connection, ctx: &RunCtx<'_>, pacer: &Pacer, job: &Job) -> Result<Done> {
-    let channel = match job.kind {
-        ContactKind::VoicemailText => Channel::Sms,
-        _ => job.group[0].channel,
-    };
+    let channel = job.channel();
     let done = |sent, n, segments| Done {
         sent,
         channel,
         appointments: n,
         segments,
     };
-    let Some(_turn) = ctx.number_turn(&job.group[0].phone_number) else {
+    let Some(_turn) = ctx.number_turn(job.to()) else {
         return Ok(done(Sent::Skipped, job.group.len(), 0));
     };
     pacer.wait_turn();
     if ctx.stop.load(Ordering::SeqCst) || (channel == Channel::Sms && ctx.texting_stopped()) {
         return Ok(done(Sent::Skipped, job.group.len(), 0));
     }
-    let (claim, req) = match claim(conn, ctx, job)? {
+    let claimed = match &job.offer {
+        Some(target) => offer::claim(conn, ctx, job, target)?,
+        None => claim(conn, ctx, job)?,
+    };
+    let (claim, req) = match claimed {
         Claimed::Go(claim, req) => (claim, req),
         Claimed::Nothing => return Ok(done(Sent::Skipped, job.group.len(), 0)),
         Claimed::AfterHours => {
@@ -199,13 +201,8 @@ fn claim(conn: &mut Connection, ctx: &RunCtx<'_>, job: &Job) -> Result<Claimed> 
         ContactKind::VoicemailText => Channel::Sms,
         _ => still_due[0].channel,
     };
-    if attempts::unsettled_to(&tx, to, channel)? {
+    if unsettled(&tx, to, channel)? {
         tx.commit()?;
-        log::warn!(
-            "an earlier {} to {} is not settled yet: not contacted again until Twilio says what became of it",
-            channel.as_str(),
-            mask::phone(to)
-        );
         return Ok(Claimed::Nothing);
     }
     // The caps, counted from the attempts (this run's included) just before the request.
@@ -269,6 +266,19 @@ fn claim(conn: &mut Connection, ctx: &RunCtx<'_>, job: &Job) -> Result<Claimed> 
         },
         req,
     ))
+}
+
+/// Whether an earlier contact to `to` on `channel` is still unsettled (said when it is).
+pub(super) fn unsettled(tx: &Connection, to: &str, channel: Channel) -> Result<bool> {
+    let open = attempts::unsettled_to(tx, to, channel)?;
+    if open {
+        log::warn!(
+            "an earlier {} to {} is not settled yet: not contacted again until Twilio says what became of it",
+            channel.as_str(),
+            mask::phone(to)
+        );
+    }
+    Ok(open)
 }
 
 /// What step 2 learned.

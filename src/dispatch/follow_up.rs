@@ -88,6 +88,7 @@ pub fn jobs(
                     touch: appt.touch_days.unwrap_or(0),
                     group: vec![appt],
                     kind,
+                    offer: None,
                 }),
                 Verdict::AfterHours => after_hours += 1,
                 Verdict::No => {}

@@ -85,7 +85,7 @@ impl Texts {
 
     /// The clinic's own file for a follow-up (`templates.sms_no_show_en`), if it has one: the
     /// whole text, or the whole TwiML of a call.
-    fn follow_up(
+    pub(super) fn follow_up(
         &self,
         site: &str,
         kind: ContactKind,
@@ -233,18 +233,7 @@ pub fn build_kind(
                 Ok(b) => b,
                 Err(why) => return Ok(Err(why)),
             };
-            match site.messaging_service_sid {
-                Some(mg) => params.push(("MessagingServiceSid", mg.to_string())),
-                None => params.push(("From", site.phone_number.to_string())),
-            }
-            params.push(("Body", body.clone()));
-            params.extend(callback_params(Channel::Sms, public_url));
-            params.push((
-                "ValidityPeriod",
-                (cfg.sending.sms_validity_minutes * 60).to_string(),
-            ));
-            let shape = segments::shape(&body);
-            (body, Some(shape))
+            return Ok(Ok(text(cfg, &site, &lead.phone_number, body, public_url)));
         }
     };
     Ok(Ok(Request {
@@ -253,4 +242,32 @@ pub fn build_kind(
         params,
         shape,
     }))
+}
+
+/// A text of `body` to `to` from `site`'s sender, with its status callback and validity.
+pub fn text(
+    cfg: &Config,
+    site: &SiteView<'_>,
+    to: &str,
+    body: String,
+    public_url: &str,
+) -> Request {
+    let mut params: Vec<(&'static str, String)> = vec![("To", to.to_string())];
+    match site.messaging_service_sid {
+        Some(mg) => params.push(("MessagingServiceSid", mg.to_string())),
+        None => params.push(("From", site.phone_number.to_string())),
+    }
+    params.push(("Body", body.clone()));
+    params.extend(callback_params(Channel::Sms, public_url));
+    params.push((
+        "ValidityPeriod",
+        (cfg.sending.sms_validity_minutes * 60).to_string(),
+    ));
+    let shape = segments::shape(&body);
+    Request {
+        channel: Channel::Sms,
+        content: body,
+        params,
+        shape: Some(shape),
+    }
 }

@@ -6,9 +6,11 @@
 //! business: this module returns what happened.
 
 pub mod attempt;
+pub mod backfill;
 pub mod context;
 pub mod find;
 pub mod follow_up;
+pub mod offer;
 pub mod limits;
 pub mod lock;
 pub mod message;
@@ -102,7 +104,7 @@ pub struct Summary {
 }
 
 impl Summary {
-    fn count(&mut self, done: &Done) {
+    pub(crate) fn count(&mut self, done: &Done) {
         let row = if done.channel == Channel::Call {
             &mut self.calls
         } else {
@@ -128,7 +130,7 @@ impl Summary {
 
     /// When no contact could be made because Twilio refused the account or did not answer:
     /// the run failed, whatever it recorded.
-    fn failure(&self) -> Option<String> {
+    pub(crate) fn failure(&self) -> Option<String> {
         let (c, s) = (&self.calls, &self.sms);
         let unanswered = c.unanswered + s.unanswered;
         (c.dispatched + s.dispatched == 0 && unanswered > 0).then(|| {

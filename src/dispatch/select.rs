@@ -15,6 +15,7 @@ use super::limits;
 use crate::clock::{db_time, parse_db_time};
 use crate::config::Config;
 use crate::db::{self, appointments, opt_outs};
+use crate::domain::channel::Channel;
 use crate::domain::contact_kind::ContactKind;
 use crate::domain::dates::day_bounds;
 use crate::domain::limits::HoldCounts;
@@ -32,8 +33,28 @@ const BATCH: usize = 1000;
 pub struct Job {
     pub group: Vec<appointments::Stored>,
     pub touch: u32,
-    /// A reminder, or a follow-up (`dispatch/follow_up.rs`: one appointment each).
+    /// A reminder, or a follow-up (`dispatch/follow_up.rs`: one appointment each), or an offer.
     pub kind: ContactKind,
+    /// An offer of the slot `group[0]` freed, to a waiting patient (`dispatch/offer.rs`).
+    pub offer: Option<Box<super::offer::Target>>,
+}
+
+impl Job {
+    /// The number contacted: the appointments' own, or the waiting patient's for an offer.
+    pub fn to(&self) -> &str {
+        match &self.offer {
+            Some(t) => &t.candidate.phone_number,
+            None => &self.group[0].phone_number,
+        }
+    }
+
+    /// The channel it goes on: a text after a voicemail and an offer are texts.
+    pub fn channel(&self) -> Channel {
+        match self.kind {
+            ContactKind::VoicemailText | ContactKind::Offer => Channel::Sms,
+            _ => self.group[0].channel,
+        }
+    }
 }
 
 /// What the selection set aside, for the summary.
@@ -192,6 +213,7 @@ impl<'a> Selector<'a> {
                     group,
                     touch,
                     kind: ContactKind::Reminder,
+                    offer: None,
                 }))
             }
             Verdict::NotDue => Ok(None),

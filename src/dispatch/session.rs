@@ -43,6 +43,15 @@ impl Session {
         )
     }
 
+    /// A run sending the waitlist's waves (`reminders backfill`, and `run` at each tick).
+    pub fn open_backfill(
+        cfg: &Config,
+        sites: &[String],
+        lock_wait: Option<Duration>,
+    ) -> Result<Session> {
+        Self::start(cfg, cfg.credentials()?, "backfill", sites, None, lock_wait)
+    }
+
     /// `reconcile`'s session: every site, no window.
     pub fn open_reconcile(cfg: &Config) -> Result<Session> {
         Self::start(cfg, cfg.credentials()?, "reconcile", &[], None, None)

@@ -9,7 +9,7 @@ use super::attempt;
 use super::context::RunCtx;
 use super::select::Job;
 use crate::clock::db_time;
-use crate::db::appointments;
+use crate::db::{appointments, offers};
 use crate::db::attempts::{self, NewAttempt};
 use crate::domain::contact_kind::ContactKind;
 use crate::domain::outcome::Ending;
@@ -49,6 +49,10 @@ pub fn undo(
     let Some(attempt) = attempts::by_id(conn, log_id)? else {
         return Ok(());
     };
+    // An offer that never went out was not made: its patient may be offered the slot again.
+    if attempt.kind == ContactKind::Offer {
+        offers::forget(conn, log_id)?;
+    }
     // A follow-up that never went out moves nothing: it is due again at the next run.
     if let Some(appt) = appointments::get(conn, attempt.appointment)?
         && attempt.kind == ContactKind::Reminder

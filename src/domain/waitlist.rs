@@ -8,7 +8,7 @@ use chrono_tz::Tz;
 
 use super::keywords;
 use super::languages::{Language, Languages, Pack};
-use super::templates::{date_and_time_brief, fill, printable};
+use super::templates::{RenderError, date_and_time_brief, ending_with_opt_out, fill, printable};
 
 /// How a freed slot is offered: `[waitlist]` as plain values.
 #[derive(Clone, Copy, Debug)]
@@ -119,9 +119,42 @@ pub struct Offered<'a> {
     pub tz: Tz,
     pub provider: Option<&'a str>,
     pub clinic_name: Option<&'a str>,
+    pub callback_number: Option<&'a str>,
 }
 
-/// The offer's text, without the opt-out instruction (the sender adds it as to every text).
+/// The offer as sent: the clinic's template (`templates.sms_offer_CODE`) or the pack's words,
+/// ending with the opt-out instruction.
+pub fn offer_sms(
+    pack: &Pack,
+    template: Option<&str>,
+    o: &Offered<'_>,
+) -> Result<String, RenderError> {
+    let body = match template {
+        None => offer_text(pack, o),
+        Some(t) => {
+            let (date, time) = date_and_time_brief(o.starts_at, o.tz, pack);
+            let provider = o.provider.map(printable).unwrap_or_default();
+            let with_provider = if provider.trim().is_empty() {
+                String::new()
+            } else {
+                pack.say("texts.offer_with_provider", |_| Some(provider.clone()))
+            };
+            fill(t, |name| match name {
+                "date" => Some(date.clone()),
+                "time" => Some(time.clone()),
+                "provider" => Some(provider.clone()),
+                "with_provider" => Some(with_provider.clone()),
+                "clinic_name" => Some(o.clinic_name.map(printable).unwrap_or_default()),
+                "callback_number" => Some(o.callback_number.unwrap_or_default().to_string()),
+                _ => None,
+            })
+            .map_err(RenderError::Unknown)?
+        }
+    };
+    ending_with_opt_out(body, pack)
+}
+
+/// The pack's offer, without the opt-out instruction.
 pub fn offer_text(pack: &Pack, o: &Offered<'_>) -> String {
     let (date, time) = date_and_time_brief(o.starts_at, o.tz, pack);
     let with_provider = match o.provider.map(str::trim).filter(|p| !p.is_empty()) {
@@ -262,6 +295,7 @@ mod tests {
             tz,
             provider: Some("Dr. Singh"),
             clinic_name: Some("Bloor Street Clinic"),
+            callback_number: None,
         };
         let en = offer_text(l.get("en"), &o);
         assert_eq!(
@@ -275,6 +309,16 @@ mod tests {
             "An appointment opened on Wed Nov 25 at 9:30 AM. Reply YES to take it; the first reply gets it."
         );
         assert!(offer_text(l.get("fr"), &o).contains("OUI"));
+        assert_eq!(
+            offer_sms(l.get("en"), None, &o).unwrap(),
+            "An appointment opened on Wed Nov 25 at 9:30 AM. Reply YES to take it; the first reply gets it. Reply STOP to opt out."
+        );
+        let clinics = offer_sms(l.get("en"), Some("{date} {time}{with_provider}: YES?"), &o);
+        assert_eq!(clinics.unwrap(), "Wed Nov 25 9:30 AM: YES? Reply STOP to opt out.");
+        assert!(matches!(
+            offer_sms(l.get("en"), Some("{nope}"), &o),
+            Err(RenderError::Unknown(_))
+        ));
         assert_eq!(
             taken_text(l.get("en"), at(14, 30), tz),
             "It's yours: Wed Nov 25 at 9:30 AM. The clinic will confirm your booking."

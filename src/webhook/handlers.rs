@@ -21,6 +21,8 @@ pub struct Settings {
     pub languages: std::sync::Arc<Languages>,
     /// Our numbers and who answers each, for calls that come in.
     pub lines: super::voice_inbound::Lines,
+    /// `[waitlist]`: when an offer's slot is still open.
+    pub waitlist: crate::config::Waitlist,
 }
 
 /// A keypress, as the Gather action received it.

@@ -15,7 +15,10 @@ use rusqlite::Connection;
 use super::handlers::{Answer, Settings, answer_event, xml};
 use super::twiml;
 use crate::clock::{db_time, parse_db_time};
-use crate::db::{appointments, attempts, replies};
+use super::offer_reply;
+use crate::db::{appointments, attempts, offers, replies};
+use crate::domain::contact_kind::ContactKind;
+use crate::domain::waitlist;
 use crate::domain::keywords::Reply;
 use crate::domain::state::{Event, State};
 use crate::mask;
@@ -80,19 +83,33 @@ pub fn reply(
         .filter(|s| !s.is_empty())
         .collect();
     let mut targets = appointments::answered_by_reply(conn, t.from, &thread, now)?;
-    // An answer to a message after a missed visit or a clinic's cancellation is not a reply to
-    // a reminder: a person reads it (STOP and HELP still do what they say).
-    if let Some((appt, kind)) = attempts::last_text_to(
+    let last = attempts::last_text_to(
         conn,
         t.from,
         thread.first().copied(),
         thread.get(1).copied(),
-    )? && !kind.answers_the_reminder()
+    )?;
+    // A YES or NO to an offer of a freed slot answers the offer.
+    if let Some((_, ContactKind::Offer, log_id)) = last
+        && let Some(offer) = offers::by_log(conn, log_id)?
+        && let Some(answer) = waitlist::answer(&s.languages, t.body)
+    {
+        return offer_reply::reply(conn, s, &t, fresh, now, &offer, answer);
+    }
+    // An answer to a message after a missed visit, a clinic's cancellation or an offer is not a
+    // reply to a reminder: a person reads it (STOP and HELP still do what they say).
+    if let Some((appt, kind, _)) = last
+        && !kind.answers_the_reminder()
     {
         if matches!(said.reply, Reply::Confirm | Reply::Cancel) {
             said.reply = Reply::Other;
         }
-        targets = appointments::get(conn, appt)?.into_iter().collect();
+        // An offer's appointment is the one that freed the slot: someone else's.
+        targets = if kind == ContactKind::Offer {
+            Vec::new()
+        } else {
+            appointments::get(conn, appt)?.into_iter().collect()
+        };
     }
     // The language the patient wrote in, else the one their appointment is in.
     let pack = match said.language {

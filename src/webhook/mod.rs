@@ -14,6 +14,7 @@
 pub mod form;
 pub mod handlers;
 pub mod inbound;
+pub mod offer_reply;
 pub mod request;
 pub mod routes;
 pub mod twiml;

@@ -410,6 +410,7 @@ mod tests {
             },
             languages: std::sync::Arc::new(crate::domain::languages::Languages::built_in()),
             lines: Default::default(),
+            waitlist: Default::default(),
         }
     }
 

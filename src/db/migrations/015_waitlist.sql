@@ -89,3 +89,13 @@ CREATE TABLE offers (
 CREATE INDEX offers_slot ON offers (slot_id, state);
 CREATE INDEX offers_phone ON offers (phone_number, state);
 CREATE INDEX offers_patient ON offers (patient_id, sent_at);
+
+-- A run that sends the waves of offers is a run of its own kind. The CHECK on `runs.kind` is
+-- widened in place, as SQLite documents for changing a CHECK constraint (every row on disk
+-- already satisfies the wider one).
+PRAGMA writable_schema = ON;
+UPDATE sqlite_schema
+   SET sql = replace(sql, 'CHECK (kind IN (''send'', ''retry'', ''reconcile''))',
+                          'CHECK (kind IN (''send'', ''retry'', ''reconcile'', ''backfill''))')
+ WHERE type = 'table' AND name = 'runs';
+PRAGMA writable_schema = OFF;

@@ -319,15 +319,21 @@ fn values(f: &Facts<'_>, speech: bool) -> impl Fn(&str) -> Option<Piece> {
 pub fn render_sms(template: Option<&str>, f: &Facts<'_>) -> Result<String, RenderError> {
     let template = template.unwrap_or_else(|| builtin::sms(f.pack, f.items.len()));
     let value = values(f, false);
-    let mut body = fill(template, |name| {
+    let body = fill(template, |name| {
         value(name).map(|p| match p {
             Piece::Text(t) => printable(&t),
             Piece::Markup(t) => t,
         })
     })
     .map_err(RenderError::Unknown)?;
-    let stop = builtin::opt_out(f.pack);
-    let told = builtin::opt_out_endings(f.pack)
+    ending_with_opt_out(body, f.pack)
+}
+
+/// A text's words as sent: the opt-out instruction added unless it says it already, and no
+/// longer than Twilio takes.
+pub fn ending_with_opt_out(mut body: String, pack: &Pack) -> Result<String, RenderError> {
+    let stop = builtin::opt_out(pack);
+    let told = builtin::opt_out_endings(pack)
         .iter()
         .any(|end| body.trim_end().ends_with(end));
     if !told {

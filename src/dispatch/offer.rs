@@ -1,0 +1,188 @@
+//! One offer of a freed slot to one waiting patient, claimed the way every contact is
+//! (`attempt.rs`, step 1): checked again just before it goes out — the slot still open and its
+//! appointment still given back, the patient not opted out, holding no other open offer, not
+//! offered this slot already, inside the site's contact hours and the caps — then its attempt
+//! row (kind `offer`, on the freed appointment, to the patient's number) and its `offers` row
+//! committed together before the request. Sending and settling are `attempt.rs`'s, and a crash
+//! in between is recovered as for a reminder: no offer is ever sent twice.
+
+use anyhow::Result;
+use chrono::{DateTime, Utc};
+use rusqlite::Connection;
+
+use super::attempt::{Claim, Claimed, unsettled};
+use super::context::RunCtx;
+use super::find::Fingerprint;
+use super::limits;
+use super::message::{self, Request};
+use super::select::Job;
+use crate::clock::{db_time, parse_db_time};
+use crate::config::Config;
+use crate::db::attempts::{self, NewAttempt};
+use crate::db::candidates::Candidate;
+use crate::db::slots::Slot;
+use crate::db::{appointments, offers, opt_outs, slots};
+use crate::domain::channel::Channel;
+use crate::domain::contact_kind::ContactKind;
+use crate::domain::limits::too_long;
+use crate::domain::templates::RenderError;
+use crate::domain::waitlist::{self, Offered};
+use crate::mask;
+
+/// Whom an offer job is for.
+#[derive(Clone, Debug)]
+pub struct Target {
+    pub slot: i64,
+    pub wave: u32,
+    pub candidate: Candidate,
+}
+
+/// The offer's text for `slot`, in `language`, from its site.
+pub fn build(
+    cfg: &Config,
+    texts: &message::Texts,
+    public_url: &str,
+    slot: &Slot,
+    to: &str,
+    language: &str,
+) -> Result<std::result::Result<Request, RenderError>> {
+    let site = cfg.site(&slot.site);
+    let pack = cfg.languages.get(language);
+    let starts_at: DateTime<Utc> = parse_db_time(&slot.starts_at)
+        .ok_or_else(|| anyhow::anyhow!("slot {} has no readable time", slot.id))?;
+    let offered = Offered {
+        starts_at,
+        tz: site.tz,
+        provider: slot.provider.as_deref(),
+        clinic_name: site.identity.clinic_name.as_deref(),
+        callback_number: site.identity.callback_number.as_deref(),
+    };
+    let template = texts.follow_up(site.key, ContactKind::Offer, Channel::Sms, pack.code.code());
+    Ok(waitlist::offer_sms(pack, template, &offered)
+        .map(|body| message::text(cfg, &site, to, body, public_url)))
+}
+
+pub(super) fn claim(
+    conn: &mut Connection,
+    ctx: &RunCtx<'_>,
+    job: &Job,
+    target: &Target,
+) -> Result<Claimed> {
+    let freed = &job.group[0];
+    if ctx.site_closed(&freed.site) {
+        return Ok(Claimed::AfterHours);
+    }
+    let began = ctx.now();
+    let now = db_time(began);
+    let w = &ctx.cfg.waitlist;
+    let c = &target.candidate;
+    let tx = crate::db::begin(conn)?;
+    let Some(slot) = slots::get(&tx, w, target.slot)? else {
+        return Ok(Claimed::Nothing);
+    };
+    let starts_at = parse_db_time(&slot.starts_at).unwrap_or(began);
+    let still_offered = slot.state == "open"
+        && slot.still_freed
+        && starts_at - w.min_notice > began
+        && slot.sent < w.max_offers;
+    if !still_offered
+        || opt_outs::contains(&tx, &c.phone_number)?
+        || offers::open_elsewhere(&tx, &c.phone_number, slot.id)?
+        || offers::offered(&tx, slot.id, &c.patient_id, &c.phone_number)?
+    {
+        return Ok(Claimed::Nothing);
+    }
+    let site = ctx.cfg.site(&slot.site);
+    if !ctx.opts.force && !site.hours.allows(site.tz, began) {
+        return Ok(Claimed::AfterHours);
+    }
+    if unsettled(&tx, &c.phone_number, Channel::Sms)? {
+        return Ok(Claimed::Nothing);
+    }
+    let held = |rule, reason: String| {
+        log::info!(
+            "offer of slot {} to {} held: {reason}",
+            slot.id,
+            mask::phone(&c.phone_number)
+        );
+        Ok(Claimed::Held(rule, 1))
+    };
+    let cap = limits::over_cap(
+        ctx.cfg,
+        &tx,
+        &slot.site,
+        &c.phone_number,
+        ContactKind::Offer,
+        began,
+        0,
+    )?;
+    if let Some((rule, reason)) = cap {
+        return held(rule, reason);
+    }
+    let req = match build(
+        ctx.cfg,
+        ctx.texts,
+        ctx.public_url,
+        &slot,
+        &c.phone_number,
+        &c.language,
+    )? {
+        Ok(req) => req,
+        Err(why) => {
+            log::warn!("the offer of slot {} cannot be sent: {why}", slot.id);
+            return Ok(Claimed::Nothing);
+        }
+    };
+    if let Some((rule, reason)) = too_long(ctx.cfg.limits.profile, true, &req.content) {
+        return held(rule, reason);
+    }
+    let Some(appt) = appointments::get(&tx, freed.id)? else {
+        return Ok(Claimed::Nothing);
+    };
+    let sent = req.sent_digest();
+    let log_id = attempts::insert(
+        &tx,
+        &NewAttempt {
+            appointment: appt.id,
+            attempt: appt.attempt_count,
+            channel: Channel::Sms,
+            to: &c.phone_number,
+            from: req.sender(),
+            run_id: Some(ctx.run_id),
+            touch: None,
+            segments: req.shape.map(|s| s.segments as u32),
+            sent: sent.as_deref(),
+            kind: ContactKind::Offer,
+            now: &now,
+        },
+    )?;
+    attempts::set_contact(&tx, &[log_id])?;
+    offers::insert(
+        &tx,
+        &offers::NewOffer {
+            slot: slot.id,
+            log_id,
+            patient_id: &c.patient_id,
+            phone_number: &c.phone_number,
+            language: &c.language,
+            moves_from: c.moves_from.as_deref(),
+            wave: target.wave,
+            now: &now,
+        },
+    )?;
+    slots::mark_wave(&tx, slot.id, target.wave, &now)?;
+    tx.commit()?;
+    Ok(Claimed::Go(
+        Claim {
+            members: vec![(
+                log_id,
+                format!("{} (slot {} offered)", appt.appointment_id, slot.id),
+                appt.attempt_count,
+            )],
+            to: c.phone_number.clone(),
+            began,
+            print: Fingerprint::new(req.sender(), sent.as_deref()),
+        },
+        req,
+    ))
+}

@@ -1,0 +1,103 @@
+//! A reply to an offer of a freed slot (docs/waitlist.md, "Answers"): YES takes it if it is
+//! still open — the first taker wins, decided by a compare-and-set on the slot inside the
+//! writer's transaction, so two replies arriving together make one winner —, NO declines it (the
+//! patient stays on the list). Each gets its answer in the patient's language: the slot is
+//! theirs, someone else took it first, thanks, or the offer has closed.
+
+use anyhow::Result;
+
+use super::handlers::{Answer, Settings, xml};
+use super::inbound::{Text, kept};
+use super::twiml;
+use crate::clock::parse_db_time;
+use crate::db::{offers, replies, slots};
+use crate::domain::languages::Language;
+use crate::domain::waitlist::{self, Answer as Said, RETURNED};
+use crate::mask;
+
+pub fn reply(
+    conn: &rusqlite::Connection,
+    s: &Settings,
+    t: &Text<'_>,
+    fresh: bool,
+    now: &str,
+    offer: &offers::Offer,
+    (said, told): (Said, Option<Language>),
+) -> Result<(Answer, String)> {
+    let pack = match told {
+        Some(l) => s.languages.pack(l),
+        None => s.languages.get(&offer.language),
+    };
+    let who = mask::phone(t.from);
+    let Some(slot) = slots::get(conn, &s.waitlist, offer.slot)? else {
+        return Ok((xml(twiml::message(pack.text("texts.offer_closed"))), String::new()));
+    };
+    if fresh {
+        replies::insert(
+            conn,
+            &replies::NewReply {
+                message_sid: t.message_sid,
+                phone_number: t.from,
+                body: &kept(t.body),
+                kind: match said {
+                    Said::Take => "offer_take",
+                    Said::Decline => "offer_decline",
+                },
+                appointment: None,
+                site: &slot.site,
+                now,
+            },
+        )?;
+    }
+    let starts_at = parse_db_time(&slot.starts_at);
+    let too_late = match (starts_at, parse_db_time(now)) {
+        (Some(at), Some(n)) => n >= at - s.waitlist.min_notice,
+        _ => true,
+    };
+    // A slot whose appointment came back, or whose time is too close, is closed now, whatever
+    // the next run would have found.
+    if slot.state == "open" && (!slot.still_freed || too_late) {
+        let (state, why) = if slot.still_freed {
+            ("expired", "too close to its time")
+        } else {
+            ("closed", RETURNED)
+        };
+        slots::end(conn, slot.id, state, why, now)?;
+    }
+    let open_now = slot.state == "open" && slot.still_freed && !too_late;
+    let (key, note) = match said {
+        Said::Decline => {
+            offers::answer(conn, offer.id, "declined", now)?;
+            ("texts.offer_declined", "declined")
+        }
+        Said::Take if offer.state == "taken" => ("texts.offer_taken", "took it (again)"),
+        Said::Take if open_now && slots::take(conn, slot.id, offer, now)? => {
+            offers::answer(conn, offer.id, "taken", now)?;
+            ("texts.offer_taken", "took it first")
+        }
+        Said::Take if slot.state == "taken" || slots_taken(conn, s, slot.id)? => {
+            offers::answer(conn, offer.id, "lost", now)?;
+            ("texts.offer_gone", "said yes after it was taken")
+        }
+        Said::Take => {
+            offers::answer(conn, offer.id, "closed", now)?;
+            ("texts.offer_closed", "said yes after the offer closed")
+        }
+    };
+    let text = if key == "texts.offer_taken" {
+        let tz = s.rules.sites.zone(&slot.site);
+        starts_at.map_or_else(
+            || pack.text(key).to_string(),
+            |at| waitlist::taken_text(pack, at, tz),
+        )
+    } else {
+        pack.text(key).to_string()
+    };
+    let note = format!("{who} answered the offer of slot {}: {note}", slot.id);
+    Ok((xml(twiml::message(&text)), note))
+}
+
+/// Whether the slot is taken as it stands now (another reply of this group may have won it).
+fn slots_taken(conn: &rusqlite::Connection, s: &Settings, id: i64) -> Result<bool> {
+    Ok(slots::get(conn, &s.waitlist, id)?.is_some_and(|slot| slot.state == "taken"))
+}
