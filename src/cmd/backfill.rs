@@ -53,16 +53,16 @@ pub fn tick(cfg: &Config, sites: &[String]) -> Result<()> {
     if !cfg.db.exists() {
         return Ok(());
     }
-    let conn = crate::db::open(&cfg.db)?;
-    if !backfill::has_work(cfg, &conn)? {
-        return Ok(());
-    }
-    drop(conn);
     let opts = Options {
         sites: sites.to_vec(),
         lock_wait: Some(std::time::Duration::ZERO),
         ..Options::default()
     };
+    let mut conn = crate::db::open(&cfg.db)?;
+    if !backfill::has_work(cfg, &mut conn, &opts)? {
+        return Ok(());
+    }
+    drop(conn);
     match backfill::run(cfg, &opts, &|_| {}) {
         Ok(summary) => {
             print(&summary, false);
@@ -106,10 +106,7 @@ fn print(s: &Summary, always: bool) {
         parts.push(format!("{} held by the rules of contact", s.held));
     }
     if s.after_hours > 0 {
-        parts.push(format!(
-            "{} wave(s) wait for contact hours",
-            s.after_hours
-        ));
+        parts.push(format!("{} wave(s) wait for contact hours", s.after_hours));
     }
     if s.nobody_left > 0 {
         parts.push(format!(

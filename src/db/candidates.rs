@@ -70,8 +70,15 @@ fn query(w: &Waitlist) -> String {
     )
 }
 
-/// At most `n` candidates for `slot`, one per number.
-pub fn next(conn: &Connection, w: &Waitlist, slot: &Slot, n: usize) -> Result<Vec<Candidate>> {
+/// At most `n` candidates for `slot`, one per number, none of the numbers in `taken` (offered
+/// another slot by the same run).
+pub fn next(
+    conn: &Connection,
+    w: &Waitlist,
+    slot: &Slot,
+    n: usize,
+    taken: &HashSet<String>,
+) -> Result<Vec<Candidate>> {
     let sql = query(w);
     let mut stmt = conn.prepare_cached(&sql)?;
     let mut params = vec![
@@ -105,7 +112,7 @@ pub fn next(conn: &Connection, w: &Waitlist, slot: &Slot, n: usize) -> Result<Ve
         if found.len() >= n && found.last().is_some_and(|l| l.added < c.added) {
             break;
         }
-        if numbers.insert(c.phone_number.clone()) {
+        if !taken.contains(&c.phone_number) && numbers.insert(c.phone_number.clone()) {
             found.push(c);
         }
     }
@@ -172,7 +179,7 @@ mod tests {
     }
 
     fn chosen(conn: &Connection, slot: &Slot, n: usize) -> Vec<String> {
-        next(conn, &waitlist(), slot, n)
+        next(conn, &waitlist(), slot, n, &HashSet::new())
             .unwrap()
             .into_iter()
             .map(|c| c.patient_id)

@@ -54,17 +54,20 @@ pub fn freed_without_slot(conn: &Connection, w: &Waitlist, after: &str) -> Resul
         freed_condition(w)
     );
     let mut stmt = conn.prepare(&sql)?;
-    let rows = stmt.query_map(named_params! {":after": after, ":returned": RETURNED}, |r| {
-        Ok(Freed {
-            appointment: r.get(0)?,
-            site: r.get(1)?,
-            starts_at: r.get(2)?,
-            provider: r.get(3)?,
-            visit_type: r.get(4)?,
-            duration_minutes: r.get(5)?,
-            patient_id: r.get(6)?,
-        })
-    })?;
+    let rows = stmt.query_map(
+        named_params! {":after": after, ":returned": RETURNED},
+        |r| {
+            Ok(Freed {
+                appointment: r.get(0)?,
+                site: r.get(1)?,
+                starts_at: r.get(2)?,
+                provider: r.get(3)?,
+                visit_type: r.get(4)?,
+                duration_minutes: r.get(5)?,
+                patient_id: r.get(6)?,
+            })
+        },
+    )?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 

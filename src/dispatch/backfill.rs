@@ -5,6 +5,7 @@
 //! `wave_minutes` old — `wave_size` texts, paced, inside contact hours, each exactly once
 //! (`offer.rs`, through `attempt.rs`).
 
+use std::collections::HashSet;
 use std::time::Duration;
 
 use anyhow::Result;
@@ -73,11 +74,19 @@ impl Summary {
     }
 }
 
-/// Whether a run has waitlist work: a slot open, or an appointment given back that waits for
-/// one. Cheap, and without the lock: `reminders run` asks it at every tick.
-pub fn has_work(cfg: &Config, conn: &Connection) -> Result<bool> {
+/// Whether a run would do anything now: open or end a slot, or send a wave. Worked out as the
+/// run would, in a transaction rolled back, without the lock: `reminders run` asks it at every
+/// tick, and starts (and records) a run only when there is something to do.
+pub fn has_work(cfg: &Config, conn: &mut Connection, opts: &Options) -> Result<bool> {
     let after = db_time(cfg.now() + cfg.waitlist.min_notice);
-    slots::any_work(conn, &cfg.waitlist, &after)
+    if !slots::any_work(conn, &cfg.waitlist, &after)? {
+        return Ok(false);
+    }
+    let tx = conn.transaction()?;
+    let mut summary = Summary::default();
+    let jobs = plan(cfg, &tx, opts, cfg.now(), &mut summary)?;
+    tx.rollback()?;
+    Ok(!jobs.is_empty() || summary.is_news())
 }
 
 /// Opens and ends slots, and lists the offers of the waves due now. Inside the caller's
@@ -110,6 +119,8 @@ fn plan(
         summary.dates.push(date.to_string());
     }
     let mut jobs = Vec::new();
+    // A number offered one slot in this run is not offered another: one open offer each.
+    let mut offered = HashSet::new();
     for slot in slots::open_slots(conn, w)? {
         if !opts.serves(&slot.site) {
             continue;
@@ -142,7 +153,7 @@ fn plan(
                     summary.after_hours += 1;
                     continue;
                 }
-                let chosen = candidates::next(conn, w, &slot, size as usize)?;
+                let chosen = candidates::next(conn, w, &slot, size as usize, &offered)?;
                 if chosen.is_empty() {
                     summary.nobody_left += 1;
                     continue;
@@ -153,6 +164,7 @@ fn plan(
                 summary.waves += 1;
                 summary.dates.push(slot.local_date.clone());
                 for candidate in chosen {
+                    offered.insert(candidate.phone_number.clone());
                     jobs.push(Job {
                         group: vec![freed.clone()],
                         touch: freed.touch_days.unwrap_or(0),

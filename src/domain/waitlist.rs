@@ -283,7 +283,12 @@ mod tests {
         }
         assert_eq!(answer(&l, "maybe later"), None);
         assert_eq!(answer(&l, "STOP"), None);
-        assert_eq!(answer(&l, "oui").and_then(|a| a.1).map(|c| c.code().to_string()), Some("fr".into()));
+        assert_eq!(
+            answer(&l, "oui")
+                .and_then(|a| a.1)
+                .map(|c| c.code().to_string()),
+            Some("fr".into())
+        );
     }
 
     #[test]
@@ -314,7 +319,10 @@ mod tests {
             "An appointment opened on Wed Nov 25 at 9:30 AM. Reply YES to take it; the first reply gets it. Reply STOP to opt out."
         );
         let clinics = offer_sms(l.get("en"), Some("{date} {time}{with_provider}: YES?"), &o);
-        assert_eq!(clinics.unwrap(), "Wed Nov 25 9:30 AM: YES? Reply STOP to opt out.");
+        assert_eq!(
+            clinics.unwrap(),
+            "Wed Nov 25 9:30 AM: YES? Reply STOP to opt out."
+        );
         assert!(matches!(
             offer_sms(l.get("en"), Some("{nope}"), &o),
             Err(RenderError::Unknown(_))

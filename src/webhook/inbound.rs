@@ -13,14 +13,14 @@ use chrono::Duration;
 use rusqlite::Connection;
 
 use super::handlers::{Answer, Settings, answer_event, xml};
+use super::offer_reply;
 use super::twiml;
 use crate::clock::{db_time, parse_db_time};
-use super::offer_reply;
 use crate::db::{appointments, attempts, offers, replies};
 use crate::domain::contact_kind::ContactKind;
-use crate::domain::waitlist;
 use crate::domain::keywords::Reply;
 use crate::domain::state::{Event, State};
+use crate::domain::waitlist;
 use crate::mask;
 use crate::news;
 

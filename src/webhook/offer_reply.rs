@@ -30,7 +30,10 @@ pub fn reply(
     };
     let who = mask::phone(t.from);
     let Some(slot) = slots::get(conn, &s.waitlist, offer.slot)? else {
-        return Ok((xml(twiml::message(pack.text("texts.offer_closed"))), String::new()));
+        return Ok((
+            xml(twiml::message(pack.text("texts.offer_closed"))),
+            String::new(),
+        ));
     };
     if fresh {
         replies::insert(

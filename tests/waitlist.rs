@@ -1,0 +1,243 @@
+//! The waitlist (docs/waitlist.md): a slot a patient gives back is offered by text to the
+//! patients waiting for an earlier one, in waves; the first YES wins — through the real binary,
+//! the real listener and the simulator.
+
+use std::thread;
+
+use reminders::twilio::simulator::{Simulator, Step};
+
+use crate::common::Workdir;
+use crate::common::listener::{Listener, encode, sign};
+use crate::common::twilio::{FROM, clinic, state, window};
+
+const SITES: &str = "[sites.main]\nnames = [\"Main\"]\nclinic_name = \"Bloor Clinic\"\n\
+                     [sites.east]\nnames = [\"East\"]\n";
+const HEADER: &str = "appointment_id,patient_id,phone_number,phone_preference,text_preference,appt_date_time,clinic,provider,visit_type,duration_minutes\n";
+
+/// Puts waiting patients on the list, as a waitlist file's import stores them: one line each,
+/// `site,patient,phone,provider,visit type,minutes needed,earliest,latest,booking they would
+/// move from,added` (an empty field is no value).
+fn waiting(w: &Workdir, entries: &[&str]) {
+    let db = w.db();
+    db.execute(
+        "INSERT INTO imports (file_name, sha256, status, user_id, started_at, kind)
+         VALUES ('waitlist.csv', 'w', 'completed', 'ops', '2026-11-24T12:00:00Z', 'waitlist')",
+        [],
+    )
+    .unwrap();
+    let import = db.last_insert_rowid();
+    for (i, line) in entries.iter().enumerate() {
+        let f: Vec<Option<&str>> = line
+            .split(',')
+            .map(|v| Some(v.trim()).filter(|v| !v.is_empty()))
+            .collect();
+        assert_eq!(f.len(), 10, "{line}");
+        db.execute(
+            "INSERT INTO waitlist_entries (import_id, row_number, site, patient_id, phone_number,
+                 language, provider, visit_type, duration_minutes, earliest, latest,
+                 appointment_id, added, data)
+             VALUES (?1, ?2, ?3, ?4, ?5, 'en', ?6, ?7, ?8, ?9, ?10, ?11, ?12, '{}')",
+            rusqlite::params![
+                import,
+                i as i64 + 2,
+                f[0].unwrap_or(""),
+                f[1],
+                f[2],
+                f[3],
+                f[4],
+                f[5].map(|d| d.parse::<i64>().unwrap()),
+                f[6],
+                f[7],
+                f[8],
+                f[9]
+            ],
+        )
+        .unwrap();
+    }
+}
+
+/// The offers Twilio was asked to send to `to`: their words.
+fn offers_to(sim: &Simulator, to: &str) -> Vec<String> {
+    sim.creates_to(to)
+        .iter()
+        .filter_map(|r| r.param("Body").map(str::to_string))
+        .filter(|b| b.contains("opened on"))
+        .collect()
+}
+
+fn all_offers(sim: &Simulator) -> usize {
+    sim.creates()
+        .iter()
+        .filter(|r| r.param("Body").is_some_and(|b| b.contains("opened on")))
+        .count()
+}
+
+/// A patient's text to our number, through the listener; its TwiML answer.
+fn text(listener: &Listener, port: u16, sid: &str, from: &str, body: &str) -> String {
+    let params = [
+        ("MessageSid", sid),
+        ("From", from),
+        ("To", FROM),
+        ("Body", body),
+    ];
+    let url = format!("http://127.0.0.1:{port}/twilio/sms-inbound");
+    let (code, answer) = listener.post_with(
+        "/twilio/sms-inbound",
+        &encode(&params),
+        Some(&sign(&url, &params)),
+    );
+    assert_eq!(code, 200, "{answer}");
+    answer
+}
+
+/// An evening: A1 (Main, Dr. Singh, cleaning, 30 minutes, Wed 10:00) reached by text at 19:00,
+/// the patient answers R; the waiting list holds one entry for each rule that leaves a patient
+/// out, and four who fit.
+fn freed_slot() -> (Workdir, Simulator, u16) {
+    let (mut w, sim, port) = clinic(SITES);
+    w.write(
+        "csv/day.csv",
+        format!(
+            "{HEADER}A1,P1,416-555-0101,n,y,2026-11-25 10:00,Main,Dr. Singh,Cleaning,30\n\
+             B1,P19,416-555-0119,n,y,2026-11-25 08:30,Main,Dr. Singh,Cleaning,30\n\
+             B2,P14,416-555-0114,n,y,2026-12-20 08:30,Main,Dr. Singh,Cleaning,30\n\
+             A2,P30,416-555-0130,n,y,2026-11-25 09:00,East,,,\n"
+        ),
+    );
+    sim.script("+14165550101", vec![Step::Deliver { reply: Some("R") }]);
+    sim.script("+14165550130", vec![Step::Deliver { reply: Some("R") }]);
+    sim.script("+14165550130", vec![Step::Deliver { reply: Some("R") }]);
+    window(&mut w, &sim, port, "2026-11-24T19:00:00-05:00", &["run"]);
+    assert_eq!(state(&w, "A1"), "cancel_requested");
+    w.db()
+        .execute_batch(
+            "UPDATE appointments SET provider = 'Dr. Singh', visit_type = 'Cleaning',
+                 duration_minutes = 30 WHERE appointment_id = 'A1'",
+        )
+        .unwrap();
+    let old = "2025-06-01T12:00:00Z";
+    let left_out = [
+        // Each left out by one rule; all on the list before anyone who fits.
+        format!("east,P15,+14165550115,,,,,,,{old}"), // another site
+        format!("main,P16,+14165550116,Dr. Wu,,,,,,{old}"), // another provider
+        format!("main,P22,+14165550122,,surgery,,,,,{old}"), // another visit type
+        format!("main,P17,+14165550117,,,45,,,,{old}"), // needs longer than 30 minutes
+        format!("main,P18,+14165550118,,,,2026-11-26,,,{old}"), // not before the 26th
+        format!("main,P23,+14165550123,,,,,2026-11-24,,{old}"), // not after the 24th
+        format!("main,P19,+14165550119,,,,,,B1,{old}"), // own booking (08:30) is sooner
+        format!("main,P20,+14165550120,,,,,,,{old}"), // opted out (below)
+        format!("main,P1,+14165550191,,,,,,,{old}"),  // the patient who gave it back
+        // P21 waits at both sites: the East slot (sooner) is offered first, and that open
+        // offer keeps the number out of Main's waves.
+        format!("east,P21,+14165550121,,,,,,,{old}"),
+        format!("main,P21,+14165550121,,,,,,,{old}"),
+    ];
+    let mut entries: Vec<&str> = vec![
+        // Who fits, in the order they joined: P11, P12, P13, then P14 (moving from a booking
+        // later than the slot).
+        "main,P12,+14165550112,dr. singh,,30,,,,2026-01-02T12:00:00Z",
+        "main,P11,+14165550111,,,,2026-11-20,2026-11-30,,2026-01-01T12:00:00Z",
+        "main,P13,+14165550113,,cleaning,20,,,,2026-01-03T12:00:00Z",
+        "main,P14,+14165550114,,,,,,B2,2026-01-04T12:00:00Z",
+    ];
+    entries.extend(left_out.iter().map(String::as_str));
+    waiting(&w, &entries);
+    // P20 said STOP.
+    w.env("REMINDERS_NOW", "2026-11-24T19:01:00-05:00");
+    w.run(&["opt-out", "+14165550120"]).ok();
+    (w, sim, port)
+}
+
+#[test]
+fn a_freed_slot_goes_in_waves_to_the_right_patients_and_the_first_yes_wins() {
+    let (mut w, sim, port) = freed_slot();
+    // 19:05: the next run opens the slot and sends the first wave, to the first three who fit.
+    let out = window(&mut w, &sim, port, "2026-11-24T19:05:00-05:00", &["run"]);
+    assert!(
+        out.contains("5 offer(s) sent in 2 wave(s); 2 slot(s) opened"),
+        "{out}"
+    );
+    for n in ["+14165550111", "+14165550112", "+14165550113"] {
+        let sent = offers_to(&sim, n);
+        assert_eq!(
+            sent,
+            [
+                "Bloor Clinic: an appointment opened on Wed Nov 25 at 10:00 AM with Dr. Singh. Reply YES to take it; the first reply gets it. Reply STOP to opt out."
+            ],
+            "{n}"
+        );
+    }
+    // East's slot went to its two: P21 first (on the list longest), and P15.
+    assert_eq!(offers_to(&sim, "+14165550121").len(), 1);
+    assert_eq!(offers_to(&sim, "+14165550115").len(), 1);
+    assert_eq!(all_offers(&sim), 5);
+    // Nothing more before wave_minutes have passed.
+    let out = window(&mut w, &sim, port, "2026-11-24T19:10:00-05:00", &["run"]);
+    assert_eq!(out, "");
+    assert_eq!(all_offers(&sim), 5);
+    // 19:15: the second wave: the one left who fits.
+    let out = window(&mut w, &sim, port, "2026-11-24T19:15:00-05:00", &["run"]);
+    assert!(
+        out.contains("1 offer(s) sent in 1 wave(s); 1 open slot(s) with nobody left to offer"),
+        "{out}"
+    );
+    assert_eq!(offers_to(&sim, "+14165550114").len(), 1);
+    assert_eq!(all_offers(&sim), 6);
+
+    // 19:17: two patients answer YES at the same moment: one gets it, the other is told.
+    w.env("REMINDERS_NOW", "2026-11-24T19:17:00-05:00");
+    let listener = Listener::start_on(&w, port);
+    let (a, b) = thread::scope(|s| {
+        let a = s.spawn(|| text(&listener, port, "SMyes1", "+14165550112", "Yes"));
+        let b = s.spawn(|| text(&listener, port, "SMyes2", "+14165550113", "oui!"));
+        (a.join().unwrap(), b.join().unwrap())
+    });
+    let no = text(&listener, port, "SMno1", "+14165550111", "no");
+    listener.stop();
+    let won = [&a, &b]
+        .iter()
+        .filter(|t| t.contains("s yours: Wed Nov 25 at 10:00 AM") || t.contains("Il est à vous"))
+        .count();
+    let lost = [&a, &b]
+        .iter()
+        .filter(|t| t.contains("someone else took") || t.contains("a pris ce rendez-vous"))
+        .count();
+    assert_eq!((won, lost), (1, 1), "{a}\n{b}");
+    assert!(no.contains("You stay on the waiting list."), "{no}");
+    let (taker, slot_state): (String, String) = w
+        .db()
+        .query_row(
+            "SELECT taker_patient_id, state FROM slots WHERE site = 'main'",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert_eq!(slot_state, "taken");
+    assert!(taker == "P12" || taker == "P13", "{taker}");
+    let states: Vec<String> = w
+        .db()
+        .prepare(
+            "SELECT o.patient_id || ' ' || o.state FROM offers o JOIN slots s ON s.id = o.slot_id
+             WHERE s.site = 'main' ORDER BY o.patient_id",
+        )
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    let loser = if taker == "P12" { "P13" } else { "P12" };
+    let mut expected = vec![
+        "P11 declined".to_string(),
+        format!("{taker} taken"),
+        format!("{loser} lost"),
+        "P14 closed".to_string(),
+    ];
+    expected.sort();
+    assert_eq!(states, expected);
+    // No third wave: the slot is taken.
+    let out = window(&mut w, &sim, port, "2026-11-24T19:25:00-05:00", &["run"]);
+    assert_eq!(out, "");
+    assert_eq!(all_offers(&sim), 6);
+    // The freed appointment was never touched by the offers.
+    assert_eq!(state(&w, "A1"), "cancel_requested");
+}
