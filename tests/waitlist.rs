@@ -241,3 +241,195 @@ fn a_freed_slot_goes_in_waves_to_the_right_patients_and_the_first_yes_wins() {
     // The freed appointment was never touched by the offers.
     assert_eq!(state(&w, "A1"), "cancel_requested");
 }
+
+/// A1 (Wed 10:00) given back at 19:00 by an R reply, with `config` added, and four patients
+/// waiting who all fit: P11 to P14, in that order.
+fn one_slot(config: &str, at: &str) -> (Workdir, Simulator, u16) {
+    let (mut w, sim, port) = clinic(config);
+    w.write(
+        "csv/day.csv",
+        format!("{HEADER}A1,P1,416-555-0101,n,y,{at},Main,Dr. Singh,Cleaning,30\n"),
+    );
+    sim.script("+14165550101", vec![Step::Deliver { reply: Some("R") }]);
+    window(&mut w, &sim, port, "2026-11-24T19:00:00-05:00", &["run"]);
+    assert_eq!(state(&w, "A1"), "cancel_requested");
+    waiting(
+        &w,
+        &[
+            "main,P11,+14165550111,,,,,,,2026-01-01T12:00:00Z",
+            "main,P12,+14165550112,,,,,,,2026-01-02T12:00:00Z",
+            "main,P13,+14165550113,,,,,,,2026-01-03T12:00:00Z",
+            "main,P14,+14165550114,,,,,,,2026-01-04T12:00:00Z",
+        ],
+    );
+    (w, sim, port)
+}
+
+fn slot_state(w: &Workdir) -> (String, Option<String>) {
+    w.db()
+        .query_row("SELECT state, closed_reason FROM slots", [], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .unwrap()
+}
+
+/// A patient's text, with the listener up only for it.
+fn text_once(w: &mut Workdir, port: u16, when: &str, sid: &str, from: &str, body: &str) -> String {
+    w.env("REMINDERS_NOW", when);
+    let listener = Listener::start_on(w, port);
+    let answer = text(&listener, port, sid, from, body);
+    listener.stop();
+    answer
+}
+
+#[test]
+fn a_slot_too_close_to_its_time_gets_no_offer_and_an_open_one_expires_there() {
+    // Given back at 19:00 for 20:30 the same evening: less than min_notice_hours (2) ahead.
+    let (mut w, sim, port) = one_slot(SITES, "2026-11-24 20:30");
+    let out = window(&mut w, &sim, port, "2026-11-24T19:05:00-05:00", &["run"]);
+    assert_eq!(out, "");
+    assert_eq!(w.count("SELECT count(*) FROM slots"), 0);
+    assert_eq!(all_offers(&sim), 0);
+
+    // Given back for tomorrow 10:00: offered tonight; at 08:00, two hours before, it expires.
+    let (mut w, sim, port) = one_slot(SITES, "2026-11-25 10:00");
+    window(&mut w, &sim, port, "2026-11-24T19:05:00-05:00", &["run"]);
+    assert_eq!(all_offers(&sim), 3);
+    let out = window(&mut w, &sim, port, "2026-11-25T08:00:00-05:00", &["run"]);
+    assert!(out.contains("1 slot(s) expired unfilled"), "{out}");
+    assert_eq!(slot_state(&w).0, "expired");
+    let late = text_once(
+        &mut w,
+        port,
+        "2026-11-25T08:01:00-05:00",
+        "SMlate",
+        "+14165550111",
+        "YES",
+    );
+    assert!(late.contains("that offer has closed"), "{late}");
+    assert_eq!(slot_state(&w).0, "expired");
+    assert_eq!(all_offers(&sim), 3);
+}
+
+#[test]
+fn a_slot_closes_unfilled_after_max_offers() {
+    let (mut w, sim, port) = one_slot(
+        &format!("{SITES}[waitlist]\nwave_size = 1\nmax_offers = 2\n"),
+        "2026-11-25 10:00",
+    );
+    window(&mut w, &sim, port, "2026-11-24T19:05:00-05:00", &["run"]);
+    window(&mut w, &sim, port, "2026-11-24T19:15:00-05:00", &["run"]);
+    assert_eq!(offers_to(&sim, "+14165550111").len(), 1);
+    assert_eq!(offers_to(&sim, "+14165550112").len(), 1);
+    // The last offer has its ten minutes; then the slot closes, and nobody else is asked.
+    let out = window(&mut w, &sim, port, "2026-11-24T19:20:00-05:00", &["run"]);
+    assert_eq!(out, "");
+    let out = window(&mut w, &sim, port, "2026-11-24T19:25:00-05:00", &["run"]);
+    assert!(out.contains("a slot closed: 2 offers, no taker"), "{out}");
+    assert_eq!(
+        slot_state(&w),
+        ("closed".into(), Some("2 offers, no taker".into()))
+    );
+    window(&mut w, &sim, port, "2026-11-24T19:35:00-05:00", &["run"]);
+    assert_eq!(all_offers(&sim), 2);
+    let offers: Vec<String> = w
+        .db()
+        .prepare("SELECT state FROM offers")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(offers, ["closed", "closed"]);
+}
+
+#[test]
+fn the_patient_keeping_the_appointment_closes_the_slot_and_a_late_yes_is_told() {
+    let (mut w, sim, port) = one_slot(SITES, "2026-11-25 10:00");
+    window(&mut w, &sim, port, "2026-11-24T19:05:00-05:00", &["run"]);
+    assert_eq!(all_offers(&sim), 3);
+    // P1 changes their mind: C confirms A1 after all.
+    let kept = text_once(
+        &mut w,
+        port,
+        "2026-11-24T19:07:00-05:00",
+        "SMkeep",
+        "+14165550101",
+        "C",
+    );
+    assert!(kept.contains("confirmed"), "{kept}");
+    assert_eq!(state(&w, "A1"), "confirmed");
+    // A YES that comes before the next run is told the offer closed, and wins nothing.
+    let late = text_once(
+        &mut w,
+        port,
+        "2026-11-24T19:08:00-05:00",
+        "SMyes",
+        "+14165550112",
+        "yes",
+    );
+    assert!(late.contains("that offer has closed"), "{late}");
+    assert_eq!(
+        slot_state(&w),
+        (
+            "closed".into(),
+            Some("the appointment was kept after all".into())
+        )
+    );
+    window(&mut w, &sim, port, "2026-11-24T19:15:00-05:00", &["run"]);
+    assert_eq!(all_offers(&sim), 3);
+    assert_eq!(state(&w, "A1"), "confirmed");
+}
+
+#[test]
+fn a_wave_killed_mid_send_never_sends_an_offer_twice() {
+    let (mut w, sim, port) = one_slot(
+        &format!("{SITES}[twilio]\ntimeout_seconds = 30\n"),
+        "2026-11-25 10:00",
+    );
+    // The second offer is created at Twilio and its answer never comes: the run is killed
+    // while it waits.
+    sim.script(
+        "+14165550112",
+        vec![Step::Stall(Box::new(Step::Deliver { reply: None }))],
+    );
+    w.env("REMINDERS_NOW", "2026-11-24T19:05:00-05:00");
+    sim.set_now(crate::common::twilio::at("2026-11-24T19:05:00-05:00"));
+    let mut run = w.spawn_quiet(&["backfill"]);
+    let started = std::time::Instant::now();
+    while offers_to(&sim, "+14165550112").is_empty() {
+        assert!(
+            started.elapsed().as_secs() < 60,
+            "the second offer never went out"
+        );
+        thread::sleep(std::time::Duration::from_millis(20));
+    }
+    run.kill().unwrap();
+    run.wait().unwrap();
+    assert_eq!(all_offers(&sim), 2);
+    // Killed between the request and its answer: the offer's attempt is left open.
+    assert_eq!(
+        w.count("SELECT count(*) FROM appointment_logs WHERE status = 'dispatching'"),
+        1
+    );
+    // The next run settles the one left open from what Twilio has, sends the third of the
+    // wave's offers only at the next wave, and nobody gets two.
+    window(&mut w, &sim, port, "2026-11-24T19:06:00-05:00", &["run"]);
+    window(&mut w, &sim, port, "2026-11-24T19:16:00-05:00", &["run"]);
+    for n in [
+        "+14165550111",
+        "+14165550112",
+        "+14165550113",
+        "+14165550114",
+    ] {
+        assert_eq!(offers_to(&sim, n).len(), 1, "{n}");
+    }
+    assert_eq!(
+        w.count("SELECT count(*) FROM offers o JOIN appointment_logs l ON l.id = o.log_id WHERE l.sid IS NOT NULL"),
+        4
+    );
+    assert_eq!(
+        w.count("SELECT count(*) FROM appointment_logs WHERE status = 'dispatching'"),
+        0
+    );
+}
