@@ -534,7 +534,19 @@ fn prune_deletes_only_what_is_older_than_the_cut_off() {
                  VALUES ('+14165550102', 'opt_out', 'reply', 'STOP', '2026-07-31T23:30:00Z');
              INSERT INTO holds (appointment_id, rule, reason, at)
                  SELECT id, 'per_day', 'held: 1 a day reached for +1416***0101', appt_date_time
-                 FROM appointments WHERE appointment_id IN ('O1', 'N1');",
+                 FROM appointments WHERE appointment_id IN ('O1', 'N1');
+             INSERT INTO slots (appointment_id, site, starts_at, local_date, freed_by_patient,
+                                opened_at, state)
+                 SELECT id, '', appt_date_time, substr(appt_date_time, 1, 10), patient_id,
+                     appt_date_time, 'closed'
+                 FROM appointments WHERE appointment_id IN ('O1', 'N1');
+             INSERT INTO offers (slot_id, log_id, patient_id, phone_number, language, wave,
+                                 sent_at, state)
+                 SELECT s.id, l.id, 'W1', '+14165550177', 'en', 1, s.opened_at, 'closed'
+                 FROM slots s JOIN appointment_logs l ON l.appointment_id = s.appointment_id;
+             INSERT INTO waitlist_entries (import_id, row_number, site, patient_id, phone_number,
+                                           language, added, data)
+                 SELECT id, 2, '', 'W1', '+14165550177', 'en', started_at, '{}' FROM imports;",
         )
         .unwrap();
     // The archive: August's file from August, November's from now; and a link to an old file
@@ -584,6 +596,9 @@ fn prune_deletes_only_what_is_older_than_the_cut_off() {
             ("callbacks (webhook_events)".to_string(), 1),
             ("rejected rows (failed_import_rows)".to_string(), 1),
             ("what import rows did (import_events)".to_string(), 1),
+            ("freed slots (slots)".to_string(), 1),
+            ("offers of freed slots (offers)".to_string(), 1),
+            ("waiting patients (waitlist_entries)".to_string(), 1),
             ("archived files (archive)".to_string(), 1),
         ],
         "{real}"

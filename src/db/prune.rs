@@ -20,8 +20,21 @@ fn old_appointments() -> String {
 
 /// Every table `prune` deletes from, children before their parents (attempts and replies point
 /// at appointments), with the condition its rows go on.
-fn tables() -> [(&'static str, String); 7] {
+fn tables() -> [(&'static str, String); 10] {
     [
+        // A slot an old appointment freed, and its offers (whose texts are that appointment's
+        // attempt rows), before both.
+        (
+            "offers",
+            format!(
+                "slot_id IN (SELECT id FROM slots WHERE appointment_id IN ({}))",
+                old_appointments()
+            ),
+        ),
+        (
+            "slots",
+            format!("appointment_id IN ({})", old_appointments()),
+        ),
         // Before the appointments, which its rows refer to.
         (
             "import_events",
@@ -50,6 +63,11 @@ fn tables() -> [(&'static str, String); 7] {
             "failed_import_rows",
             "import_id IN (SELECT id FROM imports WHERE started_at < :cut)".to_string(),
         ),
+        // A waitlist no file has replaced since the cut-off is as old as its file.
+        (
+            "waitlist_entries",
+            "import_id IN (SELECT id FROM imports WHERE started_at < :cut)".to_string(),
+        ),
     ]
 }
 
@@ -63,6 +81,9 @@ pub struct Counts {
     pub webhook_events: u64,
     pub failed_import_rows: u64,
     pub import_events: u64,
+    pub slots: u64,
+    pub offers: u64,
+    pub waitlist_entries: u64,
 }
 
 impl Counts {
@@ -74,12 +95,15 @@ impl Counts {
             "appointments" => self.appointments = n,
             "webhook_events" => self.webhook_events = n,
             "import_events" => self.import_events = n,
+            "slots" => self.slots = n,
+            "offers" => self.offers = n,
+            "waitlist_entries" => self.waitlist_entries = n,
             _ => self.failed_import_rows = n,
         }
     }
 
     /// (what, how many), as `prune` prints them.
-    pub fn lines(&self) -> [(&'static str, u64); 7] {
+    pub fn lines(&self) -> [(&'static str, u64); 10] {
         [
             ("appointments", self.appointments),
             ("attempts (appointment_logs)", self.attempts),
@@ -91,6 +115,9 @@ impl Counts {
                 self.failed_import_rows,
             ),
             ("what import rows did (import_events)", self.import_events),
+            ("freed slots (slots)", self.slots),
+            ("offers of freed slots (offers)", self.offers),
+            ("waiting patients (waitlist_entries)", self.waitlist_entries),
         ]
     }
 }
