@@ -10,6 +10,7 @@ use crate::domain::contact_kind::ContactKind;
 use crate::domain::languages::{Languages, Pack};
 use crate::domain::segments::{self, Encoding, SmsShape};
 use crate::domain::templates::{Facts, Identity, Item, follow_ups, render_sms};
+use crate::domain::waitlist;
 
 const TZ: chrono_tz::Tz = chrono_tz::America::Toronto;
 const CALLBACK: &str = "+14165550001";
@@ -155,6 +156,34 @@ fn follow_up(kind: ContactKind, lang: &str) -> Vec<String> {
     out
 }
 
+/// A waitlist offer for every clinic and day of the year, naming a provider of 10 characters
+/// and none; and the winner's answer, which names the slot.
+fn offers(lang: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for clinic in CLINICS {
+        for provider in [Some("Dr. Nguyen"), None] {
+            for at in year() {
+                let o = waitlist::Offered {
+                    starts_at: at,
+                    tz: TZ,
+                    provider,
+                    clinic_name: Some(clinic),
+                    callback_number: Some(CALLBACK),
+                };
+                out.push(waitlist::offer_sms(pack(lang), None, &o).expect("an offer renders"));
+            }
+        }
+    }
+    out
+}
+
+fn taken(lang: &str) -> Vec<String> {
+    year()
+        .into_iter()
+        .map(|at| waitlist::taken_text(pack(lang), at, TZ))
+        .collect()
+}
+
 fn answer(key: &str, lang: &str) -> Vec<String> {
     vec![pack(lang).text(key).to_string()]
 }
@@ -179,7 +208,9 @@ fn every_text() -> Vec<Measured> {
     ] {
         all.push(measure(name, 1, |l| follow_up(kind, l)));
     }
-    let replies: [(&str, &str); 9] = [
+    all.push(measure("Offer of a freed slot (waitlist)", 1, offers));
+    all.push(measure("Reply YES to an offer, first: it is yours", 1, taken));
+    let replies: [(&str, &str); 12] = [
         ("Reply C: confirmed", "texts.sms_confirmed"),
         ("Reply C to several: confirmed", "texts.sms_confirmed_many"),
         ("Reply R: cancel or reschedule", "texts.sms_cancel"),
@@ -192,6 +223,9 @@ fn every_text() -> Vec<Measured> {
         ("Opted out (ARRET, BAJA)", "texts.sms_opted_out"),
         ("Opted in", "texts.sms_opted_in"),
         ("Free text, passed on", "texts.sms_seen"),
+        ("Reply YES to an offer already taken", "texts.offer_gone"),
+        ("Reply NO to an offer", "texts.offer_declined"),
+        ("Reply to an offer that closed", "texts.offer_closed"),
     ];
     for (name, key) in replies {
         all.push(measure(name, 1, |l| answer(key, l)));
