@@ -209,7 +209,11 @@ fn every_text() -> Vec<Measured> {
         all.push(measure(name, 1, |l| follow_up(kind, l)));
     }
     all.push(measure("Offer of a freed slot (waitlist)", 1, offers));
-    all.push(measure("Reply YES to an offer, first: it is yours", 1, taken));
+    all.push(measure(
+        "Reply YES to an offer, first: it is yours",
+        1,
+        taken,
+    ));
     let replies: [(&str, &str); 12] = [
         ("Reply C: confirmed", "texts.sms_confirmed"),
         ("Reply C to several: confirmed", "texts.sms_confirmed_many"),

@@ -253,6 +253,12 @@ fn one_slot(config: &str, at: &str) -> (Workdir, Simulator, u16) {
     sim.script("+14165550101", vec![Step::Deliver { reply: Some("R") }]);
     window(&mut w, &sim, port, "2026-11-24T19:00:00-05:00", &["run"]);
     assert_eq!(state(&w, "A1"), "cancel_requested");
+    w.db()
+        .execute_batch(
+            "UPDATE appointments SET provider = 'Dr. Singh', visit_type = 'Cleaning',
+                 duration_minutes = 30 WHERE appointment_id = 'A1'",
+        )
+        .unwrap();
     waiting(
         &w,
         &[
@@ -431,5 +437,56 @@ fn a_wave_killed_mid_send_never_sends_an_offer_twice() {
     assert_eq!(
         w.count("SELECT count(*) FROM appointment_logs WHERE status = 'dispatching'"),
         0
+    );
+}
+
+#[test]
+fn backfill_dry_run_lists_the_wave_and_changes_nothing() {
+    let (mut w, sim, port) = one_slot(SITES, "2026-11-25 10:00");
+    w.env("REMINDERS_NOW", "2026-11-24T19:05:00-05:00");
+    let dry = w.run(&["backfill", "--dry-run"]).ok();
+    assert!(dry.starts_with("Dry run: nobody is contacted"), "{dry}");
+    for (n, p) in [
+        ("+1416***0111", "P11"),
+        ("+1416***0112", "P12"),
+        ("+1416***0113", "P13"),
+    ] {
+        assert!(
+            dry.contains(&format!(
+                "sms (offer) {n} en — slot 2026-11-25 10:00 freed by A1, to patient {p}, wave 1 — GSM-7, 1 segment"
+            )),
+            "{dry}"
+        );
+    }
+    assert!(dry.contains("3 offer(s) listed."), "{dry}");
+    assert!(
+        dry.contains(
+            "Bloor Clinic: an appointment opened on Wed Nov 25 at 10:00 AM with Dr. Singh."
+        ),
+        "{dry}"
+    );
+    assert!(!dry.contains("4165550111"), "numbers masked: {dry}");
+    assert_eq!(all_offers(&sim), 0);
+    assert_eq!(w.count("SELECT count(*) FROM slots"), 0);
+    assert_eq!(
+        w.count("SELECT count(*) FROM runs WHERE kind = 'backfill'"),
+        0
+    );
+    // The same, for real, by hand.
+    let out = window(
+        &mut w,
+        &sim,
+        port,
+        "2026-11-24T19:05:00-05:00",
+        &["backfill"],
+    );
+    assert!(
+        out.contains("3 offer(s) sent in 1 wave(s); 1 slot(s) opened"),
+        "{out}"
+    );
+    assert_eq!(all_offers(&sim), 3);
+    assert_eq!(
+        w.count("SELECT count(*) FROM runs WHERE kind = 'backfill' AND dispatched = 3"),
+        1
     );
 }
