@@ -490,3 +490,35 @@ fn backfill_dry_run_lists_the_wave_and_changes_nothing() {
         1
     );
 }
+
+#[test]
+fn an_offer_template_that_cannot_render_stops_the_run_before_any_offer() {
+    let (mut w, sim, port) = one_slot(SITES, "2026-11-25 10:00");
+    w.write("offer.txt", "Free: {date} {time} with {dentist}");
+    w.write(
+        "reminders.toml",
+        format!("{SITES}[templates]\nsms_offer_en = \"offer.txt\"\n"),
+    );
+    w.env("REMINDERS_NOW", "2026-11-24T19:05:00-05:00");
+    sim.set_now(crate::common::twilio::at("2026-11-24T19:05:00-05:00"));
+    let listener = Listener::start_on(&w, port);
+    let out = w.run(&["backfill"]);
+    listener.stop();
+    assert_eq!(out.code(), 2, "{}", out.stderr());
+    assert!(
+        out.stderr()
+            .contains("the waitlist's offer in en cannot be sent")
+            && out.stderr().contains("{dentist}"),
+        "{}",
+        out.stderr()
+    );
+    assert_eq!(all_offers(&sim), 0);
+    let check = w.run(&["check"]);
+    assert!(
+        check
+            .stdout()
+            .contains("waitlist offer in en (offer.txt): {dentist} is not a placeholder"),
+        "{}",
+        check.stdout()
+    );
+}

@@ -223,6 +223,7 @@ pub fn dry_run(
 /// A backfill run: slots opened and ended, the waves due sent.
 pub fn run(cfg: &Config, opts: &Options, contacted: &dyn Fn(usize)) -> Result<Summary> {
     let texts = Texts::load(cfg)?;
+    offer::check_templates(cfg, &texts)?;
     let mut session = Session::open_backfill(cfg, &opts.sites, opts.lock_wait)?;
     let rules = cfg.news_rules();
     let mut summary = Summary {

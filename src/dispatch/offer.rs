@@ -62,6 +62,52 @@ pub fn build(
         .map(|body| message::text(cfg, &site, to, body, public_url)))
 }
 
+/// A slot to render offers for before any is sent: tomorrow's `starts_at`, with a provider.
+pub fn sample_slot(site: &str, starts_at: &str) -> Slot {
+    Slot {
+        id: 0,
+        appointment: 0,
+        site: site.to_string(),
+        starts_at: starts_at.to_string(),
+        local_date: String::new(),
+        provider: Some("Dr. Singh".into()),
+        visit_type: None,
+        duration_minutes: None,
+        freed_by_patient: String::new(),
+        state: "open".into(),
+        waves: 0,
+        last_wave_at: None,
+        sent: 0,
+        still_freed: true,
+    }
+}
+
+/// An offer template naming a placeholder an offer does not have is a configuration error,
+/// found before anyone is contacted (exit 2), not one offer at a time.
+pub fn check_templates(cfg: &Config, texts: &message::Texts) -> Result<()> {
+    let at = db_time(cfg.now() + chrono::Duration::days(1));
+    for site in cfg.site_keys() {
+        for pack in cfg.languages.all() {
+            let slot = sample_slot(site, &at);
+            let to = "+14165550123";
+            if let Err(why) = build(
+                cfg,
+                texts,
+                "https://rem.example.ca",
+                &slot,
+                to,
+                pack.code.code(),
+            )? {
+                return Err(crate::exit::usage(format!(
+                    "the waitlist's offer in {} cannot be sent: {why} (see `reminders check`); no offer was sent",
+                    pack.code.code()
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
 pub(super) fn claim(
     conn: &mut Connection,
     ctx: &RunCtx<'_>,

@@ -216,6 +216,45 @@ fn templates(r: &mut Report, cfg: &Config) {
                 r.add(template(cfg, &texts, &public_url, &columns, t));
             }
         }
+        for pack in cfg.languages.all() {
+            r.add(offer(cfg, &texts, &public_url, key, pack.code));
+        }
+    }
+}
+
+/// The waitlist's offer of a sample slot tomorrow at 10:30, with a provider, in `lang`.
+fn offer(cfg: &Config, texts: &Texts, public_url: &str, site: &str, lang: Language) -> Finding {
+    let template = cfg
+        .site(site)
+        .templates
+        .files()
+        .find(|(k, _)| *k == format!("sms_offer_{}", lang.code()))
+        .map_or("built in".to_string(), |(_, p)| p.display().to_string());
+    let what = format!(
+        "{}waitlist offer in {} ({template})",
+        label(site),
+        lang.code()
+    );
+    let freed = &sample(cfg, site, Channel::Sms, lang, 1, &[])[0];
+    let slot = crate::dispatch::offer::sample_slot(site, &freed.at);
+    let built = crate::dispatch::offer::build(
+        cfg,
+        texts,
+        public_url,
+        &slot,
+        &freed.phone_number,
+        lang.code(),
+    );
+    match built {
+        Ok(Ok(req)) => Finding::ok(format!("{what}: {}", size(Channel::Sms, 1, &req.content))),
+        Ok(Err(RenderError::Unknown(name))) => Finding::fail(
+            format!("{what}: {{{name}}} is not a placeholder of an offer"),
+            "use {date}, {time}, {provider}, {with_provider}, {clinic_name} or {callback_number}",
+        ),
+        Ok(Err(RenderError::TooLong(why))) => {
+            Finding::fail(format!("{what}: {why}"), "shorten the template")
+        }
+        Err(e) => Finding::fail(format!("{what}: {e:#}"), "fix the template"),
     }
 }
 
