@@ -18,7 +18,7 @@ use clap::Parser;
 use crate::cmd;
 use crate::config::{Config, Overrides};
 use crate::twilio::simulator::Simulator;
-use crate::webhook::routes::Route;
+use crate::domain::routes::Route;
 
 pub const SAMPLE_CSV: &str = include_str!("sample.csv");
 const ACCOUNT_SID: &str = "ACdddddddddddddddddddddddddddddddd";

@@ -13,7 +13,7 @@ use crate::domain::channel::Channel;
 use crate::domain::contact_kind::ContactKind;
 use crate::domain::segments::{self, SmsShape};
 use crate::domain::templates::{self, Facts, Identity, Item, RenderError, follow_ups};
-use crate::webhook::routes::Route;
+use crate::domain::routes::Route;
 
 /// Makes Twilio retry a callback on connection failure, read timeout or a 5xx answer (three
 /// times) instead of once on connection failure only. The fragment is not sent to the listener

@@ -20,6 +20,7 @@ pub mod readiness;
 pub mod reasons;
 pub mod results;
 pub mod row;
+pub mod routes;
 pub mod run_outcome;
 pub mod schedule;
 pub mod segments;

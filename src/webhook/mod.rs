@@ -16,7 +16,6 @@ pub mod handlers;
 pub mod inbound;
 pub mod offer_reply;
 pub mod request;
-pub mod routes;
 pub mod twiml;
 pub mod voice_inbound;
 pub mod writer;

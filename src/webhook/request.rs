@@ -6,7 +6,7 @@ use crate::db::attempts::StatusReport;
 use crate::domain::channel::Channel;
 use crate::domain::outcome;
 use crate::webhook::form;
-pub use crate::webhook::routes::Route;
+pub use crate::domain::routes::Route;
 
 /// A signed request, understood.
 #[derive(Debug)]

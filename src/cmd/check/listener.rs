@@ -7,7 +7,7 @@ use super::Report;
 use crate::config::Config;
 use crate::domain::readiness::{self, Finding};
 use crate::twilio::signature;
-use crate::webhook::routes::Route;
+use crate::domain::routes::Route;
 
 /// How long each request to the listener may take.
 const TIMEOUT: Duration = Duration::from_secs(15);

@@ -5,7 +5,7 @@ use super::Report;
 use crate::config::{Config, Credentials};
 use crate::domain::readiness::{self, Finding, Level};
 use crate::twilio::client::{ApiError, Client, IncomingNumber};
-use crate::webhook::routes::{Route, VOICE_INBOUND_PATH};
+use crate::domain::routes::Route;
 
 const CONSOLE: &str = "https://console.twilio.com";
 
@@ -196,7 +196,7 @@ fn number(r: &mut Report, cfg: &Config, client: &Client, s: &Sender) {
 /// this listener.
 fn webhooks(r: &mut Report, n: &IncomingNumber, public: &str) {
     let sms = Route::SmsInbound.url(public);
-    let voice = format!("{public}{VOICE_INBOUND_PATH}");
+    let voice = Route::VoiceInbound.url(public);
     let post = |m: &Option<String>| m.as_deref().is_none_or(|m| m.eq_ignore_ascii_case("POST"));
     let sms_ok = readiness::same_url(n.sms_url.as_deref(), &sms) && post(&n.sms_method);
     let voice_ok = readiness::same_url(n.voice_url.as_deref(), &voice) && post(&n.voice_method);

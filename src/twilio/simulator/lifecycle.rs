@@ -6,7 +6,7 @@ use std::collections::VecDeque;
 use super::http::{self, Reply, describe, error, json};
 use super::{Kind, Outbound, Resource, State};
 use crate::domain::channel::Channel;
-use crate::webhook::routes::Route;
+use crate::domain::routes::Route;
 
 /// What happens to one call or message to a number. Steps are used in order, one per request.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -31,7 +31,7 @@ use chrono::{DateTime, Utc};
 
 use crate::domain::channel::Channel;
 use crate::twilio::signature;
-use crate::webhook::routes::Route;
+use crate::domain::routes::Route;
 pub use account::Number;
 pub use lifecycle::{Garble, Step};
 

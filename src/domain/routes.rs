@@ -1,5 +1,6 @@
-//! The one route table: every path the listener answers, named once. The dispatcher's callback
-//! URLs, the `<Gather>` action, the simulator and the tests read it from here.
+//! The one route table: every path the listener answers, named once. The listener, the
+//! dispatcher's callback URLs, the `<Gather>` action, `check`, the simulator and the tests read
+//! it from here; it sits below all of them.
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Route {
@@ -24,11 +25,6 @@ const TABLE: [(Route, &str, &str); 6] = [
     ),
     (Route::Health, "/healthz", "healthz"),
 ];
-
-/// Where a number's incoming calls are to be sent ("a call comes in" in Twilio's console): the
-/// path `check` expects a number's `voice_url` to name. The listener does not answer it yet;
-/// once it does, it belongs in `TABLE` with the other routes.
-pub const VOICE_INBOUND_PATH: &str = "/twilio/voice-inbound";
 
 impl Route {
     pub fn from_path(path: &str) -> Option<Route> {
