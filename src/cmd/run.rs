@@ -22,8 +22,9 @@ use crate::domain::windows::{self, Due, name as window_name};
 the drop folder and sends the first reminders, at a retry window it retries. Each window runs \
 once per site and local day, whatever the server's zone and across DST changes; a window cron \
 missed (server down, cron late) is still run up to catch_up_minutes after its time, and never \
-once the next window has begun. When another run holds the lock, `run` exits 0 at once and \
-the next tick carries on.\n\n\
+once the next window has begun. At every tick it also sends the waitlist's due waves of \
+offers of freed slots (docs/waitlist.md). When another run holds the lock, `run` exits 0 at \
+once and the next tick carries on.\n\n\
 Prints nothing when nothing was due (cron mails only news), a short account when it did \
 something; exits 1 when a window failed or was refused (missing credentials: recorded once a \
 day and listed by `status --check`).",
