@@ -29,7 +29,7 @@ fn main() {
         fill(&db, n, mix);
         let conn = reminders::db::open(&db).expect("the store");
         let w = Waitlist::default();
-        let slot = slots::get(&conn, &w, 1).unwrap().expect("the slot");
+        let slot = slots::get(&conn, 1).unwrap().expect("the slot");
         let mut times = Vec::new();
         let mut chosen = Vec::new();
         for _ in 0..7 {

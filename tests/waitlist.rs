@@ -522,3 +522,27 @@ fn an_offer_template_that_cannot_render_stops_the_run_before_any_offer() {
         check.stdout()
     );
 }
+
+#[test]
+fn a_freed_appointment_moved_elsewhere_leaves_its_slot_open() {
+    let (mut w, sim, port) = one_slot(SITES, "2026-11-25 10:00");
+    window(&mut w, &sim, port, "2026-11-24T19:05:00-05:00", &["run"]);
+    assert_eq!(all_offers(&sim), 3);
+    // The front desk rebooks P1 for next week: the export moves A1. Its Wednesday time is
+    // still free.
+    w.write(
+        "csv/moved.csv",
+        format!("{HEADER}A1,P1,416-555-0101,n,y,2026-12-02 10:00,Main,Dr. Singh,Cleaning,30\n"),
+    );
+    window(&mut w, &sim, port, "2026-11-24T19:10:00-05:00", &["import"]);
+    assert_eq!(
+        w.count(
+            "SELECT count(*) FROM appointments WHERE appointment_id = 'A1' AND status = 'withdrawn'"
+        ),
+        1
+    );
+    let out = window(&mut w, &sim, port, "2026-11-24T19:15:00-05:00", &["run"]);
+    assert!(out.contains("1 offer(s) sent in 1 wave(s)"), "{out}");
+    assert_eq!(slot_state(&w).0, "open");
+    assert_eq!(offers_to(&sim, "+14165550114").len(), 1);
+}

@@ -172,9 +172,7 @@ mod tests {
             )
             .unwrap();
         }
-        let slot = super::super::slots::get(&conn, &waitlist(), 1)
-            .unwrap()
-            .unwrap();
+        let slot = super::super::slots::get(&conn, 1).unwrap().unwrap();
         (conn, slot)
     }
 

@@ -103,19 +103,35 @@ pub struct Slot {
     pub last_wave_at: Option<String>,
     /// Offers whose text went out (or may have: its attempt is not undone).
     pub sent: u32,
-    /// Its appointment is still given back.
+    /// Its appointment has not come back (`CAME_BACK`).
     pub still_freed: bool,
 }
 
-fn select(w: &Waitlist, filter: &str) -> String {
+/// The states in which a freed appointment has come back: its patient confirmed after all, or
+/// a later export listed it again (it is due its reminders again). Moved, withdrawn or still
+/// cancel-requested, its time stays free.
+const CAME_BACK: [State; 6] = [
+    State::Pending,
+    State::InFlight,
+    State::Reached,
+    State::RetryWait,
+    State::Failed,
+    State::Confirmed,
+];
+
+fn select(filter: &str) -> String {
+    let came_back: Vec<String> = CAME_BACK
+        .iter()
+        .map(|s| format!("'{}'", s.as_str()))
+        .collect();
     format!(
         "SELECT s.id, s.appointment_id, s.site, s.starts_at, s.local_date, s.provider,
                 s.visit_type, s.duration_minutes, s.freed_by_patient, s.state, s.waves,
                 s.last_wave_at,
                 (SELECT count(*) FROM offers o WHERE o.slot_id = s.id),
-                (SELECT {} FROM appointments a WHERE a.id = s.appointment_id)
+                (SELECT a.status NOT IN ({}) FROM appointments a WHERE a.id = s.appointment_id)
          FROM slots s WHERE {filter}",
-        freed_condition(w)
+        came_back.join(", ")
     )
 }
 
@@ -139,15 +155,15 @@ fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Slot> {
 }
 
 /// Every open slot, soonest first.
-pub fn open_slots(conn: &Connection, w: &Waitlist) -> Result<Vec<Slot>> {
-    let mut stmt = conn.prepare(&select(w, "s.state = 'open' ORDER BY s.starts_at, s.id"))?;
+pub fn open_slots(conn: &Connection) -> Result<Vec<Slot>> {
+    let mut stmt = conn.prepare(&select("s.state = 'open' ORDER BY s.starts_at, s.id"))?;
     let rows = stmt.query_map([], from_row)?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
-pub fn get(conn: &Connection, w: &Waitlist, id: i64) -> Result<Option<Slot>> {
+pub fn get(conn: &Connection, id: i64) -> Result<Option<Slot>> {
     Ok(conn
-        .query_row(&select(w, "s.id = ?1"), [id], from_row)
+        .query_row(&select("s.id = ?1"), [id], from_row)
         .optional()?)
 }
 

@@ -17,8 +17,8 @@ use clap::Parser;
 
 use crate::cmd;
 use crate::config::{Config, Overrides};
-use crate::twilio::simulator::Simulator;
 use crate::domain::routes::Route;
+use crate::twilio::simulator::Simulator;
 
 pub const SAMPLE_CSV: &str = include_str!("sample.csv");
 const ACCOUNT_SID: &str = "ACdddddddddddddddddddddddddddddddd";

@@ -121,7 +121,7 @@ fn plan(
     let mut jobs = Vec::new();
     // A number offered one slot in this run is not offered another: one open offer each.
     let mut offered = HashSet::new();
-    for slot in slots::open_slots(conn, w)? {
+    for slot in slots::open_slots(conn)? {
         if !opts.serves(&slot.site) {
             continue;
         }
@@ -201,7 +201,7 @@ pub fn dry_run(
     let mut listed = Vec::with_capacity(jobs.len());
     for job in jobs {
         let Some(target) = &job.offer else { continue };
-        let slot = slots::get(&tx, &cfg.waitlist, target.slot)?;
+        let slot = slots::get(&tx, target.slot)?;
         let built = match slot {
             Some(slot) => offer::build(
                 cfg,

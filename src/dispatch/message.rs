@@ -11,9 +11,9 @@ use crate::config::{Config, SiteView, Templates, read_template};
 use crate::db::appointments::Stored;
 use crate::domain::channel::Channel;
 use crate::domain::contact_kind::ContactKind;
+use crate::domain::routes::Route;
 use crate::domain::segments::{self, SmsShape};
 use crate::domain::templates::{self, Facts, Identity, Item, RenderError, follow_ups};
-use crate::domain::routes::Route;
 
 /// Makes Twilio retry a callback on connection failure, read timeout or a 5xx answer (three
 /// times) instead of once on connection failure only. The fragment is not sent to the listener

@@ -123,7 +123,7 @@ pub(super) fn claim(
     let w = &ctx.cfg.waitlist;
     let c = &target.candidate;
     let tx = crate::db::begin(conn)?;
-    let Some(slot) = slots::get(&tx, w, target.slot)? else {
+    let Some(slot) = slots::get(&tx, target.slot)? else {
         return Ok(Claimed::Nothing);
     };
     let starts_at = parse_db_time(&slot.starts_at).unwrap_or(began);

@@ -54,6 +54,11 @@ pub enum Verdict {
 /// Why a slot closes when its appointment comes back.
 pub const RETURNED: &str = "the appointment was kept after all";
 
+/// How early a tick may come and still send a wave due at its time: cron starts a run within
+/// seconds of the minute, and a wave begun a few seconds into one tick is due again at the tick
+/// `wave_minutes` later, not the one after.
+const TICK_SLACK_SECONDS: i64 = 60;
+
 pub fn verdict(s: &Open, r: &Rules, now: DateTime<Utc>) -> Verdict {
     if !s.still_freed {
         return Verdict::Close(RETURNED.to_string());
@@ -61,9 +66,9 @@ pub fn verdict(s: &Open, r: &Rules, now: DateTime<Utc>) -> Verdict {
     if now >= s.starts_at - r.min_notice {
         return Verdict::Expire;
     }
-    let wave_due = s
-        .last_wave_at
-        .is_none_or(|at| now >= at + Duration::minutes(r.wave_minutes));
+    let wave_due = s.last_wave_at.is_none_or(|at| {
+        now + Duration::seconds(TICK_SLACK_SECONDS) >= at + Duration::minutes(r.wave_minutes)
+    });
     if s.sent >= r.max_offers {
         // The last wave had its time to answer.
         return if wave_due {
@@ -232,8 +237,17 @@ mod tests {
             Verdict::Wave { number: 1, size: 3 }
         );
         assert_eq!(
-            verdict(&open(3, 1, Some(at(12, 0))), &r, at(12, 9)),
+            verdict(&open(3, 1, Some(at(12, 0))), &r, at(12, 8)),
             Verdict::Wait
+        );
+        // A tick a few seconds before the wave's minutes are up sends it all the same.
+        assert_eq!(
+            verdict(
+                &open(3, 1, Some(at(12, 0) + Duration::seconds(5))),
+                &r,
+                at(12, 10)
+            ),
+            Verdict::Wave { number: 2, size: 3 }
         );
         assert_eq!(
             verdict(&open(3, 1, Some(at(12, 0))), &r, at(12, 10)),

@@ -29,7 +29,7 @@ pub fn reply(
         None => s.languages.get(&offer.language),
     };
     let who = mask::phone(t.from);
-    let Some(slot) = slots::get(conn, &s.waitlist, offer.slot)? else {
+    let Some(slot) = slots::get(conn, offer.slot)? else {
         return Ok((
             xml(twiml::message(pack.text("texts.offer_closed"))),
             String::new(),
@@ -78,7 +78,7 @@ pub fn reply(
             offers::answer(conn, offer.id, "taken", now)?;
             ("texts.offer_taken", "took it first")
         }
-        Said::Take if slot.state == "taken" || slots_taken(conn, s, slot.id)? => {
+        Said::Take if slot.state == "taken" || slots_taken(conn, slot.id)? => {
             offers::answer(conn, offer.id, "lost", now)?;
             ("texts.offer_gone", "said yes after it was taken")
         }
@@ -101,6 +101,6 @@ pub fn reply(
 }
 
 /// Whether the slot is taken as it stands now (another reply of this group may have won it).
-fn slots_taken(conn: &rusqlite::Connection, s: &Settings, id: i64) -> Result<bool> {
-    Ok(slots::get(conn, &s.waitlist, id)?.is_some_and(|slot| slot.state == "taken"))
+fn slots_taken(conn: &rusqlite::Connection, id: i64) -> Result<bool> {
+    Ok(slots::get(conn, id)?.is_some_and(|slot| slot.state == "taken"))
 }

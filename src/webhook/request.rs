@@ -5,8 +5,8 @@
 use crate::db::attempts::StatusReport;
 use crate::domain::channel::Channel;
 use crate::domain::outcome;
-use crate::webhook::form;
 pub use crate::domain::routes::Route;
+use crate::webhook::form;
 
 /// A signed request, understood.
 #[derive(Debug)]

@@ -6,8 +6,8 @@ use std::time::Duration;
 use super::Report;
 use crate::config::Config;
 use crate::domain::readiness::{self, Finding};
-use crate::twilio::signature;
 use crate::domain::routes::Route;
+use crate::twilio::signature;
 
 /// How long each request to the listener may take.
 const TIMEOUT: Duration = Duration::from_secs(15);

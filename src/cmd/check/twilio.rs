@@ -4,8 +4,8 @@
 use super::Report;
 use crate::config::{Config, Credentials};
 use crate::domain::readiness::{self, Finding, Level};
-use crate::twilio::client::{ApiError, Client, IncomingNumber};
 use crate::domain::routes::Route;
+use crate::twilio::client::{ApiError, Client, IncomingNumber};
 
 const CONSOLE: &str = "https://console.twilio.com";
 

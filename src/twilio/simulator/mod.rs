@@ -30,8 +30,8 @@ use base64::Engine;
 use chrono::{DateTime, Utc};
 
 use crate::domain::channel::Channel;
-use crate::twilio::signature;
 use crate::domain::routes::Route;
+use crate::twilio::signature;
 pub use account::Number;
 pub use lifecycle::{Garble, Step};
 
