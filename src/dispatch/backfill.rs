@@ -100,7 +100,7 @@ fn plan(
 ) -> Result<Vec<Job>> {
     let w = &cfg.waitlist;
     let stamp = db_time(now);
-    let rules = waitlist::Rules {
+    let rules = waitlist::Waves {
         min_notice: w.min_notice,
         wave_size: w.wave_size,
         wave_minutes: w.wave_minutes,

@@ -10,19 +10,14 @@ use super::keywords;
 use super::languages::{Language, Languages, Pack};
 use super::templates::{RenderError, date_and_time_brief, ending_with_opt_out, fill, printable};
 
-/// How a freed slot is offered: `[waitlist]` as plain values.
+/// How a freed slot is offered: `[waitlist]` as plain values. (A slot opens only more than
+/// `min_notice` ahead: `db::slots::freed_without_slot` reads the appointments that far ahead.)
 #[derive(Clone, Copy, Debug)]
-pub struct Rules {
+pub struct Waves {
     pub min_notice: Duration,
     pub wave_size: u32,
     pub wave_minutes: i64,
     pub max_offers: u32,
-}
-
-/// Whether an appointment starting at `starts_at` frees a slot worth offering at `now`: far
-/// enough ahead that a waiting patient can still come.
-pub fn opens(starts_at: DateTime<Utc>, now: DateTime<Utc>, r: &Rules) -> bool {
-    starts_at - r.min_notice > now
 }
 
 /// An open slot as the run finds it.
@@ -59,7 +54,7 @@ pub const RETURNED: &str = "the appointment was kept after all";
 /// `wave_minutes` later, not the one after.
 const TICK_SLACK_SECONDS: i64 = 60;
 
-pub fn verdict(s: &Open, r: &Rules, now: DateTime<Utc>) -> Verdict {
+pub fn verdict(s: &Open, r: &Waves, now: DateTime<Utc>) -> Verdict {
     if !s.still_freed {
         return Verdict::Close(RETURNED.to_string());
     }
@@ -198,8 +193,8 @@ mod tests {
     use super::*;
     use chrono::TimeZone;
 
-    fn rules() -> Rules {
-        Rules {
+    fn rules() -> Waves {
+        Waves {
             min_notice: Duration::hours(2),
             wave_size: 3,
             wave_minutes: 10,
@@ -219,14 +214,6 @@ mod tests {
             waves,
             last_wave_at: last,
         }
-    }
-
-    #[test]
-    fn a_slot_opens_only_with_more_notice_than_the_minimum() {
-        let r = rules();
-        assert!(opens(at(18, 0), at(15, 59), &r));
-        assert!(!opens(at(18, 0), at(16, 0), &r));
-        assert!(!opens(at(18, 0), at(19, 0), &r));
     }
 
     #[test]
