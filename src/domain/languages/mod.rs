@@ -6,6 +6,7 @@
 use std::collections::HashMap;
 use std::fmt;
 
+mod keys;
 pub mod pack;
 
 pub use pack::{KEYS, Pack, PackFile};
