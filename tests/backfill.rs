@@ -1,0 +1,177 @@
+//! The waitlist's freed slots as people and the clinic see them: `status backfill`, the
+//! backfill file, `status --check`, the report and one appointment's history. Slots and offers
+//! are written here by SQL, as the waitlist's engine leaves them, on a database the real
+//! `import` built.
+
+use serde_json::Value;
+
+use crate::common::Workdir;
+
+/// The sample export imported; A1001 (09:30 on 2026-11-25 in Toronto) gave its slot back and
+/// was offered to three waiting patients: P77 took it (moving from A2044), P78 said yes too
+/// late, P79 declined. A1002's slot is still open with one offer out; A1003's closed unfilled
+/// with a provider a spreadsheet would run.
+fn slots() -> Workdir {
+    let w = Workdir::new();
+    w.fixture(
+        "appointments-2026-11-24.csv",
+        "csv/appointments-2026-11-24.csv",
+    );
+    w.run(&["import"]).ok();
+    let db = w.db();
+    db.execute_batch(
+        "UPDATE appointments SET status = 'cancel_requested'
+             WHERE appointment_id IN ('A1001', 'A1002', 'A1003');
+         INSERT INTO slots (id, appointment_id, site, starts_at, local_date, provider, visit_type,
+             duration_minutes, freed_by_patient, state, opened_at, waves, taker_patient_id,
+             taker_moves_from, taken_at, closed_at)
+         SELECT 1, id, '', '2026-11-25T14:30:00Z', '2026-11-25', 'Dr Lee', 'check-up', 30, 'P501',
+             'taken', '2026-11-24T23:00:00Z', 1, 'P77', 'A2044', '2026-11-24T23:12:00Z',
+             '2026-11-24T23:12:00Z'
+         FROM appointments WHERE appointment_id = 'A1001';
+         INSERT INTO slots (id, appointment_id, site, starts_at, local_date, freed_by_patient,
+             state, opened_at, waves)
+         SELECT 2, id, '', '2026-11-25T15:30:00Z', '2026-11-25', 'P502', 'open',
+             '2026-11-24T23:30:00Z', 1
+         FROM appointments WHERE appointment_id = 'A1002';
+         INSERT INTO slots (id, appointment_id, site, starts_at, local_date, provider,
+             freed_by_patient, state, closed_reason, opened_at, closed_at, waves)
+         SELECT 3, id, '', '2026-11-25T16:30:00Z', '2026-11-25', '=cmd()', 'P503', 'closed',
+             '15 offers, no taker', '2026-11-24T23:40:00Z', '2026-11-25T00:40:00Z', 5
+         FROM appointments WHERE appointment_id = 'A1003';",
+    )
+    .unwrap();
+    for (slot, freed, patient, phone, wave, state, at) in [
+        (
+            1,
+            "A1001",
+            "P77",
+            "+14165550177",
+            1,
+            "taken",
+            "2026-11-24T23:00:00Z",
+        ),
+        (
+            1,
+            "A1001",
+            "P78",
+            "+14165550178",
+            1,
+            "lost",
+            "2026-11-24T23:00:00Z",
+        ),
+        (
+            1,
+            "A1001",
+            "P79",
+            "+14165550179",
+            1,
+            "declined",
+            "2026-11-24T23:00:00Z",
+        ),
+        (
+            2,
+            "A1002",
+            "P90",
+            "+14165550190",
+            1,
+            "open",
+            "2026-11-24T23:30:00Z",
+        ),
+    ] {
+        db.execute(
+            "INSERT INTO appointment_logs (appointment_id, attempt, channel, \"to\", \"from\",
+                 status, sid, kind, created_at, updated_at)
+             SELECT id, 0, 'sms', ?2, '+14165550000', 'delivered',
+                 'SM' || lower(hex(randomblob(16))), 'offer', ?3, ?3
+             FROM appointments WHERE appointment_id = ?1",
+            rusqlite::params![freed, phone, at],
+        )
+        .unwrap();
+        db.execute(
+            "INSERT INTO offers (slot_id, log_id, patient_id, phone_number, language, wave, state,
+                 sent_at, answered_at)
+             VALUES (?1, last_insert_rowid(), ?2, ?3, 'en', ?4, ?5, ?6,
+                 CASE WHEN ?5 IN ('taken', 'lost', 'declined') THEN '2026-11-24T23:12:00Z' END)",
+            rusqlite::params![slot, patient, phone, wave, state, at],
+        )
+        .unwrap();
+    }
+    w
+}
+
+fn json(w: &Workdir, args: &[&str]) -> Value {
+    serde_json::from_str(&w.run(args).ok()).unwrap()
+}
+
+#[test]
+fn status_backfill_shows_each_slot_with_its_offers_and_taker() {
+    let w = slots();
+    let table = w.run(&["status", "backfill"]).ok();
+    let taken = table
+        .lines()
+        .find(|l| l.contains("A1001"))
+        .unwrap_or_else(|| panic!("{table}"));
+    for cell in [
+        "2026-11-25",
+        "09:30",
+        "Dr Lee",
+        "taken",
+        "P77",
+        "A2044",
+        "18:12",
+    ] {
+        assert!(taken.contains(cell), "{cell}: {table}");
+    }
+    assert!(table.contains("closed (15 offers, no taker)"), "{table}");
+
+    let all = json(&w, &["status", "backfill", "--json"]);
+    let slots = all.as_array().unwrap();
+    assert_eq!(slots.len(), 3);
+    assert_eq!(slots[0]["freed_by"], "A1001");
+    assert_eq!(
+        (
+            &slots[0]["offers_sent"],
+            &slots[0]["offers_declined"],
+            &slots[0]["offers_lost"]
+        ),
+        (&Value::from(3), &Value::from(1), &Value::from(1))
+    );
+    let offers = slots[0]["offers"].as_array().unwrap();
+    assert_eq!(offers.len(), 3);
+    assert_eq!(offers[0]["patient_id"], "P77");
+    assert_eq!(offers[0]["state"], "taken");
+    assert_eq!(offers[0]["wave"], 1);
+    // Masked, in every format, --show-phone or not.
+    let shown = w
+        .run(&["status", "backfill", "--json", "--show-phone"])
+        .ok();
+    assert!(!shown.contains("4165550177"), "{shown}");
+    assert_eq!(offers[0]["phone_number"], "+1416***0177");
+
+    let open = json(&w, &["status", "backfill", "--json", "--state", "open"]);
+    assert_eq!(open.as_array().unwrap().len(), 1);
+    assert_eq!(open[0]["offers_open"], 1);
+    let other_day = json(
+        &w,
+        &["status", "backfill", "--json", "--date", "2026-11-26"],
+    );
+    assert_eq!(other_day.as_array().unwrap().len(), 0);
+
+    let csv = w.run(&["status", "backfill", "--csv"]).ok();
+    assert!(
+        csv.starts_with("date,time,provider,visit type,freed by,state,sent,"),
+        "{csv}"
+    );
+    assert!(csv.contains(",'=cmd(),"), "{csv}");
+
+    let bad = w.run(&["status", "backfill", "--state", "pending"]);
+    assert_eq!(bad.code(), 2);
+    assert!(
+        bad.stderr().contains("open, taken, closed, expired"),
+        "{}",
+        bad.stderr()
+    );
+    let wrong_view = w.run(&["status", "imports", "--state", "taken"]);
+    assert_eq!(wrong_view.code(), 2);
+}
