@@ -175,3 +175,59 @@ fn status_backfill_shows_each_slot_with_its_offers_and_taker() {
     let wrong_view = w.run(&["status", "imports", "--state", "taken"]);
     assert_eq!(wrong_view.code(), 2);
 }
+
+#[test]
+fn export_writes_the_days_backfill_file_for_the_clinic() {
+    let w = slots();
+    let out = w.run(&["export", "--date", "2026-11-25"]).ok();
+    assert!(out.contains("3 freed slot(s) of 2026-11-25"), "{out}");
+    let path = w.join("outbox/backfill-2026-11-25.csv");
+    let mut rdr = csv::Reader::from_path(&path).unwrap();
+    assert_eq!(
+        rdr.headers().unwrap().iter().collect::<Vec<_>>(),
+        [
+            "slot_date",
+            "slot_time",
+            "site",
+            "provider",
+            "visit_type",
+            "freed_by",
+            "state",
+            "offers_sent",
+            "taker_patient_id",
+            "moves_from",
+            "taken_at"
+        ]
+    );
+    let rows: Vec<Vec<String>> = rdr
+        .records()
+        .map(|r| r.unwrap().iter().map(String::from).collect())
+        .collect();
+    assert_eq!(
+        rows[0],
+        [
+            "2026-11-25",
+            "09:30",
+            "",
+            "Dr Lee",
+            "check-up",
+            "A1001",
+            "taken",
+            "3",
+            "P77",
+            "A2044",
+            "2026-11-24 18:12"
+        ]
+    );
+    // A value a spreadsheet would run is defused.
+    assert_eq!(rows[2][3], "'=cmd()");
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(
+        std::fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+    // A day without slots gets no backfill file.
+    let out = w.run(&["export", "--date", "2026-11-26"]).ok();
+    assert!(!out.contains("freed slot"), "{out}");
+    assert!(!w.join("outbox/backfill-2026-11-26.csv").exists());
+}

@@ -273,8 +273,14 @@ pub fn days_after_run(
 /// site's name is a key of the configuration: anything but letters, digits, `-` and `_` becomes
 /// `_`, so the name can never leave the folder.
 pub fn file_name(site: Option<&str>, day: NaiveDate) -> String {
+    outbox_name("results", site, day)
+}
+
+/// `{kind}-YYYY-MM-DD.csv`, or `{kind}-SITE-YYYY-MM-DD.csv` for one site, the site's name made
+/// safe as [`file_name`] says: the outbox's files (results, backfill) are all named so.
+pub fn outbox_name(kind: &str, site: Option<&str>, day: NaiveDate) -> String {
     match site {
-        None => format!("results-{day}.csv"),
+        None => format!("{kind}-{day}.csv"),
         Some(s) => {
             let safe: String = s
                 .chars()
@@ -286,7 +292,7 @@ pub fn file_name(site: Option<&str>, day: NaiveDate) -> String {
                     }
                 })
                 .collect();
-            format!("results-{safe}-{day}.csv")
+            format!("{kind}-{safe}-{day}.csv")
         }
     }
 }

@@ -9,19 +9,11 @@ use anyhow::Result;
 use rusqlite::Connection;
 
 use super::{Args, Scope};
+use crate::backfill_file::local_time;
 use crate::clock::local_display;
 use crate::config::Config;
 use crate::db::backfill::{self, Filter, Slot};
 use crate::output::{self, Format, View};
-
-/// The local time (HH:MM) of a stored UTC time in `tz`.
-pub(crate) fn local_time(stored: &str, tz: chrono_tz::Tz) -> String {
-    let shown = local_display(stored, tz);
-    match shown.split_once(' ') {
-        Some((_, time)) => time.to_string(),
-        None => shown,
-    }
-}
 
 /// A slot's state in words: a closed slot says why.
 pub(crate) fn state_words(s: &Slot) -> String {
