@@ -209,7 +209,7 @@ mod tests {
         let written =
             write_backfill_files(&cfg, &conn, &[day("2026-11-25"), day("2026-11-26")], &[])
                 .unwrap();
-        assert_eq!(written, [p.clone()]);
+        assert_eq!(written, std::slice::from_ref(&p));
         assert_eq!(mode(&p), 0o600);
         // Nothing left aside, no file for a date without slots.
         assert_eq!(names(&cfg.outbox_dir), ["backfill-2026-11-25.csv"]);
