@@ -231,3 +231,42 @@ fn export_writes_the_days_backfill_file_for_the_clinic() {
     assert!(!out.contains("freed slot"), "{out}");
     assert!(!w.join("outbox/backfill-2026-11-26.csv").exists());
 }
+
+#[test]
+fn check_asks_to_book_the_taker_until_booked_or_the_time_passes() {
+    let mut w = slots();
+    let check = w.run(&["status", "--check"]);
+    assert_eq!(check.code(), 1);
+    let mail = check.stdout();
+    // Cron's mail: plain lines of at most 80 characters.
+    assert!(mail.lines().all(|l| l.chars().count() <= 80), "{mail}");
+    let flat = mail.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        flat.contains("book P77 into 2026-11-25 09:30, release A2044"),
+        "{mail}"
+    );
+    let json = json(&w, &["status", "--json"]);
+    let items = json["attention"].as_array().expect("attention list");
+    let slot: Vec<&Value> = items
+        .iter()
+        .filter(|i| i["kind"] == "slot_to_book")
+        .collect();
+    assert_eq!(slot.len(), 1, "{items:?}");
+    assert_eq!(slot[0]["at"], "2026-11-25T14:30:00Z");
+
+    // The slot's time has come: nothing left to book.
+    w.env("REMINDERS_NOW", "2026-11-25T14:31:00Z");
+    let later = w.run(&["status", "--json"]).ok();
+    assert!(!later.contains("slot_to_book"), "{later}");
+
+    // Booked (an export listed P77 at that time): cleared.
+    w.env("REMINDERS_NOW", crate::common::EVENING);
+    w.db()
+        .execute(
+            "UPDATE slots SET booked_at = '2026-11-25T01:00:00Z' WHERE id = 1",
+            [],
+        )
+        .unwrap();
+    let booked = w.run(&["status", "--json"]).ok();
+    assert!(!booked.contains("slot_to_book"), "{booked}");
+}
