@@ -270,3 +270,75 @@ fn check_asks_to_book_the_taker_until_booked_or_the_time_passes() {
     let booked = w.run(&["status", "--json"]).ok();
     assert!(!booked.contains("slot_to_book"), "{booked}");
 }
+
+#[test]
+fn the_report_counts_the_periods_freed_slots() {
+    let w = slots();
+    let report = json(
+        &w,
+        &[
+            "report",
+            "--from",
+            "2026-11-25",
+            "--to",
+            "2026-11-25",
+            "--json",
+        ],
+    );
+    let wl = &report["waitlist"];
+    assert_eq!(
+        (
+            &wl["slots_opened"],
+            &wl["offers_sent"],
+            &wl["takers"],
+            &wl["filled"],
+            &wl["closed_unfilled"],
+            &wl["still_open"],
+        ),
+        (
+            &Value::from(3),
+            &Value::from(4),
+            &Value::from(2),
+            &Value::from(1),
+            &Value::from(1),
+            &Value::from(1)
+        )
+    );
+    // Opened 23:00, taken 23:12.
+    assert_eq!(wl["median_minutes_to_taken"], 12.0);
+    // Offers are texts to other patients: not the freed appointments' reminders.
+    assert_eq!(report["funnel"]["contacted"], 0);
+    assert!(
+        report["by_touch"].as_array().unwrap().is_empty(),
+        "{report}"
+    );
+
+    w.run(&[
+        "report",
+        "--from",
+        "2026-11-25",
+        "--to",
+        "2026-11-25",
+        "--out",
+        "r.html",
+    ])
+    .ok();
+    let page = std::fs::read_to_string(w.join("r.html")).unwrap();
+    assert!(page.contains("<h2>Waitlist</h2>"), "{page}");
+    assert!(page.contains("12 min"), "{page}");
+    let none = std::fs::read_to_string({
+        w.run(&[
+            "report",
+            "--from",
+            "2026-11-20",
+            "--to",
+            "2026-11-20",
+            "--out",
+            "n.html",
+        ])
+        .ok();
+        w.join("n.html")
+    })
+    .unwrap();
+    assert!(none.contains("No slot was freed"), "{none}");
+}

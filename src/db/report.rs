@@ -171,6 +171,8 @@ pub struct AttemptRow<'a> {
     pub num_segments: Option<i64>,
     pub price: Option<f64>,
     pub price_unit: Option<&'a str>,
+    /// What the contact was for (`appointment_logs.kind`; `None`: a reminder).
+    pub kind: Option<&'a str>,
 }
 
 /// Attempts made in `[since, to)`, in the order they were made, off the `created_at` index:
@@ -179,7 +181,7 @@ pub struct AttemptRow<'a> {
 /// after another.
 pub(crate) const ATTEMPTS_MADE_SQL: &str =
     "SELECT appointment_id, touch_days, channel, status, answered_by, error_code, sid, duration,
-            num_segments, price, price_unit
+            num_segments, price, price_unit, kind
      FROM appointment_logs
      WHERE created_at >= :since AND created_at < :to AND deleted_at IS NULL
      ORDER BY created_at, id";
@@ -208,6 +210,7 @@ pub fn attempts_made(
             num_segments: r.get(8)?,
             price: r.get(9)?,
             price_unit: r.get_ref(10)?.as_str_or_null()?,
+            kind: r.get_ref(11)?.as_str_or_null()?,
         });
     }
     Ok(())
