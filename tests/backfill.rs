@@ -342,3 +342,50 @@ fn the_report_counts_the_periods_freed_slots() {
     .unwrap();
     assert!(none.contains("No slot was freed"), "{none}");
 }
+
+#[test]
+fn history_tells_the_freed_slot_and_logs_show_offers_as_offers() {
+    let w = slots();
+    let story = json(&w, &["history", "A1001", "--json"]);
+    let events = story["events"]
+        .as_array()
+        .or_else(|| story.as_array())
+        .unwrap_or_else(|| panic!("{story}"));
+    let kinds: Vec<&str> = events
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap())
+        .filter(|k| ["slot", "offer", "attempt"].contains(k))
+        .collect();
+    // Opened, three offers (no attempt of A1001's own), taken.
+    assert_eq!(
+        kinds,
+        ["slot", "offer", "offer", "offer", "slot"],
+        "{story}"
+    );
+    let offers: Vec<&Value> = events.iter().filter(|e| e["kind"] == "offer").collect();
+    assert_eq!(offers[0]["patient_id"], "P77");
+    assert_eq!(offers[0]["to"], "+1416***0177");
+    assert_eq!(offers[1]["state"], "lost");
+    let taken = events.iter().rev().find(|e| e["kind"] == "slot").unwrap();
+    assert_eq!(taken["step"], "taken");
+    assert_eq!(taken["taker_moves_from"], "A2044");
+    let table = w.run(&["history", "A1001"]).ok();
+    assert!(table.contains("slot opened"), "{table}");
+    assert!(!table.contains("4165550177"), "{table}");
+    // The results row lists no offer as this patient's follow-up.
+    let results = events.iter().find(|e| e["kind"] == "results").unwrap();
+    assert_eq!(results["cells"]["follow_ups"], "", "{results}");
+
+    let logs = json(&w, &["status", "logs", "--json", "--search", "A1001"]);
+    let logs = logs.as_array().unwrap();
+    assert_eq!(logs.len(), 3);
+    assert!(logs.iter().all(|l| l["kind"] == "offer"), "{logs:?}");
+    assert_eq!(logs[0]["offered_to"], "P77");
+    let csv = w
+        .run(&["status", "logs", "--csv", "--search", "A1001"])
+        .ok();
+    assert!(
+        csv.lines().nth(1).unwrap().contains(",A1001,P77,offer,"),
+        "{csv}"
+    );
+}

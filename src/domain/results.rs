@@ -128,14 +128,16 @@ pub fn row<'a>(
 }
 
 /// The messages that followed the reminder, each with Twilio's last word on it: "text after a
-/// voicemail: delivered".
+/// voicemail: delivered". Offers of the slot the appointment freed went to other patients: they
+/// are the backfill file's, not this patient's follow-ups.
 pub fn follow_ups(attempts: &[Attempt]) -> String {
     attempts
         .iter()
         .filter(|t| t.happened())
         .filter_map(|t| {
             let kind = ContactKind::from_stored(t.kind.as_deref())?;
-            (kind != ContactKind::Reminder).then(|| format!("{}: {}", kind.describe(), t.status))
+            (!matches!(kind, ContactKind::Reminder | ContactKind::Offer))
+                .then(|| format!("{}: {}", kind.describe(), t.status))
         })
         .collect::<Vec<_>>()
         .join("; ")
@@ -600,5 +602,31 @@ mod tests {
             file_name(Some("../etc/x y"), day),
             "results-___etc_x_y-2026-11-25.csv"
         );
+        assert_eq!(
+            outbox_name("backfill", Some("bloor west"), day),
+            "backfill-bloor_west-2026-11-25.csv"
+        );
+    }
+
+    #[test]
+    fn offers_of_the_freed_slot_are_not_this_patients_touches_failures_or_follow_ups() {
+        let offer = |status: &str| Attempt {
+            kind: Some("offer".into()),
+            touch_days: None,
+            ..sms(status, Some(30006))
+        };
+        let attempts = [
+            call("no-answer"),
+            offer("undelivered"),
+            offer("delivered"),
+            Attempt {
+                kind: Some("voicemail_text".into()),
+                ..sms("delivered", None)
+            },
+        ];
+        let schedule = Touches::new(&[1]).unwrap();
+        assert_eq!(touches(&attempts, &schedule), "1 of 1");
+        assert_eq!(reason(&in_state("failed"), &attempts, false), "no answer");
+        assert_eq!(follow_ups(&attempts), "text after a voicemail: delivered");
     }
 }
