@@ -389,3 +389,18 @@ fn history_tells_the_freed_slot_and_logs_show_offers_as_offers() {
         "{csv}"
     );
 }
+
+#[test]
+fn status_backfill_fits_an_80_column_terminal_keeping_dates_whole() {
+    let w = slots();
+    let lines = crate::terminal::at_80_columns(&w, &["status", "backfill"]);
+    let shown = lines.join("\n");
+    assert!(lines.iter().all(|l| l.chars().count() <= 80), "{shown}");
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains("2026-11-25") && l.contains("A1001") && l.contains("P77")),
+        "{shown}"
+    );
+    assert!(shown.contains("hidden at this width"), "{shown}");
+}

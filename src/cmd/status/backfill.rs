@@ -114,6 +114,7 @@ pub(super) fn run(
                 "provider",
                 "taken at",
                 "site",
+                "sent",
             ],
         },
     )
