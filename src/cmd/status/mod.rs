@@ -171,10 +171,13 @@ fn check_flags(args: &Args) -> Result<()> {
                 .find(|v| allowed(**v).contains(&flag) && **v != ViewName::Summary)
                 .map(|v| format!(", e.g. reminders status {} {flag} …", view_name(*v)))
                 .unwrap_or_default();
+            let listed = match takers.split_last() {
+                Some((last, rest)) if !rest.is_empty() => format!("{} and {last}", rest.join(", ")),
+                _ => takers.join(""),
+            };
             return Err(usage(format!(
-                "status {}: {flag} does not apply to this view; {} take{} it{example}",
+                "status {}: {flag} does not apply to this view; {listed} take{} it{example}",
                 view_name(args.view),
-                takers.join(" and "),
                 if takers.len() == 1 { "s" } else { "" },
             )));
         }
