@@ -3,6 +3,7 @@
 //! can drive the built-in Twilio simulator beside the real binary.
 
 pub mod access;
+pub mod backfill_file;
 pub mod cli;
 pub mod clock;
 pub mod cmd;

@@ -281,6 +281,8 @@ fn logs_show_every_attempt_with_twilios_outcome() {
             "num_segments",
             "created_at",
             "updated_at",
+            "kind",
+            "offered_to",
         ])
     );
     let one = |search: &str| json(&w, &["status", "logs", "--json", "--search", search])[0].clone();

@@ -157,7 +157,7 @@ fn a_flag_used_without_its_view_names_the_view_that_takes_it() {
     assert_eq!(run.code(), 2);
     assert!(
         run.stderr().contains(
-            "--state does not apply to this view; `status appointments` and `status logs` take it, e.g. reminders status appointments --state"
+            "--state does not apply to this view; `status appointments`, `status logs` and `status backfill` take it, e.g. reminders status appointments --state"
         ),
         "{}",
         run.stderr()

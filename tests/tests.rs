@@ -5,6 +5,7 @@ mod common;
 
 mod access;
 mod architecture;
+mod backfill;
 mod callback;
 mod check;
 mod check_cmd;

@@ -17,7 +17,9 @@ use crate::outbox;
     long_about = "Writes one CSV row per appointment of the day — its state, channel, touches, \
 attempts, when the patient was reached, confirmed or asked to cancel, their last text and, when \
 they were not reached, why in words — to outbox_dir/results-YYYY-MM-DD.csv (with --site, \
-results-SITE-YYYY-MM-DD.csv), mode 0600, replacing the old file at once. send, retry and \
+results-SITE-YYYY-MM-DD.csv), mode 0600, replacing the old file at once. When slots of that \
+day were freed and offered to the waitlist, outbox_dir/backfill-YYYY-MM-DD.csv (with --site, \
+backfill-SITE-YYYY-MM-DD.csv) lists them too, with who took each. send, retry and \
 import --now write these files themselves after each run; export writes one on demand. Cells \
 that a spreadsheet would run as a formula get a leading '. A file is only ever written in place \
 of a regular file: a symbolic link, named pipe, device or folder at its path is refused \
@@ -105,6 +107,10 @@ pub fn run(cfg: &Config, args: &Args) -> Result<()> {
                 Ok(())
             })?;
             println!("wrote {}: {written} appointment(s) of {of}", path.display());
+            // The day's freed slots, for the front desk to book their takers.
+            if let Some((path, n)) = crate::backfill_file::write_day(cfg, &conn, scope, day)? {
+                println!("wrote {}: {n} freed slot(s) of {of}", path.display());
+            }
         }
     }
     Ok(())

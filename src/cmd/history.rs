@@ -19,8 +19,9 @@ touched it (file, row, and what it did: stored, duplicate, moved, reinstated, ca
 cancelled by the clinic, missed), withdrawals with their reason, each reminder touch, each \
 attempt and each message after the reminder (channel, masked number, SID, Twilio's outcome and \
 error in words, duration, price), the callbacks Twilio sent for them, the patient's replies with \
-their text, contacts the rules of contact held and why, opt-outs and opt-ins of the number, and \
-the row the results file has for it. Phone numbers are masked. Exit 1 when nothing matches, 2 when the id belongs \
+their text, contacts the rules of contact held and why, opt-outs and opt-ins of the number, the \
+slot it gave back when that was offered to the waitlist (its opening, each offer, the taker, the \
+booking or the closing), and the row the results file has for it. Phone numbers are masked. Exit 1 when nothing matches, 2 when the id belongs \
 to several patients and --patient does not say which.",
     after_help = "Examples:\n  reminders history A1042\n  reminders history A1042 --patient P503 --json"
 )]

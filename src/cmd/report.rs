@@ -235,6 +235,8 @@ fn build(cfg: &Config, conn: &rusqlite::Connection, asked: &Asked<'_>) -> Result
             count: count.max(0) as u64,
         })
         .collect();
+    let waitlist =
+        crate::report::waitlist::tally(&db::backfill::period_slots(&read, &start, &end, site)?);
     let (to_call_date, to_call) = hand_call_list(&read, asked, voicemail_counts)?;
     Ok(Report {
         clinic: match site {
@@ -262,6 +264,7 @@ fn build(cfg: &Config, conn: &rusqlite::Connection, asked: &Asked<'_>) -> Result
             clinic_notices,
         },
         holds,
+        waitlist,
         by_channel: figures.by_channel,
         by_touch: figures.by_touch,
         by_site: figures.by_site,

@@ -14,6 +14,7 @@ use crate::domain::contact_kind::ContactKind;
 use crate::domain::history::{Attempt, Event, Kind, RowAction, error_words};
 use crate::domain::results;
 use crate::domain::schedule::Touches;
+use crate::domain::slot_story;
 use crate::mask;
 
 /// The patients who have an appointment (in any state, ever) with this clinic id, of `patient`
@@ -115,6 +116,10 @@ pub fn gather(
     let sids = attempts(conn, &ids, rules, &mut events).context("reading the attempts")?;
     callbacks(conn, &sids, &mut events).context("reading the callbacks")?;
     replies(conn, &ids, &mut events).context("reading the replies")?;
+    for a in &stored {
+        slots(conn, a.id, (rules.zone)(&a.site), &mut events)
+            .context("reading the freed slot and its offers")?;
+    }
     for &id in &ids {
         for h in crate::db::holds::of_appointment(conn, id).context("reading the holds")? {
             events.push(Event {
@@ -265,6 +270,11 @@ fn attempts(
                 contact: ContactKind::from_stored(r.get::<_, Option<String>>(13)?.as_deref())
                     .unwrap_or(ContactKind::VoicemailText),
             };
+            if a.contact == ContactKind::Offer {
+                // An offer of the slot this appointment freed, to a waiting patient: told as
+                // the offer (`slots`), not as an attempt to reach this appointment's patient.
+                continue;
+            }
             let outcome = outcome(&a, rules.voicemail_counts_as_reached);
             if let Some(days) = a.touch_days
                 && a.status != "not-sent"
@@ -294,6 +304,72 @@ fn attempts(
         }
     }
     Ok(sids)
+}
+
+/// The slots appointment `id` freed: each opening, offer, taking, booking and closing.
+fn slots(conn: &Connection, id: i64, tz: Tz, events: &mut Vec<Event>) -> Result<()> {
+    let mut offers = conn.prepare_cached(
+        "SELECT o.patient_id, o.phone_number, o.wave, o.state, o.sent_at, o.answered_at,
+                coalesce(l.status, ''), l.sid
+         FROM offers o LEFT JOIN appointment_logs l ON l.id = o.log_id
+         WHERE o.slot_id = ?1
+         ORDER BY o.sent_at, o.id",
+    )?;
+    for s in crate::db::backfill::slots_freed_by(conn, id)? {
+        let slot = slot_story::Slot {
+            slot_at: local_display(&s.starts_at, tz),
+            site: s.site.clone(),
+            provider: s.provider.clone(),
+            visit_type: s.visit_type.clone(),
+            offers_sent: s.offers_sent,
+            taker_patient_id: s.taker_patient_id.clone(),
+            taker_moves_from: s.taker_moves_from.clone(),
+            closed_reason: s.closed_reason.clone(),
+        };
+        let mut step = |at: Option<&str>, step| {
+            if let Some(at) = at {
+                events.push(Event {
+                    at: time(at),
+                    appointment: Some(id),
+                    kind: Kind::Slot {
+                        step,
+                        slot: slot.clone(),
+                    },
+                });
+            }
+        };
+        step(Some(&s.opened_at), slot_story::Step::Opened);
+        step(s.taken_at.as_deref(), slot_story::Step::Taken);
+        step(s.booked_at.as_deref(), slot_story::Step::Booked);
+        match s.state.as_str() {
+            "closed" => step(s.closed_at.as_deref(), slot_story::Step::Closed),
+            "expired" => step(s.closed_at.as_deref(), slot_story::Step::Expired),
+            _ => {}
+        }
+        let mut rows = offers.query([s.id])?;
+        while let Some(r) = rows.next()? {
+            let status: String = r.get(6)?;
+            if status == "not-sent" {
+                continue;
+            }
+            events.push(Event {
+                at: time(&r.get::<_, String>(4)?),
+                appointment: Some(id),
+                kind: Kind::Offer(slot_story::Offer {
+                    patient_id: r.get(0)?,
+                    to: mask::phone(&r.get::<_, String>(1)?),
+                    wave: r.get(2)?,
+                    state: r.get(3)?,
+                    answered_at: r
+                        .get::<_, Option<String>>(5)?
+                        .map(|t| local_display(&t, tz)),
+                    status,
+                    sid: r.get(7)?,
+                }),
+            });
+        }
+    }
+    Ok(())
 }
 
 /// What an attempt came to, in the results file's words.

@@ -9,6 +9,7 @@
 pub mod appointments;
 pub mod attempts;
 pub mod attention;
+pub mod backfill;
 pub mod candidates;
 pub mod history;
 pub mod imports;

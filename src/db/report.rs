@@ -171,6 +171,8 @@ pub struct AttemptRow<'a> {
     pub num_segments: Option<i64>,
     pub price: Option<f64>,
     pub price_unit: Option<&'a str>,
+    /// What the contact was for (`appointment_logs.kind`; `None`: a reminder).
+    pub kind: Option<&'a str>,
 }
 
 /// Attempts made in `[since, to)`, in the order they were made, off the `created_at` index:
@@ -179,7 +181,7 @@ pub struct AttemptRow<'a> {
 /// after another.
 pub(crate) const ATTEMPTS_MADE_SQL: &str =
     "SELECT appointment_id, touch_days, channel, status, answered_by, error_code, sid, duration,
-            num_segments, price, price_unit
+            num_segments, price, price_unit, kind
      FROM appointment_logs
      WHERE created_at >= :since AND created_at < :to AND deleted_at IS NULL
      ORDER BY created_at, id";
@@ -208,6 +210,7 @@ pub fn attempts_made(
             num_segments: r.get(8)?,
             price: r.get(9)?,
             price_unit: r.get_ref(10)?.as_str_or_null()?,
+            kind: r.get_ref(11)?.as_str_or_null()?,
         });
     }
     Ok(())
@@ -253,9 +256,12 @@ pub(crate) fn to_call_sql() -> String {
     )
 }
 
+/// An offer of the slot the appointment freed went to another patient: it says nothing of why
+/// this one needs a call.
 pub(crate) const ATTEMPTS_OF_SQL: &str =
     "SELECT touch_days, channel, status, answered_by, error_code
      FROM appointment_logs WHERE appointment_id = :id AND deleted_at IS NULL
+       AND coalesce(kind, '') <> 'offer'
      ORDER BY attempt, id";
 
 /// The failed and cancel-requested appointments of `[from, to)` with their attempts, soonest
@@ -685,5 +691,52 @@ mod tests {
             .map(|a| a.status.as_str())
             .collect();
         assert_eq!(statuses, ["no-answer", "busy"]);
+    }
+
+    #[test]
+    fn the_hand_call_list_leaves_out_offers_of_the_freed_slot() {
+        use crate::db::backfill::test_support::{appointment, offer, slot};
+        let conn = crate::db::open_memory();
+        appointment(&conn, 1, "2026-11-25T14:30:00Z");
+        let s = slot(
+            &conn,
+            1,
+            "",
+            "2026-11-25T14:30:00Z",
+            "2026-11-25",
+            "closed",
+            "2026-11-24T23:00:00Z",
+            None,
+        );
+        offer(
+            &conn,
+            s,
+            1,
+            "P77",
+            "+14165550177",
+            1,
+            "closed",
+            "2026-11-24T23:00:00Z",
+            "undelivered",
+        );
+        conn.execute(
+            "INSERT INTO appointment_logs (appointment_id, attempt, channel, \"to\", \"from\",
+                 status, touch_days, created_at, updated_at)
+             VALUES (1, 1, 'sms', '+14165550101', '+14165550000', 'undelivered', 1, '', '')",
+            [],
+        )
+        .unwrap();
+        // The appointment came back, and then its reminder failed.
+        conn.execute("UPDATE appointments SET status = 'failed'", [])
+            .unwrap();
+        let p = Period {
+            from: "2026-11-25T05:00:00Z",
+            to: "2026-11-26T05:00:00Z",
+            site: None,
+        };
+        let calls = to_call(&conn, &p).unwrap();
+        assert_eq!(calls.len(), 1);
+        assert_eq!(calls[0].attempts.len(), 1, "{:?}", calls[0].attempts);
+        assert_eq!(calls[0].attempts[0].touch_days, Some(1));
     }
 }

@@ -8,6 +8,7 @@ use rusqlite::{Connection, OptionalExtension, named_params};
 use serde::Serialize;
 
 use crate::db::appointments::in_every_state;
+use crate::domain::contact_kind::ContactKind;
 use crate::domain::run_outcome::RunOutcome;
 
 /// What `appointments` and `logs` may be narrowed to. `None` means "any".
@@ -204,6 +205,11 @@ pub struct LogRow {
     /// The touch (its `days_before`) the attempt belonged to.
     pub touch_days: Option<u32>,
     pub num_segments: Option<i64>,
+    /// What it was for: a reminder, a follow-up, or an offer of the slot the appointment freed.
+    pub kind: ContactKind,
+    /// For an offer: the waiting patient it went to (the appointment's own patient did not
+    /// get it).
+    pub offered_to: Option<String>,
 }
 
 fn logs_sql(f: &Filter) -> String {
@@ -231,7 +237,8 @@ fn logs_sql(f: &Filter) -> String {
         "SELECT l.id, a.id, a.appointment_id, a.patient_id, a.appt_date_time, l.attempt, l.channel,
                 l.sid, l.\"to\", l.status, l.duration, l.answered_by, l.error_code,
                 l.error_message, l.start_time, l.end_time, l.run_id, l.created_at, l.updated_at,
-                l.touch_days, l.num_segments
+                l.touch_days, l.num_segments, l.kind,
+                (SELECT o.patient_id FROM offers o WHERE o.log_id = l.id)
          FROM {join}
          WHERE {from} {} AND l.deleted_at IS NULL
            AND (:channel IS NULL OR l.channel = :channel)
@@ -273,6 +280,10 @@ pub fn logs(conn: &Connection, f: &Filter) -> Result<Vec<LogRow>> {
                 updated_at: r.get(18)?,
                 touch_days: r.get(19)?,
                 num_segments: r.get(20)?,
+                // A kind a newer build wrote is shown as a follow-up, never as a reminder.
+                kind: ContactKind::from_stored(r.get::<_, Option<String>>(21)?.as_deref())
+                    .unwrap_or(ContactKind::VoicemailText),
+                offered_to: r.get(22)?,
             })
         },
     )?;

@@ -16,7 +16,8 @@ pub struct Item {
     /// `expired_untried`, `import_failed`, `import_rejected_rows`, `export_missing`,
     /// `file_not_imported`, `run_error`, `run_interrupted`, `run_died`,
     /// `run_unresolved`, `run_stopped`, `run_capacity`, `callbacks_missing`, `free_text_reply`,
-    /// `number_invalid`, `text_preference`, `window_missed`, `window_late`, `run_refused`.
+    /// `number_invalid`, `text_preference`, `window_missed`, `window_late`, `run_refused`,
+    /// `slot_to_book`.
     pub kind: &'static str,
     /// What it is about: an appointment, `import #N`, `<kind> run #N`, a number.
     pub subject: String,
@@ -135,6 +136,30 @@ pub struct NotCsv<'a> {
     pub modified_at: &'a str,
 }
 
+/// A freed slot a waiting patient took, whose booking the clinic has not made yet.
+pub struct TakenSlot<'a> {
+    pub taker_patient_id: &'a str,
+    /// The slot's start (UTC RFC 3339), and as the clinic reads it (`2026-11-25 09:30`).
+    pub at: &'a str,
+    pub local: String,
+    /// The site's key (`""` with no sites).
+    pub site: &'a str,
+    /// The booking the taker moves from, to release.
+    pub moves_from: Option<&'a str>,
+}
+
+/// What to do for a taken slot: "book P123 into 2026-11-25 09:30 (bloor), release A2044".
+pub fn book_taker(s: &TakenSlot<'_>) -> String {
+    let mut out = format!("book {} into {}", s.taker_patient_id, s.local);
+    if !s.site.is_empty() {
+        out.push_str(&format!(" ({})", s.site));
+    }
+    if let Some(from) = s.moves_from.map(str::trim).filter(|m| !m.is_empty()) {
+        out.push_str(&format!(", release {from}"));
+    }
+    out
+}
+
 /// What is said of a file in the drop folder that is not imported, by `import` (a warning) and
 /// by `--check`.
 pub fn not_a_csv(path: &str) -> String {
@@ -161,6 +186,8 @@ pub struct Facts<'a> {
     pub day_start: &'a str,
     /// Files in the drop folder now that no import takes.
     pub not_csv: &'a [NotCsv<'a>],
+    /// Freed slots taken by a waiting patient and not yet booked, whatever their day.
+    pub taken_slots: &'a [TakenSlot<'a>],
 }
 
 /// An export is expected at least this often (the evening's file, with a few hours' slack).
@@ -233,6 +260,18 @@ pub fn items(f: &Facts<'_>) -> Vec<Item> {
             ),
             at: a.at.to_string(),
             detail,
+        });
+    }
+    for s in f.taken_slots {
+        // Booked by the clinic (a later export listed the taker there) or passed: nothing to do.
+        if crate::clock::parse_db_time(s.at).is_some_and(|at| at <= f.now) {
+            continue;
+        }
+        out.push(Item {
+            kind: "slot_to_book",
+            subject: format!("patient {} (freed slot)", s.taker_patient_id),
+            at: s.at.to_string(),
+            detail: format!("took a freed slot from the waitlist: {}", book_taker(s)),
         });
     }
     for o in f.late_opt_outs {
@@ -478,7 +517,47 @@ mod tests {
             windows: &[],
             day_start: "2026-11-24T05:00:00Z",
             not_csv: &[],
+            taken_slots: &[],
         }
+    }
+
+    #[test]
+    fn a_taken_slot_asks_for_its_booking_until_its_time() {
+        let slot = |at, site, moves_from| TakenSlot {
+            taker_patient_id: "P123",
+            at,
+            local: "2026-11-25 09:30".to_string(),
+            site,
+            moves_from,
+        };
+        let slots = [
+            slot("2026-11-25T14:30:00Z", "bloor", Some("A2044")),
+            slot("2026-11-25T14:30:00Z", "", None),
+            // Its time has come: too late to book.
+            slot("2026-11-25T01:00:00Z", "", None),
+        ];
+        let mut f = facts(&[], &[], &[]);
+        f.taken_slots = &slots;
+        let found: Vec<(&str, String)> = items(&f)
+            .into_iter()
+            .filter(|i| i.kind == "slot_to_book")
+            .map(|i| (i.kind, i.detail))
+            .collect();
+        assert_eq!(
+            found,
+            [
+                (
+                    "slot_to_book",
+                    "took a freed slot from the waitlist: book P123 into 2026-11-25 09:30 (bloor), release A2044"
+                        .to_string()
+                ),
+                (
+                    "slot_to_book",
+                    "took a freed slot from the waitlist: book P123 into 2026-11-25 09:30"
+                        .to_string()
+                ),
+            ]
+        );
     }
 
     #[test]

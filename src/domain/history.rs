@@ -12,6 +12,7 @@ use chrono_tz::Tz;
 use serde::Serialize;
 
 use crate::domain::contact_kind::ContactKind;
+use crate::domain::slot_story;
 use crate::domain::twilio_errors;
 
 /// What one row of an import did to an appointment.
@@ -141,6 +142,16 @@ pub enum Kind {
         rule: String,
         reason: String,
     },
+    /// The slot this appointment gave back, offered to the waitlist: opened, taken, booked,
+    /// closed or expired (`domain::slot_story`).
+    Slot {
+        step: slot_story::Step,
+        #[serde(flatten)]
+        slot: slot_story::Slot,
+    },
+    /// One offer of that slot to a waiting patient (its text is an attempt row of this
+    /// appointment's, told here as the offer it was).
+    Offer(slot_story::Offer),
     /// What `export` writes for it: the results file's columns and cells, in the file's order.
     Results {
         #[serde(serialize_with = "in_order")]
@@ -171,9 +182,12 @@ impl Kind {
             Kind::Attempt(_) => 4,
             Kind::Callback { .. } => 5,
             Kind::Reply { .. } => 6,
-            Kind::Consent { .. } => 7,
-            Kind::Held { .. } => 8,
-            Kind::Results { .. } => 9,
+            // A slot opens on the reply that freed it, then its offers go out.
+            Kind::Slot { .. } => 7,
+            Kind::Offer(_) => 8,
+            Kind::Consent { .. } => 9,
+            Kind::Held { .. } => 10,
+            Kind::Results { .. } => 11,
         }
     }
 }
@@ -294,6 +308,14 @@ pub fn describe(e: &Event) -> (String, String) {
             on(format!("{text:?} from {from}: {meaning}")),
         ),
         Kind::Held { reason, .. } => ("held".to_string(), on(reason.clone())),
+        Kind::Slot { step, slot } => {
+            let (word, detail) = slot_story::describe_slot(*step, slot);
+            (word, on(detail))
+        }
+        Kind::Offer(o) => {
+            let (word, detail) = slot_story::describe_offer(o);
+            (word, on(detail))
+        }
         Kind::Consent {
             opted_out,
             number,

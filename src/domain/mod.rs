@@ -25,6 +25,7 @@ pub mod run_outcome;
 pub mod schedule;
 pub mod segments;
 pub mod sites;
+pub mod slot_story;
 pub mod state;
 pub mod templates;
 pub mod twilio_errors;

@@ -128,14 +128,16 @@ pub fn row<'a>(
 }
 
 /// The messages that followed the reminder, each with Twilio's last word on it: "text after a
-/// voicemail: delivered".
+/// voicemail: delivered". Offers of the slot the appointment freed went to other patients: they
+/// are the backfill file's, not this patient's follow-ups.
 pub fn follow_ups(attempts: &[Attempt]) -> String {
     attempts
         .iter()
         .filter(|t| t.happened())
         .filter_map(|t| {
             let kind = ContactKind::from_stored(t.kind.as_deref())?;
-            (kind != ContactKind::Reminder).then(|| format!("{}: {}", kind.describe(), t.status))
+            (!matches!(kind, ContactKind::Reminder | ContactKind::Offer))
+                .then(|| format!("{}: {}", kind.describe(), t.status))
         })
         .collect::<Vec<_>>()
         .join("; ")
@@ -273,8 +275,14 @@ pub fn days_after_run(
 /// site's name is a key of the configuration: anything but letters, digits, `-` and `_` becomes
 /// `_`, so the name can never leave the folder.
 pub fn file_name(site: Option<&str>, day: NaiveDate) -> String {
+    outbox_name("results", site, day)
+}
+
+/// `{kind}-YYYY-MM-DD.csv`, or `{kind}-SITE-YYYY-MM-DD.csv` for one site, the site's name made
+/// safe as [`file_name`] says: the outbox's files (results, backfill) are all named so.
+pub fn outbox_name(kind: &str, site: Option<&str>, day: NaiveDate) -> String {
     match site {
-        None => format!("results-{day}.csv"),
+        None => format!("{kind}-{day}.csv"),
         Some(s) => {
             let safe: String = s
                 .chars()
@@ -286,7 +294,7 @@ pub fn file_name(site: Option<&str>, day: NaiveDate) -> String {
                     }
                 })
                 .collect();
-            format!("results-{safe}-{day}.csv")
+            format!("{kind}-{safe}-{day}.csv")
         }
     }
 }
@@ -594,5 +602,31 @@ mod tests {
             file_name(Some("../etc/x y"), day),
             "results-___etc_x_y-2026-11-25.csv"
         );
+        assert_eq!(
+            outbox_name("backfill", Some("bloor west"), day),
+            "backfill-bloor_west-2026-11-25.csv"
+        );
+    }
+
+    #[test]
+    fn offers_of_the_freed_slot_are_not_this_patients_touches_failures_or_follow_ups() {
+        let offer = |status: &str| Attempt {
+            kind: Some("offer".into()),
+            touch_days: None,
+            ..sms(status, Some(30006))
+        };
+        let attempts = [
+            call("no-answer"),
+            offer("undelivered"),
+            offer("delivered"),
+            Attempt {
+                kind: Some("voicemail_text".into()),
+                ..sms("delivered", None)
+            },
+        ];
+        let schedule = Touches::new(&[1]).unwrap();
+        assert_eq!(touches(&attempts, &schedule), "1 of 1");
+        assert_eq!(reason(&in_state("failed"), &attempts, false), "no answer");
+        assert_eq!(follow_ups(&attempts), "text after a voicemail: delivered");
     }
 }

@@ -74,6 +74,16 @@ impl Report {
                 clinic_notices: 3,
             },
             holds: Vec::new(),
+            waitlist: super::waitlist::Waitlist {
+                slots_opened: 14,
+                offers_sent: 47,
+                takers: 12,
+                filled: 11,
+                closed_unfilled: 2,
+                expired: 1,
+                still_open: 0,
+                median_minutes_to_taken: Some(18.5),
+            },
             by_channel: vec![sms, call],
             by_touch: vec![
                 touch("Touch 1 (3 days before)", 100, 71, 52),

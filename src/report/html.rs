@@ -43,6 +43,7 @@ pub fn render(report: &Report) -> String {
                         (follow_ups(&report.follow_ups))
                         (holds(&report.holds))
                     }
+                    (super::waitlist::section(&report.waitlist))
                     section {
                         h2 { "Reach and confirmation" }
                         p.note {

@@ -10,6 +10,7 @@ pub mod hand_calls;
 pub mod html;
 pub mod model;
 pub mod tally;
+pub mod waitlist;
 
 pub use html::render;
 pub use model::{Day, Funnel, HandCall, OptOuts, Price, Rate, Reason, Report, Usage};

@@ -25,6 +25,8 @@ pub struct Report {
     pub follow_ups: FollowUps,
     /// Contacts the rules of contact held during the period, by rule (by the hold's time).
     pub holds: Vec<HoldCount>,
+    /// The slots of the period given back and offered to the waitlist (by the slot's time).
+    pub waitlist: super::waitlist::Waitlist,
     pub by_channel: Vec<Rate>,
     pub by_touch: Vec<Rate>,
     pub by_site: Vec<Rate>,

@@ -17,6 +17,7 @@ use super::days::{PeriodDays, time_key};
 use super::model::{Day, Funnel, Price, Rate, Reason, Usage};
 use crate::db::report::{AppointmentRow, AttemptRow, Span};
 use crate::domain::channel::Channel;
+use crate::domain::contact_kind::ContactKind;
 use crate::domain::reasons::{self, Outcome};
 
 const IN_PERIOD: u8 = 1;
@@ -239,6 +240,15 @@ impl Tally {
         };
         if self.flags[i] & IN_PERIOD == 0 || a.status == "not-sent" {
             // Not the period's; or it never left (a not-sent attempt did not happen).
+            return;
+        }
+        if ContactKind::from_stored(a.kind) == Some(ContactKind::Offer) {
+            // An offer of the freed slot went to a waiting patient, not to this appointment's:
+            // it is a text we paid for, but no touch of this appointment and no reason it was
+            // not reached (the waitlist section counts offers).
+            if let Some(sid) = a.sid {
+                self.count_sent(sid, a);
+            }
             return;
         }
         let outcome = Outcome {

@@ -46,6 +46,7 @@ fn attempt<'a>(appointment: i64, touch: i64, channel: &'a str, status: &'a str) 
         num_segments: None,
         price: None,
         price_unit: None,
+        kind: None,
     }
 }
 
@@ -331,4 +332,23 @@ fn touch_labels() {
     assert_eq!(touch_label(Some(1)), "1 day before");
     assert_eq!(touch_label(Some(0)), "On the day");
     assert_eq!(touch_label(None), "Touch not recorded");
+}
+
+#[test]
+fn an_offer_of_a_freed_slot_is_a_text_paid_for_but_no_touch_or_failure() {
+    let mut t = Tally::new(settings(), &span(1, 1));
+    t.add_appointment(&appt(1, "cancel_requested", "sms", "2026-11-25T15:00:00Z"));
+    for (sid, status) in [("SM1", "delivered"), ("SM2", "undelivered")] {
+        t.add_attempt(&AttemptRow {
+            sid: Some(sid),
+            num_segments: Some(2),
+            touch_days: None,
+            kind: Some("offer"),
+            ..attempt(1, 1, "sms", status)
+        });
+    }
+    let f = t.finish(|k| k.to_string());
+    assert!(f.by_touch.is_empty(), "{:?}", f.by_touch);
+    assert!(f.failure_reasons.is_empty(), "{:?}", f.failure_reasons);
+    assert_eq!((f.usage.sms_sent, f.usage.sms_segments), (2, 4));
 }

@@ -53,6 +53,7 @@ pub(crate) fn empty() -> Report {
         opt_outs: OptOuts::default(),
         follow_ups: Default::default(),
         holds: Vec::new(),
+        waitlist: Default::default(),
         by_channel: vec![],
         by_touch: vec![],
         by_site: vec![],
@@ -294,6 +295,7 @@ fn json_has_the_documented_keys() {
             "opt_outs",
             "follow_ups",
             "holds",
+            "waitlist",
             "by_channel",
             "by_touch",
             "by_site",
@@ -325,6 +327,19 @@ fn json_has_the_documented_keys() {
     assert_eq!(
         keys(&json["follow_ups"]),
         sorted(&["voicemail_texts", "no_show_messages", "clinic_notices"])
+    );
+    assert_eq!(
+        keys(&json["waitlist"]),
+        sorted(&[
+            "slots_opened",
+            "offers_sent",
+            "takers",
+            "filled",
+            "closed_unfilled",
+            "expired",
+            "still_open",
+            "median_minutes_to_taken",
+        ])
     );
     assert_eq!(
         keys(&json["opt_outs"]),

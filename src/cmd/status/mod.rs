@@ -2,6 +2,7 @@
 //! The arguments and the view each flag belongs to live here; the summary (the default view)
 //! and `--check` in `summary.rs`, the list views in `views.rs`. Queries are in `db/views.rs`.
 
+mod backfill;
 mod summary;
 mod views;
 mod windows;
@@ -34,6 +35,8 @@ pub enum ViewName {
     Runs,
     /// The numbers opted out now (their latest event is an opt-out): when, how, the words.
     OptOuts,
+    /// One line per freed slot offered to the waitlist: its state, offers and taker.
+    Backfill,
 }
 
 #[derive(clap::Args, Debug)]
@@ -43,7 +46,7 @@ pub enum ViewName {
 channel, the latest imports and runs, and what needs a person (patients not reached after the \
 last attempt, cancellation requests, opt-outs, failed imports or rejected rows, runs that \
 stopped with an error). Other views list appointments, attempts (logs), imports, rejected rows, \
-runs and the numbers opted out. Times are shown in the clinic's time zone; phone numbers are masked unless \
+runs, the numbers opted out and the freed slots offered to the waitlist (backfill). Times are shown in the clinic's time zone; phone numbers are masked unless \
 --show-phone.\n\n--check prints only what needs attention and exits 1 when there is any, 0 \
 (silently) when there is none: for cron mail and monitoring.",
     after_help = "Examples:\n  reminders status                               # the coming day at a glance\n  \
@@ -54,6 +57,7 @@ reminders status logs --date 2026-11-25 --channel call\n  \
 reminders status failed-rows --import 3\n  \
 reminders status runs --json\n  \
 reminders status opt-outs --csv\n  \
+reminders status backfill --date tomorrow --state taken\n  \
 reminders status --check || echo 'something needs attention'"
 )]
 pub struct Args {
@@ -79,7 +83,8 @@ pub struct Args {
     pub site: Option<String>,
 
     /// Only appointments in this state (pending, in_flight, reached, confirmed,
-    /// cancel_requested, retry_wait, failed, opted_out, expired, withdrawn).
+    /// cancel_requested, retry_wait, failed, opted_out, expired, withdrawn); for backfill, slots
+    /// in this state (open, taken, closed, expired).
     #[arg(long, value_name = "STATE")]
     pub state: Option<String>,
 
@@ -126,10 +131,11 @@ fn allowed(view: ViewName) -> &'static [&'static str] {
         ViewName::FailedRows => &["--import"],
         ViewName::Runs => &["--date", "--limit"],
         ViewName::OptOuts => &["--limit"],
+        ViewName::Backfill => &["--date", "--site", "--state", "--limit"],
     }
 }
 
-const VIEWS: [ViewName; 7] = [
+const VIEWS: [ViewName; 8] = [
     ViewName::Summary,
     ViewName::Appointments,
     ViewName::Logs,
@@ -137,6 +143,7 @@ const VIEWS: [ViewName; 7] = [
     ViewName::FailedRows,
     ViewName::Runs,
     ViewName::OptOuts,
+    ViewName::Backfill,
 ];
 
 fn check_flags(args: &Args) -> Result<()> {
@@ -164,15 +171,27 @@ fn check_flags(args: &Args) -> Result<()> {
                 .find(|v| allowed(**v).contains(&flag) && **v != ViewName::Summary)
                 .map(|v| format!(", e.g. reminders status {} {flag} …", view_name(*v)))
                 .unwrap_or_default();
+            let listed = match takers.split_last() {
+                Some((last, rest)) if !rest.is_empty() => format!("{} and {last}", rest.join(", ")),
+                _ => takers.join(""),
+            };
             return Err(usage(format!(
-                "status {}: {flag} does not apply to this view; {} take{} it{example}",
+                "status {}: {flag} does not apply to this view; {listed} take{} it{example}",
                 view_name(args.view),
-                takers.join(" and "),
                 if takers.len() == 1 { "s" } else { "" },
             )));
         }
     }
     if let Some(s) = &args.state
+        && args.view == ViewName::Backfill
+    {
+        if !db::backfill::SLOT_STATES.contains(&s.as_str()) {
+            return Err(usage(format!(
+                "--state {s:?}: not a slot's state; one of {}",
+                db::backfill::SLOT_STATES.join(", ")
+            )));
+        }
+    } else if let Some(s) = &args.state
         && State::parse(s).is_none()
     {
         let names: Vec<_> = state::ALL.iter().map(|s| s.as_str()).collect();
@@ -198,6 +217,7 @@ fn view_name(v: ViewName) -> &'static str {
         ViewName::FailedRows => "failed-rows",
         ViewName::Runs => "runs",
         ViewName::OptOuts => "opt-outs",
+        ViewName::Backfill => "backfill",
     }
 }
 
@@ -273,5 +293,6 @@ pub fn run(cfg: &Config, args: &Args) -> Result<()> {
         ViewName::FailedRows => views::failed_rows(&conn, args, format, &mut out),
         ViewName::Runs => views::runs(&conn, args, &scope, format, &mut out),
         ViewName::OptOuts => views::opt_outs(&conn, args, &scope, format, &mut out),
+        ViewName::Backfill => backfill::run(cfg, &conn, args, &scope, format, &mut out),
     }
 }

@@ -199,6 +199,7 @@ fn attention_items(cfg: &Config, conn: &Connection, day: NaiveDate, tz: Tz) -> R
     let late = views::late_opt_outs(conn, &db_time(from), &db_time(to))?;
     let today = now.with_timezone(&tz).date_naive();
     let not_csv = not_csv_in_drop_folder(cfg);
+    let taken = crate::db::backfill::taken_unbooked(conn, &db_time(now))?;
     let facts = attention::Facts {
         now,
         appointments: &appointments
@@ -283,6 +284,16 @@ fn attention_items(cfg: &Config, conn: &Connection, day: NaiveDate, tz: Tz) -> R
         not_csv: &not_csv
             .iter()
             .map(|(path, modified_at)| attention::NotCsv { path, modified_at })
+            .collect::<Vec<_>>(),
+        taken_slots: &taken
+            .iter()
+            .map(|s| attention::TakenSlot {
+                taker_patient_id: s.taker_patient_id.as_deref().unwrap_or_default(),
+                at: &s.starts_at,
+                local: crate::clock::local_display(&s.starts_at, cfg.site(&s.site).tz),
+                site: &s.site,
+                moves_from: s.taker_moves_from.as_deref(),
+            })
             .collect::<Vec<_>>(),
     };
     Ok(attention::items(&facts))

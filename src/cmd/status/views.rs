@@ -11,6 +11,7 @@ use super::{Args, Scope};
 use crate::clock::{db_time, local_display};
 use crate::config::Config;
 use crate::db::{self, views};
+use crate::domain::contact_kind::ContactKind;
 use crate::domain::dates;
 use crate::domain::twilio_errors;
 use crate::mask;
@@ -169,11 +170,17 @@ pub(super) fn logs(
                 (None, Some(m)) => m.clone(),
                 (None, None) => String::new(),
             };
+            // An offer went to a waiting patient about the slot this appointment freed.
+            let (patient, attempt) = match (l.kind, &l.offered_to) {
+                (ContactKind::Reminder, _) => (l.patient_id.clone(), l.attempt.to_string()),
+                (ContactKind::Offer, Some(to)) => (to.clone(), "offer".to_string()),
+                (kind, _) => (l.patient_id.clone(), kind.describe().to_string()),
+            };
             vec![
                 local_display(&l.created_at, tz),
                 l.appointment_id.clone(),
-                l.patient_id.clone(),
-                l.attempt.to_string(),
+                patient,
+                attempt,
                 l.touch_days.map(|d| format!("{d}d")).unwrap_or_default(),
                 l.channel.clone(),
                 l.to.clone(),
