@@ -59,7 +59,8 @@ pub fn run(cfg: &Config, args: &Args) -> Result<()> {
                 cfg.csv_dir.display()
             );
         }
-        let found = import::drop_folder_files(&cfg.csv_dir)?;
+        let found =
+            import::drop_folder_files(&cfg.csv_dir, &|name| cfg.waitlist.is_waitlist_file(name))?;
         for (path, why) in found.skipped {
             log::warn!("{} {why}", path.display());
         }
@@ -263,6 +264,10 @@ fn print_summary(outcomes: &[Outcome]) {
             continue;
         }
         let s = &o.summary;
+        if o.kind == crate::db::imports::ImportKind::Waitlist {
+            print_waitlist(o);
+            continue;
+        }
         let days: Vec<String> = s
             .per_day
             .iter()
@@ -320,27 +325,88 @@ fn print_summary(outcomes: &[Outcome]) {
                 o.counts.no_show, s.marked_no_show
             );
         }
+        if s.slots_booked > 0 {
+            println!(
+                "{name}: {} waitlist slot(s) now booked: the export lists their taker at the slot's time",
+                s.slots_booked
+            );
+        }
         if s.not_in_export > 0 {
             println!(
                 "{name}: {} appointment(s) no longer in the export withdrawn (snapshot)",
                 s.not_in_export
             );
         }
-        for (row, reason) in &o.failures {
-            println!("{name} row {row}: {reason}");
-        }
-        if o.counts.failed as usize > o.failures.len() {
-            let more = o.counts.failed as usize - o.failures.len();
-            match o.import_id {
-                Some(id) => println!(
-                    "{name}: {more} more rejected row(s): reminders status failed-rows --import {id}"
-                ),
-                None => println!("{name}: {more} more rejected row(s)"),
+        print_rejected_and_archive(o);
+    }
+}
+
+/// What a waitlist file came to: the entries of each site it replaced, then what every
+/// import says.
+fn print_waitlist(o: &Outcome) {
+    let name = &o.file_name;
+    let s = &o.summary;
+    let sites: Vec<String> = s
+        .waitlist
+        .iter()
+        .map(|(site, n)| {
+            if site.is_empty() {
+                format!("{n}")
+            } else {
+                format!("{site}: {n}")
             }
+        })
+        .collect();
+    let sites = if sites.is_empty() {
+        "none (no valid row: every list is as it was)".to_string()
+    } else {
+        sites.join(", ")
+    };
+    println!("{name}: waitlist, entries (each site's whole list now): {sites}");
+    if o.counts.duplicates > 0 {
+        println!(
+            "{name}: {} row(s) repeat a patient and number listed above them: counted as duplicates",
+            o.counts.duplicates
+        );
+    }
+    println!(
+        "{name}: {} {}-separated; slash dates read {}",
+        s.encoding, s.delimiter, s.dates
+    );
+    for absent in &s.absent_columns {
+        println!("{name}: {absent}");
+    }
+    if !s.languages_not_recognised.is_empty() {
+        let seen: Vec<String> = s
+            .languages_not_recognised
+            .iter()
+            .map(|(v, n)| format!("'{v}' ×{n}"))
+            .collect();
+        println!(
+            "{name}: language not recognised, {} used: {}",
+            s.default_language,
+            seen.join(", ")
+        );
+    }
+    print_rejected_and_archive(o);
+}
+
+fn print_rejected_and_archive(o: &Outcome) {
+    let name = &o.file_name;
+    for (row, reason) in &o.failures {
+        println!("{name} row {row}: {reason}");
+    }
+    if o.counts.failed as usize > o.failures.len() {
+        let more = o.counts.failed as usize - o.failures.len();
+        match o.import_id {
+            Some(id) => println!(
+                "{name}: {more} more rejected row(s): reminders status failed-rows --import {id}"
+            ),
+            None => println!("{name}: {more} more rejected row(s)"),
         }
-        if let Some(to) = &o.archived_to {
-            println!("{name}: archived as {}", to.display());
-        }
+    }
+    if let Some(to) = &o.archived_to {
+        println!("{name}: archived as {}", to.display());
     }
 }
 

@@ -19,6 +19,7 @@ pub mod results;
 pub mod runs;
 mod types;
 pub mod views;
+pub mod waitlist;
 pub mod webhook_events;
 
 pub mod fault;

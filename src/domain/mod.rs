@@ -28,4 +28,5 @@ pub mod state;
 pub mod templates;
 pub mod twilio_errors;
 pub mod values;
+pub mod waitlist_entry;
 pub mod windows;
