@@ -33,4 +33,5 @@ mod schedule;
 mod send;
 mod status;
 mod terminal;
+mod waitlist_import;
 mod webhook;

@@ -11,7 +11,7 @@ use crate::{db, output};
 
 #[derive(clap::Args, Debug)]
 #[command(
-    about = "Import appointment exports (default: every *.csv in the drop folder)",
+    about = "Import appointment exports and waitlists (default: every *.csv in the drop folder)",
     long_about = "Reads each file as the clinic's system wrote it (columns mapped by [csv.columns], \
 comma, semicolon or tab, UTF-8, UTF-16 or Windows-1252, title lines above the header), checks \
 every row, stores new appointments, counts duplicates (same appointment id, patient id and \
@@ -19,7 +19,9 @@ time, in this file or any earlier one), withdraws appointments a row moved or ca
 keeps rejected rows with their reason. Then it moves the file into the archive folder (a file \
 named from outside the drop folder is copied and left where it is). A file already imported \
 (same SHA-256) is recognised and not imported again. Each file is imported whole or not at \
-all; a file still being written is left for the next run.",
+all; a file still being written is left for the next run. A file whose name matches [waitlist] \
+files is the clinic's waitlist: read the same way, its entries replace the list of each site it \
+holds (docs/waitlist.md).",
     after_help = "Examples:\n  reminders import                      # every *.csv in ./csv, oldest name first\n  \
 reminders import --dry-run exports/day.csv   # what an import would do; changes nothing\n  \
 reminders import exports/2026-11-24.csv\n  \
@@ -28,8 +30,8 @@ reminders import --now                # import, then send right away\n\n\
 Rejected rows: reminders status failed-rows --import N"
 )]
 pub struct Args {
-    /// Files to import; default: every *.csv (or *.CSV) in the drop folder, oldest name first;
-    /// other files there are named in a warning, not imported.
+    /// Files to import; default: every *.csv (or *.CSV) and waitlist file in the drop folder,
+    /// oldest name first; other files there are named in a warning, not imported.
     pub files: Vec<PathBuf>,
 
     /// Run `send` right after importing (the manual "upload and go"), even when there was no

@@ -191,11 +191,13 @@ impl EntryRules<'_> {
         };
         let earliest = date(c.earliest, "earliest");
         let latest = date(c.latest, "latest");
-        if let (Some(from), Some(to)) = (earliest, latest)
+        if let (Some(from), Some(to), Some(i), Some(j)) = (earliest, latest, c.earliest, c.latest)
             && from > to
         {
             problems.push(format!(
-                "earliest {from} is after latest {to}: no date is left for an offer"
+                "{} {from} is after {} {to}: no date is left for an offer",
+                named(i, "earliest"),
+                named(j, "latest")
             ));
         }
         let added = match c.added.map(get).filter(|raw| !raw.trim().is_empty()) {

@@ -1,0 +1,685 @@
+//! Waitlist files end to end (docs/waitlist.md): read as exports are read, each row checked,
+//! each file the whole list of the sites it holds; exports carrying what a freed slot is
+//! matched on; and an export listing a slot's taker marking the booking made.
+
+use std::path::Path;
+
+use crate::common::Workdir;
+
+/// The evening the tests import at: 2026-11-24 19:00 in Toronto.
+const NOW: &str = "2026-11-25T00:00:00Z";
+
+const SITES: &str = "[sites.bloor]\nnames = [\"Bloor\"]\ntimezone = \"America/Toronto\"\n\
+                     [sites.west]\nnames = [\"Kitsilano\"]\ntimezone = \"America/Vancouver\"\n";
+
+const HEADER: &str =
+    "patient_id,phone_number,clinic,provider,visit_type,duration_minutes,earliest,latest,added\n";
+
+fn workdir(config: &str) -> Workdir {
+    let mut w = Workdir::new();
+    w.env("REMINDERS_NOW", NOW);
+    w.write("reminders.toml", config);
+    w
+}
+
+/// (kind, status, total, processed, stored, duplicates, failed) of an import.
+fn import_row(w: &Workdir, id: i64) -> (String, String, i64, i64, i64, i64, i64) {
+    w.db()
+        .query_row(
+            "SELECT kind, status, total_rows, processed_rows, successful_rows, duplicate_rows,
+                    failed_rows FROM imports WHERE id = ?1",
+            [id],
+            |r| {
+                Ok((
+                    r.get(0)?,
+                    r.get(1)?,
+                    r.get(2)?,
+                    r.get(3)?,
+                    r.get(4)?,
+                    r.get(5)?,
+                    r.get(6)?,
+                ))
+            },
+        )
+        .unwrap()
+}
+
+/// (site, patient_id) of every entry, in the order offers would go (earliest added first).
+fn entries(w: &Workdir) -> Vec<(String, String)> {
+    let db = w.db();
+    let mut stmt = db
+        .prepare("SELECT site, patient_id FROM waitlist_entries ORDER BY site, added, id")
+        .unwrap();
+    stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect()
+}
+
+fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
+    list.iter()
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+        .collect()
+}
+
+/// (row_number, validation_error) of an import's rejected rows.
+fn rejected(w: &Workdir, import: i64) -> Vec<(i64, String)> {
+    let db = w.db();
+    let mut stmt = db
+        .prepare(
+            "SELECT row_number, validation_error FROM failed_import_rows WHERE import_id = ?1
+             ORDER BY row_number",
+        )
+        .unwrap();
+    stmt.query_map([import], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect()
+}
+
+#[test]
+fn rejected_rows_are_kept_with_their_reasons_and_the_rest_is_the_list() {
+    let w = workdir(SITES);
+    // Windows-1252, semicolons, a title line and a blank line above the header.
+    let text = "Liste d'attente \u{2014} novembre;;;;;;;;\n;;;;;;;;\n\
+                patient_id;phone_number;clinic;provider;visit_type;duration_minutes;earliest;latest;added\n\
+                P1;416-555-0101;Bloor;Dr Côté;cleaning;30;25/11/2026;05/12/2026;01/11/2026 09:15\n\
+                P2;416-555-01;Bloor;;;;;;\n\
+                P3;416-555-0103;Danforth;;;;;;\n\
+                P4;416-555-0104;Bloor;;;half an hour;;;\n\
+                P5;416-555-0105;Kitsilano;;;;10/12/2026;01/12/2026;\n\
+                P6;416-555-0106;Kitsilano;;;;;;;extra;more\n\
+                P7;604-555-0107;Kitsilano;;;45;;;03/11/2026\n\
+                P1;(416) 555-0101;Bloor;;;;;;\n";
+    let bytes: Vec<u8> = text
+        .chars()
+        .map(|c| match c {
+            'ô' => 0xF4,
+            '\u{2014}' => 0x97,
+            c => c as u8,
+        })
+        .collect();
+    w.write("csv/waitlist-bloor.csv", &bytes);
+    let out = w.run(&["import"]).ok();
+    assert!(
+        out.contains(
+            "waitlist-bloor.csv: waitlist, entries (each site's whole list now): bloor: 1, west: 1"
+        ),
+        "{out}"
+    );
+    assert!(out.contains("Windows-1252 semicolon-separated"), "{out}");
+    assert!(out.contains("slash dates read day-first"), "{out}");
+    // processed = stored + duplicates + failed; the same patient and number again is a duplicate.
+    assert_eq!(
+        import_row(&w, 1),
+        ("waitlist".into(), "completed".into(), 8, 8, 2, 1, 5)
+    );
+    assert_eq!(entries(&w), pairs(&[("bloor", "P1"), ("west", "P7")]));
+    let (provider, duration, earliest, latest, added): (String, i64, String, String, String) = w
+        .db()
+        .query_row(
+            "SELECT provider, duration_minutes, earliest, latest, added FROM waitlist_entries
+             WHERE patient_id = 'P1'",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+        )
+        .unwrap();
+    assert_eq!(
+        (
+            provider.as_str(),
+            duration,
+            earliest.as_str(),
+            latest.as_str(),
+            added.as_str()
+        ),
+        (
+            "Dr Côté",
+            30,
+            "2026-11-25",
+            "2026-12-05",
+            "2026-11-01T14:15:00Z"
+        )
+    );
+
+    let reasons = rejected(&w, 1);
+    let rows: Vec<i64> = reasons.iter().map(|(r, _)| *r).collect();
+    assert_eq!(rows, [5, 6, 7, 8, 9]);
+    let expect = [
+        "is not a valid phone number",
+        "clinic 'Danforth' names no configured site (sites: bloor, west",
+        "duration_minutes 'half an hour' is not a whole number of minutes",
+        "earliest 2026-12-10 is after latest 2026-12-01",
+        "11 fields where the header has 9",
+    ];
+    for ((row, reason), want) in reasons.iter().zip(expect) {
+        assert!(reason.contains(want), "row {row}: {reason}");
+    }
+    // Phone numbers in reasons are masked, as an export's are.
+    assert!(!reasons[0].1.contains("416-555-01"), "{}", reasons[0].1);
+    assert!(
+        out.contains("waitlist-bloor.csv row 7: duration_minutes"),
+        "{out}"
+    );
+
+    // `status imports` says which kind each import was.
+    let status = w.run(&["status", "imports"]).ok();
+    assert!(
+        status.contains("kind") && status.contains("waitlist"),
+        "{status}"
+    );
+    assert!(
+        !w.join("csv/waitlist-bloor.csv").exists() && w.join("archive/waitlist-bloor.csv").exists()
+    );
+}
+
+#[test]
+fn a_file_for_one_site_replaces_that_sites_list_and_leaves_the_others() {
+    let w = workdir(SITES);
+    w.write(
+        "csv/waitlist-1.csv",
+        format!(
+            "{HEADER}P1,416-555-0101,Bloor,,,,,,2026-11-02\nP2,416-555-0102,Bloor,,,,,,2026-11-01\n\
+             W1,604-555-0111,Kitsilano,,,,,,\n"
+        ),
+    );
+    w.run(&["import"]).ok();
+    // Earliest added first: P2 joined before P1.
+    assert_eq!(
+        entries(&w),
+        pairs(&[("bloor", "P2"), ("bloor", "P1"), ("west", "W1")])
+    );
+    w.write(
+        "csv/waitlist-2.csv",
+        format!("{HEADER}P3,416-555-0103,Bloor,,,,,,\n"),
+    );
+    let out = w.run(&["import"]).ok();
+    assert!(
+        out.contains("entries (each site's whole list now): bloor: 1"),
+        "{out}"
+    );
+    assert_eq!(entries(&w), pairs(&[("bloor", "P3"), ("west", "W1")]));
+    // Entries without `added` joined when their file was imported.
+    let added: String = w
+        .db()
+        .query_row(
+            "SELECT added FROM waitlist_entries WHERE patient_id = 'P3'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(added, NOW);
+}
+
+#[test]
+fn one_site_clinic_a_file_of_nobody_empties_the_list() {
+    let w = workdir("");
+    w.write(
+        "csv/waitlist-a.csv",
+        "patient_id,phone_number\nP1,416-555-0101\nP2,416-555-0102\n",
+    );
+    w.run(&["import"]).ok();
+    assert_eq!(w.count("SELECT count(*) FROM waitlist_entries"), 2);
+    w.write("csv/waitlist-b.csv", "patient_id,phone_number\n");
+    w.run(&["import"]).ok();
+    assert_eq!(w.count("SELECT count(*) FROM waitlist_entries"), 0);
+}
+
+#[test]
+fn the_same_waitlist_twice_is_recognised_and_force_imports_it_again() {
+    let w = workdir(SITES);
+    let text = format!("{HEADER}P1,416-555-0101,Bloor,,,,,,\nP2,416-555-0102,Bloor,,,,,,\n");
+    w.write("csv/waitlist-mon.csv", &text);
+    w.run(&["import"]).ok();
+    w.write("csv/waitlist-tue.csv", &text);
+    let out = w.run(&["import"]).ok();
+    assert!(
+        out.contains("same content as import #1 (waitlist-mon.csv): not imported again"),
+        "{out}"
+    );
+    assert_eq!(import_row(&w, 2).0, "waitlist");
+    assert_eq!(import_row(&w, 2).1, "skipped");
+    let again = w.write("elsewhere/waitlist-tue.csv", &text);
+    w.run(&["import", "--force", again.to_str().unwrap()]).ok();
+    assert_eq!(
+        import_row(&w, 3),
+        ("waitlist".into(), "completed".into(), 2, 2, 2, 0, 0)
+    );
+    // Replaced, not added to: the list is the file's two entries, from the latest import.
+    assert_eq!(
+        w.count("SELECT count(*) FROM waitlist_entries WHERE import_id = 3"),
+        2
+    );
+    assert_eq!(w.count("SELECT count(*) FROM waitlist_entries"), 2);
+}
+
+#[test]
+fn a_dry_run_reads_and_reports_and_stores_nothing() {
+    let w = workdir(SITES);
+    w.empty_db();
+    w.write(
+        "csv/waitlist.csv",
+        format!("{HEADER}P1,416-555-0101,Bloor,,,,,,\nP2,12,Bloor,,,,,,\n"),
+    );
+    let out = w.run(&["import", "--dry-run"]).ok();
+    assert!(out.contains("Dry run: nothing was stored"), "{out}");
+    assert!(
+        out.contains("waitlist, entries (each site's whole list now): bloor: 1"),
+        "{out}"
+    );
+    assert!(
+        out.contains("waitlist.csv row 3: phone_number '12'"),
+        "{out}"
+    );
+    assert_eq!(w.count("SELECT count(*) FROM imports"), 0);
+    assert_eq!(w.count("SELECT count(*) FROM waitlist_entries"), 0);
+    assert_eq!(w.count("SELECT count(*) FROM failed_import_rows"), 0);
+    assert!(w.join("csv/waitlist.csv").exists());
+}
+
+#[test]
+fn a_waitlist_named_on_the_command_line_is_a_waitlist_and_exports_stay_exports() {
+    let w = workdir("[waitlist]\nfiles = \"asap*.txt\"\n");
+    w.write(
+        "csv/asap-list.txt",
+        "patient_id\tphone_number\nP1\t416-555-0101\n",
+    );
+    w.write(
+        "csv/appointments.csv",
+        "appointment_id,patient_id,phone_number,appt_date_time\nA1,P9,416-555-0109,2026-11-25 09:30\n",
+    );
+    w.write("csv/notes.txt", "not an export");
+    let run = w.run(&["import"]);
+    let out = run.ok();
+    // Oldest name first, each as what its name says.
+    assert!(out.find("appointments.csv").unwrap() < out.find("asap-list.txt").unwrap());
+    assert!(run.stderr().contains("notes.txt"), "{}", run.stderr());
+    assert_eq!(
+        w.count(
+            "SELECT count(*) FROM imports WHERE kind = 'waitlist' AND file_name = 'asap-list.txt'"
+        ),
+        1
+    );
+    assert_eq!(
+        w.count("SELECT count(*) FROM imports WHERE kind = 'appointments' AND file_name = 'appointments.csv'"),
+        1
+    );
+    assert_eq!(w.count("SELECT count(*) FROM appointments"), 1);
+    assert_eq!(w.count("SELECT count(*) FROM waitlist_entries"), 1);
+    let named = w.write(
+        "elsewhere/asap-2.txt",
+        "patient_id\tphone_number\nP2\t416-555-0102\n",
+    );
+    w.run(&["import", named.to_str().unwrap()]).ok();
+    assert_eq!(entries(&w), pairs(&[("", "P2")]));
+}
+
+#[test]
+fn an_export_carries_provider_visit_type_and_duration() {
+    let w = workdir("");
+    w.write(
+        "csv/day.csv",
+        "appointment_id,patient_id,phone_number,appt_date_time,Provider,Visit Type,Duration (minutes)\n\
+         A1,P1,416-555-0101,2026-11-25 09:30,Dr Li,cleaning,45\n\
+         A2,P2,416-555-0102,2026-11-25 10:30,,,\n\
+         A3,P3,416-555-0103,2026-11-25 11:30,Dr Li,exam,an hour\n",
+    );
+    let out = w.run(&["import"]).ok();
+    assert!(
+        out.contains("day.csv row 4: duration_minutes 'an hour' is not a whole number of minutes"),
+        "{out}"
+    );
+    let db = w.db();
+    let read = |id: &str| -> (Option<String>, Option<String>, Option<i64>) {
+        db.query_row(
+            "SELECT provider, visit_type, duration_minutes FROM appointments WHERE appointment_id = ?1",
+            [id],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .unwrap()
+    };
+    assert_eq!(
+        read("A1"),
+        (Some("Dr Li".into()), Some("cleaning".into()), Some(45))
+    );
+    assert_eq!(read("A2"), (None, None, None));
+    assert_eq!(w.count("SELECT count(*) FROM appointments"), 2);
+    // Still a placeholder for the templates, as before it was a field.
+    let keys: String = db
+        .query_row("SELECT data_keys FROM imports WHERE id = 1", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    assert!(keys.contains("\"provider\""), "{keys}");
+}
+
+#[test]
+fn an_export_listing_the_taker_at_the_slots_time_marks_it_booked() {
+    let w = workdir("");
+    w.write(
+        "csv/day-1.csv",
+        "appointment_id,patient_id,phone_number,appt_date_time\n\
+         A1,P1,416-555-0101,2026-11-27 09:30\n\
+         A8,P8,416-555-0108,2026-11-27 10:00\n",
+    );
+    w.run(&["import"]).ok();
+    // P1 gave 09:30 back and P9 took it; P8 took a 10:00 slot, and is already listed then;
+    // P7 took one no export lists yet.
+    w.db()
+        .execute_batch(
+            "INSERT INTO slots (appointment_id, site, starts_at, local_date, freed_by_patient,
+                                state, opened_at, taker_patient_id, taken_at)
+             VALUES (1, '', '2026-11-27T14:30:00Z', '2026-11-27', 'P1', 'taken',
+                     '2026-11-24T23:00:00Z', 'P9', '2026-11-24T23:10:00Z'),
+                    (1, '', '2026-11-27T15:00:00Z', '2026-11-27', 'P1', 'taken',
+                     '2026-11-24T23:00:00Z', 'P8', '2026-11-24T23:10:00Z'),
+                    (1, '', '2026-11-27T16:00:00Z', '2026-11-27', 'P1', 'taken',
+                     '2026-11-24T23:00:00Z', 'P7', '2026-11-24T23:10:00Z');",
+        )
+        .unwrap();
+    w.write(
+        "csv/day-2.csv",
+        "appointment_id,patient_id,phone_number,appt_date_time\n\
+         B9,P9,416-555-0109,2026-11-27 09:30\n\
+         A8,P8,416-555-0108,2026-11-27 10:00\n\
+         B7,P7,416-555-0107,2026-11-27 12:00\n",
+    );
+    let out = w.run(&["import"]).ok();
+    assert!(out.contains("2 waitlist slot(s) now booked"), "{out}");
+    let db = w.db();
+    let booked = |taker: &str| -> Option<String> {
+        db.query_row(
+            "SELECT booked_at FROM slots WHERE taker_patient_id = ?1",
+            [taker],
+            |r| r.get(0),
+        )
+        .unwrap()
+    };
+    // Stored by this import, or seen again by it (a duplicate): booked at the import's time.
+    assert_eq!(booked("P9").as_deref(), Some(NOW));
+    assert_eq!(booked("P8").as_deref(), Some(NOW));
+    // Listed at another time: not the slot.
+    assert_eq!(booked("P7"), None);
+}
+
+// --- The recipes of docs/waitlist.md, each on a file in its system's layout. ---
+
+fn fixture(name: &str) -> Vec<u8> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/waitlists")
+        .join(name);
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+fn fixture_text(name: &str) -> String {
+    String::from_utf8(fixture(name)).expect("UTF-8 fixture")
+}
+
+/// The recipe's sections: the `.toml` without its first comment line.
+fn recipe(toml: &str) -> &str {
+    let start = toml.find("[waitlist]").expect("a [waitlist] section");
+    &toml[start..]
+}
+
+/// Imports fixture `name` from the drop folder with its recipe (and `extra` configuration).
+fn import_layout(name: &str, extra: &str) -> (Workdir, String) {
+    let stem = name.rsplit_once('.').map_or(name, |(s, _)| s);
+    let config = format!("{}\n{extra}", fixture_text(&format!("{stem}.toml")));
+    let w = workdir(&config);
+    w.write(&format!("csv/{name}"), fixture(name));
+    let out = w.run(&["import"]).ok();
+    assert!(out.contains(&format!("{name}: archived as")), "{out}");
+    (w, out)
+}
+
+/// Every entry: (site, patient_id, phone, language, provider, visit_type, duration, earliest,
+/// latest, appointment_id, added), in file order.
+type Row = (
+    String,
+    String,
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    Option<i64>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    String,
+);
+
+fn stored(w: &Workdir) -> Vec<Row> {
+    let db = w.db();
+    let mut stmt = db
+        .prepare(
+            "SELECT site, patient_id, phone_number, language, provider, visit_type,
+                    duration_minutes, earliest, latest, appointment_id, added
+             FROM waitlist_entries ORDER BY row_number",
+        )
+        .unwrap();
+    stmt.query_map([], |r| {
+        Ok((
+            r.get(0)?,
+            r.get(1)?,
+            r.get(2)?,
+            r.get(3)?,
+            r.get(4)?,
+            r.get(5)?,
+            r.get(6)?,
+            r.get(7)?,
+            r.get(8)?,
+            r.get(9)?,
+            r.get(10)?,
+        ))
+    })
+    .unwrap()
+    .map(Result::unwrap)
+    .collect()
+}
+
+fn s(v: &str) -> String {
+    v.to_string()
+}
+
+fn o(v: &str) -> Option<String> {
+    Some(v.to_string())
+}
+
+fn assert_rejected(w: &Workdir, want: &[(i64, &str)]) {
+    let got = rejected(w, 1);
+    assert_eq!(got.len(), want.len(), "{got:?}");
+    for ((row, reason), (want_row, words)) in got.iter().zip(want) {
+        assert_eq!(row, want_row, "{reason}");
+        assert!(reason.contains(words), "row {row}: {reason}");
+    }
+}
+
+#[test]
+fn open_dentals_asap_list_imports_with_its_recipe() {
+    let (w, out) = import_layout(
+        "asap-opendental.txt",
+        "[sites.bloor]\nnames = [\"Bloor\"]\ntimezone = \"America/Toronto\"\n",
+    );
+    assert!(out.contains("UTF-8 tab-separated"), "{out}");
+    assert_eq!(
+        import_row(&w, 1),
+        ("waitlist".into(), "completed".into(), 5, 5, 2, 1, 2)
+    );
+    assert_eq!(
+        stored(&w),
+        vec![
+            (
+                s("bloor"),
+                s("1771"),
+                s("+14165550171"),
+                s("fr"),
+                o("DOC1"),
+                o("Crown prep"),
+                Some(60),
+                None,
+                None,
+                o("539"),
+                s("2026-11-02T15:04:14Z")
+            ),
+            (
+                s("bloor"),
+                s("1772"),
+                s("+16135550172"),
+                s("en"),
+                o("HYG1"),
+                o("Prophy, Fluoride"),
+                Some(40),
+                None,
+                None,
+                o("540"),
+                s("2026-11-05T20:15:00Z")
+            ),
+        ]
+    );
+    assert_rejected(
+        &w,
+        &[
+            (4, "Excel shortened this number to 1.41656E+10"),
+            (5, "clinic 'Danforth' names no configured site"),
+        ],
+    );
+}
+
+#[test]
+fn oscars_waiting_list_imports_with_its_recipe() {
+    let (w, out) = import_layout("waitlist-oscar.csv", "");
+    assert!(
+        out.contains("language not recognised, English used: 'Mandarin' ×1"),
+        "{out}"
+    );
+    assert_eq!(
+        import_row(&w, 1),
+        ("waitlist".into(), "completed".into(), 5, 5, 3, 0, 2)
+    );
+    let got = stored(&w);
+    let brief: Vec<(&str, &str, &str, Option<&str>, &str)> = got
+        .iter()
+        .map(|r| {
+            (
+                r.1.as_str(),
+                r.2.as_str(),
+                r.3.as_str(),
+                r.5.as_deref(),
+                r.10.as_str(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        brief,
+        [
+            // The cell number first, when there is one.
+            (
+                "1001",
+                "+14165550111",
+                "fr",
+                Some("Physio"),
+                "2026-10-02T04:00:00Z"
+            ),
+            (
+                "1002",
+                "+16135550102",
+                "en",
+                Some("Physio"),
+                "2026-10-15T04:00:00Z"
+            ),
+            (
+                "1004",
+                "+14165550104",
+                "en",
+                Some("Physio"),
+                "2026-11-01T04:00:00Z"
+            ),
+        ]
+    );
+    assert_eq!(got[0].4.as_deref(), Some("101"));
+    assert_rejected(
+        &w,
+        &[
+            (4, "phone_number is empty in every column it is read from"),
+            (6, "13 fields where the header has 12"),
+        ],
+    );
+}
+
+#[test]
+fn a_front_desk_sheet_in_unicode_text_imports_with_its_recipe() {
+    let (w, out) = import_layout("waitlist-frontdesk.txt", "");
+    assert!(out.contains("UTF-16 LE tab-separated"), "{out}");
+    assert!(out.contains("slash dates read day-first"), "{out}");
+    assert_eq!(
+        import_row(&w, 1),
+        ("waitlist".into(), "completed".into(), 5, 5, 2, 0, 3)
+    );
+    let got = stored(&w);
+    assert_eq!(
+        got[0],
+        (
+            s(""),
+            s("P-301"),
+            s("+14165550301"),
+            s("en"),
+            o("Dr Li"),
+            None,
+            Some(30),
+            o("2026-11-25"),
+            o("2026-12-05"),
+            None,
+            s("2026-11-01T04:00:00Z")
+        )
+    );
+    assert_eq!(
+        (got[1].1.as_str(), got[1].6, got[1].10.as_str()),
+        ("P-302", Some(45), "2026-11-03T19:20:00Z")
+    );
+    assert_rejected(
+        &w,
+        &[
+            (
+                6,
+                "duration_minutes (column \"Needs (min)\") 'half hour' is not a whole number",
+            ),
+            (
+                7,
+                "earliest (column \"Available from\") 2026-12-10 is after latest (column \"Until\") 2026-12-01",
+            ),
+            (8, "a quote opened in Notes (field 9) is never closed"),
+        ],
+    );
+}
+
+#[test]
+fn the_documented_waitlist_recipes_are_the_tested_ones() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let doc = std::fs::read_to_string(root.join("docs/waitlist.md")).unwrap();
+    let start = doc.find("\n## Recipes\n").expect("a Recipes section");
+    let section = &doc[start..];
+    let end = section[1..].find("\n## ").map_or(section.len(), |i| i + 1);
+    let documented: Vec<&str> = section[..end]
+        .split("```toml\n")
+        .skip(1)
+        .map(|block| &block[..block.find("```\n").expect("a closed ```toml block")])
+        .collect();
+    let mut stems: Vec<String> = std::fs::read_dir(root.join("tests/fixtures/waitlists"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .map(|p| p.file_stem().unwrap().to_string_lossy().into_owned())
+        .collect();
+    stems.sort();
+    assert_eq!(stems.len(), 3, "{stems:?}");
+    let tested: Vec<String> = stems
+        .iter()
+        .map(|stem| recipe(&fixture_text(&format!("{stem}.toml"))).to_string())
+        .collect();
+    assert_eq!(documented.len(), tested.len(), "one recipe per layout");
+    for t in &tested {
+        assert!(
+            documented.contains(&t.as_str()),
+            "docs/waitlist.md lacks this recipe verbatim:\n{t}"
+        );
+    }
+}
