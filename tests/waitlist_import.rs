@@ -683,3 +683,42 @@ fn the_documented_waitlist_recipes_are_the_tested_ones() {
         );
     }
 }
+
+#[test]
+fn a_waitlist_without_its_columns_fails_whole_and_a_misspelt_field_is_named() {
+    let w = workdir("[waitlist.columns]\npatient_id = \"PatNum\"\nphone_number = \"Cell\"\n");
+    w.write("csv/waitlist.csv", "Patient,Cell\nP1,416-555-0101\n");
+    let run = w.run(&["import"]);
+    assert_eq!(run.code(), 1, "{}", run.stderr());
+    assert!(
+        run.stderr().contains(
+            "waitlist.csv could not be imported: no header row: none of the first 20 lines holds the columns needed (patient_id is mapped to \"PatNum\" but the file has no such column)"
+        ),
+        "{}",
+        run.stderr()
+    );
+    assert_eq!(
+        import_row(&w, 1),
+        ("waitlist".into(), "failed".into(), 0, 0, 0, 0, 0)
+    );
+    assert!(w.join("archive/waitlist.csv").exists());
+
+    let w = workdir("[waitlist.columns]\npatient = \"PatNum\"\n");
+    let run = w.run(&["import"]);
+    assert_eq!(run.code(), 2);
+    assert!(
+        run.stderr()
+            .contains("unknown key `waitlist.columns.patient` (fields: patient_id, phone_number,"),
+        "{}",
+        run.stderr()
+    );
+    let w = workdir("[waitlist.columns]\npatient_id = \"Cell\"\nphone_number = \"CELL\"\n");
+    let run = w.run(&["import"]);
+    assert_eq!(run.code(), 2);
+    assert!(
+        run.stderr()
+            .contains("[waitlist.columns]: patient_id and phone_number are both mapped to"),
+        "{}",
+        run.stderr()
+    );
+}
