@@ -34,4 +34,5 @@ mod send;
 mod status;
 mod terminal;
 mod waitlist_import;
+mod waitlist_recipes;
 mod webhook;

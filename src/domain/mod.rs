@@ -28,5 +28,6 @@ pub mod state;
 pub mod templates;
 pub mod twilio_errors;
 pub mod values;
+pub mod waitlist_columns;
 pub mod waitlist_entry;
 pub mod windows;
