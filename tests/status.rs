@@ -346,6 +346,7 @@ fn imports_failed_rows_and_runs_in_three_formats() {
         keys(&imports[0]),
         sorted(&[
             "id",
+            "kind",
             "file_name",
             "file_path",
             "sha256",
@@ -364,6 +365,7 @@ fn imports_failed_rows_and_runs_in_three_formats() {
         ])
     );
     assert_eq!(imports[0]["file_name"], "late.csv");
+    assert_eq!(imports[0]["kind"], "appointments");
     assert_eq!(
         json(&w, &["status", "imports", "--import", "1", "--json"])[0]["duplicate_rows"],
         2
@@ -374,7 +376,9 @@ fn imports_failed_rows_and_runs_in_three_formats() {
             .contains("appointments-2026-11-24.csv")
     );
     let csv = w.run(&["status", "imports", "--csv", "--limit", "1"]).ok();
-    assert!(csv.starts_with("id,file,status,rows,stored,duplicates,failed,user,started,note\n"));
+    assert!(
+        csv.starts_with("id,file,kind,status,rows,stored,duplicates,failed,user,started,note\n")
+    );
     assert_eq!(csv_rows(&csv).len(), 1);
 
     let failed = json(&w, &["status", "failed-rows", "--json"]);

@@ -35,4 +35,6 @@ mod send;
 mod status;
 mod terminal;
 mod waitlist;
+mod waitlist_import;
+mod waitlist_recipes;
 mod webhook;

@@ -14,46 +14,26 @@ const SITES: &str = "[sites.main]\nnames = [\"Main\"]\nclinic_name = \"Bloor Cli
                      [sites.east]\nnames = [\"East\"]\n";
 const HEADER: &str = "appointment_id,patient_id,phone_number,phone_preference,text_preference,appt_date_time,clinic,provider,visit_type,duration_minutes\n";
 
-/// Puts waiting patients on the list, as a waitlist file's import stores them: one line each,
-/// `site,patient,phone,provider,visit type,minutes needed,earliest,latest,booking they would
-/// move from,added` (an empty field is no value).
+/// Puts waiting patients on the list the way a clinic does: a waitlist file in the drop
+/// folder, imported. One line each, `site,patient,phone,provider,visit type,minutes
+/// needed,earliest,latest,booking they would move from,added` (an empty field is no value).
 fn waiting(w: &Workdir, entries: &[&str]) {
-    let db = w.db();
-    db.execute(
-        "INSERT INTO imports (file_name, sha256, status, user_id, started_at, kind)
-         VALUES ('waitlist.csv', 'w', 'completed', 'ops', '2026-11-24T12:00:00Z', 'waitlist')",
-        [],
-    )
-    .unwrap();
-    let import = db.last_insert_rowid();
-    for (i, line) in entries.iter().enumerate() {
-        let f: Vec<Option<&str>> = line
-            .split(',')
-            .map(|v| Some(v.trim()).filter(|v| !v.is_empty()))
-            .collect();
-        assert_eq!(f.len(), 10, "{line}");
-        db.execute(
-            "INSERT INTO waitlist_entries (import_id, row_number, site, patient_id, phone_number,
-                 language, provider, visit_type, duration_minutes, earliest, latest,
-                 appointment_id, added, data)
-             VALUES (?1, ?2, ?3, ?4, ?5, 'en', ?6, ?7, ?8, ?9, ?10, ?11, ?12, '{}')",
-            rusqlite::params![
-                import,
-                i as i64 + 2,
-                f[0].unwrap_or(""),
-                f[1],
-                f[2],
-                f[3],
-                f[4],
-                f[5].map(|d| d.parse::<i64>().unwrap()),
-                f[6],
-                f[7],
-                f[8],
-                f[9]
-            ],
-        )
-        .unwrap();
+    let mut file = String::from(
+        "clinic,patient_id,phone_number,provider,visit_type,duration_minutes,earliest,latest,appointment_id,added\n",
+    );
+    for line in entries {
+        assert_eq!(line.split(',').count(), 10, "{line}");
+        file.push_str(line);
+        file.push('\n');
     }
+    w.write("csv/waitlist.csv", file);
+    let out = w.run(&["import"]).ok();
+    assert!(out.contains("waitlist"), "{out}");
+    assert_eq!(
+        w.count("SELECT count(*) FROM waitlist_entries") as usize,
+        entries.len(),
+        "{out}"
+    );
 }
 
 /// The offers Twilio was asked to send to `to`: their words.
@@ -109,12 +89,6 @@ fn freed_slot() -> (Workdir, Simulator, u16) {
     sim.script("+14165550130", vec![Step::Deliver { reply: Some("R") }]);
     window(&mut w, &sim, port, "2026-11-24T19:00:00-05:00", &["run"]);
     assert_eq!(state(&w, "A1"), "cancel_requested");
-    w.db()
-        .execute_batch(
-            "UPDATE appointments SET provider = 'Dr. Singh', visit_type = 'Cleaning',
-                 duration_minutes = 30 WHERE appointment_id = 'A1'",
-        )
-        .unwrap();
     let old = "2025-06-01T12:00:00Z";
     let left_out = [
         // Each left out by one rule; all on the list before anyone who fits.
@@ -240,6 +214,30 @@ fn a_freed_slot_goes_in_waves_to_the_right_patients_and_the_first_yes_wins() {
     assert_eq!(all_offers(&sim), 6);
     // The freed appointment was never touched by the offers.
     assert_eq!(state(&w, "A1"), "cancel_requested");
+
+    // The clinic is told whom to book: the backfill file and `status --check`.
+    let file = std::fs::read_to_string(w.join("outbox/backfill-2026-11-25.csv")).unwrap();
+    let row = file
+        .lines()
+        .find(|l| l.contains(",A1,"))
+        .unwrap_or_else(|| panic!("{file}"));
+    assert!(row.contains("taken") && row.contains(&taker), "{file}");
+    w.env("REMINDERS_NOW", "2026-11-24T19:30:00-05:00");
+    let check = w.run(&["status", "--check"]);
+    let book = format!("book {taker} into 2026-11-25 10:00");
+    assert!(check.stdout().contains(&book), "{}", check.stdout());
+    // The front desk books them; the next export lists the taker at that time, and the item
+    // clears.
+    w.write(
+        "csv/booked.csv",
+        format!(
+            "{HEADER}A77,{taker},416-555-0177,n,y,2026-11-25 10:00,Main,Dr. Singh,Cleaning,30\n"
+        ),
+    );
+    let out = window(&mut w, &sim, port, "2026-11-24T19:35:00-05:00", &["import"]);
+    assert!(out.contains("1 waitlist slot(s) now booked"), "{out}");
+    let check = w.run(&["status", "--check"]);
+    assert!(!check.stdout().contains(&book), "{}", check.stdout());
 }
 
 /// A1 (Wed 10:00) given back at 19:00 by an R reply, with `config` added, and four patients
@@ -253,12 +251,6 @@ fn one_slot(config: &str, at: &str) -> (Workdir, Simulator, u16) {
     sim.script("+14165550101", vec![Step::Deliver { reply: Some("R") }]);
     window(&mut w, &sim, port, "2026-11-24T19:00:00-05:00", &["run"]);
     assert_eq!(state(&w, "A1"), "cancel_requested");
-    w.db()
-        .execute_batch(
-            "UPDATE appointments SET provider = 'Dr. Singh', visit_type = 'Cleaning',
-                 duration_minutes = 30 WHERE appointment_id = 'A1'",
-        )
-        .unwrap();
     waiting(
         &w,
         &[

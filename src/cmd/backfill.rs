@@ -42,9 +42,11 @@ pub fn run(cfg: &Config, args: &Args) -> Result<()> {
     if opts.dry_run {
         return dry_run(cfg, &opts);
     }
+    let started = cfg.now();
     let summary = backfill::run(cfg, &opts, &|_| {})?;
     print(&summary, true);
-    after(cfg, &summary)
+    clinic_files(cfg, started, &opts.sites);
+    after(&summary)
 }
 
 /// `reminders run`'s tick: a backfill run when there is waitlist work, quiet when nothing
@@ -58,15 +60,21 @@ pub fn tick(cfg: &Config, sites: &[String]) -> Result<()> {
         lock_wait: Some(std::time::Duration::ZERO),
         ..Options::default()
     };
+    // Answers come in between ticks (a slot taken at 19:17): the files of what changed since a
+    // few ticks ago are written again whether or not this tick runs.
+    let since = cfg.now() - chrono::Duration::minutes(TOUCHED_MINUTES);
     let mut conn = crate::db::open(&cfg.db)?;
     if !backfill::has_work(cfg, &mut conn, &opts)? {
+        drop(conn);
+        clinic_files(cfg, since, sites);
         return Ok(());
     }
     drop(conn);
     match backfill::run(cfg, &opts, &|_| {}) {
         Ok(summary) => {
             print(&summary, false);
-            after(cfg, &summary)
+            clinic_files(cfg, since, sites);
+            after(&summary)
         }
         Err(e) if e.chain().any(|c| c.is::<crate::exit::LockBusy>()) => {
             log::info!("the waitlist: another run holds the lock ({e}); the next tick carries on");
@@ -76,7 +84,21 @@ pub fn tick(cfg: &Config, sites: &[String]) -> Result<()> {
     }
 }
 
-fn after(_cfg: &Config, s: &Summary) -> Result<()> {
+/// How far back `run`'s tick looks for slots whose file must be written again: three ticks.
+const TOUCHED_MINUTES: i64 = 15;
+
+/// The clinic's backfill files of every slot date that changed since `since`. A file that
+/// cannot be written is said on stderr; the run's outcome stands.
+fn clinic_files(cfg: &Config, since: chrono::DateTime<chrono::Utc>, sites: &[String]) {
+    let written = crate::db::open(&cfg.db).and_then(|conn| {
+        crate::backfill_file::write_touched_since(cfg, &conn, &crate::clock::db_time(since), sites)
+    });
+    if let Err(e) = written {
+        eprintln!("warning: writing the backfill files for the clinic: {e:#}");
+    }
+}
+
+fn after(s: &Summary) -> Result<()> {
     match &s.error {
         Some(why) => Err(anyhow::anyhow!("the waitlist run: {why}")),
         None => Ok(()),

@@ -11,7 +11,7 @@ use crate::{db, output};
 
 #[derive(clap::Args, Debug)]
 #[command(
-    about = "Import appointment exports (default: every *.csv in the drop folder)",
+    about = "Import appointment exports and waitlists (default: every *.csv in the drop folder)",
     long_about = "Reads each file as the clinic's system wrote it (columns mapped by [csv.columns], \
 comma, semicolon or tab, UTF-8, UTF-16 or Windows-1252, title lines above the header), checks \
 every row, stores new appointments, counts duplicates (same appointment id, patient id and \
@@ -19,7 +19,9 @@ time, in this file or any earlier one), withdraws appointments a row moved or ca
 keeps rejected rows with their reason. Then it moves the file into the archive folder (a file \
 named from outside the drop folder is copied and left where it is). A file already imported \
 (same SHA-256) is recognised and not imported again. Each file is imported whole or not at \
-all; a file still being written is left for the next run.",
+all; a file still being written is left for the next run. A file whose name matches [waitlist] \
+files is the clinic's waitlist: read the same way, its entries replace the list of each site it \
+holds (docs/waitlist.md).",
     after_help = "Examples:\n  reminders import                      # every *.csv in ./csv, oldest name first\n  \
 reminders import --dry-run exports/day.csv   # what an import would do; changes nothing\n  \
 reminders import exports/2026-11-24.csv\n  \
@@ -28,8 +30,8 @@ reminders import --now                # import, then send right away\n\n\
 Rejected rows: reminders status failed-rows --import N"
 )]
 pub struct Args {
-    /// Files to import; default: every *.csv (or *.CSV) in the drop folder, oldest name first;
-    /// other files there are named in a warning, not imported.
+    /// Files to import; default: every *.csv (or *.CSV) and waitlist file in the drop folder,
+    /// oldest name first; other files there are named in a warning, not imported.
     pub files: Vec<PathBuf>,
 
     /// Run `send` right after importing (the manual "upload and go"), even when there was no
@@ -59,7 +61,8 @@ pub fn run(cfg: &Config, args: &Args) -> Result<()> {
                 cfg.csv_dir.display()
             );
         }
-        let found = import::drop_folder_files(&cfg.csv_dir)?;
+        let found =
+            import::drop_folder_files(&cfg.csv_dir, &|name| cfg.waitlist.is_waitlist_file(name))?;
         for (path, why) in found.skipped {
             log::warn!("{} {why}", path.display());
         }
@@ -263,6 +266,10 @@ fn print_summary(outcomes: &[Outcome]) {
             continue;
         }
         let s = &o.summary;
+        if o.kind == crate::db::imports::ImportKind::Waitlist {
+            print_waitlist(o);
+            continue;
+        }
         let days: Vec<String> = s
             .per_day
             .iter()
@@ -320,27 +327,88 @@ fn print_summary(outcomes: &[Outcome]) {
                 o.counts.no_show, s.marked_no_show
             );
         }
+        if s.slots_booked > 0 {
+            println!(
+                "{name}: {} waitlist slot(s) now booked: the export lists their taker at the slot's time",
+                s.slots_booked
+            );
+        }
         if s.not_in_export > 0 {
             println!(
                 "{name}: {} appointment(s) no longer in the export withdrawn (snapshot)",
                 s.not_in_export
             );
         }
-        for (row, reason) in &o.failures {
-            println!("{name} row {row}: {reason}");
-        }
-        if o.counts.failed as usize > o.failures.len() {
-            let more = o.counts.failed as usize - o.failures.len();
-            match o.import_id {
-                Some(id) => println!(
-                    "{name}: {more} more rejected row(s): reminders status failed-rows --import {id}"
-                ),
-                None => println!("{name}: {more} more rejected row(s)"),
+        print_rejected_and_archive(o);
+    }
+}
+
+/// What a waitlist file came to: the entries of each site it replaced, then what every
+/// import says.
+fn print_waitlist(o: &Outcome) {
+    let name = &o.file_name;
+    let s = &o.summary;
+    let sites: Vec<String> = s
+        .waitlist
+        .iter()
+        .map(|(site, n)| {
+            if site.is_empty() {
+                format!("{n}")
+            } else {
+                format!("{site}: {n}")
             }
+        })
+        .collect();
+    let sites = if sites.is_empty() {
+        "none (no valid row: every list is as it was)".to_string()
+    } else {
+        sites.join(", ")
+    };
+    println!("{name}: waitlist, entries (each site's whole list now): {sites}");
+    if o.counts.duplicates > 0 {
+        println!(
+            "{name}: {} row(s) repeat a patient and number listed above them: counted as duplicates",
+            o.counts.duplicates
+        );
+    }
+    println!(
+        "{name}: {} {}-separated; slash dates read {}",
+        s.encoding, s.delimiter, s.dates
+    );
+    for absent in &s.absent_columns {
+        println!("{name}: {absent}");
+    }
+    if !s.languages_not_recognised.is_empty() {
+        let seen: Vec<String> = s
+            .languages_not_recognised
+            .iter()
+            .map(|(v, n)| format!("'{v}' ×{n}"))
+            .collect();
+        println!(
+            "{name}: language not recognised, {} used: {}",
+            s.default_language,
+            seen.join(", ")
+        );
+    }
+    print_rejected_and_archive(o);
+}
+
+fn print_rejected_and_archive(o: &Outcome) {
+    let name = &o.file_name;
+    for (row, reason) in &o.failures {
+        println!("{name} row {row}: {reason}");
+    }
+    if o.counts.failed as usize > o.failures.len() {
+        let more = o.counts.failed as usize - o.failures.len();
+        match o.import_id {
+            Some(id) => println!(
+                "{name}: {more} more rejected row(s): reminders status failed-rows --import {id}"
+            ),
+            None => println!("{name}: {more} more rejected row(s)"),
         }
-        if let Some(to) = &o.archived_to {
-            println!("{name}: archived as {}", to.display());
-        }
+    }
+    if let Some(to) = &o.archived_to {
+        println!("{name}: archived as {}", to.display());
     }
 }
 

@@ -98,20 +98,12 @@ fn contradiction(l: &Layers<'_>, c: &Contradiction) -> String {
     )
 }
 
-pub fn load(l: &Layers<'_>) -> Result<Csv> {
-    let delimiter = l.get_exact("csv.delimiter", None, delimiter)?;
-    let dates = l.get("csv.dates", Dates::Auto, |s| {
-        if s.eq_ignore_ascii_case("auto") {
-            return Ok(Dates::Auto);
-        }
-        SlashOrder::from_word(s)
-            .map(Dates::Fixed)
-            .ok_or_else(|| "must be \"auto\", \"mdy\", \"dmy\" or \"ymd\"".into())
-    })?;
-    let snapshot = l.get("csv.snapshot", false, super::values::boolean)?;
+/// A `[… .columns]` table: each field's header, or list of headers (the first valid value
+/// wins), refusing empty names and two fields read from one column.
+pub(super) fn mapping(l: &Layers<'_>, section: &str, fields: &[Field]) -> Result<Mapping> {
     let mut mapping = Mapping::default();
-    for field in FIELDS {
-        let key = format!("csv.columns.{}", field.name());
+    for &field in fields {
+        let key = format!("{section}.{}", field.name());
         if let Some(headers) = l.words(&key)? {
             if headers.is_empty() || headers.iter().any(|h| h.trim().is_empty()) {
                 return Err(usage(format!(
@@ -131,9 +123,24 @@ pub fn load(l: &Layers<'_>) -> Result<Csv> {
             )
         };
         return Err(usage(format!(
-            "[csv.columns]: {first} and {second} are both mapped to {written}: a column holds one field, or each row's value there would be read as both; map each field to its own column"
+            "[{section}]: {first} and {second} are both mapped to {written}: a column holds one field, or each row's value there would be read as both; map each field to its own column"
         )));
     }
+    Ok(mapping)
+}
+
+pub fn load(l: &Layers<'_>) -> Result<Csv> {
+    let delimiter = l.get_exact("csv.delimiter", None, delimiter)?;
+    let dates = l.get("csv.dates", Dates::Auto, |s| {
+        if s.eq_ignore_ascii_case("auto") {
+            return Ok(Dates::Auto);
+        }
+        SlashOrder::from_word(s)
+            .map(Dates::Fixed)
+            .ok_or_else(|| "must be \"auto\", \"mdy\", \"dmy\" or \"ymd\"".into())
+    })?;
+    let snapshot = l.get("csv.snapshot", false, super::values::boolean)?;
+    let mut mapping = mapping(l, "csv.columns", &FIELDS)?;
     if mapping.is_mapped(Field::ApptDateTime)
         && (mapping.is_mapped(Field::ApptDate) || mapping.is_mapped(Field::ApptTime))
     {

@@ -88,6 +88,17 @@ pub const KEYS: &[(&str, Option<&str>)] = &[
     ("waitlist.max_offers", None),
     ("waitlist.open_from", None),
     ("waitlist.match", None),
+    ("waitlist.columns.patient_id", None),
+    ("waitlist.columns.phone_number", None),
+    ("waitlist.columns.language", None),
+    ("waitlist.columns.clinic", None),
+    ("waitlist.columns.provider", None),
+    ("waitlist.columns.visit_type", None),
+    ("waitlist.columns.duration_minutes", None),
+    ("waitlist.columns.earliest", None),
+    ("waitlist.columns.latest", None),
+    ("waitlist.columns.appointment_id", None),
+    ("waitlist.columns.added", None),
     ("webhook.listen", None),
     ("webhook.public_url", Some("REMINDERS_PUBLIC_URL")),
     ("csv.delimiter", None),
@@ -106,6 +117,9 @@ pub const KEYS: &[(&str, Option<&str>)] = &[
     ("csv.columns.language", None),
     ("csv.columns.status", None),
     ("csv.columns.clinic", None),
+    ("csv.columns.provider", None),
+    ("csv.columns.visit_type", None),
+    ("csv.columns.duration_minutes", None),
     ("csv.values.yes", None),
     ("csv.values.no", None),
     ("csv.values.cancelled", None),
@@ -278,10 +292,17 @@ pub fn check_known_keys(file: &toml::Table, path: &Path) -> Result<()> {
                 Some(inner) if !known && section => walk(inner, &key, path)?,
                 _ if known => {}
                 _ => {
-                    let hint = if key.starts_with("csv.columns.") {
+                    let fields = if key.starts_with("csv.columns.") {
+                        Some(&crate::domain::columns::FIELDS[..])
+                    } else if key.starts_with("waitlist.columns.") {
+                        Some(&crate::domain::columns::WAITLIST_FIELDS[..])
+                    } else {
+                        None
+                    };
+                    let hint = if let Some(fields) = fields {
                         format!(
                             " (fields: {})",
-                            crate::domain::columns::FIELDS
+                            fields
                                 .iter()
                                 .map(|f| f.name())
                                 .collect::<Vec<_>>()

@@ -5,6 +5,7 @@ use anyhow::Result;
 
 use super::layers::Layers;
 use super::values::whole;
+use crate::domain::columns::{Mapping, WAITLIST_FIELDS};
 use crate::exit::usage;
 
 /// What frees a slot: the patient asked to cancel or reschedule, or a later export cancelled
@@ -53,6 +54,8 @@ pub struct Waitlist {
     pub max_offers: u32,
     pub open_from: Vec<OpenFrom>,
     pub match_fields: Vec<MatchField>,
+    /// `[waitlist.columns]`: which column of a waitlist file holds which field.
+    pub columns: Mapping,
 }
 
 impl Default for Waitlist {
@@ -65,6 +68,7 @@ impl Default for Waitlist {
             max_offers: 15,
             open_from: vec![OpenFrom::CancelRequested],
             match_fields: vec![MatchField::Provider, MatchField::VisitType],
+            columns: Mapping::default(),
         }
     }
 }
@@ -158,6 +162,7 @@ pub(super) fn load(l: &Layers<'_>) -> Result<Waitlist> {
             MatchField::parse,
             "\"provider\", \"visit_type\"",
         )?,
+        columns: super::csv::mapping(l, "waitlist.columns", &WAITLIST_FIELDS)?,
     })
 }
 

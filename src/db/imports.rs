@@ -25,6 +25,24 @@ impl ImportStatus {
     }
 }
 
+/// What a file was: the clinic's appointments, or its waitlist.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ImportKind {
+    #[default]
+    Appointments,
+    Waitlist,
+}
+
+impl ImportKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ImportKind::Appointments => "appointments",
+            ImportKind::Waitlist => "waitlist",
+        }
+    }
+}
+
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct Counts {
     pub total: i64,
@@ -45,6 +63,7 @@ impl Counts {
 }
 
 pub struct NewImport<'a> {
+    pub kind: ImportKind,
     pub file_name: &'a str,
     pub sha256: &'a str,
     pub user_id: &'a str,
@@ -54,9 +73,10 @@ pub struct NewImport<'a> {
 /// Starts an import record (inside the caller's transaction); `finish` completes it.
 pub fn insert(conn: &Connection, new: &NewImport<'_>, status: ImportStatus) -> Result<i64> {
     conn.execute(
-        "INSERT INTO imports (file_name, sha256, status, user_id, started_at)
-         VALUES (:file_name, :sha256, :status, :user_id, :started_at)",
+        "INSERT INTO imports (kind, file_name, sha256, status, user_id, started_at)
+         VALUES (:kind, :file_name, :sha256, :status, :user_id, :started_at)",
         named_params! {
+            ":kind": new.kind.as_str(),
             ":file_name": new.file_name, ":sha256": new.sha256, ":status": status.as_str(),
             ":user_id": new.user_id, ":started_at": new.started_at,
         },
@@ -78,7 +98,8 @@ pub fn set_data_keys(conn: &Connection, id: i64, keys: &[&str]) -> Result<()> {
 pub fn last_columns(conn: &Connection) -> Result<Option<(String, Vec<String>)>> {
     let row = conn
         .query_row(
-            "SELECT file_name, data_keys FROM imports WHERE status = 'completed'
+            "SELECT file_name, data_keys FROM imports
+             WHERE status = 'completed' AND kind = 'appointments'
              ORDER BY id DESC LIMIT 1",
             [],
             |r| Ok((r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?)),
@@ -193,6 +214,8 @@ pub fn insert_event(conn: &Connection, e: &RowEvent<'_>) -> Result<()> {
 #[derive(Clone, Debug, Serialize)]
 pub struct ImportRow {
     pub id: i64,
+    /// `appointments` or `waitlist`.
+    pub kind: String,
     pub file_name: String,
     pub file_path: Option<String>,
     pub sha256: String,
@@ -216,7 +239,7 @@ pub fn list(conn: &Connection, limit: Option<i64>, only: Option<i64>) -> Result<
     let mut stmt = conn.prepare(
         "SELECT id, file_name, file_path, sha256, status, total_rows, processed_rows,
                 successful_rows, duplicate_rows, failed_rows, user_id, started_at, finished_at,
-                error, withdrawn_rows, summary
+                error, withdrawn_rows, summary, kind
          FROM imports WHERE (:only IS NULL OR id = :only) ORDER BY id DESC LIMIT :limit",
     )?;
     let rows = stmt.query_map(
@@ -241,6 +264,7 @@ pub fn list(conn: &Connection, limit: Option<i64>, only: Option<i64>) -> Result<
                 summary: r
                     .get::<_, Option<String>>(15)?
                     .and_then(|s| serde_json::from_str(&s).ok()),
+                kind: r.get(16)?,
             })
         },
     )?;

@@ -23,6 +23,7 @@ pub mod runs;
 pub mod slots;
 mod types;
 pub mod views;
+pub mod waitlist;
 pub mod webhook_events;
 
 pub mod fault;

@@ -351,9 +351,14 @@ pub fn runs(
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
-/// When the latest import started (of any file, whatever became of it).
+/// When the latest import of an export started (whatever became of it; a waitlist file is
+/// not the evening's export).
 pub fn last_import_at(conn: &Connection) -> Result<Option<String>> {
-    Ok(conn.query_row("SELECT max(started_at) FROM imports", [], |r| r.get(0))?)
+    Ok(conn.query_row(
+        "SELECT max(started_at) FROM imports WHERE kind = 'appointments'",
+        [],
+        |r| r.get(0),
+    )?)
 }
 
 /// A number opted out now: the opt-out that is its latest event.

@@ -19,9 +19,18 @@ pub enum Field {
     Language,
     Status,
     Clinic,
+    Provider,
+    VisitType,
+    DurationMinutes,
+    /// Waitlist only: the first and last dates a waiting patient can come, and when they
+    /// joined the list.
+    Earliest,
+    Latest,
+    Added,
 }
 
-pub const FIELDS: [Field; 12] = [
+/// The fields of an export (`[csv.columns]`).
+pub const FIELDS: [Field; 15] = [
     Field::AppointmentId,
     Field::PatientId,
     Field::PhoneNumber,
@@ -34,6 +43,24 @@ pub const FIELDS: [Field; 12] = [
     Field::Language,
     Field::Status,
     Field::Clinic,
+    Field::Provider,
+    Field::VisitType,
+    Field::DurationMinutes,
+];
+
+/// The fields of a waitlist file (`[waitlist.columns]`).
+pub const WAITLIST_FIELDS: [Field; 11] = [
+    Field::PatientId,
+    Field::PhoneNumber,
+    Field::Language,
+    Field::Clinic,
+    Field::Provider,
+    Field::VisitType,
+    Field::DurationMinutes,
+    Field::Earliest,
+    Field::Latest,
+    Field::AppointmentId,
+    Field::Added,
 ];
 
 impl Field {
@@ -52,7 +79,22 @@ impl Field {
             Field::Language => "language",
             Field::Status => "status",
             Field::Clinic => "clinic",
+            Field::Provider => "provider",
+            Field::VisitType => "visit_type",
+            Field::DurationMinutes => "duration_minutes",
+            Field::Earliest => "earliest",
+            Field::Latest => "latest",
+            Field::Added => "added",
         }
+    }
+
+    /// Read as a field and kept in the row's data all the same: `{provider}` and `{visit_type}`
+    /// were template placeholders before they were fields.
+    fn also_data(self) -> bool {
+        matches!(
+            self,
+            Field::Provider | Field::VisitType | Field::DurationMinutes
+        )
     }
 
     pub fn from_name(name: &str) -> Option<Field> {
@@ -205,6 +247,10 @@ pub struct Columns {
     pub language: Option<usize>,
     pub status: Option<usize>,
     pub clinic: Option<usize>,
+    /// What the appointment is, for matching a freed slot with a waiting patient.
+    pub provider: Option<usize>,
+    pub visit_type: Option<usize>,
+    pub duration_minutes: Option<usize>,
     /// The file's header, as written (for the row's data and the failed-rows view).
     pub names: Vec<String>,
     /// Normalised header names, the placeholder names of every column.
@@ -258,17 +304,39 @@ impl fmt::Display for Missing {
     }
 }
 
-/// Resolves a candidate header row against the mapping, or says what it lacks. Required:
-/// patient_id, a phone column, and the time (appt_date_time, or appt_date and appt_time). A
-/// field the clinic mapped must be found under one of its headers.
-pub fn resolve(header: &[String], mapping: &Mapping) -> Result<Columns, Missing> {
-    let keys: Vec<String> = header.iter().map(|h| normalise_header(h)).collect();
-    // Which field reads each column.
-    let mut used: Vec<Option<Field>> = vec![None; keys.len()];
-    let mut missing = Vec::new();
-    let mut absent_in_lists = Vec::new();
-    let mut find_all = |field: Field, used: &mut Vec<Option<Field>>| -> Vec<usize> {
-        let (wanted, named) = mapping.headers(field);
+/// Finds the columns of fields in one candidate header row, for an export's layout and a
+/// waitlist's alike: what a mapped field lacks, and which columns of a mapped list are absent.
+pub struct Finder<'a> {
+    /// The header's names, normalised.
+    pub keys: Vec<String>,
+    mapping: &'a Mapping,
+    /// The configuration section the mapping comes from, for the reasons (`[csv.columns]`).
+    section: &'static str,
+    /// Which field reads each column.
+    used: Vec<Option<Field>>,
+    /// Why this row is not the header, so far.
+    pub missing: Vec<String>,
+    /// Columns of mapped lists this file does not have (the others are read).
+    pub absent: Vec<String>,
+}
+
+impl<'a> Finder<'a> {
+    pub fn new(header: &[String], mapping: &'a Mapping, section: &'static str) -> Finder<'a> {
+        let keys: Vec<String> = header.iter().map(|h| normalise_header(h)).collect();
+        Finder {
+            used: vec![None; keys.len()],
+            keys,
+            mapping,
+            section,
+            missing: Vec::new(),
+            absent: Vec::new(),
+        }
+    }
+
+    /// Every column of `field`, in the mapping's order.
+    pub fn all(&mut self, field: Field) -> Vec<usize> {
+        let (wanted, named) = self.mapping.headers(field);
+        let keys = &self.keys;
         let found: Vec<usize> = wanted
             .iter()
             .filter_map(|w| keys.iter().position(|k| k == w))
@@ -277,10 +345,10 @@ pub fn resolve(header: &[String], mapping: &Mapping) -> Result<Columns, Missing>
             let absent: Vec<String> = wanted
                 .iter()
                 .filter(|w| !keys.contains(w))
-                .map(|a| mapping.written(field, a))
+                .map(|a| self.mapping.written(field, a))
                 .collect();
             if found.is_empty() {
-                missing.push(format!(
+                self.missing.push(format!(
                     "{field} is mapped to {} but the file has no such column",
                     quote_list(&absent)
                 ));
@@ -288,9 +356,9 @@ pub fn resolve(header: &[String], mapping: &Mapping) -> Result<Columns, Missing>
                 // A list of columns (the first valid value wins): the ones present are read.
                 let present: Vec<String> = found
                     .iter()
-                    .map(|&i| mapping.written(field, &keys[i]))
+                    .map(|&i| self.mapping.written(field, &keys[i]))
                     .collect();
-                absent_in_lists.push(format!(
+                self.absent.push(format!(
                     "{field}: no {} column in this file; read from {}",
                     quote_list(&absent),
                     quote_list(&present)
@@ -298,88 +366,124 @@ pub fn resolve(header: &[String], mapping: &Mapping) -> Result<Columns, Missing>
             }
         }
         for &i in &found {
-            used[i] = Some(field);
+            self.used[i] = Some(field);
         }
         found
-    };
-    let first = |v: Vec<usize>| v.first().copied();
-    let appointment_id = first(find_all(Field::AppointmentId, &mut used));
-    let patient_id = first(find_all(Field::PatientId, &mut used));
-    let phones: Vec<PhoneColumn> = find_all(Field::PhoneNumber, &mut used)
-        .into_iter()
-        .map(|index| PhoneColumn {
-            index,
-            call_only: mapping.call_only.contains(&keys[index]),
-        })
-        .collect();
-    let phone_preference = first(find_all(Field::PhonePreference, &mut used));
-    let text_preference = first(find_all(Field::TextPreference, &mut used));
-    let date_time = first(find_all(Field::ApptDateTime, &mut used));
-    let date = first(find_all(Field::ApptDate, &mut used));
-    let time = first(find_all(Field::ApptTime, &mut used));
-    let appointment_msg = first(find_all(Field::AppointmentMsg, &mut used));
-    let language = first(find_all(Field::Language, &mut used));
-    let status = first(find_all(Field::Status, &mut used));
-    let clinic = first(find_all(Field::Clinic, &mut used));
-    // A required field the file has no column for, and no mapping names.
-    let unmapped = |field: Field, without_mapping: &str| -> String {
-        if mapping.is_empty() {
-            return without_mapping.to_string();
+    }
+
+    /// The first column of `field`.
+    pub fn first(&mut self, field: Field) -> Option<usize> {
+        self.all(field).first().copied()
+    }
+
+    /// Notes a required field the file has no column for (`without_mapping` when nothing is
+    /// mapped; with a mapping, that it is not mapped, pointing at a column of its own name).
+    /// A field mapped but not found was noted by [`Finder::all`].
+    pub fn require(&mut self, field: Field, shown: &str, without_mapping: &str) {
+        if self.mapping.is_mapped(field) {
+            return;
         }
-        let name = if field == Field::ApptDateTime {
-            "appt_date_time (nor appt_date and appt_time)".to_string()
-        } else {
-            field.to_string()
-        };
-        let hint = if keys.iter().any(|k| k == field.name()) {
+        if self.mapping.is_empty() {
+            self.missing.push(without_mapping.to_string());
+            return;
+        }
+        let hint = if self.keys.iter().any(|k| k == field.name()) {
             format!(": the file has a \"{field}\" column, add {field} = \"{field}\"")
         } else {
             String::new()
         };
-        format!(
-            "{name} is not mapped in [csv.columns] (with a mapping, only the fields it names are read){hint}"
-        )
-    };
-    if patient_id.is_none() && !mapping.is_mapped(Field::PatientId) {
-        missing.push(unmapped(Field::PatientId, "no patient_id column"));
+        self.missing.push(format!(
+            "{shown} is not mapped in {} (with a mapping, only the fields it names are read){hint}",
+            self.section
+        ));
     }
-    if phones.is_empty() && !mapping.is_mapped(Field::PhoneNumber) {
-        missing.push(unmapped(Field::PhoneNumber, "no phone_number column"));
+
+    /// Columns no field reads.
+    pub fn extra(&self) -> Vec<usize> {
+        (0..self.keys.len())
+            .filter(|&i| self.used[i].is_none())
+            .collect()
+    }
+
+    /// Columns kept in a row's data (`Columns::data`).
+    pub fn data(&self) -> Vec<usize> {
+        let keys = &self.keys;
+        // A column read under its field's own name is that field of the row, and a
+        // placeholder under that name already; every other column is kept in the data.
+        // In the order the row's JSON lists them (by key), one column per key: the first.
+        let mut data: Vec<usize> = (0..keys.len())
+            .filter(|&i| {
+                !keys[i].is_empty()
+                    && self.used[i].is_none_or(|f| keys[i] != f.name() || f.also_data())
+            })
+            .collect();
+        data.sort_by(|&a, &b| keys[a].cmp(&keys[b]).then(a.cmp(&b)));
+        data.dedup_by(|later, first| keys[*later] == keys[*first]);
+        data
+    }
+}
+
+/// Resolves a candidate header row against the mapping, or says what it lacks. Required:
+/// patient_id, a phone column, and the time (appt_date_time, or appt_date and appt_time). A
+/// field the clinic mapped must be found under one of its headers.
+pub fn resolve(header: &[String], mapping: &Mapping) -> Result<Columns, Missing> {
+    let mut find = Finder::new(header, mapping, "[csv.columns]");
+    let appointment_id = find.first(Field::AppointmentId);
+    let patient_id = find.first(Field::PatientId);
+    let phones: Vec<PhoneColumn> = find
+        .all(Field::PhoneNumber)
+        .into_iter()
+        .map(|index| PhoneColumn {
+            index,
+            call_only: mapping.call_only.contains(&find.keys[index]),
+        })
+        .collect();
+    let phone_preference = find.first(Field::PhonePreference);
+    let text_preference = find.first(Field::TextPreference);
+    let date_time = find.first(Field::ApptDateTime);
+    let date = find.first(Field::ApptDate);
+    let time = find.first(Field::ApptTime);
+    let appointment_msg = find.first(Field::AppointmentMsg);
+    let language = find.first(Field::Language);
+    let status = find.first(Field::Status);
+    let clinic = find.first(Field::Clinic);
+    let provider = find.first(Field::Provider);
+    let visit_type = find.first(Field::VisitType);
+    let duration_minutes = find.first(Field::DurationMinutes);
+    if patient_id.is_none() {
+        find.require(Field::PatientId, "patient_id", "no patient_id column");
+    }
+    if phones.is_empty() {
+        find.require(Field::PhoneNumber, "phone_number", "no phone_number column");
     }
     let when = match (date_time, date, time) {
         (Some(i), _, _) => When::DateTime(i),
         (None, Some(date), Some(time)) => When::Split { date, time },
         (None, Some(_), None) => {
-            missing.push("appt_date has no appt_time column beside it".into());
+            find.missing
+                .push("appt_date has no appt_time column beside it".into());
             When::Missing
         }
         (None, None, Some(_)) => {
-            missing.push("appt_time has no appt_date column beside it".into());
+            find.missing
+                .push("appt_time has no appt_date column beside it".into());
             When::Missing
         }
         (None, None, None) => {
-            if !mapping.is_mapped(Field::ApptDateTime) && !mapping.is_mapped(Field::ApptDate) {
-                missing.push(unmapped(
+            if !mapping.is_mapped(Field::ApptDate) {
+                find.require(
                     Field::ApptDateTime,
+                    "appt_date_time (nor appt_date and appt_time)",
                     "no appt_date_time column (nor appt_date and appt_time)",
-                ));
+                );
             }
             When::Missing
         }
     };
-    let (Some(patient_id), false, false) = (patient_id, phones.is_empty(), !missing.is_empty())
+    let (Some(patient_id), false, true) = (patient_id, phones.is_empty(), find.missing.is_empty())
     else {
-        return Err(Missing(missing));
+        return Err(Missing(find.missing));
     };
-    let extra = (0..keys.len()).filter(|&i| used[i].is_none()).collect();
-    // A column read under its field's own name is that field of the appointment, and a
-    // placeholder under that name already; every other column is kept in the data.
-    // In the order the row's JSON lists them (by key), one column per key: the first.
-    let mut data: Vec<usize> = (0..keys.len())
-        .filter(|&i| !keys[i].is_empty() && used[i].is_none_or(|f| keys[i] != f.name()))
-        .collect();
-    data.sort_by(|&a, &b| keys[a].cmp(&keys[b]).then(a.cmp(&b)));
-    data.dedup_by(|later, first| keys[*later] == keys[*first]);
     Ok(Columns {
         appointment_id,
         patient_id,
@@ -391,11 +495,14 @@ pub fn resolve(header: &[String], mapping: &Mapping) -> Result<Columns, Missing>
         language,
         status,
         clinic,
+        provider,
+        visit_type,
+        duration_minutes,
         names: header.to_vec(),
-        keys,
-        extra,
-        absent: absent_in_lists,
-        data,
+        extra: find.extra(),
+        data: find.data(),
+        absent: find.absent,
+        keys: find.keys,
     })
 }
 
@@ -441,7 +548,10 @@ mod tests {
         .unwrap();
         assert_eq!(cols.appointment_id, Some(0));
         assert_eq!(cols.when, When::DateTime(5));
-        assert_eq!(cols.extra, vec![6]);
+        // Provider is a field, and stays in the data: `{provider}` is a placeholder too.
+        assert_eq!(cols.provider, Some(6));
+        assert!(cols.extra.is_empty());
+        assert_eq!(cols.data, vec![6]);
         assert_eq!(cols.keys[6], "provider");
     }
 

@@ -31,4 +31,6 @@ pub mod templates;
 pub mod twilio_errors;
 pub mod values;
 pub mod waitlist;
+pub mod waitlist_columns;
+pub mod waitlist_entry;
 pub mod windows;

@@ -46,6 +46,11 @@ pub struct Appointment {
     /// The row's language is text-only and a call was asked for: what was done instead.
     pub spoken_fallback: Option<SpokenFallback>,
     pub site: String,
+    /// What the appointment is, for matching a freed slot with a waiting patient: the
+    /// export's values, when it has those columns and they are not empty.
+    pub provider: Option<String>,
+    pub visit_type: Option<String>,
+    pub duration_minutes: Option<i64>,
     /// The row's other columns as JSON (`{"provider": "Dr. Li"}`), when it has any.
     pub data: Option<String>,
 }
@@ -111,6 +116,41 @@ pub fn read_phone(raw: &str, region: phonenumber::country::Id) -> Result<String,
         _ => t,
     };
     phone::parse_e164(t, region)
+}
+
+/// The longest visit a duration may name: a day.
+const MAX_DURATION_MINUTES: i64 = 24 * 60;
+
+/// A visit's length in whole minutes (`30`, `30.0` as Excel writes it, `30 min`), `None` when
+/// the cell is empty, or why it is not one.
+pub fn read_duration(raw: &str) -> Result<Option<i64>, String> {
+    let t = raw.trim();
+    if t.is_empty() {
+        return Ok(None);
+    }
+    let lower = t.to_ascii_lowercase();
+    let number = ["minutes", "minute", "mins", "min", "m"]
+        .iter()
+        .find_map(|unit| lower.strip_suffix(unit))
+        .unwrap_or(&lower)
+        .trim_end();
+    let number = match number.strip_suffix(".0") {
+        Some(n) if !n.is_empty() => n,
+        _ => number,
+    };
+    match number.parse::<i64>() {
+        Ok(n) if (1..=MAX_DURATION_MINUTES).contains(&n) && !number.starts_with('+') => Ok(Some(n)),
+        Ok(_) => Err(format!(
+            "is not a duration from 1 to {MAX_DURATION_MINUTES} minutes"
+        )),
+        Err(_) => Err("is not a whole number of minutes (e.g. 30)".into()),
+    }
+}
+
+/// A cell's text, trimmed, when it holds any.
+pub fn non_empty(raw: &str) -> Option<String> {
+    let t = raw.trim();
+    (!t.is_empty()).then(|| t.to_string())
 }
 
 /// `1.41656E+10`, `4,16556e+09`: how Excel shows a long number in a General column.
@@ -229,6 +269,19 @@ impl Rules<'_> {
         let phone_preference = pref(c.phone_preference, "phone_preference");
         let text_preference = pref(c.text_preference, "text_preference");
 
+        let duration_minutes = c.duration_minutes.and_then(|i| {
+            read_duration(get(i))
+                .map_err(|why| {
+                    problems.push(format!(
+                        "{} '{}' {why}",
+                        named(i, "duration_minutes"),
+                        get(i).trim()
+                    ))
+                })
+                .ok()
+                .flatten()
+        });
+
         let raw_language = opt(c.language);
         let (mut language, unknown_language) = match self.languages.resolve(raw_language) {
             Some(l) => (l, None),
@@ -272,6 +325,9 @@ impl Rules<'_> {
             unknown_language,
             spoken_fallback,
             site: site.to_string(),
+            provider: c.provider.and_then(|i| non_empty(get(i))),
+            visit_type: c.visit_type.and_then(|i| non_empty(get(i))),
+            duration_minutes,
             data: self.data(&get),
         }))
     }
@@ -737,6 +793,51 @@ mod tests {
         assert!(
             why.contains("clinic 'Danforth' names no configured site"),
             "{why}"
+        );
+    }
+
+    #[test]
+    fn what_the_appointment_is_for_a_freed_slot() {
+        let cols = resolve(
+            &header(&[
+                "patient_id",
+                "phone_number",
+                "appt_date_time",
+                "Provider",
+                "Visit Type",
+                "Duration (minutes)",
+            ]),
+            &Mapping::default(),
+        )
+        .unwrap();
+        assert_eq!(
+            (cols.provider, cols.visit_type, cols.duration_minutes),
+            (Some(3), Some(4), Some(5))
+        );
+        let sites = SiteTable::single(chrono_tz::America::Toronto);
+        let row = |duration: &'static str| {
+            [
+                "P1",
+                "416-555-0101",
+                "2026-11-25 09:30",
+                " Dr. Li ",
+                "",
+                duration,
+            ]
+        };
+        let a = kept(check_with(&cols, &sites, &row("45")));
+        assert_eq!(
+            (a.provider.as_deref(), a.visit_type, a.duration_minutes),
+            (Some("Dr. Li"), None, Some(45))
+        );
+        assert_eq!(
+            kept(check_with(&cols, &sites, &row(""))).duration_minutes,
+            None
+        );
+        let why = failed(check_with(&cols, &sites, &row("an hour")));
+        assert_eq!(
+            why,
+            "duration_minutes 'an hour' is not a whole number of minutes (e.g. 30)"
         );
     }
 

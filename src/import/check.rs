@@ -67,6 +67,8 @@ impl Item {
                     + a.message.len()
                     + a.site.len()
                     + a.data.as_ref().map_or(0, String::len)
+                    + a.provider.as_ref().map_or(0, String::len)
+                    + a.visit_type.as_ref().map_or(0, String::len)
                     + a.unknown_language.as_ref().map_or(0, String::len)
             }
             Item::Cancel {
@@ -113,79 +115,19 @@ pub struct Checker<'a> {
 impl Checker<'_> {
     /// The item for one record, or `None` for the header, the lines above it and blank lines.
     pub fn item(&mut self, rec: &RawRecord, read: Read) -> Option<Item> {
-        if rec.row <= self.layout.header_row {
-            return None;
-        }
         let cols = &self.layout.columns;
-        if let Read::TooLong { bytes } = read {
-            return Some(self.reject(
-                rec,
-                format!(
-                    "the row is {} long, more than the {} a row may have: it was not read (did the export lose its line ends, or hold something that is no appointment?)",
-                    super::records::size_shown(bytes),
-                    super::records::max_record_shown()
-                ),
-            ));
-        }
-        if let Read::UnclosedQuote { field } = read {
-            let name = cols.names.get(field).map_or("a field", String::as_str);
-            return Some(self.reject(
-                rec,
-                format!(
-                    "a quote opened in {name} (field {}) is never closed on this line: the row cannot be read (a stray \" in a value?); the lines after it were read as rows of their own",
-                    field + 1
-                ),
-            ));
-        }
-        if rec.is_blank() {
-            return None;
-        }
-        if rec.len() > cols.width() {
-            return Some(self.reject(
-                rec,
-                format!(
-                    "{} fields where the header has {}: is there an unquoted {} in a value? Nothing of the row was stored, so no value lands in the wrong column",
-                    rec.len(),
-                    cols.width(),
-                    super::layout::delimiter_name(self.layout.delimiter)
-                ),
-            ));
-        }
-        let mut texts: Vec<Cow<'_, str>> = Vec::with_capacity(rec.len());
-        let mut damaged = Vec::new();
-        // The whole record checked at once, when its bytes are their own text (valid UTF-8,
-        // or ASCII in a Windows-1252 file): one check instead of one per field. A field the
-        // whole cannot be cut at (a character split between two fields) is checked alone.
-        let whole = match self.encoding {
-            Encoding::Windows1252 if !rec.bytes().is_ascii() => None,
-            _ => std::str::from_utf8(rec.bytes()).ok(),
+        let shape = Shape {
+            header_row: self.layout.header_row,
+            names: &cols.names,
+            not_read: &cols.extra,
+            delimiter: self.layout.delimiter,
+            encoding: self.encoding,
+            what: "no appointment",
         };
-        for (i, bytes) in rec.fields().enumerate() {
-            if let Some(text) = whole.and_then(|w| w.get(rec.span(i)?)) {
-                texts.push(Cow::Borrowed(text));
-                continue;
-            }
-            match decode::text(bytes, self.encoding) {
-                Some(t) => texts.push(t),
-                None => {
-                    if !cols.extra.contains(&i) {
-                        damaged.push(cols.names.get(i).cloned().unwrap_or_default());
-                    }
-                    texts.push(decode::lossy(bytes, self.encoding));
-                }
-            }
-        }
-        if !damaged.is_empty() {
-            return Some(self.reject(
-                rec,
-                format!(
-                    "{} {} bytes that are not valid {} (the encoding of the rest of the file): the export is damaged at this row",
-                    damaged.join(", "),
-                    if damaged.len() == 1 { "has" } else { "have" },
-                    self.encoding.name()
-                ),
-            ));
-        }
+        let texts = match row_texts(rec, read, &shape)? {
+            Ok(texts) => texts,
+            Err(reason) => return Some(self.reject(rec, reason)),
+        };
         match self.rules.check(|i| texts.get(i).map(|t| t.as_ref())) {
             Verdict::Keep(appt) => {
                 if let Some(value) = &appt.unknown_language {
@@ -232,13 +174,100 @@ impl Checker<'_> {
     }
 }
 
+/// What reading a row needs to know of its file.
+pub struct Shape<'a> {
+    pub header_row: u64,
+    /// The header as written.
+    pub names: &'a [String],
+    /// Columns no field reads: bytes there that are not valid text do not fail the row.
+    pub not_read: &'a [usize],
+    pub delimiter: u8,
+    pub encoding: Encoding,
+    /// What a row too long to read may be instead ("no appointment").
+    pub what: &'a str,
+}
+
+/// A data row's fields as text, or why the row cannot be read (too long, a quote never
+/// closed, more fields than the header, bytes not valid in the file's encoding); `None` for
+/// the header, the lines above it and blank lines. The rules every file read like an export
+/// shares.
+pub fn row_texts<'r>(
+    rec: &'r RawRecord,
+    read: Read,
+    shape: &Shape<'_>,
+) -> Option<Result<Vec<Cow<'r, str>>, String>> {
+    if rec.row <= shape.header_row {
+        return None;
+    }
+    let width = shape.names.len();
+    if let Read::TooLong { bytes } = read {
+        return Some(Err(format!(
+            "the row is {} long, more than the {} a row may have: it was not read (did the export lose its line ends, or hold something that is {}?)",
+            super::records::size_shown(bytes),
+            super::records::max_record_shown(),
+            shape.what
+        )));
+    }
+    if let Read::UnclosedQuote { field } = read {
+        let name = shape.names.get(field).map_or("a field", String::as_str);
+        return Some(Err(format!(
+            "a quote opened in {name} (field {}) is never closed on this line: the row cannot be read (a stray \" in a value?); the lines after it were read as rows of their own",
+            field + 1
+        )));
+    }
+    if rec.is_blank() {
+        return None;
+    }
+    if rec.len() > width {
+        return Some(Err(format!(
+            "{} fields where the header has {}: is there an unquoted {} in a value? Nothing of the row was stored, so no value lands in the wrong column",
+            rec.len(),
+            width,
+            super::layout::delimiter_name(shape.delimiter)
+        )));
+    }
+    let mut texts: Vec<Cow<'r, str>> = Vec::with_capacity(rec.len());
+    let mut damaged = Vec::new();
+    // The whole record checked at once, when its bytes are their own text (valid UTF-8,
+    // or ASCII in a Windows-1252 file): one check instead of one per field. A field the
+    // whole cannot be cut at (a character split between two fields) is checked alone.
+    let whole = match shape.encoding {
+        Encoding::Windows1252 if !rec.bytes().is_ascii() => None,
+        _ => std::str::from_utf8(rec.bytes()).ok(),
+    };
+    for (i, bytes) in rec.fields().enumerate() {
+        if let Some(text) = whole.and_then(|w| w.get(rec.span(i)?)) {
+            texts.push(Cow::Borrowed(text));
+            continue;
+        }
+        match decode::text(bytes, shape.encoding) {
+            Some(t) => texts.push(t),
+            None => {
+                if !shape.not_read.contains(&i) {
+                    damaged.push(shape.names.get(i).cloned().unwrap_or_default());
+                }
+                texts.push(decode::lossy(bytes, shape.encoding));
+            }
+        }
+    }
+    if !damaged.is_empty() {
+        return Some(Err(format!(
+            "{} {} bytes that are not valid {} (the encoding of the rest of the file): the export is damaged at this row",
+            damaged.join(", "),
+            if damaged.len() == 1 { "has" } else { "have" },
+            shape.encoding.name()
+        )));
+    }
+    Some(Ok(texts))
+}
+
 /// Fields past the header's kept with a row that has too many (enough to see where the values
 /// shifted; a row can hold a hundred thousand).
 const EXTRA_FIELDS_KEPT: usize = 10;
 
 /// The row as stored for a person to fix: every column under its header name, and up to
 /// `EXTRA_FIELDS_KEPT` fields past them, with how many more were left out.
-fn row_json(header: &[String], rec: &RawRecord, encoding: Encoding) -> String {
+pub fn row_json(header: &[String], rec: &RawRecord, encoding: Encoding) -> String {
     let mut map = serde_json::Map::new();
     let keep = header.len() + EXTRA_FIELDS_KEPT;
     if rec.len() > keep {

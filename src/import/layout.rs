@@ -46,12 +46,46 @@ pub fn find(
     encoding: Encoding,
     csv: &Csv,
 ) -> Result<std::result::Result<Layout, String>> {
-    let candidates: Vec<u8> = match csv.delimiter {
+    let found = find_header(
+        open,
+        encoding,
+        csv.delimiter,
+        &|cells| columns::resolve(cells, &csv.mapping),
+        &Columns::width,
+        "the appointment list",
+    )?;
+    Ok(found.map(|h| Layout {
+        delimiter: h.delimiter,
+        header_row: h.row,
+        columns: h.columns,
+    }))
+}
+
+/// A header found: its delimiter, its row, and where each field sits (`C`: an export's
+/// columns or a waitlist's).
+pub struct Header<C> {
+    pub delimiter: u8,
+    pub row: u64,
+    pub columns: C,
+}
+
+/// Finds the header of any file read like an export: the first line among the first
+/// `HEADER_SEARCH` that `resolve` accepts, under the delimiter given or each one tried.
+/// `what` names the list the file should be, in the reasons.
+pub fn find_header<C>(
+    open: &dyn Fn() -> Result<Box<dyn BufRead + Send>>,
+    encoding: Encoding,
+    delimiter: Option<u8>,
+    resolve: &dyn Fn(&[String]) -> std::result::Result<C, columns::Missing>,
+    width: &dyn Fn(&C) -> usize,
+    what: &str,
+) -> Result<std::result::Result<Header<C>, String>> {
+    let candidates: Vec<u8> = match delimiter {
         Some(d) => vec![d],
         None => DELIMITERS.to_vec(),
     };
     // (row, delimiter, columns) of the earliest header any delimiter finds.
-    let mut best: Option<Layout> = None;
+    let mut best: Option<Header<C>> = None;
     // For the error: the first non-blank line, split the way that gives it the most cells.
     let mut first_line: Option<(u8, Vec<String>, columns::Missing)> = None;
     // And the first line too long to read, with its length.
@@ -74,19 +108,19 @@ pub fn find(
                 .fields()
                 .map(|f| decode::lossy(f, encoding).trim().to_string())
                 .collect();
-            match columns::resolve(&cells, &csv.mapping) {
+            match resolve(&cells) {
                 Ok(columns) => {
                     let better = match &best {
                         None => true,
                         Some(b) => {
-                            rec.row < b.header_row
-                                || (rec.row == b.header_row && columns.width() > b.columns.width())
+                            rec.row < b.row
+                                || (rec.row == b.row && width(&columns) > width(&b.columns))
                         }
                     };
                     if better {
-                        best = Some(Layout {
+                        best = Some(Header {
                             delimiter,
-                            header_row: rec.row,
+                            row: rec.row,
                             columns,
                         });
                     }
@@ -104,15 +138,15 @@ pub fn find(
             first_of_this = false;
         }
     }
-    if let Some(layout) = best {
-        if layout.columns.width() > MAX_COLUMNS {
+    if let Some(header) = best {
+        if width(&header.columns) > MAX_COLUMNS {
             return Ok(Err(format!(
-                "the header (row {}) has {} columns, more than the {MAX_COLUMNS} an export may have: is this the appointment list (a sheet turned on its side?)",
-                layout.header_row,
-                layout.columns.width()
+                "the header (row {}) has {} columns, more than the {MAX_COLUMNS} an export may have: is this {what} (a sheet turned on its side?)",
+                header.row,
+                width(&header.columns)
             )));
         }
-        return Ok(Ok(layout));
+        return Ok(Ok(header));
     }
     let unread = too_long.map(|(row, bytes)| {
         format!(
@@ -171,6 +205,29 @@ pub fn slash_order(
     fallback: SlashOrder,
     file_has_slash: bool,
 ) -> Result<(SlashOrder, String)> {
+    let date_columns = layout.columns.date_columns();
+    slash_order_of(
+        open,
+        layout.delimiter,
+        layout.header_row,
+        &date_columns,
+        csv,
+        fallback,
+        file_has_slash,
+    )
+}
+
+/// [`slash_order`] for any file read like an export: its slash dates in `date_columns`, in the
+/// rows below `header_row`.
+pub fn slash_order_of(
+    open: &dyn Fn() -> Result<Box<dyn BufRead + Send>>,
+    delimiter: u8,
+    header_row: u64,
+    date_columns: &[usize],
+    csv: &Csv,
+    fallback: SlashOrder,
+    file_has_slash: bool,
+) -> Result<(SlashOrder, String)> {
     let order = match csv.dates {
         Dates::Fixed(order) => {
             return Ok((
@@ -178,7 +235,7 @@ pub fn slash_order(
                 format!("{} (configured: [csv] dates)", order.describe()),
             ));
         }
-        Dates::Auto => order_from_file(open, layout, file_has_slash)?,
+        Dates::Auto => order_from_file(open, delimiter, header_row, date_columns, file_has_slash)?,
     };
     let decision = order.decide(fallback);
     Ok((decision.order, decision.reason))
@@ -186,21 +243,22 @@ pub fn slash_order(
 
 fn order_from_file(
     open: &dyn Fn() -> Result<Box<dyn BufRead + Send>>,
-    layout: &Layout,
+    delimiter: u8,
+    header_row: u64,
+    date_columns: &[usize],
     file_has_slash: bool,
 ) -> Result<OrderTally> {
     let mut tally = OrderTally::default();
-    let date_columns = layout.columns.date_columns();
     if !file_has_slash || date_columns.is_empty() {
         return Ok(tally);
     }
-    let mut records = Records::new(open()?, layout.delimiter);
+    let mut records = Records::new(open()?, delimiter);
     let mut rec = RawRecord::default();
     while let Some(read) = records.read_into(&mut rec)? {
-        if read != Read::Record || rec.row <= layout.header_row {
+        if read != Read::Record || rec.row <= header_row {
             continue;
         }
-        for &i in &date_columns {
+        for &i in date_columns {
             if let Some(f) = rec.field(i)
                 && f.contains(&b'/')
                 && let Ok(text) = std::str::from_utf8(f)

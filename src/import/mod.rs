@@ -18,6 +18,7 @@ mod site_days;
 mod source;
 mod store;
 mod survey;
+mod waitlist;
 
 use std::io::BufRead;
 use std::path::{Path, PathBuf};
@@ -32,7 +33,7 @@ use crate::clock::db_time;
 use crate::config::Config;
 use crate::db::{self, appointments, imports};
 use crate::domain::row::Rules;
-use imports::{Counts, ImportStatus};
+use imports::{Counts, ImportKind, ImportStatus};
 use records::Records;
 pub use source::NotNow;
 use source::Source;
@@ -71,6 +72,10 @@ pub struct Summary {
     pub marked_no_show: u64,
     /// Columns of a mapped list the file does not have (the others were read).
     pub absent_columns: Vec<String>,
+    /// Taken waitlist slots this export lists the taker at: booked.
+    pub slots_booked: u64,
+    /// A waitlist file: the entries it stored for each site it holds (each site's whole list).
+    pub waitlist: Vec<(String, u64)>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -84,6 +89,8 @@ pub struct DayCount {
 pub struct Outcome {
     /// `None` for a dry run: nothing was recorded.
     pub import_id: Option<i64>,
+    /// An export of appointments, or a waitlist.
+    pub kind: ImportKind,
     pub file_name: String,
     pub status: ImportStatus,
     pub counts: Counts,
@@ -140,7 +147,13 @@ pub fn import_file(
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| path.display().to_string());
     let started = db_time(cfg.now());
+    let kind = if cfg.waitlist.is_waitlist_file(&file_name) {
+        ImportKind::Waitlist
+    } else {
+        ImportKind::Appointments
+    };
     let new = imports::NewImport {
+        kind,
         file_name: &file_name,
         sha256: &survey.sha256,
         user_id: user,
@@ -148,6 +161,7 @@ pub fn import_file(
     };
     let mut outcome = Outcome {
         import_id: None,
+        kind,
         file_name: file_name.clone(),
         status: ImportStatus::Completed,
         counts: Counts::default(),
@@ -170,6 +184,19 @@ pub fn import_file(
             "same content as import #{earlier} ({earlier_name}): not imported again (import --force FILE imports it anyway)"
         ));
         return finish_without_rows(conn, cfg, &source, &new, outcome, opts, in_drop_folder);
+    }
+    if kind == ImportKind::Waitlist {
+        return waitlist::import(
+            conn,
+            cfg,
+            &source,
+            &survey,
+            &new,
+            outcome,
+            opts,
+            in_drop_folder,
+            phases,
+        );
     }
 
     let encoding = survey.encoding;
@@ -253,6 +280,7 @@ pub fn import_file(
     outcome.summary.moved = stored.tally.moved;
     outcome.summary.marked_no_show = stored.tally.marked_no_show;
     outcome.summary.not_in_export = stored.not_in_export;
+    outcome.summary.slots_booked = stored.booked;
     if let Some(id) = outcome.import_id {
         archive_into(conn, cfg, &source, id, in_drop_folder, &mut outcome)?;
         phases.done("archive");
@@ -331,7 +359,7 @@ fn archive_into(
 
 /// What the drop folder holds for an import.
 pub struct DropFolder {
-    /// The regular `*.csv` files, oldest name first.
+    /// The regular `*.csv` files and waitlist files, oldest name first.
     pub files: Vec<PathBuf>,
     /// Entries left alone, with why (links, folders, …).
     pub skipped: Vec<(PathBuf, String)>,
@@ -341,7 +369,9 @@ pub struct DropFolder {
     pub not_csv: Vec<PathBuf>,
 }
 
-pub fn drop_folder_files(dir: &Path) -> Result<DropFolder> {
+/// The files of the drop folder to import: every `*.csv`, and the files whose name
+/// `is_waitlist` takes (a waitlist pattern may name another extension).
+pub fn drop_folder_files(dir: &Path, is_waitlist: &dyn Fn(&str) -> bool) -> Result<DropFolder> {
     let entries = std::fs::read_dir(dir).permission(dir).with_context(|| {
         format!(
             "listing the drop folder {} (csv_dir / REMINDERS_CSV_DIR)",
@@ -357,7 +387,8 @@ pub fn drop_folder_files(dir: &Path) -> Result<DropFolder> {
         // `.CSV` too: Windows tools write either, and a person sees no difference.
         let wanted = path
             .extension()
-            .is_some_and(|e| e.eq_ignore_ascii_case("csv"));
+            .is_some_and(|e| e.eq_ignore_ascii_case("csv"))
+            || is_waitlist(&entry.file_name().to_string_lossy());
         if !wanted {
             let hidden = entry.file_name().as_encoded_bytes().starts_with(b".");
             if !hidden && entry.file_type().is_ok_and(|t| !t.is_dir()) {

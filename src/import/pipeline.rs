@@ -62,6 +62,8 @@ pub(super) struct Stored {
     pub unknown_languages: Vec<(String, u64)>,
     pub spoken_fallbacks: Vec<(String, String, u64)>,
     pub not_in_export: u64,
+    /// Taken waitlist slots whose taker this file lists at the slot's time: now booked.
+    pub booked: u64,
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -148,6 +150,8 @@ pub(super) fn store_file<R: BufRead + Send>(
             )? as u64;
         }
     }
+    // A waiting patient who took a freed slot, now listed at its time: the clinic booked them.
+    let booked = crate::db::waitlist::mark_booked(&tx, import_id, &now)? as u64;
     if let Err(not_now) = source.unchanged()? {
         // Rolled back: the next run imports the finished file whole.
         return Ok(Err(not_now));
@@ -164,6 +168,7 @@ pub(super) fn store_file<R: BufRead + Send>(
         "moved": tally.moved,
         "not_in_export": not_in_export,
         "marked_no_show": tally.marked_no_show,
+        "slots_booked": booked,
     })
     .to_string();
     imports::finish(
@@ -192,6 +197,7 @@ pub(super) fn store_file<R: BufRead + Send>(
         unknown_languages: seen.unknown_languages,
         spoken_fallbacks: seen.spoken_fallbacks,
         not_in_export,
+        booked,
     }))
 }
 

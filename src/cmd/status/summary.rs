@@ -302,7 +302,9 @@ fn attention_items(cfg: &Config, conn: &Connection, day: NaiveDate, tz: Tz) -> R
 /// The files in the drop folder no import takes, with when each was last modified. A drop
 /// folder that cannot be listed is left to `import` to report: `status` only reads.
 fn not_csv_in_drop_folder(cfg: &Config) -> Vec<(String, String)> {
-    let found = match crate::import::drop_folder_files(&cfg.csv_dir) {
+    let found = match crate::import::drop_folder_files(&cfg.csv_dir, &|name| {
+        cfg.waitlist.is_waitlist_file(name)
+    }) {
         Ok(found) => found,
         Err(e) => {
             log::debug!("the drop folder was not looked at: {e:#}");
@@ -419,6 +421,7 @@ pub(super) fn imports_view<'a>(
             vec![
                 i.id.to_string(),
                 i.file_name.clone(),
+                i.kind.clone(),
                 i.status.clone(),
                 i.total_rows.to_string(),
                 i.successful_rows.to_string(),
@@ -435,6 +438,7 @@ pub(super) fn imports_view<'a>(
         header: &[
             "id",
             "file",
+            "kind",
             "status",
             "rows",
             "stored",
@@ -446,7 +450,7 @@ pub(super) fn imports_view<'a>(
         ],
         rows,
         records,
-        hide: &["user", "rows", "duplicates", "started"],
+        hide: &["user", "rows", "duplicates", "started", "kind"],
     }
 }
 

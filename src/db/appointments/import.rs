@@ -10,11 +10,11 @@ use crate::domain::row::Appointment;
 use crate::domain::state::{Event, State};
 
 /// Rows per multi-row insert: one statement step for many rows is what makes a large import
-/// fast; SQLite allows 32,766 parameters, far above 2 + 64 × 13.
+/// fast; SQLite allows 32,766 parameters, far above 2 + 64 × 16.
 pub const INSERT_BATCH: usize = 64;
 
 /// Parameters each row binds (the rest are shared by the statement).
-const ROW_PARAMS: usize = 13;
+const ROW_PARAMS: usize = 16;
 
 /// `OR FAIL`: a constraint broken half-way through a statement stops it without undoing the
 /// rows before it (the import's transaction is rolled back on the error, which undoes them all).
@@ -24,7 +24,7 @@ const ROW_PARAMS: usize = 13;
 const INSERT_COLUMNS: &str = "INSERT OR FAIL INTO appointments
     (appointment_id, patient_id, phone_number, phone_preference, text_preference, appt_date_time,
      appointment_msg, language, channel, site, data, moved_from, import_row,
-     status, import_id, seen_import, created_at, updated_at) VALUES ";
+     provider, visit_type, duration_minutes, status, import_id, seen_import, created_at, updated_at) VALUES ";
 
 /// The insert statement for `n` rows (1..=INSERT_BATCH), built once per size. The import and
 /// the time are the same for every row: bound once as ?1 and ?2, which saves a quarter of the
@@ -122,6 +122,9 @@ impl<'c> Batches<'c> {
                 &a.data,
                 &row.moved_from,
                 &row.row,
+                &a.provider,
+                &a.visit_type,
+                &a.duration_minutes,
             ]);
         }
         if rows.len() == INSERT_BATCH {
