@@ -58,13 +58,17 @@ pub struct BadNumberRow {
     pub at: String,
     /// The appointment was reached after all (by a later attempt).
     pub reached_later: bool,
+    /// An offer of a freed slot to a waiting patient (`patient_id` is theirs): their number is
+    /// on the waitlist file, not the appointment's row.
+    pub waitlist: bool,
 }
 
 pub(crate) fn bad_numbers_sql() -> String {
     format!(
-        "SELECT a.appointment_id, a.patient_id, l.\"to\", l.error_code, l.created_at,
-             a.reached_at IS NOT NULL
+        "SELECT a.appointment_id, coalesce(o.patient_id, a.patient_id), l.\"to\", l.error_code,
+             l.created_at, o.id IS NULL AND a.reached_at IS NOT NULL, o.id IS NOT NULL
          FROM appointment_logs l JOIN appointments a ON a.id = l.appointment_id
+              LEFT JOIN offers o ON o.log_id = l.id
          WHERE l.created_at >= :from AND l.created_at < :to AND l.error_code IN ({})
          ORDER BY l.created_at, l.id",
         BAD_NUMBER_CODES.map(|c| c.to_string()).join(", ")
@@ -82,6 +86,7 @@ pub fn bad_numbers(conn: &Connection, from: &str, to: &str) -> Result<Vec<BadNum
             error_code: r.get(3)?,
             at: r.get(4)?,
             reached_later: r.get(5)?,
+            waitlist: r.get(6)?,
         })
     })?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)

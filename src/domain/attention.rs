@@ -79,6 +79,8 @@ pub struct BadNumber<'a> {
     /// A later attempt (a call, after a text Twilio could not deliver) reached the patient:
     /// the number is right; only the text preference is not.
     pub reached_later: bool,
+    /// The number is a waiting patient's, refused for an offer of a freed slot.
+    pub waitlist: bool,
 }
 
 /// An appointment whose reminder reached the patient, whose number then opted out (and still
@@ -359,15 +361,26 @@ pub fn items(f: &Facts<'_>) -> Vec<Item> {
             });
             continue;
         }
+        let (subject, place) = if b.waitlist {
+            (
+                format!("waiting patient {}", b.patient_id),
+                "on the clinic's waitlist",
+            )
+        } else {
+            (
+                format!(
+                    "appointment {} (patient {})",
+                    b.appointment_id, b.patient_id
+                ),
+                "in the clinic's system",
+            )
+        };
         out.push(Item {
             kind: "number_invalid",
-            subject: format!(
-                "appointment {} (patient {})",
-                b.appointment_id, b.patient_id
-            ),
+            subject,
             at: b.at.to_string(),
             detail: format!(
-                "Twilio: {} for {}: fix the number in the clinic's system",
+                "Twilio: {} for {}: fix the number {place}",
                 twilio_errors::describe(b.code),
                 b.phone_masked
             ),
@@ -665,6 +678,7 @@ mod tests {
             code: 21614,
             at: "2026-11-25T00:10:00Z",
             reached_later: true,
+            waitlist: false,
         }];
         let mut f = facts(&[], &[], &[]);
         f.bad_numbers = &bad;
@@ -771,14 +785,27 @@ mod tests {
             appointment_id: Some("A1"),
             received_at: "2026-11-25T00:30:00Z",
         }];
-        let bad = [BadNumber {
-            appointment_id: "A2",
-            patient_id: "P2",
-            phone_masked: "+1416***0102".into(),
-            code: 21211,
-            at: "2026-11-25T00:10:00Z",
-            reached_later: false,
-        }];
+        let bad = [
+            BadNumber {
+                appointment_id: "A2",
+                patient_id: "P2",
+                phone_masked: "+1416***0102".into(),
+                code: 21211,
+                at: "2026-11-25T00:10:00Z",
+                reached_later: false,
+                waitlist: false,
+            },
+            // An offer of A2's freed slot to a waiting patient whose number is wrong.
+            BadNumber {
+                appointment_id: "A2",
+                patient_id: "W7",
+                phone_masked: "+1416***0177".into(),
+                code: 21211,
+                at: "2026-11-25T00:20:00Z",
+                reached_later: false,
+                waitlist: true,
+            },
+        ];
         let not_csv = [NotCsv {
             path: "csv/appointments.txt",
             modified_at: "2026-11-24T23:55:00Z",
@@ -803,6 +830,7 @@ mod tests {
                 "file_not_imported",
                 "callbacks_missing",
                 "free_text_reply",
+                "number_invalid",
                 "number_invalid"
             ]
         );
@@ -814,7 +842,17 @@ mod tests {
         assert!(got[2].detail.contains("REMINDERS_PUBLIC_URL"));
         assert!(got[3].detail.contains("\"what time?\""));
         assert!(got[4].detail.contains("21211") && got[4].detail.contains("fix the number"));
+        assert_eq!(got[4].subject, "appointment A2 (patient P2)");
+        // The waiting patient's number is fixed on the waitlist, and it is theirs, not P2's.
+        assert_eq!(got[5].subject, "waiting patient W7");
+        assert!(
+            got[5]
+                .detail
+                .ends_with("+1416***0177: fix the number on the clinic's waitlist"),
+            "{}",
+            got[5].detail
+        );
         f.export_expected_today = false;
-        assert_eq!(items(&f).len(), 4, "no export expected today (a weekend)");
+        assert_eq!(items(&f).len(), 5, "no export expected today (a weekend)");
     }
 }

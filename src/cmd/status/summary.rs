@@ -266,6 +266,7 @@ fn attention_items(cfg: &Config, conn: &Connection, day: NaiveDate, tz: Tz) -> R
                 code: b.error_code,
                 at: &b.at,
                 reached_later: b.reached_later,
+                waitlist: b.waitlist,
             })
             .collect::<Vec<_>>(),
         late_opt_outs: &late
