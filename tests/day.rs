@@ -144,7 +144,23 @@ fn demo_runs_the_day_and_leaves_nothing_behind() {
         assert!(stdout.contains(heading), "{heading}: {stdout}");
     }
     assert!(
-        stdout.contains("23 call(s) and 6 text(s) for 24 appointments"),
+        stdout.contains("23 call(s) and 9 text(s) for 24 appointments and 3 waiting patients"),
+        "{stdout}"
+    );
+    // 19:05: the slot A1004's patient gave back (pressing 2) goes to the waitlist: three
+    // offers, P601's YES first, P602's OUI told it was taken.
+    assert!(
+        stdout.contains("the slot A1004 gave back, offered to the waitlist")
+            && stdout.contains("waitlist: 3 offer(s) sent in 1 wave(s); 1 slot(s) opened."),
+        "{stdout}"
+    );
+    let slot = stdout
+        .lines()
+        .find(|l| l.contains("A1004") && l.contains("taken"))
+        .unwrap_or_else(|| panic!("A1004's slot in status backfill: {stdout}"));
+    assert!(slot.contains("P601"), "{slot}");
+    assert!(
+        stdout.contains("book P601 into 2026-11-25 12:30"),
         "{stdout}"
     );
     // The Spanish-speaking patient's row in the final table: in Spanish, confirmed.

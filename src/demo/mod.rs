@@ -1,6 +1,7 @@
 //! The whole day on the bundled sample, for a first look and as the proof that it all fits:
 //! a temporary workspace, the Twilio simulator, the real `serve-webhook` (this same binary, as
 //! a child process) on a free loopback port, and a simulated clock through 19:00 import + send,
+//! 19:05 the waitlist offered the slot a patient gave back,
 //! 19:45 retry and 09:00 final retry. Nothing of the user's is read or touched.
 
 pub mod script;
@@ -21,6 +22,8 @@ use crate::domain::routes::Route;
 use crate::twilio::simulator::Simulator;
 
 pub const SAMPLE_CSV: &str = include_str!("sample.csv");
+/// The clinic's waitlist, dropped beside the export: who waits for an earlier appointment.
+pub const WAITLIST_CSV: &str = include_str!("waitlist.csv");
 const ACCOUNT_SID: &str = "ACdddddddddddddddddddddddddddddddd";
 /// Signs the simulator's callbacks; the listener checks them as it would Twilio's.
 const AUTH_TOKEN: &str = "demo-token-not-a-secret-0000000000";
@@ -42,16 +45,24 @@ pub fn run() -> Result<()> {
     for p in script::patients() {
         sim.script(p.number, p.steps);
     }
+    for p in script::waiting() {
+        sim.script(p.number, p.steps);
+    }
     let port = free_port()?;
     let config = write_config(dir.path(), &sim.base_url(), port)?;
     crate::files::private_dir(&dir.path().join("csv"), "the demo's drop folder")?;
-    let sample = dir.path().join("csv/appointments-2026-11-24.csv");
-    std::fs::write(&sample, SAMPLE_CSV)?;
-    // Dropped long before 19:00: the import takes only files that have settled.
-    std::fs::File::options()
-        .write(true)
-        .open(&sample)?
-        .set_modified(std::time::SystemTime::now() - Duration::from_secs(3600))?;
+    for (name, text) in [
+        ("appointments-2026-11-24.csv", SAMPLE_CSV),
+        ("waitlist-2026-11-24.csv", WAITLIST_CSV),
+    ] {
+        let file = dir.path().join("csv").join(name);
+        std::fs::write(&file, text)?;
+        // Dropped long before 19:00: the import takes only files that have settled.
+        std::fs::File::options()
+            .write(true)
+            .open(&file)?
+            .set_modified(std::time::SystemTime::now() - Duration::from_secs(3600))?;
+    }
 
     println!("reminders demo: one clinic evening and the next morning, simulated.");
     println!(
@@ -93,6 +104,9 @@ pub fn run() -> Result<()> {
             d.callbacks, d.keypresses, d.replies
         );
         status(&cfg, &["status", "--date", "2026-11-25"])?;
+        if i == 0 {
+            waitlist(&sim, &config, port, dir.path())?;
+        }
     }
     let cfg = load(&config, script::WINDOWS[2].0)?;
     println!("\n══════ Where every appointment ended ══════");
@@ -103,12 +117,40 @@ pub fn run() -> Result<()> {
         .map(|p| p.appointments.len())
         .sum();
     println!(
-        "The simulator placed {} call(s) and {} text(s) for {appointments} appointments; demo done in {:.1} s.",
+        "The simulator placed {} call(s) and {} text(s) for {appointments} appointments and {} waiting patients; demo done in {:.1} s.",
         total.calls,
         total.texts,
+        script::waiting().len(),
         started.elapsed().as_secs_f64()
     );
     Ok(())
+}
+
+/// 19:05: the slot A1004's patient gave back at 19:00 is offered to the waitlist imported with
+/// the export; the first YES gets it.
+fn waitlist(sim: &Simulator, config: &Path, port: u16, dir: &Path) -> Result<()> {
+    let when = script::WAITLIST_AT;
+    sim.set_now(at(when)?);
+    let cfg = load(config, when)?;
+    println!("\n══════ 19:05 — the slot A1004 gave back, offered to the waitlist ══════");
+    let mut listener = Listener::start(config, when, port, dir)?;
+    let ran = cmd::backfill::run(
+        &cfg,
+        &cmd::backfill::Args {
+            dry_run: false,
+            force: false,
+            sites: Vec::new(),
+        },
+    );
+    let delivered = sim.deliver();
+    listener.stop()?;
+    ran?;
+    let d = delivered?;
+    println!(
+        "Twilio reported back to the listener: {} status callback(s), {} text repl(ies).",
+        d.callbacks, d.replies
+    );
+    status(&cfg, &["status", "backfill"])
 }
 
 fn status(cfg: &Config, argv: &[&str]) -> Result<()> {

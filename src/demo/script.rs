@@ -265,3 +265,38 @@ pub fn patients() -> Vec<Patient> {
         ),
     ]
 }
+
+/// When the waitlist's run offers the slot A1004's patient gives back (by pressing 2 at 19:00).
+pub const WAITLIST_AT: &str = "2026-11-24T19:05:00-05:00";
+
+/// A patient on the demo's waitlist (`waitlist.csv`) and what they do with the offer.
+pub struct Waiting {
+    pub patient_id: &'static str,
+    pub number: &'static str,
+    pub steps: Vec<Step>,
+    pub story: &'static str,
+}
+
+pub fn waiting() -> Vec<Waiting> {
+    use Step::*;
+    vec![
+        Waiting {
+            patient_id: "P601",
+            number: "+14165550161",
+            steps: vec![Deliver { reply: Some("YES") }],
+            story: "on the list longest, answers YES first: gets the slot",
+        },
+        Waiting {
+            patient_id: "P602",
+            number: "+14165550162",
+            steps: vec![Deliver { reply: Some("OUI") }],
+            story: "answers OUI after: told in French that it was taken",
+        },
+        Waiting {
+            patient_id: "P603",
+            number: "+14165550163",
+            steps: vec![Deliver { reply: None }],
+            story: "does not answer",
+        },
+    ]
+}
