@@ -538,3 +538,54 @@ fn a_freed_appointment_moved_elsewhere_leaves_its_slot_open() {
     assert_eq!(slot_state(&w).0, "open");
     assert_eq!(offers_to(&sim, "+14165550114").len(), 1);
 }
+
+#[test]
+fn under_a_daily_cap_an_offer_leaves_room_for_a_reminder_still_due_and_a_cancelled_export_frees_a_slot()
+ {
+    let status_header = "appointment_id,patient_id,phone_number,phone_preference,text_preference,appt_date_time,clinic,provider,status\n";
+    let (mut w, sim, port) = clinic(&format!(
+        "{SITES}[limits]\nper_day = 1\n[waitlist]\nopen_from = [\"cancel_requested\", \"cancelled\"]\n"
+    ));
+    // 16:00: the export holds A1 and, for P11's number, B11 tomorrow (its reminder due at
+    // 19:00 tonight).
+    w.write(
+        "csv/day.csv",
+        format!(
+            "{status_header}A1,P1,416-555-0101,n,y,2026-11-25 10:00,Main,Dr. Singh,Booked\n\
+             B11,P11,416-555-0111,n,y,2026-11-25 15:00,Main,Dr. Singh,Booked\n"
+        ),
+    );
+    window(&mut w, &sim, port, "2026-11-24T16:00:00-05:00", &["import"]);
+    waiting(
+        &w,
+        &[
+            "main,P11,+14165550111,,,,,,,2026-01-01T12:00:00Z",
+            "main,P12,+14165550112,,,,,,,2026-01-02T12:00:00Z",
+        ],
+    );
+    // 16:30: a later export cancels A1. The slot opens with no reply from anyone.
+    w.write(
+        "csv/later.csv",
+        format!(
+            "{status_header}A1,P1,416-555-0101,n,y,2026-11-25 10:00,Main,Dr. Singh,Cancelled\n"
+        ),
+    );
+    window(&mut w, &sim, port, "2026-11-24T16:30:00-05:00", &["import"]);
+    assert_eq!(state(&w, "A1"), "withdrawn");
+    let out = window(&mut w, &sim, port, "2026-11-24T16:35:00-05:00", &["run"]);
+    assert!(
+        out.contains("1 offer(s) sent in 1 wave(s); 1 slot(s) opened"),
+        "{out}"
+    );
+    assert!(out.contains("1 held by the rules of contact"), "{out}");
+    // P11's one contact of the day is kept for B11's reminder; P12 is offered the slot.
+    assert_eq!(offers_to(&sim, "+14165550111").len(), 0);
+    assert_eq!(offers_to(&sim, "+14165550112").len(), 1);
+    window(&mut w, &sim, port, "2026-11-24T19:00:00-05:00", &["run"]);
+    assert_eq!(
+        sim.creates_to("+14165550111").len(),
+        1,
+        "B11's reminder went out"
+    );
+    assert_eq!(state(&w, "B11"), "reached");
+}

@@ -207,7 +207,8 @@ fn claim(conn: &mut Connection, ctx: &RunCtx<'_>, job: &Job) -> Result<Claimed> 
     }
     // The caps, counted from the attempts (this run's included) just before the request.
     let site = &still_due[0].site;
-    if let Some((rule, reason)) = limits::over_cap(ctx.cfg, &tx, site, to, job.kind, began, 0)? {
+    if let Some((rule, reason)) = limits::over_cap(ctx.cfg, &tx, site, to, job.kind, began, 0, &[])?
+    {
         limits::hold(&tx, &still_due, rule, &reason, &now, Some(ctx.run_id))?;
         tx.commit()?;
         return Ok(Claimed::Held(rule, still_due.len()));

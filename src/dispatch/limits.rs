@@ -23,8 +23,10 @@ use crate::exit::usage;
 use crate::mask;
 
 /// Whether a contact of `kind` to `phone` (of site `site`) goes over a cap at `now`, counting
-/// the contacts already made to it and `planned` more this run has not recorded (a dry run's);
-/// when it does, the rule and the reason in words.
+/// the contacts already made to it and `planned` more this run has not recorded (a dry run's),
+/// and keeping room for the more important contacts `ahead` still due to it; when it does, the
+/// rule and the reason in words.
+#[allow(clippy::too_many_arguments)]
 pub fn over_cap(
     cfg: &Config,
     conn: &Connection,
@@ -33,6 +35,7 @@ pub fn over_cap(
     kind: ContactKind,
     now: DateTime<Utc>,
     planned: u32,
+    ahead: &[ContactKind],
 ) -> Result<Option<(Rule, String)>> {
     let view = cfg.site(site);
     let caps = view.caps;
@@ -55,7 +58,7 @@ pub fn over_cap(
             0
         },
     };
-    Ok(limits::decide(kind, used, caps, &[])
+    Ok(limits::decide(kind, used, caps, ahead)
         .map(|rule| (rule, limits::cap_reason(rule, caps, &mask::phone(phone)))))
 }
 

@@ -24,6 +24,7 @@ use crate::db::slots::Slot;
 use crate::db::{appointments, offers, opt_outs, slots};
 use crate::domain::channel::Channel;
 use crate::domain::contact_kind::ContactKind;
+use crate::domain::dates::day_bounds;
 use crate::domain::limits::too_long;
 use crate::domain::templates::RenderError;
 use crate::domain::waitlist::{self, Offered};
@@ -131,6 +132,7 @@ pub(super) fn claim(
         && slot.still_freed
         && starts_at - w.min_notice > began
         && slot.sent < w.max_offers;
+    let site = ctx.cfg.site(&slot.site);
     if !still_offered
         || opt_outs::contains(&tx, &c.phone_number)?
         || offers::open_elsewhere(&tx, &c.phone_number, slot.id)?
@@ -138,7 +140,6 @@ pub(super) fn claim(
     {
         return Ok(Claimed::Nothing);
     }
-    let site = ctx.cfg.site(&slot.site);
     if !ctx.opts.force && !site.hours.allows(site.tz, began) {
         return Ok(Claimed::AfterHours);
     }
@@ -153,6 +154,22 @@ pub(super) fn claim(
         );
         Ok(Claimed::Held(rule, 1))
     };
+    // A reminder still to come to this number keeps its room under the caps: an offer is the
+    // least important contact.
+    // (Due today: on a local date no further than the largest touch.)
+    let last_day = began.with_timezone(&site.tz).date_naive()
+        + chrono::Duration::days(i64::from(ctx.rules.touches.largest()));
+    let reminder_due = appointments::awaiting_reminder(
+        &tx,
+        &c.phone_number,
+        &now,
+        &db_time(day_bounds(last_day, site.tz).1),
+    )?;
+    let ahead: &[ContactKind] = if reminder_due {
+        &[ContactKind::Reminder]
+    } else {
+        &[]
+    };
     let cap = limits::over_cap(
         ctx.cfg,
         &tx,
@@ -161,6 +178,7 @@ pub(super) fn claim(
         ContactKind::Offer,
         began,
         0,
+        ahead,
     )?;
     if let Some((rule, reason)) = cap {
         return held(rule, reason);

@@ -259,6 +259,7 @@ impl<'a> Selector<'a> {
             ContactKind::Reminder,
             self.now,
             planned,
+            &[],
         )?;
         match verdict {
             Some((rule, reason)) => {

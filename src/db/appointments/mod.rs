@@ -261,6 +261,19 @@ fn for_phone_sql(states: &[State]) -> String {
     )
 }
 
+/// Whether `phone` has an appointment between `from` and `until` still waiting for a reminder
+/// (not tried yet, or to be tried again): the room the caps keep for it before an offer.
+pub fn awaiting_reminder(conn: &Connection, phone: &str, from: &str, until: &str) -> Result<bool> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT EXISTS (SELECT 1 FROM appointments
+                            WHERE phone_number = ?1 AND status IN ('pending', 'retry_wait')
+                              AND appt_date_time > ?2 AND appt_date_time < ?3
+                              AND deleted_at IS NULL)",
+        )?
+        .query_row(rusqlite::params![phone, from, until], |r| r.get(0))?)
+}
+
 /// The appointments of one number that are in any of `states`, soonest first: what an opt-out
 /// or its lifting applies to. By the phone index (`+status` keeps SQLite from preferring the
 /// state index, which would read every pending appointment of the clinic).
