@@ -184,12 +184,12 @@ fn plan(
     Ok(jobs)
 }
 
+/// An offer a dry run lists: its job, and its text or why it cannot go.
+pub type Listed = (Job, std::result::Result<Request, String>);
+
 /// The offers a run would send now, each with its text or why it cannot go; nothing is
 /// written and nobody contacted.
-pub fn dry_run(
-    cfg: &Config,
-    opts: &Options,
-) -> Result<(Summary, Vec<(Job, std::result::Result<Request, String>)>)> {
+pub fn dry_run(cfg: &Config, opts: &Options) -> Result<(Summary, Vec<Listed>)> {
     // Opened to write, so that the plan can be worked out as a run would; rolled back.
     let (_, _) = db::open_to_read(&cfg.db)?;
     let mut conn = db::open(&cfg.db)?;
