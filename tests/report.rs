@@ -20,7 +20,8 @@ mod chromium;
 /// appointment still to come. The coming day is 25 Nov.
 const MORNING: &str = "2026-11-25T09:10:00-05:00";
 
-/// The demo's day, as `day.rs` runs it: every scripted patient through the three windows.
+/// The demo's day, as the demo runs it: every scripted patient through the three windows, and
+/// the waitlist offered the slot one of them gives back.
 fn simulated_day() -> Workdir {
     let (sim, mut w, port) = twilio::demo_day();
     window(
@@ -30,6 +31,8 @@ fn simulated_day() -> Workdir {
         script::WINDOWS[0].0,
         &["import", "--now"],
     );
+    // The slot A1004's patient gave back goes to the waitlist; P601 takes it.
+    window(&mut w, &sim, port, script::WAITLIST_AT, &["backfill"]);
     for (when, _) in &script::WINDOWS[1..] {
         window(&mut w, &sim, port, when, &["retry"]);
     }
@@ -229,7 +232,21 @@ fn the_days_report_matches_the_database() {
         n(&u["calls"]),
         count("SELECT count(DISTINCT sid) FROM appointment_logs WHERE channel = 'call'")
     );
-    assert_eq!((n(&u["sms_sent"]), n(&u["calls"])), (6, 23));
+    // Six reminder texts, and the three offers of the slot A1004 gave back.
+    assert_eq!((n(&u["sms_sent"]), n(&u["calls"])), (9, 23));
+    let wl = &r["waitlist"];
+    assert_eq!(
+        [
+            n(&wl["slots_opened"]),
+            n(&wl["offers_sent"]),
+            n(&wl["takers"]),
+            n(&wl["filled"]),
+            n(&wl["closed_unfilled"]),
+            n(&wl["expired"]),
+        ],
+        [1, 3, 2, 1, 0, 0],
+        "P601's YES took it; P602's OUI came after"
+    );
     assert_eq!(
         n(&u["call_seconds"]),
         count(

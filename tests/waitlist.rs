@@ -451,6 +451,8 @@ fn backfill_dry_run_lists_the_wave_and_changes_nothing() {
         );
     }
     assert!(dry.contains("3 offer(s) listed."), "{dry}");
+    assert!(dry.contains("waitlist: 1 slot(s) would open."), "{dry}");
+    assert!(!dry.contains("sent"), "a dry run sends nothing: {dry}");
     assert!(
         dry.contains(
             "Bloor Clinic: an appointment opened on Wed Nov 25 at 10:00 AM with Dr. Singh."

@@ -179,6 +179,30 @@ fn dry_run(cfg: &Config, opts: &Options) -> Result<()> {
         }
     }
     println!("{} offer(s) listed.", offers.len());
-    print(&summary, true);
+    let mut would = Vec::new();
+    if summary.opened > 0 {
+        would.push(format!("{} slot(s) would open", summary.opened));
+    }
+    if summary.expired > 0 {
+        would.push(format!("{} would expire unfilled", summary.expired));
+    }
+    for why in &summary.closed {
+        would.push(format!("a slot would close: {why}"));
+    }
+    if summary.after_hours > 0 {
+        would.push(format!(
+            "{} wave(s) wait for contact hours",
+            summary.after_hours
+        ));
+    }
+    if summary.nobody_left > 0 {
+        would.push(format!(
+            "{} open slot(s) with nobody left to offer",
+            summary.nobody_left
+        ));
+    }
+    if !would.is_empty() {
+        println!("waitlist: {}.", would.join("; "));
+    }
     Ok(())
 }

@@ -100,11 +100,14 @@ pub fn state(w: &Workdir, appointment_id: &str) -> String {
 
 /// The demo's day, ready to run: the simulator playing every scripted patient, a workdir
 /// connected to it with the demo's sample (the shared fixture plus a family of three on one
-/// number) in its drop folder, and the port its listener will have.
+/// number) and its waitlist in its drop folder, and the port its listener will have.
 pub fn demo_day() -> (Simulator, Workdir, u16) {
     use reminders::demo::script;
     let sim = Simulator::start(ACCOUNT, TOKEN, at(script::WINDOWS[0].0)).expect("simulator");
     for p in script::patients() {
+        sim.script(p.number, p.steps);
+    }
+    for p in script::waiting() {
         sim.script(p.number, p.steps);
     }
     let port = free_port();
@@ -118,5 +121,6 @@ pub fn demo_day() -> (Simulator, Workdir, u16) {
         "csv/appointments-2026-11-24.csv",
         reminders::demo::SAMPLE_CSV,
     );
+    w.write("csv/waitlist-2026-11-24.csv", reminders::demo::WAITLIST_CSV);
     (sim, w, port)
 }
