@@ -227,7 +227,8 @@ impl Listener {
             .spawn()
             .context("starting serve-webhook")?;
         let mut listener = Listener { child };
-        let deadline = Instant::now() + Duration::from_secs(10);
+        // Generous: on a loaded machine (a CI running tests in parallel) a start takes seconds.
+        let deadline = Instant::now() + Duration::from_secs(30);
         let url = Route::Health.url(&format!("http://127.0.0.1:{port}"));
         loop {
             let health = ureq::get(&url)
