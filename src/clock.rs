@@ -76,17 +76,17 @@ struct FileClock {
 
 #[derive(Debug)]
 struct Seen {
-    stamp: Stamp,
+    stamp: FileStamp,
     at: DateTime<Utc>,
     /// The version of the file last found unreadable, so it is reported once.
-    warned: Option<Stamp>,
+    warned: Option<FileStamp>,
 }
 
 /// What tells one version of the file from the next without reading it: a test that writes a
 /// new file and renames it over the old one changes the inode, one that rewrites it in place
 /// the size or the modification time.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-struct Stamp {
+struct FileStamp {
     dev: u64,
     ino: u64,
     len: u64,
@@ -122,9 +122,9 @@ impl FileClock {
     }
 }
 
-fn stamp(m: &std::fs::Metadata) -> Stamp {
+fn stamp(m: &std::fs::Metadata) -> FileStamp {
     use std::os::unix::fs::MetadataExt;
-    Stamp {
+    FileStamp {
         dev: m.dev(),
         ino: m.ino(),
         len: m.len(),
@@ -134,7 +134,7 @@ fn stamp(m: &std::fs::Metadata) -> Stamp {
 
 /// The file's instant, and the version of the file it was read from (taken from the open
 /// file, so a replacement racing the read is seen as a change next time).
-fn read_instant(path: &Path) -> Result<(Stamp, DateTime<Utc>)> {
+fn read_instant(path: &Path) -> Result<(FileStamp, DateTime<Utc>)> {
     use std::io::Read;
     let what = || format!("clock file {} (REMINDERS_CLOCK_FILE)", path.display());
     let mut file = std::fs::File::open(path).with_context(what)?;
@@ -155,6 +155,53 @@ fn read_instant(path: &Path) -> Result<(Stamp, DateTime<Utc>)> {
             )
         })?;
     Ok((stamp, at))
+}
+
+/// An instant as the store keeps it: UTC, whole seconds, written `2026-11-24T00:30:00Z`
+/// (`db_time`). Bound into SQL as that text — what every stored time is — so that comparisons in
+/// SQL stay comparisons of stored text; typed everywhere else, so that no function takes "now"
+/// as a string it has to trust.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Stamp(DateTime<Utc>);
+
+impl Stamp {
+    pub fn instant(self) -> DateTime<Utc> {
+        self.0
+    }
+}
+
+impl From<DateTime<Utc>> for Stamp {
+    fn from(at: DateTime<Utc>) -> Stamp {
+        // Whole seconds, as stored: two stamps that print alike compare alike.
+        Stamp(at - chrono::Duration::nanoseconds(i64::from(at.timestamp_subsec_nanos())))
+    }
+}
+
+impl std::fmt::Display for Stamp {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&db_time(self.0))
+    }
+}
+
+impl rusqlite::ToSql for Stamp {
+    fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
+        Ok(rusqlite::types::ToSqlOutput::from(db_time(self.0)))
+    }
+}
+
+impl rusqlite::types::FromSql for Stamp {
+    fn column_result(value: rusqlite::types::ValueRef<'_>) -> rusqlite::types::FromSqlResult<Self> {
+        let text = value.as_str()?;
+        parse_db_time(text).map(Stamp::from).ok_or_else(|| {
+            rusqlite::types::FromSqlError::Other(format!("{text:?} is not a stored time").into())
+        })
+    }
+}
+
+/// A stored time written as text (tests): `stored_at("2026-11-25T00:00:00Z")`.
+#[cfg(test)]
+pub fn stored_at(text: &str) -> Stamp {
+    Stamp::from(parse_db_time(text).unwrap_or_else(|| panic!("{text:?} is not a time")))
 }
 
 /// The one timestamp format stored in the database: UTC, whole seconds, `Z`.
@@ -244,6 +291,28 @@ pub fn local_display(stored: &str, tz: chrono_tz::Tz) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_stamp_is_bound_and_read_as_the_stored_text_in_whole_seconds() {
+        let conn = rusqlite::Connection::open_in_memory().unwrap();
+        let at = DateTime::parse_from_rfc3339("2026-11-24T19:30:00.750-05:00")
+            .unwrap()
+            .with_timezone(&Utc);
+        let stamp = Stamp::from(at);
+        assert_eq!(stamp.to_string(), "2026-11-25T00:30:00Z");
+        let (text, back): (String, Stamp) = conn
+            .query_row("SELECT ?1, ?1", [stamp], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap();
+        assert_eq!(text, "2026-11-25T00:30:00Z");
+        assert_eq!(back, stamp);
+        // Compared in SQL as stored text compares: a stored time a second later is later.
+        let later: bool = conn
+            .query_row("SELECT '2026-11-25T00:30:01Z' > ?1", [stamp], |r| r.get(0))
+            .unwrap();
+        assert!(later);
+        let bad = conn.query_row("SELECT 'tomorrow'", [], |r| r.get::<_, Stamp>(0));
+        assert!(bad.is_err());
+    }
 
     #[test]
     fn a_set_start_moves_on_in_real_time() {

@@ -7,7 +7,7 @@ use anyhow::Result;
 use chrono::{DateTime, Utc};
 use rusqlite::Connection;
 
-use crate::clock::parse_db_time;
+use crate::clock::{Stamp, parse_db_time};
 use crate::db::attempts::{self, StatusReport};
 use crate::db::{appointments, opt_outs};
 use crate::domain::channel::Channel;
@@ -59,7 +59,7 @@ pub fn apply_status(
     rules: &Rules,
     report: &StatusReport,
     sent_is_final: bool,
-    now: &str,
+    now: Stamp,
 ) -> Result<Applied> {
     let found = attempts::by_sid(conn, &report.sid)?;
     let Some(first) = found.first() else {
@@ -110,7 +110,7 @@ pub fn end_attempt(
     rules: &Rules,
     attempt: &attempts::Attempt,
     ending: Ending,
-    now: &str,
+    now: Stamp,
 ) -> Result<Option<(State, State)>> {
     let Some(appt) = appointments::get(conn, attempt.appointment)? else {
         return Ok(None);
@@ -131,7 +131,7 @@ pub fn end_attempt(
         return Ok(None);
     }
     let after_failure = || {
-        let d = rules.days_until(&appt, parse_db_time(now).unwrap_or_else(Utc::now));
+        let d = rules.days_until(&appt, now.instant());
         schedule::after_failure(
             &rules.touches,
             appt.touch_days,
@@ -173,7 +173,7 @@ pub fn move_appointment(
     conn: &Connection,
     appt: &appointments::Stored,
     event: Event<'_>,
-    now: &str,
+    now: Stamp,
 ) -> Result<Option<(State, State)>> {
     appointments::transitions::apply(conn, appt, event, now)
 }
@@ -185,7 +185,7 @@ pub fn opt_out(
     phone: &str,
     source: &str,
     words: Option<&str>,
-    now: &str,
+    now: Stamp,
 ) -> Result<usize> {
     opt_outs::add(conn, phone, source, words, now)?;
     let mut moved = 0;
@@ -214,12 +214,12 @@ pub fn opt_in(
     phone: &str,
     source: &str,
     words: Option<&str>,
-    now: &str,
+    now: Stamp,
 ) -> Result<OptedIn> {
     let lifted = opt_outs::remove(conn, phone, source, words, now)?;
     let mut resumed = 0;
     for appt in appointments::for_phone_in_states(conn, phone, &[State::OptedOut])? {
-        if appt.at.as_str() > now {
+        if appt.at.as_str() > now.to_string().as_str() {
             let resume = schedule::resume_state(
                 appt.touch_attempts,
                 rules.max_attempts,
@@ -305,7 +305,8 @@ mod tests {
             duration: Some(23),
             ..report("completed", Some(3))
         };
-        let applied = apply_status(&conn, &rules(), &done, false, NOW).unwrap();
+        let applied =
+            apply_status(&conn, &rules(), &done, false, crate::clock::stored_at(NOW)).unwrap();
         assert_eq!(
             applied,
             Applied::Recorded {
@@ -314,11 +315,18 @@ mod tests {
             }
         );
         assert_eq!(
-            apply_status(&conn, &rules(), &report("ringing", Some(1)), false, NOW).unwrap(),
+            apply_status(
+                &conn,
+                &rules(),
+                &report("ringing", Some(1)),
+                false,
+                crate::clock::stored_at(NOW)
+            )
+            .unwrap(),
             Applied::Stale
         );
         assert_eq!(
-            apply_status(&conn, &rules(), &done, false, NOW).unwrap(),
+            apply_status(&conn, &rules(), &done, false, crate::clock::stored_at(NOW)).unwrap(),
             Applied::Stale
         );
         let (appt, log, success) = state_of(&conn);
@@ -335,7 +343,7 @@ mod tests {
             error_code: Some(30006),
             ..report("undelivered", None)
         };
-        apply_status(&conn, &rules(), &r, false, NOW).unwrap();
+        apply_status(&conn, &rules(), &r, false, crate::clock::stored_at(NOW)).unwrap();
         let (appt, log, _) = state_of(&conn);
         assert_eq!((appt.as_str(), log.as_str()), ("retry_wait", "undelivered"));
         let ch: String = conn
@@ -347,9 +355,23 @@ mod tests {
     #[test]
     fn sent_becomes_final_only_when_reconciling() {
         let (conn, _) = setup(Channel::Sms);
-        apply_status(&conn, &rules(), &report("sent", None), false, NOW).unwrap();
+        apply_status(
+            &conn,
+            &rules(),
+            &report("sent", None),
+            false,
+            crate::clock::stored_at(NOW),
+        )
+        .unwrap();
         assert_eq!(state_of(&conn).0, "in_flight");
-        apply_status(&conn, &rules(), &report("sent", None), true, NOW).unwrap();
+        apply_status(
+            &conn,
+            &rules(),
+            &report("sent", None),
+            true,
+            crate::clock::stored_at(NOW),
+        )
+        .unwrap();
         assert_eq!(state_of(&conn).0, "reached");
     }
 
@@ -361,7 +383,7 @@ mod tests {
             ..report("completed", None)
         };
         assert_eq!(
-            apply_status(&conn, &rules(), &r, false, NOW).unwrap(),
+            apply_status(&conn, &rules(), &r, false, crate::clock::stored_at(NOW)).unwrap(),
             Applied::UnknownSid
         );
     }
@@ -376,7 +398,14 @@ mod tests {
         .unwrap();
         conn.execute("UPDATE appointment_logs SET attempt = 3", [])
             .unwrap();
-        apply_status(&conn, &rules(), &report("no-answer", Some(2)), false, NOW).unwrap();
+        apply_status(
+            &conn,
+            &rules(),
+            &report("no-answer", Some(2)),
+            false,
+            crate::clock::stored_at(NOW),
+        )
+        .unwrap();
         assert_eq!(state_of(&conn).0, "failed");
     }
 
@@ -386,13 +415,28 @@ mod tests {
         conn.execute("UPDATE appointments SET status = 'retry_wait'", [])
             .unwrap();
         assert_eq!(
-            opt_out(&conn, "+14165550101", "reply", Some("STOP"), NOW).unwrap(),
+            opt_out(
+                &conn,
+                "+14165550101",
+                "reply",
+                Some("STOP"),
+                crate::clock::stored_at(NOW)
+            )
+            .unwrap(),
             1
         );
         assert!(opt_outs::contains(&conn, "+14165550101").unwrap());
         assert_eq!(state_of(&conn).0, "opted_out");
         assert_eq!(
-            opt_in(&conn, &rules(), "+14165550101", "reply", Some("START"), NOW).unwrap(),
+            opt_in(
+                &conn,
+                &rules(),
+                "+14165550101",
+                "reply",
+                Some("START"),
+                crate::clock::stored_at(NOW)
+            )
+            .unwrap(),
             OptedIn {
                 lifted: true,
                 resumed: 1

@@ -66,7 +66,7 @@ pub fn run(cfg: &Config, args: &Args) -> Result<()> {
         // clinic day and that day's morning both name the day whose reminders are under way.
         None => {
             let tz = cfg.site(scope.unwrap_or("")).tz;
-            let next = views::next_appointment_at(&conn, &crate::clock::db_time(now))?;
+            let next = views::next_appointment_at(&conn, crate::clock::Stamp::from(now))?;
             crate::domain::dates::coming_day(
                 next.as_deref().and_then(crate::clock::parse_db_time),
                 now,

@@ -209,7 +209,7 @@ fn open_db(cfg: &Config, dry_run: bool) -> Result<rusqlite::Connection> {
     crate::dispatch::lock::close_dead_runs(
         &conn,
         &cfg.lock_path(),
-        &crate::clock::db_time(cfg.now()),
+        crate::clock::Stamp::from(cfg.now()),
     );
     Ok(conn)
 }

@@ -4,7 +4,7 @@
 use anyhow::Result;
 
 use super::opt_out::{BY_HAND, number};
-use crate::clock::db_time;
+use crate::clock::Stamp;
 use crate::config::Config;
 use crate::db;
 use crate::mask;
@@ -34,7 +34,7 @@ pub fn run(cfg: &Config, args: &Args) -> Result<()> {
         &phone,
         BY_HAND,
         None,
-        &db_time(cfg.now()),
+        Stamp::from(cfg.now()),
     )?;
     tx.commit()?;
     let who = mask::phone(&phone);

@@ -4,7 +4,7 @@
 
 use anyhow::Result;
 
-use crate::clock::db_time;
+use crate::clock::Stamp;
 use crate::config::Config;
 use crate::db;
 use crate::exit::usage;
@@ -49,7 +49,7 @@ pub fn run(cfg: &Config, args: &Args) -> Result<()> {
         .filter(|r| !r.is_empty());
     let mut conn = db::open(&cfg.db)?;
     let tx = db::begin(&mut conn)?;
-    let stopped = news::opt_out(&tx, &phone, BY_HAND, reason, &db_time(cfg.now()))?;
+    let stopped = news::opt_out(&tx, &phone, BY_HAND, reason, Stamp::from(cfg.now()))?;
     tx.commit()?;
     println!(
         "opted out: {} (by hand{}); {stopped} appointment(s) waiting for a reminder stopped",

@@ -10,7 +10,7 @@ use anyhow::{Context, Result};
 use chrono::{DateTime, Days, NaiveDate, Utc};
 use chrono_tz::Tz;
 
-use crate::clock::{db_time, parse_db_time};
+use crate::clock::{Stamp, db_time, parse_db_time};
 use crate::config::Config;
 use crate::db::{self, report::Period, views};
 use crate::domain::dates::{self, ACCEPTED};
@@ -284,7 +284,7 @@ fn hand_call_list(
     voicemail_counts: bool,
 ) -> Result<(NaiveDate, Vec<HandCall>)> {
     let tz = asked.tz;
-    let next = views::next_appointment_at(read, &db_time(asked.now))?;
+    let next = views::next_appointment_at(read, Stamp::from(asked.now))?;
     let day = dates::coming_day(next.as_deref().and_then(parse_db_time), asked.now, tz);
     let (start, end) = dates::day_bounds(day, tz);
     let (start, end) = (db_time(start), db_time(end));

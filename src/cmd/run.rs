@@ -6,7 +6,7 @@
 use anyhow::Result;
 use chrono::{DateTime, Utc};
 
-use crate::clock::db_time;
+use crate::clock::{Stamp, db_time};
 use crate::config::Config;
 use crate::db::{self, runs};
 use crate::dispatch::{Options, message::Texts};
@@ -257,7 +257,7 @@ fn report_refusal(
         &site_list(&d.site),
         Some(&tag(d)),
         why,
-        &db_time(now),
+        Stamp::from(now),
     )?;
     Ok(())
 }

@@ -2,7 +2,7 @@
 
 use anyhow::Result;
 
-use crate::clock::{db_time, local_display};
+use crate::clock::{Stamp, local_display};
 use crate::config::Config;
 use crate::db::{self, appointments};
 use crate::exit::usage;
@@ -46,7 +46,7 @@ pub fn one_patient(id: &str, patients: &[&str]) -> Result<()> {
 
 pub fn run(cfg: &Config, args: &Args) -> Result<()> {
     let mut conn = db::open(&cfg.db)?;
-    crate::dispatch::lock::close_dead_runs(&conn, &cfg.lock_path(), &db_time(cfg.now()));
+    crate::dispatch::lock::close_dead_runs(&conn, &cfg.lock_path(), Stamp::from(cfg.now()));
     let id = crate::domain::row::clean_id(&args.appointment_id);
     let patient = args.patient.as_deref().map(crate::domain::row::clean_id);
     let tx = db::begin(&mut conn)?;
@@ -65,7 +65,7 @@ pub fn run(cfg: &Config, args: &Args) -> Result<()> {
     }
     let ids: Vec<i64> = found.iter().map(|a| a.id).collect();
     let reason = args.reason.trim();
-    appointments::withdraw(&tx, &ids, reason, &db_time(cfg.now()))?;
+    appointments::withdraw(&tx, &ids, reason, Stamp::from(cfg.now()))?;
     tx.commit()?;
     for a in &found {
         println!(

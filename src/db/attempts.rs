@@ -1,5 +1,6 @@
 //! The `appointment_logs` table: one row per attempt to reach a patient.
 
+use crate::clock::Stamp;
 use anyhow::Result;
 use rusqlite::{Connection, OptionalExtension, named_params};
 
@@ -65,7 +66,7 @@ pub struct NewAttempt<'a> {
     /// SHA-256 of a text's body (`message::digest`).
     pub sent: Option<&'a str>,
     pub kind: ContactKind,
-    pub now: &'a str,
+    pub now: Stamp,
 }
 
 /// Records an attempt before its request goes out: status `dispatching`, no SID yet.
@@ -157,7 +158,7 @@ pub fn known_sids_to(conn: &Connection, to: &str) -> Result<Vec<String>> {
 }
 
 /// Twilio accepted the request: the attempt now has its SID and first status.
-pub fn set_sid(conn: &Connection, id: i64, sid: &str, status: &str, now: &str) -> Result<()> {
+pub fn set_sid(conn: &Connection, id: i64, sid: &str, status: &str, now: Stamp) -> Result<()> {
     conn.execute(
         "UPDATE appointment_logs SET sid = :sid, status = :status, updated_at = :now WHERE id = :id",
         named_params! {":sid": sid, ":status": status, ":now": now, ":id": id},
@@ -172,7 +173,7 @@ pub fn set_unsent(
     status: &str,
     error_code: Option<i64>,
     error_message: Option<&str>,
-    now: &str,
+    now: Stamp,
 ) -> Result<()> {
     conn.execute(
         "UPDATE appointment_logs SET status = :status, error_code = :code, error_message = :msg,
@@ -200,7 +201,7 @@ pub struct StatusReport {
     pub num_segments: Option<i64>,
 }
 
-pub fn record_status(conn: &Connection, id: i64, r: &StatusReport, now: &str) -> Result<()> {
+pub fn record_status(conn: &Connection, id: i64, r: &StatusReport, now: Stamp) -> Result<()> {
     // Cached: the listener runs this for nearly every callback.
     conn.prepare_cached(
         "UPDATE appointment_logs SET status = :status,

@@ -2,6 +2,7 @@
 //! backfill file, `status --check` and the report. Read-only; the waitlist's engine writes
 //! `slots` and `offers`.
 
+use crate::clock::Stamp;
 use anyhow::Result;
 use rusqlite::{Connection, named_params};
 use serde::Serialize;
@@ -161,7 +162,7 @@ pub(crate) fn taken_unbooked_sql() -> String {
 
 /// Slots a patient took whose booking the clinic has not made yet (no export listed the taker
 /// at that time), and whose time is still to come: `--check` asks a person to book them.
-pub fn taken_unbooked(conn: &Connection, now: &str) -> Result<Vec<Slot>> {
+pub fn taken_unbooked(conn: &Connection, now: Stamp) -> Result<Vec<Slot>> {
     let mut stmt = conn.prepare(&taken_unbooked_sql())?;
     let rows = stmt.query_map(named_params! {":now": now}, slot_of)?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
@@ -501,22 +502,25 @@ mod tests {
     #[test]
     fn a_taken_slot_waits_for_its_booking_until_booked_or_past() {
         let conn = a_day();
-        let waiting = |now: &str| -> Vec<String> {
+        let waiting = |now: Stamp| -> Vec<String> {
             taken_unbooked(&conn, now)
                 .unwrap()
                 .into_iter()
                 .map(|s| s.freed_by)
                 .collect()
         };
-        assert_eq!(waiting("2026-11-25T09:00:00Z"), ["A1"]);
+        assert_eq!(
+            waiting(crate::clock::stored_at("2026-11-25T09:00:00Z")),
+            ["A1"]
+        );
         // Its time passed.
-        assert!(waiting("2026-11-25T14:30:00Z").is_empty());
+        assert!(waiting(crate::clock::stored_at("2026-11-25T14:30:00Z")).is_empty());
         conn.execute(
             "UPDATE slots SET booked_at = '2026-11-25T08:00:00Z' WHERE id = 1",
             [],
         )
         .unwrap();
-        assert!(waiting("2026-11-25T09:00:00Z").is_empty());
+        assert!(waiting(crate::clock::stored_at("2026-11-25T09:00:00Z")).is_empty());
     }
 
     #[test]

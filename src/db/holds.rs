@@ -33,7 +33,7 @@ pub struct NewHold<'a> {
     pub appointment: i64,
     pub rule: Rule,
     pub reason: &'a str,
-    pub at: &'a str,
+    pub at: crate::clock::Stamp,
     pub run_id: Option<i64>,
 }
 

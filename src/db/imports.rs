@@ -190,7 +190,7 @@ pub struct RowEvent<'a> {
     pub appointment: Option<i64>,
     pub row: i64,
     pub action: RowAction,
-    pub at: &'a str,
+    pub at: crate::clock::Stamp,
 }
 
 pub fn insert_event(conn: &Connection, e: &RowEvent<'_>) -> Result<()> {

@@ -2,6 +2,7 @@
 //! The text itself is an attempt row of kind `offer` (`log_id`), so it is sent, recovered after
 //! a crash and counted for the caps as every contact is.
 
+use crate::clock::Stamp;
 use anyhow::Result;
 use rusqlite::{Connection, OptionalExtension, named_params};
 
@@ -26,7 +27,7 @@ pub struct NewOffer<'a> {
     pub language: &'a str,
     pub moves_from: Option<&'a str>,
     pub wave: u32,
-    pub now: &'a str,
+    pub now: Stamp,
 }
 
 pub fn insert(conn: &Connection, o: &NewOffer<'_>) -> Result<i64> {
@@ -70,7 +71,7 @@ pub fn by_log(conn: &Connection, log_id: i64) -> Result<Option<Offer>> {
 
 /// Records the patient's answer: `taken`, `lost`, `declined`. An answer already recorded (a
 /// repeated reply) is not changed.
-pub fn answer(conn: &Connection, id: i64, state: &str, now: &str) -> Result<()> {
+pub fn answer(conn: &Connection, id: i64, state: &str, now: Stamp) -> Result<()> {
     conn.execute(
         "UPDATE offers SET state = :state, answered_at = :now
          WHERE id = :id AND answered_at IS NULL",

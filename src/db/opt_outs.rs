@@ -1,6 +1,7 @@
 //! The `opt_outs` table: the history of every opt-out and opt-in of a number, with where it came
 //! from and the words used. A number is opted out when its latest event is an opt-out.
 
+use crate::clock::Stamp;
 use anyhow::Result;
 use rusqlite::{Connection, OptionalExtension};
 use serde::Serialize;
@@ -11,7 +12,7 @@ pub fn add(
     phone: &str,
     source: &str,
     words: Option<&str>,
-    now: &str,
+    now: Stamp,
 ) -> Result<()> {
     record(conn, phone, "opt_out", source, words, now)
 }
@@ -22,7 +23,7 @@ pub fn remove(
     phone: &str,
     source: &str,
     words: Option<&str>,
-    now: &str,
+    now: Stamp,
 ) -> Result<bool> {
     let was = contains(conn, phone)?;
     record(conn, phone, "opt_in", source, words, now)?;
@@ -35,7 +36,7 @@ fn record(
     event: &str,
     source: &str,
     words: Option<&str>,
-    now: &str,
+    now: Stamp,
 ) -> Result<()> {
     conn.prepare_cached(
         "INSERT INTO opt_outs (phone_number, event, source, words, created_at)
@@ -93,9 +94,25 @@ mod tests {
         let conn = crate::db::open_memory();
         let n = "+14165550101";
         assert!(!contains(&conn, n).unwrap());
-        add(&conn, n, "reply", Some("ARRÊT"), "2026-11-25T00:00:00Z").unwrap();
+        add(
+            &conn,
+            n,
+            "reply",
+            Some("ARRÊT"),
+            crate::clock::stored_at("2026-11-25T00:00:00Z"),
+        )
+        .unwrap();
         assert!(contains(&conn, n).unwrap());
-        assert!(remove(&conn, n, "reply", Some("START"), "2026-11-25T00:05:00Z").unwrap());
+        assert!(
+            remove(
+                &conn,
+                n,
+                "reply",
+                Some("START"),
+                crate::clock::stored_at("2026-11-25T00:05:00Z")
+            )
+            .unwrap()
+        );
         assert!(!contains(&conn, n).unwrap());
         let h = history(&conn, n).unwrap();
         assert_eq!(

@@ -1,5 +1,6 @@
 //! The `replies` table: every text a patient sent, what it meant and what it was about.
 
+use crate::clock::Stamp;
 use anyhow::Result;
 use rusqlite::{Connection, named_params};
 use serde::Serialize;
@@ -12,7 +13,7 @@ pub struct NewReply<'a> {
     pub kind: &'a str,
     pub appointment: Option<i64>,
     pub site: &'a str,
-    pub now: &'a str,
+    pub now: Stamp,
 }
 
 /// Keeps a reply; `false` when this message was kept before (Twilio sent it again).

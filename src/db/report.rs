@@ -473,7 +473,14 @@ mod tests {
         )
         .unwrap();
         let add = |phone: &str, at: &str| {
-            crate::db::opt_outs::add(&conn, phone, "reply", Some("STOP"), at).unwrap()
+            crate::db::opt_outs::add(
+                &conn,
+                phone,
+                "reply",
+                Some("STOP"),
+                crate::clock::stored_at(at),
+            )
+            .unwrap()
         };
         // Reached at 00:00, STOP twice after it; the other number never reached.
         add("+14165550101", "2026-11-25T01:00:00Z");

@@ -1,5 +1,6 @@
 //! The `runs` table: one row per `send`, `retry` or `reconcile`.
 
+use crate::clock::Stamp;
 use crate::domain::run_outcome::RunOutcome;
 use anyhow::Result;
 use rusqlite::{Connection, OptionalExtension, named_params};
@@ -25,7 +26,7 @@ pub struct WindowTag {
 }
 
 /// Records a run's start; `sites`: the sites it serves (empty: all).
-pub fn start(conn: &Connection, kind: &str, sites: &[String], now: &str) -> Result<i64> {
+pub fn start(conn: &Connection, kind: &str, sites: &[String], now: Stamp) -> Result<i64> {
     start_for(conn, kind, sites, None, now)
 }
 
@@ -35,7 +36,7 @@ pub fn start_for(
     kind: &str,
     sites: &[String],
     window: Option<&WindowTag>,
-    now: &str,
+    now: Stamp,
 ) -> Result<i64> {
     conn.execute(
         "INSERT INTO runs (kind, started_at, sites, window, window_date, window_opens)
@@ -59,7 +60,7 @@ pub fn refused(
     sites: &[String],
     window: Option<&WindowTag>,
     why: &str,
-    now: &str,
+    now: Stamp,
 ) -> Result<i64> {
     let id = start_for(conn, kind, sites, window, now)?;
     conn.execute(
@@ -118,7 +119,7 @@ pub struct Ending<'a> {
     pub note: Option<&'a str>,
 }
 
-pub fn end(conn: &Connection, id: i64, e: &Ending<'_>, now: &str) -> Result<()> {
+pub fn end(conn: &Connection, id: i64, e: &Ending<'_>, now: Stamp) -> Result<()> {
     conn.execute(
         "UPDATE runs SET finished_at = :now, selected = :selected, dispatched = :dispatched,
              failed = :failed, skipped = :skipped, error = :error, outcome = :outcome,
@@ -151,7 +152,7 @@ pub fn unfinished(conn: &Connection) -> Result<i64> {
 /// Runs that never recorded their end: called while holding the run lock, so none of them is
 /// still going. They are closed as `died` (`why`), with how far each got: the attempts it had
 /// recorded, and of those the ones Twilio had taken (a SID) — what it had placed.
-pub fn close_dead(conn: &Connection, now: &str, why: &str) -> Result<usize> {
+pub fn close_dead(conn: &Connection, now: Stamp, why: &str) -> Result<usize> {
     Ok(conn.execute(
         "UPDATE runs SET finished_at = :now, outcome = :died,
              selected = (SELECT count(*) FROM appointment_logs l WHERE l.run_id = runs.id),

@@ -2,6 +2,7 @@
 //! while offers go out; it ends taken (the first patient to say yes), closed (unfilled, with the
 //! reason), or expired (too close to its time).
 
+use crate::clock::Stamp;
 use anyhow::Result;
 use rusqlite::{Connection, OptionalExtension, named_params};
 
@@ -72,7 +73,7 @@ pub fn freed_without_slot(conn: &Connection, w: &Waitlist, after: &str) -> Resul
 }
 
 /// Opens a slot for `f`; its id.
-pub fn open(conn: &Connection, f: &Freed, local_date: &str, now: &str) -> Result<i64> {
+pub fn open(conn: &Connection, f: &Freed, local_date: &str, now: Stamp) -> Result<i64> {
     conn.execute(
         "INSERT INTO slots (appointment_id, site, starts_at, local_date, provider, visit_type,
                             duration_minutes, freed_by_patient, opened_at)
@@ -169,7 +170,7 @@ pub fn get(conn: &Connection, id: i64) -> Result<Option<Slot>> {
 
 /// Ends an open slot unfilled (`closed` with `reason`, or `expired`); its offers still
 /// unanswered close with it. Whether it was still open.
-pub fn end(conn: &Connection, id: i64, state: &str, reason: &str, now: &str) -> Result<bool> {
+pub fn end(conn: &Connection, id: i64, state: &str, reason: &str, now: Stamp) -> Result<bool> {
     let n = conn.execute(
         "UPDATE slots SET state = :state, closed_reason = :reason, closed_at = :now
          WHERE id = :id AND state = 'open'",
@@ -183,7 +184,7 @@ pub fn end(conn: &Connection, id: i64, state: &str, reason: &str, now: &str) -> 
 }
 
 /// Notes wave `wave` as begun at `now` (once per wave, whichever offer records it first).
-pub fn mark_wave(conn: &Connection, id: i64, wave: u32, now: &str) -> Result<()> {
+pub fn mark_wave(conn: &Connection, id: i64, wave: u32, now: Stamp) -> Result<()> {
     conn.execute(
         "UPDATE slots SET waves = :wave, last_wave_at = :now WHERE id = :id AND waves < :wave",
         named_params! {":wave": wave, ":now": now, ":id": id},
@@ -193,7 +194,7 @@ pub fn mark_wave(conn: &Connection, id: i64, wave: u32, now: &str) -> Result<()>
 
 /// The slot goes to the patient of `offer`, if it is still open: whether they got it. The
 /// caller's transaction makes the first of two replies arriving together the only winner.
-pub fn take(conn: &Connection, id: i64, offer: &super::offers::Offer, now: &str) -> Result<bool> {
+pub fn take(conn: &Connection, id: i64, offer: &super::offers::Offer, now: Stamp) -> Result<bool> {
     let n = conn.execute(
         "UPDATE slots SET state = 'taken', taker_patient_id = :patient,
                           taker_moves_from = :moves, taken_at = :now, closed_at = :now

@@ -3,6 +3,7 @@
 //! local day (DST included) is worked out once, in `domain::day`, and every query can use the
 //! time indexes.
 
+use crate::clock::Stamp;
 use anyhow::Result;
 use rusqlite::{Connection, OptionalExtension, named_params};
 use serde::Serialize;
@@ -62,7 +63,7 @@ fn next_appointment_sql() -> String {
 }
 
 /// The stored time of the first appointment at or after `now`: it names "the coming day".
-pub fn next_appointment_at(conn: &Connection, now: &str) -> Result<Option<String>> {
+pub fn next_appointment_at(conn: &Connection, now: Stamp) -> Result<Option<String>> {
     Ok(conn
         .query_row(&next_appointment_sql(), named_params! {":now": now}, |r| {
             r.get::<_, Option<String>>(0)
@@ -463,7 +464,7 @@ mod tests {
     fn empty_database_has_no_coming_day_and_no_rows() {
         let conn = crate::db::open_memory();
         assert_eq!(
-            next_appointment_at(&conn, "2026-11-24T00:00:00Z").unwrap(),
+            next_appointment_at(&conn, crate::clock::stored_at("2026-11-24T00:00:00Z")).unwrap(),
             None
         );
         assert!(appointments(&conn, &Filter::default()).unwrap().is_empty());
@@ -506,11 +507,46 @@ mod tests {
         use crate::db::opt_outs::{add, remove};
         let conn = crate::db::open_memory();
         let t = |m: u32| format!("2026-11-24T2{m}:00:00Z");
-        add(&conn, "+14165550101", "reply", Some("STOP"), &t(0)).unwrap();
-        remove(&conn, "+14165550101", "reply", Some("START"), &t(1)).unwrap();
-        add(&conn, "+14165550102", "by hand", Some("asked"), &t(2)).unwrap();
-        add(&conn, "+14165550103", "reply", Some("STOP"), &t(3)).unwrap();
-        add(&conn, "+14165550103", "reply", Some("ARRET"), &t(4)).unwrap();
+        add(
+            &conn,
+            "+14165550101",
+            "reply",
+            Some("STOP"),
+            crate::clock::stored_at(&t(0)),
+        )
+        .unwrap();
+        remove(
+            &conn,
+            "+14165550101",
+            "reply",
+            Some("START"),
+            crate::clock::stored_at(&t(1)),
+        )
+        .unwrap();
+        add(
+            &conn,
+            "+14165550102",
+            "by hand",
+            Some("asked"),
+            crate::clock::stored_at(&t(2)),
+        )
+        .unwrap();
+        add(
+            &conn,
+            "+14165550103",
+            "reply",
+            Some("STOP"),
+            crate::clock::stored_at(&t(3)),
+        )
+        .unwrap();
+        add(
+            &conn,
+            "+14165550103",
+            "reply",
+            Some("ARRET"),
+            crate::clock::stored_at(&t(4)),
+        )
+        .unwrap();
         let rows = opted_out(&conn, None).unwrap();
         assert_eq!(
             rows.iter()

@@ -1,6 +1,7 @@
 //! The `waitlist_entries` table, as waitlist files fill it (docs/waitlist.md), and the mark an
 //! export leaves on a taken slot when it lists the taker at the slot's time.
 
+use crate::clock::Stamp;
 use anyhow::Result;
 use rusqlite::{Connection, named_params};
 
@@ -70,7 +71,7 @@ pub fn count_by_site(conn: &Connection) -> Result<Vec<(String, i64)>> {
 /// Marks as booked every taken slot whose taker an appointment import listed at the slot's
 /// time and site — stored by it, or seen again by it (a duplicate, or one it brought back):
 /// the clinic has made the booking, and nobody needs to be told to make it. How many.
-pub fn mark_booked(conn: &Connection, import_id: i64, now: &str) -> Result<usize> {
+pub fn mark_booked(conn: &Connection, import_id: i64, now: Stamp) -> Result<usize> {
     Ok(conn.execute(
         "UPDATE slots SET booked_at = :now
          WHERE state = 'taken' AND booked_at IS NULL AND taker_patient_id IS NOT NULL

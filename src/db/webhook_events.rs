@@ -1,5 +1,6 @@
 //! The `webhook_events` table: every accepted callback as received, and how repeats are known.
 
+use crate::clock::Stamp;
 use anyhow::Result;
 use rusqlite::{Connection, named_params};
 
@@ -10,7 +11,7 @@ pub fn insert(
     kind: &str,
     dedupe_key: &str,
     params_json: &str,
-    now: &str,
+    now: Stamp,
 ) -> Result<bool> {
     let mut stmt = conn.prepare_cached(
         "INSERT INTO webhook_events (sid, kind, dedupe_key, params, received_at)
@@ -33,7 +34,7 @@ pub fn record_test(
     sid: &str,
     channel: &str,
     to_masked: &str,
-    now: &str,
+    now: Stamp,
 ) -> Result<()> {
     let params = serde_json::json!({ "channel": channel, "to": to_masked }).to_string();
     insert(
@@ -93,21 +94,51 @@ mod tests {
     #[test]
     fn a_test_is_recorded_once_and_its_callbacks_read_back_in_order() {
         let conn = crate::db::open_memory();
-        record_test(&conn, "SM1", "sms", "+1416***0123", "t0").unwrap();
-        record_test(&conn, "SM1", "sms", "+1416***0123", "t0").unwrap();
+        record_test(
+            &conn,
+            "SM1",
+            "sms",
+            "+1416***0123",
+            crate::clock::stored_at("t0"),
+        )
+        .unwrap();
+        record_test(
+            &conn,
+            "SM1",
+            "sms",
+            "+1416***0123",
+            crate::clock::stored_at("t0"),
+        )
+        .unwrap();
         let sent = r#"{"MessageSid":"SM1","MessageStatus":"sent"}"#;
         let failed = r#"{"MessageSid":"SM1","MessageStatus":"undelivered","ErrorCode":"30006"}"#;
-        insert(&conn, Some("SM1"), "sms-status", "sms:SM1:sent", sent, "t1").unwrap();
+        insert(
+            &conn,
+            Some("SM1"),
+            "sms-status",
+            "sms:SM1:sent",
+            sent,
+            crate::clock::stored_at("t1"),
+        )
+        .unwrap();
         insert(
             &conn,
             Some("SM1"),
             "sms-status",
             "sms:SM1:undelivered",
             failed,
-            "t2",
+            crate::clock::stored_at("t2"),
         )
         .unwrap();
-        insert(&conn, Some("SM2"), "sms-status", "sms:SM2:sent", sent, "t3").unwrap();
+        insert(
+            &conn,
+            Some("SM2"),
+            "sms-status",
+            "sms:SM2:sent",
+            sent,
+            crate::clock::stored_at("t3"),
+        )
+        .unwrap();
         let got = reported(&conn, "SM1").unwrap();
         assert_eq!(
             got,

@@ -164,14 +164,14 @@ fn at(rfc3339: &str) -> Result<DateTime<Utc>> {
 
 /// The demo's configuration, as a config file in the workspace. The user's environment is not
 /// consulted at all, so a real `TWILIO_*` or `REMINDERS_DB` can never leak into the demo.
-fn load(config: &Path, now: &str) -> Result<Config> {
+fn load(config: &Path, reminders_now: &str) -> Result<Config> {
     let overrides = Overrides {
         config: Some(config.to_path_buf()),
         ..Default::default()
     };
-    let now = now.to_string();
+    let reminders_now = reminders_now.to_string();
     Config::load_with(&overrides, &move |k| {
-        (k == "REMINDERS_NOW").then(|| now.clone())
+        (k == "REMINDERS_NOW").then(|| reminders_now.clone())
     })
 }
 
@@ -210,7 +210,7 @@ struct Listener {
 }
 
 impl Listener {
-    fn start(config: &Path, now: &str, port: u16, dir: &Path) -> Result<Listener> {
+    fn start(config: &Path, reminders_now: &str, port: u16, dir: &Path) -> Result<Listener> {
         let exe = std::env::current_exe().context("finding this program to start the listener")?;
         let log = std::fs::OpenOptions::new()
             .create(true)
@@ -220,7 +220,7 @@ impl Listener {
             .args(["serve-webhook"])
             .env_clear()
             .env("REMINDERS_CONFIG", config)
-            .env("REMINDERS_NOW", now)
+            .env("REMINDERS_NOW", reminders_now)
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(log)

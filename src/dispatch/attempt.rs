@@ -30,7 +30,7 @@ use super::offer;
 use super::pacer::Pacer;
 use super::select::{self, Job};
 use super::unsent::{record_unbuildable, undo_all};
-use crate::clock::db_time;
+use crate::clock::Stamp;
 use crate::db::appointments::{self, Stored};
 use crate::db::attempts::{self, NewAttempt};
 use crate::domain::channel::Channel;
@@ -159,7 +159,7 @@ fn claim(conn: &mut Connection, ctx: &RunCtx<'_>, job: &Job) -> Result<Claimed> 
         return Ok(Claimed::AfterHours);
     }
     let began = ctx.now();
-    let now = db_time(began);
+    let now = Stamp::from(began);
     let tx = crate::db::begin(conn)?;
     let mut still_due: Vec<Stored> = Vec::with_capacity(job.group.len());
     for selected in &job.group {
@@ -182,10 +182,10 @@ fn claim(conn: &mut Connection, ctx: &RunCtx<'_>, job: &Job) -> Result<Claimed> 
             Verdict::Contact { touch, .. } if touch == job.touch => still_due.push(appt),
             Verdict::OutsideHours => return Ok(Claimed::AfterHours),
             Verdict::OptedOut => {
-                news::move_appointment(&tx, &appt, Event::OptedOut, &now)?;
+                news::move_appointment(&tx, &appt, Event::OptedOut, now)?;
             }
             Verdict::Expire => {
-                news::move_appointment(&tx, &appt, Event::Expired, &now)?;
+                news::move_appointment(&tx, &appt, Event::Expired, now)?;
             }
             _ => {}
         }
@@ -209,7 +209,7 @@ fn claim(conn: &mut Connection, ctx: &RunCtx<'_>, job: &Job) -> Result<Claimed> 
     let site = &still_due[0].site;
     if let Some((rule, reason)) = limits::over_cap(ctx.cfg, &tx, site, to, job.kind, began, 0, &[])?
     {
-        limits::hold(&tx, &still_due, rule, &reason, &now, Some(ctx.run_id))?;
+        limits::hold(&tx, &still_due, rule, &reason, now, Some(ctx.run_id))?;
         tx.commit()?;
         return Ok(Claimed::Held(rule, still_due.len()));
     }
@@ -227,14 +227,14 @@ fn claim(conn: &mut Connection, ctx: &RunCtx<'_>, job: &Job) -> Result<Claimed> 
         req.channel == Channel::Sms,
         &req.content,
     ) {
-        limits::hold(&tx, &still_due, rule, &reason, &now, Some(ctx.run_id))?;
+        limits::hold(&tx, &still_due, rule, &reason, now, Some(ctx.run_id))?;
         tx.commit()?;
         return Ok(Claimed::Held(rule, still_due.len()));
     }
     let mut members = Vec::with_capacity(still_due.len());
     let sent = req.sent_digest();
     for appt in &still_due {
-        let (attempt, touch) = number(&tx, appt, job, &now)?;
+        let (attempt, touch) = number(&tx, appt, job, now)?;
         let log_id = attempts::insert(
             &tx,
             &NewAttempt {
@@ -248,7 +248,7 @@ fn claim(conn: &mut Connection, ctx: &RunCtx<'_>, job: &Job) -> Result<Claimed> 
                 segments: req.shape.map(|s| s.segments as u32),
                 sent: sent.as_deref(),
                 kind: job.kind,
-                now: &now,
+                now,
             },
         )?;
         members.push((log_id, appt.appointment_id.clone(), attempt));
@@ -369,14 +369,14 @@ fn settle(
     channel: Channel,
     outcome: Outcome,
 ) -> Result<Sent> {
-    let now = db_time(ctx.now());
+    let now = Stamp::from(ctx.now());
     let who = mask::phone(&claim.to);
     match outcome {
         Outcome::Accepted(resource) => {
             ctx.note_contacted();
             let tx = crate::db::begin(conn)?;
             for (log_id, ..) in &claim.members {
-                attempts::set_sid(&tx, *log_id, &resource.sid, &resource.status, &now)?;
+                attempts::set_sid(&tx, *log_id, &resource.sid, &resource.status, now)?;
             }
             tx.commit()?;
             let ids: Vec<String> = claim
@@ -404,7 +404,7 @@ fn settle(
             );
             ctx.stop_with(&why);
             // Nothing went out: the attempts did not happen.
-            undo_all(conn, ctx.rules, &claim.log_ids(), code, &why, &now)?;
+            undo_all(conn, ctx.rules, &claim.log_ids(), code, &why, now)?;
             Ok(Sent::Skipped)
         }
         Outcome::Refused {
@@ -418,7 +418,7 @@ fn settle(
                 twilio_errors::describe(code.unwrap_or(i64::from(http_status)))
             );
             ctx.stop_texting(&why);
-            undo_all(conn, ctx.rules, &claim.log_ids(), code, &why, &now)?;
+            undo_all(conn, ctx.rules, &claim.log_ids(), code, &why, now)?;
             Ok(Sent::Skipped)
         }
         Outcome::Refused {
@@ -439,9 +439,9 @@ fn settle(
             );
             let tx = crate::db::begin(conn)?;
             for (log_id, ..) in &claim.members {
-                attempts::set_unsent(&tx, *log_id, "failed", code, Some(&message), &now)?;
+                attempts::set_unsent(&tx, *log_id, "failed", code, Some(&message), now)?;
                 if let Some(attempt) = attempts::by_id(&tx, *log_id)? {
-                    news::end_attempt(&tx, ctx.rules, &attempt, ending, &now)?;
+                    news::end_attempt(&tx, ctx.rules, &attempt, ending, now)?;
                 }
             }
             tx.commit()?;
@@ -452,7 +452,7 @@ fn settle(
                 "{} to {who} not sent: {why}; Twilio has none: due again at the next run",
                 channel.as_str()
             );
-            undo_all(conn, ctx.rules, &claim.log_ids(), None, &why, &now)?;
+            undo_all(conn, ctx.rules, &claim.log_ids(), None, &why, now)?;
             Ok(Sent::Undone)
         }
         Outcome::Unknown(why) => {
@@ -472,7 +472,7 @@ pub(super) fn number(
     tx: &Connection,
     appt: &Stored,
     job: &Job,
-    now: &str,
+    now: Stamp,
 ) -> Result<(i64, Option<u32>)> {
     Ok(match job.kind {
         ContactKind::Reminder => (

@@ -20,7 +20,7 @@ use super::pacer::Pacer;
 use super::select::Job;
 use super::session::Session;
 use super::{ChannelTally, Options as DispatchOptions, Summary as RunSummary};
-use crate::clock::{db_time, parse_db_time};
+use crate::clock::{Stamp, db_time, parse_db_time};
 use crate::config::Config;
 use crate::db::{self, appointments, candidates, runs, slots};
 use crate::domain::contact_kind::ContactKind;
@@ -99,7 +99,7 @@ fn plan(
     summary: &mut Summary,
 ) -> Result<Vec<Job>> {
     let w = &cfg.waitlist;
-    let stamp = db_time(now);
+    let stamp = Stamp::from(now);
     let rules = waitlist::Waves {
         min_notice: w.min_notice,
         wave_size: w.wave_size,
@@ -114,7 +114,7 @@ fn plan(
             continue;
         };
         let date = at.with_timezone(&cfg.site(&freed.site).tz).date_naive();
-        slots::open(conn, &freed, &date.to_string(), &stamp)?;
+        slots::open(conn, &freed, &date.to_string(), stamp)?;
         summary.opened += 1;
         summary.dates.push(date.to_string());
     }
@@ -138,12 +138,12 @@ fn plan(
         match waitlist::verdict(&open, &rules, now) {
             Verdict::Wait => {}
             Verdict::Expire => {
-                slots::end(conn, slot.id, "expired", "too close to its time", &stamp)?;
+                slots::end(conn, slot.id, "expired", "too close to its time", stamp)?;
                 summary.expired += 1;
                 summary.dates.push(slot.local_date.clone());
             }
             Verdict::Close(why) => {
-                slots::end(conn, slot.id, "closed", &why, &stamp)?;
+                slots::end(conn, slot.id, "closed", &why, stamp)?;
                 summary.closed.push(why);
                 summary.dates.push(slot.local_date.clone());
             }

@@ -12,7 +12,7 @@ use rusqlite::Connection;
 
 use super::Options;
 use super::select::Job;
-use crate::clock::{db_time, parse_db_time};
+use crate::clock::{Stamp, parse_db_time};
 use crate::config::Config;
 use crate::db::appointments::{Stored, follow_ups};
 use crate::db::opt_outs;
@@ -49,7 +49,7 @@ pub fn verdict(
 ) -> Result<Verdict> {
     if !enabled(cfg, opts, kind)
         || !(opts.sites.is_empty() || opts.sites.contains(&appt.site))
-        || !follow_ups::still_due(conn, appt.id, kind, &db_time(now))?
+        || !follow_ups::still_due(conn, appt.id, kind, Stamp::from(now))?
         || opt_outs::contains(conn, &appt.phone_number)?
     {
         return Ok(Verdict::No);
@@ -82,7 +82,7 @@ pub fn jobs(
         if !enabled(cfg, opts, kind) {
             continue;
         }
-        for appt in follow_ups::due(conn, kind, &db_time(now))? {
+        for appt in follow_ups::due(conn, kind, Stamp::from(now))? {
             match verdict(cfg, conn, opts, &appt, kind, now)? {
                 Verdict::Due => jobs.push(Job {
                     touch: appt.touch_days.unwrap_or(0),

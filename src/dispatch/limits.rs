@@ -12,7 +12,7 @@ use anyhow::{Context, Result};
 use chrono::{DateTime, Duration, Utc};
 use rusqlite::Connection;
 
-use crate::clock::db_time;
+use crate::clock::{Stamp, db_time};
 use crate::config::{Config, Templates, read_template};
 use crate::db::appointments::Stored;
 use crate::db::holds::{self, NewHold};
@@ -68,7 +68,7 @@ pub fn hold(
     group: &[Stored],
     rule: Rule,
     reason: &str,
-    at: &str,
+    at: Stamp,
     run_id: Option<i64>,
 ) -> Result<()> {
     for appt in group {

@@ -6,6 +6,7 @@
 //! words for a locked database), and `close_dead_runs` records as died the runs left unfinished
 //! while nobody holds it.
 
+use crate::clock::Stamp;
 use std::fs::{File, OpenOptions};
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::os::unix::fs::OpenOptionsExt;
@@ -97,7 +98,7 @@ pub fn holder(path: &Path) -> Option<String> {
 /// not take the run lock themselves. Only when no process holds the lock: it is taken for the
 /// moment (never waited for), so no run can start in between and be taken for dead. Best effort: a
 /// command that only reads must not fail because it could not do this.
-pub fn close_dead_runs(conn: &Connection, lock_path: &Path, now: &str) -> usize {
+pub fn close_dead_runs(conn: &Connection, lock_path: &Path, now: Stamp) -> usize {
     match try_close_dead_runs(conn, lock_path, now) {
         Ok(n) => n,
         Err(e) => {
@@ -107,7 +108,7 @@ pub fn close_dead_runs(conn: &Connection, lock_path: &Path, now: &str) -> usize 
     }
 }
 
-fn try_close_dead_runs(conn: &Connection, lock_path: &Path, now: &str) -> Result<usize> {
+fn try_close_dead_runs(conn: &Connection, lock_path: &Path, now: Stamp) -> Result<usize> {
     if runs::unfinished(conn)? == 0 {
         return Ok(0);
     }
@@ -177,13 +178,33 @@ mod tests {
         let lock = dir.path().join("r.db.lock");
         let conn = crate::db::open(&db).unwrap();
         assert_eq!(holder(&lock), None, "no lock file: nobody");
-        runs::start(&conn, "send", &[], "2026-11-25T00:00:00Z").unwrap();
+        runs::start(
+            &conn,
+            "send",
+            &[],
+            crate::clock::stored_at("2026-11-25T00:00:00Z"),
+        )
+        .unwrap();
         let held = RunLock::acquire(&lock, Duration::ZERO, "send run #1 (pid 42)").unwrap();
         assert_eq!(holder(&lock).as_deref(), Some("send run #1 (pid 42)"));
-        assert_eq!(close_dead_runs(&conn, &lock, "2026-11-25T00:01:00Z"), 0);
+        assert_eq!(
+            close_dead_runs(
+                &conn,
+                &lock,
+                crate::clock::stored_at("2026-11-25T00:01:00Z")
+            ),
+            0
+        );
         drop(held);
         assert_eq!(holder(&lock), None);
-        assert_eq!(close_dead_runs(&conn, &lock, "2026-11-25T00:01:00Z"), 1);
+        assert_eq!(
+            close_dead_runs(
+                &conn,
+                &lock,
+                crate::clock::stored_at("2026-11-25T00:01:00Z")
+            ),
+            1
+        );
         assert_eq!(runs::unfinished(&conn).unwrap(), 0);
     }
 }

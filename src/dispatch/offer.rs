@@ -16,7 +16,7 @@ use super::find::Fingerprint;
 use super::limits;
 use super::message::{self, Request};
 use super::select::Job;
-use crate::clock::{db_time, parse_db_time};
+use crate::clock::{Stamp, db_time, parse_db_time};
 use crate::config::Config;
 use crate::db::attempts::{self, NewAttempt};
 use crate::db::candidates::Candidate;
@@ -120,7 +120,7 @@ pub(super) fn claim(
         return Ok(Claimed::AfterHours);
     }
     let began = ctx.now();
-    let now = db_time(began);
+    let now = Stamp::from(began);
     let w = &ctx.cfg.waitlist;
     let c = &target.candidate;
     let tx = crate::db::begin(conn)?;
@@ -162,8 +162,8 @@ pub(super) fn claim(
     let reminder_due = appointments::awaiting_reminder(
         &tx,
         &c.phone_number,
-        &now,
-        &db_time(day_bounds(last_day, site.tz).1),
+        now,
+        Stamp::from(day_bounds(last_day, site.tz).1),
     )?;
     let ahead: &[ContactKind] = if reminder_due {
         &[ContactKind::Reminder]
@@ -217,7 +217,7 @@ pub(super) fn claim(
             segments: req.shape.map(|s| s.segments as u32),
             sent: sent.as_deref(),
             kind: ContactKind::Offer,
-            now: &now,
+            now,
         },
     )?;
     attempts::set_contact(&tx, &[log_id])?;
@@ -231,10 +231,10 @@ pub(super) fn claim(
             language: &c.language,
             moves_from: c.moves_from.as_deref(),
             wave: target.wave,
-            now: &now,
+            now,
         },
     )?;
-    slots::mark_wave(&tx, slot.id, target.wave, &now)?;
+    slots::mark_wave(&tx, slot.id, target.wave, now)?;
     tx.commit()?;
     Ok(Claimed::Go(
         Claim {

@@ -12,7 +12,7 @@ use rusqlite::Connection;
 
 use super::find::{CLOCK_SLACK_SECONDS, Fingerprint, find_created};
 use super::unsent;
-use crate::clock::{db_time, parse_db_time};
+use crate::clock::{Stamp, parse_db_time};
 use crate::db::attempts;
 use crate::mask;
 use crate::news::{self, Applied, Rules};
@@ -72,14 +72,14 @@ pub fn unfinished(
                 continue;
             }
         };
-        let stamp = db_time(now);
+        let stamp = Stamp::from(now);
         let tx = crate::db::begin(conn)?;
         match found {
             Some(resource) => {
                 for open in contact {
-                    attempts::set_sid(&tx, open.id, &resource.sid, "dispatching", &stamp)?;
+                    attempts::set_sid(&tx, open.id, &resource.sid, "dispatching", stamp)?;
                 }
-                news::apply_status(&tx, rules, &resource.report(), false, &stamp)?;
+                news::apply_status(&tx, rules, &resource.report(), false, stamp)?;
                 settled.adopted += contact.len();
                 log::info!(
                     "an interrupted run's {} to {} did reach Twilio ({}): not sent again",
@@ -96,7 +96,7 @@ pub fn unfinished(
                         open.id,
                         None,
                         "the run stopped before Twilio received the request",
-                        &stamp,
+                        stamp,
                     )?;
                 }
                 settled.undone += contact.len();
@@ -160,9 +160,13 @@ pub fn awaiting(
         let began = parse_db_time(&attempt.created_at).unwrap_or(now);
         let sent_is_final = now - began >= Duration::minutes(SENT_IS_FINAL_AFTER_MINUTES);
         let tx = crate::db::begin(conn)?;
-        if let Applied::Recorded { .. } =
-            news::apply_status(&tx, rules, &resource.report(), sent_is_final, &db_time(now))?
-        {
+        if let Applied::Recorded { .. } = news::apply_status(
+            &tx,
+            rules,
+            &resource.report(),
+            sent_is_final,
+            Stamp::from(now),
+        )? {
             settled.updated += 1;
         }
         tx.commit()?;

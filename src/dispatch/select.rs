@@ -12,7 +12,7 @@ use rusqlite::Connection;
 
 use super::Options;
 use super::limits;
-use crate::clock::{db_time, parse_db_time};
+use crate::clock::{Stamp, db_time, parse_db_time};
 use crate::config::Config;
 use crate::db::{self, appointments, opt_outs};
 use crate::domain::channel::Channel;
@@ -270,7 +270,7 @@ impl<'a> Selector<'a> {
                         group,
                         rule,
                         &reason,
-                        &db_time(self.now),
+                        Stamp::from(self.now),
                         self.run_id,
                     )?;
                 }
@@ -291,7 +291,7 @@ impl<'a> Selector<'a> {
 
     fn apply(&self, appt: &appointments::Stored, event: Event) -> Result<Option<Job>> {
         if !self.opts.dry_run {
-            news::move_appointment(&self.conn, appt, event, &db_time(self.now))?;
+            news::move_appointment(&self.conn, appt, event, Stamp::from(self.now))?;
         }
         Ok(None)
     }

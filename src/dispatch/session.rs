@@ -7,7 +7,7 @@ use anyhow::{Context, Result};
 use chrono::{DateTime, Utc};
 use rusqlite::Connection;
 
-use crate::clock::{Clock, db_time};
+use crate::clock::{Clock, Stamp, db_time};
 use crate::config::{Config, Credentials};
 use crate::db::{self, runs};
 use crate::dispatch::lock::RunLock;
@@ -75,8 +75,8 @@ impl Session {
         )?;
         let conn = db::open(&cfg.db)?;
         // Holding the lock, any run still "not finished" is one that died.
-        runs::close_dead(&conn, &db_time(cfg.now()), runs::DIED_CHECKED)?;
-        let run_id = runs::start_for(&conn, kind, sites, window, &db_time(cfg.now()))?;
+        runs::close_dead(&conn, Stamp::from(cfg.now()), runs::DIED_CHECKED)?;
+        let run_id = runs::start_for(&conn, kind, sites, window, Stamp::from(cfg.now()))?;
         lock.describe(&format!(
             "{kind} run #{run_id} (pid {pid}, started {started})"
         ))?;
@@ -111,7 +111,7 @@ impl Session {
     }
 
     pub fn finish(&self, ending: &runs::Ending<'_>) -> Result<()> {
-        runs::end(&self.conn, self.run_id, ending, &db_time(self.now()))
+        runs::end(&self.conn, self.run_id, ending, Stamp::from(self.now()))
     }
 }
 
@@ -129,7 +129,7 @@ pub fn record_refusal(cfg: &Config, opts: &Options, why: &anyhow::Error) {
             &opts.sites,
             opts.window.as_ref(),
             &format!("{why:#}"),
-            &db_time(cfg.now()),
+            Stamp::from(cfg.now()),
         )
     });
     if let Err(e) = recorded {

@@ -8,7 +8,7 @@ use rusqlite::Connection;
 use super::attempt;
 use super::context::RunCtx;
 use super::select::Job;
-use crate::clock::db_time;
+use crate::clock::Stamp;
 use crate::db::attempts::{self, NewAttempt};
 use crate::db::{appointments, offers};
 use crate::domain::contact_kind::ContactKind;
@@ -24,7 +24,7 @@ pub(super) fn undo_all(
     log_ids: &[i64],
     code: Option<i64>,
     why: &str,
-    now: &str,
+    now: Stamp,
 ) -> Result<()> {
     let tx = crate::db::begin(conn)?;
     for &log_id in log_ids {
@@ -43,7 +43,7 @@ pub fn undo(
     log_id: i64,
     code: Option<i64>,
     why: &str,
-    now: &str,
+    now: Stamp,
 ) -> Result<()> {
     attempts::set_unsent(conn, log_id, "not-sent", code, Some(why), now)?;
     let Some(attempt) = attempts::by_id(conn, log_id)? else {
@@ -74,7 +74,7 @@ pub(super) fn record_unbuildable(
     job: &Job,
     why: &str,
 ) -> Result<usize> {
-    let now = db_time(ctx.now());
+    let now = Stamp::from(ctx.now());
     let tx = crate::db::begin(conn)?;
     let mut n = 0;
     for selected in &job.group {
@@ -86,7 +86,7 @@ pub(super) fn record_unbuildable(
         {
             continue;
         }
-        let (attempt, touch) = attempt::number(&tx, &appt, job, &now)?;
+        let (attempt, touch) = attempt::number(&tx, &appt, job, now)?;
         let log_id = attempts::insert(
             &tx,
             &NewAttempt {
@@ -100,12 +100,12 @@ pub(super) fn record_unbuildable(
                 segments: None,
                 sent: None,
                 kind: job.kind,
-                now: &now,
+                now,
             },
         )?;
-        attempts::set_unsent(&tx, log_id, "failed", None, Some(why), &now)?;
+        attempts::set_unsent(&tx, log_id, "failed", None, Some(why), now)?;
         if let Some(a) = attempts::by_id(&tx, log_id)? {
-            news::end_attempt(&tx, ctx.rules, &a, Ending::Permanent, &now)?;
+            news::end_attempt(&tx, ctx.rules, &a, Ending::Permanent, now)?;
         }
         n += 1;
         log::warn!("appointment {} not sent: {why}", appt.appointment_id);

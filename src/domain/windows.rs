@@ -213,8 +213,8 @@ mod tests {
         DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
     }
 
-    fn label_at(now: &str, tz: Tz) -> Option<(String, bool)> {
-        due(&day(), tz, at(now), Duration::minutes(60), |_| false)
+    fn label_at(rfc3339: &str, tz: Tz) -> Option<(String, bool)> {
+        due(&day(), tz, at(rfc3339), Duration::minutes(60), |_| false)
             .map(|d| (d.occurrence.label(), d.late))
     }
 

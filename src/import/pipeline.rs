@@ -11,7 +11,7 @@ use super::records::{RawRecord, Records};
 use super::source::{NotNow, Source};
 use super::store::{self, Store};
 use super::{Options, Summary, layout, survey};
-use crate::clock::db_time;
+use crate::clock::{Stamp, db_time};
 use crate::config::Config;
 use crate::db::{self, appointments, imports};
 use crate::domain::row::Rules;
@@ -97,7 +97,7 @@ pub(super) fn store_file<R: BufRead + Send>(
     } else {
         Vec::new()
     };
-    let now = db_time(cfg.now());
+    let now = Stamp::from(cfg.now());
     let filter = match bulk {
         Some(pairs) => {
             let mut filter = store::MayBeStored::for_keys(pairs);
@@ -117,7 +117,7 @@ pub(super) fn store_file<R: BufRead + Send>(
             conn: &tx,
             batches: appointments::Batches::new(&tx)?,
             import_id,
-            now: &now,
+            now,
             snapshot: cfg.csv.snapshot,
             again,
             filter,
@@ -146,12 +146,12 @@ pub(super) fn store_file<R: BufRead + Send>(
                 &db_time(from),
                 &db_time(to),
                 import_id,
-                &now,
+                now,
             )? as u64;
         }
     }
     // A waiting patient who took a freed slot, now listed at its time: the clinic booked them.
-    let booked = crate::db::waitlist::mark_booked(&tx, import_id, &now)? as u64;
+    let booked = crate::db::waitlist::mark_booked(&tx, import_id, now)? as u64;
     if let Err(not_now) = source.unchanged()? {
         // Rolled back: the next run imports the finished file whole.
         return Ok(Err(not_now));

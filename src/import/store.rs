@@ -3,6 +3,7 @@
 //! moved ones withdrawn, withdrawn ones listed again brought back, cancelled ones withdrawn,
 //! rejected rows kept with their reason. All inside the import's one transaction.
 
+use crate::clock::Stamp;
 use std::collections::HashSet;
 
 use anyhow::Result;
@@ -37,7 +38,7 @@ pub struct Store<'a> {
     pub conn: &'a Connection,
     pub batches: appointments::Batches<'a>,
     pub import_id: i64,
-    pub now: &'a str,
+    pub now: Stamp,
     /// Snapshot files need to know which stored appointments they listed.
     pub snapshot: bool,
     /// The file's content was imported before (`import --force`): it brings back nothing

@@ -1,6 +1,7 @@
 //! What each route of the listener does with a checked request (`request::Plan`): `execute` stores
 //! it and applies it in one transaction through `news`, the path every other command uses too.
 
+use crate::clock::Stamp;
 use anyhow::Result;
 use rusqlite::Connection;
 
@@ -49,7 +50,7 @@ pub fn apply(
     route: Route,
     plan: &Plan,
     params_json: &str,
-    now: &str,
+    now: Stamp,
 ) -> Result<(Answer, String)> {
     let key = plan.dedupe_key(route);
     let fresh =
@@ -131,7 +132,7 @@ fn status(
     s: &Settings,
     report: &StatusReport,
     fresh: bool,
-    now: &str,
+    now: Stamp,
 ) -> Result<(Answer, String)> {
     if !fresh {
         return Ok((ok(), format!("{} repeated, ignored", report.status)));
@@ -159,7 +160,7 @@ pub(super) fn answer_event(
     appt: &appointments::Stored,
     event: Event,
     fresh: bool,
-    now: &str,
+    now: Stamp,
 ) -> Result<(State, String)> {
     if !fresh {
         return Ok((appt.state, "repeated, not applied again".into()));
@@ -174,7 +175,7 @@ fn gather(
     s: &Settings,
     g: Gather<'_>,
     fresh: bool,
-    now: &str,
+    now: Stamp,
 ) -> Result<(Answer, String)> {
     // A keypress answers for every appointment the call was about (a combined call lists
     // several); the appointment in the URL stands in when the call is not known.

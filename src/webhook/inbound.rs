@@ -15,7 +15,7 @@ use rusqlite::Connection;
 use super::handlers::{Answer, Settings, answer_event, xml};
 use super::offer_reply;
 use super::twiml;
-use crate::clock::{db_time, parse_db_time};
+use crate::clock::{Stamp, db_time};
 use crate::db::{appointments, attempts, offers, replies};
 use crate::domain::contact_kind::ContactKind;
 use crate::domain::keywords::Reply;
@@ -74,7 +74,7 @@ pub fn reply(
     s: &Settings,
     t: Text<'_>,
     fresh: bool,
-    now: &str,
+    now: Stamp,
 ) -> Result<(Answer, String)> {
     let mut said = s.languages.interpret(t.body);
     let thread: Vec<&str> = [Some(t.to), t.messaging_service]
@@ -164,7 +164,7 @@ pub fn reply(
         Reply::Help => said_text("texts.sms_help"),
         Reply::Other => {
             notes.push(format!("{who} sent a free-text reply, kept for the clinic"));
-            let since = parse_db_time(now)
+            let since = Some(now.instant())
                 .map(|n| db_time(n - Duration::hours(OTHER_ANSWER_HOURS)))
                 .unwrap_or_default();
             if replies::answered_other_since(conn, t.from, t.message_sid, &since)? {

@@ -40,7 +40,7 @@ use tokio::net::TcpListener;
 use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::Semaphore;
 
-use crate::clock::{Clock, db_time};
+use crate::clock::{Clock, Stamp};
 use crate::config::Secret;
 use crate::twilio::signature;
 use handlers::Settings;
@@ -86,7 +86,7 @@ struct App {
 pub fn serve(opts: Options) -> Result<()> {
     let store = writer::Store::open(&opts.db, crate::db::BUSY_TIMEOUT)?;
     if let Some(conn) = store.connection_for_startup() {
-        crate::dispatch::lock::close_dead_runs(conn, &opts.lock, &db_time(opts.clock.now()));
+        crate::dispatch::lock::close_dead_runs(conn, &opts.lock, Stamp::from(opts.clock.now()));
     }
     log::info!(
         "storing callbacks in {} (each answered only once its commit is on the disk: synchronous=FULL)",
@@ -280,7 +280,7 @@ async fn handle(app: Arc<App>, peer: SocketAddr, req: Request<Incoming>) -> Resp
         }
     };
     let params_json = form::to_json(&params);
-    let now = db_time(app.clock.now());
+    let now = Stamp::from(app.clock.now());
     let Ok(Ok(_turn)) = tokio::time::timeout(DB_WAIT, app.db_work.acquire()).await else {
         log::error!(
             "{kind}: no turn at the database within {}s; answered 503",

@@ -9,7 +9,7 @@ use anyhow::Result;
 use super::handlers::{Answer, Settings, xml};
 use super::inbound::{Text, kept};
 use super::twiml;
-use crate::clock::parse_db_time;
+use crate::clock::{Stamp, parse_db_time};
 use crate::db::{offers, replies, slots};
 use crate::domain::languages::Language;
 use crate::domain::waitlist::{self, Answer as Said, RETURNED};
@@ -20,7 +20,7 @@ pub fn reply(
     s: &Settings,
     t: &Text<'_>,
     fresh: bool,
-    now: &str,
+    now: Stamp,
     offer: &offers::Offer,
     (said, told): (Said, Option<Language>),
 ) -> Result<(Answer, String)> {
@@ -53,7 +53,7 @@ pub fn reply(
         )?;
     }
     let starts_at = parse_db_time(&slot.starts_at);
-    let too_late = match (starts_at, parse_db_time(now)) {
+    let too_late = match (starts_at, Some(now.instant())) {
         (Some(at), Some(n)) => n >= at - s.waitlist.min_notice,
         _ => true,
     };

@@ -5,6 +5,7 @@
 //! reach the clinic, and the call ends. The call is recorded in `webhook_events` by the caller
 //! of `answer`, like every request.
 
+use crate::clock::Stamp;
 use anyhow::Result;
 use rusqlite::Connection;
 
@@ -59,7 +60,7 @@ pub fn answer(
     conn: &Connection,
     s: &Settings,
     call: Call<'_>,
-    now: &str,
+    now: Stamp,
 ) -> Result<(Answer, String)> {
     let line = s.lines.called(call.to);
     // A withheld caller ID comes as `anonymous` (or empty), never as a number.

@@ -39,7 +39,7 @@ pub struct Callback {
     pub route: Route,
     pub plan: Plan,
     pub params_json: String,
-    pub now: String,
+    pub now: crate::clock::Stamp,
 }
 
 enum Job {
@@ -370,7 +370,7 @@ fn commit(conn: &mut Connection, settings: &Settings, callbacks: Waiting) -> Opt
     for (cb, reply) in callbacks {
         let outcome = tx.savepoint().map_err(anyhow::Error::from).and_then(|sp| {
             // Dropping the savepoint on an error rolls this callback back, alone.
-            let out = handlers::apply(&sp, settings, cb.route, &cb.plan, &cb.params_json, &cb.now)?;
+            let out = handlers::apply(&sp, settings, cb.route, &cb.plan, &cb.params_json, cb.now)?;
             sp.commit()?;
             Ok(out)
         });
@@ -424,7 +424,7 @@ mod tests {
             route: Route::CallStatus,
             plan: request::plan(Route::CallStatus, "", &params).expect("a valid plan"),
             params_json: "{}".into(),
-            now: "2026-11-25T00:00:00Z".into(),
+            now: crate::clock::stored_at("2026-11-25T00:00:00Z"),
         }
     }
 

@@ -6,7 +6,7 @@
 use std::time::{Duration, Instant};
 
 use super::Report;
-use crate::clock::db_time;
+use crate::clock::Stamp;
 use crate::config::Config;
 use crate::db::webhook_events::{self, Reported};
 use crate::dispatch::message::callback_params;
@@ -88,7 +88,7 @@ pub fn run(r: &mut Report, cfg: &Config, to: &str, channel: Channel, wait: Durat
                 &sid,
                 channel.as_str(),
                 &mask::phone(to),
-                &db_time(cfg.now()),
+                Stamp::from(cfg.now()),
             )?;
             tx.commit()?;
             Ok(())

@@ -269,7 +269,7 @@ pub fn run(cfg: &Config, args: &Args) -> Result<()> {
         crate::dispatch::lock::close_dead_runs(
             &conn,
             &cfg.lock_path(),
-            &crate::clock::db_time(cfg.now()),
+            crate::clock::Stamp::from(cfg.now()),
         );
     } else {
         log::info!(

@@ -10,7 +10,7 @@ use rusqlite::Connection;
 use serde::Serialize;
 
 use super::{Args, Scope};
-use crate::clock::{db_time, local_display, parse_db_time};
+use crate::clock::{Stamp, db_time, local_display, parse_db_time};
 use crate::config::Config;
 use crate::db::imports::ImportRow;
 use crate::db::views::{self, RunRow, StateCount};
@@ -57,7 +57,7 @@ pub(super) fn run(
     let day = match scope.date {
         Some(d) => d,
         None => {
-            let next = views::next_appointment_at(conn, &db_time(cfg.now()))?;
+            let next = views::next_appointment_at(conn, Stamp::from(cfg.now()))?;
             dates::coming_day(next.as_deref().and_then(parse_db_time), cfg.now(), tz)
         }
     };
@@ -199,7 +199,7 @@ fn attention_items(cfg: &Config, conn: &Connection, day: NaiveDate, tz: Tz) -> R
     let late = views::late_opt_outs(conn, &db_time(from), &db_time(to))?;
     let today = now.with_timezone(&tz).date_naive();
     let not_csv = not_csv_in_drop_folder(cfg);
-    let taken = crate::db::backfill::taken_unbooked(conn, &db_time(now))?;
+    let taken = crate::db::backfill::taken_unbooked(conn, Stamp::from(now))?;
     let facts = attention::Facts {
         now,
         appointments: &appointments

@@ -3,6 +3,7 @@
 //! per touch for the voicemail text, once for the others; an attempt Twilio never got
 //! (`not-sent`) does not count as made.
 
+use crate::clock::Stamp;
 use anyhow::Result;
 use rusqlite::{Connection, named_params};
 
@@ -60,7 +61,7 @@ fn due_sql(kind: ContactKind) -> String {
 }
 
 /// Appointments due `kind` at `now`, soonest first.
-pub fn due(conn: &Connection, kind: ContactKind, now: &str) -> Result<Vec<Stored>> {
+pub fn due(conn: &Connection, kind: ContactKind, now: Stamp) -> Result<Vec<Stored>> {
     let sql = format!(
         "SELECT {COLUMNS} FROM appointments a WHERE {} ORDER BY a.appt_date_time, a.id",
         due_sql(kind)
@@ -72,7 +73,7 @@ pub fn due(conn: &Connection, kind: ContactKind, now: &str) -> Result<Vec<Stored
 }
 
 /// Whether appointment `id` is still due `kind` (checked again just before it is sent).
-pub fn still_due(conn: &Connection, id: i64, kind: ContactKind, now: &str) -> Result<bool> {
+pub fn still_due(conn: &Connection, id: i64, kind: ContactKind, now: Stamp) -> Result<bool> {
     let sql = format!(
         "SELECT count(*) FROM appointments a WHERE a.id = :id AND {}",
         due_sql(kind)

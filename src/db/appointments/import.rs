@@ -5,7 +5,7 @@ use anyhow::Result;
 use rusqlite::{Connection, named_params};
 
 use super::{in_every_state, transitions};
-use crate::clock::db_time;
+use crate::clock::{Stamp, db_time};
 use crate::domain::row::Appointment;
 use crate::domain::state::{Event, State};
 
@@ -102,7 +102,7 @@ impl<'c> Batches<'c> {
 
     /// Stores up to `INSERT_BATCH` new appointments in one statement. The caller has checked
     /// each is new (`lookup`), so a clash is an error, never a silently dropped row.
-    pub fn insert(&mut self, rows: &[NewAppointment], import_id: i64, now: &str) -> Result<usize> {
+    pub fn insert(&mut self, rows: &[NewAppointment], import_id: i64, now: Stamp) -> Result<usize> {
         debug_assert!((1..=INSERT_BATCH).contains(&rows.len()));
         let mut params: Vec<&dyn rusqlite::ToSql> = Vec::with_capacity(2 + rows.len() * ROW_PARAMS);
         params.extend_from_slice(&[&import_id as &dyn rusqlite::ToSql, &now]);
@@ -207,7 +207,7 @@ fn lookup_sql(n: usize) -> &'static str {
 
 /// Takes appointments out of the schedule for good (`reason`: moved, cancelled, not in
 /// export, or an operator's words). An attempt already out finishes and is recorded.
-pub fn withdraw(conn: &Connection, ids: &[i64], reason: &str, now: &str) -> Result<usize> {
+pub fn withdraw(conn: &Connection, ids: &[i64], reason: &str, now: Stamp) -> Result<usize> {
     let mut n = 0;
     for &id in ids {
         if transitions::apply_to(conn, id, Event::Withdrawn { reason }, now)?.is_some() {
@@ -227,7 +227,7 @@ pub fn mark_no_show(
     conn: &Connection,
     appointment_id: &str,
     patient_id: &str,
-    now: &str,
+    now: Stamp,
 ) -> Result<usize> {
     let ids = conn
         .prepare_cached(
@@ -235,7 +235,9 @@ pub fn mark_no_show(
              WHERE appointment_id = ?1 AND patient_id = ?2 AND appt_date_time <= ?3
                AND deleted_at IS NULL",
         )?
-        .query_map([appointment_id, patient_id, now], |r| r.get(0))?
+        .query_map(rusqlite::params![appointment_id, patient_id, now], |r| {
+            r.get(0)
+        })?
         .collect::<rusqlite::Result<Vec<i64>>>()?;
     let mut n = 0;
     for id in ids {
@@ -252,7 +254,7 @@ pub fn withdraw_pair(
     appointment_id: &str,
     patient_id: &str,
     reason: &str,
-    now: &str,
+    now: Stamp,
 ) -> Result<usize> {
     let ids = conn
         .prepare_cached(
@@ -267,7 +269,7 @@ pub fn withdraw_pair(
 
 /// A withdrawn appointment listed again: back in the schedule as if new (the touches it had
 /// already had still count), listed by this import.
-pub fn reinstate(conn: &Connection, id: i64, import_id: i64, now: &str) -> Result<()> {
+pub fn reinstate(conn: &Connection, id: i64, import_id: i64, now: Stamp) -> Result<()> {
     transitions::apply_to(conn, id, Event::Reinstated { import: import_id }, now)?;
     Ok(())
 }
@@ -289,7 +291,7 @@ pub fn withdraw_unlisted(
     from: &str,
     to: &str,
     import_id: i64,
-    now: &str,
+    now: Stamp,
 ) -> Result<usize> {
     let ids = conn
         .prepare(&format!(

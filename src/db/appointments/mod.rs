@@ -9,6 +9,7 @@ mod writes;
 pub use import::*;
 pub use writes::*;
 
+use crate::clock::Stamp;
 use anyhow::Result;
 use rusqlite::Connection;
 
@@ -263,7 +264,12 @@ fn for_phone_sql(states: &[State]) -> String {
 
 /// Whether `phone` has an appointment between `from` and `until` still waiting for a reminder
 /// (not tried yet, or to be tried again): the room the caps keep for it before an offer.
-pub fn awaiting_reminder(conn: &Connection, phone: &str, from: &str, until: &str) -> Result<bool> {
+pub fn awaiting_reminder(
+    conn: &Connection,
+    phone: &str,
+    from: crate::clock::Stamp,
+    until: crate::clock::Stamp,
+) -> Result<bool> {
     Ok(conn
         .prepare_cached(
             "SELECT EXISTS (SELECT 1 FROM appointments
@@ -289,7 +295,7 @@ pub fn for_phone_in_states(
 
 /// The language of `phone`'s appointments: the soonest upcoming one's, else the latest past
 /// one's; `None` when no appointment has the number. By the phone index.
-pub fn language_of(conn: &Connection, phone: &str, now: &str) -> Result<Option<String>> {
+pub fn language_of(conn: &Connection, phone: &str, now: Stamp) -> Result<Option<String>> {
     use rusqlite::OptionalExtension;
     Ok(conn
         .prepare_cached(
@@ -300,7 +306,7 @@ pub fn language_of(conn: &Connection, phone: &str, now: &str) -> Result<Option<S
                       appt_date_time DESC
              LIMIT 1",
         )?
-        .query_row([phone, now], |r| r.get(0))
+        .query_row(rusqlite::params![phone, now], |r| r.get(0))
         .optional()?)
 }
 
@@ -326,7 +332,7 @@ pub fn answered_by_reply(
     conn: &Connection,
     phone: &str,
     thread: &[&str],
-    now: &str,
+    now: Stamp,
 ) -> Result<Vec<Stored>> {
     let threads: &[&[&str]] = if thread.is_empty() {
         &[&[]]
@@ -353,7 +359,7 @@ fn last_texts(
     phone: &str,
     a: Option<&str>,
     b: Option<&str>,
-    now: &str,
+    now: Stamp,
 ) -> Result<Vec<Stored>> {
     use rusqlite::OptionalExtension;
     let last: Option<(String, Option<i64>, Option<String>)> = conn
@@ -385,9 +391,10 @@ fn last_texts(
         }
         _ => of_sid(conn, &sid)?,
     };
+    let now = now.to_string();
     Ok(all
         .into_iter()
-        .filter(|a| a.at.as_str() > now && a.state != State::Withdrawn)
+        .filter(|a| a.at.as_str() > now.as_str() && a.state != State::Withdrawn)
         .collect())
 }
 
@@ -398,7 +405,7 @@ fn soonest_contacted_for_phone(
     phone: &str,
     a: Option<&str>,
     b: Option<&str>,
-    now: &str,
+    now: Stamp,
 ) -> Result<Option<Stored>> {
     use rusqlite::OptionalExtension;
     Ok(conn

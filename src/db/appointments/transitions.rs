@@ -4,6 +4,7 @@
 //! table ([`state::next`]) here, together with the columns that go with it. A forbidden event
 //! is an error and writes nothing; an event that leaves the state as it is writes nothing.
 
+use crate::clock::Stamp;
 use anyhow::{Context, Result};
 use rusqlite::{Connection, OptionalExtension, named_params};
 
@@ -16,12 +17,12 @@ pub type Moved = Option<(State, State)>;
 /// Applies `event` to the appointment `appt` (as read by the caller). When the stored state is
 /// no longer `appt.state` (the listener took a reply in between), the event is applied to the
 /// state as it is now, so news is never written over news.
-pub fn apply(conn: &Connection, appt: &Stored, event: Event<'_>, now: &str) -> Result<Moved> {
+pub fn apply(conn: &Connection, appt: &Stored, event: Event<'_>, now: Stamp) -> Result<Moved> {
     Ok(write(conn, appt.id, appt.state, event, now)?.map(|(from, to, _)| (from, to)))
 }
 
 /// [`apply`] for an appointment known by its row id; nothing when it does not exist.
-pub fn apply_to(conn: &Connection, id: i64, event: Event<'_>, now: &str) -> Result<Moved> {
+pub fn apply_to(conn: &Connection, id: i64, event: Event<'_>, now: Stamp) -> Result<Moved> {
     match current(conn, id)? {
         Some(from) => Ok(write(conn, id, from, event, now)?.map(|(from, to, _)| (from, to))),
         None => Ok(None),
@@ -31,7 +32,7 @@ pub fn apply_to(conn: &Connection, id: i64, event: Event<'_>, now: &str) -> Resu
 /// Counts the attempt of touch `touch` that is about to go out and marks the appointment in
 /// flight; the attempt's number (across all touches). An appointment that is not due a contact
 /// is an error: callers check before they claim it.
-pub fn start_attempt(conn: &Connection, appt: &Stored, touch: u32, now: &str) -> Result<i64> {
+pub fn start_attempt(conn: &Connection, appt: &Stored, touch: u32, now: Stamp) -> Result<i64> {
     match write(
         conn,
         appt.id,
@@ -55,7 +56,7 @@ fn write(
     id: i64,
     mut from: State,
     event: Event<'_>,
-    now: &str,
+    now: Stamp,
 ) -> Result<Option<(State, State, i64)>> {
     for _ in 0..TRIES {
         let to = match state::next(from, event).with_context(|| format!("appointment {id}"))? {
@@ -115,7 +116,7 @@ fn update(
     from: State,
     to: State,
     event: Event<'_>,
-    now: &str,
+    now: Stamp,
 ) -> Result<Option<i64>> {
     // `success_at` is stamped on reaching and again on confirming; a patient who confirms or asks
     // to cancel was reached, even if no status said so first.
@@ -244,7 +245,7 @@ mod tests {
             for event in events() {
                 let conn = appointment_in(from);
                 let before = row(&conn);
-                let got = apply_to(&conn, 1, event, LATER);
+                let got = apply_to(&conn, 1, event, crate::clock::stored_at(LATER));
                 let after = row(&conn);
                 match state::next(from, event) {
                     Ok(Step::To(to)) => {
@@ -275,7 +276,10 @@ mod tests {
     fn each_change_writes_the_columns_that_go_with_it() {
         let conn = appointment_in(State::RetryWait);
         let appt = super::super::get(&conn, 1).unwrap().unwrap();
-        assert_eq!(start_attempt(&conn, &appt, 1, LATER).unwrap(), 2);
+        assert_eq!(
+            start_attempt(&conn, &appt, 1, crate::clock::stored_at(LATER)).unwrap(),
+            2
+        );
         let cols = |conn: &Connection| -> (i64, i64, Option<String>) {
             conn.query_row(
                 "SELECT attempt_count, touch_attempts, last_attempt_at FROM appointments",
@@ -290,7 +294,13 @@ mod tests {
         let appt = super::super::get(&conn, 1).unwrap().unwrap();
         let resume = State::RetryWait;
         assert_eq!(
-            apply(&conn, &appt, Event::NotSent { resume }, LATER).unwrap(),
+            apply(
+                &conn,
+                &appt,
+                Event::NotSent { resume },
+                crate::clock::stored_at(LATER)
+            )
+            .unwrap(),
             Some((State::InFlight, State::RetryWait))
         );
         assert_eq!(cols(&conn).0, 1);
@@ -302,9 +312,21 @@ mod tests {
             })
             .unwrap()
         };
-        apply_to(&conn, 1, Event::Withdrawn { reason: "moved" }, LATER).unwrap();
+        apply_to(
+            &conn,
+            1,
+            Event::Withdrawn { reason: "moved" },
+            crate::clock::stored_at(LATER),
+        )
+        .unwrap();
         assert_eq!(reason(&conn).as_deref(), Some("moved"));
-        apply_to(&conn, 1, Event::Reinstated { import: 1 }, LATER).unwrap();
+        apply_to(
+            &conn,
+            1,
+            Event::Reinstated { import: 1 },
+            crate::clock::stored_at(LATER),
+        )
+        .unwrap();
         assert_eq!(reason(&conn), None);
         assert_eq!(row(&conn).0, State::Pending);
         assert_eq!(
@@ -320,15 +342,30 @@ mod tests {
     fn news_is_never_written_over_news() {
         let conn = appointment_in(State::RetryWait);
         let stale = super::super::get(&conn, 1).unwrap().unwrap();
-        apply_to(&conn, 1, Event::Confirmed, NOW).unwrap();
-        assert_eq!(apply(&conn, &stale, Event::Expired, LATER).unwrap(), None);
+        apply_to(&conn, 1, Event::Confirmed, crate::clock::stored_at(NOW)).unwrap();
+        assert_eq!(
+            apply(
+                &conn,
+                &stale,
+                Event::Expired,
+                crate::clock::stored_at(LATER)
+            )
+            .unwrap(),
+            None
+        );
         assert_eq!(row(&conn).0, State::Confirmed);
         // ... and a stale copy of an appointment that can still move moves from where it is.
         let conn = appointment_in(State::RetryWait);
         let stale = super::super::get(&conn, 1).unwrap().unwrap();
-        apply_to(&conn, 1, Event::Reached, NOW).unwrap();
+        apply_to(&conn, 1, Event::Reached, crate::clock::stored_at(NOW)).unwrap();
         assert_eq!(
-            apply(&conn, &stale, Event::CancelRequested, LATER).unwrap(),
+            apply(
+                &conn,
+                &stale,
+                Event::CancelRequested,
+                crate::clock::stored_at(LATER)
+            )
+            .unwrap(),
             Some((State::Reached, State::CancelRequested))
         );
     }

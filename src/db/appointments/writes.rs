@@ -1,6 +1,7 @@
 //! What changes on an appointment besides its state (`transitions.rs` writes that): its
 //! channel, its last reply, and how many attempts a touch has had.
 
+use crate::clock::Stamp;
 use anyhow::Result;
 use rusqlite::Connection;
 
@@ -17,7 +18,7 @@ pub fn touch_attempts_without(conn: &Connection, id: i64, undone_log: i64) -> Re
         .query_row(rusqlite::params![id, undone_log], |r| r.get(0))?)
 }
 
-pub fn set_channel(conn: &Connection, id: i64, channel: Channel, now: &str) -> Result<()> {
+pub fn set_channel(conn: &Connection, id: i64, channel: Channel, now: Stamp) -> Result<()> {
     conn.execute(
         "UPDATE appointments SET channel = ?1, updated_at = ?2 WHERE id = ?3",
         rusqlite::params![channel.as_str(), now, id],
@@ -26,7 +27,7 @@ pub fn set_channel(conn: &Connection, id: i64, channel: Channel, now: &str) -> R
 }
 
 /// The patient's last text, kept on each appointment it was about (for the results file).
-pub fn set_last_reply(conn: &Connection, id: i64, text: &str, now: &str) -> Result<()> {
+pub fn set_last_reply(conn: &Connection, id: i64, text: &str, now: Stamp) -> Result<()> {
     conn.prepare_cached("UPDATE appointments SET last_reply = ?2, updated_at = ?3 WHERE id = ?1")?
         .execute(rusqlite::params![id, text, now])?;
     Ok(())
