@@ -506,7 +506,7 @@ mod tests {
     fn opted_out_lists_each_number_whose_latest_event_is_an_opt_out_once() {
         use crate::db::opt_outs::{add, remove};
         let conn = crate::db::open_memory();
-        let t = |m: u32| format!("2026-11-24T2{m}:00:00Z");
+        let t = |m: u32| format!("2026-11-24T20:0{m}:00Z");
         add(
             &conn,
             "+14165550101",

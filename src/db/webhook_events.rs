@@ -99,7 +99,7 @@ mod tests {
             "SM1",
             "sms",
             "+1416***0123",
-            crate::clock::stored_at("t0"),
+            crate::clock::stored_at("2026-11-25T00:00:00Z"),
         )
         .unwrap();
         record_test(
@@ -107,7 +107,7 @@ mod tests {
             "SM1",
             "sms",
             "+1416***0123",
-            crate::clock::stored_at("t0"),
+            crate::clock::stored_at("2026-11-25T00:00:00Z"),
         )
         .unwrap();
         let sent = r#"{"MessageSid":"SM1","MessageStatus":"sent"}"#;
@@ -118,7 +118,7 @@ mod tests {
             "sms-status",
             "sms:SM1:sent",
             sent,
-            crate::clock::stored_at("t1"),
+            crate::clock::stored_at("2026-11-25T00:01:00Z"),
         )
         .unwrap();
         insert(
@@ -127,7 +127,7 @@ mod tests {
             "sms-status",
             "sms:SM1:undelivered",
             failed,
-            crate::clock::stored_at("t2"),
+            crate::clock::stored_at("2026-11-25T00:02:00Z"),
         )
         .unwrap();
         insert(
@@ -136,7 +136,7 @@ mod tests {
             "sms-status",
             "sms:SM2:sent",
             sent,
-            crate::clock::stored_at("t3"),
+            crate::clock::stored_at("2026-11-25T00:03:00Z"),
         )
         .unwrap();
         let got = reported(&conn, "SM1").unwrap();
