@@ -289,25 +289,7 @@ fn print_summary(outcomes: &[Outcome]) {
                 days.join(", ")
             }
         );
-        println!(
-            "{name}: {} {}-separated; slash dates read {}",
-            s.encoding, s.delimiter, s.dates
-        );
-        for absent in &s.absent_columns {
-            println!("{name}: {absent}");
-        }
-        if !s.languages_not_recognised.is_empty() {
-            let seen: Vec<String> = s
-                .languages_not_recognised
-                .iter()
-                .map(|(v, n)| format!("'{v}' ×{n}"))
-                .collect();
-            println!(
-                "{name}: language not recognised, {} used: {}",
-                s.default_language,
-                seen.join(", ")
-            );
-        }
+        print_reading(o);
         for (language, done, n) in &s.text_only_languages {
             let instead = match done.as_str() {
                 "texted" => format!("{n} call(s) sent as texts instead"),
@@ -371,6 +353,14 @@ fn print_waitlist(o: &Outcome) {
             o.counts.duplicates
         );
     }
+    print_reading(o);
+    print_rejected_and_archive(o);
+}
+
+/// How a file was read, whatever it held: encoding, delimiter and slash-date order, the
+/// columns it lacks, the language values no pack names.
+fn print_reading(o: &Outcome) {
+    let (name, s) = (&o.file_name, &o.summary);
     println!(
         "{name}: {} {}-separated; slash dates read {}",
         s.encoding, s.delimiter, s.dates
@@ -390,7 +380,6 @@ fn print_waitlist(o: &Outcome) {
             seen.join(", ")
         );
     }
-    print_rejected_and_archive(o);
 }
 
 fn print_rejected_and_archive(o: &Outcome) {

@@ -514,6 +514,21 @@ fn quote_list(items: &[String]) -> String {
         .join(" or ")
 }
 
+/// A field as a rejected row's reason names it: by its own name when the column is called that,
+/// else with the export's header (`phone_number (column "Cell")`). `keys` and `names` are a
+/// file's normalised and written headers, by column.
+pub fn named_field(keys: &[String], names: &[String], i: usize, what: &str) -> String {
+    let key = keys.get(i).map(String::as_str).unwrap_or(what);
+    if key == what {
+        what.to_string()
+    } else {
+        format!(
+            "{what} (column \"{}\")",
+            names.get(i).map_or(key, |n| n.trim())
+        )
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -7,7 +7,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
 
 use crate::domain::channel::{self, Channel, DefaultChannel};
-use crate::domain::columns::{Columns, PhoneColumn, When};
+use crate::domain::columns::{Columns, PhoneColumn, When, named_field};
 use crate::domain::datetime::{self, SlashOrder, SplitError};
 use crate::domain::languages::Languages;
 use crate::domain::phone;
@@ -175,17 +175,7 @@ impl Rules<'_> {
         let c = self.columns;
         let get = |i: usize| field(i).unwrap_or_default();
         let opt = |i: Option<usize>| i.map(get).unwrap_or_default();
-        let named = |i: usize, what: &str| -> String {
-            let key = c.keys.get(i).map(String::as_str).unwrap_or(what);
-            if key == what {
-                what.to_string()
-            } else {
-                format!(
-                    "{what} (column \"{}\")",
-                    c.names.get(i).map_or(key, |n| n.trim())
-                )
-            }
-        };
+        let named = |i: usize, what: &str| named_field(&c.keys, &c.names, i, what);
         let mut problems = Vec::new();
 
         let patient_id = clean_id(get(c.patient_id));

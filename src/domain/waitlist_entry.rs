@@ -6,6 +6,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
 
+use crate::domain::columns::named_field;
 use crate::domain::datetime::{self, SlashOrder};
 use crate::domain::languages::{Language, Languages};
 use crate::domain::row::{clean_id, non_empty, read_duration, read_phone};
@@ -55,17 +56,7 @@ impl EntryRules<'_> {
     pub fn check<'r>(&self, field: impl Fn(usize) -> Option<&'r str>) -> Result<Entry, String> {
         let c = self.columns;
         let get = |i: usize| field(i).unwrap_or_default();
-        let named = |i: usize, what: &str| -> String {
-            let key = c.keys.get(i).map(String::as_str).unwrap_or(what);
-            if key == what {
-                what.to_string()
-            } else {
-                format!(
-                    "{what} (column \"{}\")",
-                    c.names.get(i).map_or(key, |n| n.trim())
-                )
-            }
-        };
+        let named = |i: usize, what: &str| named_field(&c.keys, &c.names, i, what);
         let mut problems = Vec::new();
 
         let patient_id = clean_id(get(c.patient_id));
