@@ -175,8 +175,8 @@ pub fn database_words(db: &Path) -> Option<String> {
     let folder = folder_of(db).to_path_buf();
     let candidates = [
         (db.to_path_buf(), 0o600),
-        (crate::db::companion(db, "-wal"), 0o600),
-        (crate::db::companion(db, "-shm"), 0o600),
+        (companion(db, "-wal"), 0o600),
+        (companion(db, "-shm"), 0o600),
         (folder, 0o300),
     ];
     let found: Vec<(String, Account, u32)> = candidates
@@ -212,6 +212,13 @@ pub fn warn_if_token_exposed(cfg: &crate::config::Config) {
     {
         log::warn!("{words}");
     }
+}
+
+/// `path` plus a suffix (`-wal`, `-shm`, `.lock`): SQLite's and our files beside the database.
+pub fn companion(path: &Path, suffix: &str) -> PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push(suffix);
+    PathBuf::from(name)
 }
 
 #[cfg(test)]

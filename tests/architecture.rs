@@ -161,3 +161,105 @@ fn walk_all(dir: &Path) -> Vec<String> {
     }
     out
 }
+
+/// The module a source file is (`src/dispatch/offer.rs` → `dispatch::offer`, a `mod.rs` its
+/// folder's).
+fn module_of(path: &Path) -> String {
+    let rel = path.strip_prefix("src").unwrap().with_extension("");
+    let mut parts: Vec<String> = rel
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect();
+    if parts
+        .last()
+        .is_some_and(|p| p == "mod" || p == "lib" || p == "main")
+    {
+        parts.pop();
+    }
+    parts.join("::")
+}
+
+/// The modules `code` (of module `me`) names: `crate::a::b…` paths and `use super::…`, each
+/// taken to the longest prefix that is a module. Comments are not read.
+fn named_modules(code: &str, me: &str, modules: &[String]) -> Vec<String> {
+    let resolve = |path: &str| -> Option<String> {
+        let parts: Vec<&str> = path.split("::").filter(|p| !p.is_empty()).collect();
+        (1..=parts.len())
+            .rev()
+            .map(|n| parts[..n].join("::"))
+            .find(|m| modules.contains(m))
+    };
+    let parent: Vec<&str> = me.split("::").collect();
+    let parent = parent[..parent.len().saturating_sub(1)].join("::");
+    let mut out = Vec::new();
+    for line in code.lines().map(str::trim).filter(|l| !l.starts_with("//")) {
+        for (i, _) in line.match_indices("crate::") {
+            let path: String = line[i + 7..]
+                .chars()
+                .take_while(|c| c.is_alphanumeric() || *c == '_' || *c == ':')
+                .collect();
+            out.extend(resolve(&path));
+        }
+        if let Some(rest) = line.strip_prefix("use super::") {
+            let rest = rest.trim_end_matches(';');
+            let heads: Vec<String> = match rest.split_once("::{").or(rest.split_once('{')) {
+                Some((base, items)) => items
+                    .trim_end_matches('}')
+                    .split(',')
+                    .map(|i| format!("{base}::{}", i.trim()))
+                    .collect(),
+                None => vec![rest.to_string()],
+            };
+            for h in heads {
+                let full = if parent.is_empty() {
+                    h
+                } else {
+                    format!("{parent}::{h}")
+                };
+                out.extend(resolve(&full));
+            }
+        }
+    }
+    out.retain(|m| m != me && !me.starts_with(&format!("{m}::")) && !m.is_empty());
+    out
+}
+
+/// No two modules import each other: layers point one way, and two files that need each other
+/// are one idea split in the wrong place (what both need goes below them).
+#[test]
+fn no_two_modules_import_each_other() {
+    let files = sources("src");
+    let modules: Vec<String> = files.iter().map(|(p, _)| module_of(p)).collect();
+    let named: Vec<(String, Vec<String>)> = files
+        .iter()
+        .map(|(p, code)| {
+            let me = module_of(p);
+            let n = named_modules(code, &me, &modules);
+            (me, n)
+        })
+        .collect();
+    let mut cycles = Vec::new();
+    for (a, uses) in &named {
+        for b in uses {
+            let back = named
+                .iter()
+                .any(|(m, u)| m == b && u.iter().any(|x| x == a));
+            if back && a < b {
+                cycles.push(format!("{a} <-> {b}"));
+            }
+        }
+    }
+    cycles.sort();
+    cycles.dedup();
+    assert!(
+        cycles.is_empty(),
+        "modules that import each other: {cycles:#?}"
+    );
+    // The reader works: it sees the dispatcher use the store.
+    let dispatch = &named
+        .iter()
+        .find(|(m, _)| m == "dispatch::offer")
+        .unwrap()
+        .1;
+    assert!(dispatch.iter().any(|m| m == "db::slots"), "{dispatch:?}");
+}

@@ -31,7 +31,7 @@ pub mod holds;
 
 use std::fs::OpenOptions;
 use std::os::unix::fs::OpenOptionsExt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
@@ -255,12 +255,7 @@ pub fn inspect(path: &Path) -> Result<Inspection> {
     })
 }
 
-/// `path` plus a suffix (`-wal`, `-shm`, `.lock`): SQLite's and our files beside the database.
-pub fn companion(path: &Path, suffix: &str) -> PathBuf {
-    let mut name = path.as_os_str().to_owned();
-    name.push(suffix);
-    PathBuf::from(name)
-}
+pub use crate::access::companion;
 
 fn exists(path: &Path) -> Result<bool> {
     path.try_exists()

@@ -18,9 +18,10 @@ use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use anyhow::Result;
-use chrono::{DateTime, Utc};
+
 use rusqlite::Connection;
 
+use super::claim::{Claim, Claimed, number, unsettled};
 use super::context::RunCtx;
 use super::find::{CLOCK_SLACK_SECONDS, Fingerprint, find_created};
 use super::follow_up;
@@ -39,7 +40,6 @@ use crate::domain::limits::{Rule, too_long};
 use crate::domain::outcome::{ApiAction, Ending, api_error_action};
 use crate::domain::schedule::Verdict;
 use crate::domain::state::Event;
-use crate::domain::templates::RenderError;
 use crate::domain::twilio_errors;
 use crate::mask;
 use crate::news;
@@ -84,33 +84,6 @@ pub const MAX_TRIES: u32 = 4;
 /// The pause before try `n + 1`: doubling from the run's base (500 ms in a real run).
 pub fn backoff(base: Duration, tries_so_far: u32) -> Duration {
     base * 2u32.saturating_pow(tries_so_far.saturating_sub(1))
-}
-
-/// A contact that is recorded and about to go out: an attempt row per appointment.
-pub(super) struct Claim {
-    /// (attempt row, appointment's clinic id, attempt number)
-    pub(super) members: Vec<(i64, String, i64)>,
-    pub(super) to: String,
-    pub(super) began: DateTime<Utc>,
-    /// What was sent, to tell it apart in Twilio's list.
-    pub(super) print: Fingerprint,
-}
-
-impl Claim {
-    fn log_ids(&self) -> Vec<i64> {
-        self.members.iter().map(|m| m.0).collect()
-    }
-}
-
-/// What claiming found.
-pub(super) enum Claimed {
-    Go(Claim, Request),
-    /// Nothing to send (each appointment changed meanwhile, or the number opted out).
-    Nothing,
-    AfterHours,
-    Unbuildable(RenderError),
-    /// Held by a rule of contact, for this many appointments.
-    Held(Rule, usize),
 }
 
 /// Makes one contact for `job`.
@@ -267,19 +240,6 @@ fn claim(conn: &mut Connection, ctx: &RunCtx<'_>, job: &Job) -> Result<Claimed> 
         },
         req,
     ))
-}
-
-/// Whether an earlier contact to `to` on `channel` is still unsettled (said when it is).
-pub(super) fn unsettled(tx: &Connection, to: &str, channel: Channel) -> Result<bool> {
-    let open = attempts::unsettled_to(tx, to, channel)?;
-    if open {
-        log::warn!(
-            "an earlier {} to {} is not settled yet: not contacted again until Twilio says what became of it",
-            channel.as_str(),
-            mask::phone(to)
-        );
-    }
-    Ok(open)
 }
 
 /// What step 2 learned.
@@ -463,24 +423,6 @@ fn settle(
             Ok(Sent::Unresolved)
         }
     }
-}
-
-/// The attempt number and touch of a contact being recorded for `appt`: a reminder starts an
-/// attempt of its touch (through the transition table); a follow-up is a contact of its own,
-/// not one of the touch's attempts.
-pub(super) fn number(
-    tx: &Connection,
-    appt: &Stored,
-    job: &Job,
-    now: Stamp,
-) -> Result<(i64, Option<u32>)> {
-    Ok(match job.kind {
-        ContactKind::Reminder => (
-            appointments::transitions::start_attempt(tx, appt, job.touch, now)?,
-            Some(job.touch),
-        ),
-        _ => (appt.attempt_count, appt.touch_days),
-    })
 }
 
 #[cfg(test)]

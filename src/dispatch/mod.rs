@@ -7,6 +7,7 @@
 
 pub mod attempt;
 pub mod backfill;
+mod claim;
 pub mod context;
 pub mod find;
 pub mod follow_up;

@@ -10,7 +10,7 @@ use anyhow::Result;
 use chrono::{DateTime, Utc};
 use rusqlite::Connection;
 
-use super::attempt::{Claim, Claimed, unsettled};
+use super::claim::{Claim, Claimed, unsettled};
 use super::context::RunCtx;
 use super::find::Fingerprint;
 use super::limits;

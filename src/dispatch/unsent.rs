@@ -5,7 +5,7 @@
 use anyhow::Result;
 use rusqlite::Connection;
 
-use super::attempt;
+use super::claim;
 use super::context::RunCtx;
 use super::select::Job;
 use crate::clock::Stamp;
@@ -86,7 +86,7 @@ pub(super) fn record_unbuildable(
         {
             continue;
         }
-        let (attempt, touch) = attempt::number(&tx, &appt, job, now)?;
+        let (attempt, touch) = claim::number(&tx, &appt, job, now)?;
         let log_id = attempts::insert(
             &tx,
             &NewAttempt {

@@ -15,7 +15,7 @@
 use unicode_normalization::UnicodeNormalization;
 use unicode_normalization::char::is_combining_mark;
 
-use crate::domain::languages::Language;
+use crate::domain::languages::code::Language;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Reply {

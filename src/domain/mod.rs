@@ -9,6 +9,7 @@ pub mod contact_kind;
 pub mod dates;
 pub mod datetime;
 pub mod dedupe;
+pub mod endings;
 pub mod history;
 pub mod keywords;
 pub mod languages;

@@ -4,21 +4,8 @@
 //! `twilio_errors` (Twilio's error and warning dictionary).
 
 use crate::domain::channel::Channel;
+pub use crate::domain::endings::{ApiAction, Ending};
 use crate::domain::twilio_errors;
-
-/// How an attempt ended, as far as the appointment is concerned.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Ending {
-    Reached,
-    /// Failed; another attempt may help.
-    Retryable,
-    /// Failed in a way no further attempt will fix (invalid number).
-    Permanent,
-    /// The number cannot take texts: the remaining attempts are calls.
-    SwitchToCall,
-    /// The number is unsubscribed: never contact it again.
-    OptedOut,
-}
 
 /// Position of a status in Twilio's lifecycle; a status only replaces one with a lower rank.
 pub fn rank(channel: Channel, status: &str) -> u8 {
@@ -84,20 +71,6 @@ pub fn delivery_error(code: i64) -> Ending {
     twilio_errors::info(code)
         .and_then(|c| c.in_delivery)
         .unwrap_or(Ending::Retryable)
-}
-
-/// What a dispatching run does with an error answer to a create request.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ApiAction {
-    /// Too many requests or Twilio trouble: wait and try the same request again in this run.
-    Backoff,
-    /// The account or sender is misconfigured: every other request would fail the same way.
-    StopRun,
-    /// The sender may not text (US A2P 10DLC registration missing): no more texts this run;
-    /// calls go on (docs/behaviour.md, "Twilio's errors").
-    StopTexting,
-    /// This attempt is over.
-    Attempt(Ending),
 }
 
 pub fn api_error_action(http_status: u16, code: Option<i64>) -> ApiAction {

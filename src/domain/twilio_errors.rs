@@ -6,7 +6,7 @@
 //! codes over time, so a code missing from the table is no fault: it reads "unknown Twilio
 //! error" and its attempt counts as retryable.
 
-use crate::domain::outcome::{ApiAction, Ending};
+use crate::domain::endings::{ApiAction, Ending};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct CodeInfo {

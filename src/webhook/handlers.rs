@@ -84,7 +84,7 @@ pub fn apply(
         } => super::inbound::reply(
             conn,
             s,
-            super::inbound::Text {
+            super::reply_text::Text {
                 message_sid,
                 from,
                 to,

@@ -6,14 +6,13 @@
 //! texts to a number that said STOP; its `OptOutType` parameter says when it did. The other
 //! languages' words (ARRET, BAJA, AIDE…) it does not know: the listener records and answers them.
 
-use std::borrow::Cow;
-
 use anyhow::Result;
 use chrono::Duration;
 use rusqlite::Connection;
 
 use super::handlers::{Answer, Settings, answer_event, xml};
 use super::offer_reply;
+use super::reply_text::{Text, kept};
 use super::twiml;
 use crate::clock::{Stamp, db_time};
 use crate::db::{appointments, attempts, offers, replies};
@@ -24,39 +23,9 @@ use crate::domain::waitlist;
 use crate::mask;
 use crate::news;
 
-/// A text as Twilio delivered it.
-pub struct Text<'a> {
-    pub message_sid: &'a str,
-    pub from: &'a str,
-    /// Our number the patient wrote to, and its messaging service if it has one.
-    pub to: &'a str,
-    pub messaging_service: Option<&'a str>,
-    pub body: &'a str,
-    /// Set when Twilio's own opt-out handling matched the message (`STOP`, `START`, `HELP`).
-    pub twilio_handled: Option<&'a str>,
-}
-
 /// A free-text reply gets one polite answer per this many hours per number, so an
 /// auto-responder on the patient's phone cannot start a ping-pong.
 const OTHER_ANSWER_HOURS: i64 = 24;
-
-/// The most of a reply that is kept, in characters: Twilio delivers no text longer than 1,600.
-/// A longer body did not come from a phone the usual way, and the listener accepts bodies up to
-/// 64 KiB: kept whole, it would fill `replies`, the results file and the report.
-pub const MAX_REPLY_CHARS: usize = 1600;
-
-/// `text` as it is stored: its first `MAX_REPLY_CHARS` characters, and a mark saying how long it
-/// was when there was more.
-pub fn kept(text: &str) -> Cow<'_, str> {
-    match text.char_indices().nth(MAX_REPLY_CHARS) {
-        None => Cow::Borrowed(text),
-        Some((cut, _)) => Cow::Owned(format!(
-            "{}… [cut: {} characters in all]",
-            &text[..cut],
-            text.chars().count()
-        )),
-    }
-}
 
 fn kind(reply: Reply) -> &'static str {
     match reply {
@@ -211,21 +180,4 @@ pub fn reply(
         notes.push("repeated, not applied again".into());
     }
     Ok((xml(answer), notes.join("; ")))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_reply_is_kept_to_twilios_longest_text() {
-        assert_eq!(kept("C"), "C");
-        let full = "é".repeat(MAX_REPLY_CHARS);
-        assert_eq!(kept(&full), full);
-        let long = format!("{full}xyz");
-        assert_eq!(
-            kept(&long),
-            format!("{full}… [cut: {} characters in all]", MAX_REPLY_CHARS + 3)
-        );
-    }
 }

@@ -15,6 +15,7 @@ pub mod form;
 pub mod handlers;
 pub mod inbound;
 pub mod offer_reply;
+pub mod reply_text;
 pub mod request;
 pub mod twiml;
 pub mod voice_inbound;

@@ -7,7 +7,7 @@
 use anyhow::Result;
 
 use super::handlers::{Answer, Settings, xml};
-use super::inbound::{Text, kept};
+use super::reply_text::{Text, kept};
 use super::twiml;
 use crate::clock::{Stamp, parse_db_time};
 use crate::db::{offers, replies, slots};

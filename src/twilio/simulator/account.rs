@@ -2,7 +2,7 @@
 //! status a test can set), the phone numbers on it with their capabilities and incoming
 //! webhooks, and messaging services (served under the same base, at the Messaging API's path).
 
-use super::http::{Reply, error, json};
+use super::answer::{Reply, error, json};
 
 /// A phone number on the simulated account.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -13,8 +13,9 @@ use hyper::service::service_fn;
 use hyper::{Request, Response};
 use hyper_util::rt::TokioIo;
 
-use super::lifecycle::{self, Garble};
-use super::{Received, Resource, State};
+use super::answer::{Reply, describe, error, json};
+use super::lifecycle;
+use super::{Received, State};
 use crate::domain::channel::Channel;
 
 pub(super) struct App {
@@ -66,13 +67,6 @@ pub(super) async fn serve(
     }
 }
 
-/// What the simulator does with a request once it has acted on it.
-pub(super) enum Reply {
-    Now(Response<Full<Bytes>>),
-    /// Accept the request and never answer (a stalled connection).
-    Never,
-}
-
 async fn handle(
     app: &App,
     req: Request<hyper::body::Incoming>,
@@ -100,44 +94,6 @@ async fn handle(
     };
     app.in_flight.fetch_sub(1, Ordering::SeqCst);
     response
-}
-
-pub(super) fn json(status: u16, body: serde_json::Value) -> Response<Full<Bytes>> {
-    raw(status, "application/json", body.to_string())
-}
-
-fn raw(status: u16, content_type: &str, body: impl Into<Bytes>) -> Response<Full<Bytes>> {
-    Response::builder()
-        .status(status)
-        .header("Content-Type", content_type)
-        .body(Full::new(body.into()))
-        .unwrap_or_else(|_| Response::new(Full::new(Bytes::new())))
-}
-
-pub(super) fn error(status: u16, code: i64, message: &str) -> Response<Full<Bytes>> {
-    json(
-        status,
-        serde_json::json!({
-            "code": code, "message": message, "status": status,
-            "more_info": format!("https://www.twilio.com/docs/errors/{code}"),
-        }),
-    )
-}
-
-/// The answer a proxy or a troubled Twilio gives after the resource was created.
-pub(super) fn garbled(g: Garble, created: &serde_json::Value) -> Response<Full<Bytes>> {
-    const PAGE: &str =
-        "<html><head><title>502 Bad Gateway</title></head><body><h1>Bad Gateway</h1></body></html>";
-    match g {
-        Garble::BadGateway => raw(502, "text/html", PAGE),
-        Garble::Unavailable => error(503, 20500, "Service Unavailable"),
-        Garble::HtmlOk => raw(200, "text/html", PAGE),
-        Garble::EmptyOk => raw(201, "application/json", Bytes::new()),
-        Garble::Truncated => {
-            let text = created.to_string();
-            raw(201, "application/json", text[..text.len() / 2].to_string())
-        }
-    }
 }
 
 /// The reply, the latency to answer it with, and the number of a create request (counted from 1).
@@ -253,37 +209,4 @@ fn route(
         }
         _ => Reply::Now(error(405, 20004, "Method not allowed")),
     }
-}
-
-/// A resource in Twilio's JSON shape: as created (`queued`) or as a fetch finds it later.
-pub(super) fn describe(r: &Resource, later: bool) -> serde_json::Value {
-    let status = if later { r.status.as_str() } else { "queued" };
-    let collection = if r.channel == Channel::Call {
-        "Calls"
-    } else {
-        "Messages"
-    };
-    let mut v = serde_json::json!({
-        "sid": r.sid,
-        "to": r.to,
-        "from": r.from,
-        "status": status,
-        "date_created": r.created.to_rfc2822(),
-        "start_time": if later && r.duration.is_some() { Some(r.created.to_rfc2822()) } else { None },
-        "end_time": if later { r.duration.map(|d| (r.created + chrono::Duration::seconds(d)).to_rfc2822()) } else { None },
-        "duration": if later { r.duration.map(|d| d.to_string()) } else { None },
-        "answered_by": if later { r.answered_by } else { None },
-        "error_code": if later { r.error_code } else { None },
-        "error_message": null,
-        "uri": format!("/2010-04-01/Accounts/AC/{collection}/{}.json", r.sid),
-    });
-    if let Some(obj) = v.as_object_mut() {
-        if r.channel == Channel::Sms {
-            obj.insert("body".into(), r.content.clone().into());
-        }
-        if later {
-            obj.extend(r.extra.clone());
-        }
-    }
-    v
 }

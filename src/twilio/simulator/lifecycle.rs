@@ -3,7 +3,7 @@
 
 use std::collections::VecDeque;
 
-use super::http::{self, Reply, describe, error, json};
+use super::answer::{self, Garble, Reply, describe, error, json};
 use super::{Kind, Outbound, Resource, State};
 use crate::domain::channel::Channel;
 use crate::domain::routes::Route;
@@ -45,21 +45,6 @@ pub enum Step {
     Stall(Box<Step>),
     /// The request is lost on the way: Twilio never acts on it, and no answer comes.
     Lost,
-}
-
-/// How the answer to a create request that did create something can go wrong.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Garble {
-    /// A proxy's 502 page.
-    BadGateway,
-    /// Twilio's own 503 with its JSON error.
-    Unavailable,
-    /// 200 with an HTML page instead of JSON.
-    HtmlOk,
-    /// 201 with an empty body.
-    EmptyOk,
-    /// 201 with the JSON cut half-way.
-    Truncated,
 }
 
 pub(super) fn create(st: &mut State, channel: Channel, params: &[(String, String)]) -> Reply {
@@ -316,7 +301,7 @@ pub(super) fn create(st: &mut State, channel: Channel, params: &[(String, String
     st.pending.extend(events);
     match answer_fault {
         None => Reply::Now(json(201, answer)),
-        Some(Some(garble)) => Reply::Now(http::garbled(garble, &answer)),
+        Some(Some(garble)) => Reply::Now(answer::garbled(garble, &answer)),
         Some(None) => Reply::Never,
     }
 }

@@ -16,6 +16,7 @@
 //! a run is known to be waiting on Twilio.
 
 mod account;
+mod answer;
 mod http;
 mod lifecycle;
 
@@ -33,7 +34,8 @@ use crate::domain::channel::Channel;
 use crate::domain::routes::Route;
 use crate::twilio::signature;
 pub use account::Number;
-pub use lifecycle::{Garble, Step};
+pub use answer::Garble;
+pub use lifecycle::Step;
 
 /// One request as the simulator received it.
 #[derive(Clone, Debug)]
