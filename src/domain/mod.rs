@@ -10,6 +10,7 @@ pub mod dates;
 pub mod datetime;
 pub mod dedupe;
 pub mod endings;
+pub mod fields;
 pub mod history;
 pub mod keywords;
 pub mod languages;

@@ -2,6 +2,7 @@
 //! The arguments and the view each flag belongs to live here; the summary (the default view)
 //! and `--check` in `summary.rs`, the list views in `views.rs`. Queries are in `db/views.rs`.
 
+mod attention;
 mod backfill;
 mod summary;
 mod views;
