@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Result;
 
-use crate::domain::access::{self, Account, Entry, Facts, Held, Verdict};
+use crate::domain::access::{self, Account, Entry, Held, Invocation, Verdict};
 
 /// The effective user of this process (the one the kernel checks permissions against).
 pub fn running() -> Account {
@@ -76,7 +76,7 @@ pub fn verdict(db: &Path, command: &[String]) -> Verdict {
     };
     let owner = account(meta.uid());
     let running = running();
-    access::decide(&Facts {
+    access::decide(&Invocation {
         path: &path,
         held,
         owner: &owner,

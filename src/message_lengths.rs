@@ -9,7 +9,7 @@ use chrono::{DateTime, Duration, TimeZone, Utc};
 use crate::domain::contact_kind::ContactKind;
 use crate::domain::languages::{Languages, Pack};
 use crate::domain::segments::{self, Encoding, SmsShape};
-use crate::domain::templates::{Facts, Identity, Item, follow_ups, render_sms};
+use crate::domain::templates::{Identity, Item, MessageFacts, follow_ups, render_sms};
 use crate::domain::waitlist;
 
 const TZ: chrono_tz::Tz = chrono_tz::America::Toronto;
@@ -54,7 +54,7 @@ fn item(at: DateTime<Utc>, moved_from: Option<DateTime<Utc>>) -> Item<'static> {
 fn text(items: &[Item<'_>], lang: &str, clinic: &str) -> String {
     render_sms(
         None,
-        &Facts {
+        &MessageFacts {
             items,
             tz: TZ,
             pack: pack(lang),
@@ -142,7 +142,7 @@ fn follow_up(kind: ContactKind, lang: &str) -> Vec<String> {
             let template = follow_ups::sms(kind, pack(lang), &identity);
             for at in year() {
                 let items = [item(at, None)];
-                let facts = Facts {
+                let facts = MessageFacts {
                     items: &items,
                     tz: TZ,
                     pack: pack(lang),

@@ -20,7 +20,7 @@ use crate::domain::state::{Event, State};
 
 /// The settings that decide how an outcome counts.
 #[derive(Clone, Debug)]
-pub struct Rules {
+pub struct OutcomeRules {
     /// Attempts per touch.
     pub max_attempts: u32,
     pub voicemail_counts_as_reached: bool,
@@ -29,7 +29,7 @@ pub struct Rules {
     pub sites: SiteTable,
 }
 
-impl Rules {
+impl OutcomeRules {
     /// The appointment's local date minus today's, in its site's zone.
     pub fn days_until(&self, appt: &appointments::Stored, now: DateTime<Utc>) -> i64 {
         let tz = self.sites.zone(&appt.site);
@@ -56,7 +56,7 @@ pub enum Applied {
 /// sending will get no delivery receipt.
 pub fn apply_status(
     conn: &Connection,
-    rules: &Rules,
+    rules: &OutcomeRules,
     report: &StatusReport,
     sent_is_final: bool,
     now: Stamp,
@@ -107,7 +107,7 @@ pub fn apply_status(
 /// late outcome of an earlier attempt cannot disturb one in flight.
 pub fn end_attempt(
     conn: &Connection,
-    rules: &Rules,
+    rules: &OutcomeRules,
     attempt: &attempts::Attempt,
     ending: Ending,
     now: Stamp,
@@ -210,7 +210,7 @@ pub struct OptedIn {
 /// resumes where it stopped.
 pub fn opt_in(
     conn: &Connection,
-    rules: &Rules,
+    rules: &OutcomeRules,
     phone: &str,
     source: &str,
     words: Option<&str>,
@@ -252,8 +252,8 @@ mod tests {
     use crate::db;
 
     const NOW: &str = "2026-11-25T00:00:00Z";
-    fn rules() -> Rules {
-        Rules {
+    fn rules() -> OutcomeRules {
+        OutcomeRules {
             max_attempts: 3,
             voicemail_counts_as_reached: true,
             touches: crate::domain::schedule::Touches::new(&[1]).unwrap(),

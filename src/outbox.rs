@@ -17,7 +17,7 @@ use rusqlite::Connection;
 use crate::clock::{db_time, parse_db_time};
 use crate::config::Config;
 use crate::domain::dates::day_bounds;
-use crate::domain::results::{self, HEADER, Rules};
+use crate::domain::results::{self, HEADER, ReachRules};
 use crate::output::spreadsheet_safe;
 
 /// Every appointment, or one site's.
@@ -93,7 +93,7 @@ fn write_rows(
         db_time(bounds.clone().map(|b| b.0).min().unwrap_or_default()),
         db_time(bounds.map(|b| b.1).max().unwrap_or_default()),
     );
-    let rules = Rules {
+    let rules = ReachRules {
         touches: &cfg.schedule.touches,
         voicemail_counts_as_reached: cfg.sending.voicemail_counts_as_reached,
     };
@@ -133,7 +133,7 @@ fn write_rows(
 struct DayRow<'c> {
     cfg: &'c Config,
     day: NaiveDate,
-    rules: Rules<'c>,
+    rules: ReachRules<'c>,
 }
 
 impl DayRow<'_> {

@@ -76,7 +76,7 @@ pub fn run(cfg: &Config, args: &Args) -> Result<()> {
         );
     };
     let zone = |site: &str| cfg.site(site).tz;
-    let rules = db::history::Rules {
+    let rules = db::history::StoryContext {
         zone: &zone,
         touches: &cfg.schedule.touches,
         voicemail_counts_as_reached: cfg.sending.voicemail_counts_as_reached,

@@ -370,8 +370,8 @@ impl Config {
     }
 
     /// The rules that decide how an outcome moves an appointment (runs and the listener alike).
-    pub fn news_rules(&self) -> crate::news::Rules {
-        crate::news::Rules {
+    pub fn news_rules(&self) -> crate::news::OutcomeRules {
+        crate::news::OutcomeRules {
             max_attempts: self.sending.max_attempts,
             voicemail_counts_as_reached: self.sending.voicemail_counts_as_reached,
             touches: self.schedule.touches.clone(),

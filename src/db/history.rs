@@ -53,7 +53,7 @@ pub fn site_of(conn: &Connection, appointment_id: &str, patient_id: &str) -> Res
 
 /// What the story needs besides the database: each site's zone (times of appointments are told
 /// in it) and the rules the results file follows.
-pub struct Rules<'a> {
+pub struct StoryContext<'a> {
     pub zone: &'a dyn Fn(&str) -> Tz,
     pub touches: &'a Touches,
     pub voicemail_counts_as_reached: bool,
@@ -82,7 +82,7 @@ pub fn gather(
     conn: &Connection,
     appointment_id: &str,
     patient_id: &str,
-    rules: &Rules<'_>,
+    rules: &StoryContext<'_>,
 ) -> Result<Vec<Event>> {
     let stored = stored(conn, appointment_id, patient_id).context("reading the appointments")?;
     let mut events = Vec::new();
@@ -150,7 +150,7 @@ pub fn gather(
     }
     for a in &stored {
         if let Some((row, tries)) = crate::db::results::of_appointment(conn, a.id)? {
-            let r = results::Rules {
+            let r = results::ReachRules {
                 touches: rules.touches,
                 voicemail_counts_as_reached: rules.voicemail_counts_as_reached,
             };
@@ -237,7 +237,7 @@ fn import_events(
 fn attempts(
     conn: &Connection,
     ids: &[i64],
-    rules: &Rules<'_>,
+    rules: &StoryContext<'_>,
     events: &mut Vec<Event>,
 ) -> Result<Vec<String>> {
     let mut sids = Vec::new();

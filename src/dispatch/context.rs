@@ -13,14 +13,14 @@ use super::Options;
 use super::message::Texts;
 use crate::clock::Clock;
 use crate::config::Config;
-use crate::news::Rules;
+use crate::news::OutcomeRules;
 use crate::twilio::client::Client;
 
 pub struct RunCtx<'a> {
     pub cfg: &'a Config,
     pub opts: Options,
     pub client: &'a Client,
-    pub rules: &'a Rules,
+    pub rules: &'a OutcomeRules,
     pub texts: &'a Texts,
     pub public_url: &'a str,
     pub run_id: i64,
@@ -70,7 +70,7 @@ pub struct Parts<'a> {
     pub cfg: &'a Config,
     pub opts: Options,
     pub client: &'a Client,
-    pub rules: &'a Rules,
+    pub rules: &'a OutcomeRules,
     pub texts: &'a Texts,
     pub public_url: &'a str,
     pub run_id: i64,

@@ -13,7 +13,7 @@ use crate::domain::channel::Channel;
 use crate::domain::contact_kind::ContactKind;
 use crate::domain::routes::Route;
 use crate::domain::segments::{self, SmsShape};
-use crate::domain::templates::{self, Facts, Identity, Item, RenderError, follow_ups};
+use crate::domain::templates::{self, Identity, Item, MessageFacts, RenderError, follow_ups};
 
 /// Makes Twilio retry a callback on connection failure, read timeout or a 5xx answer (three
 /// times) instead of once on connection failure only. The fragment is not sent to the listener
@@ -188,7 +188,7 @@ pub fn build_kind(
         Route::VoiceGather.url(public_url),
         lead.id
     );
-    let facts = Facts {
+    let facts = MessageFacts {
         items: &items,
         tz: site.tz,
         pack,

@@ -15,7 +15,7 @@ use super::unsent;
 use crate::clock::{Stamp, parse_db_time};
 use crate::db::attempts;
 use crate::mask;
-use crate::news::{self, Applied, Rules};
+use crate::news::{self, Applied, OutcomeRules};
 use crate::twilio::client::Client;
 
 /// A message still `sent` this long after it went out will get no delivery receipt: its
@@ -33,7 +33,7 @@ pub struct Settled {
 pub fn unfinished(
     conn: &mut Connection,
     client: &Client,
-    rules: &Rules,
+    rules: &OutcomeRules,
     now: DateTime<Utc>,
 ) -> Result<Settled> {
     let mut settled = Settled::default();
@@ -132,7 +132,7 @@ fn contacts(open: &[attempts::Attempt]) -> Vec<Vec<&attempts::Attempt>> {
 pub fn awaiting(
     conn: &mut Connection,
     client: &Client,
-    rules: &Rules,
+    rules: &OutcomeRules,
     now: DateTime<Utc>,
     progress: &dyn Fn(usize, usize),
 ) -> Result<Settled> {

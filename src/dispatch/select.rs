@@ -354,7 +354,7 @@ pub fn verdict(
 ) -> Result<Verdict> {
     let site = cfg.site(&appt.site);
     let at = parse_db_time(&appt.at).context("reading a stored appointment time")?;
-    let facts = schedule::Facts {
+    let facts = schedule::AppointmentFacts {
         state: appt.state,
         at,
         local_date: at.with_timezone(&site.tz).date_naive(),
@@ -365,7 +365,7 @@ pub fn verdict(
         last_attempt_at: appt.last_attempt_at.as_deref().and_then(parse_db_time),
         opted_out: opt_outs::contains(conn, &appt.phone_number)?,
     };
-    let rules = schedule::Rules {
+    let rules = schedule::DueRules {
         touches: &cfg.schedule.touches,
         max_attempts: cfg.sending.max_attempts,
         min_gap: chrono::Duration::minutes(cfg.sending.min_retry_gap_minutes),

@@ -13,7 +13,7 @@ use crate::db::{self, runs};
 use crate::dispatch::lock::RunLock;
 use crate::dispatch::recover::{self, Settled};
 use crate::dispatch::{Options, kind_name};
-use crate::news::Rules;
+use crate::news::OutcomeRules;
 use crate::twilio::client::Client;
 
 pub struct Session {
@@ -22,7 +22,7 @@ pub struct Session {
     pub run_id: i64,
     pub client: Client,
     pub creds: Credentials,
-    pub rules: Rules,
+    pub rules: OutcomeRules,
     pub clock: Clock,
 }
 

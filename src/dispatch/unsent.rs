@@ -15,12 +15,12 @@ use crate::domain::contact_kind::ContactKind;
 use crate::domain::outcome::Ending;
 use crate::domain::schedule;
 use crate::domain::state::{self, Event};
-use crate::news::{self, Rules};
+use crate::news::{self, OutcomeRules};
 
 /// Every attempt of a contact that never went out (`log_ids`), undone in one transaction.
 pub(super) fn undo_all(
     conn: &mut Connection,
-    rules: &Rules,
+    rules: &OutcomeRules,
     log_ids: &[i64],
     code: Option<i64>,
     why: &str,
@@ -39,7 +39,7 @@ pub(super) fn undo_all(
 /// touch recounted from the attempts that did happen).
 pub fn undo(
     conn: &Connection,
-    rules: &Rules,
+    rules: &OutcomeRules,
     log_id: i64,
     code: Option<i64>,
     why: &str,

@@ -41,7 +41,7 @@ pub enum Held {
 }
 
 /// The facts about one command about to start.
-pub struct Facts<'a> {
+pub struct Invocation<'a> {
     /// The database as configured, or the data folder (when there is no database yet).
     pub path: &'a str,
     pub held: Held,
@@ -64,7 +64,7 @@ pub enum Verdict {
 
 /// Only the owner may run. Root is not exempt: what root creates in the data folder (a lock
 /// file, the outbox, the WAL's files) the service user cannot open afterwards.
-pub fn decide(f: &Facts<'_>) -> Verdict {
+pub fn decide(f: &Invocation<'_>) -> Verdict {
     if f.owner.uid == f.running.uid {
         return Verdict::Proceed;
     }
@@ -176,7 +176,7 @@ mod tests {
         let root = account(0, Some("root"));
         let alice = account(1000, Some("alice"));
         let command = words(&["reminders", "status"]);
-        let facts = |owner, running, held, path| Facts {
+        let facts = |owner, running, held, path| Invocation {
             path,
             held,
             owner,

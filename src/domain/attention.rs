@@ -169,7 +169,7 @@ pub fn not_a_csv(path: &str) -> String {
 }
 
 /// Everything that decides, for one day.
-pub struct Facts<'a> {
+pub struct DayFacts<'a> {
     pub now: DateTime<Utc>,
     pub appointments: &'a [Appointment<'a>],
     pub imports: &'a [Import<'a>],
@@ -195,7 +195,7 @@ pub struct Facts<'a> {
 /// An export is expected at least this often (the evening's file, with a few hours' slack).
 pub const EXPORT_EVERY_HOURS: i64 = 26;
 
-pub fn items(f: &Facts<'_>) -> Vec<Item> {
+pub fn items(f: &DayFacts<'_>) -> Vec<Item> {
     let mut out = Vec::new();
     export_missing(f, &mut out);
     for w in f.windows {
@@ -389,7 +389,7 @@ pub fn items(f: &Facts<'_>) -> Vec<Item> {
     out
 }
 
-fn export_missing(f: &Facts<'_>, out: &mut Vec<Item>) {
+fn export_missing(f: &DayFacts<'_>, out: &mut Vec<Item>) {
     if !f.export_expected_today {
         return;
     }
@@ -515,8 +515,8 @@ mod tests {
         appointments: &'a [Appointment<'a>],
         imports: &'a [Import<'a>],
         runs: &'a [Run<'a>],
-    ) -> Facts<'a> {
-        Facts {
+    ) -> DayFacts<'a> {
+        DayFacts {
             now: parse_db_time("2026-11-25T01:00:00Z").unwrap(),
             appointments,
             imports,
@@ -730,7 +730,7 @@ mod tests {
             heard,
             oldest: Some("2026-11-25T00:00:00Z"),
         };
-        let count = |f: &Facts<'_>| {
+        let count = |f: &DayFacts<'_>| {
             items(f)
                 .iter()
                 .filter(|i| i.kind == "callbacks_missing")

@@ -84,9 +84,9 @@ impl Attempt {
     }
 }
 
-/// What the rules need besides the facts.
+/// What decides whether an attempt reached the patient, and which touch it belonged to.
 #[derive(Clone, Copy, Debug)]
-pub struct Rules<'a> {
+pub struct ReachRules<'a> {
     pub touches: &'a Touches,
     pub voicemail_counts_as_reached: bool,
 }
@@ -97,7 +97,7 @@ pub struct Rules<'a> {
 pub fn row<'a>(
     a: &'a Appointment,
     attempts: &[Attempt],
-    rules: Rules<'_>,
+    rules: ReachRules<'_>,
     tz: Tz,
 ) -> Vec<Cow<'a, str>> {
     let local = |t: &Option<String>| {
@@ -542,7 +542,7 @@ mod tests {
             ..Appointment::default()
         };
         let schedule = Touches::new(&[1]).unwrap();
-        let rules = Rules {
+        let rules = ReachRules {
             touches: &schedule,
             voicemail_counts_as_reached: true,
         };

@@ -70,7 +70,7 @@ pub enum Verdict {
     Fail(String),
 }
 
-pub struct Rules<'a> {
+pub struct RowContext<'a> {
     pub columns: &'a Columns,
     pub words: &'a Words,
     pub sites: &'a SiteTable,
@@ -168,7 +168,7 @@ fn is_scientific(s: &str) -> bool {
         && exp.chars().all(|c| c.is_ascii_digit())
 }
 
-impl Rules<'_> {
+impl RowContext<'_> {
     /// Checks one row; `field(i)` is column `i`'s text (`None` past the row's end: a short row
     /// reads its missing trailing fields as empty).
     pub fn check<'r>(&self, field: impl Fn(usize) -> Option<&'r str>) -> Verdict {
@@ -490,7 +490,7 @@ mod tests {
     fn check_with(cols: &Columns, sites: &SiteTable, row: &[&str]) -> Verdict {
         let words = Words::default();
         let languages = Languages::built_in();
-        let rules = Rules {
+        let rules = RowContext {
             columns: cols,
             words: &words,
             sites,

@@ -102,7 +102,7 @@ pub struct Window {
 
 /// The facts about one appointment that decide.
 #[derive(Clone, Copy, Debug)]
-pub struct Facts {
+pub struct AppointmentFacts {
     pub state: State,
     pub at: DateTime<Utc>,
     /// Its local date, and today's, in its site's zone.
@@ -117,7 +117,7 @@ pub struct Facts {
 }
 
 #[derive(Clone, Copy, Debug)]
-pub struct Rules<'a> {
+pub struct DueRules<'a> {
     pub touches: &'a Touches,
     pub max_attempts: u32,
     pub min_gap: Duration,
@@ -143,7 +143,12 @@ pub enum Verdict {
     OutsideHours,
 }
 
-pub fn verdict(kind: RunKind, f: &Facts, now: DateTime<Utc>, r: &Rules<'_>) -> Verdict {
+pub fn verdict(
+    kind: RunKind,
+    f: &AppointmentFacts,
+    now: DateTime<Utc>,
+    r: &DueRules<'_>,
+) -> Verdict {
     if !matches!(f.state, State::Pending | State::Reached | State::RetryWait)
         || f.channel == Channel::None
     {
@@ -289,8 +294,8 @@ mod tests {
         assert_eq!(Touches::new(&[]), None);
     }
 
-    fn rules(touches: &Touches, force: bool) -> Rules<'_> {
-        Rules {
+    fn rules(touches: &Touches, force: bool) -> DueRules<'_> {
+        DueRules {
             touches,
             max_attempts: 3,
             min_gap: Duration::minutes(30),
@@ -300,8 +305,8 @@ mod tests {
         }
     }
 
-    fn facts(state: State, touch: Option<u32>, touch_attempts: u32) -> Facts {
-        Facts {
+    fn facts(state: State, touch: Option<u32>, touch_attempts: u32) -> AppointmentFacts {
+        AppointmentFacts {
             state,
             at: t("2026-11-25T14:30:00Z"),
             local_date: date("2026-11-25"),
@@ -419,12 +424,12 @@ mod tests {
             ),
             first
         );
-        let stop = Facts {
+        let stop = AppointmentFacts {
             opted_out: true,
             ..facts(State::Pending, None, 0)
         };
         assert_eq!(verdict(Send, &stop, t(SEVEN_PM), &r), Verdict::OptedOut);
-        let nobody = Facts {
+        let nobody = AppointmentFacts {
             channel: Channel::None,
             ..facts(State::Pending, None, 0)
         };
@@ -435,7 +440,7 @@ mod tests {
     fn a_later_touch_comes_to_the_reached_and_to_those_whose_touch_ended() {
         let t31 = Touches::new(&[3, 1]).unwrap();
         let r = rules(&t31, false);
-        let three_days_out = |state, touch, attempts| Facts {
+        let three_days_out = |state, touch, attempts| AppointmentFacts {
             local_date: date("2026-11-27"),
             at: t("2026-11-27T14:30:00Z"),
             ..facts(state, touch, attempts)

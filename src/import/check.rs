@@ -10,7 +10,7 @@ use super::records::{RawRecord, Read};
 use super::site_days::SiteDays;
 use super::survey::Encoding;
 use crate::db::appointments::NewAppointment;
-use crate::domain::row::{Rules, SpokenFallback, Verdict};
+use crate::domain::row::{RowContext, SpokenFallback, Verdict};
 use crate::domain::values::StatusWord;
 
 /// A row the rules refused, with what a person needs to fix it.
@@ -106,7 +106,7 @@ impl Seen {
 
 /// Turns records into items; holds the decoded fields of the current row between calls.
 pub struct Checker<'a> {
-    pub rules: &'a Rules<'a>,
+    pub rules: &'a RowContext<'a>,
     pub layout: &'a Layout,
     pub encoding: Encoding,
     pub seen: Seen,

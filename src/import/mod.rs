@@ -32,7 +32,7 @@ use serde::Serialize;
 use crate::clock::db_time;
 use crate::config::Config;
 use crate::db::{self, appointments, imports};
-use crate::domain::row::Rules;
+use crate::domain::row::RowContext;
 use imports::{Counts, ImportKind, ImportStatus};
 use records::Records;
 pub use source::NotNow;
@@ -219,7 +219,7 @@ pub fn import_file(
     outcome.summary.absent_columns = layout.columns.absent.clone();
 
     let sites = cfg.site_table();
-    let rules = Rules {
+    let rules = RowContext {
         columns: &layout.columns,
         words: &cfg.csv.words,
         sites: &sites,

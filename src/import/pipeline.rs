@@ -14,7 +14,7 @@ use super::{Options, Summary, layout, survey};
 use crate::clock::{Stamp, db_time};
 use crate::config::Config;
 use crate::db::{self, appointments, imports};
-use crate::domain::row::Rules;
+use crate::domain::row::RowContext;
 use imports::ImportStatus;
 
 /// How long each step of an import took, logged at info level (`-v`): where a slow import
@@ -72,7 +72,7 @@ pub(super) fn store_file<R: BufRead + Send>(
     cfg: &Config,
     new: &imports::NewImport<'_>,
     records: Records<R>,
-    rules: &Rules<'_>,
+    rules: &RowContext<'_>,
     layout: &layout::Layout,
     encoding: survey::Encoding,
     // A bulk load, and how many (appointment, patient) pairs it may hold in all.
@@ -205,7 +205,7 @@ pub(super) fn store_file<R: BufRead + Send>(
 /// other; the bounded channel keeps memory flat whatever the file's size.
 fn pipeline<R: BufRead + Send>(
     mut records: Records<R>,
-    rules: &Rules<'_>,
+    rules: &RowContext<'_>,
     layout: &layout::Layout,
     encoding: survey::Encoding,
     store: &mut Store<'_>,

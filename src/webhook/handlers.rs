@@ -9,7 +9,7 @@ use crate::db::attempts::StatusReport;
 use crate::db::{appointments, webhook_events};
 use crate::domain::languages::Languages;
 use crate::domain::state::{Event, State};
-use crate::news::{self, Applied, Rules};
+use crate::news::{self, Applied, OutcomeRules};
 use crate::webhook::request::{Plan, Route};
 use crate::webhook::twiml;
 
@@ -17,7 +17,7 @@ use crate::webhook::twiml;
 #[derive(Clone)]
 pub struct Settings {
     pub public_url: String,
-    pub rules: Rules,
+    pub rules: OutcomeRules,
     /// Every language pack, voices set: the answers' words, and what a reply word means.
     pub languages: std::sync::Arc<Languages>,
     /// Our numbers and who answers each, for calls that come in.

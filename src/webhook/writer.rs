@@ -396,13 +396,13 @@ fn commit(conn: &mut Connection, settings: &Settings, callbacks: Waiting) -> Opt
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::news::Rules;
+    use crate::news::OutcomeRules;
     use crate::webhook::request;
 
     fn settings() -> Settings {
         Settings {
             public_url: "https://rem.example.ca".into(),
-            rules: Rules {
+            rules: OutcomeRules {
                 max_attempts: 3,
                 voicemail_counts_as_reached: true,
                 touches: crate::domain::schedule::Touches::new(&[1]).unwrap(),

@@ -72,7 +72,7 @@ pub(super) fn attention_items(
     let today = now.with_timezone(&tz).date_naive();
     let not_csv = not_csv_in_drop_folder(cfg);
     let taken = crate::db::backfill::taken_unbooked(conn, Stamp::from(now))?;
-    let facts = attention::Facts {
+    let facts = attention::DayFacts {
         now,
         appointments: &appointments
             .iter()

@@ -59,7 +59,7 @@ pub struct Identity<'a> {
 }
 
 /// The facts a message is made from: one appointment, or up to `MAX_COMBINED` on one number.
-pub struct Facts<'a> {
+pub struct MessageFacts<'a> {
     pub items: &'a [Item<'a>],
     pub tz: Tz,
     /// The patient's language; its `<Say>` language and voice go on every `<Say>`.
@@ -223,7 +223,7 @@ enum Piece {
 
 /// The value of each placeholder for `f`; `speech`: for a call (numbers read digit by digit,
 /// dates in full), else for a text (the built-in sentences brief enough for one segment).
-fn values(f: &Facts<'_>, speech: bool) -> impl Fn(&str) -> Option<Piece> {
+fn values(f: &MessageFacts<'_>, speech: bool) -> impl Fn(&str) -> Option<Piece> {
     let pack = f.pack;
     let first = f.items.first();
     let brief = !speech;
@@ -316,7 +316,7 @@ fn values(f: &Facts<'_>, speech: bool) -> impl Fn(&str) -> Option<Piece> {
 
 /// An SMS for `f`: from `template`, or the built-in text; every text ends with the opt-out
 /// instruction (appended when a clinic's template leaves it out).
-pub fn render_sms(template: Option<&str>, f: &Facts<'_>) -> Result<String, RenderError> {
+pub fn render_sms(template: Option<&str>, f: &MessageFacts<'_>) -> Result<String, RenderError> {
     let template = template.unwrap_or_else(|| builtin::sms(f.pack, f.items.len()));
     let value = values(f, false);
     let body = fill(template, |name| {
@@ -372,7 +372,7 @@ pub fn fixed_voice(template: Option<&str>, pack: &Pack, count: usize) -> String 
 }
 
 /// A call's TwiML for `f`: every value XML-escaped.
-pub fn render_voice(template: Option<&str>, f: &Facts<'_>) -> Result<String, RenderError> {
+pub fn render_voice(template: Option<&str>, f: &MessageFacts<'_>) -> Result<String, RenderError> {
     let template = template.unwrap_or_else(|| builtin::voice(f.pack, f.items.len()));
     let value = values(f, true);
     let twiml = fill(template, |name| {
@@ -427,8 +427,8 @@ mod tests {
             .get(code)
     }
 
-    fn facts<'a>(items: &'a [Item<'a>], code: &str) -> Facts<'a> {
-        Facts {
+    fn facts<'a>(items: &'a [Item<'a>], code: &str) -> MessageFacts<'a> {
+        MessageFacts {
             items,
             tz: chrono_tz::America::Toronto,
             pack: pack(code),
