@@ -309,10 +309,11 @@ fn days_after_run(
 
 /// After a dispatching run (`send`, `retry`, `import --now`): rewrites the results file of every
 /// day it may have changed that holds appointments — the all-sites file and, when the run served
-/// only some sites (`--site`), each of theirs. Prints each file written; a file that cannot be
-/// written is a warning with its path and the reason: the run's own work is recorded whatever
-/// happens here, and `reminders export` writes the file again.
-pub fn after_run(cfg: &Config, run_id: Option<i64>, sites: &[String]) {
+/// only some sites (`--site`), each of theirs. Returns each file written with its row count; a
+/// file that cannot be written is a warning with its path and the reason: the run's own work is
+/// recorded whatever happens here, and `reminders export` writes the file again.
+pub fn after_run(cfg: &Config, run_id: Option<i64>, sites: &[String]) -> Vec<(PathBuf, usize)> {
+    let mut files = Vec::new();
     let written = (|| -> Result<()> {
         let (conn, _) = crate::db::open_to_read(&cfg.db)?;
         let contacted = match run_id {
@@ -326,7 +327,7 @@ pub fn after_run(cfg: &Config, run_id: Option<i64>, sites: &[String]) {
                 let path = path(cfg, scope, day);
                 match write_day(cfg, &conn, scope, day, &path) {
                     Ok(0) => {}
-                    Ok(n) => println!("results: {} ({n} appointment(s))", path.display()),
+                    Ok(n) => files.push((path, n)),
                     Err(e) => log::warn!(
                         "the results file {} was not written: {e:#} (the run's work is recorded; `reminders export --date {day}` writes it again)",
                         path.display()
@@ -342,6 +343,7 @@ pub fn after_run(cfg: &Config, run_id: Option<i64>, sites: &[String]) {
             cfg.outbox_dir.display()
         );
     }
+    files
 }
 
 /// One day's file in the outbox, unless the day holds no appointments; how many rows it has.

@@ -112,7 +112,9 @@ pub fn dispatch_and_print(cfg: &Config, opts: Options, show_messages: bool) -> R
     print_summary(&summary);
     print_selection(cfg, &summary);
     // The clinic's results files, whatever the run's outcome: what it did is recorded.
-    crate::outbox::after_run(cfg, summary.run_id, &sites);
+    for (path, rows) in crate::outbox::after_run(cfg, summary.run_id, &sites) {
+        println!("results: {} ({rows} appointment(s))", path.display());
+    }
     match summary.error {
         Some(why) => Err(anyhow::anyhow!(why)),
         None => Ok(()),
