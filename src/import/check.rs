@@ -145,7 +145,7 @@ impl Checker<'_> {
                 }
                 self.seen.days.add(&appt.site, appt.local_date);
                 Some(Item::Keep(NewAppointment {
-                    at: crate::domain::datetime::stored_form(appt.at),
+                    at: crate::clock::db_time(appt.at),
                     appt: *appt,
                     moved_from: None,
                     row: rec.row as i64,

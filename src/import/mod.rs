@@ -200,9 +200,8 @@ pub fn import_file(
     }
 
     let encoding = survey.encoding;
-    let open = || -> Result<Box<dyn BufRead + Send>> {
-        Ok(decode::byte_stream(source.reader()?, encoding))
-    };
+    let open =
+        || -> Result<Box<dyn BufRead>> { Ok(decode::byte_stream(source.reader()?, encoding)) };
     let layout = match layout::find(&open, encoding, &cfg.csv)? {
         Ok(l) => l,
         Err(why) => {
@@ -237,9 +236,8 @@ pub fn import_file(
     // time), and SQLite's default 2 MB page cache would spend much of a large import spilling
     // pages to the WAL and reading them back: a bigger cache for the import only.
     let stored_before = appointments::approximate_count(conn)?;
-    let bulk = bulk_load(survey.lines, stored_before)
-        .then(|| stored_before.max(0) as usize + survey.lines as usize);
-    let previous = db::appointments::import_settings(conn, bulk.is_none())?;
+    let bulk = bulk_load(survey.lines, stored_before);
+    let previous = db::appointments::import_settings(conn, !bulk)?;
     let stored = pipeline::store_file(
         conn,
         cfg,

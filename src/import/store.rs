@@ -44,8 +44,6 @@ pub struct Store<'a> {
     /// The file's content was imported before (`import --force`): it brings back nothing
     /// withdrawn (`dedupe::decide`).
     pub again: bool,
-    /// For a bulk load: which rows need looking up at all.
-    pub filter: Option<MayBeStored>,
     pub tally: Tally,
 }
 
@@ -73,69 +71,9 @@ impl std::hash::Hasher for Fnv {
     }
 }
 
-/// The (appointment_id, patient_id) pairs that may be stored — a Bloom filter: a pair it does
-/// not hold is surely not stored, so its row is new without asking the database. A file as big
-/// as everything stored (the bulk load, `import::bulk_load`) fills it with the stored pairs
-/// first; it then saves the storing thread a lookup for nearly every row. It answers "maybe"
-/// wrongly for about one pair in a hundred (that row is looked up, as without it), never "no"
-/// wrongly: every stored pair is added, and every pair inserted.
-pub struct MayBeStored {
-    bits: Vec<u64>,
-    mask: u64,
-}
-
-/// Bits per pair (ten, with four probes: about 1% answered "maybe" wrongly), and the most the
-/// filter takes (16 MiB) whatever the file's size: past that it only answers "maybe" more often.
-const BITS_PER_KEY: usize = 10;
-const MAX_BITS: usize = 1 << 27;
-const PROBES: u64 = 4;
-
-impl MayBeStored {
-    pub fn for_keys(keys: usize) -> MayBeStored {
-        let bits = (keys.saturating_mul(BITS_PER_KEY))
-            .clamp(1 << 12, MAX_BITS)
-            .next_power_of_two();
-        MayBeStored {
-            bits: vec![0; bits / 64],
-            mask: bits as u64 - 1,
-        }
-    }
-
-    fn probes(appointment_id: &str, patient_id: &str) -> impl Iterator<Item = u64> {
-        use std::hash::Hasher;
-        let mut h = Fnv::default();
-        h.write(appointment_id.as_bytes());
-        h.write(&[0xff]);
-        h.write(patient_id.as_bytes());
-        let h1 = h.finish();
-        // A second hash from the first (splitmix64's finaliser), odd so the probes differ.
-        let mut h2 = h1 ^ (h1 >> 30);
-        h2 = h2.wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        h2 ^= h2 >> 27;
-        h2 = h2.wrapping_mul(0x94d0_49bb_1331_11eb);
-        h2 ^= h2 >> 31;
-        let h2 = h2 | 1;
-        (0..PROBES).map(move |i| h1.wrapping_add(i.wrapping_mul(h2)))
-    }
-
-    pub fn add(&mut self, appointment_id: &str, patient_id: &str) {
-        for p in Self::probes(appointment_id, patient_id) {
-            let bit = p & self.mask;
-            self.bits[(bit / 64) as usize] |= 1 << (bit % 64);
-        }
-    }
-
-    pub fn may_hold(&self, appointment_id: &str, patient_id: &str) -> bool {
-        Self::probes(appointment_id, patient_id).all(|p| {
-            let bit = p & self.mask;
-            self.bits[(bit / 64) as usize] & (1 << (bit % 64)) != 0
-        })
-    }
-}
-
 impl Store<'_> {
-    /// Stores a batch of items in file order. Rows stored are lent to the insert and put back,
-    /// so that what the reading thread allocated goes back to it to be freed.
+    /// Stores a batch of items in file order. Rows stored are lent to the insert (moved, not
+    /// copied) and put back.
     pub fn batch(&mut self, items: &mut [Item]) -> Result<()> {
         let mut start = 0;
         while start < items.len() {
@@ -167,14 +105,12 @@ impl Store<'_> {
     }
 
     fn run(&mut self, items: &mut [Item]) -> Result<()> {
-        let filter = self.filter.as_ref();
         let keys: Vec<(&str, &str)> = items
             .iter()
             .filter_map(|i| match i {
                 Item::Keep(n) => Some((n.appt.appointment_id.as_str(), n.appt.patient_id.as_str())),
                 _ => None,
             })
-            .filter(|(a, p)| filter.is_none_or(|f| f.may_hold(a, p)))
             .collect();
         let stored = self.batches.lookup(&keys)?;
         let mut inserts: Vec<NewAppointment> = Vec::new();
@@ -270,11 +206,6 @@ impl Store<'_> {
             }
         }
         if !inserts.is_empty() {
-            if let Some(filter) = &mut self.filter {
-                for new in &inserts {
-                    filter.add(&new.appt.appointment_id, &new.appt.patient_id);
-                }
-            }
             let done = self.batches.insert(&inserts, self.import_id, self.now);
             for (new, at) in inserts.into_iter().zip(lent) {
                 items[at] = Item::Keep(new);
@@ -326,26 +257,5 @@ impl Store<'_> {
             self.tally.shown.push((r.row, r.reason.clone()));
         }
         Ok(())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_filter_never_forgets_a_pair_and_rarely_imagines_one() {
-        let mut f = MayBeStored::for_keys(10_000);
-        for i in 0..10_000 {
-            f.add(&format!("A{i}"), &format!("P{i}"));
-        }
-        assert!((0..10_000).all(|i| f.may_hold(&format!("A{i}"), &format!("P{i}"))));
-        let imagined = (0..10_000)
-            .filter(|i| f.may_hold(&format!("A{i}"), &format!("Q{i}")))
-            .count();
-        assert!(
-            imagined < 300,
-            "{imagined} of 10,000 pairs never added said maybe"
-        );
     }
 }

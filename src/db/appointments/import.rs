@@ -171,16 +171,6 @@ impl<'c> Batches<'c> {
     }
 }
 
-/// Calls `f` with the (appointment_id, patient_id) of every stored appointment, in no order.
-pub fn each_key(conn: &Connection, mut f: impl FnMut(&str, &str)) -> Result<()> {
-    let mut stmt = conn.prepare("SELECT appointment_id, patient_id FROM appointments")?;
-    let mut rows = stmt.query([])?;
-    while let Some(r) = rows.next()? {
-        f(r.get_ref(0)?.as_str()?, r.get_ref(1)?.as_str()?);
-    }
-    Ok(())
-}
-
 /// The lookup statement for `n` keys (1..=INSERT_BATCH), built once per size: a join with
 /// the keys, so each is one search of the unique (appointment_id, patient_id, time) index.
 fn lookup_sql(n: usize) -> &'static str {

@@ -48,39 +48,6 @@ pub fn parse_appointment_time(
     to_instant(naive, tz)
 }
 
-/// `t` as the database stores instants (`clock::db_time`: UTC RFC 3339 to the second,
-/// `2026-11-25T14:30:00Z`), written by hand: an import formats one per row on its checking
-/// thread, and chrono's formatter costs more than reading the time did.
-pub fn stored_form(t: DateTime<Utc>) -> String {
-    use chrono::{Datelike, Timelike};
-    let year = t.year();
-    if !(0..=9999).contains(&year) {
-        return crate::clock::db_time(t);
-    }
-    let mut b = *b"0000-00-00T00:00:00Z";
-    let mut put = |at: usize, width: usize, mut n: u32| {
-        for i in (at..at + width).rev() {
-            b[i] = b'0' + (n % 10) as u8;
-            n /= 10;
-        }
-    };
-    put(0, 4, year as u32);
-    put(5, 2, t.month());
-    put(8, 2, t.day());
-    put(11, 2, t.hour());
-    put(14, 2, t.minute());
-    // A leap second (chrono's nanosecond > 1e9) is second 60, as RFC 3339 writes it.
-    put(
-        17,
-        2,
-        t.second() + u32::from(t.nanosecond() >= 1_000_000_000),
-    );
-    match std::str::from_utf8(&b) {
-        Ok(text) => text.to_owned(),
-        Err(_) => crate::clock::db_time(t),
-    }
-}
-
 /// The instant a local time in `tz` names: refused in a spring-forward gap, the earlier of two in
 /// a fall-back overlap.
 fn to_instant(naive: NaiveDateTime, tz: Tz) -> Result<DateTime<Utc>, String> {
@@ -233,22 +200,6 @@ mod tests {
 
     fn p(s: &str) -> Result<DateTime<Utc>, String> {
         parse_appointment_time(s, Toronto, SlashOrder::MonthFirst)
-    }
-
-    #[test]
-    fn the_stored_form_is_the_clocks() {
-        let mut t = utc("1999-12-31T23:59:58Z");
-        for _ in 0..2000 {
-            assert_eq!(stored_form(t), crate::clock::db_time(t));
-            t += chrono::Duration::seconds(7_919_993);
-        }
-        for s in [
-            "2026-11-25T14:30:00.999Z",
-            "0001-01-01T00:00:00Z",
-            "9999-12-31T23:59:59Z",
-        ] {
-            assert_eq!(stored_form(utc(s)), crate::clock::db_time(utc(s)), "{s}");
-        }
     }
 
     #[test]
