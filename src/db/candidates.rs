@@ -7,6 +7,7 @@
 //! over a long list reads the few entries it needs, not the whole list (BENCHMARKS.md,
 //! "Waitlist waves").
 
+use crate::domain::languages::code::Language;
 use std::collections::HashSet;
 
 use anyhow::Result;
@@ -22,7 +23,7 @@ pub struct Candidate {
     pub entry: i64,
     pub patient_id: String,
     pub phone_number: String,
-    pub language: String,
+    pub language: Language,
     /// The booking they would move from.
     pub moves_from: Option<String>,
     pub added: String,

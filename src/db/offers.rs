@@ -3,6 +3,7 @@
 //! a crash and counted for the caps as every contact is.
 
 use crate::clock::Stamp;
+use crate::domain::languages::code::Language;
 use anyhow::Result;
 use rusqlite::{Connection, OptionalExtension, named_params};
 
@@ -13,7 +14,7 @@ pub struct Offer {
     pub log_id: i64,
     pub patient_id: String,
     pub phone_number: String,
-    pub language: String,
+    pub language: Language,
     pub moves_from: Option<String>,
     pub wave: u32,
     pub state: String,

@@ -1,9 +1,11 @@
-//! How the domain's words are stored: a state or a channel is its word in the database, and a
-//! word the program does not know is an error when read, never a guess.
+//! How the domain's words are stored: a state, a channel, a run's outcome or a language is its
+//! word in the database, and a word the program does not know is an error when read, never a
+//! guess.
 
 use rusqlite::types::{FromSql, FromSqlError, FromSqlResult, ToSql, ToSqlOutput, ValueRef};
 
 use crate::domain::channel::Channel;
+use crate::domain::languages::code::Language;
 use crate::domain::run_outcome::RunOutcome;
 use crate::domain::state::State;
 
@@ -48,6 +50,18 @@ impl FromSql for RunOutcome {
     }
 }
 
+impl ToSql for Language {
+    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+        Ok(self.code().into())
+    }
+}
+
+impl FromSql for Language {
+    fn column_result(value: ValueRef<'_>) -> FromSqlResult<Self> {
+        word(value, Language::new, "language code")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -63,6 +77,12 @@ mod tests {
             .query_row("SELECT ?1", [Channel::Sms], |r| r.get(0))
             .unwrap();
         assert_eq!(back, Channel::Sms);
+        let back: Language = conn
+            .query_row("SELECT ?1", [Language::FR], |r| r.get(0))
+            .unwrap();
+        assert_eq!(back, Language::FR);
+        let bad: rusqlite::Result<Language> = conn.query_row("SELECT ''", [], |r| r.get(0));
+        assert!(format!("{}", bad.unwrap_err()).contains("\"\" is not a known language code"));
         let bad: rusqlite::Result<State> = conn.query_row("SELECT 'scheduled'", [], |r| r.get(0));
         assert!(
             format!("{}", bad.unwrap_err())

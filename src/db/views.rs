@@ -4,6 +4,7 @@
 //! time indexes.
 
 use crate::clock::Stamp;
+use crate::domain::languages::code::Language;
 use anyhow::Result;
 use rusqlite::{Connection, OptionalExtension, named_params};
 use serde::Serialize;
@@ -119,7 +120,7 @@ pub struct AppointmentRow {
     pub patient_id: String,
     pub phone_number: String,
     pub appt_date_time: String,
-    pub language: String,
+    pub language: Language,
     pub channel: String,
     pub state: String,
     pub attempt_count: i64,

@@ -167,8 +167,8 @@ pub fn build_kind(
     // A call in a text-only language (its pack changed since the import) is said in the
     // default language, as the import would have done.
     let pack = match lead.channel {
-        Channel::Call => cfg.languages.spoken(&lead.language),
-        _ => cfg.languages.get(&lead.language),
+        Channel::Call => cfg.languages.spoken(lead.language.code()),
+        _ => cfg.languages.get(lead.language.code()),
     };
     let data: Vec<Option<serde_json::Map<String, serde_json::Value>>> =
         group.iter().map(Stored::data_object).collect();

@@ -189,7 +189,7 @@ pub(super) fn claim(
         ctx.public_url,
         &slot,
         &c.phone_number,
-        &c.language,
+        c.language.code(),
     )? {
         Ok(req) => req,
         Err(why) => {
@@ -228,7 +228,7 @@ pub(super) fn claim(
             log_id,
             patient_id: &c.patient_id,
             phone_number: &c.phone_number,
-            language: &c.language,
+            language: c.language.code(),
             moves_from: c.moves_from.as_deref(),
             wave: target.wave,
             now,

@@ -197,7 +197,7 @@ fn gather(
             format!("keypress for unknown appointment {:?}", g.appointment),
         ));
     };
-    let pack = s.languages.spoken(&first.language);
+    let pack = s.languages.spoken(first.language.code());
     let digits = g.digits;
     let (event, target, said) = match digits {
         "1" => (Event::Confirmed, State::Confirmed, "texts.call_confirmed"),

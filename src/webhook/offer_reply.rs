@@ -26,7 +26,7 @@ pub fn reply(
 ) -> Result<(Answer, String)> {
     let pack = match told {
         Some(l) => s.languages.pack(l),
-        None => s.languages.get(&offer.language),
+        None => s.languages.get(offer.language.code()),
     };
     let who = mask::phone(t.from);
     let Some(slot) = slots::get(conn, offer.slot)? else {

@@ -70,9 +70,7 @@ pub fn answer(
     } else {
         appointments::language_of(conn, call.from, now)?
     };
-    let pack = known
-        .as_deref()
-        .map_or(s.languages.default_pack(), |code| s.languages.spoken(code));
+    let pack = known.map_or(s.languages.default_pack(), |l| s.languages.spoken(l.code()));
     let clinic = line.clinic_name.as_deref();
     let doc = match line.callback_number.as_deref() {
         Some(number) => twiml::put_through(pack, clinic, number),

@@ -394,7 +394,7 @@ fn sample(
                 at: db_time(at),
                 // No message of the export's: the pack's own sentence, as most patients get.
                 message: String::new(),
-                language: lang.code().into(),
+                language: lang,
                 channel,
                 state: State::Pending,
                 attempt_count: 0,

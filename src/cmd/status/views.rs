@@ -95,7 +95,7 @@ pub(super) fn appointments(
                 row.push(a.site.clone());
             }
             row.extend([
-                a.language.clone(),
+                a.language.to_string(),
                 a.channel.clone(),
                 state,
                 touch,

@@ -10,6 +10,7 @@ pub use import::*;
 pub use writes::*;
 
 use crate::clock::Stamp;
+use crate::domain::languages::code::Language;
 use anyhow::Result;
 use rusqlite::Connection;
 
@@ -25,7 +26,7 @@ pub struct Stored {
     pub phone_number: String,
     pub at: String,
     pub message: String,
-    pub language: String,
+    pub language: Language,
     pub channel: Channel,
     pub state: State,
     pub attempt_count: i64,
@@ -295,7 +296,7 @@ pub fn for_phone_in_states(
 
 /// The language of `phone`'s appointments: the soonest upcoming one's, else the latest past
 /// one's; `None` when no appointment has the number. By the phone index.
-pub fn language_of(conn: &Connection, phone: &str, now: Stamp) -> Result<Option<String>> {
+pub fn language_of(conn: &Connection, phone: &str, now: Stamp) -> Result<Option<Language>> {
     use rusqlite::OptionalExtension;
     Ok(conn
         .prepare_cached(
@@ -422,12 +423,6 @@ fn soonest_contacted_for_phone(
             from_row,
         )
         .optional()?)
-}
-
-impl rusqlite::ToSql for crate::domain::row::Language {
-    fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
-        Ok(self.code().into())
-    }
 }
 
 #[cfg(test)]
