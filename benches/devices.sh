@@ -7,6 +7,8 @@
 #   import   `reminders import` of benches/gen_csv.py's 1,000,000-row file into an empty database
 #   import-again  the next 1,000,000-row file (other appointment ids) into that database, which
 #            holds 975,000 appointments (still a bulk load: the file is as big as the table)
+#   import-mapped  the same rows as an Open Dental-style export (tabs, split date and time, a
+#            phone list) read through benches/mapped.toml, into an empty database
 #   export   `reminders export --date 2026-11-25` (195,000 rows) from that database
 #   report   `reminders report --to 2026-11-29` (30 days, 975,000 appointments)
 # and checks that both give the same result (the import's counts, the export's file, the
@@ -47,19 +49,23 @@ export REMINDERS_NOW=2026-11-24T19:00:00-05:00
 REMINDERS_DB="$work/day.db" REMINDERS_ARCHIVE_DIR="$work/archive" \
     "$work/with" import "$work/bench.csv" >/dev/null 2>&1
 sed '2,$s/^A/B/' "$work/bench.csv" >"$work/next.csv"
+python3 "$repo/benches/gen_csv.py" 1000000 "$work/mapped.csv" --mapped >/dev/null
 
 # Runs operation $1 with binary $2; prints its wall seconds, keeps its result in $work/result.$2.
 run_op() {
     local op="$1" which="$2" b="$work/$2"
     case "$op" in
-        import|import-again)
+        import*)
             rm -rf "$work/app" && mkdir -p "$work/app/csv" "$work/app/archive"
-            if [ "$op" = import ]; then
-                cp "$work/bench.csv" "$work/app/csv/bench.csv"
-            else
-                cp "$work/day.db" "$work/app/reminders.db"
-                cp "$work/next.csv" "$work/app/csv/next.csv"
-            fi
+            case "$op" in
+                import) cp "$work/bench.csv" "$work/app/csv/bench.csv" ;;
+                import-again)
+                    cp "$work/day.db" "$work/app/reminders.db"
+                    cp "$work/next.csv" "$work/app/csv/next.csv" ;;
+                import-mapped)
+                    cp "$repo/benches/mapped.toml" "$work/app/reminders.toml"
+                    cp "$work/mapped.csv" "$work/app/csv/mapped.csv" ;;
+            esac
             touch -d '-1 minute' "$work/app/csv/"*.csv
             sync
             (cd "$work/app" && REMINDERS_DB=reminders.db REMINDERS_CSV_DIR=csv REMINDERS_ARCHIVE_DIR=archive \

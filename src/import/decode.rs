@@ -9,7 +9,10 @@ use std::io::{BufRead, BufReader, Read};
 use super::survey::Encoding;
 
 /// The stream the record reader parses: UTF-8 (or Windows-1252) bytes, without a BOM.
-pub fn byte_stream(mut inner: impl Read + Send + 'static, enc: Encoding) -> Box<dyn BufRead> {
+pub fn byte_stream(
+    mut inner: impl Read + Send + 'static,
+    enc: Encoding,
+) -> Box<dyn BufRead + Send> {
     match enc {
         Encoding::Utf16Le | Encoding::Utf16Be => {
             let from = if enc == Encoding::Utf16Le {

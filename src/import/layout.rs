@@ -42,7 +42,7 @@ pub fn delimiter_name(d: u8) -> String {
 /// Finds the header, or says in words why the file cannot be read as an appointment list.
 /// `open` gives a fresh byte stream of the file (UTF-8 or Windows-1252 bytes, no BOM).
 pub fn find(
-    open: &dyn Fn() -> Result<Box<dyn BufRead>>,
+    open: &dyn Fn() -> Result<Box<dyn BufRead + Send>>,
     encoding: Encoding,
     csv: &Csv,
 ) -> Result<std::result::Result<Layout, String>> {
@@ -73,7 +73,7 @@ pub struct Header<C> {
 /// `HEADER_SEARCH` that `resolve` accepts, under the delimiter given or each one tried.
 /// `what` names the list the file should be, in the reasons.
 pub fn find_header<C>(
-    open: &dyn Fn() -> Result<Box<dyn BufRead>>,
+    open: &dyn Fn() -> Result<Box<dyn BufRead + Send>>,
     encoding: Encoding,
     delimiter: Option<u8>,
     resolve: &dyn Fn(&[String]) -> std::result::Result<C, columns::Missing>,
@@ -199,7 +199,7 @@ pub fn shown_cells(cells: &[String]) -> String {
 
 /// How the file's slash dates read, and the sentence the summary gives for it.
 pub fn slash_order(
-    open: &dyn Fn() -> Result<Box<dyn BufRead>>,
+    open: &dyn Fn() -> Result<Box<dyn BufRead + Send>>,
     layout: &Layout,
     csv: &Csv,
     fallback: SlashOrder,
@@ -220,7 +220,7 @@ pub fn slash_order(
 /// [`slash_order`] for any file read like an export: its slash dates in `date_columns`, in the
 /// rows below `header_row`.
 pub fn slash_order_of(
-    open: &dyn Fn() -> Result<Box<dyn BufRead>>,
+    open: &dyn Fn() -> Result<Box<dyn BufRead + Send>>,
     delimiter: u8,
     header_row: u64,
     date_columns: &[usize],
@@ -242,7 +242,7 @@ pub fn slash_order_of(
 }
 
 fn order_from_file(
-    open: &dyn Fn() -> Result<Box<dyn BufRead>>,
+    open: &dyn Fn() -> Result<Box<dyn BufRead + Send>>,
     delimiter: u8,
     header_row: u64,
     date_columns: &[usize],
@@ -287,7 +287,7 @@ mod tests {
     use super::*;
 
     fn layout(text: &'static str, csv: &Csv) -> std::result::Result<Layout, String> {
-        let open = move || -> Result<Box<dyn BufRead>> { Ok(Box::new(text.as_bytes())) };
+        let open = move || -> Result<Box<dyn BufRead + Send>> { Ok(Box::new(text.as_bytes())) };
         find(&open, Encoding::Utf8, csv).unwrap()
     }
 
@@ -375,7 +375,7 @@ mod tests {
                     P2,416-555-0102,25/11/2026 9:30\n\
                     P3,416-555-0103,01/12/2026 9:30\n";
         let csv = default_csv();
-        let open = move || -> Result<Box<dyn BufRead>> { Ok(Box::new(text.as_bytes())) };
+        let open = move || -> Result<Box<dyn BufRead + Send>> { Ok(Box::new(text.as_bytes())) };
         let l = find(&open, Encoding::Utf8, &csv).unwrap().unwrap();
         let (order, why) = slash_order(&open, &l, &csv, SlashOrder::MonthFirst, true).unwrap();
         assert_eq!(order, SlashOrder::DayFirst, "{why}");

@@ -200,8 +200,9 @@ pub fn import_file(
     }
 
     let encoding = survey.encoding;
-    let open =
-        || -> Result<Box<dyn BufRead>> { Ok(decode::byte_stream(source.reader()?, encoding)) };
+    let open = || -> Result<Box<dyn BufRead + Send>> {
+        Ok(decode::byte_stream(source.reader()?, encoding))
+    };
     let layout = match layout::find(&open, encoding, &cfg.csv)? {
         Ok(l) => l,
         Err(why) => {

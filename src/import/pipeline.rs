@@ -1,12 +1,12 @@
-//! Reading and storing a file's rows: checked and stored a batch at a time, in one transaction,
-//! a bulk load rebuilding the secondary indexes after.
+//! Reading and storing a file's rows: checking on one core while SQLite stores on the other,
+//! in one transaction, a bulk load rebuilding the secondary indexes after.
 
 use std::io::BufRead;
 
 use anyhow::{Context, Result};
 use rusqlite::Connection;
 
-use super::check::{self, Checker};
+use super::check::{self, Checker, Item};
 use super::records::{RawRecord, Records};
 use super::source::{NotNow, Source};
 use super::store::{self, Store};
@@ -49,9 +49,10 @@ impl Phases {
     }
 }
 
-/// Rows checked before they are stored together, and the most memory a batch's rows may hold:
-/// a batch of 512 ordinary rows is about 200 KiB; rows near the size cap are cut into smaller
-/// batches, so a batch stays at most a few MiB whatever the rows.
+/// Rows per batch between the reading and the storing threads, and the most memory a batch's
+/// rows may hold: a batch of 512 ordinary rows is about 200 KiB; rows near the size cap are cut
+/// into smaller batches, so what is in flight between the threads (a few batches) stays a few
+/// MiB whatever the rows.
 const BATCH: usize = 512;
 const BATCH_BYTES: usize = 1024 * 1024;
 
@@ -66,7 +67,7 @@ pub(super) struct Stored {
 }
 
 #[allow(clippy::too_many_arguments)]
-pub(super) fn store_file<R: BufRead>(
+pub(super) fn store_file<R: BufRead + Send>(
     conn: &mut Connection,
     cfg: &Config,
     new: &imports::NewImport<'_>,
@@ -113,7 +114,7 @@ pub(super) fn store_file<R: BufRead>(
             again,
             tally: store::Tally::default(),
         };
-        let seen = read_and_store(records, rules, layout, encoding, &mut store, &progress)?;
+        let seen = pipeline(records, rules, layout, encoding, &mut store, &progress)?;
         (seen, store.tally)
     };
     phases.done("rows");
@@ -191,11 +192,9 @@ pub(super) fn store_file<R: BufRead>(
     }))
 }
 
-/// Reads and checks (CSV, phone numbers, dates) a batch of rows, stores it, and so on to the
-/// end: memory holds one batch whatever the file's size. (Checking on a second thread while
-/// SQLite stored saved 6-10% of a million-row import: BENCHMARKS.md, "What each speed device
-/// earns".)
-fn read_and_store<R: BufRead>(
+/// Reading and checking (CSV, phone numbers, dates) on one core while SQLite stores on the
+/// other; the bounded channel keeps memory flat whatever the file's size.
+fn pipeline<R: BufRead + Send>(
     mut records: Records<R>,
     rules: &RowContext<'_>,
     layout: &layout::Layout,
@@ -203,33 +202,70 @@ fn read_and_store<R: BufRead>(
     store: &mut Store<'_>,
     progress: &dyn Fn(u64),
 ) -> Result<check::Seen> {
-    let mut checker = Checker {
-        rules,
-        layout,
-        encoding,
-        seen: check::Seen::default(),
-    };
-    records.expect(layout.columns.width());
-    let mut rec = RawRecord::default();
-    let mut batch = Vec::with_capacity(BATCH);
-    let mut batch_bytes = 0;
-    loop {
-        match records.read_into(&mut rec)? {
-            None => break,
-            Some(read) => {
-                if let Some(item) = checker.item(&rec, read) {
-                    batch_bytes += item.heap_bytes();
-                    batch.push(item);
+    std::thread::scope(|scope| {
+        let (send, receive) = std::sync::mpsc::sync_channel::<std::io::Result<Vec<Item>>>(8);
+        // Stored batches travel back, so the reading thread also frees what it allocated:
+        // freeing on the storing thread took glibc's cross-thread path and cost that thread
+        // about a tenth of its time.
+        let (recycle, recycled) = std::sync::mpsc::channel::<Vec<Item>>();
+        let reader = scope.spawn(move || {
+            let mut checker = Checker {
+                rules,
+                layout,
+                encoding,
+                seen: check::Seen::default(),
+            };
+            records.expect(layout.columns.width());
+            let mut rec = RawRecord::default();
+            let mut batch = Vec::with_capacity(BATCH);
+            let mut batch_bytes = 0;
+            loop {
+                match records.read_into(&mut rec) {
+                    Ok(None) => break,
+                    Ok(Some(read)) => {
+                        if let Some(item) = checker.item(&rec, read) {
+                            batch_bytes += item.heap_bytes();
+                            batch.push(item);
+                        }
+                    }
+                    Err(e) => {
+                        let _ = send.send(Err(e));
+                        return checker.seen;
+                    }
+                }
+                if batch.len() == BATCH || batch_bytes >= BATCH_BYTES {
+                    batch_bytes = 0;
+                    let mut next = recycled.try_recv().unwrap_or_default();
+                    next.clear();
+                    if send.send(Ok(std::mem::replace(&mut batch, next))).is_err() {
+                        return checker.seen; // the storing side gave up
+                    }
+                }
+            }
+            let _ = send.send(Ok(batch));
+            checker.seen
+        });
+        let mut result = Ok(());
+        for batch in receive {
+            let stored = batch
+                .map_err(anyhow::Error::from)
+                .and_then(|mut b| store.batch(&mut b).map(|()| b));
+            match stored {
+                // The reader may be done and gone: then the batch is simply freed here.
+                Ok(b) => {
+                    progress(store.tally.counts.total as u64);
+                    drop(recycle.send(b));
+                }
+                Err(e) => {
+                    result = Err(e);
+                    break;
                 }
             }
         }
-        if batch.len() == BATCH || batch_bytes >= BATCH_BYTES {
-            batch_bytes = 0;
-            store.batch(&mut batch)?;
-            progress(store.tally.counts.total as u64);
-            batch.clear();
-        }
-    }
-    store.batch(&mut batch)?;
-    Ok(checker.seen)
+        drop(recycle);
+        let seen = reader
+            .join()
+            .map_err(|_| anyhow::anyhow!("the reading thread panicked"))?;
+        result.map(|()| seen)
+    })
 }

@@ -72,8 +72,8 @@ impl std::hash::Hasher for Fnv {
 }
 
 impl Store<'_> {
-    /// Stores a batch of items in file order. Rows stored are lent to the insert (moved, not
-    /// copied) and put back.
+    /// Stores a batch of items in file order. Rows stored are lent to the insert and put back,
+    /// so that what the reading thread allocated goes back to it to be freed.
     pub fn batch(&mut self, items: &mut [Item]) -> Result<()> {
         let mut start = 0;
         while start < items.len() {

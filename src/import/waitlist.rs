@@ -44,8 +44,9 @@ pub(super) fn import(
     mut phases: Phases,
 ) -> Result<Attempt> {
     let encoding = survey.encoding;
-    let open =
-        || -> Result<Box<dyn BufRead>> { Ok(decode::byte_stream(source.reader()?, encoding)) };
+    let open = || -> Result<Box<dyn BufRead + Send>> {
+        Ok(decode::byte_stream(source.reader()?, encoding))
+    };
     let mapping = &cfg.waitlist.columns;
     let header = match layout::find_header(
         &open,
