@@ -14,53 +14,28 @@ fn word<T>(value: ValueRef<'_>, parse: impl Fn(&str) -> Option<T>, what: &str) -
     parse(text).ok_or_else(|| FromSqlError::Other(format!("{text:?} is not a known {what}").into()))
 }
 
-impl ToSql for State {
-    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
-        Ok(self.as_str().into())
-    }
+/// `$ty` stored as the word `$as_word` gives and read back through `$parse`; `$what` names it in
+/// the error for a word that is not one.
+macro_rules! stored_as_word {
+    ($ty:ty, $as_word:ident, $parse:path, $what:literal) => {
+        impl ToSql for $ty {
+            fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+                Ok(self.$as_word().into())
+            }
+        }
+
+        impl FromSql for $ty {
+            fn column_result(value: ValueRef<'_>) -> FromSqlResult<Self> {
+                word(value, $parse, $what)
+            }
+        }
+    };
 }
 
-impl FromSql for State {
-    fn column_result(value: ValueRef<'_>) -> FromSqlResult<Self> {
-        word(value, State::parse, "appointment state")
-    }
-}
-
-impl ToSql for Channel {
-    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
-        Ok(self.as_str().into())
-    }
-}
-
-impl FromSql for Channel {
-    fn column_result(value: ValueRef<'_>) -> FromSqlResult<Self> {
-        word(value, Channel::parse, "channel")
-    }
-}
-
-impl ToSql for RunOutcome {
-    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
-        Ok(self.as_str().into())
-    }
-}
-
-impl FromSql for RunOutcome {
-    fn column_result(value: ValueRef<'_>) -> FromSqlResult<Self> {
-        word(value, RunOutcome::parse, "run outcome")
-    }
-}
-
-impl ToSql for Language {
-    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
-        Ok(self.code().into())
-    }
-}
-
-impl FromSql for Language {
-    fn column_result(value: ValueRef<'_>) -> FromSqlResult<Self> {
-        word(value, Language::new, "language code")
-    }
-}
+stored_as_word!(State, as_str, State::parse, "appointment state");
+stored_as_word!(Channel, as_str, Channel::parse, "channel");
+stored_as_word!(RunOutcome, as_str, RunOutcome::parse, "run outcome");
+stored_as_word!(Language, code, Language::new, "language code");
 
 #[cfg(test)]
 mod tests {
