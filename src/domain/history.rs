@@ -172,8 +172,9 @@ fn in_order<S: serde::Serializer>(cells: &[(String, String)], s: S) -> Result<S:
 impl Kind {
     fn rank(&self) -> u8 {
         match self {
+            // A repeat of a stored row is told beside it, in file order.
             Kind::Import {
-                action: RowAction::Stored | RowAction::Reinstated,
+                action: RowAction::Stored | RowAction::Reinstated | RowAction::Duplicate,
                 ..
             } => 2,
             Kind::Import { .. } => 0,
@@ -203,14 +204,22 @@ pub struct Event {
     pub kind: Kind,
 }
 
-/// Time order; at one instant, the order of `Kind`; otherwise the order gathered (a stable
-/// sort), which keeps attempts and callbacks in the order they were stored.
+/// Time order; at one instant, the order of `Kind`, rows of one import in file order;
+/// otherwise the order gathered (a stable sort), which keeps attempts and callbacks in the
+/// order they were stored.
 pub fn sort(events: &mut [Event]) {
+    let file_place = |k: &Kind| match k {
+        Kind::Import { import_id, row, .. } => Some((*import_id, *row)),
+        _ => None,
+    };
     events.sort_by(|a, b| match (a.at, b.at) {
         (None, None) => Ordering::Equal,
         (None, Some(_)) => Ordering::Greater,
         (Some(_), None) => Ordering::Less,
-        (Some(x), Some(y)) => x.cmp(&y).then(a.kind.rank().cmp(&b.kind.rank())),
+        (Some(x), Some(y)) => x
+            .cmp(&y)
+            .then(a.kind.rank().cmp(&b.kind.rank()))
+            .then(file_place(&a.kind).cmp(&file_place(&b.kind))),
     });
 }
 
@@ -427,6 +436,38 @@ mod tests {
 
     fn kinds(events: &[Event]) -> Vec<String> {
         events.iter().map(|e| describe(e).0).collect()
+    }
+
+    #[test]
+    fn rows_of_one_import_are_told_in_file_order() {
+        let row = |n: u64, action| {
+            let mut e = import("2026-11-24T20:00:00Z", action);
+            if let Kind::Import { row, .. } = &mut e.kind {
+                *row = Some(n);
+            }
+            e
+        };
+        let mut events = vec![
+            row(10, RowAction::Duplicate),
+            row(2, RowAction::Stored),
+            row(11, RowAction::Duplicate),
+        ];
+        sort(&mut events);
+        let rows: Vec<_> = events
+            .iter()
+            .map(|e| match &e.kind {
+                Kind::Import { row, action, .. } => (*row, *action),
+                _ => unreachable!(),
+            })
+            .collect();
+        assert_eq!(
+            rows,
+            [
+                (Some(2), RowAction::Stored),
+                (Some(10), RowAction::Duplicate),
+                (Some(11), RowAction::Duplicate),
+            ]
+        );
     }
 
     #[test]
