@@ -19,7 +19,7 @@ use clap::Parser;
 use crate::cmd;
 use crate::config::{Config, Overrides};
 use crate::domain::routes::Route;
-use crate::twilio::simulator::Simulator;
+use crate::twilio::simulator::{Delivered, Simulator};
 
 pub const SAMPLE_CSV: &str = include_str!("sample.csv");
 /// The clinic's waitlist, dropped beside the export: who waits for an earlier appointment.
@@ -75,30 +75,27 @@ pub fn run() -> Result<()> {
         sim.set_now(now);
         let cfg = load(&config, when)?;
         println!("\n══════ {title} ══════");
-        let mut listener = Listener::start(&config, when, port, dir.path())?;
-        let ran = if i == 0 {
-            cmd::import::run(
-                &cfg,
-                &cmd::import::Args {
-                    files: Vec::new(),
-                    now: true,
-                    dry_run: false,
-                    force: false,
-                    sites: Vec::new(),
-                },
-            )
-        } else {
-            cmd::retry::run(
-                &cfg,
-                &cmd::retry::Args {
-                    run: cmd::send::RunArgs::default(),
-                },
-            )
-        };
-        let delivered = sim.deliver();
-        listener.stop()?;
-        ran?;
-        let d = delivered?;
+        let d = with_listener(&sim, &config, when, port, dir.path(), || {
+            if i == 0 {
+                cmd::import::run(
+                    &cfg,
+                    &cmd::import::Args {
+                        files: Vec::new(),
+                        now: true,
+                        dry_run: false,
+                        force: false,
+                        sites: Vec::new(),
+                    },
+                )
+            } else {
+                cmd::retry::run(
+                    &cfg,
+                    &cmd::retry::Args {
+                        run: cmd::send::RunArgs::default(),
+                    },
+                )
+            }
+        })?;
         println!(
             "Twilio reported back to the listener: {} status callback(s), {} keypress(es), {} text repl(ies).",
             d.callbacks, d.keypresses, d.replies
@@ -133,24 +130,39 @@ fn waitlist(sim: &Simulator, config: &Path, port: u16, dir: &Path) -> Result<()>
     sim.set_now(at(when)?);
     let cfg = load(config, when)?;
     println!("\n══════ 19:05 — the slot A1004 gave back, offered to the waitlist ══════");
-    let mut listener = Listener::start(config, when, port, dir)?;
-    let ran = cmd::backfill::run(
-        &cfg,
-        &cmd::backfill::Args {
-            dry_run: false,
-            force: false,
-            sites: Vec::new(),
-        },
-    );
-    let delivered = sim.deliver();
-    listener.stop()?;
-    ran?;
-    let d = delivered?;
+    let d = with_listener(sim, config, when, port, dir, || {
+        cmd::backfill::run(
+            &cfg,
+            &cmd::backfill::Args {
+                dry_run: false,
+                force: false,
+                sites: Vec::new(),
+            },
+        )
+    })?;
     println!(
         "Twilio reported back to the listener: {} status callback(s), {} text repl(ies).",
         d.callbacks, d.replies
     );
     status(&cfg, &["status", "backfill"])
+}
+
+/// Runs `work` with the listener up at `when`, then has the simulator report everything back to
+/// it before it stops: what Twilio told the listener.
+fn with_listener(
+    sim: &Simulator,
+    config: &Path,
+    when: &str,
+    port: u16,
+    dir: &Path,
+    work: impl FnOnce() -> Result<()>,
+) -> Result<Delivered> {
+    let mut listener = Listener::start(config, when, port, dir)?;
+    let ran = work();
+    let delivered = sim.deliver();
+    listener.stop()?;
+    ran?;
+    delivered
 }
 
 fn status(cfg: &Config, argv: &[&str]) -> Result<()> {
