@@ -25,7 +25,8 @@ pub(super) fn attention_items(
 ) -> Result<Vec<Item>> {
     let (from, to) = dates::day_bounds(day, tz);
     // Only the states a person acts on, each read by the (state, time) index: a day of a
-    // million appointments is not read whole to find its handful of failures.
+    // million appointments is not read whole to find its handful of failures. Each row is kept
+    // with the state it was read for.
     let mut appointments = Vec::new();
     for state in [
         State::Failed,
@@ -33,17 +34,22 @@ pub(super) fn attention_items(
         State::OptedOut,
         State::Expired,
     ] {
-        appointments.extend(views::appointments(
-            conn,
-            &views::Filter {
-                from: Some(db_time(from)),
-                to: Some(db_time(to)),
-                state: Some(state.as_str().to_string()),
-                ..Default::default()
-            },
-        )?);
+        appointments.extend(
+            views::appointments(
+                conn,
+                &views::Filter {
+                    from: Some(db_time(from)),
+                    to: Some(db_time(to)),
+                    state: Some(state.as_str().to_string()),
+                    ..Default::default()
+                },
+            )?
+            .into_iter()
+            .map(|a| (state, a)),
+        );
     }
-    appointments.sort_by(|a, b| (&a.appt_date_time, a.id).cmp(&(&b.appt_date_time, b.id)));
+    appointments
+        .sort_by(|(_, a), (_, b)| (&a.appt_date_time, a.id).cmp(&(&b.appt_date_time, b.id)));
     let (wfrom, wto) = dates::activity_window(day, tz);
     let (wfrom, wto) = (db_time(wfrom), db_time(wto));
     let imports = views::imports_started(conn, &wfrom, &wto)?;
@@ -76,11 +82,11 @@ pub(super) fn attention_items(
         now,
         appointments: &appointments
             .iter()
-            .map(|a| attention::Appointment {
+            .map(|(state, a)| attention::Appointment {
                 appointment_id: &a.appointment_id,
                 patient_id: &a.patient_id,
                 at: &a.appt_date_time,
-                state: State::parse(&a.state).unwrap_or(State::Failed),
+                state: *state,
                 attempts: a.attempt_count,
                 channel: &a.channel,
             })
