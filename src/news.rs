@@ -219,7 +219,7 @@ pub fn opt_in(
     let lifted = opt_outs::remove(conn, phone, source, words, now)?;
     let mut resumed = 0;
     for appt in appointments::for_phone_in_states(conn, phone, &[State::OptedOut])? {
-        if appt.at.as_str() > now.to_string().as_str() {
+        if parse_db_time(&appt.at).is_some_and(|at| at > now.instant()) {
             let resume = schedule::resume_state(
                 appt.touch_attempts,
                 rules.max_attempts,
@@ -252,6 +252,11 @@ mod tests {
     use crate::db;
 
     const NOW: &str = "2026-11-25T00:00:00Z";
+
+    fn now() -> Stamp {
+        crate::clock::stored_at(NOW)
+    }
+
     fn rules() -> OutcomeRules {
         OutcomeRules {
             max_attempts: 3,
@@ -305,8 +310,7 @@ mod tests {
             duration: Some(23),
             ..report("completed", Some(3))
         };
-        let applied =
-            apply_status(&conn, &rules(), &done, false, crate::clock::stored_at(NOW)).unwrap();
+        let applied = apply_status(&conn, &rules(), &done, false, now()).unwrap();
         assert_eq!(
             applied,
             Applied::Recorded {
@@ -315,18 +319,11 @@ mod tests {
             }
         );
         assert_eq!(
-            apply_status(
-                &conn,
-                &rules(),
-                &report("ringing", Some(1)),
-                false,
-                crate::clock::stored_at(NOW)
-            )
-            .unwrap(),
+            apply_status(&conn, &rules(), &report("ringing", Some(1)), false, now()).unwrap(),
             Applied::Stale
         );
         assert_eq!(
-            apply_status(&conn, &rules(), &done, false, crate::clock::stored_at(NOW)).unwrap(),
+            apply_status(&conn, &rules(), &done, false, now()).unwrap(),
             Applied::Stale
         );
         let (appt, log, success) = state_of(&conn);
@@ -343,7 +340,7 @@ mod tests {
             error_code: Some(30006),
             ..report("undelivered", None)
         };
-        apply_status(&conn, &rules(), &r, false, crate::clock::stored_at(NOW)).unwrap();
+        apply_status(&conn, &rules(), &r, false, now()).unwrap();
         let (appt, log, _) = state_of(&conn);
         assert_eq!((appt.as_str(), log.as_str()), ("retry_wait", "undelivered"));
         let ch: String = conn
@@ -355,23 +352,9 @@ mod tests {
     #[test]
     fn sent_becomes_final_only_when_reconciling() {
         let (conn, _) = setup(Channel::Sms);
-        apply_status(
-            &conn,
-            &rules(),
-            &report("sent", None),
-            false,
-            crate::clock::stored_at(NOW),
-        )
-        .unwrap();
+        apply_status(&conn, &rules(), &report("sent", None), false, now()).unwrap();
         assert_eq!(state_of(&conn).0, "in_flight");
-        apply_status(
-            &conn,
-            &rules(),
-            &report("sent", None),
-            true,
-            crate::clock::stored_at(NOW),
-        )
-        .unwrap();
+        apply_status(&conn, &rules(), &report("sent", None), true, now()).unwrap();
         assert_eq!(state_of(&conn).0, "reached");
     }
 
@@ -383,7 +366,7 @@ mod tests {
             ..report("completed", None)
         };
         assert_eq!(
-            apply_status(&conn, &rules(), &r, false, crate::clock::stored_at(NOW)).unwrap(),
+            apply_status(&conn, &rules(), &r, false, now()).unwrap(),
             Applied::UnknownSid
         );
     }
@@ -398,14 +381,7 @@ mod tests {
         .unwrap();
         conn.execute("UPDATE appointment_logs SET attempt = 3", [])
             .unwrap();
-        apply_status(
-            &conn,
-            &rules(),
-            &report("no-answer", Some(2)),
-            false,
-            crate::clock::stored_at(NOW),
-        )
-        .unwrap();
+        apply_status(&conn, &rules(), &report("no-answer", Some(2)), false, now()).unwrap();
         assert_eq!(state_of(&conn).0, "failed");
     }
 
@@ -415,14 +391,7 @@ mod tests {
         conn.execute("UPDATE appointments SET status = 'retry_wait'", [])
             .unwrap();
         assert_eq!(
-            opt_out(
-                &conn,
-                "+14165550101",
-                "reply",
-                Some("STOP"),
-                crate::clock::stored_at(NOW)
-            )
-            .unwrap(),
+            opt_out(&conn, "+14165550101", "reply", Some("STOP"), now()).unwrap(),
             1
         );
         assert!(opt_outs::contains(&conn, "+14165550101").unwrap());
@@ -434,7 +403,7 @@ mod tests {
                 "+14165550101",
                 "reply",
                 Some("START"),
-                crate::clock::stored_at(NOW)
+                now()
             )
             .unwrap(),
             OptedIn {
