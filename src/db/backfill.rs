@@ -327,6 +327,7 @@ pub(crate) mod test_support {
 mod tests {
     use super::test_support::*;
     use super::*;
+    use crate::clock::stored_at;
     use crate::db::query_plan as plan;
 
     fn a_day() -> Connection {
@@ -509,18 +510,15 @@ mod tests {
                 .map(|s| s.freed_by)
                 .collect()
         };
-        assert_eq!(
-            waiting(crate::clock::stored_at("2026-11-25T09:00:00Z")),
-            ["A1"]
-        );
+        assert_eq!(waiting(stored_at("2026-11-25T09:00:00Z")), ["A1"]);
         // Its time passed.
-        assert!(waiting(crate::clock::stored_at("2026-11-25T14:30:00Z")).is_empty());
+        assert!(waiting(stored_at("2026-11-25T14:30:00Z")).is_empty());
         conn.execute(
             "UPDATE slots SET booked_at = '2026-11-25T08:00:00Z' WHERE id = 1",
             [],
         )
         .unwrap();
-        assert!(waiting(crate::clock::stored_at("2026-11-25T09:00:00Z")).is_empty());
+        assert!(waiting(stored_at("2026-11-25T09:00:00Z")).is_empty());
     }
 
     #[test]

@@ -88,6 +88,7 @@ pub fn history(conn: &Connection, phone: &str) -> Result<Vec<Event>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::clock::stored_at;
 
     #[test]
     fn the_latest_event_decides_and_the_history_stays() {
@@ -99,7 +100,7 @@ mod tests {
             n,
             "reply",
             Some("ARRÊT"),
-            crate::clock::stored_at("2026-11-25T00:00:00Z"),
+            stored_at("2026-11-25T00:00:00Z"),
         )
         .unwrap();
         assert!(contains(&conn, n).unwrap());
@@ -109,7 +110,7 @@ mod tests {
                 n,
                 "reply",
                 Some("START"),
-                crate::clock::stored_at("2026-11-25T00:05:00Z")
+                stored_at("2026-11-25T00:05:00Z")
             )
             .unwrap()
         );

@@ -460,12 +460,13 @@ pub fn imports_started(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::clock::stored_at;
 
     #[test]
     fn empty_database_has_no_coming_day_and_no_rows() {
         let conn = crate::db::open_memory();
         assert_eq!(
-            next_appointment_at(&conn, crate::clock::stored_at("2026-11-24T00:00:00Z")).unwrap(),
+            next_appointment_at(&conn, stored_at("2026-11-24T00:00:00Z")).unwrap(),
             None
         );
         assert!(appointments(&conn, &Filter::default()).unwrap().is_empty());
@@ -507,47 +508,12 @@ mod tests {
     fn opted_out_lists_each_number_whose_latest_event_is_an_opt_out_once() {
         use crate::db::opt_outs::{add, remove};
         let conn = crate::db::open_memory();
-        let t = |m: u32| format!("2026-11-24T20:0{m}:00Z");
-        add(
-            &conn,
-            "+14165550101",
-            "reply",
-            Some("STOP"),
-            crate::clock::stored_at(&t(0)),
-        )
-        .unwrap();
-        remove(
-            &conn,
-            "+14165550101",
-            "reply",
-            Some("START"),
-            crate::clock::stored_at(&t(1)),
-        )
-        .unwrap();
-        add(
-            &conn,
-            "+14165550102",
-            "by hand",
-            Some("asked"),
-            crate::clock::stored_at(&t(2)),
-        )
-        .unwrap();
-        add(
-            &conn,
-            "+14165550103",
-            "reply",
-            Some("STOP"),
-            crate::clock::stored_at(&t(3)),
-        )
-        .unwrap();
-        add(
-            &conn,
-            "+14165550103",
-            "reply",
-            Some("ARRET"),
-            crate::clock::stored_at(&t(4)),
-        )
-        .unwrap();
+        let t = |m: u32| stored_at(&format!("2026-11-24T20:0{m}:00Z"));
+        add(&conn, "+14165550101", "reply", Some("STOP"), t(0)).unwrap();
+        remove(&conn, "+14165550101", "reply", Some("START"), t(1)).unwrap();
+        add(&conn, "+14165550102", "by hand", Some("asked"), t(2)).unwrap();
+        add(&conn, "+14165550103", "reply", Some("STOP"), t(3)).unwrap();
+        add(&conn, "+14165550103", "reply", Some("ARRET"), t(4)).unwrap();
         let rows = opted_out(&conn, None).unwrap();
         assert_eq!(
             rows.iter()

@@ -90,6 +90,7 @@ pub fn probe(conn: &Connection) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::clock::stored_at;
 
     #[test]
     fn a_test_is_recorded_once_and_its_callbacks_read_back_in_order() {
@@ -99,7 +100,7 @@ mod tests {
             "SM1",
             "sms",
             "+1416***0123",
-            crate::clock::stored_at("2026-11-25T00:00:00Z"),
+            stored_at("2026-11-25T00:00:00Z"),
         )
         .unwrap();
         record_test(
@@ -107,7 +108,7 @@ mod tests {
             "SM1",
             "sms",
             "+1416***0123",
-            crate::clock::stored_at("2026-11-25T00:00:00Z"),
+            stored_at("2026-11-25T00:00:00Z"),
         )
         .unwrap();
         let sent = r#"{"MessageSid":"SM1","MessageStatus":"sent"}"#;
@@ -118,7 +119,7 @@ mod tests {
             "sms-status",
             "sms:SM1:sent",
             sent,
-            crate::clock::stored_at("2026-11-25T00:01:00Z"),
+            stored_at("2026-11-25T00:01:00Z"),
         )
         .unwrap();
         insert(
@@ -127,7 +128,7 @@ mod tests {
             "sms-status",
             "sms:SM1:undelivered",
             failed,
-            crate::clock::stored_at("2026-11-25T00:02:00Z"),
+            stored_at("2026-11-25T00:02:00Z"),
         )
         .unwrap();
         insert(
@@ -136,7 +137,7 @@ mod tests {
             "sms-status",
             "sms:SM2:sent",
             sent,
-            crate::clock::stored_at("2026-11-25T00:03:00Z"),
+            stored_at("2026-11-25T00:03:00Z"),
         )
         .unwrap();
         let got = reported(&conn, "SM1").unwrap();

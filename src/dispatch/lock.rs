@@ -154,6 +154,7 @@ fn read_holder(file: &mut File) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::clock::stored_at;
 
     #[test]
     fn a_second_taker_waits_then_names_the_holder() {
@@ -178,31 +179,17 @@ mod tests {
         let lock = dir.path().join("r.db.lock");
         let conn = crate::db::open(&db).unwrap();
         assert_eq!(holder(&lock), None, "no lock file: nobody");
-        runs::start(
-            &conn,
-            "send",
-            &[],
-            crate::clock::stored_at("2026-11-25T00:00:00Z"),
-        )
-        .unwrap();
+        runs::start(&conn, "send", &[], stored_at("2026-11-25T00:00:00Z")).unwrap();
         let held = RunLock::acquire(&lock, Duration::ZERO, "send run #1 (pid 42)").unwrap();
         assert_eq!(holder(&lock).as_deref(), Some("send run #1 (pid 42)"));
         assert_eq!(
-            close_dead_runs(
-                &conn,
-                &lock,
-                crate::clock::stored_at("2026-11-25T00:01:00Z")
-            ),
+            close_dead_runs(&conn, &lock, stored_at("2026-11-25T00:01:00Z")),
             0
         );
         drop(held);
         assert_eq!(holder(&lock), None);
         assert_eq!(
-            close_dead_runs(
-                &conn,
-                &lock,
-                crate::clock::stored_at("2026-11-25T00:01:00Z")
-            ),
+            close_dead_runs(&conn, &lock, stored_at("2026-11-25T00:01:00Z")),
             1
         );
         assert_eq!(runs::unfinished(&conn).unwrap(), 0);

@@ -171,6 +171,7 @@ fn update(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::clock::stored_at;
     use crate::domain::state::{ALL, Forbidden};
 
     const NOW: &str = "2026-11-25T00:00:00Z";
@@ -245,7 +246,7 @@ mod tests {
             for event in events() {
                 let conn = appointment_in(from);
                 let before = row(&conn);
-                let got = apply_to(&conn, 1, event, crate::clock::stored_at(LATER));
+                let got = apply_to(&conn, 1, event, stored_at(LATER));
                 let after = row(&conn);
                 match state::next(from, event) {
                     Ok(Step::To(to)) => {
@@ -276,10 +277,7 @@ mod tests {
     fn each_change_writes_the_columns_that_go_with_it() {
         let conn = appointment_in(State::RetryWait);
         let appt = super::super::get(&conn, 1).unwrap().unwrap();
-        assert_eq!(
-            start_attempt(&conn, &appt, 1, crate::clock::stored_at(LATER)).unwrap(),
-            2
-        );
+        assert_eq!(start_attempt(&conn, &appt, 1, stored_at(LATER)).unwrap(), 2);
         let cols = |conn: &Connection| -> (i64, i64, Option<String>) {
             conn.query_row(
                 "SELECT attempt_count, touch_attempts, last_attempt_at FROM appointments",
@@ -294,13 +292,7 @@ mod tests {
         let appt = super::super::get(&conn, 1).unwrap().unwrap();
         let resume = State::RetryWait;
         assert_eq!(
-            apply(
-                &conn,
-                &appt,
-                Event::NotSent { resume },
-                crate::clock::stored_at(LATER)
-            )
-            .unwrap(),
+            apply(&conn, &appt, Event::NotSent { resume }, stored_at(LATER)).unwrap(),
             Some((State::InFlight, State::RetryWait))
         );
         assert_eq!(cols(&conn).0, 1);
@@ -316,17 +308,11 @@ mod tests {
             &conn,
             1,
             Event::Withdrawn { reason: "moved" },
-            crate::clock::stored_at(LATER),
+            stored_at(LATER),
         )
         .unwrap();
         assert_eq!(reason(&conn).as_deref(), Some("moved"));
-        apply_to(
-            &conn,
-            1,
-            Event::Reinstated { import: 1 },
-            crate::clock::stored_at(LATER),
-        )
-        .unwrap();
+        apply_to(&conn, 1, Event::Reinstated { import: 1 }, stored_at(LATER)).unwrap();
         assert_eq!(reason(&conn), None);
         assert_eq!(row(&conn).0, State::Pending);
         assert_eq!(
@@ -342,30 +328,18 @@ mod tests {
     fn news_is_never_written_over_news() {
         let conn = appointment_in(State::RetryWait);
         let stale = super::super::get(&conn, 1).unwrap().unwrap();
-        apply_to(&conn, 1, Event::Confirmed, crate::clock::stored_at(NOW)).unwrap();
+        apply_to(&conn, 1, Event::Confirmed, stored_at(NOW)).unwrap();
         assert_eq!(
-            apply(
-                &conn,
-                &stale,
-                Event::Expired,
-                crate::clock::stored_at(LATER)
-            )
-            .unwrap(),
+            apply(&conn, &stale, Event::Expired, stored_at(LATER)).unwrap(),
             None
         );
         assert_eq!(row(&conn).0, State::Confirmed);
         // ... and a stale copy of an appointment that can still move moves from where it is.
         let conn = appointment_in(State::RetryWait);
         let stale = super::super::get(&conn, 1).unwrap().unwrap();
-        apply_to(&conn, 1, Event::Reached, crate::clock::stored_at(NOW)).unwrap();
+        apply_to(&conn, 1, Event::Reached, stored_at(NOW)).unwrap();
         assert_eq!(
-            apply(
-                &conn,
-                &stale,
-                Event::CancelRequested,
-                crate::clock::stored_at(LATER)
-            )
-            .unwrap(),
+            apply(&conn, &stale, Event::CancelRequested, stored_at(LATER)).unwrap(),
             Some((State::Reached, State::CancelRequested))
         );
     }
