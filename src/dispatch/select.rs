@@ -332,8 +332,11 @@ impl<'a> Selector<'a> {
             )
         };
         due.sort_by_key(order);
+        // Not among them: it changed since its batch was read, most often because the message
+        // an earlier member led has just been claimed for it. It is no contact of this run (the
+        // claim would drop it), and checking the caps for it would record a false hold.
         let Some(place) = due.iter().position(|a| a.id == appt.id) else {
-            return Ok(Some(vec![appt.clone()]));
+            return Ok(None);
         };
         if place % MAX_COMBINED != 0 {
             return Ok(None);
@@ -434,4 +437,108 @@ pub fn count_due(
         }
     }
     Ok((calls, texts))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::db::appointments::transitions;
+
+    /// A family of three on one number, each failed once at the 19:00 text (one message, one
+    /// SID), waiting for the 19:45 retry, under a cap of two contacts a day.
+    fn family_waiting(dir: &std::path::Path) -> Config {
+        let db_path = dir.join("reminders.db");
+        let toml = dir.join("reminders.toml");
+        std::fs::write(
+            &toml,
+            format!(
+                "db = {:?}\n[limits]\nper_day = 2\n",
+                db_path.display().to_string()
+            ),
+        )
+        .unwrap();
+        let overrides = crate::config::Overrides {
+            config: Some(toml),
+            ..Default::default()
+        };
+        let cfg = Config::load_with(&overrides, &|_| None).unwrap();
+        let conn = db::open(&db_path).unwrap();
+        conn.execute_batch(
+            "INSERT INTO imports (id, file_name, sha256, status, user_id, started_at)
+                 VALUES (1, 'day.csv', 'x', 'completed', 'ops', '2026-11-24T23:00:00Z');
+             INSERT INTO runs (id, kind, started_at) VALUES (1, 'retry', '2026-11-25T00:45:00Z');",
+        )
+        .unwrap();
+        for n in 1..=3 {
+            conn.execute(
+                "INSERT INTO appointments (id, appointment_id, patient_id, phone_number,
+                     phone_preference, text_preference, appt_date_time, channel, status,
+                     attempt_count, last_attempt_at, touch_days, touch_attempts, import_id,
+                     created_at, updated_at)
+                 VALUES (?1, 'F' || ?1, 'P' || ?1, '+14165550101', 0, 1,
+                     '2026-11-25T1' || ?1 || ':00:00Z', 'sms', 'retry_wait', 1,
+                     '2026-11-25T00:00:30Z', 1, 1, 1, '2026-11-24T23:00:00Z', '')",
+                [n],
+            )
+            .unwrap();
+            conn.execute(
+                "INSERT INTO appointment_logs (appointment_id, attempt, channel, sid, \"to\", \"from\",
+                     status, error_code, created_at, updated_at)
+                 VALUES (?1, 1, 'sms', 'SM1', '+14165550101', '+14165550000', 'undelivered', 30003,
+                     '2026-11-25T00:00:00Z', '2026-11-25T00:00:30Z')",
+                [n],
+            )
+            .unwrap();
+        }
+        cfg
+    }
+
+    fn retry() -> Options {
+        Options {
+            kind: RunKind::Retry,
+            dry_run: false,
+            force: false,
+            limit: None,
+            sites: Vec::new(),
+            window: None,
+            lock_wait: None,
+        }
+    }
+
+    #[test]
+    fn a_family_member_read_before_its_message_was_claimed_is_no_contact_and_no_hold() {
+        let dir = tempfile::tempdir().unwrap();
+        let cfg = family_waiting(dir.path());
+        let now: DateTime<Utc> = "2026-11-25T00:45:00Z".parse().unwrap();
+        let mut selector = Selector::new(&cfg, retry(), now).unwrap().for_run(1);
+        let job = selector.next_job().unwrap().expect("the family's message");
+        let ids: Vec<&str> = job
+            .group
+            .iter()
+            .map(|a| a.appointment_id.as_str())
+            .collect();
+        assert_eq!(ids, ["F1", "F2", "F3"]);
+
+        // The message is claimed (as the dispatching side does) while F2 and F3 still sit in the
+        // selector's batch as they were read: waiting for a retry.
+        let conn = db::open(&cfg.db).unwrap();
+        for appt in &job.group {
+            let attempt =
+                transitions::start_attempt(&conn, appt, job.touch, Stamp::from(now)).unwrap();
+            conn.execute(
+                "INSERT INTO appointment_logs (appointment_id, attempt, channel, \"to\", \"from\", status,
+                     created_at, updated_at)
+                 VALUES (?1, ?2, 'sms', '+14165550101', '+14165550000', 'dispatching', ?3, ?3)",
+                rusqlite::params![appt.id, attempt, db_time(now)],
+            )
+            .unwrap();
+        }
+
+        assert!(selector.next_job().unwrap().is_none());
+        assert_eq!(selector.counts.held.total(), 0);
+        let holds: i64 = conn
+            .query_row("SELECT count(*) FROM holds", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(holds, 0, "the two already in the message are not held");
+    }
 }
