@@ -258,34 +258,38 @@ pub fn stored_fields(s: &str) -> Option<[u32; 6]> {
     ])
 }
 
-/// A stored UTC timestamp as the clinic reads it: `2026-11-24 19:00` in its own zone.
+/// A stored UTC timestamp as the clinic reads it: `2026-11-24 19:00` in its own zone (text
+/// that is not a stored time is shown as it is).
 pub fn local_display(stored: &str, tz: chrono_tz::Tz) -> String {
-    use chrono::{Datelike, Timelike};
     match parse_db_time(stored) {
-        Some(t) => {
-            let l = t.with_timezone(&tz);
-            if !(0..=9999).contains(&l.year()) {
-                return l.format("%Y-%m-%d %H:%M").to_string();
-            }
-            // By hand: chrono's formatter re-read the pattern for every cell.
-            let mut s = String::with_capacity(16);
-            let y = l.year() as u32;
-            for (sep, n) in [
-                ("", y / 100),
-                ("", y % 100),
-                ("-", l.month()),
-                ("-", l.day()),
-                (" ", l.hour()),
-                (":", l.minute()),
-            ] {
-                s.push_str(sep);
-                s.push(char::from(b'0' + (n / 10) as u8));
-                s.push(char::from(b'0' + (n % 10) as u8));
-            }
-            s
-        }
+        Some(t) => local_minutes(t, tz),
         None => stored.to_string(),
     }
+}
+
+/// An instant as the clinic reads it: `2026-11-24 19:00` in its own zone.
+pub fn local_minutes(t: DateTime<Utc>, tz: chrono_tz::Tz) -> String {
+    use chrono::{Datelike, Timelike};
+    let l = t.with_timezone(&tz);
+    if !(0..=9999).contains(&l.year()) {
+        return l.format("%Y-%m-%d %H:%M").to_string();
+    }
+    // By hand: chrono's formatter re-read the pattern for every cell.
+    let mut s = String::with_capacity(16);
+    let y = l.year() as u32;
+    for (sep, n) in [
+        ("", y / 100),
+        ("", y % 100),
+        ("-", l.month()),
+        ("-", l.day()),
+        (" ", l.hour()),
+        (":", l.minute()),
+    ] {
+        s.push_str(sep);
+        s.push(char::from(b'0' + (n / 10) as u8));
+        s.push(char::from(b'0' + (n % 10) as u8));
+    }
+    s
 }
 
 #[cfg(test)]

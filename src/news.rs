@@ -7,7 +7,7 @@ use anyhow::Result;
 use chrono::{DateTime, Utc};
 use rusqlite::Connection;
 
-use crate::clock::{Stamp, parse_db_time};
+use crate::clock::Stamp;
 use crate::db::attempts::{self, StatusReport};
 use crate::db::{appointments, opt_outs};
 use crate::domain::channel::Channel;
@@ -33,7 +33,7 @@ impl OutcomeRules {
     /// The appointment's local date minus today's, in its site's zone.
     pub fn days_until(&self, appt: &appointments::Stored, now: DateTime<Utc>) -> i64 {
         let tz = self.sites.zone(&appt.site);
-        let at = parse_db_time(&appt.at).unwrap_or(now);
+        let at = appt.at.instant();
         (at.with_timezone(&tz).date_naive() - now.with_timezone(&tz).date_naive()).num_days()
     }
 }
@@ -219,7 +219,7 @@ pub fn opt_in(
     let lifted = opt_outs::remove(conn, phone, source, words, now)?;
     let mut resumed = 0;
     for appt in appointments::for_phone_in_states(conn, phone, &[State::OptedOut])? {
-        if parse_db_time(&appt.at).is_some_and(|at| at > now.instant()) {
+        if appt.at > now {
             let resume = schedule::resume_state(
                 appt.touch_attempts,
                 rules.max_attempts,

@@ -238,7 +238,7 @@ pub fn dry_run_line(
             format!(
                 "{} {}",
                 a.appointment_id,
-                crate::clock::local_display(&a.at, tz)
+                crate::clock::local_minutes(a.at.instant(), tz)
             )
         })
         .collect();

@@ -18,7 +18,7 @@ pub struct Attempt {
     pub to: String,
     pub status: String,
     pub sequence_number: Option<i64>,
-    pub created_at: String,
+    pub created_at: Stamp,
     pub from: Option<String>,
     /// The first attempt of the contact this one was part of (none before schema 9).
     pub contact: Option<i64>,

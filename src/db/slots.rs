@@ -31,7 +31,7 @@ fn freed_condition(w: &Waitlist) -> String {
 pub struct Freed {
     pub appointment: i64,
     pub site: String,
-    pub starts_at: String,
+    pub starts_at: Stamp,
     pub provider: Option<String>,
     pub visit_type: Option<String>,
     pub duration_minutes: Option<i64>,
@@ -93,7 +93,7 @@ pub struct Slot {
     pub id: i64,
     pub appointment: i64,
     pub site: String,
-    pub starts_at: String,
+    pub starts_at: Stamp,
     pub local_date: String,
     pub provider: Option<String>,
     pub visit_type: Option<String>,
@@ -101,7 +101,7 @@ pub struct Slot {
     pub freed_by_patient: String,
     pub state: String,
     pub waves: u32,
-    pub last_wave_at: Option<String>,
+    pub last_wave_at: Option<Stamp>,
     /// Offers whose text went out (or may have: its attempt is not undone).
     pub sent: u32,
     /// Its appointment has not come back (`CAME_BACK`).

@@ -20,7 +20,7 @@ use super::pacer::Pacer;
 use super::select::Job;
 use super::session::Session;
 use super::{ChannelTally, Options as DispatchOptions, Summary as RunSummary};
-use crate::clock::{Stamp, db_time, parse_db_time};
+use crate::clock::{Stamp, db_time};
 use crate::config::Config;
 use crate::db::{self, appointments, candidates, runs, slots};
 use crate::domain::contact_kind::ContactKind;
@@ -110,10 +110,11 @@ fn plan(
         if !opts.serves(&freed.site) {
             continue;
         }
-        let Some(at) = parse_db_time(&freed.starts_at) else {
-            continue;
-        };
-        let date = at.with_timezone(&cfg.site(&freed.site).tz).date_naive();
+        let date = freed
+            .starts_at
+            .instant()
+            .with_timezone(&cfg.site(&freed.site).tz)
+            .date_naive();
         slots::open(conn, &freed, &date.to_string(), stamp)?;
         summary.opened += 1;
         summary.dates.push(date.to_string());
@@ -125,15 +126,12 @@ fn plan(
         if !opts.serves(&slot.site) {
             continue;
         }
-        let Some(starts_at) = parse_db_time(&slot.starts_at) else {
-            continue;
-        };
         let open = Open {
-            starts_at,
+            starts_at: slot.starts_at.instant(),
             still_freed: slot.still_freed,
             sent: slot.sent,
             waves: slot.waves,
-            last_wave_at: slot.last_wave_at.as_deref().and_then(parse_db_time),
+            last_wave_at: slot.last_wave_at.map(Stamp::instant),
         };
         match waitlist::verdict(&open, &rules, now) {
             Verdict::Wait => {}

@@ -12,7 +12,7 @@ use rusqlite::Connection;
 
 use super::Options;
 use super::select::Job;
-use crate::clock::{Stamp, parse_db_time};
+use crate::clock::Stamp;
 use crate::config::Config;
 use crate::db::appointments::{Stored, follow_ups};
 use crate::db::opt_outs;
@@ -58,8 +58,8 @@ pub fn verdict(
     let local_now = now.with_timezone(&site.tz);
     if kind == ContactKind::NoShow {
         // At a send window of a day after the missed visit, never the evening of it.
-        let missed_on = parse_db_time(&appt.at).map(|t| t.with_timezone(&site.tz).date_naive());
-        if missed_on.is_none_or(|d| d >= local_now.date_naive()) {
+        let missed_on = appt.at.instant().with_timezone(&site.tz).date_naive();
+        if missed_on >= local_now.date_naive() {
             return Ok(Verdict::No);
         }
     }

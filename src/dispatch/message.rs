@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use anyhow::{Context, Result};
 
-use crate::clock::parse_db_time;
+use crate::clock::Stamp;
 use crate::config::{Config, SiteView, Templates, read_template};
 use crate::db::appointments::Stored;
 use crate::domain::channel::Channel;
@@ -178,8 +178,8 @@ pub fn build_kind(
             appointment_msg: &a.message,
             appointment_id: &a.appointment_id,
             patient_id: &a.patient_id,
-            at: parse_db_time(&a.at).context("reading a stored appointment time")?,
-            moved_from: a.moved_from.as_deref().and_then(parse_db_time),
+            at: a.at.instant(),
+            moved_from: a.moved_from.map(Stamp::instant),
             data: data.as_ref(),
         });
     }

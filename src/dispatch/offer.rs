@@ -7,7 +7,6 @@
 //! in between is recovered as for a reminder: no offer is ever sent twice.
 
 use anyhow::Result;
-use chrono::{DateTime, Utc};
 use rusqlite::Connection;
 
 use super::claim::{Claim, Claimed, unsettled};
@@ -16,7 +15,7 @@ use super::find::Fingerprint;
 use super::limits;
 use super::message::{self, Request};
 use super::select::Job;
-use crate::clock::{Stamp, db_time, parse_db_time};
+use crate::clock::Stamp;
 use crate::config::Config;
 use crate::db::attempts::{self, NewAttempt};
 use crate::db::candidates::Candidate;
@@ -49,10 +48,8 @@ pub fn build(
 ) -> Result<std::result::Result<Request, RenderError>> {
     let site = cfg.site(&slot.site);
     let pack = cfg.languages.get(language);
-    let starts_at: DateTime<Utc> = parse_db_time(&slot.starts_at)
-        .ok_or_else(|| anyhow::anyhow!("slot {} has no readable time", slot.id))?;
     let offered = Offered {
-        starts_at,
+        starts_at: slot.starts_at.instant(),
         tz: site.tz,
         provider: slot.provider.as_deref(),
         clinic_name: site.identity.clinic_name.as_deref(),
@@ -64,12 +61,12 @@ pub fn build(
 }
 
 /// A slot to render offers for before any is sent: tomorrow's `starts_at`, with a provider.
-pub fn sample_slot(site: &str, starts_at: &str) -> Slot {
+pub fn sample_slot(site: &str, starts_at: Stamp) -> Slot {
     Slot {
         id: 0,
         appointment: 0,
         site: site.to_string(),
-        starts_at: starts_at.to_string(),
+        starts_at,
         local_date: String::new(),
         provider: Some("Dr. Singh".into()),
         visit_type: None,
@@ -86,10 +83,10 @@ pub fn sample_slot(site: &str, starts_at: &str) -> Slot {
 /// An offer template naming a placeholder an offer does not have is a configuration error,
 /// found before anyone is contacted (exit 2), not one offer at a time.
 pub fn check_templates(cfg: &Config, texts: &message::Texts) -> Result<()> {
-    let at = db_time(cfg.now() + chrono::Duration::days(1));
+    let at = Stamp::from(cfg.now() + chrono::Duration::days(1));
     for site in cfg.site_keys() {
         for pack in cfg.languages.all() {
-            let slot = sample_slot(site, &at);
+            let slot = sample_slot(site, at);
             let to = "+14165550123";
             if let Err(why) = build(
                 cfg,
@@ -127,7 +124,7 @@ pub(super) fn claim(
     let Some(slot) = slots::get(&tx, target.slot)? else {
         return Ok(Claimed::Nothing);
     };
-    let starts_at = parse_db_time(&slot.starts_at).unwrap_or(began);
+    let starts_at = slot.starts_at.instant();
     let still_offered = slot.state == "open"
         && slot.still_freed
         && starts_at - w.min_notice > began

@@ -12,7 +12,7 @@ use rusqlite::Connection;
 
 use super::find::{CLOCK_SLACK_SECONDS, Fingerprint, find_created};
 use super::unsent;
-use crate::clock::{Stamp, parse_db_time};
+use crate::clock::Stamp;
 use crate::db::attempts;
 use crate::mask;
 use crate::news::{self, Applied, OutcomeRules};
@@ -42,7 +42,7 @@ pub fn unfinished(
     let mut settled_here = vec![false; contacts.len()];
     for (i, contact) in contacts.iter().enumerate() {
         let first = contact[0];
-        let began = parse_db_time(&first.created_at).unwrap_or(now);
+        let began = first.created_at.instant();
         let since = began - Duration::seconds(CLOCK_SLACK_SECONDS);
         let print = Fingerprint::new(
             first.from.as_deref().unwrap_or(""),
@@ -157,7 +157,7 @@ pub fn awaiting(
                 continue;
             }
         };
-        let began = parse_db_time(&attempt.created_at).unwrap_or(now);
+        let began = attempt.created_at.instant();
         let sent_is_final = now - began >= Duration::minutes(SENT_IS_FINAL_AFTER_MINUTES);
         let tx = crate::db::begin(conn)?;
         if let Applied::Recorded { .. } = news::apply_status(

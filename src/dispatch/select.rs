@@ -6,13 +6,13 @@
 
 use std::collections::{HashMap, VecDeque};
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use chrono::{DateTime, NaiveDate, Utc};
 use rusqlite::Connection;
 
 use super::Options;
 use super::limits;
-use crate::clock::{Stamp, db_time, parse_db_time};
+use crate::clock::{Stamp, db_time};
 use crate::config::Config;
 use crate::db::{self, appointments, opt_outs};
 use crate::domain::channel::Channel;
@@ -177,7 +177,7 @@ impl<'a> Selector<'a> {
                 BATCH,
             )?;
             match batch.last() {
-                Some(last) => self.cursor = (last.at.clone(), last.id),
+                Some(last) => self.cursor = (last.at.to_string(), last.id),
                 None => {
                     self.state += 1;
                     if let Some(&next) = self.states.get(self.state) {
@@ -324,13 +324,8 @@ impl<'a> Selector<'a> {
             }
             due.push(other);
         }
-        let order = |a: &appointments::Stored| {
-            (
-                self.states.iter().position(|s| *s == a.state),
-                a.at.clone(),
-                a.id,
-            )
-        };
+        let order =
+            |a: &appointments::Stored| (self.states.iter().position(|s| *s == a.state), a.at, a.id);
         due.sort_by_key(order);
         // Not among them: it changed since its batch was read, most often because the message
         // an earlier member led has just been claimed for it. It is no contact of this run (the
@@ -356,7 +351,7 @@ pub fn verdict(
     now: DateTime<Utc>,
 ) -> Result<Verdict> {
     let site = cfg.site(&appt.site);
-    let at = parse_db_time(&appt.at).context("reading a stored appointment time")?;
+    let at = appt.at.instant();
     let facts = schedule::AppointmentFacts {
         state: appt.state,
         at,
@@ -365,7 +360,7 @@ pub fn verdict(
         channel: appt.channel,
         touch: appt.touch_days,
         touch_attempts: appt.touch_attempts,
-        last_attempt_at: appt.last_attempt_at.as_deref().and_then(parse_db_time),
+        last_attempt_at: appt.last_attempt_at.map(Stamp::instant),
         opted_out: opt_outs::contains(conn, &appt.phone_number)?,
     };
     let rules = schedule::DueRules {

@@ -9,7 +9,7 @@ use anyhow::Result;
 use super::handlers::{Answer, Settings, xml};
 use super::reply_text::{Text, kept};
 use super::twiml;
-use crate::clock::{Stamp, parse_db_time};
+use crate::clock::Stamp;
 use crate::db::{offers, replies, slots};
 use crate::domain::languages::Language;
 use crate::domain::waitlist::{self, Answer as Said, RETURNED};
@@ -52,11 +52,7 @@ pub fn reply(
             },
         )?;
     }
-    let starts_at = parse_db_time(&slot.starts_at);
-    let too_late = match (starts_at, Some(now.instant())) {
-        (Some(at), Some(n)) => n >= at - s.waitlist.min_notice,
-        _ => true,
-    };
+    let too_late = now.instant() >= slot.starts_at.instant() - s.waitlist.min_notice;
     // A slot whose appointment came back, or whose time is too close, is closed now, whatever
     // the next run would have found.
     if slot.state == "open" && (!slot.still_freed || too_late) {
@@ -89,10 +85,7 @@ pub fn reply(
     };
     let text = if key == "texts.offer_taken" {
         let tz = s.rules.sites.zone(&slot.site);
-        starts_at.map_or_else(
-            || pack.text(key).to_string(),
-            |at| waitlist::taken_text(pack, at, tz),
-        )
+        waitlist::taken_text(pack, slot.starts_at.instant(), tz)
     } else {
         pack.text(key).to_string()
     };

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use chrono::{Duration, TimeZone};
 
 use super::Report;
-use crate::clock::db_time;
+use crate::clock::Stamp;
 use crate::config::{self, Config, Overrides, Templates};
 use crate::db::appointments::Stored;
 use crate::dispatch::message::{self, Texts};
@@ -236,7 +236,7 @@ fn offer(cfg: &Config, texts: &Texts, public_url: &str, site: &str, lang: Langua
         lang.code()
     );
     let freed = &sample(cfg, site, Channel::Sms, lang, 1, &[])[0];
-    let slot = crate::dispatch::offer::sample_slot(site, &freed.at);
+    let slot = crate::dispatch::offer::sample_slot(site, freed.at);
     let built = crate::dispatch::offer::build(
         cfg,
         texts,
@@ -391,7 +391,7 @@ fn sample(
                 appointment_id: format!("A{}", 1001 + i),
                 patient_id: format!("P{}", 501 + i),
                 phone_number: "+14165550123".into(),
-                at: db_time(at),
+                at: Stamp::from(at),
                 // No message of the export's: the pack's own sentence, as most patients get.
                 message: String::new(),
                 language: lang,

@@ -24,13 +24,13 @@ pub struct Stored {
     pub appointment_id: String,
     pub patient_id: String,
     pub phone_number: String,
-    pub at: String,
+    pub at: Stamp,
     pub message: String,
     pub language: Language,
     pub channel: Channel,
     pub state: State,
     pub attempt_count: i64,
-    pub last_attempt_at: Option<String>,
+    pub last_attempt_at: Option<Stamp>,
     pub site: String,
     /// `days_before` of the last touch begun, and the attempts made in it.
     pub touch_days: Option<u32>,
@@ -41,7 +41,8 @@ pub struct Stored {
     pub(crate) data: Option<String>,
     /// Their names, when `data` holds only the values (`imports.data_keys`).
     pub(crate) data_keys: Option<String>,
-    pub moved_from: Option<String>,
+    /// The time of the appointment this one replaced, when a later export moved it.
+    pub moved_from: Option<Stamp>,
 }
 
 impl Stored {
@@ -392,10 +393,9 @@ fn last_texts(
         }
         _ => of_sid(conn, &sid)?,
     };
-    let now = now.to_string();
     Ok(all
         .into_iter()
-        .filter(|a| a.at.as_str() > now.as_str() && a.state != State::Withdrawn)
+        .filter(|a| a.at > now && a.state != State::Withdrawn)
         .collect())
 }
 
