@@ -23,6 +23,16 @@ impl ImportStatus {
             ImportStatus::Skipped => "skipped",
         }
     }
+
+    pub fn parse(word: &str) -> Option<ImportStatus> {
+        [
+            ImportStatus::Completed,
+            ImportStatus::Failed,
+            ImportStatus::Skipped,
+        ]
+        .into_iter()
+        .find(|s| s.as_str() == word)
+    }
 }
 
 /// What a file was: the clinic's appointments, or its waitlist.
@@ -40,6 +50,12 @@ impl ImportKind {
             ImportKind::Appointments => "appointments",
             ImportKind::Waitlist => "waitlist",
         }
+    }
+
+    pub fn parse(word: &str) -> Option<ImportKind> {
+        [ImportKind::Appointments, ImportKind::Waitlist]
+            .into_iter()
+            .find(|k| k.as_str() == word)
     }
 }
 
@@ -214,12 +230,11 @@ pub fn insert_event(conn: &Connection, e: &RowEvent<'_>) -> Result<()> {
 #[derive(Clone, Debug, Serialize)]
 pub struct ImportRow {
     pub id: i64,
-    /// `appointments` or `waitlist`.
-    pub kind: String,
+    pub kind: ImportKind,
     pub file_name: String,
     pub file_path: Option<String>,
     pub sha256: String,
-    pub status: String,
+    pub status: ImportStatus,
     pub total_rows: i64,
     pub processed_rows: i64,
     pub successful_rows: i64,

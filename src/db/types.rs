@@ -1,9 +1,10 @@
-//! How the domain's words are stored: a state, a channel, a run's outcome or a language is its
-//! word in the database, and a word the program does not know is an error when read, never a
-//! guess.
+//! How the domain's words are stored: a state, a channel, a run's outcome, a language, an
+//! import's status or kind is its word in the database, and a word the program does not know is
+//! an error when read, never a guess.
 
 use rusqlite::types::{FromSql, FromSqlError, FromSqlResult, ToSql, ToSqlOutput, ValueRef};
 
+use crate::db::imports::{ImportKind, ImportStatus};
 use crate::domain::channel::Channel;
 use crate::domain::languages::code::Language;
 use crate::domain::run_outcome::RunOutcome;
@@ -36,6 +37,8 @@ stored_as_word!(State, as_str, State::parse, "appointment state");
 stored_as_word!(Channel, as_str, Channel::parse, "channel");
 stored_as_word!(RunOutcome, as_str, RunOutcome::parse, "run outcome");
 stored_as_word!(Language, code, Language::new, "language code");
+stored_as_word!(ImportStatus, as_str, ImportStatus::parse, "import status");
+stored_as_word!(ImportKind, as_str, ImportKind::parse, "import kind");
 
 #[cfg(test)]
 mod tests {
@@ -56,6 +59,12 @@ mod tests {
             .query_row("SELECT ?1", [Language::FR], |r| r.get(0))
             .unwrap();
         assert_eq!(back, Language::FR);
+        let back: ImportStatus = conn
+            .query_row("SELECT ?1", [ImportStatus::Skipped], |r| r.get(0))
+            .unwrap();
+        assert_eq!(back, ImportStatus::Skipped);
+        let bad: rusqlite::Result<ImportKind> = conn.query_row("SELECT 'export'", [], |r| r.get(0));
+        assert!(format!("{}", bad.unwrap_err()).contains("\"export\" is not a known import kind"));
         let bad: rusqlite::Result<Language> = conn.query_row("SELECT ''", [], |r| r.get(0));
         assert!(format!("{}", bad.unwrap_err()).contains("\"\" is not a known language code"));
         let bad: rusqlite::Result<State> = conn.query_row("SELECT 'scheduled'", [], |r| r.get(0));

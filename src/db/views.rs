@@ -10,8 +10,10 @@ use rusqlite::{Connection, OptionalExtension, named_params};
 use serde::Serialize;
 
 use crate::db::appointments::in_every_state;
+use crate::domain::channel::Channel;
 use crate::domain::contact_kind::ContactKind;
 use crate::domain::run_outcome::RunOutcome;
+use crate::domain::state::State;
 
 /// What `appointments` and `logs` may be narrowed to. `None` means "any".
 #[derive(Clone, Debug, Default)]
@@ -75,8 +77,8 @@ pub fn next_appointment_at(conn: &Connection, now: Stamp) -> Result<Option<Strin
 
 #[derive(Clone, Debug, Serialize, PartialEq, Eq)]
 pub struct StateCount {
-    pub state: String,
-    pub channel: String,
+    pub state: State,
+    pub channel: Channel,
     pub count: i64,
 }
 
@@ -121,8 +123,8 @@ pub struct AppointmentRow {
     pub phone_number: String,
     pub appt_date_time: String,
     pub language: Language,
-    pub channel: String,
-    pub state: String,
+    pub channel: Channel,
+    pub state: State,
     pub attempt_count: i64,
     pub last_attempt_at: Option<String>,
     pub success_at: Option<String>,
@@ -191,7 +193,7 @@ pub struct LogRow {
     pub patient_id: String,
     pub appt_date_time: String,
     pub attempt: i64,
-    pub channel: String,
+    pub channel: Channel,
     pub sid: Option<String>,
     pub to: String,
     pub status: String,

@@ -5,6 +5,7 @@
 use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 
+use crate::domain::channel::Channel;
 use crate::domain::run_outcome::RunOutcome;
 use crate::domain::state::State;
 use crate::domain::twilio_errors;
@@ -34,7 +35,7 @@ pub struct Appointment<'a> {
     pub at: &'a str,
     pub state: State,
     pub attempts: i64,
-    pub channel: &'a str,
+    pub channel: Channel,
 }
 
 pub struct Import<'a> {
@@ -236,7 +237,8 @@ pub fn items(f: &DayFacts<'_>) -> Vec<Item> {
                 "failed",
                 format!(
                     "not reached after {} attempt(s) by {}: tell the patient another way",
-                    a.attempts, a.channel
+                    a.attempts,
+                    a.channel.as_str()
                 ),
             ),
             State::CancelRequested => (
@@ -493,7 +495,7 @@ mod tests {
             at: "2026-11-25T14:30:00Z",
             state,
             attempts,
-            channel: "call",
+            channel: Channel::Call,
         }
     }
 

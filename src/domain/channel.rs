@@ -16,6 +16,13 @@ pub enum Channel {
     None,
 }
 
+/// Shown as the word it is stored as (`"sms"`), in `--json` and `--csv` views.
+impl serde::Serialize for Channel {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
 impl Channel {
     pub fn as_str(self) -> &'static str {
         match self {

@@ -33,6 +33,13 @@ pub const ALL: [State; 11] = [
     State::NoShow,
 ];
 
+/// Shown as the word it is stored as (`"cancel_requested"`), in `--json` and `--csv` views.
+impl serde::Serialize for State {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
 impl State {
     pub fn as_str(self) -> &'static str {
         match self {

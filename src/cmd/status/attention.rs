@@ -9,6 +9,7 @@ use rusqlite::Connection;
 
 use crate::clock::{Stamp, db_time, parse_db_time};
 use crate::config::Config;
+use crate::db::imports::ImportStatus;
 use crate::db::views;
 use crate::domain::attention::{self, Item};
 use crate::domain::dates;
@@ -88,7 +89,7 @@ pub(super) fn attention_items(
                 at: &a.appt_date_time,
                 state: *state,
                 attempts: a.attempt_count,
-                channel: &a.channel,
+                channel: a.channel,
             })
             .collect::<Vec<_>>(),
         imports: &imports
@@ -96,7 +97,7 @@ pub(super) fn attention_items(
             .map(|i| attention::Import {
                 id: i.id,
                 file_name: &i.file_name,
-                failed: i.status == "failed",
+                failed: i.status == ImportStatus::Failed,
                 rejected_rows: i.failed_rows,
                 started_at: &i.started_at,
                 error: i.error.as_deref(),

@@ -14,11 +14,12 @@ use crate::clock::{Stamp, db_time, local_display, parse_db_time};
 use crate::config::Config;
 use crate::db::imports::ImportRow;
 use crate::db::views::{self, RunRow, StateCount};
+use crate::domain::channel::Channel;
 use crate::domain::run_outcome::RunOutcome;
 
 use crate::domain::attention::Item;
 use crate::domain::dates;
-use crate::domain::state::{self};
+use crate::domain::state::{self, State};
 use crate::output::{self, Format, View};
 
 use super::attention::attention_items;
@@ -103,8 +104,8 @@ pub(super) fn run(
             for c in &counts {
                 w.write_record([
                     day.to_string(),
-                    c.state.clone(),
-                    c.channel.clone(),
+                    c.state.as_str().to_string(),
+                    c.channel.as_str().to_string(),
                     c.count.to_string(),
                 ])?;
             }
@@ -189,40 +190,34 @@ fn plain_items(items: &[Item], tz: Tz, title: &str) -> String {
 
 /// States down, channels across, totals on both.
 fn counts_table(counts: &[StateCount]) -> String {
-    let mut channels: Vec<&str> = vec!["call", "sms"];
-    if counts.iter().any(|c| c.channel == "none") {
-        channels.push("none");
+    let mut channels = vec![Channel::Call, Channel::Sms];
+    if counts.iter().any(|c| c.channel == Channel::None) {
+        channels.push(Channel::None);
     }
-    let get = |state: &str, channel: &str| -> i64 {
+    // `None` for every channel.
+    let get = |state: State, channel: Option<Channel>| -> i64 {
         counts
             .iter()
-            .filter(|c| c.state == state && (channel.is_empty() || c.channel == channel))
+            .filter(|c| c.state == state && channel.is_none_or(|ch| c.channel == ch))
             .map(|c| c.count)
             .sum()
     };
     let mut rows = Vec::new();
-    // States in the order an appointment moves through them; unknown words last.
-    let mut states: Vec<String> = state::ALL
+    // States in the order an appointment moves through them.
+    for &s in state::ALL
         .iter()
-        .map(|s| s.as_str().to_string())
-        .filter(|s| counts.iter().any(|c| &c.state == s))
-        .collect();
-    for c in counts {
-        if !states.contains(&c.state) {
-            states.push(c.state.clone());
-        }
-    }
-    for s in &states {
-        let mut row = vec![s.clone()];
-        row.extend(channels.iter().map(|ch| get(s, ch).to_string()));
-        row.push(get(s, "").to_string());
+        .filter(|s| counts.iter().any(|c| c.state == **s))
+    {
+        let mut row = vec![s.as_str().to_string()];
+        row.extend(channels.iter().map(|&ch| get(s, Some(ch)).to_string()));
+        row.push(get(s, None).to_string());
         rows.push(row);
     }
     let mut total = vec!["total".to_string()];
-    for ch in &channels {
+    for &ch in &channels {
         let n: i64 = counts
             .iter()
-            .filter(|c| c.channel == *ch)
+            .filter(|c| c.channel == ch)
             .map(|c| c.count)
             .sum();
         total.push(n.to_string());
@@ -230,7 +225,7 @@ fn counts_table(counts: &[StateCount]) -> String {
     total.push(counts.iter().map(|c| c.count).sum::<i64>().to_string());
     rows.push(total);
     let mut header = vec!["state"];
-    header.extend(&channels);
+    header.extend(channels.iter().map(|c| c.as_str()));
     header.push("total");
     output::table(&header, &rows)
 }
@@ -246,8 +241,8 @@ pub(super) fn imports_view<'a>(
             vec![
                 i.id.to_string(),
                 i.file_name.clone(),
-                i.kind.clone(),
-                i.status.clone(),
+                i.kind.as_str().to_string(),
+                i.status.as_str().to_string(),
                 i.total_rows.to_string(),
                 i.successful_rows.to_string(),
                 i.duplicate_rows.to_string(),

@@ -13,6 +13,7 @@ use crate::config::Config;
 use crate::db::{self, views};
 use crate::domain::contact_kind::ContactKind;
 use crate::domain::dates;
+use crate::domain::state::State;
 use crate::domain::twilio_errors;
 use crate::mask;
 use crate::output::{self, Format, View};
@@ -70,15 +71,17 @@ pub(super) fn appointments(
         .iter()
         .map(|a| {
             let state = match (&a.withdrawn_reason, &a.held) {
-                (Some(why), _) if a.state == "withdrawn" => format!("withdrawn ({why})"),
+                (Some(why), _) if a.state == State::Withdrawn => format!("withdrawn ({why})"),
                 // Still waiting, or passed while waiting: the hold says why.
                 (_, Some(held))
-                    if ["pending", "retry_wait", "reached", "expired"]
-                        .contains(&a.state.as_str()) =>
+                    if matches!(
+                        a.state,
+                        State::Pending | State::RetryWait | State::Reached | State::Expired
+                    ) =>
                 {
-                    format!("{} ({held})", a.state)
+                    format!("{} ({held})", a.state.as_str())
                 }
-                _ => a.state.clone(),
+                _ => a.state.as_str().to_string(),
             };
             let touch = a
                 .touch_days
@@ -96,7 +99,7 @@ pub(super) fn appointments(
             }
             row.extend([
                 a.language.to_string(),
-                a.channel.clone(),
+                a.channel.as_str().to_string(),
                 state,
                 touch,
                 a.attempt_count.to_string(),
@@ -182,7 +185,7 @@ pub(super) fn logs(
                 patient,
                 attempt,
                 l.touch_days.map(|d| format!("{d}d")).unwrap_or_default(),
-                l.channel.clone(),
+                l.channel.as_str().to_string(),
                 l.to.clone(),
                 l.status.clone(),
                 output::opt(&l.duration),
