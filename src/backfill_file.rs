@@ -54,7 +54,7 @@ fn row(cfg: &Config, s: &Slot) -> [String; 11] {
         text(&s.provider),
         text(&s.visit_type),
         s.freed_by.clone(),
-        s.state.clone(),
+        s.state.as_str().to_string(),
         s.offers_sent.to_string(),
         text(&s.taker_patient_id),
         text(&s.taker_moves_from),

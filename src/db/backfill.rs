@@ -3,12 +3,10 @@
 //! `slots` and `offers`.
 
 use crate::clock::Stamp;
+use crate::domain::slot_states::{OfferState, SlotState};
 use anyhow::Result;
 use rusqlite::{Connection, named_params};
 use serde::Serialize;
-
-/// The slot states, in the order a slot may reach them.
-pub const SLOT_STATES: [&str; 4] = ["open", "taken", "closed", "expired"];
 
 /// What `slots` may be narrowed to. `None` means "any".
 #[derive(Clone, Debug, Default)]
@@ -16,7 +14,7 @@ pub struct Filter {
     /// The slot's local date (YYYY-MM-DD).
     pub date: Option<String>,
     pub site: Option<String>,
-    pub state: Option<String>,
+    pub state: Option<SlotState>,
     pub limit: Option<i64>,
 }
 
@@ -32,7 +30,7 @@ pub struct Slot {
     pub duration_minutes: Option<i64>,
     /// The clinic's appointment_id of the appointment that freed it.
     pub freed_by: String,
-    pub state: String,
+    pub state: SlotState,
     pub closed_reason: Option<String>,
     pub opened_at: String,
     pub closed_at: Option<String>,
@@ -57,7 +55,7 @@ pub struct Offer {
     pub patient_id: String,
     pub phone_number: String,
     pub wave: i64,
-    pub state: String,
+    pub state: OfferState,
     pub sent_at: String,
     pub answered_at: Option<String>,
 }
@@ -186,7 +184,7 @@ pub fn dates_touched_since(conn: &Connection, since: &str) -> Result<Vec<(String
 /// One slot of a report's period, as the report's tally reads it.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct PeriodSlot {
-    pub state: String,
+    pub state: SlotState,
     pub opened_at: String,
     pub taken_at: Option<String>,
     pub offers_sent: i64,
@@ -462,7 +460,7 @@ mod tests {
                 &Filter {
                     date: Some(date.to_string()),
                     site: site.map(String::from),
-                    state: state.map(String::from),
+                    state: state.and_then(SlotState::parse),
                     limit: None,
                 },
             )

@@ -14,6 +14,7 @@ use crate::domain::contact_kind::ContactKind;
 use crate::domain::history::{Attempt, Event, Kind, RowAction, error_words};
 use crate::domain::results;
 use crate::domain::schedule::Touches;
+use crate::domain::slot_states::SlotState;
 use crate::domain::slot_story;
 use crate::mask;
 
@@ -341,10 +342,10 @@ fn slots(conn: &Connection, id: i64, tz: Tz, events: &mut Vec<Event>) -> Result<
         step(Some(&s.opened_at), slot_story::Step::Opened);
         step(s.taken_at.as_deref(), slot_story::Step::Taken);
         step(s.booked_at.as_deref(), slot_story::Step::Booked);
-        match s.state.as_str() {
-            "closed" => step(s.closed_at.as_deref(), slot_story::Step::Closed),
-            "expired" => step(s.closed_at.as_deref(), slot_story::Step::Expired),
-            _ => {}
+        match s.state {
+            SlotState::Closed => step(s.closed_at.as_deref(), slot_story::Step::Closed),
+            SlotState::Expired => step(s.closed_at.as_deref(), slot_story::Step::Expired),
+            SlotState::Open | SlotState::Taken => {}
         }
         let mut rows = offers.query([s.id])?;
         while let Some(r) = rows.next()? {

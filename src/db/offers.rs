@@ -4,6 +4,7 @@
 
 use crate::clock::Stamp;
 use crate::domain::languages::code::Language;
+use crate::domain::slot_states::OfferState;
 use anyhow::Result;
 use rusqlite::{Connection, OptionalExtension, named_params};
 
@@ -17,7 +18,7 @@ pub struct Offer {
     pub language: Language,
     pub moves_from: Option<String>,
     pub wave: u32,
-    pub state: String,
+    pub state: OfferState,
 }
 
 pub struct NewOffer<'a> {
@@ -72,7 +73,7 @@ pub fn by_log(conn: &Connection, log_id: i64) -> Result<Option<Offer>> {
 
 /// Records the patient's answer: `taken`, `lost`, `declined`. An answer already recorded (a
 /// repeated reply) is not changed.
-pub fn answer(conn: &Connection, id: i64, state: &str, now: Stamp) -> Result<()> {
+pub fn answer(conn: &Connection, id: i64, state: OfferState, now: Stamp) -> Result<()> {
     conn.execute(
         "UPDATE offers SET state = :state, answered_at = :now
          WHERE id = :id AND answered_at IS NULL",

@@ -8,6 +8,7 @@ use rusqlite::{Connection, OptionalExtension, named_params};
 
 use crate::config::{OpenFrom, Waitlist};
 use crate::db::appointments::CANCELLED;
+use crate::domain::slot_states::SlotState;
 use crate::domain::state::State;
 use crate::domain::waitlist::RETURNED;
 
@@ -99,7 +100,7 @@ pub struct Slot {
     pub visit_type: Option<String>,
     pub duration_minutes: Option<i64>,
     pub freed_by_patient: String,
-    pub state: String,
+    pub state: SlotState,
     pub waves: u32,
     pub last_wave_at: Option<Stamp>,
     /// Offers whose text went out (or may have: its attempt is not undone).
@@ -170,7 +171,7 @@ pub fn get(conn: &Connection, id: i64) -> Result<Option<Slot>> {
 
 /// Ends an open slot unfilled (`closed` with `reason`, or `expired`); its offers still
 /// unanswered close with it. Whether it was still open.
-pub fn end(conn: &Connection, id: i64, state: &str, reason: &str, now: Stamp) -> Result<bool> {
+pub fn end(conn: &Connection, id: i64, state: SlotState, reason: &str, now: Stamp) -> Result<bool> {
     let n = conn.execute(
         "UPDATE slots SET state = :state, closed_reason = :reason, closed_at = :now
          WHERE id = :id AND state = 'open'",

@@ -1,5 +1,5 @@
 //! How the domain's words are stored: a state, a channel, a run's outcome, a language, an
-//! import's status or kind is its word in the database, and a word the program does not know is
+//! import's status or kind, a slot's or an offer's state is its word in the database, and a word the program does not know is
 //! an error when read, never a guess.
 
 use rusqlite::types::{FromSql, FromSqlError, FromSqlResult, ToSql, ToSqlOutput, ValueRef};
@@ -8,6 +8,7 @@ use crate::db::imports::{ImportKind, ImportStatus};
 use crate::domain::channel::Channel;
 use crate::domain::languages::code::Language;
 use crate::domain::run_outcome::RunOutcome;
+use crate::domain::slot_states::{OfferState, SlotState};
 use crate::domain::state::State;
 
 fn word<T>(value: ValueRef<'_>, parse: impl Fn(&str) -> Option<T>, what: &str) -> FromSqlResult<T> {
@@ -39,6 +40,8 @@ stored_as_word!(RunOutcome, as_str, RunOutcome::parse, "run outcome");
 stored_as_word!(Language, code, Language::new, "language code");
 stored_as_word!(ImportStatus, as_str, ImportStatus::parse, "import status");
 stored_as_word!(ImportKind, as_str, ImportKind::parse, "import kind");
+stored_as_word!(SlotState, as_str, SlotState::parse, "slot state");
+stored_as_word!(OfferState, as_str, OfferState::parse, "offer state");
 
 #[cfg(test)]
 mod tests {

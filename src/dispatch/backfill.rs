@@ -26,6 +26,7 @@ use crate::db::{self, appointments, candidates, runs, slots};
 use crate::domain::contact_kind::ContactKind;
 use crate::domain::run_outcome::RunOutcome;
 use crate::domain::schedule::RunKind;
+use crate::domain::slot_states::SlotState;
 use crate::domain::waitlist::{self, Open, Verdict};
 
 #[derive(Clone, Debug, Default)]
@@ -136,12 +137,18 @@ fn plan(
         match waitlist::verdict(&open, &rules, now) {
             Verdict::Wait => {}
             Verdict::Expire => {
-                slots::end(conn, slot.id, "expired", "too close to its time", stamp)?;
+                slots::end(
+                    conn,
+                    slot.id,
+                    SlotState::Expired,
+                    "too close to its time",
+                    stamp,
+                )?;
                 summary.expired += 1;
                 summary.dates.push(slot.local_date.clone());
             }
             Verdict::Close(why) => {
-                slots::end(conn, slot.id, "closed", &why, stamp)?;
+                slots::end(conn, slot.id, SlotState::Closed, &why, stamp)?;
                 summary.closed.push(why);
                 summary.dates.push(slot.local_date.clone());
             }

@@ -25,6 +25,7 @@ use crate::domain::channel::Channel;
 use crate::domain::contact_kind::ContactKind;
 use crate::domain::dates::day_bounds;
 use crate::domain::limits::too_long;
+use crate::domain::slot_states::SlotState;
 use crate::domain::templates::RenderError;
 use crate::domain::waitlist::{self, Offered};
 use crate::mask;
@@ -72,7 +73,7 @@ pub fn sample_slot(site: &str, starts_at: Stamp) -> Slot {
         visit_type: None,
         duration_minutes: None,
         freed_by_patient: String::new(),
-        state: "open".into(),
+        state: SlotState::Open,
         waves: 0,
         last_wave_at: None,
         sent: 0,
@@ -125,7 +126,7 @@ pub(super) fn claim(
         return Ok(Claimed::Nothing);
     };
     let starts_at = slot.starts_at.instant();
-    let still_offered = slot.state == "open"
+    let still_offered = slot.state == SlotState::Open
         && slot.still_freed
         && starts_at - w.min_notice > began
         && slot.sent < w.max_offers;

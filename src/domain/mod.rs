@@ -27,6 +27,7 @@ pub mod run_outcome;
 pub mod schedule;
 pub mod segments;
 pub mod sites;
+pub mod slot_states;
 pub mod slot_story;
 pub mod state;
 pub mod templates;

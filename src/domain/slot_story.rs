@@ -5,6 +5,8 @@
 
 use serde::Serialize;
 
+use super::slot_states::OfferState;
+
 /// What happened to the slot.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -40,7 +42,7 @@ pub struct Offer {
     pub to: String,
     pub wave: i64,
     /// open, taken, lost, declined, closed.
-    pub state: String,
+    pub state: OfferState,
     /// Twilio's word on the text.
     pub status: String,
     pub sid: Option<String>,
@@ -114,13 +116,12 @@ pub fn describe_offer(o: &Offer) -> (String, String) {
         Some(at) => format!(" ({at})"),
         None => String::new(),
     };
-    let state = match o.state.as_str() {
-        "taken" => "said yes first: took it",
-        "lost" => "said yes after someone else",
-        "declined" => "declined",
-        "closed" => "no answer before the slot closed",
-        "open" => "no answer yet",
-        other => other,
+    let state = match o.state {
+        OfferState::Taken => "said yes first: took it",
+        OfferState::Lost => "said yes after someone else",
+        OfferState::Declined => "declined",
+        OfferState::Closed => "no answer before the slot closed",
+        OfferState::Open => "no answer yet",
     };
     let sid = o.sid.as_deref().unwrap_or("no SID");
     (
@@ -163,7 +164,7 @@ mod tests {
             patient_id: "P78".into(),
             to: "+1416***0178".into(),
             wave: 1,
-            state: "lost".into(),
+            state: OfferState::Lost,
             status: "delivered".into(),
             sid: Some("SM1".into()),
             answered_at: Some("2026-11-24 18:12:30".into()),

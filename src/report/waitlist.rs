@@ -8,6 +8,7 @@ use serde::Serialize;
 use super::html::count;
 use crate::clock::parse_db_time;
 use crate::db::backfill::PeriodSlot;
+use crate::domain::slot_states::SlotState;
 
 /// The period's freed slots. All zero when none was freed.
 #[derive(Serialize, Clone, Debug, Default, PartialEq)]
@@ -50,8 +51,8 @@ pub fn tally(slots: &[PeriodSlot]) -> Waitlist {
         w.slots_opened += 1;
         w.offers_sent += s.offers_sent.max(0) as u64;
         w.takers += s.said_yes.max(0) as u64;
-        match s.state.as_str() {
-            "taken" => {
+        match s.state {
+            SlotState::Taken => {
                 w.filled += 1;
                 let opened = parse_db_time(&s.opened_at);
                 let taken = s.taken_at.as_deref().and_then(parse_db_time);
@@ -59,9 +60,9 @@ pub fn tally(slots: &[PeriodSlot]) -> Waitlist {
                     waits.push((t - o).num_minutes().max(0));
                 }
             }
-            "closed" => w.closed_unfilled += 1,
-            "expired" => w.expired += 1,
-            _ => w.still_open += 1,
+            SlotState::Closed => w.closed_unfilled += 1,
+            SlotState::Expired => w.expired += 1,
+            SlotState::Open => w.still_open += 1,
         }
     }
     w.median_minutes_to_taken = median(&mut waits);
@@ -120,7 +121,7 @@ mod tests {
 
     fn slot(state: &str, opened: &str, taken: Option<&str>, sent: i64, yes: i64) -> PeriodSlot {
         PeriodSlot {
-            state: state.to_string(),
+            state: SlotState::parse(state).unwrap(),
             opened_at: opened.to_string(),
             taken_at: taken.map(String::from),
             offers_sent: sent,

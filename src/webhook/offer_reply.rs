@@ -12,6 +12,7 @@ use super::twiml;
 use crate::clock::Stamp;
 use crate::db::{offers, replies, slots};
 use crate::domain::languages::Language;
+use crate::domain::slot_states::{OfferState, SlotState};
 use crate::domain::waitlist::{self, Answer as Said, RETURNED};
 use crate::mask;
 
@@ -55,31 +56,31 @@ pub fn reply(
     let too_late = now.instant() >= slot.starts_at.instant() - s.waitlist.min_notice;
     // A slot whose appointment came back, or whose time is too close, is closed now, whatever
     // the next run would have found.
-    if slot.state == "open" && (!slot.still_freed || too_late) {
+    if slot.state == SlotState::Open && (!slot.still_freed || too_late) {
         let (state, why) = if slot.still_freed {
-            ("expired", "too close to its time")
+            (SlotState::Expired, "too close to its time")
         } else {
-            ("closed", RETURNED)
+            (SlotState::Closed, RETURNED)
         };
         slots::end(conn, slot.id, state, why, now)?;
     }
-    let open_now = slot.state == "open" && slot.still_freed && !too_late;
+    let open_now = slot.state == SlotState::Open && slot.still_freed && !too_late;
     let (key, note) = match said {
         Said::Decline => {
-            offers::answer(conn, offer.id, "declined", now)?;
+            offers::answer(conn, offer.id, OfferState::Declined, now)?;
             ("texts.offer_declined", "declined")
         }
-        Said::Take if offer.state == "taken" => ("texts.offer_taken", "took it (again)"),
+        Said::Take if offer.state == OfferState::Taken => ("texts.offer_taken", "took it (again)"),
         Said::Take if open_now && slots::take(conn, slot.id, offer, now)? => {
-            offers::answer(conn, offer.id, "taken", now)?;
+            offers::answer(conn, offer.id, OfferState::Taken, now)?;
             ("texts.offer_taken", "took it first")
         }
-        Said::Take if slot.state == "taken" || slots_taken(conn, slot.id)? => {
-            offers::answer(conn, offer.id, "lost", now)?;
+        Said::Take if slot.state == SlotState::Taken || slots_taken(conn, slot.id)? => {
+            offers::answer(conn, offer.id, OfferState::Lost, now)?;
             ("texts.offer_gone", "said yes after it was taken")
         }
         Said::Take => {
-            offers::answer(conn, offer.id, "closed", now)?;
+            offers::answer(conn, offer.id, OfferState::Closed, now)?;
             ("texts.offer_closed", "said yes after the offer closed")
         }
     };
@@ -95,5 +96,5 @@ pub fn reply(
 
 /// Whether the slot is taken as it stands now (another reply of this group may have won it).
 fn slots_taken(conn: &rusqlite::Connection, id: i64) -> Result<bool> {
-    Ok(slots::get(conn, id)?.is_some_and(|slot| slot.state == "taken"))
+    Ok(slots::get(conn, id)?.is_some_and(|slot| slot.state == SlotState::Taken))
 }

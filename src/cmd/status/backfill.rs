@@ -13,15 +13,16 @@ use crate::backfill_file::local_time;
 use crate::clock::local_display;
 use crate::config::Config;
 use crate::db::backfill::{self, Filter, Slot};
+use crate::domain::slot_states::SlotState;
 use crate::output::{self, Format, View};
 
 /// A slot's state in words: a closed slot says why.
 pub(crate) fn state_words(s: &Slot) -> String {
-    match (&s.closed_reason, s.state.as_str()) {
-        (Some(why), "closed" | "expired") if !why.trim().is_empty() => {
-            format!("{} ({why})", s.state)
+    match (&s.closed_reason, s.state) {
+        (Some(why), SlotState::Closed | SlotState::Expired) if !why.trim().is_empty() => {
+            format!("{} ({why})", s.state.as_str())
         }
-        _ => s.state.clone(),
+        _ => s.state.as_str().to_string(),
     }
 }
 
@@ -38,7 +39,7 @@ pub(super) fn run(
         &Filter {
             date: scope.date.map(|d| d.to_string()),
             site: scope.site.clone(),
-            state: args.state.clone(),
+            state: args.state.as_deref().and_then(SlotState::parse),
             limit: args.limit,
         },
     )?;

@@ -15,6 +15,7 @@ use crate::config::Config;
 use crate::db;
 use crate::domain::channel::Channel;
 use crate::domain::dates;
+use crate::domain::slot_states::SlotState;
 use crate::domain::state::{self, State};
 use crate::exit::usage;
 use crate::output::Format;
@@ -186,10 +187,11 @@ fn check_flags(args: &Args) -> Result<()> {
     if let Some(s) = &args.state
         && args.view == ViewName::Backfill
     {
-        if !db::backfill::SLOT_STATES.contains(&s.as_str()) {
+        if SlotState::parse(s).is_none() {
+            let all: Vec<&str> = SlotState::ALL.iter().map(|s| s.as_str()).collect();
             return Err(usage(format!(
                 "--state {s:?}: not a slot's state; one of {}",
-                db::backfill::SLOT_STATES.join(", ")
+                all.join(", ")
             )));
         }
     } else if let Some(s) = &args.state
