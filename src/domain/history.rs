@@ -364,7 +364,11 @@ fn attempt_words(a: &Attempt) -> String {
     if let Some(by) = &a.answered_by {
         parts.push(format!("answered by {by}"));
     }
-    if let Some(code) = a.error_code {
+    // The outcome in words usually names the error already ("undelivered: 30003 phone off or
+    // out of reach"): said once.
+    if let Some(code) = a.error_code
+        && !a.outcome.contains(&code.to_string())
+    {
         parts.push(format!(
             "error {code} {}",
             a.error.as_deref().unwrap_or("(unknown Twilio error)")
@@ -550,7 +554,12 @@ mod tests {
             appointment: None,
             kind: Kind::Attempt(refused),
         });
-        assert!(detail.contains("error 30006 landline"), "{detail}");
+        // The error is said once: the outcome names it.
+        assert_eq!(detail.matches("30006").count(), 1, "{detail}");
+        assert!(
+            detail.contains("undelivered: 30006 landline or unreachable carrier"),
+            "{detail}"
+        );
         assert!(detail.contains("price 0.0079 USD"), "{detail}");
         assert_eq!(RowAction::parse("reinstated"), Some(RowAction::Reinstated));
         assert_eq!(RowAction::parse("stored?"), None);
