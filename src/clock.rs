@@ -168,6 +168,11 @@ impl Stamp {
     pub fn instant(self) -> DateTime<Utc> {
         self.0
     }
+
+    /// As the clinic reads it: `2026-11-24 19:00` in its zone.
+    pub fn local(self, tz: chrono_tz::Tz) -> String {
+        local_minutes(self.0, tz)
+    }
 }
 
 impl From<DateTime<Utc>> for Stamp {
@@ -186,6 +191,13 @@ impl std::fmt::Display for Stamp {
 impl rusqlite::ToSql for Stamp {
     fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
         Ok(rusqlite::types::ToSqlOutput::from(db_time(self.0)))
+    }
+}
+
+/// Printed (`--json`, `--csv`) as the stored text.
+impl serde::Serialize for Stamp {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&db_time(self.0))
     }
 }
 

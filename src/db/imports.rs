@@ -4,6 +4,8 @@ use anyhow::Result;
 use rusqlite::{Connection, OptionalExtension, named_params};
 use serde::Serialize;
 
+use crate::clock::Stamp;
+
 /// How an import ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -242,8 +244,8 @@ pub struct ImportRow {
     pub failed_rows: i64,
     pub withdrawn_rows: i64,
     pub user_id: String,
-    pub started_at: String,
-    pub finished_at: Option<String>,
+    pub started_at: Stamp,
+    pub finished_at: Option<Stamp>,
     pub error: Option<String>,
     /// Dates and counts, slash order, unrecognised languages (JSON object), when recorded.
     pub summary: Option<serde_json::Value>,

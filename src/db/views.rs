@@ -121,13 +121,13 @@ pub struct AppointmentRow {
     pub appointment_id: String,
     pub patient_id: String,
     pub phone_number: String,
-    pub appt_date_time: String,
+    pub appt_date_time: Stamp,
     pub language: Language,
     pub channel: Channel,
     pub state: State,
     pub attempt_count: i64,
-    pub last_attempt_at: Option<String>,
-    pub success_at: Option<String>,
+    pub last_attempt_at: Option<Stamp>,
+    pub success_at: Option<Stamp>,
     pub import_id: i64,
     pub site: String,
     /// `days_before` of the last touch begun.
@@ -191,7 +191,7 @@ pub struct LogRow {
     pub appointment: i64,
     pub appointment_id: String,
     pub patient_id: String,
-    pub appt_date_time: String,
+    pub appt_date_time: Stamp,
     pub attempt: i64,
     pub channel: Channel,
     pub sid: Option<String>,
@@ -204,8 +204,8 @@ pub struct LogRow {
     pub start_time: Option<String>,
     pub end_time: Option<String>,
     pub run_id: Option<i64>,
-    pub created_at: String,
-    pub updated_at: String,
+    pub created_at: Stamp,
+    pub updated_at: Stamp,
     /// The touch (its `days_before`) the attempt belonged to.
     pub touch_days: Option<u32>,
     pub num_segments: Option<i64>,
@@ -298,8 +298,8 @@ pub fn logs(conn: &Connection, f: &Filter) -> Result<Vec<LogRow>> {
 pub struct RunRow {
     pub id: i64,
     pub kind: String,
-    pub started_at: String,
-    pub finished_at: Option<String>,
+    pub started_at: Stamp,
+    pub finished_at: Option<Stamp>,
     pub selected: i64,
     pub dispatched: i64,
     pub failed: i64,
@@ -370,7 +370,7 @@ pub fn last_import_at(conn: &Connection) -> Result<Option<String>> {
 pub struct OptedOutRow {
     /// The stored E.164 number; the command masks it.
     pub phone_number: String,
-    pub opted_out_at: String,
+    pub opted_out_at: Stamp,
     /// `reply`, `by hand`, `twilio error 21610`.
     pub source: String,
     /// What the patient wrote, or the reason given by hand.
@@ -403,7 +403,7 @@ pub fn opted_out(conn: &Connection, limit: Option<i64>) -> Result<Vec<OptedOutRo
 pub struct LateOptOutRow {
     pub appointment_id: String,
     pub patient_id: String,
-    pub appt_date_time: String,
+    pub appt_date_time: Stamp,
     pub phone_number: String,
     pub source: String,
     pub words: Option<String>,

@@ -5,6 +5,7 @@
 use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 
+use crate::clock::Stamp;
 use crate::domain::channel::Channel;
 use crate::domain::run_outcome::RunOutcome;
 use crate::domain::state::State;
@@ -32,7 +33,7 @@ pub struct Item {
 pub struct Appointment<'a> {
     pub appointment_id: &'a str,
     pub patient_id: &'a str,
-    pub at: &'a str,
+    pub at: Stamp,
     pub state: State,
     pub attempts: i64,
     pub channel: Channel,
@@ -43,14 +44,14 @@ pub struct Import<'a> {
     pub file_name: &'a str,
     pub failed: bool,
     pub rejected_rows: i64,
-    pub started_at: &'a str,
+    pub started_at: Stamp,
     pub error: Option<&'a str>,
 }
 
 pub struct Run<'a> {
     pub id: i64,
     pub kind: &'a str,
-    pub started_at: &'a str,
+    pub started_at: Stamp,
     /// `None` while it is going.
     pub outcome: Option<RunOutcome>,
     pub error: Option<&'a str>,
@@ -89,7 +90,7 @@ pub struct BadNumber<'a> {
 pub struct LateOptOut<'a> {
     pub appointment_id: &'a str,
     pub patient_id: &'a str,
-    pub at: &'a str,
+    pub at: Stamp,
     pub phone_masked: String,
     /// How it came (`reply`, `by hand`) and the words used.
     pub source: &'a str,
@@ -186,7 +187,7 @@ pub struct DayFacts<'a> {
     pub windows: &'a [WindowNote],
     /// The start of today in the clinic's zone: an import's rejected rows are news on the day
     /// of that import, not every evening and morning after.
-    pub day_start: &'a str,
+    pub day_start: Stamp,
     /// Files in the drop folder now that no import takes.
     pub not_csv: &'a [NotCsv<'a>],
     /// Freed slots taken by a waiting patient and not yet booked, whatever their day.
@@ -486,13 +487,13 @@ fn left(n: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::clock::parse_db_time;
+    use crate::clock::{parse_db_time, stored_at};
 
     fn appt(id: &str, state: State, attempts: i64) -> Appointment<'_> {
         Appointment {
             appointment_id: id,
             patient_id: "P1",
-            at: "2026-11-25T14:30:00Z",
+            at: stored_at("2026-11-25T14:30:00Z"),
             state,
             attempts,
             channel: Channel::Call,
@@ -503,7 +504,7 @@ mod tests {
         Run {
             id,
             kind: "send",
-            started_at: "2026-11-25T00:00:00Z",
+            started_at: stored_at("2026-11-25T00:00:00Z"),
             outcome: outcome.map(|o| RunOutcome::parse(o).expect("a run outcome")),
             error,
             left_for_next: 0,
@@ -530,7 +531,7 @@ mod tests {
             bad_numbers: &[],
             late_opt_outs: &[],
             windows: &[],
-            day_start: "2026-11-24T05:00:00Z",
+            day_start: stored_at("2026-11-24T05:00:00Z"),
             not_csv: &[],
             taken_slots: &[],
         }
@@ -594,7 +595,7 @@ mod tests {
                 file_name: "a.csv",
                 failed: false,
                 rejected_rows: 0,
-                started_at: "2026-11-25T00:00:00Z",
+                started_at: stored_at("2026-11-25T00:00:00Z"),
                 error: None,
             },
             Import {
@@ -602,7 +603,7 @@ mod tests {
                 file_name: "b.csv",
                 failed: false,
                 rejected_rows: 2,
-                started_at: "2026-11-25T00:00:00Z",
+                started_at: stored_at("2026-11-25T00:00:00Z"),
                 error: None,
             },
             Import {
@@ -610,7 +611,7 @@ mod tests {
                 file_name: "c.csv",
                 failed: true,
                 rejected_rows: 0,
-                started_at: "2026-11-25T00:00:00Z",
+                started_at: stored_at("2026-11-25T00:00:00Z"),
                 error: Some("no header row"),
             },
         ];
@@ -700,7 +701,7 @@ mod tests {
         let late = [LateOptOut {
             appointment_id: "A1",
             patient_id: "P1",
-            at: "2026-11-25T14:00:00Z",
+            at: stored_at("2026-11-25T14:00:00Z"),
             phone_masked: "+1416***0101".into(),
             source: "reply",
             words: Some("STOP"),
@@ -758,7 +759,7 @@ mod tests {
                 file_name: "yesterday.csv",
                 failed: false,
                 rejected_rows: 2,
-                started_at: "2026-11-23T23:30:00Z",
+                started_at: stored_at("2026-11-23T23:30:00Z"),
                 error: None,
             },
             Import {
@@ -766,7 +767,7 @@ mod tests {
                 file_name: "today.csv",
                 failed: false,
                 rejected_rows: 1,
-                started_at: "2026-11-24T23:30:00Z",
+                started_at: stored_at("2026-11-24T23:30:00Z"),
                 error: None,
             },
         ];

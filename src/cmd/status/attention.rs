@@ -86,7 +86,7 @@ pub(super) fn attention_items(
             .map(|(state, a)| attention::Appointment {
                 appointment_id: &a.appointment_id,
                 patient_id: &a.patient_id,
-                at: &a.appt_date_time,
+                at: a.appt_date_time,
                 state: *state,
                 attempts: a.attempt_count,
                 channel: a.channel,
@@ -99,7 +99,7 @@ pub(super) fn attention_items(
                 file_name: &i.file_name,
                 failed: i.status == ImportStatus::Failed,
                 rejected_rows: i.failed_rows,
-                started_at: &i.started_at,
+                started_at: i.started_at,
                 error: i.error.as_deref(),
             })
             .collect::<Vec<_>>(),
@@ -108,7 +108,7 @@ pub(super) fn attention_items(
             .map(|r| attention::Run {
                 id: r.id,
                 kind: &r.kind,
-                started_at: &r.started_at,
+                started_at: r.started_at,
                 outcome: r.outcome,
                 error: r.error.as_deref(),
                 left_for_next: r.left_for_next,
@@ -153,14 +153,14 @@ pub(super) fn attention_items(
             .map(|o| attention::LateOptOut {
                 appointment_id: &o.appointment_id,
                 patient_id: &o.patient_id,
-                at: &o.appt_date_time,
+                at: o.appt_date_time,
                 phone_masked: crate::mask::phone(&o.phone_number),
                 source: &o.source,
                 words: o.words.as_deref(),
             })
             .collect::<Vec<_>>(),
         windows: &super::windows::notes(cfg, conn, now)?,
-        day_start: &db_time(dates::day_bounds(today, tz).0),
+        day_start: Stamp::from(dates::day_bounds(today, tz).0),
         not_csv: &not_csv
             .iter()
             .map(|(path, modified_at)| attention::NotCsv { path, modified_at })

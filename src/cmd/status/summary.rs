@@ -248,7 +248,7 @@ pub(super) fn imports_view<'a>(
                 i.duplicate_rows.to_string(),
                 i.failed_rows.to_string(),
                 i.user_id.clone(),
-                local_display(&i.started_at, tz),
+                i.started_at.local(tz),
                 output::opt(&i.error),
             ]
         })
@@ -281,10 +281,9 @@ pub(super) fn runs_view<'a>(records: &'a [RunRow], tz: Tz, title: &'a str) -> Vi
             vec![
                 r.id.to_string(),
                 r.kind.clone(),
-                local_display(&r.started_at, tz),
+                r.started_at.local(tz),
                 r.finished_at
-                    .as_deref()
-                    .map(|t| local_display(t, tz))
+                    .map(|t| t.local(tz))
                     .unwrap_or_else(|| "(not finished)".into()),
                 r.selected.to_string(),
                 r.dispatched.to_string(),

@@ -8,7 +8,7 @@ use anyhow::Result;
 use rusqlite::Connection;
 
 use super::{Args, Scope};
-use crate::clock::{db_time, local_display};
+use crate::clock::{Stamp, db_time};
 use crate::config::Config;
 use crate::db::{self, views};
 use crate::domain::contact_kind::ContactKind;
@@ -47,10 +47,8 @@ fn shown_phone(args: &Args, p: &str) -> String {
     }
 }
 
-fn local(t: &Option<String>, tz: chrono_tz::Tz) -> String {
-    t.as_deref()
-        .map(|t| local_display(t, tz))
-        .unwrap_or_default()
+fn local(t: Option<Stamp>, tz: chrono_tz::Tz) -> String {
+    t.map(|t| t.local(tz)).unwrap_or_default()
 }
 
 pub(super) fn appointments(
@@ -92,7 +90,7 @@ pub(super) fn appointments(
                 a.appointment_id.clone(),
                 a.patient_id.clone(),
                 a.phone_number.clone(),
-                local_display(&a.appt_date_time, cfg.site(&a.site).tz),
+                a.appt_date_time.local(cfg.site(&a.site).tz),
             ];
             if with_sites {
                 row.push(a.site.clone());
@@ -103,8 +101,8 @@ pub(super) fn appointments(
                 state,
                 touch,
                 a.attempt_count.to_string(),
-                local(&a.last_attempt_at, tz),
-                local(&a.success_at, tz),
+                local(a.last_attempt_at, tz),
+                local(a.success_at, tz),
                 a.import_id.to_string(),
             ]);
             row
@@ -180,7 +178,7 @@ pub(super) fn logs(
                 (kind, _) => (l.patient_id.clone(), kind.describe().to_string()),
             };
             vec![
-                local_display(&l.created_at, tz),
+                l.created_at.local(tz),
                 l.appointment_id.clone(),
                 patient,
                 attempt,
@@ -318,7 +316,7 @@ pub(super) fn opt_outs(
         .map(|o| {
             vec![
                 o.phone_number.clone(),
-                local_display(&o.opted_out_at, scope.tz),
+                o.opted_out_at.local(scope.tz),
                 o.source.clone(),
                 output::opt(&o.words),
             ]
