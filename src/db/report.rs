@@ -13,6 +13,7 @@ use anyhow::Result;
 use rusqlite::{Connection, named_params};
 
 use crate::db::appointments::{in_every_state, state_list};
+use crate::domain::channel::Channel;
 use crate::domain::contact_kind::ContactKind;
 use crate::domain::state::State;
 
@@ -77,8 +78,8 @@ pub fn span(conn: &Connection, p: &Period<'_>) -> Result<Span> {
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct AppointmentRow<'a> {
     pub id: i64,
-    pub status: &'a str,
-    pub channel: &'a str,
+    pub status: State,
+    pub channel: Channel,
     pub site: &'a str,
     /// UTC, as stored.
     pub at: &'a str,
@@ -144,8 +145,8 @@ pub fn appointments(
     while let Some(r) = rows.next()? {
         each(&AppointmentRow {
             id: r.get(0)?,
-            status: r.get_ref(1)?.as_str()?,
-            channel: r.get_ref(2)?.as_str()?,
+            status: r.get(1)?,
+            channel: r.get(2)?,
             site: r.get_ref(3)?.as_str()?,
             at: r.get_ref(4)?.as_str()?,
             contacted: r.get(5)?,
@@ -162,7 +163,8 @@ pub struct AttemptRow<'a> {
     /// `appointments.id`.
     pub appointment: i64,
     pub touch_days: Option<i64>,
-    pub channel: &'a str,
+    pub channel: Channel,
+    /// Twilio's own word.
     pub status: &'a str,
     pub answered_by: Option<&'a str>,
     pub error_code: Option<i64>,
@@ -201,7 +203,7 @@ pub fn attempts_made(
         each(&AttemptRow {
             appointment: r.get(0)?,
             touch_days: r.get(1)?,
-            channel: r.get_ref(2)?.as_str()?,
+            channel: r.get(2)?,
             status: r.get_ref(3)?.as_str()?,
             answered_by: r.get_ref(4)?.as_str_or_null()?,
             error_code: r.get(5)?,
@@ -217,10 +219,11 @@ pub fn attempts_made(
 }
 
 /// An attempt as the hand-call list reads it.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct PastAttempt {
     pub touch_days: Option<i64>,
-    pub channel: String,
+    pub channel: Channel,
+    /// Twilio's own word.
     pub status: String,
     pub answered_by: Option<String>,
     pub error_code: Option<i64>,
@@ -236,8 +239,8 @@ pub struct ToCall {
     pub phone_number: String,
     pub site: String,
     pub at: String,
-    pub status: String,
-    pub channel: String,
+    pub status: State,
+    pub channel: Channel,
     pub touch_days: Option<i64>,
     pub last_reply: Option<String>,
     /// Its attempts, in the order they were made.
@@ -622,7 +625,7 @@ mod tests {
             let read = |site| {
                 let mut seen = Vec::new();
                 appointments(&conn, &p(site), &s, |a| {
-                    seen.push((a.id, a.status.to_string(), a.contacted))
+                    seen.push((a.id, a.status.as_str().to_string(), a.contacted))
                 })
                 .unwrap();
                 seen.sort();

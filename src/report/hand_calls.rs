@@ -6,8 +6,8 @@ use chrono_tz::Tz;
 use super::model::HandCall;
 use crate::clock::local_display;
 use crate::db::report::{PastAttempt, ToCall};
-use crate::domain::channel::Channel;
 use crate::domain::reasons::{self, Outcome};
+use crate::domain::state::State;
 
 /// A reply longer than this is cut on the page (a text can be 1,600 characters).
 const REPLY_CHARS: usize = 160;
@@ -20,7 +20,7 @@ pub fn hand_call(c: &ToCall, tz: Tz, voicemail_counts: bool, phone: String) -> H
         patient_id: c.patient_id.clone(),
         site: (!c.site.is_empty()).then(|| c.site.clone()),
         at_local: local_display(&c.at, tz),
-        state: c.status.clone(),
+        state: c.status.as_str().to_string(),
         phone,
         why: why(c, voicemail_counts),
     }
@@ -35,7 +35,7 @@ pub fn why(c: &ToCall, voicemail_counts: bool) -> String {
         .map(str::trim)
         .filter(|r| !r.is_empty());
     let quoted = reply.map(|r| format!("replied \"{}\"", cut(r, REPLY_CHARS)));
-    if c.status == "cancel_requested" {
+    if c.status == State::CancelRequested {
         // The reply is how they asked, or came after; without one, it was the keypress.
         return quoted.unwrap_or_else(|| "pressed 2 on the call (cancel or reschedule)".into());
     }
@@ -58,7 +58,7 @@ pub fn why(c: &ToCall, voicemail_counts: bool) -> String {
 
 fn outcome(a: &PastAttempt) -> Outcome<'_> {
     Outcome {
-        channel: Channel::parse(&a.channel).unwrap_or(Channel::Call),
+        channel: a.channel,
         status: &a.status,
         answered_by: a.answered_by.as_deref(),
         error_code: a.error_code,
@@ -75,11 +75,12 @@ fn cut(text: &str, chars: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::channel::Channel;
 
     fn attempt(touch: i64, status: &str) -> PastAttempt {
         PastAttempt {
             touch_days: Some(touch),
-            channel: "call".into(),
+            channel: Channel::Call,
             status: status.into(),
             answered_by: None,
             error_code: None,
@@ -94,8 +95,8 @@ mod tests {
             phone_number: "+14165550101".into(),
             site: String::new(),
             at: "2026-11-25T16:30:00Z".into(),
-            status: status.into(),
-            channel: "call".into(),
+            status: State::parse(status).unwrap(),
+            channel: Channel::Call,
             touch_days: Some(1),
             last_reply: reply.map(String::from),
             attempts,

@@ -19,6 +19,7 @@ use crate::db::report::{AppointmentRow, AttemptRow, Span};
 use crate::domain::channel::Channel;
 use crate::domain::contact_kind::ContactKind;
 use crate::domain::reasons::{self, Outcome};
+use crate::domain::state::State;
 
 const IN_PERIOD: u8 = 1;
 const CONFIRMED: u8 = 2;
@@ -170,20 +171,20 @@ impl Tally {
         f.reached += u64::from(a.reached);
         let (mut confirmed, mut failed) = (false, false);
         match a.status {
-            "confirmed" => {
+            State::Confirmed => {
                 f.confirmed += 1;
                 confirmed = true;
             }
-            "cancel_requested" => f.cancel_requested += 1,
-            "failed" => {
+            State::CancelRequested => f.cancel_requested += 1,
+            State::Failed => {
                 f.failed += 1;
                 failed = true;
             }
-            "expired" => f.expired += 1,
-            "withdrawn" => f.withdrawn += 1,
-            "no_show" => f.no_show += 1,
-            "opted_out" => f.opted_out += 1,
-            _ => {}
+            State::Expired => f.expired += 1,
+            State::Withdrawn => f.withdrawn += 1,
+            State::NoShow => f.no_show += 1,
+            State::OptedOut => f.opted_out += 1,
+            State::Pending | State::InFlight | State::Reached | State::RetryWait => {}
         }
         self.channels[usize::from(channel_order(a.channel))].count(a, confirmed);
         self.site(a.site).count(a, confirmed);
@@ -252,7 +253,7 @@ impl Tally {
             return;
         }
         let outcome = Outcome {
-            channel: Channel::parse(a.channel).unwrap_or(Channel::Call),
+            channel: a.channel,
             status: a.status,
             answered_by: a.answered_by,
             error_code: a.error_code,
@@ -319,7 +320,7 @@ impl Tally {
         self.last_sid.clear();
         self.last_sid.push_str(sid);
         let u = &mut self.usage;
-        if a.channel == "call" {
+        if a.channel == Channel::Call {
             u.calls += 1;
             u.call_seconds += a.duration.unwrap_or(0).max(0) as u64;
         } else {
@@ -442,11 +443,11 @@ pub struct Figures {
 }
 
 /// The page's order for a channel.
-fn channel_order(channel: &str) -> u8 {
+fn channel_order(channel: Channel) -> u8 {
     match channel {
-        "sms" => 0,
-        "call" => 1,
-        _ => 2,
+        Channel::Sms => 0,
+        Channel::Call => 1,
+        Channel::None => 2,
     }
 }
 

@@ -23,8 +23,8 @@ fn span(first: i64, last: i64) -> Span {
 fn appt<'a>(id: i64, status: &'a str, channel: &'a str, at: &'a str) -> AppointmentRow<'a> {
     AppointmentRow {
         id,
-        status,
-        channel,
+        status: State::parse(status).unwrap(),
+        channel: Channel::parse(channel).unwrap(),
         site: "",
         at,
         contacted: true,
@@ -37,7 +37,7 @@ fn attempt<'a>(appointment: i64, touch: i64, channel: &'a str, status: &'a str) 
     AttemptRow {
         appointment,
         touch_days: Some(touch),
-        channel,
+        channel: Channel::parse(channel).unwrap(),
         status,
         answered_by: (status == "completed").then_some("human"),
         error_code: None,
