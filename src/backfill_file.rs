@@ -12,7 +12,7 @@ use anyhow::{Context, Result};
 use chrono::NaiveDate;
 use rusqlite::Connection;
 
-use crate::clock::local_display;
+use crate::clock::{Stamp, local_display};
 use crate::config::Config;
 use crate::db::backfill::{self, Filter, Slot};
 use crate::domain::results::outbox_name;
@@ -34,8 +34,8 @@ pub const HEADER: [&str; 11] = [
 ];
 
 /// The local time (HH:MM) of a stored UTC time in `tz`.
-pub fn local_time(stored: &str, tz: chrono_tz::Tz) -> String {
-    let shown = local_display(stored, tz);
+pub fn local_time(at: Stamp, tz: chrono_tz::Tz) -> String {
+    let shown = at.local(tz);
     match shown.split_once(' ') {
         Some((_, time)) => time.to_string(),
         None => shown,
@@ -49,7 +49,7 @@ fn row(cfg: &Config, s: &Slot) -> [String; 11] {
     let text = |v: &Option<String>| v.clone().unwrap_or_default();
     [
         s.local_date.clone(),
-        local_time(&s.starts_at, tz),
+        local_time(s.starts_at, tz),
         s.site.clone(),
         text(&s.provider),
         text(&s.visit_type),

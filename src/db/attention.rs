@@ -1,6 +1,7 @@
 //! What `status --check` reads beside a day's appointments: calls and texts whose callbacks
 //! never came, and numbers Twilio refused.
 
+use crate::clock::Stamp;
 use anyhow::Result;
 use rusqlite::{Connection, named_params};
 
@@ -55,7 +56,7 @@ pub struct BadNumberRow {
     pub patient_id: String,
     pub phone_number: String,
     pub error_code: i64,
-    pub at: String,
+    pub at: Stamp,
     /// The appointment was reached after all (by a later attempt).
     pub reached_later: bool,
     /// An offer of a freed slot to a waiting patient (`patient_id` is theirs): their number is

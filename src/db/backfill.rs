@@ -19,11 +19,11 @@ pub struct Filter {
 }
 
 /// One freed slot, with how its offers stand. Times are UTC RFC 3339 as stored.
-#[derive(Clone, Debug, Default, Serialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
 pub struct Slot {
     pub id: i64,
     pub local_date: String,
-    pub starts_at: String,
+    pub starts_at: Stamp,
     pub site: String,
     pub provider: Option<String>,
     pub visit_type: Option<String>,

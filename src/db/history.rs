@@ -318,7 +318,7 @@ fn slots(conn: &Connection, id: i64, tz: Tz, events: &mut Vec<Event>) -> Result<
     )?;
     for s in crate::db::backfill::slots_freed_by(conn, id)? {
         let slot = slot_story::Slot {
-            slot_at: local_display(&s.starts_at, tz),
+            slot_at: s.starts_at.local(tz),
             site: s.site.clone(),
             provider: s.provider.clone(),
             visit_type: s.visit_type.clone(),

@@ -60,7 +60,7 @@ pub struct Unmatched {
     pub appointment_id: Option<String>,
     pub patient_id: Option<String>,
     pub site: String,
-    pub received_at: String,
+    pub received_at: Stamp,
 }
 
 /// Free-text replies received in `[from, to)`, oldest first.

@@ -68,7 +68,7 @@ pub struct FreeText<'a> {
     pub phone_masked: String,
     pub body: &'a str,
     pub appointment_id: Option<&'a str>,
-    pub received_at: &'a str,
+    pub received_at: Stamp,
 }
 
 /// An attempt Twilio refused because of the number.
@@ -77,7 +77,7 @@ pub struct BadNumber<'a> {
     pub patient_id: &'a str,
     pub phone_masked: String,
     pub code: i64,
-    pub at: &'a str,
+    pub at: Stamp,
     /// A later attempt (a call, after a text Twilio could not deliver) reached the patient:
     /// the number is right; only the text preference is not.
     pub reached_later: bool,
@@ -143,8 +143,8 @@ pub struct NotCsv<'a> {
 /// A freed slot a waiting patient took, whose booking the clinic has not made yet.
 pub struct TakenSlot<'a> {
     pub taker_patient_id: &'a str,
-    /// The slot's start (UTC RFC 3339), and as the clinic reads it (`2026-11-25 09:30`).
-    pub at: &'a str,
+    /// The slot's start, and as the clinic reads it (`2026-11-25 09:30`).
+    pub at: Stamp,
     pub local: String,
     /// The site's key (`""` with no sites).
     pub site: &'a str,
@@ -269,7 +269,7 @@ pub fn items(f: &DayFacts<'_>) -> Vec<Item> {
     }
     for s in f.taken_slots {
         // Booked by the clinic (a later export listed the taker there) or passed: nothing to do.
-        if crate::clock::parse_db_time(s.at).is_some_and(|at| at <= f.now) {
+        if s.at.instant() <= f.now {
             continue;
         }
         out.push(Item {
@@ -547,10 +547,10 @@ mod tests {
             moves_from,
         };
         let slots = [
-            slot("2026-11-25T14:30:00Z", "bloor", Some("A2044")),
-            slot("2026-11-25T14:30:00Z", "", None),
+            slot(stored_at("2026-11-25T14:30:00Z"), "bloor", Some("A2044")),
+            slot(stored_at("2026-11-25T14:30:00Z"), "", None),
             // Its time has come: too late to book.
-            slot("2026-11-25T01:00:00Z", "", None),
+            slot(stored_at("2026-11-25T01:00:00Z"), "", None),
         ];
         let mut f = facts(&[], &[], &[]);
         f.taken_slots = &slots;
@@ -679,7 +679,7 @@ mod tests {
             patient_id: "P3",
             phone_masked: "+1416***0103".into(),
             code: 21614,
-            at: "2026-11-25T00:10:00Z",
+            at: stored_at("2026-11-25T00:10:00Z"),
             reached_later: true,
             waitlist: false,
         }];
@@ -786,7 +786,7 @@ mod tests {
             phone_masked: "+1416***0101".into(),
             body: " what time? ",
             appointment_id: Some("A1"),
-            received_at: "2026-11-25T00:30:00Z",
+            received_at: stored_at("2026-11-25T00:30:00Z"),
         }];
         let bad = [
             BadNumber {
@@ -794,7 +794,7 @@ mod tests {
                 patient_id: "P2",
                 phone_masked: "+1416***0102".into(),
                 code: 21211,
-                at: "2026-11-25T00:10:00Z",
+                at: stored_at("2026-11-25T00:10:00Z"),
                 reached_later: false,
                 waitlist: false,
             },
@@ -804,7 +804,7 @@ mod tests {
                 patient_id: "W7",
                 phone_masked: "+1416***0177".into(),
                 code: 21211,
-                at: "2026-11-25T00:20:00Z",
+                at: stored_at("2026-11-25T00:20:00Z"),
                 reached_later: false,
                 waitlist: true,
             },

@@ -133,7 +133,7 @@ pub(super) fn attention_items(
                 phone_masked: crate::mask::phone(&r.phone_number),
                 body: &r.body,
                 appointment_id: r.appointment_id.as_deref(),
-                received_at: &r.received_at,
+                received_at: r.received_at,
             })
             .collect::<Vec<_>>(),
         bad_numbers: &bad
@@ -143,7 +143,7 @@ pub(super) fn attention_items(
                 patient_id: &b.patient_id,
                 phone_masked: crate::mask::phone(&b.phone_number),
                 code: b.error_code,
-                at: &b.at,
+                at: b.at,
                 reached_later: b.reached_later,
                 waitlist: b.waitlist,
             })
@@ -169,8 +169,8 @@ pub(super) fn attention_items(
             .iter()
             .map(|s| attention::TakenSlot {
                 taker_patient_id: s.taker_patient_id.as_deref().unwrap_or_default(),
-                at: &s.starts_at,
-                local: crate::clock::local_display(&s.starts_at, cfg.site(&s.site).tz),
+                at: s.starts_at,
+                local: s.starts_at.local(cfg.site(&s.site).tz),
                 site: &s.site,
                 moves_from: s.taker_moves_from.as_deref(),
             })

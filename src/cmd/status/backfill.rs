@@ -57,7 +57,7 @@ pub(super) fn run(
         .iter()
         .map(|s| {
             let tz = cfg.site(&s.site).tz;
-            let mut row = vec![s.local_date.clone(), local_time(&s.starts_at, tz)];
+            let mut row = vec![s.local_date.clone(), local_time(s.starts_at, tz)];
             if with_sites {
                 row.push(s.site.clone());
             }
