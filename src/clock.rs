@@ -280,7 +280,7 @@ pub fn local_display(stored: &str, tz: chrono_tz::Tz) -> String {
 }
 
 /// An instant as the clinic reads it: `2026-11-24 19:00` in its own zone.
-pub fn local_minutes(t: DateTime<Utc>, tz: chrono_tz::Tz) -> String {
+fn local_minutes(t: DateTime<Utc>, tz: chrono_tz::Tz) -> String {
     use chrono::{Datelike, Timelike};
     let l = t.with_timezone(&tz);
     if !(0..=9999).contains(&l.year()) {

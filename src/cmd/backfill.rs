@@ -168,7 +168,7 @@ fn dry_run(cfg: &Config, opts: &Options) -> Result<()> {
             "sms (offer) {} {} — slot {} freed by {}, to patient {}, wave {} — {}",
             mask::phone(&c.phone_number),
             c.language,
-            crate::clock::local_minutes(freed.at.instant(), tz),
+            freed.at.local(tz),
             freed.appointment_id,
             c.patient_id,
             target.wave,

@@ -234,13 +234,7 @@ pub fn dry_run_line(
     let times: Vec<String> = job
         .group
         .iter()
-        .map(|a| {
-            format!(
-                "{} {}",
-                a.appointment_id,
-                crate::clock::local_minutes(a.at.instant(), tz)
-            )
-        })
+        .map(|a| format!("{} {}", a.appointment_id, a.at.local(tz)))
         .collect();
     let site = if lead.site.is_empty() {
         String::new()

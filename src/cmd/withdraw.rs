@@ -2,7 +2,7 @@
 
 use anyhow::Result;
 
-use crate::clock::{Stamp, local_minutes};
+use crate::clock::Stamp;
 use crate::config::Config;
 use crate::db::{self, appointments};
 use crate::exit::usage;
@@ -72,7 +72,7 @@ pub fn run(cfg: &Config, args: &Args) -> Result<()> {
             "withdrawn: appointment {} (patient {}) at {}, was {}: {reason}",
             a.appointment_id,
             a.patient_id,
-            local_minutes(a.at.instant(), cfg.timezone),
+            a.at.local(cfg.timezone),
             a.state.as_str()
         );
     }

@@ -1,6 +1,6 @@
 //! How the domain's words are stored: a state, a channel, a run's outcome, a language, an
-//! import's status or kind, a slot's or an offer's state is its word in the database, and a word the program does not know is
-//! an error when read, never a guess.
+//! import's status or kind, a slot's or an offer's state is its word in the database, and a
+//! word the program does not know is an error when read, never a guess.
 
 use rusqlite::types::{FromSql, FromSqlError, FromSqlResult, ToSql, ToSqlOutput, ValueRef};
 
