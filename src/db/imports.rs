@@ -5,59 +5,24 @@ use rusqlite::{Connection, OptionalExtension, named_params};
 use serde::Serialize;
 
 use crate::clock::Stamp;
+use crate::domain::words::words;
 
-/// How an import ended.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum ImportStatus {
-    Completed,
-    /// The file could not be read as an appointment list (recorded with the reason).
-    Failed,
-    /// The same content was imported before.
-    Skipped,
-}
-
-impl ImportStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ImportStatus::Completed => "completed",
-            ImportStatus::Failed => "failed",
-            ImportStatus::Skipped => "skipped",
-        }
-    }
-
-    pub fn parse(word: &str) -> Option<ImportStatus> {
-        [
-            ImportStatus::Completed,
-            ImportStatus::Failed,
-            ImportStatus::Skipped,
-        ]
-        .into_iter()
-        .find(|s| s.as_str() == word)
+words! {
+    /// How an import ended.
+    ImportStatus {
+        Completed = "completed",
+        /// The file could not be read as an appointment list (recorded with the reason).
+        Failed = "failed",
+        /// The same content was imported before.
+        Skipped = "skipped",
     }
 }
 
-/// What a file was: the clinic's appointments, or its waitlist.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum ImportKind {
-    #[default]
-    Appointments,
-    Waitlist,
-}
-
-impl ImportKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ImportKind::Appointments => "appointments",
-            ImportKind::Waitlist => "waitlist",
-        }
-    }
-
-    pub fn parse(word: &str) -> Option<ImportKind> {
-        [ImportKind::Appointments, ImportKind::Waitlist]
-            .into_iter()
-            .find(|k| k.as_str() == word)
+words! {
+    /// What a file was: the clinic's appointments, or its waitlist.
+    ImportKind {
+        Appointments = "appointments",
+        Waitlist = "waitlist",
     }
 }
 

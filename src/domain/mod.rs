@@ -37,3 +37,4 @@ pub mod waitlist;
 pub mod waitlist_columns;
 pub mod waitlist_entry;
 pub mod windows;
+pub mod words;

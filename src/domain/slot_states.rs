@@ -1,44 +1,7 @@
 //! Where a freed slot and each of its offers stand (docs/waitlist.md). Stored and shown as their
 //! words; a word the program does not know is an error when read (`db::types`).
 
-/// An enum whose every value is a word: `ALL` in order, `as_str`, `parse`, and serialised as
-/// its word.
-macro_rules! words {
-    ($(#[$m:meta])* $name:ident { $($(#[$vm:meta])* $variant:ident = $word:literal,)+ }) => {
-        $(#[$m])*
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-        pub enum $name {
-            $($(#[$vm])* $variant,)+
-        }
-
-        impl $name {
-            pub const ALL: &'static [$name] = &[$($name::$variant,)+];
-
-            pub fn as_str(self) -> &'static str {
-                match self {
-                    $($name::$variant => $word,)+
-                }
-            }
-
-            pub fn parse(word: &str) -> Option<$name> {
-                Self::ALL.iter().copied().find(|v| v.as_str() == word)
-            }
-        }
-
-        /// The first: where every one starts.
-        impl Default for $name {
-            fn default() -> $name {
-                Self::ALL[0]
-            }
-        }
-
-        impl serde::Serialize for $name {
-            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-                s.serialize_str(self.as_str())
-            }
-        }
-    };
-}
+use super::words::words;
 
 words! {
     /// A freed slot, in the order it may reach its states.
