@@ -47,25 +47,24 @@ stored_as_word!(OfferState, as_str, OfferState::parse, "offer state");
 mod tests {
     use super::*;
 
+    /// `value` bound into SQL and read back.
+    fn round_trip<T: ToSql + FromSql>(conn: &rusqlite::Connection, value: T) -> T {
+        conn.query_row("SELECT ?1", [value], |r| r.get(0)).unwrap()
+    }
+
     #[test]
     fn words_round_trip_and_unknown_words_are_errors() {
         let conn = crate::db::open_memory();
-        let back: State = conn
-            .query_row("SELECT ?1", [State::CancelRequested], |r| r.get(0))
-            .unwrap();
-        assert_eq!(back, State::CancelRequested);
-        let back: Channel = conn
-            .query_row("SELECT ?1", [Channel::Sms], |r| r.get(0))
-            .unwrap();
-        assert_eq!(back, Channel::Sms);
-        let back: Language = conn
-            .query_row("SELECT ?1", [Language::FR], |r| r.get(0))
-            .unwrap();
-        assert_eq!(back, Language::FR);
-        let back: ImportStatus = conn
-            .query_row("SELECT ?1", [ImportStatus::Skipped], |r| r.get(0))
-            .unwrap();
-        assert_eq!(back, ImportStatus::Skipped);
+        assert_eq!(
+            round_trip(&conn, State::CancelRequested),
+            State::CancelRequested
+        );
+        assert_eq!(round_trip(&conn, Channel::Sms), Channel::Sms);
+        assert_eq!(round_trip(&conn, Language::FR), Language::FR);
+        assert_eq!(
+            round_trip(&conn, ImportStatus::Skipped),
+            ImportStatus::Skipped
+        );
         let bad: rusqlite::Result<ImportKind> = conn.query_row("SELECT 'export'", [], |r| r.get(0));
         assert!(format!("{}", bad.unwrap_err()).contains("\"export\" is not a known import kind"));
         let bad: rusqlite::Result<Language> = conn.query_row("SELECT ''", [], |r| r.get(0));
