@@ -26,7 +26,7 @@ pub struct NewOffer<'a> {
     pub log_id: i64,
     pub patient_id: &'a str,
     pub phone_number: &'a str,
-    pub language: &'a str,
+    pub language: Language,
     pub moves_from: Option<&'a str>,
     pub wave: u32,
     pub now: Stamp,

@@ -214,7 +214,7 @@ pub fn dry_run(cfg: &Config, opts: &Options) -> Result<(Summary, Vec<Listed>)> {
                 &public_url,
                 &slot,
                 &target.candidate.phone_number,
-                target.candidate.language.code(),
+                target.candidate.language,
             )?
             .map_err(|e| e.to_string()),
             None => Err("the slot is gone".to_string()),

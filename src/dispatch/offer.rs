@@ -24,6 +24,7 @@ use crate::db::{appointments, offers, opt_outs, slots};
 use crate::domain::channel::Channel;
 use crate::domain::contact_kind::ContactKind;
 use crate::domain::dates::day_bounds;
+use crate::domain::languages::code::Language;
 use crate::domain::limits::too_long;
 use crate::domain::slot_states::SlotState;
 use crate::domain::templates::RenderError;
@@ -45,10 +46,10 @@ pub fn build(
     public_url: &str,
     slot: &Slot,
     to: &str,
-    language: &str,
+    language: Language,
 ) -> Result<std::result::Result<Request, RenderError>> {
     let site = cfg.site(&slot.site);
-    let pack = cfg.languages.get(language);
+    let pack = cfg.languages.get(language.code());
     let offered = Offered {
         starts_at: slot.starts_at.instant(),
         tz: site.tz,
@@ -89,14 +90,7 @@ pub fn check_templates(cfg: &Config, texts: &message::Texts) -> Result<()> {
         for pack in cfg.languages.all() {
             let slot = sample_slot(site, at);
             let to = "+14165550123";
-            if let Err(why) = build(
-                cfg,
-                texts,
-                "https://rem.example.ca",
-                &slot,
-                to,
-                pack.code.code(),
-            )? {
+            if let Err(why) = build(cfg, texts, "https://rem.example.ca", &slot, to, pack.code)? {
                 return Err(crate::exit::usage(format!(
                     "the waitlist's offer in {} cannot be sent: {why} (see `reminders check`); no offer was sent",
                     pack.code.code()
@@ -187,7 +181,7 @@ pub(super) fn claim(
         ctx.public_url,
         &slot,
         &c.phone_number,
-        c.language.code(),
+        c.language,
     )? {
         Ok(req) => req,
         Err(why) => {
@@ -226,7 +220,7 @@ pub(super) fn claim(
             log_id,
             patient_id: &c.patient_id,
             phone_number: &c.phone_number,
-            language: c.language.code(),
+            language: c.language,
             moves_from: c.moves_from.as_deref(),
             wave: target.wave,
             now,

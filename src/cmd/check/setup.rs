@@ -237,14 +237,8 @@ fn offer(cfg: &Config, texts: &Texts, public_url: &str, site: &str, lang: Langua
     );
     let freed = &sample(cfg, site, Channel::Sms, lang, 1, &[])[0];
     let slot = crate::dispatch::offer::sample_slot(site, freed.at);
-    let built = crate::dispatch::offer::build(
-        cfg,
-        texts,
-        public_url,
-        &slot,
-        &freed.phone_number,
-        lang.code(),
-    );
+    let built =
+        crate::dispatch::offer::build(cfg, texts, public_url, &slot, &freed.phone_number, lang);
     match built {
         Ok(Ok(req)) => Finding::ok(format!("{what}: {}", size(Channel::Sms, 1, &req.content))),
         Ok(Err(RenderError::Unknown(name))) => Finding::fail(
