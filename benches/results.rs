@@ -6,6 +6,7 @@
 
 use std::time::{Duration, Instant};
 
+use reminders::clock::Stamp;
 use rusqlite::{Connection, params};
 
 const DAYS: i64 = 10;
@@ -29,7 +30,12 @@ fn main() {
         let path = dir.path().join("bench.db");
         let mut conn = reminders::db::open(&path).expect("database");
         fill(&mut conn, n);
-        let (from, to) = ("2026-11-25T05:00:00Z", "2026-11-26T05:00:00Z");
+        let at = |text| {
+            reminders::clock::parse_db_time(text)
+                .expect("a time")
+                .into()
+        };
+        let (from, to) = (at("2026-11-25T05:00:00Z"), at("2026-11-26T05:00:00Z"));
         let grouped = best(|| {
             let rows = reminders::db::results::in_range(&conn, from, to, None).unwrap();
             assert_eq!(rows.len() as i64, n);
@@ -114,7 +120,7 @@ fn fill(conn: &mut Connection, n: i64) {
 }
 
 /// The day's appointments, then each one's attempts by its own query: how many attempts.
-fn per_appointment(conn: &Connection, from: &str, to: &str) -> i64 {
+fn per_appointment(conn: &Connection, from: Stamp, to: Stamp) -> i64 {
     let mut stmt = conn
         .prepare(&format!(
             "SELECT id, appointment_id, patient_id, site, appt_date_time, status,

@@ -133,7 +133,7 @@ pub fn write_backfill_files(
 pub fn write_touched_since(
     cfg: &Config,
     conn: &Connection,
-    since: &str,
+    since: Stamp,
     sites: &[String],
 ) -> Result<Vec<PathBuf>> {
     let mut dates: Vec<NaiveDate> = backfill::dates_touched_since(conn, since)?
@@ -147,6 +147,7 @@ pub fn write_touched_since(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::clock::stored_at;
     use crate::db::backfill::test_support::{appointment, offer, slot};
     use crate::files::test_support::{mode, names};
     use std::fs;
@@ -249,9 +250,13 @@ mod tests {
             "2026-11-20T23:00:00Z",
             None,
         );
-        let written =
-            write_touched_since(&cfg, &conn, "2026-11-24T00:00:00Z", &["bloor west".into()])
-                .unwrap();
+        let written = write_touched_since(
+            &cfg,
+            &conn,
+            stored_at("2026-11-24T00:00:00Z"),
+            &["bloor west".into()],
+        )
+        .unwrap();
         let names: Vec<String> = written
             .iter()
             .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())

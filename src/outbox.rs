@@ -14,7 +14,7 @@ use anyhow::{Context, Result};
 use chrono::{DateTime, NaiveDate, Utc};
 use rusqlite::Connection;
 
-use crate::clock::{db_time, parse_db_time};
+use crate::clock::{Stamp, parse_db_time};
 use crate::config::Config;
 use crate::domain::dates::day_bounds;
 use crate::domain::results::{self, HEADER, ReachRules};
@@ -89,9 +89,9 @@ fn write_rows(
         zones.push(cfg.timezone);
     }
     let bounds = zones.iter().map(|tz| day_bounds(day, *tz));
-    let (from, to) = (
-        db_time(bounds.clone().map(|b| b.0).min().unwrap_or_default()),
-        db_time(bounds.map(|b| b.1).max().unwrap_or_default()),
+    let (from, to): (Stamp, Stamp) = (
+        bounds.clone().map(|b| b.0).min().unwrap_or_default().into(),
+        bounds.map(|b| b.1).max().unwrap_or_default().into(),
     );
     let rules = ReachRules {
         touches: &cfg.schedule.touches,
@@ -105,9 +105,7 @@ fn write_rows(
     // snapshot, so the file never mixes states before and after a write.
     let snapshot = conn.unchecked_transaction().with_context(reading)?;
     let conn: &Connection = &snapshot;
-    if let Some(sorted) =
-        in_memory(conn, &from, &to, scope, &row_of, limit).with_context(reading)?
-    {
+    if let Some(sorted) = in_memory(conn, from, to, scope, &row_of, limit).with_context(reading)? {
         w.flush()?;
         let out = w.into_inner().map_err(|e| e.into_error())?;
         for row in &sorted.rows {
@@ -117,7 +115,7 @@ fn write_rows(
     }
     let mut written = 0;
     let order = crate::db::results::Order::SoonestFirst;
-    crate::db::results::each_in_range(conn, order, &from, &to, scope, |a, attempts| {
+    crate::db::results::each_in_range(conn, order, from, to, scope, |a, attempts| {
         if let Some((_, row)) = row_of.of(a, attempts) {
             write_row(&mut w, &row)?;
             written += 1;
@@ -192,8 +190,8 @@ const ROW_ROOM: usize = 64 << 10;
 /// strings keeping their buffers.
 fn in_memory(
     conn: &Connection,
-    from: &str,
-    to: &str,
+    from: Stamp,
+    to: Stamp,
     scope: Scope<'_>,
     row_of: &DayRow<'_>,
     limit: usize,

@@ -91,7 +91,7 @@ const TOUCHED_MINUTES: i64 = 15;
 /// cannot be written is said on stderr; the run's outcome stands.
 fn clinic_files(cfg: &Config, since: chrono::DateTime<chrono::Utc>, sites: &[String]) {
     let written = crate::db::open(&cfg.db).and_then(|conn| {
-        crate::backfill_file::write_touched_since(cfg, &conn, &crate::clock::db_time(since), sites)
+        crate::backfill_file::write_touched_since(cfg, &conn, since.into(), sites)
     });
     if let Err(e) = written {
         eprintln!("warning: writing the backfill files for the clinic: {e:#}");

@@ -57,7 +57,7 @@ pub fn run(cfg: &Config, args: &Args) -> Result<()> {
         cfg.timezone.name()
     );
     if args.dry_run {
-        let counts = db::prune::count(&conn, &cut_text)?;
+        let counts = db::prune::count(&conn, cut.into())?;
         println!("Dry run: nothing is deleted. Prune would delete what is {when}:");
         print_counts(&counts, files.len(), &cfg.archive_dir);
         for f in &files {
@@ -65,7 +65,7 @@ pub fn run(cfg: &Config, args: &Args) -> Result<()> {
         }
         return Ok(());
     }
-    let counts = db::prune::delete(&mut conn, &cut_text)?;
+    let counts = db::prune::delete(&mut conn, cut.into())?;
     // The old pages' content may still sit in the write-ahead log until a checkpoint; move it
     // into the (overwritten) database file now. Another connection reading at this moment only
     // delays that to a later checkpoint, so a busy answer is not an error.

@@ -10,7 +10,7 @@ use anyhow::{Context, Result};
 use chrono::{DateTime, Days, NaiveDate, Utc};
 use chrono_tz::Tz;
 
-use crate::clock::{Stamp, db_time, parse_db_time};
+use crate::clock::{Stamp, parse_db_time};
 use crate::config::Config;
 use crate::db::{self, report::Period, views};
 use crate::domain::dates::{self, ACCEPTED};
@@ -182,11 +182,11 @@ fn build(cfg: &Config, conn: &rusqlite::Connection, asked: &Asked<'_>) -> Result
         site, tz, from, to, ..
     } = asked;
     let voicemail_counts = cfg.sending.voicemail_counts_as_reached;
-    let start = db_time(dates::day_bounds(from, tz).0);
-    let end = db_time(dates::day_bounds(to, tz).1);
+    let start = Stamp::from(dates::day_bounds(from, tz).0);
+    let end = Stamp::from(dates::day_bounds(to, tz).1);
     let p = Period {
-        from: &start,
-        to: &end,
+        from: start,
+        to: end,
         site,
     };
     // One snapshot for every query, even while a run or the listener writes.
@@ -210,9 +210,9 @@ fn build(cfg: &Config, conn: &rusqlite::Connection, asked: &Asked<'_>) -> Result
     let since = t
         .first_import()
         .and_then(parse_db_time)
-        .map(|t| db_time((t - chrono::Duration::days(1)).max(earliest)));
+        .map(|t| Stamp::from((t - chrono::Duration::days(1)).max(earliest)));
     if let Some(since) = since {
-        db::report::attempts_made(&read, &since, &end, |a| t.add_attempt(a))?;
+        db::report::attempts_made(&read, since, end, |a| t.add_attempt(a))?;
     }
     let one_site = cfg.sites.is_empty();
     let clinic = match site {
@@ -228,7 +228,7 @@ fn build(cfg: &Config, conn: &rusqlite::Connection, asked: &Asked<'_>) -> Result
 
     let opted = db::report::opt_outs(&read, &p)?;
     let [voicemail_texts, no_show_messages, clinic_notices] = db::report::follow_ups(&read, &p)?;
-    let holds = db::holds::counts_by_rule(&read, &start, &end, site)?
+    let holds = db::holds::counts_by_rule(&read, start, end, site)?
         .into_iter()
         .map(|(rule, count)| crate::report::model::HoldCount {
             rule,
@@ -236,7 +236,7 @@ fn build(cfg: &Config, conn: &rusqlite::Connection, asked: &Asked<'_>) -> Result
         })
         .collect();
     let waitlist =
-        crate::report::waitlist::tally(&db::backfill::period_slots(&read, &start, &end, site)?);
+        crate::report::waitlist::tally(&db::backfill::period_slots(&read, start, end, site)?);
     let (to_call_date, to_call) = hand_call_list(&read, asked, voicemail_counts)?;
     Ok(Report {
         clinic: match site {
@@ -287,10 +287,9 @@ fn hand_call_list(
     let next = views::next_appointment_at(read, Stamp::from(asked.now))?;
     let day = dates::coming_day(next.as_deref().and_then(parse_db_time), asked.now, tz);
     let (start, end) = dates::day_bounds(day, tz);
-    let (start, end) = (db_time(start), db_time(end));
     let p = Period {
-        from: &start,
-        to: &end,
+        from: start.into(),
+        to: end.into(),
         site: asked.site,
     };
     let calls = db::report::to_call(read, &p)?

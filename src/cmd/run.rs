@@ -228,7 +228,7 @@ fn refused_already(cfg: &Config, due: &[DueAt], why: &str, now: DateTime<Utc>) -
         let tz = cfg.site(&d.site).tz;
         let (day_start, _) = day_bounds(now.with_timezone(&tz).date_naive(), tz);
         let recorded = site_list(&d.site).join(",");
-        if !runs::refused_since(&conn, &recorded, why, &db_time(day_start))? {
+        if !runs::refused_since(&conn, &recorded, why, day_start.into())? {
             return Ok(false);
         }
     }

@@ -31,7 +31,12 @@ pub struct Silence {
     pub oldest_silent: Option<String>,
 }
 
-pub fn silent_attempts(conn: &Connection, from: &str, to: &str, before: &str) -> Result<Silence> {
+pub fn silent_attempts(
+    conn: &Connection,
+    from: Stamp,
+    to: Stamp,
+    before: Stamp,
+) -> Result<Silence> {
     Ok(conn.query_row(
         silent_attempts_sql(),
         named_params! {":from": from, ":to": to, ":before": before},
@@ -77,7 +82,7 @@ pub(crate) fn bad_numbers_sql() -> String {
 }
 
 /// Attempts of `[from, to)` Twilio refused because of the number.
-pub fn bad_numbers(conn: &Connection, from: &str, to: &str) -> Result<Vec<BadNumberRow>> {
+pub fn bad_numbers(conn: &Connection, from: Stamp, to: Stamp) -> Result<Vec<BadNumberRow>> {
     let mut stmt = conn.prepare(&bad_numbers_sql())?;
     let rows = stmt.query_map(named_params! {":from": from, ":to": to}, |r| {
         Ok(BadNumberRow {

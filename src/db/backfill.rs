@@ -173,7 +173,7 @@ pub(crate) const TOUCHED_SQL: &str = "SELECT DISTINCT site, local_date FROM slot
 
 /// The (site, local date) of every slot that opened, sent a wave, was taken, closed or booked
 /// at or after `since`: the backfill files to write again.
-pub fn dates_touched_since(conn: &Connection, since: &str) -> Result<Vec<(String, String)>> {
+pub fn dates_touched_since(conn: &Connection, since: Stamp) -> Result<Vec<(String, String)>> {
     let mut stmt = conn.prepare(TOUCHED_SQL)?;
     let rows = stmt.query_map(named_params! {":since": since}, |r| {
         Ok((r.get(0)?, r.get(1)?))
@@ -204,8 +204,8 @@ pub(crate) const PERIOD_SQL: &str = "SELECT s.state, s.opened_at, s.taken_at,
 /// appointments are counted by their time.
 pub fn period_slots(
     conn: &Connection,
-    from: &str,
-    to: &str,
+    from: Stamp,
+    to: Stamp,
     site: Option<&str>,
 ) -> Result<Vec<PeriodSlot>> {
     let mut stmt = conn.prepare(PERIOD_SQL)?;
@@ -523,14 +523,14 @@ mod tests {
     fn touched_dates_are_those_of_slots_changed_since() {
         let conn = a_day();
         assert_eq!(
-            dates_touched_since(&conn, "2026-11-24T19:30:00Z").unwrap(),
+            dates_touched_since(&conn, stored_at("2026-11-24T19:30:00Z")).unwrap(),
             [
                 (String::new(), "2026-11-25".to_string()),
                 ("bloor".to_string(), "2026-11-26".to_string())
             ]
         );
         assert!(
-            dates_touched_since(&conn, "2026-11-26T00:00:00Z")
+            dates_touched_since(&conn, stored_at("2026-11-26T00:00:00Z"))
                 .unwrap()
                 .is_empty()
         );
@@ -539,7 +539,13 @@ mod tests {
     #[test]
     fn the_period_counts_offers_and_yes_answers_per_slot() {
         let conn = a_day();
-        let p = period_slots(&conn, "2026-11-25T05:00:00Z", "2026-11-26T05:00:00Z", None).unwrap();
+        let p = period_slots(
+            &conn,
+            stored_at("2026-11-25T05:00:00Z"),
+            stored_at("2026-11-26T05:00:00Z"),
+            None,
+        )
+        .unwrap();
         let got: Vec<(&str, i64, i64)> = p
             .iter()
             .map(|s| (s.state.as_str(), s.offers_sent, s.said_yes))
@@ -547,8 +553,8 @@ mod tests {
         assert_eq!(got, [("taken", 4, 2), ("open", 1, 0)]);
         let bloor = period_slots(
             &conn,
-            "2026-11-25T05:00:00Z",
-            "2026-11-27T05:00:00Z",
+            stored_at("2026-11-25T05:00:00Z"),
+            stored_at("2026-11-27T05:00:00Z"),
             Some("bloor"),
         )
         .unwrap();

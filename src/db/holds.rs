@@ -6,6 +6,7 @@ use anyhow::Result;
 use rusqlite::{Connection, named_params};
 use serde::Serialize;
 
+use crate::clock::Stamp;
 use crate::domain::limits::Rule;
 
 /// A number's contacts created in `[from, until)`: every call or message we made to it, each
@@ -14,7 +15,7 @@ use crate::domain::limits::Rule;
 /// voicemail's text, a follow-up, an offer — every contact is an attempt row, so each counts
 /// here. A request Twilio refused (no SID, `failed`) or that never reached it (`not-sent`)
 /// made no contact; one whose fate is not known yet (`dispatching`) may have, and counts.
-pub fn contacts_to(conn: &Connection, to: &str, from: &str, until: &str) -> Result<u32> {
+pub fn contacts_to(conn: &Connection, to: &str, from: Stamp, until: Stamp) -> Result<u32> {
     let n: i64 = conn
         .prepare_cached(
             "SELECT count(DISTINCT coalesce(sid, 'contact ' || coalesce(contact_id, id)))
@@ -33,7 +34,7 @@ pub struct NewHold<'a> {
     pub appointment: i64,
     pub rule: Rule,
     pub reason: &'a str,
-    pub at: crate::clock::Stamp,
+    pub at: Stamp,
     pub run_id: Option<i64>,
 }
 
@@ -90,8 +91,8 @@ pub fn current_reason_sql(alias: &str) -> String {
 /// How many holds each rule made in `[from, to)` (the hold's time), of one site when given.
 pub fn counts_by_rule(
     conn: &Connection,
-    from: &str,
-    to: &str,
+    from: Stamp,
+    to: Stamp,
     site: Option<&str>,
 ) -> Result<Vec<(String, i64)>> {
     rule_counts(
@@ -107,7 +108,7 @@ pub fn counts_by_rule(
 fn rule_counts(
     conn: &Connection,
     sql: &str,
-    (from, to, site): (&str, &str, Option<&str>),
+    (from, to, site): (Stamp, Stamp, Option<&str>),
 ) -> Result<Vec<(String, i64)>> {
     let mut stmt = conn.prepare_cached(sql)?;
     let rows = stmt.query_map(
@@ -121,8 +122,8 @@ fn rule_counts(
 /// since their last attempt, and they are still waiting or passed waiting — by that hold's rule.
 pub fn waiting_by_rule(
     conn: &Connection,
-    from: &str,
-    to: &str,
+    from: Stamp,
+    to: Stamp,
     site: Option<&str>,
 ) -> Result<Vec<(String, i64)>> {
     // From the holds (few) to their appointments, not the other way.
@@ -142,6 +143,7 @@ pub fn waiting_by_rule(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::clock::stored_at;
 
     fn attempt(
         conn: &Connection,
@@ -186,9 +188,21 @@ mod tests {
             "delivered",
             9,
         );
-        let day = contacts_to(&conn, to, "2026-11-24T05:00:00Z", "2026-11-25T05:00:00Z").unwrap();
+        let day = contacts_to(
+            &conn,
+            to,
+            stored_at("2026-11-24T05:00:00Z"),
+            stored_at("2026-11-25T05:00:00Z"),
+        )
+        .unwrap();
         assert_eq!(day, 2);
-        let week = contacts_to(&conn, to, "2026-11-18T05:00:00Z", "2026-11-25T05:00:00Z").unwrap();
+        let week = contacts_to(
+            &conn,
+            to,
+            stored_at("2026-11-18T05:00:00Z"),
+            stored_at("2026-11-25T05:00:00Z"),
+        )
+        .unwrap();
         assert_eq!(week, 3);
     }
 

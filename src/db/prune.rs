@@ -8,6 +8,7 @@ use anyhow::{Context, Result};
 use rusqlite::{Connection, named_params};
 use serde::Serialize;
 
+use crate::clock::Stamp;
 use crate::db::appointments::in_every_state;
 
 /// The appointments older than the cut-off (`:cut`, UTC RFC 3339), by the (status, time) index.
@@ -123,7 +124,7 @@ impl Counts {
 }
 
 /// What a prune at `cut` would delete; changes nothing.
-pub fn count(conn: &Connection, cut: &str) -> Result<Counts> {
+pub fn count(conn: &Connection, cut: Stamp) -> Result<Counts> {
     let tx = conn.unchecked_transaction()?;
     let mut counts = Counts::default();
     for (table, condition) in tables() {
@@ -142,7 +143,7 @@ pub fn count(conn: &Connection, cut: &str) -> Result<Counts> {
 
 /// Deletes everything older than `cut` in one transaction: all of it goes, or (on any error)
 /// none of it. Deleted content is overwritten (`secure_delete`), not left in free pages.
-pub fn delete(conn: &mut Connection, cut: &str) -> Result<Counts> {
+pub fn delete(conn: &mut Connection, cut: Stamp) -> Result<Counts> {
     conn.pragma_update(None, "secure_delete", "ON")?;
     let tx = crate::db::begin(conn)?;
     let mut counts = Counts::default();
@@ -162,6 +163,7 @@ pub fn delete(conn: &mut Connection, cut: &str) -> Result<Counts> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::clock::stored_at;
 
     #[test]
     fn appointments_and_imports_are_found_by_their_time_indexes() {
@@ -219,7 +221,7 @@ mod tests {
         .unwrap();
         // A1 is past the cut-off: its event goes with it (the row refers to it), though the
         // event itself is newer; A2's stays.
-        let counts = delete(&mut conn, "2026-11-26T00:00:00Z").unwrap();
+        let counts = delete(&mut conn, stored_at("2026-11-26T00:00:00Z")).unwrap();
         assert_eq!((counts.appointments, counts.import_events), (1, 1));
         let left: Vec<String> = conn
             .prepare("SELECT appointment_id FROM import_events")

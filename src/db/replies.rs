@@ -37,7 +37,7 @@ pub fn answered_other_since(
     conn: &Connection,
     phone: &str,
     except: &str,
-    since: &str,
+    since: Stamp,
 ) -> Result<bool> {
     Ok(conn
         .prepare_cached(
@@ -64,7 +64,7 @@ pub struct Unmatched {
 }
 
 /// Free-text replies received in `[from, to)`, oldest first.
-pub fn unmatched(conn: &Connection, from: &str, to: &str) -> Result<Vec<Unmatched>> {
+pub fn unmatched(conn: &Connection, from: Stamp, to: Stamp) -> Result<Vec<Unmatched>> {
     let mut stmt = conn.prepare_cached(
         "SELECT r.phone_number, r.body, a.appointment_id, a.patient_id, r.site, r.received_at
          FROM replies r LEFT JOIN appointments a ON a.id = r.appointment

@@ -12,6 +12,7 @@
 use anyhow::Result;
 use rusqlite::{Connection, named_params};
 
+use crate::clock::Stamp;
 use crate::db::appointments::{in_every_state, state_list};
 use crate::domain::channel::Channel;
 use crate::domain::contact_kind::ContactKind;
@@ -21,8 +22,8 @@ use crate::domain::state::State;
 /// (`None`: every site).
 #[derive(Clone, Copy, Debug)]
 pub struct Period<'a> {
-    pub from: &'a str,
-    pub to: &'a str,
+    pub from: Stamp,
+    pub to: Stamp,
     pub site: Option<&'a str>,
 }
 
@@ -193,8 +194,8 @@ pub(crate) const ATTEMPTS_MADE_SQL: &str =
 /// after its appointment).
 pub fn attempts_made(
     conn: &Connection,
-    since: &str,
-    to: &str,
+    since: Stamp,
+    to: Stamp,
     mut each: impl FnMut(&AttemptRow<'_>),
 ) -> Result<()> {
     let mut stmt = conn.prepare(ATTEMPTS_MADE_SQL)?;
@@ -376,6 +377,7 @@ pub fn opt_outs(conn: &Connection, p: &Period<'_>) -> Result<OptOutCounts> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::clock::stored_at;
 
     use crate::db::query_plan as plan;
 
@@ -492,8 +494,8 @@ mod tests {
         // Outside the period.
         add("+14165550103", "2026-11-27T03:00:00Z");
         let period = |site| Period {
-            from: "2026-11-24T05:00:00Z",
-            to: "2026-11-26T05:00:00Z",
+            from: stored_at("2026-11-24T05:00:00Z"),
+            to: stored_at("2026-11-26T05:00:00Z"),
             site,
         };
         assert_eq!(
@@ -607,8 +609,8 @@ mod tests {
             ],
         );
         let p = |site| Period {
-            from: "2026-11-25T05:00:00Z",
-            to: "2026-11-26T05:00:00Z",
+            from: stored_at("2026-11-25T05:00:00Z"),
+            to: stored_at("2026-11-26T05:00:00Z"),
             site,
         };
         let found = span(&conn, &p(None)).unwrap();
@@ -643,8 +645,8 @@ mod tests {
         }
         // Ids 2 and 3 alone: a full range, read with no time checked.
         let later = |site: Option<&'static str>| Period {
-            from: "2026-11-25T15:30:00Z",
-            to: "2026-11-28T05:00:00Z",
+            from: stored_at("2026-11-25T15:30:00Z"),
+            to: stored_at("2026-11-28T05:00:00Z"),
             site,
         };
         let full = span(&conn, &later(None)).unwrap();
@@ -668,8 +670,8 @@ mod tests {
         let empty = span(
             &conn,
             &Period {
-                from: "2027-01-01T00:00:00Z",
-                to: "2027-01-02T00:00:00Z",
+                from: stored_at("2027-01-01T00:00:00Z"),
+                to: stored_at("2027-01-02T00:00:00Z"),
                 site: None,
             },
         )
@@ -677,9 +679,9 @@ mod tests {
         assert_eq!(empty.count, 0);
         assert!(!empty.dense());
 
-        let made = |since: &str| {
+        let made = |since: Stamp| {
             let mut seen = Vec::new();
-            attempts_made(&conn, since, "2026-11-26T05:00:00Z", |a| {
+            attempts_made(&conn, since, stored_at("2026-11-26T05:00:00Z"), |a| {
                 seen.push((a.appointment, a.sid.unwrap_or("").to_string()))
             })
             .unwrap();
@@ -687,10 +689,10 @@ mod tests {
         };
         let pair = |id: i64, sid: &str| (id, sid.to_string());
         assert_eq!(
-            made("2026-11-24T23:00:00Z"),
+            made(stored_at("2026-11-24T23:00:00Z")),
             [pair(1, "CA1"), pair(4, "CA4"), pair(1, "CA2")]
         );
-        assert_eq!(made("2026-11-25T00:30:00Z"), [pair(1, "CA2")]);
+        assert_eq!(made(stored_at("2026-11-25T00:30:00Z")), [pair(1, "CA2")]);
 
         let calls = to_call(&conn, &p(None)).unwrap();
         assert_eq!(calls.len(), 1);
@@ -740,8 +742,8 @@ mod tests {
         conn.execute("UPDATE appointments SET status = 'failed'", [])
             .unwrap();
         let p = Period {
-            from: "2026-11-25T05:00:00Z",
-            to: "2026-11-26T05:00:00Z",
+            from: stored_at("2026-11-25T05:00:00Z"),
+            to: stored_at("2026-11-26T05:00:00Z"),
             site: None,
         };
         let calls = to_call(&conn, &p).unwrap();

@@ -5,6 +5,7 @@
 use anyhow::Result;
 use rusqlite::{Connection, named_params};
 
+use crate::clock::Stamp;
 use crate::db::appointments::in_every_state;
 use crate::domain::results::{Appointment, Attempt};
 
@@ -58,8 +59,8 @@ fn range_sql(order: Order) -> String {
 pub fn each_in_range(
     conn: &Connection,
     order: Order,
-    from: &str,
-    to: &str,
+    from: Stamp,
+    to: Stamp,
     site: Option<&str>,
     each: impl FnMut(&mut Appointment, &mut Vec<Attempt>) -> Result<()>,
 ) -> Result<()> {
@@ -146,8 +147,8 @@ fn optional(into: &mut Option<String>, v: rusqlite::types::ValueRef<'_>) -> Resu
 /// [`each_in_range`], collected: for a range known to be small.
 pub fn in_range(
     conn: &Connection,
-    from: &str,
-    to: &str,
+    from: Stamp,
+    to: Stamp,
     site: Option<&str>,
 ) -> Result<Vec<(Appointment, Vec<Attempt>)>> {
     let mut found = Vec::new();
@@ -195,6 +196,7 @@ pub fn contacted_by_run(conn: &Connection, run_id: i64) -> Result<Vec<(String, S
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::clock::stored_at;
 
     use crate::db::query_plan as plan;
 
@@ -271,7 +273,13 @@ mod tests {
         attempt(&conn, 3, 1, "busy", 7);
         attempt(&conn, 2, 1, "not-sent", 7);
 
-        let got = in_range(&conn, "2026-11-25T05:00:00Z", "2026-11-26T05:00:00Z", None).unwrap();
+        let got = in_range(
+            &conn,
+            stored_at("2026-11-25T05:00:00Z"),
+            stored_at("2026-11-26T05:00:00Z"),
+            None,
+        )
+        .unwrap();
         let summary: Vec<(&str, Vec<&str>)> = got
             .iter()
             .map(|(a, l)| {
@@ -291,8 +299,8 @@ mod tests {
         );
         let bloor = in_range(
             &conn,
-            "2026-11-25T05:00:00Z",
-            "2026-11-26T05:00:00Z",
+            stored_at("2026-11-25T05:00:00Z"),
+            stored_at("2026-11-26T05:00:00Z"),
             Some("bloor"),
         )
         .unwrap();
@@ -306,7 +314,10 @@ mod tests {
             [],
         )
         .unwrap();
-        let (from, to) = ("2026-11-25T05:00:00Z", "2026-11-26T05:00:00Z");
+        let (from, to) = (
+            stored_at("2026-11-25T05:00:00Z"),
+            stored_at("2026-11-26T05:00:00Z"),
+        );
         for site in [None, Some("bloor")] {
             let mut seen = Vec::new();
             each_in_range(&conn, Order::ByState, from, to, site, |a, l| {

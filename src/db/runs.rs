@@ -91,7 +91,7 @@ pub fn window_done(conn: &Connection, site: &str, label: &str, date: &str) -> Re
 
 /// Whether a refusal with these words was recorded for `site` since `since`: `run` records
 /// (and mails) a refusal once a day, not at every tick.
-pub fn refused_since(conn: &Connection, site: &str, why: &str, since: &str) -> Result<bool> {
+pub fn refused_since(conn: &Connection, site: &str, why: &str, since: Stamp) -> Result<bool> {
     Ok(conn
         .prepare_cached(
             "SELECT 1 FROM runs WHERE outcome = ?4 AND sites = ?1 AND error = ?2
@@ -167,7 +167,7 @@ pub fn close_dead(conn: &Connection, now: Stamp, why: &str) -> Result<usize> {
 /// Whether a run of `kind` serving `site` (or every site) started in `[from, to)`: a window
 /// covered by hand (`import --now`, `retry`) or by `reminders run`. A refused run counts: it
 /// is listed as refused, not also as a window that did not run.
-pub fn covered(conn: &Connection, site: &str, kind: &str, from: &str, to: &str) -> Result<bool> {
+pub fn covered(conn: &Connection, site: &str, kind: &str, from: Stamp, to: Stamp) -> Result<bool> {
     Ok(conn
         .prepare_cached(
             "SELECT 1 FROM runs
@@ -190,7 +190,11 @@ pub struct LateRun {
 }
 
 /// Window runs of windows that opened since `since` and started late.
-pub fn late_since(conn: &Connection, since: &str, late_after_minutes: i64) -> Result<Vec<LateRun>> {
+pub fn late_since(
+    conn: &Connection,
+    since: Stamp,
+    late_after_minutes: i64,
+) -> Result<Vec<LateRun>> {
     let mut stmt = conn.prepare_cached(
         "SELECT sites, window, window_opens, started_at FROM runs
          WHERE window_opens >= ?1 AND coalesce(outcome, '') != ?3

@@ -42,7 +42,7 @@ pub struct Freed {
 /// Appointments given back, starting after `after`, at a site with a waitlist, that have no
 /// slot yet — or whose last slot closed because they came back, and that were given back again
 /// since.
-pub fn freed_without_slot(conn: &Connection, w: &Waitlist, after: &str) -> Result<Vec<Freed>> {
+pub fn freed_without_slot(conn: &Connection, w: &Waitlist, after: Stamp) -> Result<Vec<Freed>> {
     let sql = format!(
         "SELECT a.id, a.site, a.appt_date_time, a.provider, a.visit_type, a.duration_minutes,
                 a.patient_id
@@ -214,7 +214,7 @@ pub fn take(conn: &Connection, id: i64, offer: &super::offers::Offer, now: Stamp
 }
 
 /// Whether any slot is open, or any appointment waits for one: a run has waitlist work.
-pub fn any_work(conn: &Connection, w: &Waitlist, after: &str) -> Result<bool> {
+pub fn any_work(conn: &Connection, w: &Waitlist, after: Stamp) -> Result<bool> {
     let open: bool = conn.query_row(
         "SELECT EXISTS (SELECT 1 FROM slots WHERE state = 'open')",
         [],

@@ -19,8 +19,8 @@ use crate::domain::state::State;
 #[derive(Clone, Debug, Default)]
 pub struct Filter {
     /// UTC RFC 3339 bounds of the appointment time, `[from, to)`.
-    pub from: Option<String>,
-    pub to: Option<String>,
+    pub from: Option<Stamp>,
+    pub to: Option<Stamp>,
     pub state: Option<String>,
     pub channel: Option<String>,
     pub import: Option<i64>,
@@ -95,8 +95,8 @@ fn counts_sql() -> String {
 /// How many appointments of `[from, to)` are in each (state, channel).
 pub fn counts(
     conn: &Connection,
-    from: &str,
-    to: &str,
+    from: Stamp,
+    to: Stamp,
     site: Option<&str>,
 ) -> Result<Vec<StateCount>> {
     let mut stmt = conn.prepare(&counts_sql())?;
@@ -318,8 +318,8 @@ pub struct RunRow {
 /// Runs started in `[from, to)` (either bound optional), newest first.
 pub fn runs(
     conn: &Connection,
-    from: Option<&str>,
-    to: Option<&str>,
+    from: Option<Stamp>,
+    to: Option<Stamp>,
     limit: Option<i64>,
 ) -> Result<Vec<RunRow>> {
     // Newest first by id: runs are numbered as they start, while a run records its start time
@@ -423,7 +423,7 @@ pub(crate) fn late_opt_outs_sql() -> &'static str {
      ORDER BY a.appt_date_time, a.id"
 }
 
-pub fn late_opt_outs(conn: &Connection, from: &str, to: &str) -> Result<Vec<LateOptOutRow>> {
+pub fn late_opt_outs(conn: &Connection, from: Stamp, to: Stamp) -> Result<Vec<LateOptOutRow>> {
     let mut stmt = conn.prepare(late_opt_outs_sql())?;
     let rows = stmt.query_map(named_params! {":from": from, ":to": to}, |r| {
         Ok(LateOptOutRow {
@@ -441,8 +441,8 @@ pub fn late_opt_outs(conn: &Connection, from: &str, to: &str) -> Result<Vec<Late
 /// Imports started in `[from, to)`, newest first: the ones a day's attention list looks at.
 pub fn imports_started(
     conn: &Connection,
-    from: &str,
-    to: &str,
+    from: Stamp,
+    to: Stamp,
 ) -> Result<Vec<crate::db::imports::ImportRow>> {
     let ids: Vec<i64> = {
         let mut stmt = conn.prepare(
@@ -475,9 +475,14 @@ mod tests {
         assert!(logs(&conn, &Filter::default()).unwrap().is_empty());
         assert!(runs(&conn, None, None, None).unwrap().is_empty());
         assert!(
-            counts(&conn, "2026-11-24T00:00:00Z", "2026-11-25T00:00:00Z", None)
-                .unwrap()
-                .is_empty()
+            counts(
+                &conn,
+                stored_at("2026-11-24T00:00:00Z"),
+                stored_at("2026-11-25T00:00:00Z"),
+                None
+            )
+            .unwrap()
+            .is_empty()
         );
     }
 
@@ -487,8 +492,8 @@ mod tests {
     fn attempts_are_read_in_the_order_shown_so_a_limit_stops_early() {
         let conn = crate::db::open_memory();
         let day = Filter {
-            from: Some("2026-11-25T05:00:00Z".into()),
-            to: Some("2026-11-26T05:00:00Z".into()),
+            from: Some(stored_at("2026-11-25T05:00:00Z")),
+            to: Some(stored_at("2026-11-26T05:00:00Z")),
             ..Filter::default()
         };
         for f in [Filter::default(), day] {

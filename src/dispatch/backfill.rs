@@ -20,7 +20,7 @@ use super::pacer::Pacer;
 use super::select::Job;
 use super::session::Session;
 use super::{ChannelTally, Options as DispatchOptions, Summary as RunSummary};
-use crate::clock::{Stamp, db_time};
+use crate::clock::Stamp;
 use crate::config::Config;
 use crate::db::{self, appointments, candidates, runs, slots};
 use crate::domain::contact_kind::ContactKind;
@@ -79,8 +79,8 @@ impl Summary {
 /// run would, in a transaction rolled back, without the lock: `reminders run` asks it at every
 /// tick, and starts (and records) a run only when there is something to do.
 pub fn has_work(cfg: &Config, conn: &mut Connection, opts: &Options) -> Result<bool> {
-    let after = db_time(cfg.now() + cfg.waitlist.min_notice);
-    if !slots::any_work(conn, &cfg.waitlist, &after)? {
+    let after = Stamp::from(cfg.now() + cfg.waitlist.min_notice);
+    if !slots::any_work(conn, &cfg.waitlist, after)? {
         return Ok(false);
     }
     let tx = conn.transaction()?;
@@ -107,7 +107,7 @@ fn plan(
         wave_minutes: w.wave_minutes,
         max_offers: w.max_offers,
     };
-    for freed in slots::freed_without_slot(conn, w, &db_time(now + w.min_notice))? {
+    for freed in slots::freed_without_slot(conn, w, (now + w.min_notice).into())? {
         if !opts.serves(&freed.site) {
             continue;
         }

@@ -12,7 +12,7 @@ use anyhow::{Context, Result};
 use chrono::{DateTime, Duration, Utc};
 use rusqlite::Connection;
 
-use crate::clock::{Stamp, db_time};
+use crate::clock::Stamp;
 use crate::config::{Config, Templates, read_template};
 use crate::db::appointments::Stored;
 use crate::db::holds::{self, NewHold};
@@ -46,8 +46,8 @@ pub fn over_cap(
     let today = now.with_timezone(&view.tz).date_naive();
     let (day_from, until) = day_bounds(today, view.tz);
     let week_from = day_bounds(today - Duration::days(6), view.tz).0;
-    let count = |from| {
-        holds::contacts_to(conn, phone, &db_time(from), &db_time(until))
+    let count = |from: DateTime<Utc>| {
+        holds::contacts_to(conn, phone, from.into(), until.into())
             .context("counting the contacts made to a number")
     };
     let used = Used {

@@ -12,7 +12,7 @@ use rusqlite::Connection;
 
 use super::Options;
 use super::limits;
-use crate::clock::{Stamp, db_time};
+use crate::clock::Stamp;
 use crate::config::Config;
 use crate::db::{self, appointments, opt_outs};
 use crate::domain::channel::Channel;
@@ -76,8 +76,8 @@ pub struct Selector<'a> {
     /// The states read, in this run's order, and where the reading is.
     states: Vec<State>,
     state: usize,
-    cursor: (String, i64),
-    until: String,
+    cursor: (Stamp, i64),
+    until: Stamp,
     buffer: VecDeque<appointments::Stored>,
     made: usize,
     pub counts: Counts,
@@ -89,12 +89,13 @@ pub struct Selector<'a> {
     planned: HashMap<u64, u32>,
 }
 
-/// Where a state's candidates start: waiting ones from the beginning, so that the passed ones
-/// expire (and so leave the state); reached ones from now (the passed ones stay reached).
-fn start(state: State, now: DateTime<Utc>) -> (String, i64) {
+/// Where a state's candidates start: waiting ones from the beginning (1970, before any stored
+/// time), so that the passed ones expire (and so leave the state); reached ones from now (the
+/// passed ones stay reached).
+fn start(state: State, now: DateTime<Utc>) -> (Stamp, i64) {
     match state {
-        State::Reached => (db_time(now), 0),
-        _ => (String::new(), 0),
+        State::Reached => (now.into(), 0),
+        _ => (DateTime::UNIX_EPOCH.into(), 0),
     }
 }
 
@@ -129,7 +130,7 @@ impl<'a> Selector<'a> {
             state: 0,
             cursor: start(order[0], now),
             states: order,
-            until: db_time(until),
+            until: until.into(),
             buffer: VecDeque::new(),
             made: 0,
             counts: Counts::default(),
@@ -169,15 +170,9 @@ impl<'a> Selector<'a> {
             let Some(&state) = self.states.get(self.state) else {
                 return Ok(None);
             };
-            let batch = appointments::due_batch(
-                &self.conn,
-                state,
-                (&self.cursor.0, self.cursor.1),
-                &self.until,
-                BATCH,
-            )?;
+            let batch = appointments::due_batch(&self.conn, state, self.cursor, self.until, BATCH)?;
             match batch.last() {
-                Some(last) => self.cursor = (last.at.to_string(), last.id),
+                Some(last) => self.cursor = (last.at, last.id),
                 None => {
                     self.state += 1;
                     if let Some(&next) = self.states.get(self.state) {
@@ -413,7 +408,7 @@ pub fn count_due(
             }
             let retry = (opts.kind == RunKind::Retry).then(|| appointments::Retrying {
                 max_attempts: cfg.sending.max_attempts,
-                last_before: db_time(
+                last_before: Stamp::from(
                     now - chrono::Duration::minutes(cfg.sending.min_retry_gap_minutes),
                 ),
             });
@@ -422,8 +417,8 @@ pub fn count_due(
                 &appointments::DueWindow {
                     site,
                     touch: w.touch,
-                    from: &db_time(from),
-                    to: &db_time(to),
+                    from: from.into(),
+                    to: to.into(),
                     retry,
                 },
             )?;
@@ -524,7 +519,7 @@ mod tests {
                 "INSERT INTO appointment_logs (appointment_id, attempt, channel, \"to\", \"from\", status,
                      created_at, updated_at)
                  VALUES (?1, ?2, 'sms', '+14165550101', '+14165550000', 'dispatching', ?3, ?3)",
-                rusqlite::params![appt.id, attempt, db_time(now)],
+                rusqlite::params![appt.id, attempt, Stamp::from(now)],
             )
             .unwrap();
         }

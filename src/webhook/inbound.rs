@@ -14,7 +14,7 @@ use super::handlers::{Answer, Settings, answer_event, xml};
 use super::offer_reply;
 use super::reply_text::{Text, kept};
 use super::twiml;
-use crate::clock::{Stamp, db_time};
+use crate::clock::Stamp;
 use crate::db::{appointments, attempts, offers, replies};
 use crate::domain::contact_kind::ContactKind;
 use crate::domain::keywords::Reply;
@@ -133,10 +133,8 @@ pub fn reply(
         Reply::Help => said_text("texts.sms_help"),
         Reply::Other => {
             notes.push(format!("{who} sent a free-text reply, kept for the clinic"));
-            let since = Some(now.instant())
-                .map(|n| db_time(n - Duration::hours(OTHER_ANSWER_HOURS)))
-                .unwrap_or_default();
-            if replies::answered_other_since(conn, t.from, t.message_sid, &since)? {
+            let since = Stamp::from(now.instant() - Duration::hours(OTHER_ANSWER_HOURS));
+            if replies::answered_other_since(conn, t.from, t.message_sid, since)? {
                 twiml::empty()
             } else {
                 said_text("texts.sms_seen")

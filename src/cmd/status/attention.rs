@@ -39,8 +39,8 @@ pub(super) fn attention_items(
             views::appointments(
                 conn,
                 &views::Filter {
-                    from: Some(db_time(from)),
-                    to: Some(db_time(to)),
+                    from: Some(from.into()),
+                    to: Some(to.into()),
                     state: Some(state.as_str().to_string()),
                     ..Default::default()
                 },
@@ -52,9 +52,9 @@ pub(super) fn attention_items(
     appointments
         .sort_by(|(_, a), (_, b)| (&a.appt_date_time, a.id).cmp(&(&b.appt_date_time, b.id)));
     let (wfrom, wto) = dates::activity_window(day, tz);
-    let (wfrom, wto) = (db_time(wfrom), db_time(wto));
-    let imports = views::imports_started(conn, &wfrom, &wto)?;
-    let mut runs = views::runs(conn, Some(&wfrom), Some(&wto), None)?;
+    let (wfrom, wto) = (Stamp::from(wfrom), Stamp::from(wto));
+    let imports = views::imports_started(conn, wfrom, wto)?;
+    let mut runs = views::runs(conn, Some(wfrom), Some(wto), None)?;
     // A refusal clears once a later run of the same kind for the same sites got past it.
     let superseded: Vec<i64> = runs
         .iter()
@@ -71,11 +71,11 @@ pub(super) fn attention_items(
         .collect();
     runs.retain(|r| !superseded.contains(&r.id));
     let now = cfg.now();
-    let before = db_time(now - chrono::Duration::minutes(30));
-    let silent = crate::db::attention::silent_attempts(conn, &wfrom, &wto, &before)?;
-    let free = crate::db::replies::unmatched(conn, &wfrom, &wto)?;
-    let bad = crate::db::attention::bad_numbers(conn, &wfrom, &wto)?;
-    let late = views::late_opt_outs(conn, &db_time(from), &db_time(to))?;
+    let before = Stamp::from(now - chrono::Duration::minutes(30));
+    let silent = crate::db::attention::silent_attempts(conn, wfrom, wto, before)?;
+    let free = crate::db::replies::unmatched(conn, wfrom, wto)?;
+    let bad = crate::db::attention::bad_numbers(conn, wfrom, wto)?;
+    let late = views::late_opt_outs(conn, from.into(), to.into())?;
     let today = now.with_timezone(&tz).date_naive();
     let not_csv = not_csv_in_drop_folder(cfg);
     let taken = crate::db::backfill::taken_unbooked(conn, Stamp::from(now))?;

@@ -10,7 +10,7 @@ use rusqlite::Connection;
 use serde::Serialize;
 
 use super::{Args, Scope};
-use crate::clock::{Stamp, db_time, local_display, parse_db_time};
+use crate::clock::{Stamp, local_display, parse_db_time};
 use crate::config::Config;
 use crate::db::imports::ImportRow;
 use crate::db::views::{self, RunRow, StateCount};
@@ -68,19 +68,15 @@ pub(super) fn run(
         return check(day, &items, tz, format, out);
     }
     let (from, to) = dates::day_bounds(day, tz);
-    let counts = views::counts(conn, &db_time(from), &db_time(to), scope.site.as_deref())?;
+    let counts = views::counts(conn, from.into(), to.into(), scope.site.as_deref())?;
     let imports = crate::db::imports::list(conn, Some(LATEST), None)?;
     let runs = views::runs(conn, None, None, Some(LATEST))?;
     let total = counts.iter().map(|c| c.count).sum();
-    let held: Vec<HeldCount> = crate::db::holds::waiting_by_rule(
-        conn,
-        &db_time(from),
-        &db_time(to),
-        scope.site.as_deref(),
-    )?
-    .into_iter()
-    .map(|(rule, count)| HeldCount { rule, count })
-    .collect();
+    let held: Vec<HeldCount> =
+        crate::db::holds::waiting_by_rule(conn, from.into(), to.into(), scope.site.as_deref())?
+            .into_iter()
+            .map(|(rule, count)| HeldCount { rule, count })
+            .collect();
     match format {
         Format::Json => {
             let s = Summary {

@@ -8,7 +8,7 @@ use anyhow::Result;
 use rusqlite::Connection;
 
 use super::{Args, Scope};
-use crate::clock::{Stamp, db_time};
+use crate::clock::Stamp;
 use crate::config::Config;
 use crate::db::{self, views};
 use crate::domain::contact_kind::ContactKind;
@@ -23,7 +23,7 @@ fn filter(args: &Args, scope: &Scope) -> views::Filter {
     let (from, to) = match scope.date {
         Some(d) => {
             let (a, b) = dates::day_bounds(d, scope.tz);
-            (Some(db_time(a)), Some(db_time(b)))
+            (Some(a.into()), Some(b.into()))
         }
         None => (None, None),
     };
@@ -289,10 +289,10 @@ pub(super) fn runs(
 ) -> Result<()> {
     let bounds = scope.date.map(|d| dates::day_bounds(d, scope.tz));
     let (from, to) = match bounds {
-        Some((a, b)) => (Some(db_time(a)), Some(db_time(b))),
+        Some((a, b)) => (Some(a.into()), Some(b.into())),
         None => (None, None),
     };
-    let records = views::runs(conn, from.as_deref(), to.as_deref(), args.limit)?;
+    let records = views::runs(conn, from, to, args.limit)?;
     output::write(
         out,
         format,

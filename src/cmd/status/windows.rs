@@ -4,7 +4,7 @@
 use anyhow::Result;
 use rusqlite::Connection;
 
-use crate::clock::{db_time, parse_db_time};
+use crate::clock::{Stamp, db_time, parse_db_time};
 use crate::config::Config;
 use crate::domain::attention;
 
@@ -30,7 +30,7 @@ pub(super) fn notes(
         let missed = windows::missed(&cfg.schedule.day, tz, now, grace, since, |o| {
             let kind = crate::dispatch::kind_name(o.window.kind);
             let to = o.opens + cfg.schedule.catch_up.max(chrono::Duration::hours(1));
-            runs::covered(conn, key, kind, &db_time(o.opens), &db_time(to)).unwrap_or_else(|e| {
+            runs::covered(conn, key, kind, o.opens.into(), to.into()).unwrap_or_else(|e| {
                 failure.get_or_insert(e);
                 true
             })
@@ -46,8 +46,8 @@ pub(super) fn notes(
             });
         }
     }
-    let day_ago = db_time(now - chrono::Duration::hours(24));
-    for late in runs::late_since(conn, &day_ago, LATE_AFTER_MINUTES)? {
+    let day_ago = Stamp::from(now - chrono::Duration::hours(24));
+    for late in runs::late_since(conn, day_ago, LATE_AFTER_MINUTES)? {
         let (Some(opens), Some(started)) =
             (parse_db_time(&late.opens), parse_db_time(&late.started_at))
         else {

@@ -174,8 +174,8 @@ fn due_batch_sql() -> String {
 pub fn due_batch(
     conn: &Connection,
     state: State,
-    after: (&str, i64),
-    to: &str,
+    after: (Stamp, i64),
+    to: Stamp,
     limit: usize,
 ) -> Result<Vec<Stored>> {
     let mut stmt = conn.prepare_cached(&due_batch_sql())?;
@@ -194,8 +194,8 @@ pub struct DueWindow<'a> {
     pub site: &'a str,
     /// The touch's `days_before`.
     pub touch: u32,
-    pub from: &'a str,
-    pub to: &'a str,
+    pub from: Stamp,
+    pub to: Stamp,
     /// For a retry: touches under way count too, when attempts are left and the gap passed.
     pub retry: Option<Retrying>,
 }
@@ -203,7 +203,7 @@ pub struct DueWindow<'a> {
 pub struct Retrying {
     pub max_attempts: u32,
     /// Attempts made after this are too recent to retry.
-    pub last_before: String,
+    pub last_before: Stamp,
 }
 
 fn count_due_sql() -> String {
@@ -223,8 +223,8 @@ fn count_due_sql() -> String {
 /// way with attempts left. Opted-out numbers are not subtracted (the count is for planning).
 pub fn count_due(conn: &Connection, w: &DueWindow<'_>) -> Result<(u64, u64)> {
     let (retry, max, last_before) = match &w.retry {
-        Some(r) => (true, r.max_attempts, r.last_before.as_str()),
-        None => (false, 0, ""),
+        Some(r) => (true, r.max_attempts, Some(r.last_before)),
+        None => (false, 0, None),
     };
     let mut stmt = conn.prepare_cached(&count_due_sql())?;
     let rows = stmt.query_map(
