@@ -67,11 +67,7 @@ pub fn run(cfg: &Config, args: &Args) -> Result<()> {
         None => {
             let tz = cfg.site(scope.unwrap_or("")).tz;
             let next = views::next_appointment_at(&conn, crate::clock::Stamp::from(now))?;
-            crate::domain::dates::coming_day(
-                next.as_deref().and_then(crate::clock::parse_db_time),
-                now,
-                tz,
-            )
+            crate::domain::dates::coming_day(next.map(|at| at.instant()), now, tz)
         }
     };
     let of = match scope {

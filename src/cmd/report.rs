@@ -285,7 +285,7 @@ fn hand_call_list(
 ) -> Result<(NaiveDate, Vec<HandCall>)> {
     let tz = asked.tz;
     let next = views::next_appointment_at(read, Stamp::from(asked.now))?;
-    let day = dates::coming_day(next.as_deref().and_then(parse_db_time), asked.now, tz);
+    let day = dates::coming_day(next.map(|at| at.instant()), asked.now, tz);
     let (start, end) = dates::day_bounds(day, tz);
     let p = Period {
         from: start.into(),

@@ -6,7 +6,7 @@
 use anyhow::Result;
 use chrono::{DateTime, Utc};
 
-use crate::clock::{Stamp, db_time};
+use crate::clock::Stamp;
 use crate::config::Config;
 use crate::db::{self, runs};
 use crate::dispatch::{Options, message::Texts};
@@ -160,7 +160,7 @@ fn tag(d: &DueAt) -> runs::WindowTag {
     runs::WindowTag {
         label: o.label(),
         date: o.date.to_string(),
-        opens: db_time(o.opens),
+        opens: o.opens.into(),
     }
 }
 

@@ -50,7 +50,7 @@ pub struct NewImport<'a> {
     pub file_name: &'a str,
     pub sha256: &'a str,
     pub user_id: &'a str,
-    pub started_at: &'a str,
+    pub started_at: Stamp,
 }
 
 /// Starts an import record (inside the caller's transaction); `finish` completes it.
@@ -100,7 +100,7 @@ pub struct Finish<'a> {
     pub status: ImportStatus,
     pub counts: &'a Counts,
     pub file_path: Option<&'a str>,
-    pub finished_at: &'a str,
+    pub finished_at: Stamp,
     pub error: Option<&'a str>,
     /// What the import learned (dates, slash order, languages), as JSON.
     pub summary: Option<&'a str>,

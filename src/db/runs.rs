@@ -22,7 +22,7 @@ pub struct WindowTag {
     /// The site-local date (`YYYY-MM-DD`) it was that window of.
     pub date: String,
     /// When the window opened (UTC).
-    pub opens: String,
+    pub opens: Stamp,
 }
 
 /// Records a run's start; `sites`: the sites it serves (empty: all).
@@ -185,8 +185,8 @@ pub fn covered(conn: &Connection, site: &str, kind: &str, from: Stamp, to: Stamp
 pub struct LateRun {
     pub sites: String,
     pub window: String,
-    pub opens: String,
-    pub started_at: String,
+    pub opens: Stamp,
+    pub started_at: Stamp,
 }
 
 /// Window runs of windows that opened since `since` and started late.
@@ -215,6 +215,6 @@ pub fn late_since(
 
 /// When the first import started: before it there was nothing to send, so no window is
 /// expected to have run.
-pub fn first_activity(conn: &Connection) -> Result<Option<String>> {
+pub fn first_activity(conn: &Connection) -> Result<Option<Stamp>> {
     Ok(conn.query_row("SELECT min(started_at) FROM imports", [], |r| r.get(0))?)
 }

@@ -66,10 +66,10 @@ fn next_appointment_sql() -> String {
 }
 
 /// The stored time of the first appointment at or after `now`: it names "the coming day".
-pub fn next_appointment_at(conn: &Connection, now: Stamp) -> Result<Option<String>> {
+pub fn next_appointment_at(conn: &Connection, now: Stamp) -> Result<Option<Stamp>> {
     Ok(conn
         .query_row(&next_appointment_sql(), named_params! {":now": now}, |r| {
-            r.get::<_, Option<String>>(0)
+            r.get::<_, Option<Stamp>>(0)
         })
         .optional()?
         .flatten())
@@ -357,7 +357,7 @@ pub fn runs(
 
 /// When the latest import of an export started (whatever became of it; a waitlist file is
 /// not the evening's export).
-pub fn last_import_at(conn: &Connection) -> Result<Option<String>> {
+pub fn last_import_at(conn: &Connection) -> Result<Option<Stamp>> {
     Ok(conn.query_row(
         "SELECT max(started_at) FROM imports WHERE kind = 'appointments'",
         [],

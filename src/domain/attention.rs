@@ -102,7 +102,7 @@ pub struct WindowNote {
     /// `the 19:00 send` (`… at bloor` with several sites).
     pub name: String,
     /// When it opened (UTC RFC 3339).
-    pub opens: String,
+    pub opens: Stamp,
     /// When it ran, local `HH:MM`, and how many minutes late; `None`: it did not run.
     pub late: Option<(String, i64)>,
 }
@@ -220,7 +220,7 @@ pub fn items(f: &DayFacts<'_>) -> Vec<Item> {
         out.push(Item {
             kind,
             subject: w.name.clone(),
-            at: w.opens.clone(),
+            at: w.opens.to_string(),
             detail,
         });
     }

@@ -29,7 +29,7 @@ use rusqlite::Connection;
 use crate::access::Permission;
 use serde::Serialize;
 
-use crate::clock::db_time;
+use crate::clock::Stamp;
 use crate::config::Config;
 use crate::db::{self, appointments, imports};
 use crate::domain::row::RowContext;
@@ -146,7 +146,7 @@ pub fn import_file(
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| path.display().to_string());
-    let started = db_time(cfg.now());
+    let started = Stamp::from(cfg.now());
     let kind = if cfg.waitlist.is_waitlist_file(&file_name) {
         ImportKind::Waitlist
     } else {
@@ -157,7 +157,7 @@ pub fn import_file(
         file_name: &file_name,
         sha256: &survey.sha256,
         user_id: user,
-        started_at: &started,
+        started_at: started,
     };
     let mut outcome = Outcome {
         import_id: None,
@@ -318,7 +318,7 @@ fn finish_without_rows(
                 status: outcome.status,
                 counts: &outcome.counts,
                 file_path: None,
-                finished_at: &db_time(cfg.now()),
+                finished_at: cfg.now().into(),
                 error: outcome.note.as_deref(),
                 summary: None,
             },

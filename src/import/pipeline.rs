@@ -169,7 +169,7 @@ pub(super) fn store_file<R: BufRead + Send>(
             status: ImportStatus::Completed,
             counts: &tally.counts,
             file_path: None,
-            finished_at: &db_time(cfg.now()),
+            finished_at: cfg.now().into(),
             error: None,
             summary: Some(&summary),
         },

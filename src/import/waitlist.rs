@@ -14,7 +14,6 @@ use super::records::{RawRecord, Records};
 use super::source::Source;
 use super::survey::Survey;
 use super::{Attempt, Options, Outcome, decode, layout, pipeline::Phases};
-use crate::clock::db_time;
 use crate::config::Config;
 use crate::db::imports::{self, Counts, ImportStatus};
 use crate::db::waitlist::{self as store, NewEntry};
@@ -146,7 +145,7 @@ pub(super) fn import(
             status: ImportStatus::Completed,
             counts: &read.counts,
             file_path: None,
-            finished_at: &db_time(cfg.now()),
+            finished_at: cfg.now().into(),
             error: None,
             summary: Some(&summary),
         },

@@ -7,7 +7,7 @@ use chrono::{Datelike, NaiveDate};
 use chrono_tz::Tz;
 use rusqlite::Connection;
 
-use crate::clock::{Stamp, db_time, parse_db_time};
+use crate::clock::{Stamp, db_time};
 use crate::config::Config;
 use crate::db::imports::ImportStatus;
 use crate::db::views;
@@ -117,9 +117,7 @@ pub(super) fn attention_items(
                 dispatched: r.dispatched,
             })
             .collect::<Vec<_>>(),
-        last_import: views::last_import_at(conn)?
-            .as_deref()
-            .and_then(parse_db_time),
+        last_import: views::last_import_at(conn)?.map(|at| at.instant()),
         export_expected_today: cfg.schedule.expect_files.contains(&today.weekday()),
         silence: attention::Silence {
             silent: silent.silent,

@@ -10,7 +10,7 @@ use rusqlite::Connection;
 use serde::Serialize;
 
 use super::{Args, Scope};
-use crate::clock::{Stamp, local_display, parse_db_time};
+use crate::clock::{Stamp, local_display};
 use crate::config::Config;
 use crate::db::imports::ImportRow;
 use crate::db::views::{self, RunRow, StateCount};
@@ -60,7 +60,7 @@ pub(super) fn run(
         Some(d) => d,
         None => {
             let next = views::next_appointment_at(conn, Stamp::from(cfg.now()))?;
-            dates::coming_day(next.as_deref().and_then(parse_db_time), cfg.now(), tz)
+            dates::coming_day(next.map(|at| at.instant()), cfg.now(), tz)
         }
     };
     let items = attention_items(cfg, conn, day, tz)?;

@@ -4,7 +4,7 @@
 use anyhow::Result;
 use rusqlite::Connection;
 
-use crate::clock::{Stamp, db_time, parse_db_time};
+use crate::clock::Stamp;
 use crate::config::Config;
 use crate::domain::attention;
 
@@ -16,10 +16,7 @@ pub(super) fn notes(
 ) -> Result<Vec<attention::WindowNote>> {
     use crate::db::runs;
     use crate::domain::windows::{self, LATE_AFTER_MINUTES};
-    let Some(since) = runs::first_activity(conn)?
-        .as_deref()
-        .and_then(parse_db_time)
-    else {
+    let Some(since) = runs::first_activity(conn)?.map(|at| at.instant()) else {
         return Ok(Vec::new());
     };
     let grace = chrono::Duration::minutes(LATE_AFTER_MINUTES);
@@ -41,28 +38,24 @@ pub(super) fn notes(
         for o in missed {
             notes.push(attention::WindowNote {
                 name: windows::name(key, &o.label()),
-                opens: db_time(o.opens),
+                opens: o.opens.into(),
                 late: None,
             });
         }
     }
     let day_ago = Stamp::from(now - chrono::Duration::hours(24));
     for late in runs::late_since(conn, day_ago, LATE_AFTER_MINUTES)? {
-        let (Some(opens), Some(started)) =
-            (parse_db_time(&late.opens), parse_db_time(&late.started_at))
-        else {
-            continue;
-        };
+        let (opens, started) = (late.opens.instant(), late.started_at.instant());
         let tz = cfg.site(&late.sites).tz;
         notes.push(attention::WindowNote {
             name: windows::name(&late.sites, &late.window),
-            opens: late.opens.clone(),
+            opens: late.opens,
             late: Some((
                 started.with_timezone(&tz).format("%H:%M").to_string(),
                 (started - opens).num_minutes(),
             )),
         });
     }
-    notes.sort_by(|a, b| a.opens.cmp(&b.opens));
+    notes.sort_by_key(|n| n.opens);
     Ok(notes)
 }
