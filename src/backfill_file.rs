@@ -12,7 +12,7 @@ use anyhow::{Context, Result};
 use chrono::NaiveDate;
 use rusqlite::Connection;
 
-use crate::clock::{Stamp, local_display};
+use crate::clock::Stamp;
 use crate::config::Config;
 use crate::db::backfill::{self, Filter, Slot};
 use crate::domain::results::outbox_name;
@@ -58,10 +58,7 @@ fn row(cfg: &Config, s: &Slot) -> [String; 11] {
         s.offers_sent.to_string(),
         text(&s.taker_patient_id),
         text(&s.taker_moves_from),
-        s.taken_at
-            .as_deref()
-            .map(|t| local_display(t, tz))
-            .unwrap_or_default(),
+        s.taken_at.map(|t| t.local(tz)).unwrap_or_default(),
     ]
 }
 

@@ -32,8 +32,8 @@ pub struct Slot {
     pub freed_by: String,
     pub state: SlotState,
     pub closed_reason: Option<String>,
-    pub opened_at: String,
-    pub closed_at: Option<String>,
+    pub opened_at: Stamp,
+    pub closed_at: Option<Stamp>,
     pub waves: i64,
     /// Offers whose text went out (an attempt that never left is not one).
     pub offers_sent: i64,
@@ -42,22 +42,22 @@ pub struct Slot {
     pub offers_lost: i64,
     pub taker_patient_id: Option<String>,
     pub taker_moves_from: Option<String>,
-    pub taken_at: Option<String>,
-    pub booked_at: Option<String>,
+    pub taken_at: Option<Stamp>,
+    pub booked_at: Option<Stamp>,
     /// Filled only where a caller asks for them (`status backfill --json`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub offers: Option<Vec<Offer>>,
 }
 
 /// One offer of a slot. `phone_number` is the stored E.164 number: the caller masks it.
-#[derive(Clone, Debug, Default, Serialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
 pub struct Offer {
     pub patient_id: String,
     pub phone_number: String,
     pub wave: i64,
     pub state: OfferState,
-    pub sent_at: String,
-    pub answered_at: Option<String>,
+    pub sent_at: Stamp,
+    pub answered_at: Option<Stamp>,
 }
 
 /// An offer counts as sent unless its text never left (`dispatch::unsent`'s `not-sent`).
@@ -182,11 +182,11 @@ pub fn dates_touched_since(conn: &Connection, since: Stamp) -> Result<Vec<(Strin
 }
 
 /// One slot of a report's period, as the report's tally reads it.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PeriodSlot {
     pub state: SlotState,
-    pub opened_at: String,
-    pub taken_at: Option<String>,
+    pub opened_at: Stamp,
+    pub taken_at: Option<Stamp>,
     pub offers_sent: i64,
     /// Offers answered yes: the taker's, and those who said yes after them.
     pub said_yes: i64,
@@ -493,8 +493,8 @@ mod tests {
             ]
         );
         assert_eq!(
-            offers[0].answered_at.as_deref(),
-            Some("2026-11-24T19:00:00Z")
+            offers[0].answered_at,
+            Some(crate::clock::stored_at("2026-11-24T19:00:00Z"))
         );
     }
 

@@ -5,11 +5,10 @@
 use std::collections::BTreeSet;
 
 use anyhow::{Context, Result};
-use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use rusqlite::{Connection, named_params};
 
-use crate::clock::{local_display, parse_db_time};
+use crate::clock::Stamp;
 use crate::domain::contact_kind::ContactKind;
 use crate::domain::history::{Attempt, Event, Kind, RowAction, error_words};
 use crate::domain::results;
@@ -62,20 +61,16 @@ pub struct StoryContext<'a> {
 
 struct Stored {
     id: i64,
-    at: String,
+    at: Stamp,
     site: String,
     phone: String,
-    created_at: String,
+    created_at: Stamp,
     import_id: i64,
     file: Option<String>,
     import_row: Option<i64>,
-    moved_from: Option<String>,
+    moved_from: Option<Stamp>,
     withdrawn_reason: Option<String>,
-    withdrawn_at: Option<String>,
-}
-
-fn time(s: &str) -> Option<DateTime<Utc>> {
-    parse_db_time(s)
+    withdrawn_at: Option<Stamp>,
 }
 
 /// Every event of the appointment `appointment_id` of `patient_id`, in no particular order.
@@ -90,20 +85,20 @@ pub fn gather(
     for a in &stored {
         let tz = (rules.zone)(&a.site);
         events.push(Event {
-            at: time(&a.created_at),
+            at: Some(a.created_at.instant()),
             appointment: Some(a.id),
             kind: Kind::Import {
                 import_id: a.import_id,
                 file: a.file.clone().unwrap_or_else(|| "?".to_string()),
                 row: a.import_row.map(|r| r as u64),
                 action: RowAction::Stored,
-                appointment_at: Some(local_display(&a.at, tz)),
-                moved_from: a.moved_from.as_deref().map(|m| local_display(m, tz)),
+                appointment_at: Some(a.at.local(tz)),
+                moved_from: a.moved_from.map(|m| m.local(tz)),
             },
         });
-        if let (Some(reason), Some(at)) = (&a.withdrawn_reason, &a.withdrawn_at) {
+        if let (Some(reason), Some(at)) = (&a.withdrawn_reason, a.withdrawn_at) {
             events.push(Event {
-                at: time(at),
+                at: Some(at.instant()),
                 appointment: Some(a.id),
                 kind: Kind::Withdrawn {
                     reason: reason.clone(),
@@ -124,7 +119,7 @@ pub fn gather(
     for &id in &ids {
         for h in crate::db::holds::of_appointment(conn, id).context("reading the holds")? {
             events.push(Event {
-                at: time(&h.at),
+                at: Some(h.at.instant()),
                 appointment: Some(id),
                 kind: Kind::Held {
                     rule: h.rule,
@@ -138,7 +133,7 @@ pub fn gather(
     for number in numbers {
         for o in crate::db::opt_outs::history(conn, number).context("reading opt-outs")? {
             events.push(Event {
-                at: time(&o.created_at),
+                at: Some(o.created_at.instant()),
                 appointment: None,
                 kind: Kind::Consent {
                     opted_out: o.event == "opt_out",
@@ -217,7 +212,7 @@ fn import_events(
             continue;
         };
         events.push(Event {
-            at: time(&r.get::<_, String>(5)?),
+            at: Some(r.get::<_, Stamp>(5)?.instant()),
             appointment: r.get(2)?,
             kind: Kind::Import {
                 import_id: r.get(0)?,
@@ -252,7 +247,7 @@ fn attempts(
         let mut touches_begun: BTreeSet<u32> = BTreeSet::new();
         let mut rows = stmt.query([id])?;
         while let Some(r) = rows.next()? {
-            let at = time(&r.get::<_, String>(12)?);
+            let at = Some(r.get::<_, Stamp>(12)?.instant());
             let a = Attempt {
                 attempt: r.get(0)?,
                 channel: r.get(1)?,
@@ -327,10 +322,10 @@ fn slots(conn: &Connection, id: i64, tz: Tz, events: &mut Vec<Event>) -> Result<
             taker_moves_from: s.taker_moves_from.clone(),
             closed_reason: s.closed_reason.clone(),
         };
-        let mut step = |at: Option<&str>, step| {
+        let mut step = |at: Option<Stamp>, step| {
             if let Some(at) = at {
                 events.push(Event {
-                    at: time(at),
+                    at: Some(at.instant()),
                     appointment: Some(id),
                     kind: Kind::Slot {
                         step,
@@ -339,12 +334,12 @@ fn slots(conn: &Connection, id: i64, tz: Tz, events: &mut Vec<Event>) -> Result<
                 });
             }
         };
-        step(Some(&s.opened_at), slot_story::Step::Opened);
-        step(s.taken_at.as_deref(), slot_story::Step::Taken);
-        step(s.booked_at.as_deref(), slot_story::Step::Booked);
+        step(Some(s.opened_at), slot_story::Step::Opened);
+        step(s.taken_at, slot_story::Step::Taken);
+        step(s.booked_at, slot_story::Step::Booked);
         match s.state {
-            SlotState::Closed => step(s.closed_at.as_deref(), slot_story::Step::Closed),
-            SlotState::Expired => step(s.closed_at.as_deref(), slot_story::Step::Expired),
+            SlotState::Closed => step(s.closed_at, slot_story::Step::Closed),
+            SlotState::Expired => step(s.closed_at, slot_story::Step::Expired),
             SlotState::Open | SlotState::Taken => {}
         }
         let mut rows = offers.query([s.id])?;
@@ -354,16 +349,14 @@ fn slots(conn: &Connection, id: i64, tz: Tz, events: &mut Vec<Event>) -> Result<
                 continue;
             }
             events.push(Event {
-                at: time(&r.get::<_, String>(4)?),
+                at: Some(r.get::<_, Stamp>(4)?.instant()),
                 appointment: Some(id),
                 kind: Kind::Offer(slot_story::Offer {
                     patient_id: r.get(0)?,
                     to: mask::phone(&r.get::<_, String>(1)?),
                     wave: r.get(2)?,
                     state: r.get(3)?,
-                    answered_at: r
-                        .get::<_, Option<String>>(5)?
-                        .map(|t| local_display(&t, tz)),
+                    answered_at: r.get::<_, Option<Stamp>>(5)?.map(|t| t.local(tz)),
                     status,
                     sid: r.get(7)?,
                 }),
@@ -414,7 +407,7 @@ fn callbacks(conn: &Connection, sids: &[String], events: &mut Vec<Event>) -> Res
                 .get::<_, Option<String>>(3)?
                 .and_then(|c| c.trim().parse().ok());
             events.push(Event {
-                at: time(&r.get::<_, String>(5)?),
+                at: Some(r.get::<_, Stamp>(5)?.instant()),
                 appointment: None,
                 kind: Kind::Callback {
                     sid: r.get(0)?,
@@ -439,7 +432,7 @@ fn replies(conn: &Connection, ids: &[i64], events: &mut Vec<Event>) -> Result<()
         let mut rows = stmt.query([id])?;
         while let Some(r) = rows.next()? {
             events.push(Event {
-                at: time(&r.get::<_, String>(3)?),
+                at: Some(r.get::<_, Stamp>(3)?.instant()),
                 appointment: r.get(4)?,
                 kind: Kind::Reply {
                     // A patient can type a number into a reply: it is masked like any other.

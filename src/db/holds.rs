@@ -53,8 +53,7 @@ pub fn insert(conn: &Connection, h: &NewHold<'_>) -> Result<()> {
 /// One hold of an appointment, as its history shows it.
 #[derive(Clone, Debug, Serialize, PartialEq, Eq)]
 pub struct Hold {
-    /// UTC RFC 3339.
-    pub at: String,
+    pub at: Stamp,
     /// `per_day`, `per_week`, `text_length`, `call_length`.
     pub rule: String,
     /// In words, the number masked: "held: 1 a day reached for +1416***0101".

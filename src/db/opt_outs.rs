@@ -64,7 +64,7 @@ pub struct Event {
     pub event: String,
     pub source: String,
     pub words: Option<String>,
-    pub created_at: String,
+    pub created_at: Stamp,
 }
 
 /// A number's history, oldest first.

@@ -6,7 +6,6 @@ use maud::{Markup, html};
 use serde::Serialize;
 
 use super::html::count;
-use crate::clock::parse_db_time;
 use crate::db::backfill::PeriodSlot;
 use crate::domain::slot_states::SlotState;
 
@@ -54,10 +53,9 @@ pub fn tally(slots: &[PeriodSlot]) -> Waitlist {
         match s.state {
             SlotState::Taken => {
                 w.filled += 1;
-                let opened = parse_db_time(&s.opened_at);
-                let taken = s.taken_at.as_deref().and_then(parse_db_time);
-                if let (Some(o), Some(t)) = (opened, taken) {
-                    waits.push((t - o).num_minutes().max(0));
+                if let Some(taken) = s.taken_at {
+                    let wait = taken.instant() - s.opened_at.instant();
+                    waits.push(wait.num_minutes().max(0));
                 }
             }
             SlotState::Closed => w.closed_unfilled += 1,
@@ -118,12 +116,13 @@ pub fn section(w: &Waitlist) -> Markup {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::clock::stored_at;
 
     fn slot(state: &str, opened: &str, taken: Option<&str>, sent: i64, yes: i64) -> PeriodSlot {
         PeriodSlot {
             state: SlotState::parse(state).unwrap(),
-            opened_at: opened.to_string(),
-            taken_at: taken.map(String::from),
+            opened_at: stored_at(opened),
+            taken_at: taken.map(stored_at),
             offers_sent: sent,
             said_yes: yes,
         }

@@ -10,7 +10,6 @@ use rusqlite::Connection;
 
 use super::{Args, Scope};
 use crate::backfill_file::local_time;
-use crate::clock::local_display;
 use crate::config::Config;
 use crate::db::backfill::{self, Filter, Slot};
 use crate::domain::slot_states::SlotState;
@@ -72,10 +71,7 @@ pub(super) fn run(
                 s.offers_lost.to_string(),
                 output::opt(&s.taker_patient_id),
                 output::opt(&s.taker_moves_from),
-                s.taken_at
-                    .as_deref()
-                    .map(|t| local_display(t, tz))
-                    .unwrap_or_default(),
+                s.taken_at.map(|t| t.local(tz)).unwrap_or_default(),
                 if s.booked_at.is_some() { "yes" } else { "no" }.to_string(),
             ]);
             row
