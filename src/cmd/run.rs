@@ -253,7 +253,7 @@ fn report_refusal(
     let conn = db::open(&cfg.db)?;
     runs::refused(
         &conn,
-        crate::dispatch::kind_name(d.due.occurrence.window.kind),
+        d.due.occurrence.window.kind.into(),
         &site_list(&d.site),
         Some(&tag(d)),
         why,

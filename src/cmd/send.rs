@@ -8,6 +8,7 @@ use anyhow::Result;
 use crate::config::Config;
 use crate::dispatch::{self, ChannelTally, Options, Plan, Summary, Watch};
 use crate::domain::contact_hours::day_name;
+use crate::domain::run_job::RunJob;
 use crate::domain::schedule::RunKind;
 use crate::{mask, output};
 
@@ -172,7 +173,7 @@ fn announce(cfg: &Config, plan: Plan, kind: RunKind) {
         (plan.calls as f64 / s.calls_per_second).max(plan.texts as f64 / s.sms_per_second);
     println!(
         "{}: {} to contact — {} call(s) at {}/s, {} text(s) at {}/s: about {}.",
-        dispatch::kind_name(kind),
+        RunJob::from(kind).as_str(),
         plan.calls + plan.texts,
         plan.calls,
         s.calls_per_second,

@@ -1,6 +1,7 @@
 //! The `runs` table: one row per `send`, `retry` or `reconcile`.
 
 use crate::clock::Stamp;
+use crate::domain::run_job::RunJob;
 use crate::domain::run_outcome::RunOutcome;
 use anyhow::Result;
 use rusqlite::{Connection, OptionalExtension, named_params};
@@ -26,14 +27,14 @@ pub struct WindowTag {
 }
 
 /// Records a run's start; `sites`: the sites it serves (empty: all).
-pub fn start(conn: &Connection, kind: &str, sites: &[String], now: Stamp) -> Result<i64> {
+pub fn start(conn: &Connection, kind: RunJob, sites: &[String], now: Stamp) -> Result<i64> {
     start_for(conn, kind, sites, None, now)
 }
 
 /// Records a run's start, with the window it is for.
 pub fn start_for(
     conn: &Connection,
-    kind: &str,
+    kind: RunJob,
     sites: &[String],
     window: Option<&WindowTag>,
     now: Stamp,
@@ -56,7 +57,7 @@ pub fn start_for(
 /// Records a run that was refused before it contacted anyone, with the reason.
 pub fn refused(
     conn: &Connection,
-    kind: &str,
+    kind: RunJob,
     sites: &[String],
     window: Option<&WindowTag>,
     why: &str,
@@ -167,7 +168,13 @@ pub fn close_dead(conn: &Connection, now: Stamp, why: &str) -> Result<usize> {
 /// Whether a run of `kind` serving `site` (or every site) started in `[from, to)`: a window
 /// covered by hand (`import --now`, `retry`) or by `reminders run`. A refused run counts: it
 /// is listed as refused, not also as a window that did not run.
-pub fn covered(conn: &Connection, site: &str, kind: &str, from: Stamp, to: Stamp) -> Result<bool> {
+pub fn covered(
+    conn: &Connection,
+    site: &str,
+    kind: RunJob,
+    from: Stamp,
+    to: Stamp,
+) -> Result<bool> {
     Ok(conn
         .prepare_cached(
             "SELECT 1 FROM runs

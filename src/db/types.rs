@@ -7,6 +7,7 @@ use rusqlite::types::{FromSql, FromSqlError, FromSqlResult, ToSql, ToSqlOutput, 
 use crate::db::imports::{ImportKind, ImportStatus};
 use crate::domain::channel::Channel;
 use crate::domain::languages::code::Language;
+use crate::domain::run_job::RunJob;
 use crate::domain::run_outcome::RunOutcome;
 use crate::domain::slot_states::{OfferState, SlotState};
 use crate::domain::state::State;
@@ -42,6 +43,7 @@ stored_as_word!(ImportStatus, as_str, ImportStatus::parse, "import status");
 stored_as_word!(ImportKind, as_str, ImportKind::parse, "import kind");
 stored_as_word!(SlotState, as_str, SlotState::parse, "slot state");
 stored_as_word!(OfferState, as_str, OfferState::parse, "offer state");
+stored_as_word!(RunJob, as_str, RunJob::parse, "kind of run");
 
 #[cfg(test)]
 mod tests {

@@ -5,6 +5,7 @@
 
 use crate::clock::Stamp;
 use crate::domain::languages::code::Language;
+use crate::domain::run_job::RunJob;
 use anyhow::Result;
 use rusqlite::{Connection, OptionalExtension, named_params};
 use serde::Serialize;
@@ -297,7 +298,7 @@ pub fn logs(conn: &Connection, f: &Filter) -> Result<Vec<LogRow>> {
 #[derive(Clone, Debug, Serialize)]
 pub struct RunRow {
     pub id: i64,
-    pub kind: String,
+    pub kind: RunJob,
     pub started_at: Stamp,
     pub finished_at: Option<Stamp>,
     pub selected: i64,

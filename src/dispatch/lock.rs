@@ -179,7 +179,13 @@ mod tests {
         let lock = dir.path().join("r.db.lock");
         let conn = crate::db::open(&db).unwrap();
         assert_eq!(holder(&lock), None, "no lock file: nobody");
-        runs::start(&conn, "send", &[], stored_at("2026-11-25T00:00:00Z")).unwrap();
+        runs::start(
+            &conn,
+            crate::domain::run_job::RunJob::Send,
+            &[],
+            stored_at("2026-11-25T00:00:00Z"),
+        )
+        .unwrap();
         let held = RunLock::acquire(&lock, Duration::ZERO, "send run #1 (pid 42)").unwrap();
         assert_eq!(holder(&lock).as_deref(), Some("send run #1 (pid 42)"));
         assert_eq!(

@@ -157,13 +157,6 @@ impl Summary {
     }
 }
 
-pub fn kind_name(kind: RunKind) -> &'static str {
-    match kind {
-        RunKind::Send => "send",
-        RunKind::Retry => "retry",
-    }
-}
-
 /// What a run is about to do, for the line printed before the first contact.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Plan {

@@ -7,12 +7,13 @@ use anyhow::{Context, Result};
 use chrono::{DateTime, Utc};
 use rusqlite::Connection;
 
-use crate::clock::{Clock, Stamp, db_time};
+use crate::clock::{Clock, Stamp};
 use crate::config::{Config, Credentials};
 use crate::db::{self, runs};
+use crate::dispatch::Options;
 use crate::dispatch::lock::RunLock;
 use crate::dispatch::recover::{self, Settled};
-use crate::dispatch::{Options, kind_name};
+use crate::domain::run_job::RunJob;
 use crate::news::OutcomeRules;
 use crate::twilio::client::Client;
 
@@ -36,7 +37,7 @@ impl Session {
         Self::start(
             cfg,
             creds,
-            kind_name(opts.kind),
+            opts.kind.into(),
             &opts.sites,
             opts.window.as_ref(),
             opts.lock_wait,
@@ -49,24 +50,31 @@ impl Session {
         sites: &[String],
         lock_wait: Option<Duration>,
     ) -> Result<Session> {
-        Self::start(cfg, cfg.credentials()?, "backfill", sites, None, lock_wait)
+        Self::start(
+            cfg,
+            cfg.credentials()?,
+            RunJob::Backfill,
+            sites,
+            None,
+            lock_wait,
+        )
     }
 
     /// `reconcile`'s session: every site, no window.
     pub fn open_reconcile(cfg: &Config) -> Result<Session> {
-        Self::start(cfg, cfg.credentials()?, "reconcile", &[], None, None)
+        Self::start(cfg, cfg.credentials()?, RunJob::Reconcile, &[], None, None)
     }
 
     fn start(
         cfg: &Config,
         creds: Credentials,
-        kind: &str,
+        kind: RunJob,
         sites: &[String],
         window: Option<&runs::WindowTag>,
         lock_wait: Option<Duration>,
     ) -> Result<Session> {
         let pid = std::process::id();
-        let started = db_time(cfg.now());
+        let started = Stamp::from(cfg.now());
         let wait = lock_wait.unwrap_or(Duration::from_secs(cfg.sending.lock_wait_seconds));
         let mut lock = RunLock::acquire(
             &cfg.lock_path(),
@@ -125,7 +133,7 @@ pub fn record_refusal(cfg: &Config, opts: &Options, why: &anyhow::Error) {
     let recorded = db::open(&cfg.db).and_then(|conn| {
         runs::refused(
             &conn,
-            kind_name(opts.kind),
+            opts.kind.into(),
             &opts.sites,
             opts.window.as_ref(),
             &format!("{why:#}"),

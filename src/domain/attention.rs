@@ -7,6 +7,7 @@ use serde::Serialize;
 
 use crate::clock::Stamp;
 use crate::domain::channel::Channel;
+use crate::domain::run_job::RunJob;
 use crate::domain::run_outcome::RunOutcome;
 use crate::domain::state::State;
 use crate::domain::twilio_errors;
@@ -50,7 +51,7 @@ pub struct Import<'a> {
 
 pub struct Run<'a> {
     pub id: i64,
-    pub kind: &'a str,
+    pub kind: RunJob,
     pub started_at: Stamp,
     /// `None` while it is going.
     pub outcome: Option<RunOutcome>,
@@ -503,7 +504,7 @@ mod tests {
     fn run<'a>(id: i64, outcome: Option<&'a str>, error: Option<&'a str>) -> Run<'a> {
         Run {
             id,
-            kind: "send",
+            kind: RunJob::Send,
             started_at: stored_at("2026-11-25T00:00:00Z"),
             outcome: outcome.map(|o| RunOutcome::parse(o).expect("a run outcome")),
             error,

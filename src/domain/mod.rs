@@ -23,6 +23,7 @@ pub mod reasons;
 pub mod results;
 pub mod routes;
 pub mod row;
+pub mod run_job;
 pub mod run_outcome;
 pub mod schedule;
 pub mod segments;

@@ -14,6 +14,7 @@ use chrono::{DateTime, Duration, NaiveDate, NaiveTime, TimeZone, Utc};
 use chrono_tz::Tz;
 use serde::Serialize;
 
+use super::run_job::RunJob;
 use super::schedule::RunKind;
 
 /// A start later than this after its window is reported as late.
@@ -29,19 +30,16 @@ pub struct Window {
 impl Window {
     /// How it is recorded and named: `send 19:00`, `retry 09:00`.
     pub fn label(&self) -> String {
-        format!("{} {}", kind_word(self.kind), self.at.format("%H:%M"))
+        format!(
+            "{} {}",
+            RunJob::from(self.kind).as_str(),
+            self.at.format("%H:%M")
+        )
     }
 
     /// The instant it opens on `date` in `tz`.
     pub fn opens(&self, date: NaiveDate, tz: Tz) -> DateTime<Utc> {
         local_instant(date, self.at, tz)
-    }
-}
-
-fn kind_word(kind: RunKind) -> &'static str {
-    match kind {
-        RunKind::Send => "send",
-        RunKind::Retry => "retry",
     }
 }
 

@@ -25,10 +25,16 @@ macro_rules! words {
             }
         }
 
-        /// The first listed (where a slot or an offer starts).
+        /// The first listed (where a slot or an offer starts, the first kind of run).
         impl Default for $name {
             fn default() -> $name {
                 Self::ALL[0]
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
             }
         }
 

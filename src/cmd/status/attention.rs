@@ -107,7 +107,7 @@ pub(super) fn attention_items(
             .iter()
             .map(|r| attention::Run {
                 id: r.id,
-                kind: &r.kind,
+                kind: r.kind,
                 started_at: r.started_at,
                 outcome: r.outcome,
                 error: r.error.as_deref(),

@@ -276,7 +276,7 @@ pub(super) fn runs_view<'a>(records: &'a [RunRow], tz: Tz, title: &'a str) -> Vi
         .map(|r| {
             vec![
                 r.id.to_string(),
-                r.kind.clone(),
+                r.kind.to_string(),
                 r.started_at.local(tz),
                 r.finished_at
                     .map(|t| t.local(tz))

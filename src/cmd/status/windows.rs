@@ -25,7 +25,7 @@ pub(super) fn notes(
         let tz = cfg.site(key).tz;
         let mut failure = None;
         let missed = windows::missed(&cfg.schedule.day, tz, now, grace, since, |o| {
-            let kind = crate::dispatch::kind_name(o.window.kind);
+            let kind = o.window.kind.into();
             let to = o.opens + cfg.schedule.catch_up.max(chrono::Duration::hours(1));
             runs::covered(conn, key, kind, o.opens.into(), to.into()).unwrap_or_else(|e| {
                 failure.get_or_insert(e);
