@@ -7,7 +7,7 @@ use std::time::SystemTime;
 use anyhow::{Context, Result};
 use chrono::{DateTime, Duration, Utc};
 
-use crate::clock::{db_time, local_display};
+use crate::clock::{Stamp, db_time};
 use crate::config::Config;
 use crate::db::{self, prune::Counts};
 use crate::exit::usage;
@@ -48,12 +48,11 @@ pub fn run(cfg: &Config, args: &Args) -> Result<()> {
     })?;
     let now = cut_off_clock(cfg.now(), chrono::Utc::now());
     let cut = now - Duration::days(i64::from(days));
-    let cut_text = db_time(cut);
     let mut conn = db::open_existing(&cfg.db, db::BUSY_TIMEOUT)?;
     let files = old_files(&cfg.archive_dir, cut.into())?;
     let when = format!(
         "older than {days} day(s): before {} ({})",
-        local_display(&cut_text, cfg.timezone),
+        Stamp::from(cut).local(cfg.timezone),
         cfg.timezone.name()
     );
     if args.dry_run {

@@ -11,7 +11,7 @@ use super::records::{RawRecord, Records};
 use super::source::{NotNow, Source};
 use super::store::{self, Store};
 use super::{Options, Summary, layout, survey};
-use crate::clock::{Stamp, db_time};
+use crate::clock::Stamp;
 use crate::config::Config;
 use crate::db::{self, appointments, imports};
 use crate::domain::row::RowContext;
@@ -131,14 +131,9 @@ pub(super) fn store_file<R: BufRead + Send>(
             // Only what is still ahead: an appointment earlier today may be listed by a row
             // that failed as past, and one gone by is history, not the export's to withdraw.
             let from = from.max(cfg.now());
-            not_in_export += appointments::withdraw_unlisted(
-                &tx,
-                site,
-                &db_time(from),
-                &db_time(to),
-                import_id,
-                now,
-            )? as u64;
+            not_in_export +=
+                appointments::withdraw_unlisted(&tx, site, from.into(), to.into(), import_id, now)?
+                    as u64;
         }
     }
     // A waiting patient who took a freed slot, now listed at its time: the clinic booked them.

@@ -278,8 +278,8 @@ pub fn mark_seen(conn: &Connection, ids: &[i64], import_id: i64) -> Result<()> {
 pub fn withdraw_unlisted(
     conn: &Connection,
     site: &str,
-    from: &str,
-    to: &str,
+    from: Stamp,
+    to: Stamp,
     import_id: i64,
     now: Stamp,
 ) -> Result<usize> {
