@@ -168,7 +168,7 @@ pub fn build_kind(
     // default language, as the import would have done.
     let pack = match lead.channel {
         Channel::Call => cfg.languages.spoken(lead.language.code()),
-        _ => cfg.languages.get(lead.language.code()),
+        _ => cfg.languages.pack(lead.language),
     };
     let data: Vec<Option<serde_json::Map<String, serde_json::Value>>> =
         group.iter().map(Stored::data_object).collect();

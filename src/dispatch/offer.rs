@@ -49,7 +49,7 @@ pub fn build(
     language: Language,
 ) -> Result<std::result::Result<Request, RenderError>> {
     let site = cfg.site(&slot.site);
-    let pack = cfg.languages.get(language.code());
+    let pack = cfg.languages.pack(language);
     let offered = Offered {
         starts_at: slot.starts_at.instant(),
         tz: site.tz,

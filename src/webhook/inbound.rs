@@ -83,9 +83,9 @@ pub fn reply(
     // The language the patient wrote in, else the one their appointment is in.
     let pack = match said.language {
         Some(l) => s.languages.pack(l),
-        None => targets.first().map_or(s.languages.default_pack(), |a| {
-            s.languages.get(a.language.code())
-        }),
+        None => targets
+            .first()
+            .map_or(s.languages.default_pack(), |a| s.languages.pack(a.language)),
     };
     let said_text = |key: &str| twiml::message(pack.text(key));
     let who = mask::phone(t.from);

@@ -25,10 +25,7 @@ pub fn reply(
     offer: &offers::Offer,
     (said, told): (Said, Option<Language>),
 ) -> Result<(Answer, String)> {
-    let pack = match told {
-        Some(l) => s.languages.pack(l),
-        None => s.languages.get(offer.language.code()),
-    };
+    let pack = s.languages.pack(told.unwrap_or(offer.language));
     let who = mask::phone(t.from);
     let Some(slot) = slots::get(conn, offer.slot)? else {
         return Ok((
