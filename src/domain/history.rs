@@ -364,10 +364,10 @@ fn attempt_words(a: &Attempt) -> String {
     if let Some(by) = &a.answered_by {
         parts.push(format!("answered by {by}"));
     }
-    // The outcome in words usually names the error already ("undelivered: 30003 phone off or
-    // out of reach"): said once.
+    // A reminder that failed on an error has that error as its outcome ("undelivered: 30003
+    // phone off or out of reach"): said once.
     if let Some(code) = a.error_code
-        && !a.outcome.contains(&code.to_string())
+        && a.outcome != twilio_errors::describe(code)
     {
         parts.push(format!(
             "error {code} {}",
