@@ -173,7 +173,7 @@ fn announce(cfg: &Config, plan: Plan, kind: RunKind) {
         (plan.calls as f64 / s.calls_per_second).max(plan.texts as f64 / s.sms_per_second);
     println!(
         "{}: {} to contact — {} call(s) at {}/s, {} text(s) at {}/s: about {}.",
-        RunJob::from(kind).as_str(),
+        RunJob::from(kind),
         plan.calls + plan.texts,
         plan.calls,
         s.calls_per_second,

@@ -30,11 +30,7 @@ pub struct Window {
 impl Window {
     /// How it is recorded and named: `send 19:00`, `retry 09:00`.
     pub fn label(&self) -> String {
-        format!(
-            "{} {}",
-            RunJob::from(self.kind).as_str(),
-            self.at.format("%H:%M")
-        )
+        format!("{} {}", RunJob::from(self.kind), self.at.format("%H:%M"))
     }
 
     /// The instant it opens on `date` in `tz`.

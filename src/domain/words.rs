@@ -1,5 +1,5 @@
 //! Enums whose every value is a word, as stored and as shown: the states of a freed slot and
-//! its offers, how an import ended and what it read.
+//! its offers, how an import ended and what it read, what a recorded run did.
 
 /// An enum whose every value is a word: `ALL` in order, `as_str`, `parse`, and serialised as
 /// its word.
